@@ -1,0 +1,121 @@
+/**
+ * Public types of the simulator: topology, latency, faults, options.
+ * All times are integer microseconds (see src/core/env.ts).
+ */
+import type { Micros, NodeId } from '../core/env.ts';
+
+/** A latency distribution in microseconds. Samples are clamped to >= 0 and rounded. */
+export type LatencyDist =
+  | { readonly kind: 'constant'; readonly us: Micros }
+  | { readonly kind: 'uniform'; readonly min: Micros; readonly max: Micros }
+  | { readonly kind: 'normal'; readonly mean: Micros; readonly std: Micros }
+  /** median = e^mu; sigma is the shape (0.1 tight, 1 heavy tail). */
+  | { readonly kind: 'lognormal'; readonly median: Micros; readonly sigma: number };
+
+export interface DcSpec {
+  readonly name: string;
+  readonly nodes: readonly NodeId[];
+}
+export interface RegionSpec {
+  readonly name: string;
+  readonly dcs: readonly DcSpec[];
+}
+export interface TopologySpec {
+  readonly regions: readonly RegionSpec[];
+}
+
+export type LinkClass = 'local' | 'sameDc' | 'sameRegion' | 'crossRegion';
+
+export interface LatencySpec {
+  readonly sameDc: LatencyDist;
+  readonly sameRegion: LatencyDist;
+  readonly crossRegion: LatencyDist;
+  /** Per-link overrides; `between` names nodes, DCs or regions; symmetric. */
+  readonly overrides?: readonly { readonly between: readonly [string, string]; readonly dist: LatencyDist }[];
+}
+
+export interface NetworkSpec {
+  /** Probability a datagram is lost (reliable sends are never randomly lost). */
+  readonly loss?: number;
+  /** Probability a datagram is delivered twice. */
+  readonly duplicate?: number;
+  /** Probability a datagram gets an extra random delay of up to `reorderWindow` (so it may overtake). */
+  readonly reorder?: number;
+  readonly reorderWindow?: Micros;
+}
+
+export interface DiskSpec {
+  /** On a crash, probability that the mutations since the last sync() are (partly) lost. */
+  readonly unsyncedLoss?: number;
+  /** Given a loss, probability that the last surviving record is torn (detected and cut on restart). */
+  readonly tornWrite?: number;
+}
+
+/**
+ * A selector names a node, a DC or a region (names are unique across the three levels),
+ * or '*' for every node.
+ */
+export type Selector = string;
+
+/** Faults are data. `for` (when present) reverts the fault after that much virtual time. */
+export type Fault =
+  /** Cut every link between a node of one side and a node of another side (both ways, or from sides[0] to sides[1] only). */
+  | { readonly kind: 'partition'; readonly sides: readonly (readonly Selector[])[]; readonly oneWay?: boolean; readonly for?: Micros }
+  /** Cut `target` off from everything else. */
+  | { readonly kind: 'isolate'; readonly target: Selector; readonly for?: Micros }
+  /** Remove every partition (and every isolate). */
+  | { readonly kind: 'heal' }
+  | { readonly kind: 'crash'; readonly node: NodeId; readonly for?: Micros }
+  | { readonly kind: 'restart'; readonly node: NodeId }
+  | { readonly kind: 'pause'; readonly node: NodeId; readonly for?: Micros }
+  | { readonly kind: 'resume'; readonly node: NodeId }
+  /** Node clock = trueTime * (1 + drift) + skew. drift is a ratio (1e-4 = 100 ppm). */
+  | { readonly kind: 'clock'; readonly node: NodeId; readonly skew: Micros; readonly drift?: number; readonly for?: Micros }
+  /** Extra random loss of datagrams AND reliable messages (a burst) on links touching `between` (or everywhere). */
+  | { readonly kind: 'loss'; readonly p: number; readonly between?: readonly [Selector, Selector]; readonly for?: Micros }
+  | { readonly kind: 'duplicate'; readonly p: number; readonly for?: Micros }
+  | { readonly kind: 'reorder'; readonly p: number; readonly window: Micros; readonly for?: Micros }
+  /** Extra latency on links between two selectors. */
+  | { readonly kind: 'slow-link'; readonly between: readonly [Selector, Selector]; readonly extra: Micros; readonly for?: Micros }
+  /** The node handles each delivery `extra` later (CPU starvation). */
+  | { readonly kind: 'slow-node'; readonly node: NodeId; readonly extra: Micros; readonly for?: Micros };
+
+export type FaultKind = Fault['kind'];
+
+export interface ScheduledFault {
+  readonly at: Micros;
+  readonly fault: Fault;
+}
+
+/** A random fault generator; rates are expected events per virtual minute. */
+export interface NemesisSpec {
+  readonly ratePerMin: number;
+  /** Kinds to draw from, with weights; default: a spread of all kinds. */
+  readonly kinds?: Partial<Record<'partition' | 'isolate' | 'crash' | 'pause' | 'clock' | 'loss' | 'slow-node' | 'slow-link', number>>;
+  /** How long a drawn fault lasts: uniform in [min, max]. */
+  readonly durationMin: Micros;
+  readonly durationMax: Micros;
+  /** Do not inject after this time (so the run can heal and recover). */
+  readonly until?: Micros;
+}
+
+export interface WorldOptions {
+  readonly seed: number | string;
+  readonly topology: TopologySpec;
+  readonly latency?: Partial<LatencySpec>;
+  readonly network?: NetworkSpec;
+  readonly disk?: DiskSpec;
+  /** Keep every trace event in memory (for --trace and reports). The hash is always computed. */
+  readonly recordTrace?: boolean;
+  /** Round-trip every message through msgpack (catches non-serialisable messages; slower). */
+  readonly checkMessages?: boolean;
+}
+
+/** One event of the trace. `t` is true (global) virtual time. */
+export interface TraceEvent {
+  readonly t: Micros;
+  readonly kind: string;
+  readonly node?: NodeId;
+  readonly svc?: string;
+  readonly [field: string]: unknown;
+}
