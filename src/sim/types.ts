@@ -69,7 +69,7 @@ export type Fault =
   | { readonly kind: 'restart'; readonly node: NodeId }
   | { readonly kind: 'pause'; readonly node: NodeId; readonly for?: Micros }
   | { readonly kind: 'resume'; readonly node: NodeId }
-  /** Node clock = trueTime * (1 + drift) + skew. drift is a ratio (1e-4 = 100 ppm). */
+  /** From now on the node clock runs `skew` ahead of true time, drifting at `drift` (a ratio: 1e-4 = 100 ppm). Clocks stay monotonic. */
   | { readonly kind: 'clock'; readonly node: NodeId; readonly skew: Micros; readonly drift?: number; readonly for?: Micros }
   /** Extra random loss of datagrams AND reliable messages (a burst) on links touching `between` (or everywhere). */
   | { readonly kind: 'loss'; readonly p: number; readonly between?: readonly [Selector, Selector]; readonly for?: Micros }

@@ -1,0 +1,94 @@
+/**
+ * A random fault generator ("nemesis", after Jepsen): faults arrive as a Poisson process at
+ * `ratePerMin`, their kind drawn by weight, their targets and durations from the seed's own
+ * 'nemesis' stream. Every drawn fault has a `for`, so it heals by itself.
+ */
+import type { Random } from '../core/env.ts';
+import { ms } from '../core/env.ts';
+import type { FaultTarget } from './faults.ts';
+import { applyFault } from './faults.ts';
+import type { Fault, NemesisSpec } from './types.ts';
+
+type NemesisKind = keyof NonNullable<NemesisSpec['kinds']>;
+
+const DEFAULT_WEIGHTS: Record<NemesisKind, number> = {
+  partition: 3,
+  isolate: 2,
+  crash: 2,
+  pause: 1,
+  clock: 1,
+  loss: 1,
+  'slow-node': 1,
+  'slow-link': 1,
+};
+
+const US_PER_MIN = 60_000_000;
+
+export function startNemesis(w: FaultTarget, spec: NemesisSpec, random: Random): void {
+  if (!(spec.ratePerMin > 0)) return;
+  const weights = Object.entries(spec.kinds ?? DEFAULT_WEIGHTS).filter(([, v]) => (v ?? 0) > 0) as [NemesisKind, number][];
+  if (weights.length === 0) return;
+  const total = weights.reduce((s, [, v]) => s + v, 0);
+  const meanGapUs = US_PER_MIN / spec.ratePerMin;
+  const nextGap = () => Math.max(1, Math.round(-Math.log(1 - random.next()) * meanGapUs));
+  const tick = () => {
+    if (spec.until !== undefined && w.now() > spec.until) return;
+    let r = random.next() * total;
+    let kind = weights[0]![0];
+    for (const [k, v] of weights) {
+      if (r < v) {
+        kind = k;
+        break;
+      }
+      r -= v;
+    }
+    const duration = random.between(spec.durationMin, spec.durationMax);
+    let until = w.now() + duration;
+    if (spec.until !== undefined && until > spec.until) until = Math.max(w.now() + 1, spec.until);
+    const fault = draw(w, kind, until - w.now(), random);
+    if (fault) applyFault(w, fault);
+    w.atTime(w.now() + nextGap(), tick);
+  };
+  w.atTime(w.now() + nextGap(), tick);
+}
+
+function draw(w: FaultTarget, kind: NemesisKind, duration: number, random: Random): Fault | undefined {
+  const nodes = w.topology.nodes;
+  const upNodes = nodes.filter((n) => w.isUp(n));
+  switch (kind) {
+    case 'partition': {
+      // A random split into two non-empty sides.
+      const shuffled = random.shuffle([...nodes]);
+      const k = random.between(1, Math.max(1, shuffled.length - 1));
+      return { kind: 'partition', sides: [shuffled.slice(0, k), shuffled.slice(k)], oneWay: random.chance(0.2), for: duration };
+    }
+    case 'isolate': {
+      const choices = [...w.topology.dcs, ...nodes];
+      return { kind: 'isolate', target: random.pick(choices), for: duration };
+    }
+    case 'crash':
+      return upNodes.length > 0 ? { kind: 'crash', node: random.pick(upNodes), for: duration } : undefined;
+    case 'pause':
+      return upNodes.length > 0 ? { kind: 'pause', node: random.pick(upNodes), for: duration } : undefined;
+    case 'clock':
+      // Skews up to ±500 ms and drift up to ±500 ppm: far beyond NTP-disciplined clocks on purpose.
+      return {
+        kind: 'clock',
+        node: random.pick(nodes),
+        skew: random.between(-ms(500), ms(500)),
+        drift: (random.next() * 2 - 1) * 5e-4,
+        for: duration,
+      };
+    case 'loss':
+      return { kind: 'loss', p: 0.05 + random.next() * 0.25, for: duration };
+    case 'slow-node':
+      return { kind: 'slow-node', node: random.pick(nodes), extra: random.between(ms(50), ms(500)), for: duration };
+    case 'slow-link': {
+      const dcs = w.topology.dcs;
+      if (dcs.length < 2) return undefined;
+      const a = random.pick(dcs);
+      const b = random.pick(dcs.filter((d) => d !== a));
+      return { kind: 'slow-link', between: [a, b], extra: random.between(ms(10), ms(200)), for: duration };
+    }
+  }
+}

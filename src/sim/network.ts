@@ -1,0 +1,184 @@
+/**
+ * The virtual network's state: latency model, partitions (cuts), loss bursts, slow links,
+ * duplication and reordering. It decides the fate of each message; the world schedules it.
+ */
+import type { Micros, Random } from '../core/env.ts';
+import { DEFAULT_LATENCY, sampleLatency } from './latency.ts';
+import type { Topology } from './topology.ts';
+import type { LatencyDist, LatencySpec, NetworkSpec } from './types.ts';
+
+interface LinkRule {
+  readonly id: number;
+  readonly a: Uint8Array | null; // null: every node
+  readonly b: Uint8Array | null;
+  readonly value: number;
+}
+
+/** Reorder window default: a few same-region round trips, enough to overtake a later packet. */
+const DEFAULT_REORDER_WINDOW_US = 5_000;
+
+export class Network {
+  private readonly n: number;
+  /** cutCount[a * n + b] > 0 ⇔ messages from a to b are dropped. Allocated on first cut. */
+  private cutCount: Uint16Array | null = null;
+  private readonly cuts = new Map<number, { from: Uint8Array; to: Uint8Array; bothWays: boolean }>();
+  private lossRules: LinkRule[] = [];
+  private slowRules: LinkRule[] = [];
+  private dupRules: LinkRule[] = [];
+  private reorderRules: (LinkRule & { window: Micros })[] = [];
+  private readonly classDist: Record<'sameDc' | 'sameRegion' | 'crossRegion', LatencyDist>;
+  private readonly overrideDists: LatencyDist[] = [];
+  /** overrideOf[a * n + b] = 1 + index into overrideDists, 0 for none. Allocated when overrides exist. */
+  private readonly overrideOf: Uint16Array | null = null;
+
+  constructor(
+    private readonly topology: Topology,
+    latency: Partial<LatencySpec> | undefined,
+    private readonly spec: NetworkSpec = {},
+  ) {
+    this.n = topology.size;
+    this.classDist = {
+      sameDc: latency?.sameDc ?? DEFAULT_LATENCY.sameDc,
+      sameRegion: latency?.sameRegion ?? DEFAULT_LATENCY.sameRegion,
+      crossRegion: latency?.crossRegion ?? DEFAULT_LATENCY.crossRegion,
+    };
+    const overrides = latency?.overrides ?? [];
+    if (overrides.length > 0) {
+      this.overrideOf = new Uint16Array(this.n * this.n);
+      for (const o of overrides) {
+        const k = this.overrideDists.push(o.dist);
+        const a = topology.resolve(o.between[0]);
+        const b = topology.resolve(o.between[1]);
+        for (const x of a) for (const y of b) {
+          this.overrideOf[x * this.n + y] = k;
+          this.overrideOf[y * this.n + x] = k;
+        }
+      }
+    }
+  }
+
+  /** One-way delay of a message from a to b, before slow-link extras. */
+  latency(a: number, b: number, random: Random): Micros {
+    if (a === b) return 0;
+    if (this.overrideOf) {
+      const k = this.overrideOf[a * this.n + b]!;
+      if (k > 0) return sampleLatency(this.overrideDists[k - 1]!, random);
+    }
+    return sampleLatency(this.classDist[this.topology.linkClass(a, b) as 'sameDc'], random);
+  }
+
+  isCut(a: number, b: number): boolean {
+    return this.cutCount !== null && this.cutCount[a * this.n + b]! > 0;
+  }
+
+  hasCuts(): boolean {
+    return this.cuts.size > 0;
+  }
+
+  addCut(id: number, from: Uint8Array, to: Uint8Array, bothWays: boolean): void {
+    if (!this.cutCount) this.cutCount = new Uint16Array(this.n * this.n);
+    this.cuts.set(id, { from, to, bothWays });
+    this.applyCut(from, to, bothWays, 1);
+  }
+
+  removeCut(id: number): boolean {
+    const c = this.cuts.get(id);
+    if (!c) return false;
+    this.cuts.delete(id);
+    this.applyCut(c.from, c.to, c.bothWays, -1);
+    return true;
+  }
+
+  removeAllCuts(): number {
+    const ids = [...this.cuts.keys()];
+    for (const id of ids) this.removeCut(id);
+    return ids.length;
+  }
+
+  /** Directed pairs currently cut, as [from, to] node indices (for reports and the TUI). */
+  cutPairs(): [number, number][] {
+    const out: [number, number][] = [];
+    if (!this.cutCount) return out;
+    for (let a = 0; a < this.n; a++) for (let b = 0; b < this.n; b++) if (this.cutCount[a * this.n + b]! > 0) out.push([a, b]);
+    return out;
+  }
+
+  addLoss(id: number, p: number, a: Uint8Array | null, b: Uint8Array | null): void {
+    this.lossRules = [...this.lossRules, { id, a, b, value: p }];
+  }
+  addSlow(id: number, extra: Micros, a: Uint8Array, b: Uint8Array): void {
+    this.slowRules = [...this.slowRules, { id, a, b, value: extra }];
+  }
+  addDuplicate(id: number, p: number): void {
+    this.dupRules = [...this.dupRules, { id, a: null, b: null, value: p }];
+  }
+  addReorder(id: number, p: number, window: Micros): void {
+    this.reorderRules = [...this.reorderRules, { id, a: null, b: null, value: p, window }];
+  }
+
+  /** Removes a loss / slow / duplicate / reorder rule by id. */
+  removeRule(id: number): boolean {
+    const before = this.lossRules.length + this.slowRules.length + this.dupRules.length + this.reorderRules.length;
+    this.lossRules = this.lossRules.filter((r) => r.id !== id);
+    this.slowRules = this.slowRules.filter((r) => r.id !== id);
+    this.dupRules = this.dupRules.filter((r) => r.id !== id);
+    this.reorderRules = this.reorderRules.filter((r) => r.id !== id);
+    return this.lossRules.length + this.slowRules.length + this.dupRules.length + this.reorderRules.length < before;
+  }
+
+  /** Probability that a message a→b is lost (datagram: base loss + bursts; reliable: bursts only). */
+  lossP(a: number, b: number, reliable: boolean): number {
+    let keep = reliable ? 1 : 1 - (this.spec.loss ?? 0);
+    for (const r of this.lossRules) if (matches(r, a, b)) keep *= 1 - r.value;
+    return 1 - keep;
+  }
+
+  duplicateP(): number {
+    let p = this.spec.duplicate ?? 0;
+    for (const r of this.dupRules) p = 1 - (1 - p) * (1 - r.value);
+    return p;
+  }
+
+  /** Probability that a datagram gets an extra reordering delay. */
+  reorderP(): number {
+    let p = this.spec.reorder ?? 0;
+    for (const r of this.reorderRules) p = 1 - (1 - p) * (1 - r.value);
+    return p;
+  }
+
+  /** The extra reordering delay is uniform in [0, window]. */
+  reorderWindow(): Micros {
+    let w = this.spec.reorderWindow ?? DEFAULT_REORDER_WINDOW_US;
+    for (const r of this.reorderRules) w = Math.max(w, r.window);
+    return w;
+  }
+
+  /** Extra delay of slow links between a and b. */
+  extraDelay(a: number, b: number): Micros {
+    let d = 0;
+    for (const r of this.slowRules) if (matches(r, a, b)) d += r.value;
+    return d;
+  }
+
+  private applyCut(from: Uint8Array, to: Uint8Array, bothWays: boolean, delta: number): void {
+    const cc = this.cutCount!;
+    const n = this.n;
+    for (let a = 0; a < n; a++) {
+      if (!from[a]) continue;
+      for (let b = 0; b < n; b++) {
+        if (!to[b] || a === b) continue;
+        cc[a * n + b] += delta;
+        if (bothWays) cc[b * n + a] += delta;
+      }
+    }
+  }
+}
+
+/** A rule between sets A and B applies to messages in either direction. */
+function matches(r: LinkRule, a: number, b: number): boolean {
+  if (r.a === null || r.b === null) {
+    const s = r.a ?? r.b;
+    return s === null || s[a] === 1 || s[b] === 1;
+  }
+  return (r.a[a] === 1 && r.b[b] === 1) || (r.a[b] === 1 && r.b[a] === 1);
+}

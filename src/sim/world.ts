@@ -1,0 +1,557 @@
+/**
+ * The simulated world: one event queue ordered by (virtual time, sequence), the nodes and
+ * the services they run, the faulty network, crashable disks, skewed clocks, and the trace.
+ *
+ * Everything that happens is an event popped from the queue; nothing else decides order.
+ * Time is true (global) virtual time in integer microseconds; each node sees it through its
+ * own clock.
+ */
+import { pack, unpack } from 'msgpackr';
+import type { Env, Message, Micros, NodeId, Random, SendOptions, Storage, Timer, TraceFields } from '../core/env.ts';
+import { SimulationError } from './errors.ts';
+import { EventQueue, type QueuedEvent } from './event-queue.ts';
+import { applyFault, type FaultTarget } from './faults.ts';
+import { MemoryStorage } from './memory-storage.ts';
+import { Network } from './network.ts';
+import { startNemesis } from './nemesis.ts';
+import { NodeClock } from './node-clock.ts';
+import { randomStream } from './random.ts';
+import { Topology } from './topology.ts';
+import { hashEvent, NetKind, TraceHasher } from './trace.ts';
+import type { DiskSpec, Fault, FaultKind, NemesisSpec, ScheduledFault, TraceEvent, WorldOptions } from './types.ts';
+
+const enum EvKind {
+  Timer = 0,
+  Deliver = 1,
+  World = 2,
+}
+
+class SimEvent implements QueuedEvent, Timer {
+  time = 0;
+  seq = 0;
+  cancelled = false;
+  inHeap = false;
+  constructor(
+    private readonly queue: EventQueue<SimEvent>,
+    readonly kind: EvKind,
+    readonly node: number,
+    readonly epoch: number,
+    readonly fn: (() => void) | null,
+    readonly from: number,
+    readonly svc: string,
+    readonly msg: Message | null,
+    readonly reliable: boolean,
+  ) {}
+
+  cancel(): void {
+    this.queue.cancel(this);
+  }
+}
+
+/** What a node factory is given to build a node's app. */
+export interface NodeContext {
+  readonly id: NodeId;
+  readonly dc: string;
+  readonly region: string;
+  /** How many times this node has been restarted (0 at first boot). */
+  readonly restarts: number;
+  /** The environment of one service on this node (the same object for the same name). */
+  env(service: string): Env;
+}
+
+export type NodeFactory<A = unknown> = (ctx: NodeContext) => A;
+
+interface AppLike {
+  start?(): void;
+  stop?(): void;
+}
+
+class SimNode {
+  up = false;
+  paused = false;
+  /** Bumped at every crash and restart: events of an older incarnation are void. */
+  epoch = 0;
+  restarts = 0;
+  app: unknown = undefined;
+  factory: NodeFactory | undefined;
+  slowExtra = 0;
+  readonly clock = new NodeClock();
+  readonly handlers = new Map<string, (from: NodeId, msg: Message) => void>();
+  readonly envs = new Map<string, Env>();
+  readonly storages = new Map<string, MemoryStorage>();
+  held: SimEvent[] = [];
+  constructor(
+    readonly id: NodeId,
+    readonly index: number,
+    readonly dc: string,
+    readonly region: string,
+  ) {}
+}
+
+export interface WorldStats {
+  /** Events popped and run (timers, deliveries, world callbacks). */
+  events: number;
+  sent: number;
+  delivered: number;
+  dropped: number;
+  duplicated: number;
+  timers: number;
+}
+
+export class World implements FaultTarget {
+  readonly topology: Topology;
+  readonly network: Network;
+  readonly seed: number | string;
+  readonly stats: WorldStats = { events: 0, sent: 0, delivered: 0, dropped: 0, duplicated: 0, timers: 0 };
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly nodes: SimNode[];
+  private readonly netRandom: Random[];
+  private readonly diskRandom: Random[];
+  private readonly disk: Required<DiskSpec>;
+  private readonly hasher = new TraceHasher();
+  private readonly recorded: TraceEvent[] | null;
+  private readonly listeners: ((ev: TraceEvent) => void)[] = [];
+  private readonly faultCount = new Map<string, number>();
+  private readonly lastReliable = new Map<number, Micros>();
+  private readonly checkMessages: boolean;
+  private nowUs: Micros = 0;
+  private started = false;
+  private nextFaultId = 1;
+
+  constructor(readonly options: WorldOptions) {
+    this.seed = options.seed;
+    this.topology = new Topology(options.topology);
+    this.network = new Network(this.topology, options.latency, options.network);
+    this.nodes = this.topology.nodes.map(
+      (id, i) => new SimNode(id, i, this.topology.dcOf(id), this.topology.regionOf(id)),
+    );
+    this.netRandom = this.topology.nodes.map((id) => randomStream(this.seed, `net/${id}`));
+    this.diskRandom = this.topology.nodes.map((id) => randomStream(this.seed, `disk/${id}`));
+    // Defaults: a crash loses unsynced writes half the time and tears the tail a fifth of
+    // those times: aggressive on purpose, a simulator exists to find the bugs that rarely fire.
+    this.disk = { unsyncedLoss: options.disk?.unsyncedLoss ?? 0.5, tornWrite: options.disk?.tornWrite ?? 0.2 };
+    this.recorded = options.recordTrace ? [] : null;
+    this.checkMessages = options.checkMessages ?? false;
+  }
+
+  // ---- building and running -------------------------------------------------------------
+
+  /** Sets the factory that builds the app of `nodes` (default: every node) at boot and on restart. */
+  setup<A>(factory: NodeFactory<A>, nodes?: readonly NodeId[]): void {
+    for (const id of nodes ?? this.topology.nodes) this.nodes[this.topology.index(id)]!.factory = factory as NodeFactory;
+  }
+
+  /** Boots every node that has a factory, at the current time (0 for a fresh world). */
+  start(): void {
+    if (this.started) throw new Error('world already started');
+    this.started = true;
+    for (const node of this.nodes) if (node.factory) this.boot(node);
+  }
+
+  now(): Micros {
+    return this.nowUs;
+  }
+
+  /** Runs every event with time <= until; afterwards now() === until. */
+  run(until: Micros): void {
+    for (;;) {
+      const t = this.queue.peekTime();
+      if (t === undefined || t > until) break;
+      this.dispatch(this.queue.pop()!);
+    }
+    if (until > this.nowUs) this.nowUs = until;
+  }
+
+  runFor(duration: Micros): void {
+    this.run(this.nowUs + duration);
+  }
+
+  /** Runs one event; false when the queue is empty. */
+  step(): boolean {
+    const ev = this.queue.pop();
+    if (!ev) return false;
+    this.dispatch(ev);
+    return true;
+  }
+
+  /** Time of the next pending event, if any. */
+  nextEventTime(): Micros | undefined {
+    return this.queue.peekTime();
+  }
+
+  /** Runs events until pred() holds (checked after each event) or time would pass `limit`. */
+  runUntil(pred: () => boolean, limit: Micros): boolean {
+    if (pred()) return true;
+    for (;;) {
+      const t = this.queue.peekTime();
+      if (t === undefined || t > limit) break;
+      this.dispatch(this.queue.pop()!);
+      if (pred()) return true;
+    }
+    if (limit > this.nowUs) this.nowUs = limit;
+    return pred();
+  }
+
+  /** A world-level callback at true time t (>= now). */
+  at(t: Micros, fn: () => void): Timer {
+    return this.atTime(t, fn);
+  }
+
+  after(delay: Micros, fn: () => void): Timer {
+    return this.atTime(this.nowUs + Math.max(0, Math.round(delay)), fn);
+  }
+
+  /** An independent seeded stream for sim-side actors (clients, workloads, nemesis). */
+  rng(stream: string): Random {
+    return randomStream(this.seed, `world/${stream}`);
+  }
+
+  // ---- inspection ------------------------------------------------------------------------
+
+  app<A = unknown>(id: NodeId): A | undefined {
+    const n = this.node(id);
+    return n.up ? (n.app as A) : undefined;
+  }
+
+  isUp(id: NodeId): boolean {
+    return this.node(id).up;
+  }
+
+  isPaused(id: NodeId): boolean {
+    return this.node(id).paused;
+  }
+
+  localTime(id: NodeId): Micros {
+    return this.node(id).clock.local(this.nowUs);
+  }
+
+  clockOf(id: NodeId): { skew: Micros; drift: number } {
+    const c = this.node(id).clock;
+    return { skew: c.skew, drift: c.drift };
+  }
+
+  /** The storage of a service on a node (created empty on first use). */
+  storage(id: NodeId, service: string): MemoryStorage {
+    return this.storageOf(this.node(id), service);
+  }
+
+  /** Subscribes to every core trace event and fault event; returns an unsubscribe function. */
+  on(listener: (ev: TraceEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  traceHash(): string {
+    return this.hasher.hex();
+  }
+
+  /** Every trace event, network ones included, when the world records its trace. */
+  traceEvents(): readonly TraceEvent[] {
+    if (!this.recorded) throw new Error('this world does not record its trace (recordTrace: false)');
+    return this.recorded;
+  }
+
+  faultCounts(): Record<string, number> {
+    return Object.fromEntries(this.faultCount);
+  }
+
+  // ---- faults ----------------------------------------------------------------------------
+
+  /** Injects a fault now. */
+  inject(fault: Fault): void {
+    applyFault(this, fault);
+  }
+
+  /** Schedules faults at absolute true times. */
+  schedule(faults: readonly ScheduledFault[]): void {
+    for (const f of faults) this.atTime(f.at, () => this.inject(f.fault));
+  }
+
+  /** Starts a random fault generator drawing from the seed's 'nemesis' stream. */
+  nemesis(spec: NemesisSpec): void {
+    startNemesis(this, spec, this.rng('nemesis'));
+  }
+
+  // FaultTarget: the primitives faults are made of.
+
+  newFaultId(): number {
+    return this.nextFaultId++;
+  }
+
+  countFault(kind: FaultKind): void {
+    this.faultCount.set(kind, (this.faultCount.get(kind) ?? 0) + 1);
+  }
+
+  emit(kind: string, fields: Record<string, unknown>, node?: NodeId): void {
+    const ev: TraceEvent = node === undefined ? { t: this.nowUs, kind, ...fields } : { t: this.nowUs, kind, node, ...fields };
+    this.publish(ev);
+  }
+
+  crash(id: NodeId): boolean {
+    const node = this.node(id);
+    if (!node.up) return false;
+    node.up = false;
+    node.paused = false;
+    node.held = [];
+    node.epoch++;
+    node.app = undefined;
+    node.handlers.clear();
+    node.envs.clear();
+    for (const [svc, st] of node.storages) {
+      const out = st.crash(this.diskRandom[node.index]!, this.disk.unsyncedLoss, this.disk.tornWrite);
+      if (out.unsynced > 0) this.emit('disk.crash', { svc, unsynced: out.unsynced, lost: out.lost, torn: out.torn }, id);
+    }
+    return true;
+  }
+
+  restart(id: NodeId): void {
+    const node = this.node(id);
+    if (node.up) this.crash(id);
+    if (!node.factory) throw new Error(`node ${id} has no app to restart`);
+    node.restarts++;
+    this.boot(node);
+  }
+
+  pause(id: NodeId): boolean {
+    const node = this.node(id);
+    if (!node.up || node.paused) return false;
+    node.paused = true;
+    return true;
+  }
+
+  resume(id: NodeId): boolean {
+    const node = this.node(id);
+    if (!node.paused) return false;
+    node.paused = false;
+    const held = node.held;
+    node.held = [];
+    // Held timers and deliveries all fall due at once, in their original order.
+    for (const ev of held) {
+      if (ev.cancelled) continue;
+      ev.time = this.nowUs;
+      this.queue.push(ev);
+    }
+    return true;
+  }
+
+  setClock(id: NodeId, skew: Micros, drift: number): void {
+    this.node(id).clock.set(this.nowUs, skew, drift);
+  }
+
+  setSlow(id: NodeId, extra: Micros): void {
+    this.node(id).slowExtra = extra;
+  }
+
+  atTime(t: Micros, fn: () => void): Timer {
+    const ev = new SimEvent(this.queue, EvKind.World, -1, 0, fn, -1, '', null, false);
+    ev.time = Math.max(t, this.nowUs);
+    return this.queue.push(ev);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private node(id: NodeId): SimNode {
+    return this.nodes[this.topology.index(id)]!;
+  }
+
+  private storageOf(node: SimNode, service: string): MemoryStorage {
+    let st = node.storages.get(service);
+    if (!st) {
+      st = new MemoryStorage();
+      node.storages.set(service, st);
+    }
+    return st;
+  }
+
+  private boot(node: SimNode): void {
+    node.up = true;
+    node.paused = false;
+    node.epoch++;
+    node.handlers.clear();
+    node.envs.clear();
+    const ctx: NodeContext = {
+      id: node.id,
+      dc: node.dc,
+      region: node.region,
+      restarts: node.restarts,
+      env: (service) => this.envOf(node, service),
+    };
+    this.emit(node.restarts === 0 ? 'node.boot' : 'node.restart', { restarts: node.restarts }, node.id);
+    const epoch = node.epoch;
+    try {
+      node.app = node.factory!(ctx);
+      const app = node.app as AppLike | undefined;
+      if (app && typeof app.start === 'function' && node.epoch === epoch) app.start();
+    } catch (err) {
+      throw new SimulationError(this.nowUs, node.id, undefined, err);
+    }
+  }
+
+  private envOf(node: SimNode, service: string): Env {
+    let env = node.envs.get(service);
+    if (env) return env;
+    const world = this;
+    const epoch = node.epoch;
+    const random = randomStream(this.seed, `node/${node.id}/${service}/${node.restarts}`);
+    const storage: Storage = this.storageOf(node, service);
+    env = {
+      self: node.id,
+      service,
+      now: () => node.clock.local(world.nowUs),
+      after(delay: Micros, fn: () => void): Timer {
+        return world.nodeTimer(node, epoch, delay, fn);
+      },
+      send(to: NodeId, msg: Message, opts?: SendOptions): void {
+        if (node.epoch !== epoch) return; // a stale env of a crashed incarnation is inert
+        world.send(node, to, service, msg, opts?.reliable === true);
+      },
+      onMessage(handler) {
+        if (node.epoch === epoch) node.handlers.set(service, handler);
+      },
+      storage,
+      random,
+      trace(kind: string, fields?: TraceFields): void {
+        if (node.epoch !== epoch) return;
+        world.publish({ t: world.nowUs, kind, node: node.id, svc: service, ...fields });
+      },
+    };
+    node.envs.set(service, env);
+    return env;
+  }
+
+  private nodeTimer(node: SimNode, epoch: number, delay: Micros, fn: () => void): Timer {
+    const ev = new SimEvent(this.queue, EvKind.Timer, node.index, epoch, fn, -1, '', null, false);
+    ev.time = this.nowUs + node.clock.trueDelay(Math.max(0, Math.round(delay)));
+    if (node.epoch !== epoch) {
+      ev.cancelled = true; // scheduled by a dead incarnation: never fires
+      return ev;
+    }
+    return this.queue.push(ev);
+  }
+
+  private send(from: SimNode, toId: NodeId, svc: string, msg: Message, reliable: boolean): void {
+    this.stats.sent++;
+    const to = this.topology.index(toId);
+    if (this.checkMessages) msg = unpack(pack(msg)) as Message;
+    const a = from.index;
+    if (this.network.isCut(a, to)) return this.dropped(a, to, svc, msg, 'cut');
+    const rnd = this.netRandom[a]!;
+    const lossP = this.network.lossP(a, to, reliable);
+    if (lossP > 0 && rnd.next() < lossP) return this.dropped(a, to, svc, msg, 'loss');
+    let delay = this.network.latency(a, to, rnd) + this.network.extraDelay(a, to) + this.nodes[to]!.slowExtra;
+    if (!reliable) {
+      const rp = this.network.reorderP();
+      if (rp > 0 && rnd.next() < rp) delay += rnd.int(this.network.reorderWindow() + 1);
+    }
+    let t = this.nowUs + delay;
+    if (reliable) {
+      // A stream channel is FIFO per link: never deliver before an earlier message.
+      const key = a * this.nodes.length + to;
+      const last = this.lastReliable.get(key);
+      if (last !== undefined && t < last) t = last;
+      this.lastReliable.set(key, t);
+    }
+    const target = this.nodes[to]!;
+    this.pushDelivery(t, to, target.epoch, a, svc, msg, reliable);
+    if (!reliable) {
+      const dp = this.network.duplicateP();
+      if (dp > 0 && rnd.next() < dp) {
+        this.stats.duplicated++;
+        this.hashNet(NetKind.Duplicate, a, to, svc, msg);
+        this.pushDelivery(this.nowUs + this.network.latency(a, to, rnd), to, target.epoch, a, svc, msg, false);
+      }
+    }
+  }
+
+  private pushDelivery(t: Micros, to: number, epoch: number, from: number, svc: string, msg: Message, reliable: boolean): void {
+    const ev = new SimEvent(this.queue, EvKind.Deliver, to, epoch, null, from, svc, msg, reliable);
+    ev.time = t;
+    this.queue.push(ev);
+  }
+
+  private dropped(a: number, b: number, svc: string, msg: Message, why: string): void {
+    this.stats.dropped++;
+    this.hashNet(NetKind.Drop, a, b, svc, msg);
+    if (this.recorded) {
+      this.recorded.push({ t: this.nowUs, kind: 'net.drop', from: this.nodes[a]!.id, to: this.nodes[b]!.id, svc, type: msg.type, why });
+    }
+  }
+
+  private hashNet(kind: NetKind, a: number, b: number, svc: string, msg: Message): void {
+    const h = this.hasher;
+    h.int(kind);
+    h.int(this.nowUs);
+    h.int(a);
+    h.int(b);
+    h.str(svc);
+    h.str(msg.type);
+  }
+
+  private dispatch(ev: SimEvent): void {
+    this.nowUs = ev.time;
+    this.stats.events++;
+    switch (ev.kind) {
+      case EvKind.World:
+        return this.guard(undefined, undefined, ev.fn!);
+      case EvKind.Timer: {
+        const node = this.nodes[ev.node]!;
+        if (node.epoch !== ev.epoch || !node.up) return;
+        if (node.paused) {
+          node.held.push(ev);
+          return;
+        }
+        this.stats.timers++;
+        const h = this.hasher;
+        h.int(NetKind.Timer);
+        h.int(ev.time);
+        h.int(ev.node);
+        return this.guard(node, undefined, ev.fn!);
+      }
+      case EvKind.Deliver: {
+        const node = this.nodes[ev.node]!;
+        const msg = ev.msg!;
+        if (!node.up) return this.dropped(ev.from, ev.node, ev.svc, msg, 'down');
+        // A stream connection does not survive the receiver's restart.
+        if (ev.reliable && node.epoch !== ev.epoch) return this.dropped(ev.from, ev.node, ev.svc, msg, 'reset');
+        // Packets in flight when a cut appears are lost with it.
+        if (this.network.isCut(ev.from, ev.node)) return this.dropped(ev.from, ev.node, ev.svc, msg, 'cut');
+        if (node.paused) {
+          node.held.push(ev);
+          return;
+        }
+        const handler = node.handlers.get(ev.svc);
+        if (!handler) return this.dropped(ev.from, ev.node, ev.svc, msg, 'no-service');
+        this.stats.delivered++;
+        this.hashNet(NetKind.Deliver, ev.from, ev.node, ev.svc, msg);
+        if (this.recorded) {
+          this.recorded.push({ t: this.nowUs, kind: 'net.deliver', from: this.nodes[ev.from]!.id, to: node.id, svc: ev.svc, type: msg.type });
+        }
+        const fromId = this.nodes[ev.from]!.id;
+        try {
+          handler(fromId, msg);
+        } catch (err) {
+          throw new SimulationError(this.nowUs, node.id, ev.svc, err);
+        }
+        return;
+      }
+    }
+  }
+
+  private guard(node: SimNode | undefined, svc: string | undefined, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof SimulationError) throw err;
+      throw new SimulationError(this.nowUs, node?.id, svc, err);
+    }
+  }
+
+  private publish(ev: TraceEvent): void {
+    hashEvent(this.hasher, ev);
+    if (this.recorded) this.recorded.push(ev);
+    for (const l of this.listeners) l(ev);
+  }
+}
