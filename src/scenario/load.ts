@@ -1,0 +1,145 @@
+/**
+ * Loading a scenario file: YAML → validated `Scenario`, or a ScenarioError naming
+ * FILE:LINE:COL, the field path and what was expected. Nothing runs on a bad file.
+ */
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import type { LatencySpec } from '../sim/types.ts';
+import { ScenarioError } from './errors.ts';
+import { parseFaults, parseNemesis } from './faults.ts';
+import { MODULES, moduleOwning } from './modules/index.ts';
+import { parseTopology } from './topology.ts';
+import type { ExpectationSpec, ParseContext, Scenario } from './types.ts';
+import { View } from './yaml-view.ts';
+
+/** Upper bound on virtual time: a day keeps µs far inside safe integers and a run finite. */
+export const MAX_DURATION_US = 24 * 3_600_000_000;
+const DEFAULT_DURATION_US = 60_000_000;
+
+const CORE_KEYS = ['name', 'description', 'seed', 'duration', 'topology', 'latency', 'network', 'disk', 'faults', 'nemesis', 'expect'];
+
+export function loadScenarioFile(file: string, overrides?: { durationUs?: number }): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ScenarioError(file, 0, 0, '', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return parseScenario(text, file, overrides);
+}
+
+/** Parses scenario text. `file` is only used in messages. */
+export function parseScenario(text: string, file = '<scenario>', overrides?: { durationUs?: number }): Scenario {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const p = lines.linePos(e.pos[0]);
+    throw new ScenarioError(file, p.line, p.col, '', `invalid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const src = { file, lines };
+  const root = new View(src, doc.contents as never, '');
+  if (!root.isMap()) root.expect('a map with topology, faults, expect, ...');
+  root.allowKeys([...CORE_KEYS, ...MODULES.map((m) => m.name)]);
+
+  const topology = parseTopology(root.get('topology'));
+  const durV = root.get('duration');
+  let durationUs = durV.durationOr(DEFAULT_DURATION_US, 1);
+  if (durationUs > MAX_DURATION_US) durV.fail('expected at most 24h of virtual time');
+  if (overrides?.durationUs !== undefined) durationUs = overrides.durationUs;
+  const ctx: ParseContext = { topology, durationUs };
+
+  const latency = parseLatencySection(root.get('latency'), ctx);
+  const netV = root.get('network').allowKeys(['loss', 'duplicate', 'reorder', 'reorderWindow']);
+  const network = netV.present
+    ? {
+        loss: netV.get('loss').numOr(0, 0, 1),
+        duplicate: netV.get('duplicate').numOr(0, 0, 1),
+        reorder: netV.get('reorder').numOr(0, 0, 1),
+        ...(netV.get('reorderWindow').present ? { reorderWindow: netV.get('reorderWindow').duration(1) } : {}),
+      }
+    : undefined;
+  const diskV = root.get('disk').allowKeys(['unsyncedLoss', 'tornWrite']);
+  const disk = diskV.present
+    ? { unsyncedLoss: diskV.get('unsyncedLoss').numOr(0.5, 0, 1), tornWrite: diskV.get('tornWrite').numOr(0.2, 0, 1) }
+    : undefined;
+
+  const modules = new Map<string, unknown>();
+  for (const m of MODULES) {
+    const mv = root.get(m.name);
+    if (!mv.present) continue;
+    modules.set(m.name, m.parse(mv, ctx));
+  }
+  for (const m of MODULES) {
+    if (!modules.has(m.name)) continue;
+    for (const r of m.requires ?? []) {
+      if (!modules.has(r)) root.get(m.name).fail(`the ${m.name} module needs a \`${r}:\` section too`);
+    }
+  }
+
+  const expectations: ExpectationSpec[] = root
+    .get('expect')
+    .listOpt()
+    .map((ev) => {
+      let kind: string;
+      let pv: View;
+      if (ev.isScalar()) {
+        kind = ev.str();
+        pv = new View(src, undefined, ev.path);
+      } else {
+        const keys = ev.keys();
+        if (keys.length !== 1) ev.expect('an expectation: a name ("raft-safety") or one name: value ("leader-within: 10s")');
+        kind = keys[0]!;
+        pv = ev.get(kind);
+      }
+      const owner = moduleOwning(kind);
+      if (!owner) {
+        const known = MODULES.flatMap((m) => Object.keys(m.expectations));
+        return ev.fail(`unknown expectation "${kind}"; expected one of: ${known.join(', ')}`);
+      }
+      if (!modules.has(owner.name)) return ev.fail(`"${kind}" is checked by the ${owner.name} module: add a \`${owner.name}:\` section`);
+      const def = owner.expectations[kind]!;
+      const params = def.parse(pv, ctx);
+      return { kind, module: owner.name, params, name: def.name(params), line: ev.where().line };
+    });
+
+  const seedV = root.get('seed');
+  return {
+    file,
+    name: root.get('name').strOr(file.replace(/^.*\//, '').replace(/\.ya?ml$/, '')),
+    description: root.get('description').strOr(''),
+    seed: seedV.intOr(1, 0, 2 ** 32 - 1),
+    durationUs,
+    topology,
+    ...(latency ? { latency } : {}),
+    ...(network ? { network } : {}),
+    ...(disk ? { disk } : {}),
+    faults: parseFaults(root.get('faults'), topology, durationUs),
+    ...(root.get('nemesis').present ? { nemesis: parseNemesis(root.get('nemesis'), durationUs)! } : {}),
+    modules,
+    expectations,
+    source: text,
+  };
+}
+
+function parseLatencySection(v: View, ctx: ParseContext): Partial<LatencySpec> | undefined {
+  if (!v.present) return undefined;
+  v.allowKeys(['sameDc', 'sameRegion', 'crossRegion', 'overrides']);
+  const out: { -readonly [K in keyof LatencySpec]?: LatencySpec[K] } = {};
+  for (const k of ['sameDc', 'sameRegion', 'crossRegion'] as const) {
+    if (v.get(k).present) out[k] = v.get(k).latency();
+  }
+  const ov = v.get('overrides').listOpt();
+  if (ov.length > 0) {
+    out.overrides = ov.map((o) => {
+      o.allowKeys(['between', 'dist']);
+      const b = o.get('between').required().list();
+      if (b.length !== 2) o.get('between').expect('a pair [A, B] of nodes, DCs or regions');
+      return {
+        between: [ctx.topology.selector(b[0]!), ctx.topology.selector(b[1]!)] as const,
+        dist: o.get('dist').required().latency(),
+      };
+    });
+  }
+  return out;
+}

@@ -1,0 +1,159 @@
+/**
+ * Runs a scenario for one seed: builds the World, lets every enabled module add its cores
+ * to each node and its clients to the world, applies the fault timeline and the nemesis,
+ * runs to the end, and evaluates every expectation. Synchronous and self-contained, so a
+ * swarm worker can call it in a loop.
+ */
+import { performance } from 'node:perf_hooks';
+import { SimulationError, World } from '../sim/index.ts';
+import type { TraceEvent } from '../sim/types.ts';
+import { describeFaultEvent } from './fault-events.ts';
+import { availability, completedOps, latencySeries, latencySummary } from './metrics.ts';
+import { moduleNamed } from './modules/index.ts';
+import { unavailableInstance } from './modules/unavailable.ts';
+import type { HistoryOp, ModuleInstance, NodeApp, RunContext, RunResult, Scenario, TimelineItem, Verdict } from './types.ts';
+import { humanDuration } from './units.ts';
+
+export interface RunOptions {
+  /** Defaults to the scenario's seed. */
+  readonly seed?: number;
+  /** Keep every trace event (for --trace and the HTML report). */
+  readonly recordTrace?: boolean;
+  /** Keep the client history in the result (for --history and the report). */
+  readonly keepHistory?: boolean;
+  /** Extra listener on every trace event (the determinism checker uses it). */
+  readonly onEvent?: (ev: TraceEvent) => void;
+}
+
+/** Bound on timeline lines kept: a long nemesis run must not hold millions of lines. */
+export const MAX_TIMELINE = 2_000;
+
+/** The implicit expectation every run has: the simulation ran to its end without a core throwing. */
+export const NO_BROKEN_INVARIANT = 'no broken invariant (every core assert held to the end)';
+
+export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
+  const seed = opts.seed ?? sc.seed;
+  const wallStart = performance.now();
+  const world = new World({
+    seed,
+    topology: sc.topology.spec,
+    ...(sc.latency ? { latency: sc.latency } : {}),
+    ...(sc.network ? { network: sc.network } : {}),
+    ...(sc.disk ? { disk: sc.disk } : {}),
+    recordTrace: opts.recordTrace ?? false,
+  });
+  const run: RunContext = { scenario: sc, seed, endUs: sc.durationUs, world };
+  const unavailableModules: string[] = [];
+  const instances = new Map<string, ModuleInstance>();
+  for (const [name, cfg] of sc.modules) {
+    const m = moduleNamed(name)!;
+    if (m.unavailable) {
+      unavailableModules.push(name);
+      instances.set(name, unavailableInstance(m.unavailable));
+    } else {
+      instances.set(name, m.instantiate(cfg, run));
+    }
+  }
+  const list = [...instances.values()];
+
+  const timeline: TimelineItem[] = [];
+  let timelineDropped = 0;
+  const addTimeline = (item: TimelineItem) => {
+    if (timeline.length < MAX_TIMELINE) timeline.push(item);
+    else timelineDropped++;
+  };
+  world.on((ev) => {
+    opts.onEvent?.(ev);
+    if (ev.kind === 'fault' || ev.kind === 'fault.end') {
+      addTimeline({ t: ev.t, category: ev.kind === 'fault' ? 'fault' : 'heal', text: describeFaultEvent(ev) });
+    } else if (ev.kind === 'node.restart' && ev.node) {
+      addTimeline({ t: ev.t, node: ev.node, category: 'node', text: `${ev.node} restarted` });
+    }
+    for (const inst of list) {
+      inst.onTrace?.(ev);
+      const item = inst.timeline?.(ev);
+      if (item) addTimeline(item);
+    }
+  });
+
+  world.setup((ctx) => {
+    const app: NodeApp = { parts: {}, starters: [] };
+    for (const inst of list) inst.setupNode?.(ctx, app);
+    return {
+      ...app.parts,
+      start() {
+        for (const s of app.starters) s();
+      },
+    };
+  });
+  for (const inst of list) inst.attach?.();
+  world.schedule(sc.faults);
+  if (sc.nemesis) world.nemesis(sc.nemesis);
+
+  let error: string | undefined;
+  let errorAt: number | undefined;
+  try {
+    world.start();
+    world.run(sc.durationUs);
+  } catch (e) {
+    if (!(e instanceof SimulationError)) throw e;
+    error = e.message;
+    errorAt = e.time;
+    addTimeline({ t: e.time, ...(e.node ? { node: e.node } : {}), category: 'error', text: `run stopped: ${e.message}` });
+  }
+  if (timelineDropped > 0) {
+    timeline.push({ t: world.now(), category: 'note', text: `(${timelineDropped} more timeline lines not shown)` });
+  }
+
+  const history: HistoryOp[] = [];
+  for (const inst of list) if (inst.history) history.push(...inst.history());
+  history.sort((a, b) => a.time - b.time);
+  const ops = completedOps(history);
+
+  const verdicts: Verdict[] = [
+    {
+      name: NO_BROKEN_INVARIANT,
+      kind: 'no-broken-invariant',
+      status: error ? 'fail' : 'pass',
+      passed: !error,
+      detail: error ? `the run stopped ${error}` : `ran ${humanDuration(sc.durationUs)} of virtual time to the end`,
+      ...(errorAt !== undefined ? { atUs: errorAt } : {}),
+    },
+  ];
+  for (const exp of sc.expectations) {
+    const inst = instances.get(exp.module)!;
+    if (error && !unavailableModules.includes(exp.module)) {
+      // A run cut short cannot vouch for anything measured after the cut.
+      const v = inst.evaluate(exp);
+      verdicts.push(v.passed ? { ...v, status: 'fail', passed: false, detail: `${v.detail} (but the run stopped early)` } : v);
+    } else {
+      verdicts.push(inst.evaluate(exp));
+    }
+  }
+
+  const stats = world.stats;
+  const lat = latencySummary(ops);
+  const avail = availability(ops);
+  return {
+    scenario: sc.name,
+    file: sc.file,
+    seed,
+    passed: verdicts.every((v) => v.passed),
+    expectations: verdicts,
+    traceHash: world.traceHash(),
+    faults: world.faultCounts(),
+    stats: {
+      events: stats.events,
+      messages: stats.sent,
+      virtualTimeUs: world.now(),
+      wallTimeMs: Math.round((performance.now() - wallStart) * 10) / 10,
+    },
+    timeline,
+    ...(lat ? { latency: lat } : {}),
+    ...(avail ? { availability: avail } : {}),
+    ...(error ? { error } : {}),
+    unavailable: unavailableModules,
+    ...(opts.recordTrace ? { trace: world.traceEvents() } : {}),
+    ...(opts.keepHistory ? { history, latencySeries: latencySeries(ops, sc.durationUs) } : {}),
+  };
+}
