@@ -87,8 +87,8 @@ export class SimTargets {
       cur = s;
     }
     const step = cur as HealthStep | undefined;
-    if (!step || step.state === 'up') return true;
-    if (step.state === 'down') return false;
+    if (!step) return true;
+    if (step.state !== 'flapping') return step.state === 'up';
     return (t - step.at) % (step.downUs + step.upUs) >= step.downUs;
   }
 
