@@ -26,9 +26,10 @@ export class NodeClock {
     return this.rate === 1 ? localDelay : Math.ceil(localDelay / this.rate);
   }
 
+  /** From trueNow on, the clock reads trueNow + skew and then runs at rate 1 + drift. */
   set(trueNow: Micros, skew: Micros, drift: number): void {
-    const current = this.local(trueNow);
-    this.baseLocal = current + (skew - this.skew);
+    this.local(trueNow); // remember the last reading, so the clock cannot step back
+    this.baseLocal = trueNow + skew;
     this.baseTrue = trueNow;
     this.rate = 1 + drift;
     this.skew = skew;

@@ -145,7 +145,10 @@ export class World implements FaultTarget {
   start(): void {
     if (this.started) throw new Error('world already started');
     this.started = true;
-    for (const node of this.nodes) if (node.factory) this.boot(node);
+    // Build every app first, then start them: a message sent at t = 0 must find its peer up.
+    const booted = this.nodes.filter((n) => n.factory);
+    for (const node of booted) this.boot(node, false);
+    for (const node of booted) this.startApp(node);
   }
 
   now(): Micros {
@@ -312,7 +315,7 @@ export class World implements FaultTarget {
     if (node.up) this.crash(id);
     if (!node.factory) throw new Error(`node ${id} has no app to restart`);
     node.restarts++;
-    this.boot(node);
+    this.boot(node, true);
   }
 
   pause(id: NodeId): boolean {
@@ -366,7 +369,7 @@ export class World implements FaultTarget {
     return st;
   }
 
-  private boot(node: SimNode): void {
+  private boot(node: SimNode, andStart: boolean): void {
     node.up = true;
     node.paused = false;
     node.epoch++;
@@ -380,11 +383,19 @@ export class World implements FaultTarget {
       env: (service) => this.envOf(node, service),
     };
     this.emit(node.restarts === 0 ? 'node.boot' : 'node.restart', { restarts: node.restarts }, node.id);
-    const epoch = node.epoch;
     try {
       node.app = node.factory!(ctx);
-      const app = node.app as AppLike | undefined;
-      if (app && typeof app.start === 'function' && node.epoch === epoch) app.start();
+    } catch (err) {
+      throw new SimulationError(this.nowUs, node.id, undefined, err);
+    }
+    if (andStart) this.startApp(node);
+  }
+
+  private startApp(node: SimNode): void {
+    const app = node.app as AppLike | undefined;
+    if (!node.up || !app || typeof app.start !== 'function') return;
+    try {
+      app.start();
     } catch (err) {
       throw new SimulationError(this.nowUs, node.id, undefined, err);
     }
