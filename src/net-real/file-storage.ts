@@ -1,0 +1,355 @@
+/**
+ * File-backed Storage (src/core/env.ts) for hanode: an append-only, checksummed log in
+ * segment files plus atomically replaced state files, with group commit.
+ *
+ * Layout under `dir`:
+ *   log/<first index, 20 digits>.seg   segments (log-segments.ts)
+ *   log/first                          the durable compaction point (atomic file)
+ *   state/k-<key>                      one atomic file per named value (state-files.ts)
+ *
+ * Nothing touches the disk between syncs: appends are framed and buffered, truncations and
+ * compactions are recorded, and sync() applies the whole batch with one fsync per touched
+ * file (group commit). A crash therefore loses exactly the mutations since the last sync,
+ * which the Storage contract allows. Reads are served from memory (the live log and the
+ * state values), so the log must be kept short by compaction, as Raft does with snapshots.
+ *
+ * sync() order: compaction point, then state values, then the log (truncate, append), then
+ * deletion of obsolete segments. Each step is individually crash-safe; recovery
+ * (scanSegments) reconciles any prefix of it.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { assert, type Storage } from '../core/env.ts';
+import { decode, encode } from './codec.ts';
+import { fsyncDir, writeAll, writeFileAtomicNoDirSync } from './fs-util.ts';
+import { scanSegments, segmentHeader, segmentName, truncateFile, type LogCut } from './log-segments.ts';
+import { frameRecord, readRecord } from './record-format.ts';
+import { CorruptStateError, StateFiles } from './state-files.ts';
+
+export interface FileStorageOptions {
+  /** Roll to a new segment past this size. Default 64 MB: etcd's WAL SegmentSizeBytes (server/storage/wal/wal.go). */
+  readonly segmentBytes?: number;
+  /**
+   * Buffered (unsynced) bytes that force an early sync. Bounds memory when a core appends a
+   * lot between syncs; syncing early is always allowed. Default 16 MiB.
+   */
+  readonly maxPendingBytes?: number;
+}
+
+export interface RecoveryReport {
+  readonly first: number;
+  readonly last: number;
+  /** What was cut from disk because it was torn or corrupt (never replayed). */
+  readonly cuts: readonly LogCut[];
+  /** Segments deleted because every record in them precedes the compaction point. */
+  readonly obsoleteDeleted: readonly string[];
+}
+
+export interface FileStorageStats {
+  syncs: number;
+  fsyncs: number;
+  bytesWritten: number;
+}
+
+const DEFAULT_SEGMENT_BYTES = 64_000_000;
+const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
+const FIRST_FILE = 'first';
+
+interface Segment {
+  readonly base: number;
+  size: number;
+}
+
+export class FileStorage implements Storage {
+  readonly recovery: RecoveryReport;
+  readonly stats: FileStorageStats = { syncs: 0, fsyncs: 0, bytesWritten: 0 };
+
+  private readonly logDir: string;
+  private readonly state: StateFiles;
+  private readonly segmentBytes: number;
+  private readonly maxPendingBytes: number;
+
+  private firstIndex: number;
+  private firstDirty = false;
+  /** Live records first..last (in memory; the disk is the durable copy). */
+  private records: unknown[] = [];
+  /** Position on disk of each written live record: parallel arrays, index k = i - first. */
+  private posSegment: number[] = [];
+  private posOffset: number[] = [];
+  /** Last index physically in the segments (after truncations recorded below are applied). */
+  private writtenLast: number;
+  /** Framed records writtenLast+1.. (or first.. after a compaction past the end) awaiting sync. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Lowest on-disk cut recorded since the last sync. */
+  private truncateTarget: { segment: number; offset: number } | null = null;
+  private segments: Segment[];
+  private activeFd: number | null = null;
+  private closed = false;
+
+  private constructor(dir: string, opts: FileStorageOptions) {
+    this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.maxPendingBytes = opts.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    assert(this.segmentBytes >= 64, 'segmentBytes must be >= 64');
+    this.logDir = join(dir, 'log');
+    const stateDir = join(dir, 'state');
+    mkdirSync(this.logDir, { recursive: true });
+    mkdirSync(stateDir, { recursive: true });
+    this.state = new StateFiles(stateDir);
+    this.firstIndex = readFirst(join(this.logDir, FIRST_FILE));
+    const scan = scanSegments(this.logDir, this.firstIndex);
+    for (const r of scan.records) {
+      this.records.push(r.value);
+      this.posSegment.push(r.segmentBase);
+      this.posOffset.push(r.offset);
+    }
+    this.segments = scan.segments.map((s) => ({ base: s.base, size: s.size }));
+    this.writtenLast = this.last();
+    if (scan.cuts.length > 0 || scan.obsoleteDeleted.length > 0) fsyncDir(this.logDir);
+    this.recovery = { first: this.firstIndex, last: this.last(), cuts: scan.cuts, obsoleteDeleted: scan.obsoleteDeleted };
+    this.checkPositions();
+  }
+
+  /** Opens (creating if needed) the storage in dir and recovers it. Locking is the caller's (DataDir). */
+  static open(dir: string, opts: FileStorageOptions = {}): FileStorage {
+    return new FileStorage(dir, opts);
+  }
+
+  load<T = unknown>(key: string): T | undefined {
+    return this.state.get(key) as T | undefined;
+  }
+
+  save(key: string, value: unknown): void {
+    this.assertOpen();
+    // A copy, so a core that later mutates its object cannot change what will be written.
+    this.state.set(key, structuredClone(value));
+  }
+
+  remove(key: string): void {
+    this.assertOpen();
+    this.state.delete(key);
+  }
+
+  first(): number {
+    return this.firstIndex;
+  }
+
+  last(): number {
+    return this.firstIndex + this.records.length - 1;
+  }
+
+  get<T = unknown>(i: number): T {
+    assert(Number.isInteger(i) && i >= this.firstIndex && i <= this.last(), () => `storage.get(${i}) outside [${this.firstIndex}, ${this.last()}]`);
+    return this.records[i - this.firstIndex] as T;
+  }
+
+  slice<T = unknown>(from: number, toExclusive: number): T[] {
+    assert(
+      from >= this.firstIndex && toExclusive <= this.last() + 1 && from <= toExclusive,
+      () => `storage.slice(${from}, ${toExclusive}) outside [${this.firstIndex}, ${this.last() + 1}]`,
+    );
+    return this.records.slice(from - this.firstIndex, toExclusive - this.firstIndex) as T[];
+  }
+
+  append(records: readonly unknown[]): void {
+    this.assertOpen();
+    for (const r of records) {
+      // Encode now: the bytes are what the record was at append time.
+      const framed = frameRecord(encode(r));
+      this.pending.push(framed);
+      this.pendingBytes += framed.length;
+      this.records.push(r);
+    }
+    if (this.pendingBytes > this.maxPendingBytes) this.sync();
+  }
+
+  truncateFrom(i: number): void {
+    this.assertOpen();
+    assert(i >= this.firstIndex && i <= this.last() + 1, () => `truncateFrom(${i}) outside [${this.firstIndex}, ${this.last() + 1}]`);
+    if (i > this.last()) return;
+    const pendingStart = this.last() - this.pending.length + 1;
+    if (i >= pendingStart) {
+      for (const b of this.pending.splice(i - pendingStart)) this.pendingBytes -= b.length;
+    } else {
+      // The cut reaches records already on disk: remember the lowest position, apply at sync.
+      this.pending = [];
+      this.pendingBytes = 0;
+      const k = i - this.firstIndex;
+      const target = { segment: this.posSegment[k]!, offset: this.posOffset[k]! };
+      const t = this.truncateTarget;
+      if (t === null || target.segment < t.segment || (target.segment === t.segment && target.offset < t.offset)) {
+        this.truncateTarget = target;
+      }
+      this.posSegment.length = k;
+      this.posOffset.length = k;
+      this.writtenLast = i - 1;
+    }
+    this.records.length = i - this.firstIndex;
+    this.checkPositions();
+  }
+
+  compactTo(i: number): void {
+    this.assertOpen();
+    if (i < this.firstIndex) return;
+    const pendingStart = this.last() - this.pending.length + 1;
+    const drop = Math.min(i - this.firstIndex + 1, this.records.length);
+    this.records.splice(0, drop);
+    const writtenDrop = Math.min(drop, this.posSegment.length);
+    this.posSegment.splice(0, writtenDrop);
+    this.posOffset.splice(0, writtenDrop);
+    if (i >= pendingStart) {
+      for (const b of this.pending.splice(0, Math.min(this.pending.length, i - pendingStart + 1))) this.pendingBytes -= b.length;
+    }
+    this.firstIndex = i + 1;
+    this.firstDirty = true;
+    this.checkPositions();
+  }
+
+  sync(): void {
+    this.assertOpen();
+    this.stats.syncs++;
+    let logDirChanged = false;
+    // 1. The compaction point, before any segment it obsoletes is deleted.
+    if (this.firstDirty) {
+      writeFileAtomicNoDirSync(this.logDir, FIRST_FILE, frameRecord(encode(this.firstIndex)));
+      this.stats.fsyncs++;
+      logDirChanged = true;
+    }
+    // 2. Named values.
+    if (this.state.isDirty()) {
+      this.state.flush();
+      this.stats.fsyncs += 2; // at least one file + the directory
+    }
+    // 3a. Truncation recorded since the last sync.
+    if (this.truncateTarget !== null) {
+      const { segment, offset } = this.truncateTarget;
+      while (this.segments.length > 0 && this.segments[this.segments.length - 1]!.base > segment) {
+        this.closeActive();
+        unlinkSync(join(this.logDir, segmentName(this.segments.pop()!.base)));
+        logDirChanged = true;
+      }
+      const seg = this.segments[this.segments.length - 1];
+      assert(seg !== undefined && seg.base === segment && offset <= seg.size, 'truncate target is not the last segment');
+      truncateFile(join(this.logDir, segmentName(segment)), offset);
+      this.stats.fsyncs++;
+      seg.size = offset;
+      this.truncateTarget = null;
+    }
+    // 3b. Buffered appends, one write + one fsync per touched segment.
+    if (this.pending.length > 0) logDirChanged = this.writePending() || logDirChanged;
+    // 4. Segments made obsolete by the (now durable) compaction point.
+    if (this.firstDirty) {
+      while (this.segments.length > 0) {
+        const s = this.segments[0]!;
+        const end = (this.segments[1]?.base ?? this.writtenLast + 1) - 1;
+        if (end >= this.firstIndex) break;
+        if (this.segments.length === 1) this.closeActive();
+        unlinkSync(join(this.logDir, segmentName(s.base)));
+        this.segments.shift();
+      }
+      this.firstDirty = false;
+    }
+    if (logDirChanged) {
+      fsyncDir(this.logDir);
+      this.stats.fsyncs++;
+    }
+    this.checkPositions();
+  }
+
+  /** Syncs and releases the files. The storage is unusable afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.sync();
+    this.closeActive();
+    this.closed = true;
+  }
+
+  /** Drops every unsynced mutation and releases the files, as a process crash would (tests). */
+  abandon(): void {
+    this.closeActive();
+    this.closed = true;
+  }
+
+  /** Returns true when a segment was created (the directory needs an fsync). */
+  private writePending(): boolean {
+    const pendingStart = this.last() - this.pending.length + 1;
+    let created = false;
+    let seg = this.segments[this.segments.length - 1];
+    if (seg === undefined || this.writtenLast + 1 !== pendingStart || seg.size >= this.segmentBytes) {
+      seg = this.createSegment(pendingStart);
+      created = true;
+    }
+    let chunk: Buffer[] = [];
+    let index = pendingStart;
+    for (const rec of this.pending) {
+      if (seg.size + rec.length > this.segmentBytes && chunk.length > 0) {
+        this.writeChunk(chunk);
+        chunk = [];
+        seg = this.createSegment(index);
+        created = true;
+      }
+      chunk.push(rec);
+      this.posSegment.push(seg.base);
+      this.posOffset.push(seg.size);
+      seg.size += rec.length;
+      index++;
+    }
+    this.writeChunk(chunk);
+    this.writtenLast = this.last();
+    this.pending = [];
+    this.pendingBytes = 0;
+    return created;
+  }
+
+  private createSegment(base: number): Segment {
+    this.closeActive();
+    const header = segmentHeader(base);
+    // O_APPEND (writes follow any ftruncate) + O_EXCL (never overwrite a segment).
+    this.activeFd = openSync(join(this.logDir, segmentName(base)), 'ax');
+    writeAll(this.activeFd, header);
+    const seg = { base, size: header.length };
+    this.segments.push(seg);
+    return seg;
+  }
+
+  private writeChunk(chunk: Buffer[]): void {
+    if (chunk.length === 0) return;
+    if (this.activeFd === null) {
+      this.activeFd = openSync(join(this.logDir, segmentName(this.segments[this.segments.length - 1]!.base)), 'a');
+    }
+    const buf = chunk.length === 1 ? chunk[0]! : Buffer.concat(chunk);
+    writeAll(this.activeFd, buf);
+    fsyncSync(this.activeFd);
+    this.stats.fsyncs++;
+    this.stats.bytesWritten += buf.length;
+  }
+
+  private closeActive(): void {
+    if (this.activeFd !== null) {
+      closeSync(this.activeFd);
+      this.activeFd = null;
+    }
+  }
+
+  private assertOpen(): void {
+    assert(!this.closed, 'FileStorage used after close()');
+  }
+
+  /** Pair assertion of the in-memory bookkeeping: positions cover exactly the written live records. */
+  private checkPositions(): void {
+    const written = Math.max(0, this.writtenLast - this.firstIndex + 1);
+    assert(this.posSegment.length === written && this.posOffset.length === written, () => `positions ${this.posSegment.length} != written live records ${written}`);
+    assert(this.pending.length <= this.records.length, 'more pending records than live records');
+    assert(written + this.pending.length === this.records.length, () => `written ${written} + pending ${this.pending.length} != live ${this.records.length}`);
+  }
+}
+
+function readFirst(path: string): number {
+  if (!existsSync(path)) return 1;
+  const buf = readFileSync(path);
+  const r = readRecord(buf, 0);
+  if (!r.ok) throw new CorruptStateError(path, r.reason);
+  const first = decode(r.payload);
+  if (!Number.isSafeInteger(first) || (first as number) < 1) throw new CorruptStateError(path, `bad compaction point ${String(first)}`);
+  return first as number;
+}

@@ -1,0 +1,170 @@
+/**
+ * The log's files: segments named by the index of their first record, each
+ *   [segment header record: msgpack { magic, base }][record][record]...
+ * with every record framed by record-format.ts. Segments roll at a size bound, so
+ * compaction deletes whole files and recovery reads one bounded file at a time.
+ *
+ * Recovery (scanSegments) trusts nothing past the first failure: the first short, torn or
+ * checksum-failing record and everything after it (the rest of that file and every later
+ * segment) is cut from disk and reported, never replayed.
+ */
+import { closeSync, ftruncateSync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { decode, encode } from './codec.ts';
+import { TMP_PREFIX } from './fs-util.ts';
+import { frameRecord, readRecord } from './record-format.ts';
+
+const MAGIC = 'hanode-log-v1';
+const SUFFIX = '.seg';
+
+export function segmentName(base: number): string {
+  return `${String(base).padStart(20, '0')}${SUFFIX}`;
+}
+
+export function segmentHeader(base: number): Buffer {
+  return frameRecord(encode({ magic: MAGIC, base }));
+}
+
+/** What recovery removed from disk, for the operator and the tests. */
+export interface LogCut {
+  readonly file: string;
+  /** Byte offset of the first bad byte range; the file now ends there (0 when deleted). */
+  readonly offset: number;
+  readonly bytesCut: number;
+  readonly reason: string;
+}
+
+export interface ScannedRecord {
+  readonly index: number;
+  readonly segmentBase: number;
+  readonly offset: number;
+  readonly value: unknown;
+}
+
+export interface ScannedSegment {
+  readonly base: number;
+  /** Bytes of valid data (header + valid records). */
+  readonly size: number;
+  /** Number of valid records. */
+  readonly count: number;
+}
+
+export interface ScanResult {
+  readonly segments: ScannedSegment[];
+  /** Valid records with index >= first, in order, consecutive from `first`. */
+  readonly records: ScannedRecord[];
+  readonly cuts: LogCut[];
+  /** Segments whose records all lie below `first` (obsolete after a compaction); deleted. */
+  readonly obsoleteDeleted: string[];
+}
+
+/**
+ * Scans (and repairs) the segments in dir. `first` is the durable compaction point:
+ * records below it are obsolete. Performs the cuts on disk (ftruncate + fsync, unlink).
+ */
+export function scanSegments(dir: string, first: number): ScanResult {
+  const names = readdirSync(dir).filter((n) => n.endsWith(SUFFIX) && !n.startsWith(TMP_PREFIX)).sort();
+  const segments: ScannedSegment[] = [];
+  const records: ScannedRecord[] = [];
+  const cuts: LogCut[] = [];
+  let next: number | null = null; // index the next segment must start at
+  let cutRest = false;
+  for (const name of names) {
+    const path = join(dir, name);
+    if (cutRest) {
+      cuts.push(deleteWhole(path, 'after an earlier cut'));
+      continue;
+    }
+    const buf = readFileSync(path);
+    const head = readRecord(buf, 0);
+    const header = head.ok ? safeDecode(head.payload) : undefined;
+    const base = isHeader(header) ? header.base : undefined;
+    if (!head.ok || base === undefined || segmentName(base) !== name) {
+      cuts.push(deleteWhole(path, head.ok ? 'bad segment header' : `segment header: ${head.reason}`));
+      cutRest = true;
+      continue;
+    }
+    // Contiguity: a segment starts where the previous ended, except across a compaction
+    // beyond the log's end (everything before `first` is obsolete, so a gap there is fine).
+    const expected: number = next ?? base;
+    const gapBelowFirst = base > expected && base <= first;
+    if ((base !== expected && !gapBelowFirst) || (next === null && base > first)) {
+      cuts.push(deleteWhole(path, `gap: segment starts at ${base}, expected ${next === null ? `<= ${first}` : expected}`));
+      cutRest = true;
+      continue;
+    }
+    let offset = head.next;
+    let count = 0;
+    while (offset < buf.length) {
+      const r = readRecord(buf, offset);
+      let value: unknown;
+      let reason: string | undefined = r.ok ? undefined : r.reason;
+      if (r.ok) {
+        try {
+          value = decode(r.payload);
+        } catch (e) {
+          reason = `undecodable: ${(e as Error).message}`;
+        }
+      }
+      if (reason !== undefined || !r.ok) {
+        cuts.push(cutTail(path, offset, buf.length - offset, reason ?? 'bad record'));
+        cutRest = true;
+        break;
+      }
+      const index = base + count;
+      if (index >= first) records.push({ index, segmentBase: base, offset, value });
+      count++;
+      offset = r.next;
+    }
+    segments.push({ base, size: offset, count });
+    next = base + count;
+  }
+  // Segments whose records all precede `first` are obsolete (a compaction whose deletions
+  // did not finish before a crash, or a compaction beyond the log's end).
+  const obsoleteDeleted: string[] = [];
+  const kept: ScannedSegment[] = [];
+  for (const seg of segments) {
+    if (seg.base + seg.count - 1 < first) {
+      unlinkSync(join(dir, segmentName(seg.base)));
+      obsoleteDeleted.push(segmentName(seg.base));
+    } else {
+      kept.push(seg);
+    }
+  }
+  return { segments: kept, records, cuts, obsoleteDeleted };
+}
+
+function isHeader(h: unknown): h is { magic: string; base: number } {
+  const o = h as { magic?: unknown; base?: unknown } | undefined;
+  return typeof o === 'object' && o !== null && o.magic === MAGIC && Number.isSafeInteger(o.base) && (o.base as number) >= 1;
+}
+
+function safeDecode(b: Buffer): unknown {
+  try {
+    return decode(b);
+  } catch {
+    return undefined;
+  }
+}
+
+function deleteWhole(path: string, reason: string): LogCut {
+  const size = readFileSync(path).length;
+  unlinkSync(path);
+  return { file: path, offset: 0, bytesCut: size, reason };
+}
+
+/** Cuts a file at offset, durably. */
+export function cutTail(path: string, offset: number, bytesCut: number, reason: string): LogCut {
+  truncateFile(path, offset);
+  return { file: path, offset, bytesCut, reason };
+}
+
+export function truncateFile(path: string, size: number): void {
+  const fd = openSync(path, 'r+');
+  try {
+    ftruncateSync(fd, size);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

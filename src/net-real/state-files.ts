@@ -1,0 +1,98 @@
+/**
+ * Named state values (hard state, snapshot metadata, ...) of one FileStorage: one file per
+ * key in `dir`, each a single checksummed record, replaced atomically
+ * (temp + fsync + rename, then one fsync of the directory per batch).
+ * Values are kept in memory (they are small by contract) and written at sync().
+ */
+import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { assert } from '../core/env.ts';
+import { decode, encode } from './codec.ts';
+import { fsyncDir, TMP_PREFIX, writeFileAtomicNoDirSync } from './fs-util.ts';
+import { frameRecord, readRecord } from './record-format.ts';
+
+const KEY_PREFIX = 'k-';
+
+/** Bijective, readable file name for a key: [A-Za-z0-9_.-] kept, every other UTF-8 byte %HH. */
+export function keyFileName(key: string): string {
+  let out = KEY_PREFIX;
+  for (const byte of Buffer.from(key, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9_.-]/.test(c) ? c : `%${byte.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+function keyFromFileName(name: string): string {
+  assert(name.startsWith(KEY_PREFIX), () => `not a key file: ${name}`);
+  return decodeURIComponent(name.slice(KEY_PREFIX.length));
+}
+
+export class CorruptStateError extends Error {
+  constructor(file: string, reason: string) {
+    super(`state file ${file} is corrupt (${reason}); it was written atomically, so this is media corruption: restore the node from its peers`);
+    this.name = 'CorruptStateError';
+  }
+}
+
+export class StateFiles {
+  private readonly values = new Map<string, unknown>();
+  /** Keys changed since the last flush; value undefined in `values` and absent = remove. */
+  private readonly dirty = new Set<string>();
+
+  constructor(private readonly dir: string) {
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith(TMP_PREFIX)) {
+        unlinkSync(join(dir, name)); // an interrupted atomic write: the target still holds the old value
+      } else if (name.startsWith(KEY_PREFIX)) {
+        this.values.set(keyFromFileName(name), readValueFile(join(dir, name)));
+      }
+    }
+  }
+
+  has(key: string): boolean {
+    return this.values.has(key);
+  }
+
+  get(key: string): unknown {
+    return this.values.get(key);
+  }
+
+  set(key: string, value: unknown): void {
+    this.values.set(key, value);
+    this.dirty.add(key);
+  }
+
+  delete(key: string): void {
+    if (!this.values.has(key)) return;
+    this.values.delete(key);
+    this.dirty.add(key);
+  }
+
+  isDirty(): boolean {
+    return this.dirty.size > 0;
+  }
+
+  /** Writes every changed key atomically, then one directory fsync makes the renames durable. */
+  flush(): void {
+    if (this.dirty.size === 0) return;
+    for (const key of this.dirty) {
+      const name = keyFileName(key);
+      if (this.values.has(key)) {
+        writeFileAtomicNoDirSync(this.dir, name, frameRecord(encode(this.values.get(key))));
+      } else if (existsSync(join(this.dir, name))) {
+        unlinkSync(join(this.dir, name));
+      }
+    }
+    fsyncDir(this.dir);
+    this.dirty.clear();
+  }
+}
+
+function readValueFile(path: string): unknown {
+  const buf = readFileSync(path);
+  const r = readRecord(buf, 0);
+  if (!r.ok) throw new CorruptStateError(path, r.reason);
+  if (r.next !== buf.length) throw new CorruptStateError(path, 'trailing bytes');
+  return decode(r.payload);
+}

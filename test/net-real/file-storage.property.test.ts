@@ -1,0 +1,108 @@
+// FileStorage against a plain model: any sequence of mutations, syncs, clean reopens and
+// crashes (abandon) leaves exactly the model's state as of the last sync.
+import fc from 'fast-check';
+import { afterAll, expect, it } from 'vitest';
+import { FileStorage } from '../../src/net-real/file-storage.ts';
+import { freshDir, removeDirs } from './tmp-dir.ts';
+
+afterAll(removeDirs);
+
+interface Model {
+  first: number;
+  records: unknown[];
+  state: Map<string, unknown>;
+}
+const clone = (m: Model): Model => ({ first: m.first, records: [...m.records], state: new Map(m.state) });
+
+type Op =
+  | { op: 'append'; n: number }
+  | { op: 'truncate'; back: number }
+  | { op: 'compact'; ahead: number }
+  | { op: 'save'; key: string; value: number }
+  | { op: 'remove'; key: string }
+  | { op: 'sync' }
+  | { op: 'reopen' }
+  | { op: 'crash' };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ op: fc.constant('append' as const), n: fc.integer({ min: 1, max: 4 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('truncate' as const), back: fc.integer({ min: 0, max: 5 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('compact' as const), ahead: fc.integer({ min: -2, max: 8 }) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('save' as const), key: fc.constantFrom('term', 'vote', 'a/b'), value: fc.integer() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('remove' as const), key: fc.constantFrom('term', 'vote', 'a/b') }) },
+  { weight: 3, arbitrary: fc.constant({ op: 'sync' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'reopen' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'crash' as const }) },
+);
+
+function check(s: FileStorage, m: Model): void {
+  expect(s.first()).toBe(m.first);
+  expect(s.last()).toBe(m.first + m.records.length - 1);
+  expect(s.slice(s.first(), s.last() + 1)).toEqual(m.records);
+  for (const k of ['term', 'vote', 'a/b']) expect(s.load(k)).toEqual(m.state.get(k));
+}
+
+it('matches the model through syncs, reopens and crashes', () => {
+  let counter = 0;
+  fc.assert(
+    fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 120, max: 400 }), (ops, segmentBytes) => {
+      const dir = freshDir('prop');
+      let s = FileStorage.open(dir, { segmentBytes });
+      let m: Model = { first: 1, records: [], state: new Map() };
+      let synced = clone(m);
+      for (const o of ops) {
+        const last = m.first + m.records.length - 1;
+        switch (o.op) {
+          case 'append': {
+            const recs = Array.from({ length: o.n }, () => ({ v: counter++, pad: 'p'.repeat(counter % 30) }));
+            s.append(recs);
+            m.records.push(...recs);
+            break;
+          }
+          case 'truncate': {
+            const i = Math.max(m.first, last + 1 - o.back);
+            s.truncateFrom(i);
+            m.records.length = i - m.first;
+            break;
+          }
+          case 'compact': {
+            const i = last + o.ahead - 3;
+            s.compactTo(i);
+            if (i >= m.first) {
+              m.records.splice(0, Math.min(m.records.length, i - m.first + 1));
+              m.first = i + 1;
+            }
+            break;
+          }
+          case 'save':
+            s.save(o.key, o.value);
+            m.state.set(o.key, o.value);
+            break;
+          case 'remove':
+            s.remove(o.key);
+            m.state.delete(o.key);
+            break;
+          case 'sync':
+            s.sync();
+            synced = clone(m);
+            break;
+          case 'reopen':
+            s.close();
+            synced = clone(m);
+            s = FileStorage.open(dir, { segmentBytes });
+            expect(s.recovery.cuts).toEqual([]);
+            break;
+          case 'crash':
+            s.abandon();
+            m = clone(synced);
+            s = FileStorage.open(dir, { segmentBytes });
+            expect(s.recovery.cuts).toEqual([]);
+            break;
+        }
+        check(s, m);
+      }
+      s.abandon();
+    }),
+    { numRuns: 60 },
+  );
+});

@@ -1,0 +1,174 @@
+import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FileStorage } from '../../src/net-real/file-storage.ts';
+import { freshDir, removeDirs } from './tmp-dir.ts';
+
+afterAll(removeDirs);
+
+function segFiles(dir: string): string[] {
+  return readdirSync(join(dir, 'log')).filter((n) => n.endsWith('.seg')).sort();
+}
+function all(s: FileStorage): unknown[] {
+  return s.slice(s.first(), s.last() + 1);
+}
+
+describe('FileStorage: durability', () => {
+  it('keeps synced appends and state values across a reopen', () => {
+    const dir = freshDir();
+    const s = FileStorage.open(dir);
+    expect([s.first(), s.last()]).toEqual([1, 0]);
+    s.append([{ term: 1, cmd: 'a' }, { term: 1, cmd: 'b' }]);
+    s.save('hard', { term: 3, vote: 'n2' });
+    s.save('odd key/ü', [1, 2]);
+    s.sync();
+    s.append([{ term: 2, cmd: 'c' }]);
+    s.close(); // close syncs
+    const r = FileStorage.open(dir);
+    expect(r.recovery.cuts).toEqual([]);
+    expect(all(r)).toEqual([{ term: 1, cmd: 'a' }, { term: 1, cmd: 'b' }, { term: 2, cmd: 'c' }]);
+    expect(r.load('hard')).toEqual({ term: 3, vote: 'n2' });
+    expect(r.load('odd key/ü')).toEqual([1, 2]);
+    expect(r.load('missing')).toBeUndefined();
+    r.close();
+  });
+
+  it('loses exactly the mutations after the last sync when the process dies', () => {
+    const dir = freshDir();
+    const s = FileStorage.open(dir);
+    s.append(['a', 'b']);
+    s.save('k', 1);
+    s.sync();
+    s.append(['c']);
+    s.save('k', 2);
+    s.truncateFrom(1);
+    s.abandon();
+    const r = FileStorage.open(dir);
+    expect(all(r)).toEqual(['a', 'b']);
+    expect(r.load('k')).toBe(1);
+    r.abandon();
+  });
+
+  it('makes truncateFrom and compactTo durable, including a compaction past the end', () => {
+    const dir = freshDir();
+    const s = FileStorage.open(dir);
+    s.append(['1', '2', '3', '4', '5']);
+    s.sync();
+    s.truncateFrom(3);
+    s.append(['3b', '4b']);
+    s.sync();
+    s.compactTo(2);
+    s.sync();
+    s.abandon();
+    let r = FileStorage.open(dir);
+    expect([r.first(), r.last()]).toEqual([3, 4]);
+    expect(all(r)).toEqual(['3b', '4b']);
+    r.compactTo(10); // snapshot installed beyond the log
+    r.append(['11']);
+    r.sync();
+    r.abandon();
+    r = FileStorage.open(dir);
+    expect([r.first(), r.last(), r.get(11)]).toEqual([11, 11, '11']);
+    expect(segFiles(dir)).toEqual([`${'11'.padStart(20, '0')}.seg`]);
+    r.close();
+  });
+
+  it('rolls segments at the size bound and deletes whole segments on compaction', () => {
+    const dir = freshDir();
+    const s = FileStorage.open(dir, { segmentBytes: 200 });
+    for (let i = 1; i <= 60; i++) s.append([{ i, pad: 'x'.repeat(20) }]);
+    s.sync();
+    const before = segFiles(dir).length;
+    expect(before).toBeGreaterThan(5);
+    s.compactTo(40);
+    s.sync();
+    expect(segFiles(dir).length).toBeLessThan(before);
+    s.truncateFrom(55);
+    s.sync();
+    s.abandon();
+    const r = FileStorage.open(dir, { segmentBytes: 200 });
+    expect([r.first(), r.last()]).toEqual([41, 54]);
+    expect((r.get(41) as { i: number }).i).toBe(41);
+    expect((r.get(54) as { i: number }).i).toBe(54);
+    expect(r.recovery.cuts).toEqual([]);
+    r.close();
+  });
+});
+
+describe('FileStorage: recovery cuts a torn or corrupt tail and never replays it', () => {
+  function threeRecords(): { dir: string; seg: string } {
+    const dir = freshDir();
+    const s = FileStorage.open(dir);
+    s.append(['alpha', 'bravo', 'charlie']);
+    s.close();
+    return { dir, seg: join(dir, 'log', segFiles(dir)[0]!) };
+  }
+
+  it('a record torn mid-payload (crash during write) is cut', () => {
+    const { dir, seg } = threeRecords();
+    const size = statSync(seg).size;
+    truncateSync(seg, size - 3);
+    const r = FileStorage.open(dir);
+    expect(all(r)).toEqual(['alpha', 'bravo']);
+    expect(r.recovery.cuts).toHaveLength(1);
+    expect(r.recovery.cuts[0]!.reason).toBe('short-payload');
+    expect(statSync(seg).size).toBe(r.recovery.cuts[0]!.offset); // the file was cut there
+    r.append(['delta']);
+    r.close();
+    expect(all(FileStorage.open(dir))).toEqual(['alpha', 'bravo', 'delta']);
+  });
+
+  it('a torn header (only a few bytes of the last record) is cut', () => {
+    const { dir, seg } = threeRecords();
+    appendFileSync(seg, Buffer.from([7, 0, 0])); // 3 bytes of a next header
+    const r = FileStorage.open(dir);
+    expect(all(r)).toEqual(['alpha', 'bravo', 'charlie']);
+    expect(r.recovery.cuts.map((c) => [c.reason, c.bytesCut])).toEqual([['short-header', 3]]);
+    r.abandon();
+  });
+
+  it('a flipped byte in the last record fails its checksum and is cut', () => {
+    const { dir, seg } = threeRecords();
+    const buf = readFileSync(seg);
+    buf[buf.length - 2]! ^= 0x40;
+    writeFileSync(seg, buf);
+    const r = FileStorage.open(dir);
+    expect(all(r)).toEqual(['alpha', 'bravo']);
+    expect(r.recovery.cuts[0]!.reason).toBe('bad-checksum');
+    r.abandon();
+  });
+
+  it('a flipped length field is caught too, and everything after the bad record is cut', () => {
+    const { dir, seg } = threeRecords();
+    const buf = readFileSync(seg);
+    // Find the second record: header record, then 'alpha' record.
+    const headerLen = 8 + buf.readUInt32LE(0);
+    const second = headerLen + 8 + buf.readUInt32LE(headerLen);
+    buf[second]! ^= 0x01; // length of 'bravo'
+    writeFileSync(seg, buf);
+    const r = FileStorage.open(dir);
+    expect(all(r)).toEqual(['alpha']);
+    expect(r.recovery.cuts[0]!.offset).toBe(second);
+    expect(r.recovery.cuts[0]!.bytesCut).toBe(buf.length - second);
+    r.abandon();
+  });
+
+  it('segments after a corrupt one are deleted', () => {
+    const dir = freshDir();
+    const s = FileStorage.open(dir, { segmentBytes: 100 });
+    for (let i = 1; i <= 30; i++) s.append([`record-${i}-${'y'.repeat(10)}`]);
+    s.close();
+    const files = segFiles(dir);
+    expect(files.length).toBeGreaterThan(3);
+    const victim = join(dir, 'log', files[1]!);
+    const buf = readFileSync(victim);
+    buf[buf.length - 1]! ^= 0xff;
+    writeFileSync(victim, buf);
+    const r = FileStorage.open(dir, { segmentBytes: 100 });
+    expect(r.recovery.cuts.length).toBe(files.length - 1); // the bad tail + every later segment
+    expect(segFiles(dir)).toEqual(files.slice(0, 2));
+    for (let i = r.first(); i <= r.last(); i++) expect(r.get(i)).toBe(`record-${i}-${'y'.repeat(10)}`);
+    expect(r.last()).toBeLessThan(30);
+    r.abandon();
+  });
+});
