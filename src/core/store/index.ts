@@ -1,0 +1,4 @@
+/** Public surface of the composite replicated store. */
+export { CoordStore, type CoordStoreSnapshot } from './coord-store.ts';
+export type { StoreCommand, StoreCommandBody, StoreCommandType, StoreResult } from './commands.ts';
+export { TOPICS, type AppliedEntry, type ApplyListener, type RestoreListener, type StoreEffect, type Topic } from './effects.ts';
