@@ -1,0 +1,107 @@
+/**
+ * hasim: run scenarios in the simulator. Exit codes: 0 every expectation passed, 1 one failed
+ * (or could not be checked), 2 a bad scenario file or bad usage (nothing ran).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT_USAGE, reportError } from './commands/common.ts';
+import { determinismCommand } from './commands/determinism.ts';
+import { runCommand, swarmCommand, type RunFlags } from './commands/run.ts';
+import { shrinkCommand } from './commands/shrink.ts';
+import { validateCommand } from './commands/validate.ts';
+
+function runOptions(cmd: Command): Command {
+  return cmd
+    .option('--seed <n>', 'seed (default: the scenario\'s seed; with --swarm, the first seed)')
+    .option('--duration <d>', 'virtual time to run, e.g. 30s, 1h (default: the scenario\'s duration)')
+    .option('--json', 'print one JSON object on stdout (docs/formats.md)')
+    .option('--trace <file>', 'write every trace event as JSON lines')
+    .option('--history <file>', 'write the client history as JSON lines')
+    .option('--report <file.html>', 'write a self-contained HTML report')
+    .option('--no-color', 'no ANSI colours even on a terminal');
+}
+
+export function buildProgram(onExit: (code: number) => void): Command {
+  const program = new Command('hasim')
+    .description('Deterministic simulation of Raft / SWIM / coordination / failover scenarios')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+
+  runOptions(
+    program
+      .command('run')
+      .argument('<file>', 'scenario YAML file')
+      .description('run a scenario for one seed (or many with --swarm / --seeds) and judge its expectations'),
+  )
+    .addOption(new Option('--swarm <n>', 'run N seeds in worker threads'))
+    .addOption(new Option('--seeds <a..b>', 'run seeds a..b (inclusive) in worker threads'))
+    .option('--workers <k>', 'worker threads for a swarm', '2')
+    .option('--quiet', 'no progress on stderr')
+    .action(async (file: string, flags: RunFlags) => {
+      onExit(flags.swarm || flags.seeds ? await swarmCommand(file, flags) : runCommand(file, flags));
+    });
+
+  runOptions(
+    program
+      .command('replay')
+      .argument('<file>', 'scenario YAML file')
+      .description('run one seed again, exactly (same trace hash); use --trace/--history/--report to look inside'),
+  ).action((file: string, flags: RunFlags) => {
+    if (flags.seed === undefined) throw new CommanderError(EXIT_USAGE, 'hasim.seed', "error: replay needs --seed N");
+    onExit(runCommand(file, flags));
+  });
+
+  program
+    .command('shrink')
+    .argument('<file>', 'scenario YAML file')
+    .description('reduce a failing seed\'s fault schedule to a small one that still fails; write it as a scenario')
+    .option('--seed <n>', 'the failing seed')
+    .option('--duration <d>', 'virtual time to run')
+    .option('--out <file>', 'where to write the shrunk scenario (default FILE.shrunk-SEED.yaml)')
+    .option('--max-runs <n>', 'budget of simulated runs', '300')
+    .option('--json', 'print one JSON object on stdout')
+    .action((file: string, flags) => onExit(shrinkCommand(file, flags)));
+
+  program
+    .command('determinism')
+    .argument('<file>', 'scenario YAML file')
+    .description('run a seed twice and report the first divergent trace event (and check another seed differs)')
+    .option('--seed <n>', 'seed')
+    .option('--duration <d>', 'virtual time to run')
+    .option('--json', 'print one JSON object on stdout')
+    .action((file: string, flags) => onExit(determinismCommand(file, flags)));
+
+  program
+    .command('validate')
+    .argument('<files...>', 'scenario YAML files')
+    .description('check scenario files without running them')
+    .action((files: string[]) => onExit(validateCommand(files)));
+
+  return program;
+}
+
+/** Runs the CLI on argv (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; every other commander error is a usage error.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (e.code === 'hasim.seed') process.stderr.write(`hasim: ${e.message.replace(/^error: /, '')}\n`);
+      return EXIT_USAGE;
+    }
+    return reportError(e);
+  }
+}
+
+// Run when executed as the CLI (bin/hasim.js imports this file), not when a test imports main().
+if (process.argv[1] && /(?:^|[\\/])hasim(?:\.js|\.ts)?$/.test(process.argv[1])) {
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+}
