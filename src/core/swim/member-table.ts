@@ -1,0 +1,164 @@
+/**
+ * The local view of the membership: one record per known member (self included), in the
+ * probe order, plus tombstones of reaped members.
+ *
+ * Probing walks the list round-robin; on wrap the list is reshuffled and dead members past
+ * their gossip window are reaped (SWIM §4.3 "round-robin probe target selection", as in
+ * memberlist's resetNodes). A newcomer is inserted at a random position so it is probed
+ * within one round on average, not at the end of it.
+ */
+import { assert, type Micros, type NodeId, type Random } from '../env.ts';
+import type { MemberStatus } from './messages.ts';
+import type { Meta } from './meta.ts';
+import type { Suspicion } from './suspicion.ts';
+
+export interface MemberRecord {
+  readonly node: NodeId;
+  inc: number;
+  status: MemberStatus;
+  meta: Meta;
+  /** Local time of the last status change. */
+  sinceUs: Micros;
+  suspicion: Suspicion | undefined;
+}
+
+export interface Tombstone {
+  readonly inc: number;
+  readonly status: 'dead' | 'left';
+  readonly atUs: Micros;
+}
+
+export class MemberTable {
+  private readonly list: MemberRecord[] = [];
+  private readonly byName = new Map<NodeId, MemberRecord>();
+  private readonly tombstones = new Map<NodeId, Tombstone>();
+  private probeIndex = 0;
+  /** Members alive or suspect (self included): the n of the scaling formulas. */
+  private liveCount = 0;
+
+  constructor(
+    private readonly random: Random,
+    private readonly maxTombstones: number,
+    private readonly tombstoneUs: Micros,
+  ) {}
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  /** Alive or suspect members, self included. */
+  get live(): number {
+    return this.liveCount;
+  }
+
+  get(node: NodeId): MemberRecord | undefined {
+    return this.byName.get(node);
+  }
+
+  all(): readonly MemberRecord[] {
+    return this.list;
+  }
+
+  add(rec: MemberRecord): void {
+    assert(!this.byName.has(rec.node), () => `member table: ${rec.node} added twice`);
+    this.byName.set(rec.node, rec);
+    this.tombstones.delete(rec.node);
+    this.list.push(rec);
+    // swap into a random slot at or after the probe cursor so it is probed this round
+    const last = this.list.length - 1;
+    const from = Math.min(this.probeIndex, last);
+    const j = from + this.random.int(last - from + 1);
+    const tmp = this.list[j]!;
+    this.list[j] = rec;
+    this.list[last] = tmp;
+    if (isLive(rec.status)) this.liveCount++;
+  }
+
+  /** Call on every status change so the live count stays exact. */
+  setStatus(rec: MemberRecord, status: MemberStatus, nowUs: Micros): void {
+    const was = isLive(rec.status);
+    const now = isLive(status);
+    rec.status = status;
+    rec.sinceUs = nowUs;
+    if (was && !now) this.liveCount--;
+    if (!was && now) this.liveCount++;
+    assert(this.liveCount >= 0 && this.liveCount <= this.list.length, 'member table: live count in range');
+  }
+
+  /**
+   * The next member to probe (alive or suspect, not self), or undefined if there is none.
+   * Bounded: at most one full pass plus one reshuffle.
+   */
+  nextProbeTarget(self: NodeId, nowUs: Micros, reapAfterUs: Micros, onReap: (r: MemberRecord) => void): MemberRecord | undefined {
+    for (let scanned = 0; scanned <= this.list.length; scanned++) {
+      if (this.probeIndex >= this.list.length) {
+        this.resetRound(nowUs, reapAfterUs, onReap);
+        if (this.list.length === 0) return undefined;
+      }
+      const rec = this.list[this.probeIndex++]!;
+      if (rec.node !== self && isLive(rec.status)) return rec;
+    }
+    return undefined;
+  }
+
+  /**
+   * Up to k distinct random members passing `accept`, excluding the given names. Bounded
+   * at 3·size draws (memberlist kRandomNodes), so a sparse match may return fewer.
+   */
+  randomMembers(k: number, accept: (r: MemberRecord) => boolean, exclude1?: NodeId, exclude2?: NodeId): MemberRecord[] {
+    const out: MemberRecord[] = [];
+    const n = this.list.length;
+    for (let i = 0; i < 3 * n && out.length < k; i++) {
+      const rec = this.list[this.random.int(n)]!;
+      if (rec.node === exclude1 || rec.node === exclude2) continue;
+      if (!accept(rec) || out.includes(rec)) continue;
+      out.push(rec);
+    }
+    return out;
+  }
+
+  tombstone(node: NodeId, nowUs: Micros): Tombstone | undefined {
+    const t = this.tombstones.get(node);
+    if (t !== undefined && nowUs - t.atUs > this.tombstoneUs) {
+      this.tombstones.delete(node);
+      return undefined;
+    }
+    return t;
+  }
+
+  tombstoneNames(): IterableIterator<NodeId> {
+    return this.tombstones.keys();
+  }
+
+  private resetRound(nowUs: Micros, reapAfterUs: Micros, onReap: (r: MemberRecord) => void): void {
+    let w = 0;
+    for (let i = 0; i < this.list.length; i++) {
+      const rec = this.list[i]!;
+      if ((rec.status === 'dead' || rec.status === 'left') && nowUs - rec.sinceUs > reapAfterUs) {
+        this.byName.delete(rec.node);
+        this.remember(rec.node, { inc: rec.inc, status: rec.status, atUs: nowUs });
+        onReap(rec);
+        continue;
+      }
+      this.list[w++] = rec;
+    }
+    this.list.length = w;
+    this.random.shuffle(this.list);
+    this.probeIndex = 0;
+    assert(this.byName.size === this.list.length, 'member table: index matches list');
+  }
+
+  private remember(node: NodeId, t: Tombstone): void {
+    this.tombstones.delete(node);
+    this.tombstones.set(node, t);
+    // Map keeps insertion order: the first key is the oldest tombstone
+    while (this.tombstones.size > this.maxTombstones) {
+      const oldest = this.tombstones.keys().next().value as NodeId;
+      this.tombstones.delete(oldest);
+    }
+  }
+}
+
+export function isLive(status: MemberStatus): boolean {
+  return status === 'alive' || status === 'suspect';
+}

@@ -1,0 +1,764 @@
+/**
+ * A SWIM member with Lifeguard (Das et al. 2002; Dadgar et al. 2018), after hashicorp
+ * memberlist's state machine (state.go), written for our Env: no goroutines, only timers
+ * and message handlers, so the simulator decides every interleaving.
+ *
+ * One protocol period: ping the next member of a shuffled round-robin order; no ack within
+ * the probe timeout → ping-req through k members (who nack if their own ping fails) and a
+ * fallback ping over the reliable channel; still no ack at the end of the period → suspect.
+ * Suspicion ends in a refutation (the suspect raises its incarnation) or, after the
+ * (dynamic) suspicion timeout, in "dead". Updates ride on every packet (probes, acks,
+ * ping-reqs, gossip rounds), each sent RetransmitMult × ceil(log10(n+1)) times.
+ */
+import { assert, sec, type Core, type Env, type Micros, type NodeId, type Timer } from '../env.ts';
+import type { MemberInfo, StateDelegate, SwimEvent, SwimEventKind, SwimListener, SwimStats, UserListener } from './api.ts';
+import { newStats } from './api.ts';
+import { Awareness } from './awareness.ts';
+import { BroadcastQueue } from './broadcast-queue.ts';
+import { swimConfig, type SwimConfig, type SwimConfigInput } from './config.ts';
+import { MemberTable, isLive, type MemberRecord } from './member-table.ts';
+import { pushPullIntervalUs, retransmitLimit, suspicionTimeoutUs } from './math.ts';
+import {
+  HEADER_BYTES,
+  updateSizeBytes,
+  type AckMsg,
+  type AliveUpdate,
+  type DeadUpdate,
+  type MemberState,
+  type PingMsg,
+  type PingReqMsg,
+  type PushPullMsg,
+  type SuspectUpdate,
+  type SwimMessage,
+  type Update,
+  type UserUpdate,
+} from './messages.ts';
+import { EMPTY_META, checkMeta, metaEqual, type Meta } from './meta.ts';
+import { estimateBytes } from './size.ts';
+import { Suspicion } from './suspicion.ts';
+import { UserDedup } from './user-dedup.ts';
+
+/** Storage key of the last incarnation used, so a restarted node outranks its old death. */
+const INC_KEY = 'swim.incarnation';
+/** Bound on updates processed from one packet (a 1,400-byte packet holds far fewer). */
+const MAX_UPDATES_PER_PACKET = 256;
+/** Bound on member states merged from one push-pull. */
+const MAX_STATES_PER_PUSH_PULL = 1 << 16;
+/** User broadcast seqs are offset by the boot incarnation so a restart never reuses one. */
+const USER_SEQ_PER_BOOT = 1 << 20;
+/** serf config.go BroadcastTimeout: 5 s to push a leave out before shutting down. */
+const LEAVE_TIMEOUT_US = sec(5);
+
+interface OwnProbe {
+  readonly seq: number;
+  readonly target: MemberRecord;
+  acked: boolean;
+  expectedNacks: number;
+  nacks: number;
+}
+
+interface Relay {
+  readonly origin: NodeId;
+  readonly originSeq: number;
+  readonly nack: boolean;
+  timer: Timer | undefined;
+}
+
+export class SwimNode implements Core {
+  readonly config: SwimConfig;
+  readonly stats: SwimStats = newStats();
+  private readonly env: Env;
+  private readonly selfName: NodeId;
+  private readonly table: MemberTable;
+  private readonly selfRec: MemberRecord;
+  private readonly awareness: Awareness;
+  private readonly queue: BroadcastQueue<Update>;
+  private readonly dedup = new UserDedup();
+  private readonly listeners: SwimListener[] = [];
+  private readonly userListeners: UserListener[] = [];
+  private readonly delegates = new Map<string, StateDelegate>();
+  private readonly relays = new Map<number, Relay>();
+  private inc: number;
+  private meta: Meta;
+  private seq = 0;
+  private userSeq: number;
+  private running = false;
+  private leaving = false;
+  private probe: OwnProbe | undefined;
+  private probeTimer: Timer | undefined;
+  private probeTimeoutTimer: Timer | undefined;
+  private gossipTimer: Timer | undefined;
+  private pushPullTimer: Timer | undefined;
+  private rejoinTimer: Timer | undefined;
+  private rejoinCursor = 0;
+
+  constructor(env: Env, config: SwimConfigInput = {}) {
+    this.env = env;
+    this.config = swimConfig(config);
+    checkMeta(this.config.meta, this.config.metaMaxBytes);
+    this.selfName = env.self;
+    this.table = new MemberTable(env.random, this.config.maxTombstones, this.config.tombstoneUs);
+    this.awareness = new Awareness(this.config.awarenessMaxMultiplier);
+    this.queue = new BroadcastQueue<Update>(this.config.maxQueuedBroadcasts);
+    const stored = env.storage.load<number>(INC_KEY);
+    assert(stored === undefined || (Number.isInteger(stored) && stored >= 0), 'swim: stored incarnation is a non-negative integer');
+    this.inc = stored === undefined ? 0 : stored + 1;
+    this.userSeq = this.inc * USER_SEQ_PER_BOOT;
+    this.meta = this.config.meta;
+    this.selfRec = { node: this.selfName, inc: this.inc, status: 'alive', meta: this.meta, sinceUs: env.now(), suspicion: undefined };
+    this.table.add(this.selfRec);
+    env.onMessage((from, msg) => this.onMessage(from, msg as SwimMessage));
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  start(): void {
+    assert(!this.running, 'swim: started twice');
+    this.running = true;
+    this.env.storage.save(INC_KEY, this.inc);
+    this.env.storage.sync();
+    this.queueAlive(this.aliveSelf());
+    const c = this.config;
+    // random stagger of the first tick of every loop so nodes do not march in step (memberlist schedule)
+    this.probeTimer = this.env.after(this.env.random.int(c.probeIntervalUs), this.probeTick);
+    this.gossipTimer = this.env.after(this.env.random.int(c.gossipIntervalUs), this.gossipTick);
+    if (c.pushPullIntervalUs > 0) this.pushPullTimer = this.env.after(this.env.random.int(c.pushPullIntervalUs), this.pushPullTick);
+    if (c.rejoinIntervalUs > 0) this.rejoinTimer = this.env.after(c.rejoinIntervalUs, this.rejoinTick);
+    this.join(c.seeds);
+  }
+
+  /** Stops every timer and ignores every message from now on (clean host shutdown, no announcement). */
+  stop(): void {
+    this.running = false;
+    this.probeTimer?.cancel();
+    this.probeTimeoutTimer?.cancel();
+    this.gossipTimer?.cancel();
+    this.pushPullTimer?.cancel();
+    this.rejoinTimer?.cancel();
+    this.probe = undefined;
+    for (const r of this.relays.values()) r.timer?.cancel();
+    this.relays.clear();
+    for (const m of this.table.all()) {
+      m.suspicion?.cancel();
+      m.suspicion = undefined;
+    }
+  }
+
+  /**
+   * Contacts seeds with a full state exchange (memberlist Join). Returns how many were
+   * contacted; answers arrive asynchronously.
+   */
+  join(seeds: readonly NodeId[]): number {
+    let sent = 0;
+    for (const s of seeds) {
+      if (s === this.selfName) continue;
+      this.sendPushPull(s, true, false);
+      sent++;
+    }
+    return sent;
+  }
+
+  /**
+   * Graceful leave: gossips "left" (a dead update from the node itself), stops probing, and
+   * stops entirely once the update went out or LEAVE_TIMEOUT_US passed; then `done` runs.
+   */
+  leave(done?: () => void): void {
+    if (!this.running || this.leaving) return;
+    this.leaving = true;
+    this.probeTimer?.cancel();
+    this.probeTimeoutTimer?.cancel();
+    this.pushPullTimer?.cancel();
+    this.rejoinTimer?.cancel();
+    this.probe = undefined;
+    this.table.setStatus(this.selfRec, 'left', this.env.now());
+    const d: DeadUpdate = { t: 'dead', node: this.selfName, inc: this.inc, from: this.selfName };
+    this.queuePush(d);
+    this.env.trace('swim.leave', { inc: this.inc });
+    const key = memberKey(this.selfName);
+    const deadline = this.env.now() + LEAVE_TIMEOUT_US;
+    const check = (): void => {
+      if (!this.running) return;
+      if (!this.queue.has(key) || this.env.now() >= deadline) {
+        this.stop();
+        done?.();
+        return;
+      }
+      this.env.after(this.config.gossipIntervalUs, check);
+    };
+    this.gossipTick();
+    this.env.after(this.config.gossipIntervalUs, check);
+  }
+
+  // ---------------------------------------------------------------- public view
+
+  members(): MemberInfo[] {
+    return this.table.all().map(info);
+  }
+
+  member(node: NodeId): MemberInfo | undefined {
+    const m = this.table.get(node);
+    return m === undefined ? undefined : info(m);
+  }
+
+  /** Alive or suspect members, self included (the n of the scaling formulas). */
+  numLive(): number {
+    return this.table.live;
+  }
+
+  /** Names of members currently alive (not suspect), self included. */
+  aliveNodes(): NodeId[] {
+    const out: NodeId[] = [];
+    for (const m of this.table.all()) if (m.status === 'alive') out.push(m.node);
+    return out;
+  }
+
+  /** Lifeguard local health score: 0 is healthy, up to awarenessMaxMultiplier − 1. */
+  healthScore(): number {
+    return this.awareness.getHealthScore();
+  }
+
+  incarnation(): number {
+    return this.inc;
+  }
+
+  localMeta(): Meta {
+    return this.meta;
+  }
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Updates in the broadcast queue, waiting to be piggybacked. */
+  pendingBroadcasts(): number {
+    return this.queue.length;
+  }
+
+  /** Replaces this node's metadata and gossips it (others see an `update` event). */
+  setMeta(meta: Meta): void {
+    checkMeta(meta, this.config.metaMaxBytes);
+    this.meta = meta;
+    this.selfRec.meta = meta;
+    this.setIncarnation(this.inc + 1);
+    this.queueAlive(this.aliveSelf());
+  }
+
+  /** Subscribes to membership events; returns the unsubscribe function. */
+  on(listener: SwimListener): () => void {
+    this.listeners.push(listener);
+    return () => removeFrom(this.listeners, listener);
+  }
+
+  /** Subscribes to application broadcasts from other members. */
+  onUser(listener: UserListener): () => void {
+    this.userListeners.push(listener);
+    return () => removeFrom(this.userListeners, listener);
+  }
+
+  /** Registers application state carried by every push-pull under `name`. */
+  setStateDelegate(name: string, delegate: StateDelegate | undefined): void {
+    if (delegate === undefined) this.delegates.delete(name);
+    else this.delegates.set(name, delegate);
+  }
+
+  /**
+   * Gossips a small application payload to every member (delivered once per member through
+   * onUser). A later broadcast with the same key replaces this one in queues not yet drained.
+   */
+  broadcast(key: string, payload: unknown, payloadBytes: number = estimateBytes(payload)): void {
+    const maxBytes = this.config.packetBudgetBytes - HEADER_BYTES - 64;
+    if (payloadBytes > maxBytes) throw new Error(`swim broadcast: ${payloadBytes} bytes exceeds the ${maxBytes}-byte packet budget`);
+    const u: UserUpdate = { t: 'user', origin: this.selfName, seq: ++this.userSeq, key, payload };
+    this.queue.push(userKey(this.selfName, key), u, updateSizeBytes(u, payloadBytes));
+  }
+
+  // ---------------------------------------------------------------- probing
+
+  private readonly probeTick = (): void => {
+    this.probeTimer = undefined;
+    if (!this.running || this.leaving) return;
+    this.concludeProbe();
+    const c = this.config;
+    this.probeTimer = this.env.after(this.scaled(c.probeIntervalUs), this.probeTick);
+    const target = this.table.nextProbeTarget(this.selfName, this.env.now(), c.gossipToTheDeadUs, this.onReap);
+    if (target !== undefined) this.startProbe(target);
+  };
+
+  private startProbe(target: MemberRecord): void {
+    assert(target.node !== this.selfName && isLive(target.status), 'swim: probe targets a live peer');
+    assert(this.probe === undefined, 'swim: one own probe at a time');
+    const seq = ++this.seq;
+    this.probe = { seq, target, acked: false, expectedNacks: 0, nacks: 0 };
+    const u = this.piggyback(HEADER_BYTES + target.node.length, this.config.lifeguard.buddy ? target : undefined);
+    const ping: PingMsg = u === undefined ? { type: 'swim.ping', seq, target: target.node } : { type: 'swim.ping', seq, target: target.node, u };
+    this.send(target.node, ping);
+    this.stats.pingsSent++;
+    this.probeTimeoutTimer = this.env.after(this.scaled(this.config.probeTimeoutUs), this.probeTimeout);
+  }
+
+  /** No direct ack in time: go indirect through k alive members, and try the reliable channel. */
+  private readonly probeTimeout = (): void => {
+    this.probeTimeoutTimer = undefined;
+    const p = this.probe;
+    if (!this.running || p === undefined || p.acked) return;
+    const c = this.config;
+    const relays = this.table.randomMembers(c.indirectChecks, isAlive, this.selfName, p.target.node);
+    const nack = c.lifeguard.nacks;
+    for (const r of relays) {
+      const u = this.piggyback(HEADER_BYTES + p.target.node.length);
+      const req: PingReqMsg =
+        u === undefined ? { type: 'swim.ping-req', seq: p.seq, target: p.target.node, nack } : { type: 'swim.ping-req', seq: p.seq, target: p.target.node, nack, u };
+      this.send(r.node, req);
+      this.stats.pingReqsSent++;
+    }
+    p.expectedNacks = nack ? relays.length : 0;
+    if (c.reliableFallback) {
+      this.send(p.target.node, { type: 'swim.ping', seq: p.seq, target: p.target.node, rel: true } satisfies PingMsg, { reliable: true });
+      this.stats.fallbackPingsSent++;
+    }
+  };
+
+  /** End of the protocol period of the current probe: no ack at all → suspect the target. */
+  private concludeProbe(): void {
+    const p = this.probe;
+    if (p === undefined) return;
+    this.probe = undefined;
+    this.probeTimeoutTimer?.cancel();
+    this.probeTimeoutTimer = undefined;
+    if (p.acked) return;
+    this.stats.probesFailed++;
+    if (this.config.lifeguard.awareness) {
+      // Missing nacks mean our own messages (or we) are the problem, not the target (Lifeguard §IV-A).
+      const delta = p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1;
+      if (delta > 0) this.changeAwareness(delta);
+    }
+    const t = p.target;
+    if (this.table.get(t.node) !== t || !isLive(t.status)) return;
+    this.suspectNode(t.node, t.inc, this.selfName, undefined);
+  }
+
+  private onPing(from: NodeId, m: PingMsg): void {
+    if (m.target !== this.selfName) return; // misrouted (memberlist drops these too)
+    const u = this.piggyback(HEADER_BYTES);
+    const ack: AckMsg = u === undefined ? { type: 'swim.ack', seq: m.seq } : { type: 'swim.ack', seq: m.seq, u };
+    this.send(from, ack, m.rel === true ? RELIABLE : undefined);
+  }
+
+  private onAck(m: AckMsg): void {
+    const p = this.probe;
+    if (p !== undefined && p.seq === m.seq) {
+      if (p.acked) return;
+      p.acked = true;
+      this.stats.acksReceived++;
+      this.probeTimeoutTimer?.cancel();
+      this.probeTimeoutTimer = undefined;
+      if (this.config.lifeguard.awareness) this.changeAwareness(-1);
+      return;
+    }
+    const r = this.relays.get(m.seq);
+    if (r === undefined) return; // late ack of a finished probe
+    this.relays.delete(m.seq);
+    r.timer?.cancel();
+    const u = this.piggyback(HEADER_BYTES);
+    this.send(r.origin, u === undefined ? { type: 'swim.ack', seq: r.originSeq } : { type: 'swim.ack', seq: r.originSeq, u });
+  }
+
+  private onNack(seq: number): void {
+    const p = this.probe;
+    if (p === undefined || p.seq !== seq || p.nacks >= p.expectedNacks) return;
+    p.nacks++;
+    this.stats.nacksReceived++;
+  }
+
+  private onPingReq(from: NodeId, m: PingReqMsg): void {
+    if (m.target === this.selfName) {
+      // we are the target: answer the requester directly
+      this.send(from, { type: 'swim.ack', seq: m.seq } satisfies AckMsg);
+      return;
+    }
+    if (this.relays.size >= this.config.maxPendingRelays) {
+      this.stats.relaysDropped++;
+      return;
+    }
+    const seq = ++this.seq;
+    const relay: Relay = { origin: from, originSeq: m.seq, nack: m.nack, timer: undefined };
+    relay.timer = this.env.after(this.config.probeTimeoutUs, () => {
+      if (this.relays.get(seq) !== relay) return;
+      this.relays.delete(seq);
+      if (relay.nack && this.running) this.send(relay.origin, { type: 'swim.nack', seq: relay.originSeq });
+    });
+    this.relays.set(seq, relay);
+    const u = this.piggyback(HEADER_BYTES + m.target.length);
+    this.send(m.target, u === undefined ? { type: 'swim.ping', seq, target: m.target } : { type: 'swim.ping', seq, target: m.target, u });
+    assert(this.relays.size <= this.config.maxPendingRelays, 'swim: relays bounded');
+  }
+
+  // ---------------------------------------------------------------- gossip and push-pull
+
+  private readonly gossipTick = (): void => {
+    if (!this.running) return;
+    this.gossipTimer?.cancel();
+    this.gossipTimer = this.env.after(this.config.gossipIntervalUs, this.gossipTick);
+    if (this.queue.length === 0) return;
+    const targets = this.table.randomMembers(this.config.gossipNodes, this.gossipable, this.selfName);
+    for (const t of targets) {
+      const u = this.piggyback(HEADER_BYTES);
+      if (u === undefined) break;
+      this.send(t.node, { type: 'swim.gossip', u });
+      this.stats.gossipsSent++;
+    }
+  };
+
+  /** Live members, and the dead for a while so they learn of their death and can refute. */
+  private readonly gossipable = (r: MemberRecord): boolean =>
+    isLive(r.status) || (r.status === 'dead' && this.env.now() - r.sinceUs <= this.config.gossipToTheDeadUs);
+
+  private readonly pushPullTick = (): void => {
+    if (!this.running || this.leaving) return;
+    this.pushPullTimer = this.env.after(pushPullIntervalUs(this.config.pushPullIntervalUs, this.table.live), this.pushPullTick);
+    const peer = this.table.randomMembers(1, isAlive, this.selfName)[0];
+    if (peer !== undefined) this.sendPushPull(peer.node, false, false);
+  };
+
+  /**
+   * Re-join: a seed we do not see alive is contacted again, and so is one member we hold
+   * failed (serf's reconnect): after a partition heals, the two sides each hold the other
+   * dead and would otherwise never talk again.
+   */
+  private readonly rejoinTick = (): void => {
+    if (!this.running || this.leaving) return;
+    this.rejoinTimer = this.env.after(this.config.rejoinIntervalUs, this.rejoinTick);
+    const seeds = this.config.seeds;
+    for (let i = 0; i < seeds.length; i++) {
+      const s = seeds[(this.rejoinCursor + i) % seeds.length]!;
+      if (s === this.selfName) continue;
+      const m = this.table.get(s);
+      if (m !== undefined && isLive(m.status)) continue;
+      this.rejoinCursor = (this.rejoinCursor + i + 1) % seeds.length;
+      this.sendPushPull(s, true, false);
+      break;
+    }
+    const failed = this.table.randomMembers(1, isDead, this.selfName)[0];
+    if (failed !== undefined) this.sendPushPull(failed.node, true, false);
+  };
+
+  private sendPushPull(to: NodeId, join: boolean, reply: boolean, extra?: MemberState): void {
+    const states: MemberState[] = [];
+    for (const m of this.table.all()) states.push({ node: m.node, inc: m.inc, status: m.status, meta: m.meta });
+    if (extra !== undefined) states.push(extra);
+    let app: Record<string, unknown> | undefined;
+    if (this.delegates.size > 0) {
+      app = {};
+      for (const [name, d] of this.delegates) app[name] = d.localState(join);
+    }
+    const msg: PushPullMsg = app === undefined ? { type: 'swim.push-pull', join, reply, states } : { type: 'swim.push-pull', join, reply, states, app };
+    this.send(to, msg, RELIABLE);
+    this.stats.pushPullsSent++;
+  }
+
+  private onPushPull(from: NodeId, m: PushPullMsg): void {
+    if (!m.reply) {
+      // A node that restarted with a lost disk may claim an incarnation we already buried:
+      // show it its tombstone so it refutes past it.
+      let extra: MemberState | undefined;
+      if (this.table.get(from) === undefined) {
+        const tomb = this.table.tombstone(from, this.env.now());
+        const claimed = m.states.find((s) => s.node === from);
+        if (tomb !== undefined && claimed !== undefined && claimed.inc <= tomb.inc) {
+          extra = { node: from, inc: tomb.inc, status: 'dead', meta: EMPTY_META };
+        }
+      }
+      this.sendPushPull(from, m.join, true, extra);
+    }
+    const n = Math.min(m.states.length, MAX_STATES_PER_PUSH_PULL);
+    for (let i = 0; i < n; i++) {
+      const s = m.states[i]!;
+      switch (s.status) {
+        case 'alive':
+          this.aliveNode(s.node, s.inc, s.meta, undefined);
+          break;
+        case 'left':
+          this.deadNode(s.node, s.inc, s.node, undefined);
+          break;
+        case 'suspect':
+        case 'dead':
+          // a remote "dead" is only a suspicion here: we let our own timers judge (memberlist mergeState)
+          this.suspectNode(s.node, s.inc, from, undefined);
+          break;
+      }
+    }
+    if (m.app !== undefined) {
+      for (const [name, d] of this.delegates) {
+        if (name in m.app) d.mergeRemoteState(m.app[name], m.join, from);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- message dispatch
+
+  private onMessage(from: NodeId, msg: SwimMessage): void {
+    if (!this.running) return;
+    const u = (msg as { u?: readonly Update[] }).u;
+    if (u !== undefined) {
+      // updates first: a refutation they cause can then ride on our answer
+      const n = Math.min(u.length, MAX_UPDATES_PER_PACKET);
+      for (let i = 0; i < n; i++) this.applyUpdate(u[i]!);
+    }
+    switch (msg.type) {
+      case 'swim.ping':
+        this.onPing(from, msg);
+        break;
+      case 'swim.ack':
+        this.onAck(msg);
+        break;
+      case 'swim.ping-req':
+        this.onPingReq(from, msg);
+        break;
+      case 'swim.nack':
+        this.onNack(msg.seq);
+        break;
+      case 'swim.gossip':
+        break;
+      case 'swim.push-pull':
+        this.onPushPull(from, msg);
+        break;
+    }
+  }
+
+  private applyUpdate(u: Update): void {
+    switch (u.t) {
+      case 'alive':
+        this.aliveNode(u.node, u.inc, u.meta, u);
+        break;
+      case 'suspect':
+        this.suspectNode(u.node, u.inc, u.from, u);
+        break;
+      case 'dead':
+        this.deadNode(u.node, u.inc, u.from, u);
+        break;
+      case 'user':
+        this.userUpdate(u);
+        break;
+    }
+  }
+
+  // ---------------------------------------------------------------- state transitions
+
+  /** Someone says `node` is alive at `inc` (memberlist aliveNode). */
+  private aliveNode(node: NodeId, inc: number, meta: Meta, msg: AliveUpdate | undefined): void {
+    if (node === this.selfName) {
+      if (this.leaving || inc < this.inc) return;
+      if (inc === this.inc && metaEqual(meta, this.meta)) return; // our own news coming back
+      // a newer or different "us" (an earlier life of this node): out-bid it
+      this.refute(inc);
+      return;
+    }
+    const now = this.env.now();
+    let m = this.table.get(node);
+    if (m === undefined) {
+      const tomb = this.table.tombstone(node, now);
+      if (tomb !== undefined && inc <= tomb.inc) return; // stale news of a buried member
+      m = { node, inc, status: 'alive', meta, sinceUs: now, suspicion: undefined };
+      this.table.add(m);
+      this.queueAlive(msg ?? { t: 'alive', node, inc, meta });
+      if (this.config.traceJoins) this.env.trace('swim.join', { target: node, inc });
+      this.emit('join', m);
+      return;
+    }
+    if (inc <= m.inc) return;
+    const prev = m.status;
+    const metaChanged = !metaEqual(m.meta, meta);
+    m.inc = inc;
+    m.meta = meta;
+    if (m.suspicion !== undefined) {
+      m.suspicion.cancel();
+      m.suspicion = undefined;
+    }
+    if (prev !== 'alive') this.table.setStatus(m, 'alive', now);
+    this.queueAlive(msg ?? { t: 'alive', node, inc, meta });
+    if (prev === 'suspect') {
+      this.env.trace('swim.alive', { target: node, inc, was: prev });
+      this.emit('alive', m);
+    } else if (prev === 'dead' || prev === 'left') {
+      this.env.trace('swim.alive', { target: node, inc, was: prev });
+      this.emit('join', m);
+    } else if (metaChanged) {
+      this.env.trace('swim.update', { target: node, inc });
+      this.emit('update', m);
+    }
+  }
+
+  /** `from` suspects `node` at `inc` (memberlist suspectNode). */
+  private suspectNode(node: NodeId, inc: number, from: NodeId, msg: SuspectUpdate | undefined): void {
+    if (node === this.selfName) {
+      if (!this.leaving && inc >= this.inc) this.refute(inc, from);
+      return;
+    }
+    const m = this.table.get(node);
+    if (m === undefined || inc < m.inc) return;
+    if (m.status === 'suspect' && m.suspicion !== undefined) {
+      // an independent confirmation shortens the timeout; re-gossip it so others count it too
+      if (m.suspicion.confirm(from)) this.queuePush(msg ?? { t: 'suspect', node, inc, from });
+      return;
+    }
+    if (m.status !== 'alive') return; // dead or left: suspicion is old news
+    const now = this.env.now();
+    m.inc = inc;
+    this.table.setStatus(m, 'suspect', now);
+    this.queuePush(msg ?? { t: 'suspect', node, inc, from });
+    const c = this.config;
+    const n = this.table.live;
+    // k independent confirmations expected: SuspicionMult − 2, none in a cluster too small to give them
+    let k = c.lifeguard.dynamicSuspicion ? c.suspicionMult - 2 : 0;
+    if (n - 2 < k) k = 0;
+    const minUs = suspicionTimeoutUs(c.suspicionMult, n, c.probeIntervalUs);
+    const maxUs = c.lifeguard.dynamicSuspicion ? c.suspicionMaxTimeoutMult * minUs : minUs;
+    const rec = m;
+    rec.suspicion = new Suspicion(this.env, from, k, minUs, maxUs, () => {
+      rec.suspicion = undefined;
+      if (!this.running || this.table.get(rec.node) !== rec || rec.status !== 'suspect' || rec.inc !== inc) return;
+      this.deadNode(rec.node, rec.inc, this.selfName, undefined);
+    });
+    this.env.trace('swim.suspect', { target: node, inc, from });
+    this.emit('suspect', m);
+  }
+
+  /** `from` declares `node` dead at `inc`; from === node is a graceful leave (memberlist deadNode). */
+  private deadNode(node: NodeId, inc: number, from: NodeId, msg: DeadUpdate | undefined): void {
+    if (node === this.selfName) {
+      if (!this.leaving && inc >= this.inc) this.refute(inc, from);
+      return;
+    }
+    const m = this.table.get(node);
+    if (m === undefined || inc < m.inc) return;
+    if (m.status === 'dead' || m.status === 'left') return;
+    m.inc = inc;
+    if (m.suspicion !== undefined) {
+      m.suspicion.cancel();
+      m.suspicion = undefined;
+    }
+    const left = from === node;
+    this.table.setStatus(m, left ? 'left' : 'dead', this.env.now());
+    this.queuePush(msg ?? { t: 'dead', node, inc, from });
+    this.env.trace(left ? 'swim.left' : 'swim.dead', { target: node, inc, from });
+    this.emit(left ? 'leave' : 'failed', m);
+  }
+
+  /** We are accused: raise our incarnation past the accusation and gossip that we are alive. */
+  private refute(accusedInc: number, accuser?: NodeId): void {
+    this.setIncarnation(Math.max(this.inc, accusedInc) + 1);
+    this.queueAlive(this.aliveSelf());
+    this.stats.refutes++;
+    // being suspected is a hint that we are the slow one (Lifeguard §IV-A)
+    if (this.config.lifeguard.awareness) this.changeAwareness(1);
+    this.env.trace('swim.refute', { inc: this.inc, accused: accusedInc, by: accuser ?? null });
+  }
+
+  private userUpdate(u: UserUpdate): void {
+    if (u.origin === this.selfName) return;
+    if (!this.dedup.firstTime(u.origin, u.seq)) return;
+    const key = userKey(u.origin, u.key);
+    const queued = this.queue.get(key);
+    if (queued === undefined || (queued.t === 'user' && queued.seq < u.seq)) {
+      this.queue.push(key, u, updateSizeBytes(u, estimateBytes(u.payload)));
+    }
+    for (const l of this.userListeners) l(u.payload, u.origin, u.key);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /**
+   * Updates for one outgoing packet within the byte budget, or undefined when there are
+   * none. A suspect target also hears, inside the probe, that it is suspected (buddy system).
+   */
+  private piggyback(overheadBytes: number, buddy?: MemberRecord): Update[] | undefined {
+    let budget = this.config.packetBudgetBytes - overheadBytes;
+    let out: Update[] | undefined;
+    if (buddy !== undefined && buddy.status === 'suspect') {
+      const s: SuspectUpdate = { t: 'suspect', node: buddy.node, inc: buddy.inc, from: this.selfName };
+      out = [s];
+      budget -= updateSizeBytes(s);
+    }
+    if (this.queue.length === 0) return out;
+    out ??= [];
+    this.queue.take(budget, retransmitLimit(this.config.retransmitMult, this.table.live), out);
+    if (out.length === 0) return undefined;
+    this.stats.updatesSent += out.length;
+    assert(out.length <= MAX_UPDATES_PER_PACKET, 'swim: packet update count bounded');
+    return out;
+  }
+
+  /** Typed send: every SWIM packet is one of the SwimMessage shapes. */
+  private send(to: NodeId, msg: SwimMessage, opts?: typeof RELIABLE): void {
+    this.env.send(to, msg, opts);
+  }
+
+  private queueAlive(u: AliveUpdate): void {
+    this.queuePush(u);
+  }
+
+  private queuePush(u: AliveUpdate | SuspectUpdate | DeadUpdate): void {
+    this.queue.push(memberKey(u.node), u, updateSizeBytes(u));
+  }
+
+  private aliveSelf(): AliveUpdate {
+    return { t: 'alive', node: this.selfName, inc: this.inc, meta: this.meta };
+  }
+
+  private setIncarnation(inc: number): void {
+    assert(inc > this.inc || (inc === this.inc && !this.running), 'swim: incarnation only grows');
+    this.inc = inc;
+    this.selfRec.inc = inc;
+    this.env.storage.save(INC_KEY, inc);
+    this.env.storage.sync();
+  }
+
+  private changeAwareness(delta: number): void {
+    const before = this.awareness.getHealthScore();
+    const after = this.awareness.applyDelta(delta);
+    if (after !== before) this.env.trace('swim.health', { score: after });
+  }
+
+  private scaled(us: Micros): Micros {
+    return this.config.lifeguard.awareness ? this.awareness.scaleTimeout(us) : us;
+  }
+
+  private readonly onReap = (m: MemberRecord): void => {
+    assert(m.status === 'dead' || m.status === 'left', 'swim: only dead or left members are reaped');
+    this.env.trace('swim.reap', { target: m.node, inc: m.inc, status: m.status });
+  };
+
+  private emit(kind: SwimEventKind, m: MemberRecord): void {
+    if (this.listeners.length === 0) return;
+    const ev: SwimEvent = { kind, member: info(m) };
+    for (const l of this.listeners) l(ev);
+  }
+}
+
+const RELIABLE = { reliable: true } as const;
+
+function isAlive(r: MemberRecord): boolean {
+  return r.status === 'alive';
+}
+
+function isDead(r: MemberRecord): boolean {
+  return r.status === 'dead';
+}
+
+function memberKey(node: NodeId): string {
+  return 'm:' + node;
+}
+
+function userKey(origin: NodeId, key: string): string {
+  return 'u:' + origin + ':' + key;
+}
+
+function info(m: MemberRecord): MemberInfo {
+  return { node: m.node, status: m.status, incarnation: m.inc, meta: m.meta, sinceUs: m.sinceUs };
+}
+
+function removeFrom<T>(list: T[], x: T): void {
+  const i = list.indexOf(x);
+  if (i >= 0) list.splice(i, 1);
+}
+
