@@ -1,0 +1,113 @@
+/**
+ * The leader's view of one follower's replication (etcd's Progress):
+ * - probe: one append at a time until the follower's match point is found;
+ * - replicate: optimistic, pipelined appends, at most maxInflight not yet acknowledged;
+ * - snapshot: an InstallSnapshot transfer is under way; appends wait.
+ */
+import { assert, type Micros } from '../env.ts';
+
+export type ProgressState = 'probe' | 'replicate' | 'snapshot';
+
+export class Progress {
+  state: ProgressState = 'probe';
+  match = 0;
+  next: number;
+  /** probe: an append is out and unanswered (paused until a response or heartbeat response). */
+  probeSent = false;
+  /** replicate: last index of each append in flight, ascending. */
+  private inflight: number[] = [];
+  /** Last time anything came back from this peer (CheckQuorum, stall detection). */
+  lastHeardUs: Micros;
+  /** Since the last CheckQuorum pass. */
+  recentActive = false;
+  /** Highest heartbeat round acknowledged (ReadIndex / lease). */
+  ackedRound = 0;
+  /** snapshot: which snapshot and the next chunk offset. */
+  snapIndex = 0;
+  snapOffset = 0;
+
+  constructor(lastIndex: number, nowUs: Micros, private readonly maxInflight: number) {
+    this.next = lastIndex + 1;
+    this.lastHeardUs = nowUs;
+  }
+
+  becomeProbe(): void {
+    // After a snapshot, continue just past it; otherwise from the match point.
+    this.next = this.state === 'snapshot' ? Math.max(this.match, this.snapIndex) + 1 : this.match + 1;
+    this.state = 'probe';
+    this.probeSent = false;
+    this.inflight = [];
+  }
+
+  becomeReplicate(): void {
+    this.state = 'replicate';
+    this.next = this.match + 1;
+    this.inflight = [];
+  }
+
+  becomeSnapshot(snapIndex: number): void {
+    this.state = 'snapshot';
+    this.snapIndex = snapIndex;
+    this.snapOffset = 0;
+    this.inflight = [];
+  }
+
+  paused(): boolean {
+    switch (this.state) {
+      case 'probe':
+        return this.probeSent;
+      case 'replicate':
+        return this.inflight.length >= this.maxInflight;
+      case 'snapshot':
+        return true;
+    }
+  }
+
+  inflightCount(): number {
+    return this.inflight.length;
+  }
+
+  /** Records an append ending at lastIndex as sent. */
+  sent(lastIndex: number): void {
+    if (this.state === 'replicate') {
+      assert(this.inflight.length < this.maxInflight, 'inflight bound');
+      if (lastIndex >= this.next) this.next = lastIndex + 1;
+      this.inflight.push(lastIndex);
+    } else if (this.state === 'probe') {
+      this.probeSent = true;
+    }
+  }
+
+  /** A success up to `index`; returns whether match advanced. */
+  acked(index: number): boolean {
+    let k = 0;
+    while (k < this.inflight.length && this.inflight[k]! <= index) k++;
+    if (k > 0) this.inflight.splice(0, k);
+    this.probeSent = false;
+    if (index > this.match) {
+      this.match = index;
+      if (this.next <= index) this.next = index + 1;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * A rejection of prevIndex `rejected` with the leader-computed next index. Returns false if the
+   * rejection is stale (answers an older append) and was ignored.
+   */
+  rejected(rejected: number, nextGuess: number): boolean {
+    if (this.state === 'replicate') {
+      if (rejected <= this.match) return false;
+      this.becomeProbe();
+    } else if (this.state === 'probe') {
+      if (rejected !== this.next - 1) return false;
+    } else {
+      return false;
+    }
+    this.next = Math.max(this.match + 1, Math.min(nextGuess, rejected));
+    this.probeSent = false;
+    assert(this.next > this.match, 'next > match');
+    return true;
+  }
+}
