@@ -131,6 +131,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     }
   }
 
+  const membership = list.map((i) => i.membership?.()).find((m) => m !== undefined);
   const stats = world.stats;
   const lat = latencySummary(ops);
   const avail = availability(ops);
@@ -154,6 +155,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     ...(error ? { error } : {}),
     unavailable: unavailableModules,
     ...(opts.recordTrace ? { trace: world.traceEvents() } : {}),
+    ...(opts.keepHistory && membership ? { membership } : {}),
     ...(opts.keepHistory ? { history, latencySeries: latencySeries(ops, sc.durationUs) } : {}),
   };
 }

@@ -111,6 +111,7 @@ export interface RunResult {
   /** Present when recording was asked for (report, --trace). */
   readonly trace?: readonly TraceEvent[];
   readonly history?: readonly HistoryOp[];
+  readonly membership?: MembershipSeries;
   /** Per-window latency for the report: [windowStartUs, p50Us, p99Us, okCount, failCount]. */
   readonly latencySeries?: readonly (readonly [number, number, number, number, number])[];
 }
@@ -157,6 +158,15 @@ export interface ModuleInstance {
   evaluate(exp: ExpectationSpec): Verdict;
   /** After the run: the client history, when this module ran clients. */
   history?(): readonly HistoryOp[];
+  /** After the run: membership views sampled over time, for the report. */
+  membership?(): MembershipSeries;
+}
+
+/** How many members each node saw alive / suspect over time (sampled), for the report. */
+export interface MembershipSeries {
+  readonly nodes: readonly NodeId[];
+  /** One sample: t, then per node [alive, suspect] counts; -1 when the node was down. */
+  readonly samples: readonly { readonly t: Micros; readonly alive: readonly number[]; readonly suspect: readonly number[] }[];
 }
 
 /** What a module sees of a run. Typed loosely so modules do not depend on the sim's internals. */

@@ -1,6 +1,6 @@
 /** Parsers for expectation parameters that several modules share. */
 import type { Micros } from '../../core/env.ts';
-import type { ParseContext } from '../types.ts';
+import type { ParseContext, Scenario } from '../types.ts';
 import { formatDuration } from '../units.ts';
 import type { View } from '../yaml-view.ts';
 
@@ -31,4 +31,23 @@ export function parseWithin(v: View, ctx: ParseContext): WithinParams {
 
 export function withinName(what: string, p: WithinParams): string {
   return `${what} within ${formatDuration(p.withinUs)} after ${p.afterUs === undefined ? 'the faults end' : formatDuration(p.afterUs)}`;
+}
+
+/**
+ * When the faults are over: the end of the last written fault (at + for), or the nemesis's
+ * `until` plus its longest fault. A fault without `for` lasts until the next heal; its start counts.
+ */
+export function faultsEndUs(sc: Scenario): Micros {
+  let end = 0;
+  for (const f of sc.faults) {
+    const d = 'for' in f.fault && f.fault.for !== undefined ? f.fault.for : 0;
+    end = Math.max(end, f.at + d);
+  }
+  if (sc.nemesis) end = Math.max(end, Math.min(sc.durationUs, (sc.nemesis.until ?? sc.durationUs) + sc.nemesis.durationMax));
+  return Math.min(end, sc.durationUs);
+}
+
+/** The point a WithinParams counts from. */
+export function withinStartUs(p: WithinParams, sc: Scenario): Micros {
+  return p.afterUs ?? faultsEndUs(sc);
 }
