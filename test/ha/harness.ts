@@ -1,0 +1,92 @@
+/**
+ * Builds an HA cluster in the simulator: every node runs HaService with the scripted
+ * targets' probe, direct fan-out gossip and the FakeRaft sequencer, and one failover group
+ * per listed group. Shared by the HA simulation tests and bench/ha-failover.ts.
+ */
+import { ms, sec, type Micros, type NodeId } from '../../src/core/env.ts';
+import {
+  DirectFanout, HaService, HaStateMachine, RecordingNotifier, detectionBoundUs, haConfig, type HaConfig, type DetectionBound,
+} from '../../src/core/ha/index.ts';
+import { World, type WorldOptions } from '../../src/sim/index.ts';
+import { SimTargets, type SimTargetSpec } from '../../src/sim/targets.ts';
+import { FailoverChecker } from '../../src/sim/checkers/failover.ts';
+import { FakeRaft } from './fake-raft.ts';
+
+export interface HaApp {
+  ha: HaService;
+  sm: HaStateMachine;
+  notes: RecordingNotifier;
+  start(): void;
+}
+
+export interface HaClusterOptions {
+  readonly world: WorldOptions;
+  readonly targets: readonly SimTargetSpec[];
+  readonly groups?: readonly { name: string; targets: string[] }[];
+  readonly config?: Partial<HaConfig>;
+  readonly commitUs?: Micros;
+  /** The observers a node believes in (default: every node). Tests break the quorum with it. */
+  readonly observersOf?: (node: NodeId) => NodeId[];
+}
+
+/** Test timings: fast checks so a run covers many transitions in little virtual time. */
+export const FAST_HA: Partial<HaConfig> = {
+  checkIntervalUs: sec(1),
+  checkTimeoutUs: ms(500),
+  failuresBeforeDown: 3,
+  successesBeforeUp: 3,
+  evalIntervalUs: ms(250),
+  confirmEvals: 2,
+};
+
+export interface HaCluster {
+  world: World;
+  targets: SimTargets;
+  raft: FakeRaft;
+  checker: FailoverChecker;
+  bound: DetectionBound;
+  observers: NodeId[];
+  app(n: NodeId): HaApp | undefined;
+}
+
+export function haCluster(o: HaClusterOptions): HaCluster {
+  const world = new World(o.world);
+  const observers = [...world.topology.nodes];
+  const targets = new SimTargets(world, o.targets);
+  const commitUs = o.commitUs ?? ms(20);
+  const raft = new FakeRaft(world, observers, commitUs);
+  const cfg: HaConfig = haConfig(o.config ?? FAST_HA);
+  // Gossip delay term: direct fan-out is one hop; the worst default link is cross-region.
+  const gossipUs = ms(150);
+  const bound = detectionBoundUs(cfg, gossipUs, commitUs);
+  world.setup((ctx) => {
+    const env = ctx.env('ha');
+    const sm = new HaStateMachine(cfg.maxTargets, cfg.maxEvents);
+    const notes = new RecordingNotifier();
+    const replicator = raft.attach(ctx.id, sm);
+    const ha = new HaService(env, {
+      state: sm, replicator, probe: targets.probe(env), transport: new DirectFanout(env, () => observers),
+      observers: o.observersOf ? o.observersOf(ctx.id) : observers, notify: notes, config: cfg,
+    });
+    return { ha, sm, notes, start: () => ha.start() } satisfies HaApp;
+  });
+  const checker = new FailoverChecker(world, targets, { observers, boundUs: bound.totalUs });
+  world.start();
+  for (const t of o.targets) raft.write({ type: 'ha.target.put', key: t.key, value: `${t.dc}:8091` });
+  for (const g of o.groups ?? []) raft.write({ type: 'ha.group.put', name: g.name, targets: g.targets });
+  return { world, targets, raft, checker, bound, observers, app: (n) => world.app<HaApp>(n) };
+}
+
+/** Two regions, three DCs, two nodes each: the seeds' two-region / three-DC layout. */
+export const TWO_REGIONS_THREE_DCS = {
+  regions: [
+    { name: 'eu', dcs: [{ name: 'eu-1', nodes: ['n1', 'n2'] }, { name: 'eu-2', nodes: ['n3', 'n4'] }] },
+    { name: 'us', dcs: [{ name: 'us-1', nodes: ['n5', 'n6'] }] },
+  ],
+};
+
+export const CB_TARGETS: SimTargetSpec[] = [
+  { key: 'cb/eu-1', dc: 'eu-1' },
+  { key: 'cb/eu-2', dc: 'eu-2' },
+  { key: 'cb/us-1', dc: 'us-1' },
+];
