@@ -1,0 +1,95 @@
+/**
+ * The datagram channel: one UDP socket per host, for `send(to, msg)` without `reliable`.
+ * Fire and forget, like the simulator's datagrams: loss, duplication and reordering are
+ * the network's business and the cores cope. With a cluster key every packet is sealed
+ * (seal.ts); packets that fail authentication are dropped and counted.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { SEAL_OVERHEAD, seal, unseal } from './seal.ts';
+
+/** Largest UDP payload over IPv4 (65,535 - 8 UDP header - 20 IP header). */
+export const MAX_UDP_PAYLOAD_BYTES = 65_507;
+
+export interface UdpStats {
+  sent: number;
+  received: number;
+  /** Payload (after sealing) above the datagram limit: not sent. */
+  droppedOversize: number;
+  /** Failed authentication or decryption: dropped. */
+  droppedBadAuth: number;
+  sendErrors: number;
+}
+
+export interface UdpTransportOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly key?: Buffer;
+}
+
+export class UdpTransport {
+  readonly stats: UdpStats = { sent: 0, received: 0, droppedOversize: 0, droppedBadAuth: 0, sendErrors: 0 };
+  private socket: Socket | null = null;
+  private handler: (payload: Buffer) => void = () => {};
+
+  constructor(private readonly opts: UdpTransportOptions) {}
+
+  onPacket(fn: (payload: Buffer) => void): void {
+    this.handler = fn;
+  }
+
+  /** Binds; resolves with the bound port (useful with port 0). */
+  start(): Promise<number> {
+    const socket = createSocket('udp4');
+    this.socket = socket;
+    socket.on('message', (packet) => this.receive(packet));
+    // Errors on an unconnected UDP socket (e.g. ICMP unreachable surfaced by the OS) are
+    // per-datagram: count them, the socket stays usable.
+    socket.on('error', () => this.stats.sendErrors++);
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(this.opts.port, this.opts.host, () => {
+        socket.off('error', reject);
+        resolve(socket.address().port);
+      });
+    });
+  }
+
+  send(host: string, port: number, payload: Uint8Array): void {
+    const socket = this.socket;
+    if (socket === null) return;
+    const packet = this.opts.key ? seal(this.opts.key, payload) : payload;
+    if (packet.length > MAX_UDP_PAYLOAD_BYTES) {
+      this.stats.droppedOversize++;
+      return;
+    }
+    this.stats.sent++;
+    socket.send(packet, port, host, (err) => {
+      if (err) this.stats.sendErrors++;
+    });
+  }
+
+  /** Largest plaintext payload that fits one datagram with the current sealing. */
+  maxPayloadBytes(): number {
+    return MAX_UDP_PAYLOAD_BYTES - (this.opts.key ? SEAL_OVERHEAD : 0);
+  }
+
+  close(): Promise<void> {
+    const socket = this.socket;
+    this.socket = null;
+    if (socket === null) return Promise.resolve();
+    return new Promise((resolve) => socket.close(() => resolve()));
+  }
+
+  private receive(packet: Buffer): void {
+    let payload: Buffer | null = packet;
+    if (this.opts.key) {
+      payload = unseal(this.opts.key, packet);
+      if (payload === null) {
+        this.stats.droppedBadAuth++;
+        return;
+      }
+    }
+    this.stats.received++;
+    this.handler(payload);
+  }
+}
