@@ -1,1 +1,177 @@
-export function renderHtmlReport(..._a: unknown[]): string { return '<html></html>'; }
+/**
+ * The self-contained HTML report of one run: inline CSS, inline SVG and a little inline JS,
+ * no network, so it opens offline from a file. Sections: verdicts, a timeline of node states
+ * (up/down/paused, Raft roles) and faults, client latency over time, membership views, and a
+ * message diagram for a window the reader chooses.
+ */
+import type { RunResult, Scenario } from '../scenario/types.ts';
+import { humanDuration } from '../scenario/units.ts';
+import { extractReportData, type ReportData } from './html-data.ts';
+
+const W = 1000; // drawing width of the time axis, px
+const LEFT = 90; // lane label column, px
+
+export function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** JSON safe inside <script>: no "</script>" or "<!--" can appear. */
+function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+const STATE_COLOR: Record<string, string> = { up: '#cfe8cf', down: '#e05555', paused: '#f0b040' };
+const ROLE_COLOR: Record<string, string> = { leader: '#d4a017', candidate: '#ff8c42', 'pre-candidate': '#ffc38a', follower: '#7fb3d5', learner: '#bbbbbb' };
+
+function x(t: number, end: number): number {
+  return LEFT + (end > 0 ? (t / end) * W : 0);
+}
+
+function timeAxis(end: number, y: number): string {
+  const ticks: string[] = [];
+  for (let k = 0; k <= 10; k++) {
+    const t = (end * k) / 10;
+    ticks.push(`<line x1="${x(t, end)}" y1="${y}" x2="${x(t, end)}" y2="${y + 5}" stroke="#888"/><text x="${x(t, end)}" y="${y + 17}" text-anchor="middle" class="ax">${esc(humanDuration(t))}</text>`);
+  }
+  return `<line x1="${LEFT}" y1="${y}" x2="${LEFT + W}" y2="${y}" stroke="#888"/>${ticks.join('')}`;
+}
+
+function timelineSvg(d: ReportData): string {
+  const laneH = 18;
+  const faultRows = Math.min(d.faults.length, 12);
+  const top = 10 + faultRows * 14 + 8;
+  const h = top + d.nodes.length * (laneH + 4) + 30;
+  const parts: string[] = [];
+  d.faults.slice(0, faultRows).forEach((f, k) => {
+    const x1 = x(f.from, d.endUs);
+    const x2 = Math.max(x1 + 2, x(f.to, d.endUs));
+    parts.push(`<rect x="${x1}" y="${10 + k * 14}" width="${x2 - x1}" height="11" fill="#e05555" opacity="0.75"><title>${esc(f.label)} (${esc(humanDuration(f.from))} → ${esc(humanDuration(f.to))})</title></rect>`);
+    parts.push(`<text x="${Math.min(x2 + 4, LEFT + W - 150)}" y="${19 + k * 14}" class="fl">${esc(f.label)}</text>`);
+  });
+  if (d.faults.length > faultRows) parts.push(`<text x="4" y="${top - 4}" class="ax">+${d.faults.length - faultRows} more faults</text>`);
+  d.nodes.forEach((n, i) => {
+    const y = top + i * (laneH + 4);
+    parts.push(`<text x="4" y="${y + 13}" class="ln">${esc(n)}</text>`);
+    for (const s of d.lanes[i]!) {
+      parts.push(`<rect x="${x(s.from, d.endUs)}" y="${y}" width="${Math.max(1, x(s.to, d.endUs) - x(s.from, d.endUs))}" height="${laneH}" fill="${STATE_COLOR[s.state] ?? '#ddd'}"><title>${esc(n)} ${esc(s.state)} ${esc(humanDuration(s.from))} → ${esc(humanDuration(s.to))}</title></rect>`);
+    }
+    for (const s of d.roles[i]!) {
+      parts.push(`<rect x="${x(s.from, d.endUs)}" y="${y + 4}" width="${Math.max(1, x(s.to, d.endUs) - x(s.from, d.endUs))}" height="${laneH - 8}" fill="${ROLE_COLOR[s.state] ?? '#999'}"><title>${esc(n)} ${esc(s.state)} ${esc(humanDuration(s.from))} → ${esc(humanDuration(s.to))}</title></rect>`);
+    }
+    for (const f of d.faults) {
+      if (!f.nodes.includes(n)) continue;
+      parts.push(`<rect x="${x(f.from, d.endUs)}" y="${y + laneH - 3}" width="${Math.max(1, x(f.to, d.endUs) - x(f.from, d.endUs))}" height="3" fill="#b00"/>`);
+    }
+  });
+  parts.push(timeAxis(d.endUs, h - 26));
+  return `<svg id="timeline" width="${LEFT + W + 20}" height="${h}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
+}
+
+function latencySvg(r: RunResult, end: number): string {
+  const s = r.latencySeries ?? [];
+  if (s.length === 0) return '<p class="muted">No client workload ran in this scenario (no latency to draw).</p>';
+  const h = 200;
+  const maxLat = Math.max(1, ...s.map((w) => w[2]));
+  const y = (v: number) => 10 + (h - 40) * (1 - v / maxLat);
+  const line = (k: 1 | 2) =>
+    s
+      .filter((w) => w[3] > 0)
+      .map((w) => `${x(w[0], end).toFixed(1)},${y(w[k]).toFixed(1)}`)
+      .join(' ');
+  const fails = s
+    .filter((w) => w[4] > 0)
+    .map((w) => `<rect x="${x(w[0], end)}" y="${h - 30}" width="3" height="6" fill="#e05555"><title>${w[4]} failed ops</title></rect>`)
+    .join('');
+  return `<svg id="latency" width="${LEFT + W + 20}" height="${h}" xmlns="http://www.w3.org/2000/svg">
+<text x="4" y="${y(maxLat) + 4}" class="ax">${esc(humanDuration(maxLat))}</text><text x="4" y="${y(0)}" class="ax">0</text>
+<polyline points="${line(2)}" fill="none" stroke="#e08030" stroke-width="1.5"/><polyline points="${line(1)}" fill="none" stroke="#3070c0" stroke-width="1.5"/>
+${fails}${timeAxis(end, h - 24)}</svg><p class="muted"><span style="color:#3070c0">■</span> p50 <span style="color:#e08030">■</span> p99 <span style="color:#e05555">■</span> failed operations</p>`;
+}
+
+function membershipSvg(r: RunResult, end: number): string {
+  const m = r.membership;
+  if (!m || m.samples.length === 0) return '<p class="muted">No membership protocol ran in this scenario.</p>';
+  const rowH = 14;
+  const n = m.nodes.length;
+  const h = n * rowH + 40;
+  const cells: string[] = [];
+  m.samples.forEach((s, k) => {
+    const x1 = x(s.t, end);
+    const x2 = k + 1 < m.samples.length ? x(m.samples[k + 1]!.t, end) : LEFT + W;
+    m.nodes.forEach((node, i) => {
+      const a = s.alive[i]!;
+      const su = s.suspect[i]!;
+      const fill = a < 0 ? '#555' : su > 0 ? '#f0b040' : a >= n ? '#5cb85c' : `hsl(${Math.round((a / n) * 120)},60%,55%)`;
+      cells.push(`<rect x="${x1}" y="${10 + i * rowH}" width="${Math.max(1, x2 - x1)}" height="${rowH - 2}" fill="${fill}"><title>${esc(node)} at ${esc(humanDuration(s.t))}: sees ${a < 0 ? 'nothing (down)' : `${a} alive, ${su} suspect of ${n}`}</title></rect>`);
+    });
+  });
+  const labels = m.nodes.map((node, i) => `<text x="4" y="${20 + i * rowH}" class="ln">${esc(node)}</text>`).join('');
+  return `<svg id="membership" width="${LEFT + W + 20}" height="${h}" xmlns="http://www.w3.org/2000/svg">${labels}${cells.join('')}${timeAxis(end, h - 26)}</svg>
+<p class="muted"><span style="color:#5cb85c">■</span> sees every member alive <span style="color:#f0b040">■</span> suspects someone <span style="color:#d9534f">■</span> sees fewer alive <span style="color:#555">■</span> node down</p>`;
+}
+
+const CSS = `body{font:14px/1.4 system-ui,-apple-system,Segoe UI,sans-serif;margin:20px;color:#222;background:#fff}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px;border-bottom:1px solid #ddd}
+.pass{color:#1a7f37;font-weight:600}.fail{color:#c62828;font-weight:600}.na{color:#a06000;font-weight:600}
+table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
+.muted{color:#777}.ax{font-size:10px;fill:#666}.ln{font-size:11px;fill:#222}.fl{font-size:10px;fill:#900}
+svg{display:block;max-width:100%;height:auto}#msgs text{font-size:10px}code{background:#f4f4f4;padding:1px 4px}
+.tl{font-family:ui-monospace,monospace;font-size:12px;max-height:320px;overflow:auto;border:1px solid #eee;padding:6px}`;
+
+/** The message diagram: drawn in the page from the embedded rows, for the window in the inputs. */
+const MSG_JS = `(function(){
+var D=JSON.parse(document.getElementById('report-data').textContent);
+var rows=D.messages,nodes=D.nodes,svg=document.getElementById('msgs');
+var from=document.getElementById('win-from'),len=document.getElementById('win-len'),info=document.getElementById('win-info');
+function draw(){var a=Number(from.value)*1000,b=a+Number(len.value)*1000;var sel=[];
+for(var i=0;i<rows.length&&sel.length<400;i++){var r=rows[i];if(r[0]>=a&&r[0]<=b)sel.push(r);}
+var colW=Math.max(60,Math.min(140,900/Math.max(1,nodes.length))),H=40+sel.length*14+20,W=60+colW*nodes.length;
+var s='';for(var k=0;k<nodes.length;k++){var cx=60+colW*k+colW/2;s+='<text x="'+cx+'" y="14" text-anchor="middle">'+nodes[k].replace(/[<&]/g,'')+'</text><line x1="'+cx+'" y1="20" x2="'+cx+'" y2="'+H+'" stroke="#bbb"/>';}
+for(var j=0;j<sel.length;j++){var m=sel[j],y=34+j*14,x1=60+colW*m[1]+colW/2,x2=60+colW*m[2]+colW/2;
+var c=m[4]?'#e05555':'#3070c0';s+='<text x="2" y="'+(y+3)+'" fill="#888">'+(m[0]/1000).toFixed(2)+'ms</text>';
+s+='<line x1="'+x1+'" y1="'+(y-8)+'" x2="'+x2+'" y2="'+y+'" stroke="'+c+'" marker-end="url(#arr)"'+(m[4]?' stroke-dasharray="3,2"':'')+'><title>'+m[3]+'</title></line>';
+s+='<text x="'+((x1+x2)/2)+'" y="'+(y-5)+'" text-anchor="middle" fill="'+c+'">'+String(m[3]).replace(/[<&]/g,'')+(m[4]?' ✗':'')+'</text>';}
+svg.setAttribute('height',H);svg.setAttribute('width',W);
+svg.innerHTML='<defs><marker id="arr" markerWidth="6" markerHeight="6" refX="5" refY="3" orient="auto"><path d="M0,0 L6,3 L0,6 z" fill="#666"/></marker></defs>'+s;
+info.textContent=sel.length+' messages shown'+(sel.length>=400?' (first 400 of the window)':'')+'; '+rows.length+' message events embedded from '+(rows.length?(rows[0][0]/1e6).toFixed(3)+'s to '+(rows[rows.length-1][0]/1e6).toFixed(3)+'s':'—');}
+document.getElementById('win-draw').addEventListener('click',draw);draw();})();`;
+
+export function renderHtmlReport(r: RunResult, sc: Scenario): string {
+  const d = extractReportData(r, sc);
+  const verdictClass = (s: string) => (s === 'pass' ? 'pass' : s === 'fail' ? 'fail' : 'na');
+  const rows = r.expectations
+    .map((v) => `<tr><td class="${verdictClass(v.status)}">${v.status.toUpperCase()}</td><td>${esc(v.name)}</td><td>${esc(v.detail)}${v.atUs !== undefined ? ` <span class="muted">(at ${esc(humanDuration(v.atUs))})</span>` : ''}</td></tr>`)
+    .join('');
+  const faultList = Object.entries(r.faults)
+    .map(([k, n]) => `${esc(k)} ×${n}`)
+    .join(', ');
+  const timeline = r.timeline.map((i) => `<div>${esc((i.t / 1e6).toFixed(3))}s  ${esc(i.text)}</div>`).join('');
+  const firstMsg = d.messages.length > 0 ? d.messages.find((m) => m[0] >= d.focusUs)?.[0] ?? d.messages[0]![0] : 0;
+  const winFromMs = Math.max(0, Math.floor(firstMsg / 1000) - 5);
+  const data = { nodes: d.nodes, messages: d.messages };
+  const lat = r.latency
+    ? `p50 ${esc(humanDuration(r.latency.p50Us))}, p90 ${esc(humanDuration(r.latency.p90Us))}, p99 ${esc(humanDuration(r.latency.p99Us))}, max ${esc(humanDuration(r.latency.maxUs))}`
+    : 'no client operations';
+  const avail = r.availability ? `${(r.availability.ratio * 100).toFixed(2)}% (${r.availability.ok}/${r.availability.total})` : '—';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>hasim · ${esc(r.scenario)} · seed ${r.seed}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"><style>${CSS}</style></head>
+<body>
+<h1>${esc(r.scenario)} · seed ${r.seed} · <span class="${r.passed ? 'pass' : 'fail'}" id="verdict">${r.passed ? 'PASS' : 'FAIL'}</span></h1>
+<p class="muted">${esc(r.file)} · ${esc(humanDuration(r.stats.virtualTimeUs))} of virtual time in ${r.stats.wallTimeMs} ms · ${r.stats.events} events · ${r.stats.messages} messages · trace hash <code>${esc(r.traceHash)}</code> · replay: <code>hasim replay ${esc(r.file)} --seed ${r.seed}</code></p>
+${sc.description ? `<p>${esc(sc.description)}</p>` : ''}
+<h2>Expectations</h2><table id="expectations"><tr><th>verdict</th><th>expectation</th><th>evidence</th></tr>${rows}</table>
+<p>Faults fired: ${faultList || 'none'} · availability ${avail} · latency ${lat}${r.unavailable.length ? ` · <span class="na">not in this build: ${esc(r.unavailable.join(', '))}</span>` : ''}</p>
+<h2>Timeline: node states, roles and faults</h2>${timelineSvg(d)}
+<p class="muted"><span style="color:#cfe8cf">■</span> up <span style="color:#e05555">■</span> down/fault <span style="color:#f0b040">■</span> paused <span style="color:#d4a017">■</span> leader <span style="color:#7fb3d5">■</span> follower <span style="color:#ff8c42">■</span> candidate</p>
+<div class="tl" id="events">${timeline || '<span class="muted">nothing happened worth showing</span>'}</div>
+<h2>Client latency over time</h2>${latencySvg(r, d.endUs)}
+<h2>Membership views</h2>${membershipSvg(r, d.endUs)}
+<h2>Message diagram</h2>
+<p>Window from <input id="win-from" type="number" value="${winFromMs}" min="0" step="1" style="width:90px"> ms, length <input id="win-len" type="number" value="200" min="1" step="1" style="width:70px"> ms <button id="win-draw">draw</button> <span id="win-info" class="muted"></span></p>
+<svg id="msgs" width="600" height="60" xmlns="http://www.w3.org/2000/svg"></svg>
+<script type="application/json" id="report-data">${scriptJson(data)}</script>
+<script>${MSG_JS}</script>
+</body></html>
+`;
+}
