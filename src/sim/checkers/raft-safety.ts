@@ -1,0 +1,167 @@
+/**
+ * Raft safety over a simulated run (paper Figure 3):
+ * - Election Safety: at most one leader per term;
+ * - Log Matching: entries with the same index and term are identical, and so are their prefixes;
+ * - Leader Completeness: a new leader's log holds every entry committed before it;
+ * - committed entries are never lost or changed;
+ * - State Machine Safety: every node applies the same entry at a given index.
+ *
+ * Attach every incarnation of every node (from world.setup, which runs again on restart); the
+ * checker watches role changes, commits, applies and installed snapshots through RaftObserver, and
+ * `checkLogs` compares whole logs on demand. A violation is recorded and, by default, thrown, so the
+ * run stops at the event that broke it (the simulator reports time and node).
+ */
+import type { NodeId } from '../../core/env.ts';
+import type { Entry } from '../../core/raft/entry.ts';
+import type { RaftNode } from '../../core/raft/node.ts';
+
+export class RaftSafetyViolation extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RaftSafetyViolation';
+  }
+}
+
+export interface RaftSafetyOptions {
+  /** Throw at the first violation (default true). */
+  readonly throwOnViolation?: boolean;
+}
+
+/** FNV-1a over the entry's kind, term and JSON payload: a cheap identity for comparisons. */
+export function entryDigest(e: Entry): number {
+  const body = e.kind === 'cmd' ? `c${e.client ?? ''}:${e.seq ?? ''}:${JSON.stringify(e.data)}` : e.kind === 'config' ? `m${JSON.stringify(e.membership)}` : 'n';
+  let h = 0x811c9dc5 ^ e.term;
+  for (let i = 0; i < body.length; i++) {
+    h ^= body.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+type Inspectable = Pick<RaftNode, 'id' | 'addObserver' | 'entryAt' | 'firstIndex' | 'lastIndex' | 'commitIndex' | 'role' | 'term'>;
+
+export class RaftSafetyChecker {
+  readonly violations: string[] = [];
+  private readonly throwOnViolation: boolean;
+  private readonly leaders = new Map<number, NodeId>();
+  /** committed[i] = term and digest of the entry committed at index i (sparse until seen). */
+  private readonly committedTerm: number[] = [];
+  private readonly committedDigest: number[] = [];
+  private maxCommitted = 0;
+  /** Counters for reports. */
+  readonly counts = { elections: 0, commits: 0, applies: 0, snapshots: 0, logChecks: 0 };
+
+  constructor(opts: RaftSafetyOptions = {}) {
+    this.throwOnViolation = opts.throwOnViolation ?? true;
+  }
+
+  ok(): boolean {
+    return this.violations.length === 0;
+  }
+
+  /** Highest index known committed. */
+  committedIndex(): number {
+    return this.maxCommitted;
+  }
+
+  /** Terms that had a leader, with who led them. */
+  leadersByTerm(): ReadonlyMap<number, NodeId> {
+    return this.leaders;
+  }
+
+  private violation(msg: string): void {
+    this.violations.push(msg);
+    if (this.throwOnViolation) throw new RaftSafetyViolation(msg);
+  }
+
+  /** Records (or checks against) the entry committed at e.index. */
+  private committed(e: Entry, by: NodeId, what: string): void {
+    const i = e.index;
+    const d = entryDigest(e);
+    const t = this.committedTerm[i];
+    if (t === undefined) {
+      this.committedTerm[i] = e.term;
+      this.committedDigest[i] = d;
+      if (i > this.maxCommitted) this.maxCommitted = i;
+      return;
+    }
+    if (t !== e.term || this.committedDigest[i] !== d) {
+      this.violation(`${what}: ${by} has entry ${i} (term ${e.term}) but the entry committed there has term ${t}${t === e.term ? ' and different contents' : ''}`);
+    }
+  }
+
+  attach(node: Inspectable): void {
+    const id = node.id();
+    let seenCommit = node.commitIndex();
+    node.addObserver({
+      onRole: (role, term) => {
+        if (role !== 'leader') return;
+        this.counts.elections++;
+        const other = this.leaders.get(term);
+        if (other !== undefined && other !== id) this.violation(`election safety: ${other} and ${id} both leaders in term ${term}`);
+        this.leaders.set(term, id);
+        // Leader completeness: every committed entry still in range of its log is there, unchanged.
+        for (let i = Math.max(node.firstIndex(), 1); i <= this.maxCommitted; i++) {
+          if (this.committedTerm[i] === undefined) continue;
+          const e = node.entryAt(i);
+          if (e === undefined) {
+            this.violation(`leader completeness: new leader ${id} (term ${term}) lacks committed entry ${i}`);
+            return;
+          }
+          this.committed(e, id, `leader completeness (term ${term})`);
+        }
+      },
+      onCommit: (commit) => {
+        for (let i = Math.max(seenCommit + 1, node.firstIndex()); i <= commit; i++) {
+          const e = node.entryAt(i);
+          if (e !== undefined) this.committed(e, id, 'committed entry changed');
+          this.counts.commits++;
+        }
+        if (commit > seenCommit) seenCommit = commit;
+      },
+      onApply: (e) => {
+        this.counts.applies++;
+        this.committed(e, id, 'state machine safety');
+      },
+      onSnapshotInstalled: (index, term) => {
+        this.counts.snapshots++;
+        const t = this.committedTerm[index];
+        if (t !== undefined && t !== term) this.violation(`snapshot at ${index} on ${id} has term ${term}, committed term ${t}`);
+        if (index > seenCommit) seenCommit = index;
+      },
+    });
+  }
+
+  /**
+   * Log Matching across the given (live) nodes, and committed entries in every node's committed
+   * prefix. O(total log length × nodes); call it every few virtual seconds, not per event.
+   */
+  checkLogs(nodes: readonly Inspectable[]): void {
+    this.counts.logChecks++;
+    for (const n of nodes) {
+      const upTo = Math.min(n.commitIndex(), n.lastIndex());
+      for (let i = Math.max(n.firstIndex(), 1); i <= upTo; i++) {
+        if (this.committedTerm[i] !== undefined) this.committed(n.entryAt(i)!, n.id(), 'committed prefix');
+      }
+    }
+    for (let a = 0; a < nodes.length; a++) {
+      for (let b = a + 1; b < nodes.length; b++) this.checkPair(nodes[a]!, nodes[b]!);
+    }
+  }
+
+  private checkPair(x: Inspectable, y: Inspectable): void {
+    const lo = Math.max(x.firstIndex(), y.firstIndex());
+    const hi = Math.min(x.lastIndex(), y.lastIndex());
+    // From the top: once two entries agree on the term, everything below must be identical.
+    let matched = false;
+    for (let i = hi; i >= lo; i--) {
+      const ex = x.entryAt(i)!;
+      const ey = y.entryAt(i)!;
+      if (!matched && ex.term === ey.term) matched = true;
+      if (matched && (ex.term !== ey.term || entryDigest(ex) !== entryDigest(ey))) {
+        this.violation(`log matching: ${x.id()} and ${y.id()} agree below some index but differ at ${i} (terms ${ex.term}/${ey.term})`);
+        return;
+      }
+    }
+  }
+}
