@@ -1,31 +1,60 @@
 /**
  * `raft:` — which nodes run Raft (voters, learners) and the Raft expectations:
- * raft-safety, leader-within, max-leader-changes.
+ * raft-safety (Figure 3 of the paper, checked by src/sim/checkers/raft-safety.ts on every
+ * incarnation of every node), leader-within (a leader followed by a quorum within T after
+ * the faults end), max-leader-changes.
  *
  *   raft:
  *     voters: [east-1, west-1]     # nodes, DCs or regions
- *     learners: [west-2]
+ *     learners: [west-2]           # added by the first leader (addLearner)
+ *     electionTimeoutMin: 150ms    # optional overrides of src/core/raft/config.ts
+ *
+ * The state machine is the KV store when a `kv:` section is present, else a counter.
  */
 import type { NodeId } from '../../core/env.ts';
-import type { ScenarioModule } from '../types.ts';
-import { unavailableInstance } from './unavailable.ts';
-import { noParams, parseWithin, withinName, type WithinParams } from './params.ts';
+import { RaftNode, type RaftConfig } from '../../core/raft/index.ts';
+import { KvStateMachine } from '../../core/kv/index.ts';
+import type { StateMachine } from '../../core/sm.ts';
+import { RaftSafetyChecker } from '../../sim/checkers/raft-safety.ts';
+import type { ModuleInstance, ScenarioModule } from '../types.ts';
+import { humanDuration } from '../units.ts';
+import { verdict } from '../verdict.ts';
+import { noParams, parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
 
 export interface RaftModuleConfig {
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
-  /** Optional timing overrides (µs), passed to the core's config. */
   readonly electionTimeoutMinUs?: number;
   readonly electionTimeoutMaxUs?: number;
   readonly heartbeatIntervalUs?: number;
 }
 
-export const RAFT_UNAVAILABLE = 'the Raft core (src/core/raft) is not in this build yet';
+/** What other modules find in app.parts.raft / app.parts.raftSm. */
+export interface RaftPart {
+  readonly node: RaftNode<unknown, unknown>;
+  readonly sm: StateMachine<unknown, unknown>;
+}
+
+/** The state machine when nothing else needs one: counts applied commands. */
+class CounterSM implements StateMachine<unknown, number> {
+  n = 0;
+  apply(): number {
+    return ++this.n;
+  }
+  snapshot(): unknown {
+    return this.n;
+  }
+  restore(s: unknown): void {
+    this.n = s as number;
+  }
+}
+
+/** How often leader-within polls the cluster (virtual time). */
+const LEADER_CHECK_US = 50_000;
 
 export const raftModule: ScenarioModule<RaftModuleConfig> = {
   name: 'raft',
   doc: 'Raft voters and learners; checks safety, leader election and churn',
-  unavailable: RAFT_UNAVAILABLE,
   parse(v, ctx) {
     v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval']);
     const voters = ctx.topology.nodesOf(v.get('voters').required());
@@ -59,5 +88,113 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       name: (p) => `at most ${p as number} leader changes`,
     },
   },
-  instantiate: () => unavailableInstance(RAFT_UNAVAILABLE),
+  instantiate(cfg, run): ModuleInstance {
+    const { world, scenario } = run;
+    const members = new Set([...cfg.voters, ...cfg.learners]);
+    const learners = new Set(cfg.learners);
+    const checker = new RaftSafetyChecker({ throwOnViolation: true });
+    const useKv = scenario.modules.has('kv');
+    const overrides: Partial<RaftConfig> = {
+      ...(cfg.electionTimeoutMinUs !== undefined ? { electionTimeoutMinUs: cfg.electionTimeoutMinUs } : {}),
+      ...(cfg.electionTimeoutMaxUs !== undefined ? { electionTimeoutMaxUs: cfg.electionTimeoutMaxUs } : {}),
+      ...(cfg.heartbeatIntervalUs !== undefined ? { heartbeatIntervalUs: cfg.heartbeatIntervalUs } : {}),
+    };
+    const elections: { t: number; node: NodeId; term: number }[] = [];
+    const leaderAt: number[] = [];
+    const nodeRaft = (n: NodeId) => world.app<{ raft?: RaftPart }>(n)?.raft?.node;
+
+    /** A live leader that a quorum of the voters follows in its term. */
+    const stableLeader = (): NodeId | undefined => {
+      for (const n of cfg.voters) {
+        const r = nodeRaft(n);
+        if (!r || !r.isLeader()) continue;
+        const voters = r.membership().voters;
+        const followers = voters.filter((m) => {
+          const x = nodeRaft(m);
+          return x !== undefined && x.term() === r.term() && (m === n || x.leader() === n);
+        }).length;
+        if (followers >= Math.floor(voters.length / 2) + 1) return n;
+      }
+      return undefined;
+    };
+
+    return {
+      setupNode(ctx, app) {
+        if (!members.has(ctx.id)) return;
+        const sm: StateMachine<unknown, unknown> = useKv ? (new KvStateMachine() as StateMachine<unknown, unknown>) : new CounterSM();
+        const node = new RaftNode<unknown, unknown>(ctx.env('raft'), sm, { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
+        checker.attach(node);
+        app.parts.raft = { node, sm } satisfies RaftPart;
+        app.starters.push(() => node.start());
+      },
+      attach() {
+        for (const exp of scenario.expectations) {
+          if (exp.kind !== 'leader-within') continue;
+          const p = exp.params as WithinParams;
+          const from = withinStartUs(p, scenario);
+          const to = Math.min(run.endUs, from + p.withinUs);
+          const idx = leaderAt.push(-1) - 1;
+          const check = () => {
+            if (leaderAt[idx]! >= 0) return;
+            if (stableLeader() !== undefined) leaderAt[idx] = world.now();
+            else if (world.now() + LEADER_CHECK_US <= to) world.after(LEADER_CHECK_US, check);
+          };
+          world.at(from, check);
+        }
+      },
+      onTrace(ev) {
+        if (ev.svc !== 'raft' || ev.kind !== 'raft.elected' || !ev.node) return;
+        elections.push({ t: ev.t, node: ev.node, term: Number(ev.term) });
+        if (learners.size === 0) return;
+        // A new leader adds the learners its membership lacks (outside the core's event).
+        const leader = ev.node;
+        world.after(0, () => {
+          const r = nodeRaft(leader);
+          if (!r || !r.isLeader()) return;
+          const m = r.membership();
+          for (const l of learners) if (!m.voters.includes(l) && !m.learners.includes(l)) r.addLearner(l, () => {});
+        });
+      },
+      timeline(ev) {
+        if (ev.svc !== 'raft') return undefined;
+        if (ev.kind === 'raft.elected') return { t: ev.t, node: ev.node!, category: 'role', text: `${ev.node} elected Raft leader (term ${ev.term})` };
+        if (ev.kind === 'raft.stepdown') return { t: ev.t, node: ev.node!, category: 'role', text: `${ev.node} steps down as leader (${ev.reason}, term ${ev.term})` };
+        return undefined;
+      },
+      evaluate(exp) {
+        switch (exp.kind) {
+          case 'raft-safety': {
+            const c = checker.counts;
+            const seen = `${c.elections} elections, ${c.commits} commits, ${c.applies} applies checked`;
+            return verdict(exp, checker.ok(), checker.ok() ? seen : `${checker.violations[0]} (${checker.violations.length} violation(s); ${seen})`);
+          }
+          case 'leader-within': {
+            const i = scenario.expectations.filter((e) => e.kind === 'leader-within').indexOf(exp);
+            const p = exp.params as WithinParams;
+            const from = withinStartUs(p, scenario);
+            const at = leaderAt[i] ?? -1;
+            if (at >= 0) return verdict(exp, true, `a leader followed by a quorum at ${humanDuration(at)} (${humanDuration(at - from)} after ${humanDuration(from)})`);
+            const short = from + p.withinUs > run.endUs ? ` (the run ends at ${humanDuration(run.endUs)}, before the window closes)` : '';
+            return verdict(exp, false, `no leader followed by a quorum between ${humanDuration(from)} and ${humanDuration(Math.min(run.endUs, from + p.withinUs))}${short}`, Math.min(run.endUs, from + p.withinUs));
+          }
+          case 'max-leader-changes': {
+            const max = exp.params as number;
+            const changes = Math.max(0, elections.length - 1);
+            const list = elections
+              .slice(0, 6)
+              .map((e) => `${e.node}@${humanDuration(e.t)} t${e.term}`)
+              .join(', ');
+            return verdict(
+              exp,
+              changes <= max,
+              `${elections.length} elections → ${changes} leader change(s) after the first leader [${list}${elections.length > 6 ? ', …' : ''}]`,
+              changes > max ? elections[max + 1]?.t : undefined,
+            );
+          }
+          default:
+            return verdict(exp, false, `the raft module does not know "${exp.kind}"`);
+        }
+      },
+    };
+  },
 };
