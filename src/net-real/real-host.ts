@@ -20,6 +20,7 @@ import { MemoryStorage } from '../sim/memory-storage.ts';
 import { randomStream } from '../sim/random.ts';
 import { RealClock, type Clock } from './clock.ts';
 import { decodeEnvelope, encodeEnvelope } from './envelope.ts';
+import type { RecoveryReport } from './file-storage.ts';
 import { PeerBook, type PeerAddress } from './peer-book.ts';
 import { parseKey } from './seal.ts';
 import { TcpTransport, type TcpTransportOptions } from './tcp-transport.ts';
@@ -191,6 +192,11 @@ export class RealHost<A = unknown> {
     if (s === undefined) {
       s = this.opts.storage ? this.opts.storage(service) : new MemoryStorage();
       this.storages.set(service, s);
+      // A FileStorage reports what its recovery cut; make that visible in the trace.
+      const recovery = (s as { recovery?: RecoveryReport }).recovery;
+      for (const c of recovery?.cuts ?? []) {
+        this.emit('storage.cut', service, { file: c.file, offset: c.offset, bytesCut: c.bytesCut, reason: c.reason });
+      }
     }
     return s;
   }
