@@ -80,7 +80,7 @@ describe('KvStateMachine', () => {
       failure: [{ op: 'get', key: 'a' }],
     }], 2);
     expect(r).toMatchObject({ type: 'txn', succeeded: true, revision: 2 });
-    expect((r as { results: unknown[] }).results[2]).toMatchObject({ op: 'get', entry: { value: '2', modifyIndex: 2 } });
+    expect((r as unknown as { results: unknown[] }).results[2]).toMatchObject({ op: 'get', entry: { value: '2', modifyIndex: 2 } });
     const [r2] = apply(sm, [{ type: 'txn', compare: [{ key: 'a', target: 'modifyIndex', op: '>', value: 0 }], success: [], failure: [{ op: 'range', prefix: '' }] }], 3);
     expect(r2).toMatchObject({ succeeded: false, revision: 2, results: [{ op: 'range', entries: [{ key: 'b' }] }] });
   });
