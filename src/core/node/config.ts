@@ -1,0 +1,35 @@
+/**
+ * Options of one composed server node, with defaults and their sources.
+ */
+import type { NodeId } from '../env.ts';
+import type { RaftConfig } from '../raft/index.ts';
+import type { SwimConfigInput } from '../swim/index.ts';
+import type { AddressCard } from './hello.ts';
+
+export interface ServerNodeOptions {
+  /** Raft timings and bounds (voters are decided by the node: see `voters` / `bootstrapExpect`). */
+  readonly raft?: Partial<Omit<RaftConfig, 'voters'>>;
+  /** SWIM profile and overrides; seeds here are node names already known. */
+  readonly swim?: SwimConfigInput;
+  /**
+   * Voters to start with when nothing is stored yet: [self] for `--dev`, the full list when
+   * every name is known up front (the simulator). Persisted, so a restart uses the same set.
+   */
+  readonly voters?: readonly NodeId[];
+  /**
+   * Consul's bootstrap_expect: when nothing is stored, wait until this many servers are alive
+   * in the gossip pool, then bootstrap Raft with exactly them (every node computes the same
+   * set, as Consul's servers do before raft.BootstrapCluster).
+   */
+  readonly bootstrapExpect?: number;
+  /** This node's addresses (host, udp, tcp, http): gossiped in SWIM meta and in hello. */
+  readonly card?: AddressCard;
+  /** Provisional seed ids (`join@HOST:PORT`) to greet, then join SWIM through. */
+  readonly join?: readonly NodeId[];
+}
+
+/** SWIM meta key marking a server (Consul's serf tag role=consul). */
+export const ROLE_KEY = 'role';
+export const ROLE_SERVER = 'server';
+/** Node-level storage key holding the bootstrap voters once decided. */
+export const VOTERS_KEY = 'voters';

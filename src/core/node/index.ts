@@ -1,0 +1,6 @@
+/** One server node's cores composed (sans-I/O): the same composition in the simulator and in hanode. */
+export { ServerNode, type NodeEnvs } from './server-node.ts';
+export { ROLE_KEY, ROLE_SERVER, VOTERS_KEY, type ServerNodeOptions } from './config.ts';
+export { HelloExchange, provisionalId, isProvisionalId, type AddressCard } from './hello.ts';
+export { Reconciler, RECONCILE_INTERVAL_US, type ReconcileSource } from './reconcile.ts';
+export { DeferredReplicator } from './deferred-replicator.ts';

@@ -1,0 +1,212 @@
+/**
+ * ServerNode: the pure composition of one server's cores — Raft over the replicated
+ * CoordStore, the store proposer (followers forward writes to the leader), the leader
+ * drivers (session TTLs, check TTLs, leases, tree sessions), the blocking-query hub, SWIM
+ * membership, the hello exchange and the leader's reconciler. Built from `env(service)`
+ * exactly as World.setup and RealHost.setup hand it, so the same node runs in the
+ * simulator and in hanode. No I/O here: the host owns sockets, disk and clock.
+ */
+import { assert, type Env, type NodeId } from '../env.ts';
+import { BlockingHub } from '../coord/blocking.ts';
+import { CatalogDriver } from '../coord/catalog-driver.ts';
+import { LeaseDriver } from '../coord/lease-driver.ts';
+import { SessionDriver } from '../coord/session-driver.ts';
+import { TreeDriver } from '../coord/tree/tree-driver.ts';
+import { RaftNode, type RaftRole } from '../raft/index.ts';
+import { CoordStore, type StoreCommand, type StoreCommandBody, type StoreResult } from '../store/index.ts';
+import { StoreProposer, type ProposeOutcome } from '../store/proposer.ts';
+import { SwimNode, type MemberInfo, type SwimEvent } from '../swim/index.ts';
+import { ROLE_KEY, ROLE_SERVER, VOTERS_KEY, type ServerNodeOptions } from './config.ts';
+import { DeferredReplicator } from './deferred-replicator.ts';
+import { HelloExchange, isProvisionalId, type AddressCard } from './hello.ts';
+import { Reconciler } from './reconcile.ts';
+
+export interface NodeEnvs {
+  readonly id: NodeId;
+  env(service: string): Env;
+}
+
+type Raft = RaftNode<StoreCommand, StoreResult>;
+
+export class ServerNode {
+  readonly id: NodeId;
+  readonly store = new CoordStore();
+  readonly replicator = new DeferredReplicator<StoreCommand, StoreResult>();
+  readonly proposer: StoreProposer;
+  readonly hub: BlockingHub;
+  readonly sessions: SessionDriver;
+  readonly catalogDriver: CatalogDriver;
+  readonly leases: LeaseDriver;
+  readonly tree: TreeDriver;
+  readonly swim: SwimNode;
+  readonly hello: HelloExchange;
+  private readonly reconciler: Reconciler;
+  private raftNode: Raft | undefined;
+  private readonly raftEnv: Env;
+  private readonly nodeEnv: Env;
+  private readonly coordEnv: Env;
+  private readonly card: AddressCard;
+  private readonly cardListeners: ((node: NodeId, card: AddressCard) => void)[] = [];
+  private running = false;
+  /** Local time of the last message from (or as) a leader, for X-Consul-LastContact. */
+  private lastLeaderContactUs = 0;
+
+  constructor(
+    ctx: NodeEnvs,
+    private readonly opts: ServerNodeOptions = {},
+  ) {
+    this.id = ctx.id;
+    this.card = opts.card ?? {};
+    const raftEnv = ctx.env('raft');
+    // Watch Raft's deliveries to know when the leader was last heard (X-Consul-LastContact).
+    this.raftEnv = {
+      ...raftEnv,
+      self: raftEnv.self,
+      service: raftEnv.service,
+      storage: raftEnv.storage,
+      random: raftEnv.random,
+      now: () => raftEnv.now(),
+      after: (d, fn) => raftEnv.after(d, fn),
+      send: (to, msg, o) => raftEnv.send(to, msg, o),
+      trace: (k, f) => raftEnv.trace(k, f),
+      onMessage: (handler) =>
+        raftEnv.onMessage((from, msg) => {
+          if (from === this.replicator.leader()) this.lastLeaderContactUs = raftEnv.now();
+          handler(from, msg);
+        }),
+    };
+    this.nodeEnv = ctx.env('node');
+    this.coordEnv = ctx.env('coord');
+    this.proposer = new StoreProposer(this.coordEnv, this.replicator);
+    this.hub = new BlockingHub(ctx.env('blocking'), this.store);
+    this.sessions = new SessionDriver(this.coordEnv, this.replicator, this.store);
+    this.catalogDriver = new CatalogDriver(this.coordEnv, this.replicator, this.store);
+    this.leases = new LeaseDriver(this.coordEnv, this.replicator, this.store);
+    this.tree = new TreeDriver(this.coordEnv, this.replicator, this.store);
+    this.swim = new SwimNode(ctx.env('swim'), { ...opts.swim, meta: { ...(opts.swim?.meta ?? {}), ...this.card, [ROLE_KEY]: ROLE_SERVER } });
+    this.hello = new HelloExchange(
+      ctx.env('hello'),
+      () => this.card,
+      (node, card) => this.learnCard(node, card),
+      (_provisional, node) => this.swim.join([node]),
+    );
+    this.reconciler = new Reconciler(
+      this.coordEnv,
+      this.replicator,
+      () => this.raftNode,
+      this.store,
+      {
+        members: () => this.swim.members().filter((m) => !isProvisionalId(m.node)),
+        isServer: (m) => m.meta[ROLE_KEY] === ROLE_SERVER,
+        addressOf: (m) => m.meta.host ?? m.node,
+      },
+      (cmd, done) => this.proposer.propose(cmd, (r) => done(r.ok)),
+    );
+    this.replicator.onRoleChange((role, _term, leader) => this.onRole(role, leader));
+    this.swim.on((ev) => this.onMember(ev));
+  }
+
+  start(): void {
+    assert(!this.running, 'server node started twice');
+    this.running = true;
+    this.swim.start();
+    this.maybeBootstrap();
+    if (this.opts.join && this.opts.join.length > 0) this.hello.greet(this.opts.join);
+  }
+
+  stop(): void {
+    this.running = false;
+    this.hello.stop();
+    this.reconciler.stop();
+    this.raftNode?.stop();
+    this.swim.stop();
+  }
+
+  /** Graceful leave: gossip "left" (the leader then removes this server from Raft). */
+  leave(done: () => void): void {
+    this.swim.leave(done);
+  }
+
+  raft(): Raft | undefined {
+    return this.raftNode;
+  }
+
+  /** Proposes from any node (followers forward to the leader). */
+  propose(cmd: StoreCommandBody, done: (r: ProposeOutcome) => void): void {
+    this.proposer.propose(cmd, done);
+  }
+
+  /** A peer's address card arrived (hello or SWIM meta): the host adds it to its peer book. */
+  onCard(listener: (node: NodeId, card: AddressCard) => void): void {
+    assert(this.cardListeners.length < 16, 'too many card listeners');
+    this.cardListeners.push(listener);
+  }
+
+  members(): MemberInfo[] {
+    return this.swim.members().filter((m) => !isProvisionalId(m.node));
+  }
+
+  /** Address card of a node as gossiped (undefined when unknown). */
+  cardOf(node: NodeId): AddressCard | undefined {
+    if (node === this.id) return this.card;
+    return this.swim.member(node)?.meta;
+  }
+
+  /** µs since the last contact with a leader; 0 on the leader. */
+  lastContactUs(): number {
+    if (this.replicator.isLeader()) return 0;
+    return Math.max(0, this.raftEnv.now() - this.lastLeaderContactUs);
+  }
+
+  private learnCard(node: NodeId, card: AddressCard): void {
+    if (isProvisionalId(node) || node === this.id) return;
+    for (const l of this.cardListeners) l(node, card);
+  }
+
+  private onMember(ev: SwimEvent): void {
+    if (ev.kind === 'join' || ev.kind === 'update' || ev.kind === 'alive') this.learnCard(ev.member.node, ev.member.meta);
+    this.reconciler.poke();
+    if (!this.raftNode) this.maybeBootstrap();
+  }
+
+  private onRole(role: RaftRole, leader: NodeId | undefined): void {
+    const isLeader = role === 'leader';
+    if (leader !== undefined) this.lastLeaderContactUs = this.raftEnv.now();
+    this.sessions.setLeader(isLeader);
+    this.catalogDriver.setLeader(isLeader);
+    this.leases.setLeader(isLeader);
+    this.tree.setLeader(isLeader);
+    this.reconciler.setLeader(isLeader);
+  }
+
+  /** Builds the Raft node once its voters are known (stored, given, or bootstrap_expect met). */
+  private maybeBootstrap(): void {
+    if (this.raftNode || !this.running) return;
+    const nodeStorage = this.nodeEnv.storage;
+    let voters = nodeStorage.load<NodeId[]>(VOTERS_KEY);
+    const rs = this.raftEnv.storage;
+    const raftHasState = rs.last() > 0 || rs.first() > 1 || rs.load('hs') !== undefined;
+    if (voters === undefined && !raftHasState) {
+      if (this.opts.voters && this.opts.voters.length > 0) voters = [...this.opts.voters].sort();
+      else if (this.opts.bootstrapExpect !== undefined && this.opts.bootstrapExpect > 0) {
+        const servers = this.members()
+          .filter((m) => m.status === 'alive' && m.meta[ROLE_KEY] === ROLE_SERVER)
+          .map((m) => m.node)
+          .sort();
+        if (servers.length < this.opts.bootstrapExpect) return;
+        voters = servers.slice(0, this.opts.bootstrapExpect);
+        if (!voters.includes(this.id)) return;
+        this.nodeEnv.trace('node.bootstrap', { voters: voters.join(',') });
+      }
+      if (voters !== undefined) {
+        // Durable before Raft acts on it: a restart must come back with the same voters.
+        nodeStorage.save(VOTERS_KEY, voters);
+        nodeStorage.sync();
+      }
+    }
+    const raft: Raft = new RaftNode<StoreCommand, StoreResult>(this.raftEnv, this.store, { ...this.opts.raft, voters: voters ?? [] });
+    this.raftNode = raft;
+    this.replicator.attach(raft);
+    raft.start();
+  }
+}

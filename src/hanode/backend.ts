@@ -1,0 +1,54 @@
+/**
+ * What the HTTP API needs from the node it runs on. The agent implements it over the
+ * composed server node (src/core/node) and the real host; tests can implement it over a
+ * single in-process node. Promises are fine here: this is the I/O side, not a core.
+ */
+import type { NodeId } from '../core/env.ts';
+import type { CoordStore, StoreCommandBody, StoreResult } from '../core/store/index.ts';
+
+export interface RaftServerView {
+  readonly id: NodeId;
+  /** host:port of its Raft transport. */
+  readonly address: string;
+  readonly leader: boolean;
+  readonly voter: boolean;
+}
+
+export interface MemberView {
+  readonly name: NodeId;
+  readonly addr: string;
+  readonly port: number;
+  /** Consul/serf numeric status: 1 alive, 2 leaving, 3 left, 4 failed. */
+  readonly status: number;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export type ProposeOutcome =
+  | { readonly ok: true; readonly index: number; readonly result: StoreResult }
+  | { readonly ok: false; readonly error: 'not-leader'; readonly leader?: NodeId }
+  | { readonly ok: false; readonly error: 'unknown-outcome' | 'rejected' | 'timeout'; readonly reason: string };
+
+export interface Backend {
+  readonly nodeName: NodeId;
+  readonly datacenter: string;
+  /** This node's address as other members see it (catalog Address). */
+  readonly advertiseAddr: string;
+  readonly store: CoordStore;
+  isLeader(): boolean;
+  leader(): NodeId | undefined;
+  /** ms since this node last heard from a leader (0 on the leader), Consul's X-Consul-LastContact. */
+  lastContactMs(): number;
+  /** Proposes a command (the backend stamps the leader clock `atUs`). */
+  propose(cmd: StoreCommandBody): Promise<ProposeOutcome>;
+  /** Linearizable read barrier: resolves once the local store reflects every write committed before the call. */
+  readBarrier(): Promise<{ ok: true } | { ok: false; error: string; leader?: NodeId }>;
+  /** The leader's HTTP address (host:port) for forwarding; undefined when unknown. */
+  httpAddressOf(node: NodeId): string | undefined;
+  raftServers(): readonly RaftServerView[];
+  removeRaftPeer(idOrAddress: string): Promise<{ ok: true } | { ok: false; error: string }>;
+  members(): readonly MemberView[];
+  /** Graceful leave (the agent shuts down afterwards). */
+  leave(): Promise<void>;
+  /** Extra figures for /v1/agent/self and metrics. */
+  stats(): Readonly<Record<string, number>>;
+}

@@ -1,0 +1,239 @@
+/**
+ * The HTTP API server (node:http): routing, method checks (405 + Allow), the ACL token on
+ * writes, bounded bodies (413), forwarding to the leader (Consul servers forward RPCs to the
+ * leader; we forward the HTTP request to the leader's API), index headers, and errors as
+ * plain text so the daemon keeps serving whatever a client sends.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Backend } from '../backend.ts';
+import { HttpError, methodNotAllowed, noLeader } from './errors.ts';
+import { toJson } from './json.ts';
+import { Query } from './query.ts';
+import type { ApiReply, ApiRequest, Method, Placement, Route } from './types.ts';
+
+export interface HttpServerOptions {
+  readonly backend: Backend;
+  readonly routes: readonly Route[];
+  /** When set, writes need this token (X-Consul-Token, Authorization: Bearer, or ?token). */
+  readonly aclToken?: string;
+  /** Largest request body read (bigger: 413). KV values are checked against Consul's 512 KiB separately. */
+  readonly maxBodyBytes?: number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Consul bounds a request body by its largest accepted payload; a KV value may be 512 KiB
+ * (Consul docs, KV limits), a txn holds up to 64 of them but Consul caps the whole txn at
+ * the same kv_max_value_size; 1 MiB covers base64 expansion of one full value in a txn.
+ */
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** Header marking a forwarded request, so a request never bounces between two servers. */
+const FORWARDED = 'x-hanode-forwarded';
+/** Bound on a forwarded request: the longest blocking wait (10 min + jitter) plus slack. */
+const FORWARD_TIMEOUT_MS = 11 * 60 * 1000;
+
+export interface HttpCounters {
+  requests: number;
+  errors4xx: number;
+  errors5xx: number;
+  forwarded: number;
+}
+
+export class HttpServer {
+  readonly counters: HttpCounters = { requests: 0, errors4xx: 0, errors5xx: 0, forwarded: 0 };
+  private readonly server: http.Server;
+  private readonly exact = new Map<string, Route>();
+  private readonly prefixes: Route[];
+
+  constructor(private readonly opts: HttpServerOptions) {
+    for (const r of opts.routes) if (!r.prefix) this.exact.set(r.path, r);
+    // Longest prefix first.
+    this.prefixes = opts.routes.filter((r) => r.prefix).sort((a, b) => b.path.length - a.path.length);
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err) => {
+        // Last resort: never let one request take the daemon down.
+        this.opts.log?.(`http: unhandled ${String(err)}`);
+        if (!res.headersSent) this.sendError(res, new HttpError(500, String((err as Error)?.message ?? err)));
+        else res.destroy();
+      });
+    });
+    this.server.keepAliveTimeout = 65_000;
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private route(path: string): { route: Route; rest: string } | undefined {
+    const r = this.exact.get(path);
+    if (r) return { route: r, rest: '' };
+    for (const p of this.prefixes) {
+      if (path.startsWith(p.path)) return { route: p, rest: path.slice(p.path.length) };
+      // "/v1/kv" without the trailing slash means the empty key, as in Consul.
+      if (path === p.path.slice(0, -1)) return { route: p, rest: '' };
+    }
+    return undefined;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    this.counters.requests++;
+    const url = new URL(req.url ?? '/', 'http://local');
+    const found = this.route(url.pathname);
+    if (!found) return this.drainThen(req, () => this.sendError(res, new HttpError(404, '404 page not found')));
+    const method = (req.method ?? 'GET') as Method;
+    const spec = found.route.methods[method];
+    if (!spec) {
+      const allow = Object.keys(found.route.methods);
+      return this.drainThen(req, () => this.sendError(res, methodNotAllowed(method, allow)));
+    }
+    let rest: string;
+    try {
+      rest = decodeURIComponent(found.rest);
+    } catch {
+      return this.drainThen(req, () => this.sendError(res, new HttpError(400, 'Invalid URL encoding')));
+    }
+    const query = new Query(url.searchParams);
+    if (spec.write && this.opts.aclToken !== undefined && tokenOf(req, query) !== this.opts.aclToken) {
+      return this.drainThen(req, () => this.sendError(res, new HttpError(403, 'Permission denied')));
+    }
+    const body = await this.readBody(req, res);
+    if (body === undefined) return;
+
+    const placement: Placement = spec.placement === 'read' && query.has('stale') ? 'local' : spec.placement;
+    const b = this.opts.backend;
+    if (placement !== 'local' && !b.isLeader()) {
+      const leader = b.leader();
+      const addr = leader === undefined ? undefined : b.httpAddressOf(leader);
+      if (leader === undefined || addr === undefined || req.headers[FORWARDED] !== undefined) {
+        return this.sendError(res, noLeader());
+      }
+      return this.forward(req, res, addr, body);
+    }
+    const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body };
+    try {
+      const reply = await spec.handler(apiReq);
+      this.send(res, reply);
+    } catch (err) {
+      if (err instanceof HttpError) this.sendError(res, err);
+      else {
+        this.opts.log?.(`http: ${method} ${url.pathname}: ${(err as Error)?.stack ?? String(err)}`);
+        this.sendError(res, new HttpError(500, String((err as Error)?.message ?? err)));
+      }
+    }
+  }
+
+  /** Reads the body up to the limit; on overflow answers 413 and returns undefined. */
+  private readBody(req: http.IncomingMessage, res: http.ServerResponse): Promise<Buffer | undefined> {
+    const max = this.opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let over = Number.isFinite(declared) && declared > max;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > max) over = true;
+        if (!over) chunks.push(c);
+      });
+      req.on('end', () => {
+        if (over) {
+          this.sendError(res, new HttpError(413, `Request body(${size} bytes) too large, max size: ${max} bytes`));
+          resolve(undefined);
+        } else resolve(Buffer.concat(chunks));
+      });
+      req.on('error', () => resolve(undefined));
+    });
+  }
+
+  /** Reads and drops a body we will not use, then replies (so keep-alive connections stay usable). */
+  private drainThen(req: http.IncomingMessage, reply: () => void): void {
+    req.resume();
+    if (req.complete) reply();
+    else req.once('end', reply);
+  }
+
+  private forward(req: http.IncomingMessage, res: http.ServerResponse, addr: string, body: Buffer): void {
+    this.counters.forwarded++;
+    const [host, port] = splitHostPort(addr);
+    const headers = { ...req.headers, [FORWARDED]: this.opts.backend.nodeName, 'content-length': String(body.length) };
+    delete headers['transfer-encoding'];
+    const out = http.request({ host, port, method: req.method, path: req.url, headers, timeout: FORWARD_TIMEOUT_MS }, (up) => {
+      res.writeHead(up.statusCode ?? 500, up.headers);
+      up.pipe(res);
+    });
+    out.on('timeout', () => out.destroy(new Error('forward timeout')));
+    out.on('error', (err) => {
+      if (!res.headersSent) this.sendError(res, new HttpError(500, `rpc error: forwarding to leader: ${err.message}`));
+      else res.destroy();
+    });
+    out.end(body);
+  }
+
+  private indexHeaders(index: number): Record<string, string> {
+    const b = this.opts.backend;
+    return {
+      'X-Consul-Index': String(Math.max(1, Math.floor(index))),
+      'X-Consul-KnownLeader': String(b.leader() !== undefined),
+      'X-Consul-LastContact': String(Math.max(0, Math.floor(b.lastContactMs()))),
+    };
+  }
+
+  private send(res: http.ServerResponse, reply: ApiReply): void {
+    const headers: Record<string, string> = { ...(reply.headers ?? {}) };
+    if (reply.index !== undefined) Object.assign(headers, this.indexHeaders(reply.index));
+    let body: Buffer | string;
+    if (reply.raw !== undefined) {
+      body = reply.raw;
+      headers['Content-Type'] = reply.contentType ?? 'text/plain; charset=utf-8';
+    } else if (reply.json !== undefined) {
+      body = toJson(reply.json);
+      headers['Content-Type'] = 'application/json';
+    } else body = '';
+    const status = reply.status ?? 200;
+    this.count(status);
+    res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
+    res.end(body);
+  }
+
+  private sendError(res: http.ServerResponse, err: HttpError): void {
+    if (res.headersSent) return void res.destroy();
+    this.count(err.status);
+    const headers: Record<string, string> = { ...err.headers, 'Content-Type': 'text/plain; charset=utf-8' };
+    if (err.status === 404 && err.index !== undefined) Object.assign(headers, this.indexHeaders(err.index));
+    const text = err.message;
+    res.writeHead(err.status, { ...headers, 'Content-Length': String(Buffer.byteLength(text)) });
+    res.end(text);
+  }
+
+  private count(status: number): void {
+    if (status >= 500) this.counters.errors5xx++;
+    else if (status >= 400) this.counters.errors4xx++;
+  }
+}
+
+function tokenOf(req: http.IncomingMessage, q: Query): string | undefined {
+  const h = req.headers['x-consul-token'];
+  if (typeof h === 'string' && h !== '') return h;
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7);
+  return q.get('token');
+}
+
+export function splitHostPort(addr: string): [string, number] {
+  const i = addr.lastIndexOf(':');
+  return [addr.slice(0, i).replace(/^\[|\]$/g, ''), Number(addr.slice(i + 1))];
+}

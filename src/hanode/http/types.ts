@@ -1,0 +1,44 @@
+/** The request / reply shapes of the HTTP layer's routes. */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Query } from './query.ts';
+
+export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+export interface ApiRequest {
+  readonly method: Method;
+  /** The URL path, still encoded. */
+  readonly path: string;
+  /** For a prefix route: the URL-decoded rest after the prefix (`a%2Fb` → `a/b`). */
+  readonly rest: string;
+  readonly query: Query;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+export interface ApiReply {
+  readonly status?: number;
+  /** A JSON body (application/json). */
+  readonly json?: unknown;
+  /** A raw body (for ?raw and metrics text). */
+  readonly raw?: Buffer | string;
+  readonly contentType?: string;
+  /** X-Consul-Index: written as max(1, index) (Consul never sends 0: the consul client's watch gives up on 0). */
+  readonly index?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export type Handler = (req: ApiRequest) => Promise<ApiReply> | ApiReply;
+
+/**
+ * Where a route must run: 'leader' (writes and default/consistent reads: forwarded to the
+ * leader as Consul servers forward RPCs), 'read' (the leader unless ?stale), 'local' (this
+ * agent answers: agent endpoints, status, metrics).
+ */
+export type Placement = 'leader' | 'read' | 'local';
+
+export interface Route {
+  /** Exact path, or a prefix ending in '/' when `prefix` is true. */
+  readonly path: string;
+  readonly prefix?: boolean;
+  readonly methods: Partial<Record<Method, { readonly handler: Handler; readonly placement: Placement; readonly write?: boolean }>>;
+}
