@@ -1,6 +1,6 @@
 /** The real runtime's public surface: the Env on real clock, sockets and files. */
 export { RealHost, type RealHostOptions, type RealHostStats } from './real-host.ts';
-export { PeerBook, MAX_PEERS, type PeerAddress } from './peer-book.ts';
+export { PeerBook, MAX_PEERS, addressCard, addressFromCard, type PeerAddress } from './peer-book.ts';
 export { RealClock, type Clock } from './clock.ts';
 export { UdpTransport, MAX_UDP_PAYLOAD_BYTES, type UdpStats, type UdpTransportOptions } from './udp-transport.ts';
 export { TcpTransport, type TcpStats, type TcpTransportOptions } from './tcp-transport.ts';

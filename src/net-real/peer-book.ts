@@ -53,3 +53,20 @@ export class PeerBook {
     };
   }
 }
+
+/**
+ * The address card of src/core/node/hello.ts ({ host, udp, tcp } as strings) for an address,
+ * and back: how a host turns a hello or SWIM meta into a peer-book entry.
+ */
+export function addressCard(addr: PeerAddress): Record<string, string> {
+  return { host: addr.host, udp: String(addr.udpPort), tcp: String(addr.tcpPort) };
+}
+
+/** The address in a card, or undefined when it lacks a host or valid ports. */
+export function addressFromCard(card: Readonly<Record<string, string>>): PeerAddress | undefined {
+  const udpPort = Number(card.udp);
+  const tcpPort = Number(card.tcp);
+  const valid = (p: number): boolean => Number.isInteger(p) && p > 0 && p < 65_536;
+  if (!card.host || !valid(udpPort) || !valid(tcpPort)) return undefined;
+  return { host: card.host, udpPort, tcpPort };
+}

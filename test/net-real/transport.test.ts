@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ms } from '../../src/core/env.ts';
 import {
-  buildFrame, decodeEnvelope, encodeEnvelope, FrameReader, FrameTooLargeError, generateKey, parseKey, PeerBook,
+  addressCard, addressFromCard, buildFrame, decodeEnvelope, encodeEnvelope, FrameReader, FrameTooLargeError, generateKey, parseKey, PeerBook,
   RealClock, seal, TcpTransport, UdpTransport, unseal,
 } from '../../src/net-real/index.ts';
 
@@ -198,5 +198,13 @@ describe('clock and peer book', () => {
     book.remove('n1');
     expect(seen).toEqual(['n1:3', 'n2:5', 'n1:-']);
     expect(book.ids()).toEqual(['n2']);
+  });
+
+  it('address cards round-trip and bad ones are refused', () => {
+    const a = { host: '10.0.0.7', udpPort: 8301, tcpPort: 8300 };
+    expect(addressFromCard(addressCard(a))).toEqual(a);
+    expect(addressFromCard({ host: '10.0.0.7', udp: '8301' })).toBeUndefined();
+    expect(addressFromCard({ host: '', udp: '1', tcp: '2' })).toBeUndefined();
+    expect(addressFromCard({ host: 'h', udp: '70000', tcp: '2' })).toBeUndefined();
   });
 });
