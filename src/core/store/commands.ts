@@ -62,7 +62,7 @@ export type StoreCommand = StoreCommandBody & {
 export type StoreCommandType = StoreCommandBody['type'];
 
 export type StoreResult =
-  | { readonly type: 'kv'; readonly result: KvCommandResult }
+  | { readonly type: 'kv'; readonly ok: true; readonly result: KvCommandResult }
   | { readonly type: 'kv.acquire'; readonly ok: true; readonly acquired: boolean; readonly entry: KvEntry | null }
   | { readonly type: 'kv.release'; readonly ok: true; readonly released: boolean; readonly entry: KvEntry | null }
   | { readonly type: 'lease.grant'; readonly ok: true; readonly lease: LeaseRecord }

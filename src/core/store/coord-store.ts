@@ -135,7 +135,7 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
 
       case 'kv': {
         const result = this.kvMachine.apply(cmd.cmd, { index, term: 0 });
-        return { type: 'kv', result };
+        return { type: 'kv', ok: true, result };
       }
 
       case 'kv.acquire': {

@@ -1,0 +1,73 @@
+/**
+ * The client ↔ tree-server protocol (one Env service, 'zk'). Messages carry `cid` so many
+ * clients can share one node's channel. Servers use the reliable (FIFO) channel towards
+ * clients: that FIFO order is what lets a client see a watch event before any reply that
+ * reflects the change (ZooKeeper's ordering guarantee).
+ */
+import type { Micros } from '../../env.ts';
+import type { CreateMode, MultiResult, Stat, TreeOp, WatchEventType, ZkError } from './types.ts';
+
+export type WatchKind = 'data' | 'exists' | 'child' | 'persistentRecursive';
+
+export type ZkRequest =
+  | { readonly op: 'create'; readonly path: string; readonly data: string; readonly mode: CreateMode }
+  | { readonly op: 'delete'; readonly path: string; readonly version: number }
+  | { readonly op: 'setData'; readonly path: string; readonly data: string; readonly version: number }
+  | { readonly op: 'getData'; readonly path: string; readonly watch: boolean }
+  | { readonly op: 'exists'; readonly path: string; readonly watch: boolean }
+  | { readonly op: 'getChildren'; readonly path: string; readonly watch: boolean }
+  | { readonly op: 'multi'; readonly ops: readonly TreeOp[] }
+  | { readonly op: 'sync'; readonly path: string }
+  | { readonly op: 'addWatch'; readonly path: string; readonly mode: 'persistentRecursive' }
+  | { readonly op: 'removeWatch'; readonly path: string; readonly kind: WatchKind };
+
+export type ZkReply =
+  | { readonly ok: true; readonly op: 'create'; readonly path: string; readonly stat: Stat }
+  | { readonly ok: true; readonly op: 'delete' | 'sync' | 'addWatch' | 'removeWatch' }
+  | { readonly ok: true; readonly op: 'setData'; readonly stat: Stat }
+  | { readonly ok: true; readonly op: 'getData'; readonly data: string; readonly stat: Stat }
+  | { readonly ok: true; readonly op: 'exists'; readonly stat: Stat | null }
+  | { readonly ok: true; readonly op: 'getChildren'; readonly children: readonly string[]; readonly stat: Stat }
+  | { readonly ok: true; readonly op: 'multi'; readonly result: MultiResult }
+  | { readonly ok: false; readonly error: ZkError };
+
+export interface WatchedEvent {
+  readonly type: WatchEventType;
+  readonly path: string;
+  readonly zxid: number;
+}
+
+/** A watch the client re-registers on reconnect (ZooKeeper's SetWatches). */
+export interface WatchRegistration {
+  readonly path: string;
+  readonly kind: WatchKind;
+}
+
+export type ClientToServer =
+  | {
+      readonly type: 'zk.connect';
+      readonly cid: string;
+      readonly timeoutUs: Micros;
+      /** Reattach to this session (after a connection loss), or absent for a new one. */
+      readonly session?: string;
+      /** Highest zxid the client has seen: a server behind it refuses the connection. */
+      readonly lastZxid: number;
+      readonly watches: readonly WatchRegistration[];
+    }
+  | { readonly type: 'zk.req'; readonly cid: string; readonly session: string; readonly xid: number; readonly req: ZkRequest }
+  | { readonly type: 'zk.ping'; readonly cid: string; readonly session: string }
+  | { readonly type: 'zk.close'; readonly cid: string; readonly session: string; readonly xid: number };
+
+export type ServerToClient =
+  | { readonly type: 'zk.connected'; readonly cid: string; readonly session: string; readonly timeoutUs: Micros; readonly zxid: number }
+  /** Connection refused (server behind the client, or not in touch with a leader): try another server. */
+  | { readonly type: 'zk.refused'; readonly cid: string; readonly reason: string }
+  | { readonly type: 'zk.expired'; readonly cid: string; readonly session: string }
+  | { readonly type: 'zk.res'; readonly cid: string; readonly xid: number; readonly zxid: number; readonly reply: ZkReply }
+  | { readonly type: 'zk.watch'; readonly cid: string; readonly event: WatchedEvent }
+  | { readonly type: 'zk.pong'; readonly cid: string; readonly zxid: number };
+
+/** Server ↔ server: sessions heard from, reported to the leader's TreeDriver. */
+export type ServerToServer = { readonly type: 'zk.touch'; readonly sessions: readonly string[] };
+
+export type ZkMessage = ClientToServer | ServerToClient | ServerToServer;
