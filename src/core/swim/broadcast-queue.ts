@@ -15,7 +15,14 @@ interface Item<T> {
   readonly size: number;
   transmits: number;
   live: boolean;
+  /** Replaced or pruned (rather than sent out): counted in `stale` until compacted away. */
+  killed: boolean;
 }
+
+/** Smallest update we ever queue (a suspect/dead of a one-letter name): stop filling below it. */
+const MIN_ITEM_BYTES = 14;
+/** Items too big for the rest of the packet skipped before giving up on this packet. */
+const MAX_MISFITS = 16;
 
 export class BroadcastQueue<T> {
   private readonly buckets: Item<T>[][] = [[]];
@@ -45,7 +52,7 @@ export class BroadcastQueue<T> {
     assert(size > 0, 'broadcast queue: positive size');
     const old = this.byKey.get(key);
     if (old !== undefined) this.kill(old);
-    const item: Item<T> = { key, value, size, transmits: 0, live: true };
+    const item: Item<T> = { key, value, size, transmits: 0, live: true, killed: false };
     this.byKey.set(key, item);
     this.buckets[0]!.push(item);
     if (this.byKey.size > this.maxItems) this.prune();
@@ -68,21 +75,26 @@ export class BroadcastQueue<T> {
     if (this.byKey.size === 0) return 0;
     let remaining = budgetBytes;
     const buckets = this.buckets;
-    for (let t = 0; t < buckets.length && remaining > 0; t++) {
+    for (let t = 0; t < buckets.length && remaining >= MIN_ITEM_BYTES; t++) {
       const b = buckets[t]!;
-      let taken = 0;
-      let killed = 0;
-      for (let i = b.length - 1; i >= 0 && remaining > 0; i--) {
+      let touched = false;
+      let lowest = b.length;
+      let misfits = 0;
+      for (let i = b.length - 1; i >= 0 && remaining >= MIN_ITEM_BYTES && misfits < MAX_MISFITS; i--) {
         const item = b[i]!;
+        lowest = i;
         if (!item.live) {
-          killed++;
+          touched = true;
           continue;
         }
-        if (item.size > remaining) continue;
+        if (item.size > remaining) {
+          misfits++;
+          continue;
+        }
         out.push(item.value);
         remaining -= item.size;
         item.transmits++;
-        taken++;
+        touched = true;
         if (item.transmits >= limit) {
           item.live = false;
           this.byKey.delete(item.key);
@@ -90,19 +102,23 @@ export class BroadcastQueue<T> {
           this.moved.push(item);
         }
       }
-      if (taken + killed > 0) {
-        // stable compaction keeps arrival order, so "newest first" stays true
-        let w = 0;
-        for (let i = 0; i < b.length; i++) {
+      if (touched) {
+        // stable compaction of the scanned tail keeps arrival order ("newest first" stays true)
+        let w = lowest;
+        let killed = 0;
+        for (let i = lowest; i < b.length; i++) {
           const item = b[i]!;
           if (item.live && item.transmits === t) b[w++] = item;
+          else if (item.killed) killed++;
         }
-        this.stale -= b.length - w - taken;
+        this.stale -= killed;
         if (this.stale < 0) this.stale = 0;
         b.length = w;
       }
     }
-    for (const item of this.moved) {
+    // taken newest first; appended oldest first so each bucket stays in arrival order
+    for (let i = this.moved.length - 1; i >= 0; i--) {
+      const item = this.moved[i]!;
       while (this.buckets.length <= item.transmits) this.buckets.push([]);
       this.buckets[item.transmits]!.push(item);
     }
@@ -118,6 +134,7 @@ export class BroadcastQueue<T> {
 
   private kill(item: Item<T>): void {
     item.live = false;
+    item.killed = true;
     this.byKey.delete(item.key);
     this.stale++;
   }

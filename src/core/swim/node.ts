@@ -382,10 +382,15 @@ export class SwimNode implements Core {
     }
     const seq = ++this.seq;
     const relay: Relay = { origin: from, originSeq: m.seq, nack: m.nack, timer: undefined };
-    relay.timer = this.env.after(this.config.probeTimeoutUs, () => {
+    // The nack goes at 80 % of the probe timeout (Lifeguard paper §IV-A), so it reaches the
+    // requester before its protocol period ends; a late ack is still relayed until 100 %.
+    const nackAtUs = Math.floor((this.config.probeTimeoutUs * 4) / 5);
+    relay.timer = this.env.after(nackAtUs, () => {
       if (this.relays.get(seq) !== relay) return;
-      this.relays.delete(seq);
       if (relay.nack && this.running) this.send(relay.origin, { type: 'swim.nack', seq: relay.originSeq });
+      relay.timer = this.env.after(this.config.probeTimeoutUs - nackAtUs, () => {
+        if (this.relays.get(seq) === relay) this.relays.delete(seq);
+      });
     });
     this.relays.set(seq, relay);
     const u = this.piggyback(HEADER_BYTES + m.target.length);
