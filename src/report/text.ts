@@ -59,7 +59,7 @@ export function formatRunText(r: RunResult, opts: TextOptions): string {
 
   if (r.availability) {
     const a = r.availability;
-    out.push(`${p.bold('Availability')}: ${(a.ratio * 100).toFixed(2)}% of operations ok (${a.ok}/${a.total})`);
+    out.push(`${p.bold('Availability')}: ${(a.ratio * 100).toFixed(2)}% of operations answered (${a.ok}/${a.total})`);
   }
   if (r.latency) {
     const l = r.latency;

@@ -47,7 +47,8 @@ export function parseScenario(text: string, file = '<scenario>', overrides?: { d
   let durationUs = durV.durationOr(DEFAULT_DURATION_US, 1);
   if (durationUs > MAX_DURATION_US) durV.fail('expected at most 24h of virtual time');
   if (overrides?.durationUs !== undefined) durationUs = overrides.durationUs;
-  const ctx: ParseContext = { topology, durationUs };
+  const modules = new Map<string, unknown>();
+  const ctx: ParseContext = { topology, durationUs, modules };
 
   const latency = parseLatencySection(root.get('latency'), ctx);
   const netV = root.get('network').allowKeys(['loss', 'duplicate', 'reorder', 'reorderWindow']);
@@ -64,7 +65,6 @@ export function parseScenario(text: string, file = '<scenario>', overrides?: { d
     ? { unsyncedLoss: diskV.get('unsyncedLoss').numOr(0.5, 0, 1), tornWrite: diskV.get('tornWrite').numOr(0.2, 0, 1) }
     : undefined;
 
-  const modules = new Map<string, unknown>();
   for (const m of MODULES) {
     const mv = root.get(m.name);
     if (!mv.present) continue;

@@ -17,7 +17,7 @@ interface Completed {
 
 /** Pairs each process's invoke with its next completion (a process has one op in flight). */
 export function completedOps(history: readonly HistoryOp[]): Completed[] {
-  const open = new Map<string, Micros>();
+  const open = new Map<number, Micros>();
   const out: Completed[] = [];
   for (const op of history) {
     if (op.type === 'invoke') {

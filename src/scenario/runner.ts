@@ -134,7 +134,8 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   const membership = list.map((i) => i.membership?.()).find((m) => m !== undefined);
   const stats = world.stats;
   const lat = latencySummary(ops);
-  const avail = availability(ops);
+  const moduleAvail = list.map((i) => i.availability?.()).find((a) => a !== undefined);
+  const avail = moduleAvail ? (moduleAvail.total > 0 ? { ...moduleAvail, ratio: moduleAvail.ok / moduleAvail.total } : undefined) : availability(ops);
   return {
     scenario: sc.name,
     file: sc.file,

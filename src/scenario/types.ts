@@ -64,16 +64,8 @@ export interface TimelineItem {
   readonly text: string;
 }
 
-/** One client operation in the history (docs/formats.md: --history). */
-export interface HistoryOp {
-  readonly process: string;
-  readonly type: 'invoke' | 'ok' | 'fail' | 'info';
-  readonly f: string;
-  readonly key?: string;
-  readonly value?: unknown;
-  /** Virtual time, µs. */
-  readonly time: Micros;
-}
+/** One client history event (docs/formats.md: --history; src/sim/history.ts is the contract). */
+export type HistoryOp = import('../sim/history.ts').HistoryEvent;
 
 export interface LatencySummary {
   readonly count: number;
@@ -120,6 +112,8 @@ export interface RunResult {
 export interface ParseContext {
   readonly topology: TopologyIndex;
   readonly durationUs: Micros;
+  /** Sections of the modules before this one (registry order), already validated. */
+  readonly modules: ReadonlyMap<string, unknown>;
 }
 
 export interface ExpectationDef {
@@ -158,6 +152,8 @@ export interface ModuleInstance {
   evaluate(exp: ExpectationSpec): Verdict;
   /** After the run: the client history, when this module ran clients. */
   history?(): readonly HistoryOp[];
+  /** After the run: operations the system answered / all completed (a CAS mismatch is an answer). */
+  availability?(): { readonly ok: number; readonly total: number };
   /** After the run: membership views sampled over time, for the report. */
   membership?(): MembershipSeries;
 }

@@ -1,43 +1,54 @@
 /**
- * `kv:` — clients running a KV workload against the Raft-replicated store; records the
- * history (docs/formats.md) and checks linearizability and availability.
+ * `kv:` — KV servers on the Raft nodes (src/core/kvserver), closed-loop clients on client
+ * nodes (src/core/kvclient), the history (docs/formats.md --history), and the checks:
+ * linearizable (src/sim/checkers/linearizability) and availability.
  *
  *   kv:
- *     clients: 4
- *     rate: 20/s               # per client
+ *     clients: [c1, c2]          # client nodes (not Raft nodes): one client process each
+ *     rate: 20/s                 # per client
  *     mix: { read: 50, write: 40, cas: 10 }
  *     keys: 8
- *     distribution: zipf       # uniform | zipf
- *     timeout: 1s
+ *     distribution: zipf         # uniform | zipf
+ *     timeout: 5s                # whole-operation deadline
  */
 import type { NodeId } from '../../core/env.ts';
-import type { ScenarioModule } from '../types.ts';
+import type { KvStateMachine } from '../../core/kv/index.ts';
+import { KvClient } from '../../core/kvclient/index.ts';
+import { KV_SERVICE, KvServer } from '../../core/kvserver/index.ts';
+import type { Replicator } from '../../core/raft/api.ts';
+import { checkLinearizability, describeLinearizability } from '../../sim/checkers/linearizability/index.ts';
+import type { ModuleInstance, ScenarioModule } from '../types.ts';
+import { unavailable, verdict } from '../verdict.ts';
+import { KvWorkload } from './kv-workload.ts';
 import { noParams } from './params.ts';
-import { unavailableInstance } from './unavailable.ts';
+import type { RaftModuleConfig, RaftPart } from './raft.ts';
 
 export const KV_OPS = ['read', 'write', 'cas', 'delete'] as const;
 export type KvOpName = (typeof KV_OPS)[number];
 
 export interface KvModuleConfig {
-  readonly clients: number;
+  readonly clients: readonly NodeId[];
   readonly ratePerSec: number;
   readonly mix: Readonly<Partial<Record<KvOpName, number>>>;
   readonly keys: number;
   readonly distribution: 'uniform' | 'zipf';
   readonly timeoutUs: number;
-  /** Nodes clients may talk to (default: the Raft voters). */
+  /** Nodes clients talk to (default: the Raft voters). */
   readonly servers?: readonly NodeId[];
 }
-
-export const KV_UNAVAILABLE = 'the KV server/client and linearizability checker (src/core/kvserver, src/sim/checkers) are not in this build yet';
 
 export const kvModule: ScenarioModule<KvModuleConfig> = {
   name: 'kv',
   doc: 'KV clients (read, write, CAS) over Raft; history, linearizability, availability',
-  unavailable: KV_UNAVAILABLE,
   requires: ['raft'],
   parse(v, ctx) {
     v.allowKeys(['clients', 'rate', 'mix', 'keys', 'distribution', 'timeout', 'servers']);
+    const raft = ctx.modules.get('raft') as RaftModuleConfig | undefined;
+    const raftNodes = new Set([...(raft?.voters ?? []), ...(raft?.learners ?? [])]);
+    const clientsV = v.get('clients').required();
+    const clients = ctx.topology.nodesOf(clientsV);
+    const clash = clients.find((c) => raftNodes.has(c));
+    if (clash) clientsV.fail(`client node "${clash}" also runs Raft; clients need nodes of their own (a node has one KV endpoint)`);
     const mixV = v.get('mix');
     const mix: Partial<Record<KvOpName, number>> = {};
     if (mixV.present) {
@@ -50,15 +61,23 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
     }
     const rateV = v.get('rate');
     const ratePerSec = rateV.present ? rateV.rate() : 10;
-    if (ratePerSec > 10_000) rateV.fail('expected at most 10000/s per client');
+    if (ratePerSec > 10_000 || ratePerSec <= 0) rateV.fail('expected a rate in (0, 10000/s] per client');
+    const serversV = v.get('servers');
+    let servers: NodeId[] | undefined;
+    if (serversV.present) {
+      servers = ctx.topology.nodesOf(serversV);
+      const off = servers.find((s) => !raftNodes.has(s));
+      if (off) serversV.fail(`server "${off}" does not run Raft`);
+    }
     return {
-      clients: v.get('clients').intOr(3, 1, 1000),
+      clients,
       ratePerSec,
       mix,
-      keys: v.get('keys').intOr(8, 1, 1_000_000),
+      keys: v.get('keys').intOr(8, 1, 100_000),
       distribution: v.get('distribution').present ? v.get('distribution').oneOf(['uniform', 'zipf'] as const) : 'uniform',
-      timeoutUs: v.get('timeout').durationOr(1_000_000, 1),
-      ...(v.get('servers').present ? { servers: ctx.topology.nodesOf(v.get('servers')) } : {}),
+      // etcdctl's --command-timeout default is 5 s.
+      timeoutUs: v.get('timeout').durationOr(5_000_000, 1),
+      ...(servers ? { servers } : {}),
     };
   },
   expectations: {
@@ -68,5 +87,59 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
       name: (p) => `availability >= ${((p as number) * 100).toFixed(2).replace(/\.?0+$/, '')}% of operations`,
     },
   },
-  instantiate: () => unavailableInstance(KV_UNAVAILABLE),
+  instantiate(cfg, run): ModuleInstance {
+    const { world, scenario } = run;
+    const raftCfg = scenario.modules.get('raft') as RaftModuleConfig;
+    const servers = cfg.servers ?? raftCfg.voters;
+    const raftNodes = new Set([...raftCfg.voters, ...raftCfg.learners]);
+    const clients = new Set(cfg.clients);
+    const workload = new KvWorkload(world, cfg, cfg.clients, run.endUs);
+    let finished = false;
+    const finish = () => {
+      if (!finished) workload.finish();
+      finished = true;
+    };
+    return {
+      setupNode(ctx, app) {
+        if (raftNodes.has(ctx.id)) {
+          const raft = app.parts.raft as RaftPart | undefined;
+          if (!raft) return;
+          const sm = raft.sm as unknown as KvStateMachine;
+          app.parts.kvServer = new KvServer(ctx.env(KV_SERVICE), raft.node as unknown as Replicator<never, never>, sm.store);
+        } else if (clients.has(ctx.id)) {
+          const attempt = Math.min(cfg.timeoutUs, 1_000_000);
+          app.parts.kvClient = new KvClient(ctx.env(KV_SERVICE), { servers, opTimeoutUs: cfg.timeoutUs, attemptTimeoutUs: attempt });
+        }
+      },
+      attach() {
+        workload.start();
+      },
+      history() {
+        finish();
+        return workload.recorder.events();
+      },
+      availability() {
+        finish();
+        return { ok: workload.answered, total: workload.completed };
+      },
+      evaluate(exp) {
+        finish();
+        const events = workload.recorder.events();
+        if (exp.kind === 'linearizable') {
+          if (events.length === 0) return verdict(exp, false, 'no client operation ran: nothing to check');
+          const r = checkLinearizability(events);
+          const text = describeLinearizability(r).split('\n').slice(0, 12).join(' | ');
+          if (r.valid === 'unknown') return unavailable(exp, `the checker hit its search bounds: ${text}`);
+          return verdict(exp, r.valid, text);
+        }
+        if (exp.kind === 'availability') {
+          const min = exp.params as number;
+          if (workload.completed === 0) return verdict(exp, false, 'no client operation completed');
+          const ratio = workload.answered / workload.completed;
+          return verdict(exp, ratio >= min, `${(ratio * 100).toFixed(2)}% answered (${workload.answered} of ${workload.completed} completed operations; timeouts and errors count against)`);
+        }
+        return verdict(exp, false, `the kv module does not know "${exp.kind}"`);
+      },
+    };
+  },
 };
