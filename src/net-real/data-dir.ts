@@ -1,11 +1,11 @@
 /**
  * A node's data directory: the lock, and one FileStorage per service (`<dir>/<service>/`).
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert } from '../core/env.ts';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.ts';
 import { FileStorage, type FileStorageOptions } from './file-storage.ts';
+import { ensureDirDurable } from './fs-util.ts';
 
 export class DataDir {
   private readonly storages = new Map<string, FileStorage>();
@@ -19,7 +19,7 @@ export class DataDir {
 
   /** Creates the directory if needed and takes its lock (throws DataDirLockedError if held). */
   static open(path: string, opts: FileStorageOptions = {}): DataDir {
-    mkdirSync(path, { recursive: true });
+    ensureDirDurable(path);
     return new DataDir(path, lockDataDir(path), opts);
   }
 

@@ -17,11 +17,11 @@
  * deletion of obsolete segments. Each step is individually crash-safe; recovery
  * (scanSegments) reconciles any prefix of it.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert, type Storage } from '../core/env.ts';
 import { decode, encode } from './codec.ts';
-import { fsyncDir, writeAll, writeFileAtomicNoDirSync } from './fs-util.ts';
+import { ensureDirDurable, fsyncDir, TMP_PREFIX, writeAll, writeFileAtomicNoDirSync } from './fs-util.ts';
 import { scanSegments, segmentHeader, segmentName, truncateFile, type LogCut } from './log-segments.ts';
 import { frameRecord, readRecord } from './record-format.ts';
 import { CorruptStateError, StateFiles } from './state-files.ts';
@@ -93,8 +93,10 @@ export class FileStorage implements Storage {
     assert(this.segmentBytes >= 64, 'segmentBytes must be >= 64');
     this.logDir = join(dir, 'log');
     const stateDir = join(dir, 'state');
-    mkdirSync(this.logDir, { recursive: true });
-    mkdirSync(stateDir, { recursive: true });
+    ensureDirDurable(this.logDir);
+    ensureDirDurable(stateDir);
+    // An interrupted atomic write of the compaction point: the target still holds the old value.
+    for (const n of readdirSync(this.logDir)) if (n.startsWith(TMP_PREFIX)) unlinkSync(join(this.logDir, n));
     this.state = new StateFiles(stateDir);
     this.firstIndex = readFirst(join(this.logDir, FIRST_FILE));
     const scan = scanSegments(this.logDir, this.firstIndex);

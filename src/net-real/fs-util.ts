@@ -3,8 +3,8 @@
  * purpose: Storage.sync() is synchronous in the Env contract (the caller persists before it
  * sends, as in etcd's raft), so the fsync must have happened when it returns.
  */
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 /** Bound on write() calls for one buffer: a disk that keeps returning short writes is broken. */
 const MAX_WRITE_CALLS = 1_000_000;
@@ -50,3 +50,23 @@ export function tmpName(name: string): string {
   return `.tmp-${name}`;
 }
 export const TMP_PREFIX = '.tmp-';
+
+/** Bound on directory depth walked by ensureDirDurable. */
+const MAX_DIR_DEPTH = 256;
+
+/**
+ * mkdir -p, then fsync the parent of every directory it created, so a crash cannot lose
+ * the directory entries (and with them files that were themselves fsynced).
+ */
+export function ensureDirDurable(path: string): void {
+  const target = resolve(path);
+  const created = mkdirSync(target, { recursive: true });
+  if (created === undefined) return;
+  const top = resolve(created);
+  let d = target;
+  for (let depth = 0; depth < MAX_DIR_DEPTH; depth++) {
+    fsyncDir(dirname(d));
+    if (d === top || dirname(d) === d) return;
+    d = dirname(d);
+  }
+}

@@ -2,6 +2,7 @@ import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writ
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileStorage } from '../../src/net-real/file-storage.ts';
+import { CorruptStateError } from '../../src/net-real/state-files.ts';
 import { freshDir, removeDirs } from './tmp-dir.ts';
 
 afterAll(removeDirs);
@@ -170,5 +171,52 @@ describe('FileStorage: recovery cuts a torn or corrupt tail and never replays it
     for (let i = r.first(); i <= r.last(); i++) expect(r.get(i)).toBe(`record-${i}-${'y'.repeat(10)}`);
     expect(r.last()).toBeLessThan(30);
     r.abandon();
+  });
+});
+
+describe('FileStorage: state files', () => {
+  it('sweeps an interrupted atomic write and keeps the old value', () => {
+    const dir = freshDir();
+    const s = FileStorage.open(dir);
+    s.save('hard', { term: 1 });
+    s.compactTo(0);
+    s.sync();
+    s.close();
+    writeFileSync(join(dir, 'state', '.tmp-k-hard'), 'half-written');
+    writeFileSync(join(dir, 'log', '.tmp-first'), 'half');
+    const r = FileStorage.open(dir);
+    expect(r.load('hard')).toEqual({ term: 1 });
+    expect(readdirSync(join(dir, 'state'))).toEqual(['k-hard']);
+    expect(readdirSync(join(dir, 'log')).filter((n) => n.startsWith('.tmp'))).toEqual([]);
+    r.close();
+  });
+
+  it('a corrupt state file (written atomically, so media corruption) stops the open with a clear error', () => {
+    const dir = freshDir();
+    const s = FileStorage.open(dir);
+    s.save('hard', { term: 9, vote: 'n3' });
+    s.close();
+    const f = join(dir, 'state', 'k-hard');
+    const buf = readFileSync(f);
+    buf[buf.length - 1]! ^= 0x10;
+    writeFileSync(f, buf);
+    expect(() => FileStorage.open(dir)).toThrow(CorruptStateError);
+    expect(() => FileStorage.open(dir)).toThrow(/k-hard is corrupt \(bad-checksum\)/);
+  });
+
+  it('removed keys stay removed after a reopen', () => {
+    const dir = freshDir();
+    const s = FileStorage.open(dir);
+    s.save('a', 1);
+    s.save('b', 2);
+    s.sync();
+    s.remove('a');
+    s.save('c', 3);
+    s.remove('c');
+    s.close();
+    const r = FileStorage.open(dir);
+    expect([r.load('a'), r.load('b'), r.load('c')]).toEqual([undefined, 2, undefined]);
+    expect(readdirSync(join(dir, 'state'))).toEqual(['k-b']);
+    r.close();
   });
 });
