@@ -1,0 +1,140 @@
+/**
+ * Test harness: a simulated cluster of Raft servers, each running a CoordStore and a
+ * CoordNode, plus client nodes (ZooKeeper-style clients and Consul-style RPC clients).
+ */
+import { ms, sec, type Micros, type NodeId } from '../../src/core/env.ts';
+import { RaftNode, type RaftConfig } from '../../src/core/raft/index.ts';
+import { CoordStore } from '../../src/core/store/index.ts';
+import { CoordNode, CoordRpcClient, type CoordNodeOptions, type Probe } from '../../src/core/coord/index.ts';
+import { ZkClientHost } from '../../src/core/coord/tree/index.ts';
+import type { StoreCommand, StoreResult } from '../../src/core/store/index.ts';
+import { World, type DiskSpec, type NetworkSpec, type LatencySpec } from '../../src/sim/index.ts';
+
+export interface ServerApp {
+  readonly raft: RaftNode<StoreCommand, StoreResult>;
+  readonly store: CoordStore;
+  readonly coord: CoordNode;
+  start(): void;
+}
+
+export interface ClientApp {
+  readonly zk: ZkClientHost;
+  readonly rpc: CoordRpcClient;
+  start(): void;
+}
+
+export interface CoordClusterOptions {
+  readonly seed: number | string;
+  readonly servers?: readonly NodeId[];
+  readonly clients?: readonly NodeId[];
+  readonly raft?: Partial<RaftConfig>;
+  readonly network?: NetworkSpec;
+  readonly disk?: DiskSpec;
+  readonly latency?: Partial<LatencySpec>;
+  readonly coord?: CoordNodeOptions;
+  /** Probe per server node (for node-run checks). */
+  readonly probe?: (id: NodeId) => Probe;
+  readonly recordTrace?: boolean;
+}
+
+export class CoordCluster {
+  readonly world: World;
+  readonly servers: readonly NodeId[];
+  readonly clients: readonly NodeId[];
+
+  constructor(opts: CoordClusterOptions) {
+    this.servers = opts.servers ?? ['n1', 'n2', 'n3'];
+    this.clients = opts.clients ?? ['c1'];
+    this.world = new World({
+      seed: opts.seed,
+      topology: {
+        regions: [
+          {
+            name: 'eu',
+            dcs: [
+              { name: 'eu-1', nodes: [...this.servers] },
+              { name: 'eu-c', nodes: [...this.clients] },
+            ],
+          },
+        ],
+      },
+      latency: opts.latency ?? { sameDc: { kind: 'uniform', min: ms(0.2), max: ms(1) }, sameRegion: { kind: 'uniform', min: ms(0.5), max: ms(2) } },
+      network: opts.network ?? {},
+      disk: opts.disk ?? {},
+      recordTrace: opts.recordTrace ?? false,
+    });
+    const servers = this.servers;
+    this.world.setup<ServerApp>((ctx) => {
+      const store = new CoordStore();
+      const raft = new RaftNode<StoreCommand, StoreResult>(ctx.env('raft'), store, { ...opts.raft, voters: servers });
+      const coord = new CoordNode(
+        { coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') },
+        raft,
+        store,
+        { ...opts.coord, ...(opts.probe ? { probe: opts.probe(ctx.id) } : {}) },
+      );
+      return {
+        raft,
+        store,
+        coord,
+        start() {
+          raft.start();
+          coord.start();
+        },
+      };
+    }, [...this.servers]);
+    this.world.setup<ClientApp>((ctx) => {
+      const zk = new ZkClientHost(ctx.env('zk'));
+      const rpc = new CoordRpcClient(ctx.env('coordrpc'), servers);
+      return { zk, rpc, start() {} };
+    }, [...this.clients]);
+  }
+
+  start(): this {
+    this.world.start();
+    return this;
+  }
+
+  server(id: NodeId): ServerApp {
+    const a = this.world.app<ServerApp>(id);
+    if (!a) throw new Error(`${id} is down`);
+    return a;
+  }
+
+  client(id: NodeId): ClientApp {
+    const a = this.world.app<ClientApp>(id);
+    if (!a) throw new Error(`${id} is down`);
+    return a;
+  }
+
+  leader(): ServerApp | undefined {
+    let best: ServerApp | undefined;
+    for (const id of this.servers) {
+      if (!this.world.isUp(id)) continue;
+      const a = this.world.app<ServerApp>(id)!;
+      if (a.raft.isLeader() && (!best || a.raft.term() > best.raft.term())) best = a;
+    }
+    return best;
+  }
+
+  waitLeader(limitUs: Micros = sec(10)): ServerApp {
+    const ok = this.world.runUntil(() => this.leader() !== undefined, this.world.now() + limitUs);
+    if (!ok) throw new Error('no leader');
+    return this.leader()!;
+  }
+
+  /** Proposes through the current leader and runs until the outcome is known. */
+  propose(cmd: Parameters<CoordNode['proposer']['propose']>[0], limitUs: Micros = sec(10)): StoreResult {
+    const l = this.waitLeader(limitUs);
+    let out: StoreResult | string | undefined;
+    l.coord.proposer.propose(cmd, (r) => (out = r.ok ? r.result : r.error));
+    this.world.runUntil(() => out !== undefined, this.world.now() + limitUs);
+    if (out === undefined || typeof out === 'string') throw new Error(`propose ${cmd.type} failed: ${out}`);
+    return out;
+  }
+
+  /** Every live server's store agrees on the state once applied to the same index. */
+  storesOf(): CoordStore[] {
+    return this.servers.filter((id) => this.world.isUp(id)).map((id) => this.server(id).store);
+  }
+}
