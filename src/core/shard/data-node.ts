@@ -1,0 +1,282 @@
+/**
+ * A data node: one replica of one data group. As primary it serves reads and writes; a
+ * write is applied and made durable locally, sent to every standby that must acknowledge it
+ * (the in-sync standbys, and syncing ones from the moment they received a snapshot), and
+ * acknowledged to the client only when all of them have made it durable. A standby applies
+ * the primary's writes in sequence order; a syncing standby first installs a snapshot.
+ * Configurations come from the master with epochs; a standby only takes writes from the
+ * primary of its latest configuration, which fences a deposed primary.
+ */
+import { assert, ms, type Env, type Micros, type NodeId, type Timer } from '../env.ts';
+import { compareEpoch, epochString, type Epoch } from './epoch.ts';
+import type { Heartbeat, PutReq, GetReq, Repl, ReplAck, SyncReq, SyncSnap, ShardMessage, ConfigPush } from './messages.ts';
+import type { GroupConfig } from './placement.ts';
+
+export interface DataNodeConfig {
+  /** Heartbeats to the servers. 200 ms: memberlist's gossip interval, the cadence of its liveness traffic. */
+  readonly heartbeatUs: Micros;
+  /** Re-sends unacknowledged replication and sync requests. */
+  readonly retryUs: Micros;
+  /** Bounds: writes awaiting acknowledgement, keys held (snapshots carry them all). */
+  readonly maxPending: number;
+  readonly maxKeys: number;
+}
+
+export const DEFAULT_DATA_NODE_CONFIG: DataNodeConfig = {
+  heartbeatUs: ms(200),
+  retryUs: ms(500),
+  maxPending: 1024,
+  maxKeys: 100_000,
+};
+
+interface Pending {
+  readonly seq: number;
+  readonly key: string;
+  readonly value: string;
+  readonly client: NodeId | undefined;
+  readonly req: number;
+  readonly waiting: Set<NodeId>;
+}
+
+interface LogRecord {
+  readonly seq: number;
+  readonly key: string;
+  readonly value: string;
+}
+
+export class DataNode {
+  private readonly cfg: DataNodeConfig;
+  private kv = new Map<string, string>();
+  private applied = 0;
+  private conf: GroupConfig | null = null;
+  /** Primary only: standbys whose acknowledgement every new write needs. */
+  private mustAck = new Set<NodeId>();
+  /** Primary only: syncing standbys that got a snapshot (at that seq) and not yet confirmed. */
+  private snapshotAt = new Map<NodeId, number>();
+  private readonly pending = new Map<number, Pending>();
+  private timers: Timer[] = [];
+  private running = false;
+
+  constructor(
+    private readonly env: Env,
+    readonly group: string,
+    private readonly servers: readonly NodeId[],
+    config: Partial<DataNodeConfig> = {},
+  ) {
+    this.cfg = { ...DEFAULT_DATA_NODE_CONFIG, ...config };
+    env.onMessage((from, msg) => this.onMessage(from, msg as ShardMessage));
+  }
+
+  start(): void {
+    this.running = true;
+    this.recover();
+    const tick = (): void => {
+      if (!this.running) return;
+      this.heartbeat();
+      this.retry();
+      this.timers[0] = this.env.after(this.cfg.heartbeatUs, tick);
+    };
+    tick();
+  }
+
+  stop(): void {
+    this.running = false;
+    for (const t of this.timers) t.cancel();
+  }
+
+  // ---- inspection (tests, status pages) ----
+  config(): GroupConfig | null { return this.conf; }
+  isPrimary(): boolean { return this.conf?.primary === this.env.self && !this.conf.unavailable; }
+  appliedSeq(): number { return this.applied; }
+  read(key: string): string | undefined { return this.kv.get(key); }
+  keys(): number { return this.kv.size; }
+
+  // ---- persistence: a snapshot plus a log of writes after it; synced before any ack ----
+  private recover(): void {
+    const st = this.env.storage;
+    const snap = st.load<{ seq: number; entries: [string, string][] }>('snap');
+    if (snap) {
+      this.kv = new Map(snap.entries);
+      this.applied = snap.seq;
+    }
+    for (let i = st.first(); i <= st.last(); i++) {
+      const r = st.get<LogRecord>(i);
+      if (r.seq <= this.applied) continue;
+      assert(r.seq === this.applied + 1, () => `data node: log gap at seq ${r.seq} after ${this.applied}`);
+      this.kv.set(r.key, r.value);
+      this.applied = r.seq;
+    }
+    this.conf = st.load<GroupConfig>('config') ?? null;
+  }
+
+  private persistWrite(r: LogRecord): void {
+    assert(r.seq === this.applied + 1, () => `data node: write seq ${r.seq} after ${this.applied}`);
+    this.kv.set(r.key, r.value);
+    this.applied = r.seq;
+    this.env.storage.append([r]);
+    this.env.storage.sync();
+  }
+
+  // ---- messages ----
+  /** Typed send; reliable (the stream channel) unless said otherwise. */
+  private send(to: NodeId, m: ShardMessage, reliable = true): void {
+    this.env.send(to, m, { reliable });
+  }
+
+  private onMessage(from: NodeId, m: ShardMessage): void {
+    if (!this.running) return;
+    switch (m.type) {
+      case 'shard.config': return this.onConfig((m as ConfigPush).config);
+      case 'shard.put': return this.onPut(from, m);
+      case 'shard.get': return this.onGet(from, m);
+      case 'shard.repl': return this.onRepl(from, m);
+      case 'shard.repl.ack': return this.onAck(from, m);
+      case 'shard.sync.req': return this.onSyncReq(from, m);
+      case 'shard.sync.snap': return this.onSnapshot(from, m);
+      default: return;
+    }
+  }
+
+  private onConfig(c: GroupConfig): void {
+    if (c.group !== this.group) return;
+    if (this.conf && compareEpoch(c.epoch, this.conf.epoch) <= 0) return;
+    const wasPrimary = this.isPrimary();
+    this.conf = c;
+    this.env.storage.save('config', c);
+    this.env.storage.sync();
+    this.env.trace('shard.config', { group: c.group, epoch: epochString(c.epoch), primary: c.primary ?? null, standbys: c.standbys.join(','), syncing: c.syncing.join(','), unavailable: c.unavailable });
+    if (this.isPrimary()) {
+      const members = new Set([...c.standbys, ...c.syncing]);
+      if (!wasPrimary) {
+        this.mustAck = new Set(c.standbys);
+        this.snapshotAt.clear();
+        assert(this.pending.size === 0, 'data node: a new primary has no pending writes');
+      } else {
+        for (const n of [...this.mustAck]) if (!members.has(n)) this.mustAck.delete(n);
+        for (const n of c.standbys) this.mustAck.add(n);
+        for (const n of [...this.snapshotAt.keys()]) if (!members.has(n)) this.snapshotAt.delete(n);
+      }
+      this.releasePending();
+    } else {
+      // No longer primary: writes awaiting acks will never be acknowledged by us.
+      this.pending.clear();
+      this.mustAck.clear();
+      this.snapshotAt.clear();
+      if (c.syncing.includes(this.env.self) && c.primary) this.send(c.primary, { type: 'shard.sync.req', epoch: c.epoch } satisfies SyncReq);
+    }
+  }
+
+  private onPut(from: NodeId, m: PutReq): void {
+    if (m.group !== this.group) return this.send(from, { type: 'shard.err', req: m.req, error: 'wrong-group' });
+    if (!this.isPrimary()) {
+      return this.send(from, { type: 'shard.err', req: m.req, error: this.conf?.unavailable ? 'unavailable' : 'not-primary', primary: this.conf?.primary });
+    }
+    if (this.pending.size >= this.cfg.maxPending || (!this.kv.has(m.key) && this.kv.size >= this.cfg.maxKeys)) {
+      return this.send(from, { type: 'shard.err', req: m.req, error: 'busy' });
+    }
+    const r: LogRecord = { seq: this.applied + 1, key: m.key, value: m.value };
+    this.persistWrite(r);
+    const p: Pending = { ...r, client: from, req: m.req, waiting: new Set(this.mustAck) };
+    this.pending.set(r.seq, p);
+    for (const n of p.waiting) this.sendRepl(n, r);
+    this.releasePending();
+  }
+
+  private onGet(from: NodeId, m: GetReq): void {
+    if (m.group !== this.group) return this.send(from, { type: 'shard.err', req: m.req, error: 'wrong-group' });
+    if (!this.isPrimary()) {
+      return this.send(from, { type: 'shard.err', req: m.req, error: this.conf?.unavailable ? 'unavailable' : 'not-primary', primary: this.conf?.primary });
+    }
+    this.send(from, { type: 'shard.get.ok', req: m.req, value: this.kv.get(m.key) ?? null, seq: this.applied });
+  }
+
+  private sendRepl(to: NodeId, r: LogRecord): void {
+    this.send(to, { type: 'shard.repl', epoch: this.conf!.epoch, seq: r.seq, key: r.key, value: r.value } satisfies Repl);
+  }
+
+  /** Standby side: fenced by the configuration's primary. */
+  private onRepl(from: NodeId, m: Repl): void {
+    if (!this.acceptsFrom(from, m.epoch)) return;
+    if (m.seq <= this.applied) {
+      this.send(from, { type: 'shard.repl.ack', epoch: m.epoch, seq: m.seq } satisfies ReplAck);
+      return;
+    }
+    if (m.seq !== this.applied + 1) return; // a gap: the primary re-sends in order
+    this.persistWrite({ seq: m.seq, key: m.key, value: m.value });
+    this.send(from, { type: 'shard.repl.ack', epoch: m.epoch, seq: m.seq } satisfies ReplAck);
+  }
+
+  private acceptsFrom(from: NodeId, epoch: Epoch): boolean {
+    if (this.isPrimary()) return false;
+    if (!this.conf) return true;
+    return from === this.conf.primary || compareEpoch(epoch, this.conf.epoch) > 0;
+  }
+
+  private onAck(from: NodeId, m: ReplAck): void {
+    if (!this.isPrimary()) return;
+    // Acks are cumulative: a standby applies in order, so acking seq acks everything before it.
+    for (const p of this.pending.values()) if (p.seq <= m.seq) p.waiting.delete(from);
+    const snap = this.snapshotAt.get(from);
+    if (snap !== undefined && m.seq >= snap) this.reportSynced(from);
+    this.releasePending();
+  }
+
+  private onSyncReq(from: NodeId, m: SyncReq): void {
+    if (!this.isPrimary() || !this.conf!.syncing.includes(from)) return;
+    if (compareEpoch(m.epoch, this.conf!.epoch) > 0) return; // we are behind; our config will come
+    // From the snapshot on, the newcomer must acknowledge every write: when the master counts
+    // it in-sync it then holds every acknowledged write (the snapshot covers the ones before).
+    const entries = [...this.kv].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    this.snapshotAt.set(from, this.applied);
+    this.mustAck.add(from);
+    this.send(from, { type: 'shard.sync.snap', epoch: this.conf!.epoch, seq: this.applied, entries } satisfies SyncSnap);
+    this.env.trace('shard.sync', { group: this.group, to: from, seq: this.applied, keys: entries.length });
+  }
+
+  private onSnapshot(from: NodeId, m: SyncSnap): void {
+    if (!this.acceptsFrom(from, m.epoch)) return;
+    assert(m.entries.length <= this.cfg.maxKeys, 'data node: snapshot over maxKeys');
+    this.kv = new Map(m.entries.map(([k, v]) => [k, v]));
+    this.applied = m.seq;
+    const st = this.env.storage;
+    st.save('snap', { seq: m.seq, entries: m.entries });
+    st.compactTo(st.last());
+    st.sync();
+    this.send(from, { type: 'shard.repl.ack', epoch: m.epoch, seq: m.seq } satisfies ReplAck);
+  }
+
+  private reportSynced(node: NodeId): void {
+    for (const s of this.servers) this.send(s, { type: 'shard.synced', group: this.group, node, epoch: this.conf!.epoch });
+  }
+
+  /** Acknowledges, in order, every write no standby is still waiting for. */
+  private releasePending(): void {
+    for (const p of [...this.pending.values()].sort((a, b) => a.seq - b.seq)) {
+      for (const n of [...p.waiting]) if (!this.mustAck.has(n)) p.waiting.delete(n);
+      if (p.waiting.size > 0) break; // keep acknowledgements in seq order
+      this.pending.delete(p.seq);
+      if (p.client !== undefined) this.send(p.client, { type: 'shard.put.ok', req: p.req, seq: p.seq });
+    }
+  }
+
+  private heartbeat(): void {
+    const hb: Heartbeat = { type: 'shard.hb', group: this.group, config: this.conf, applied: this.applied };
+    for (const s of this.servers) this.send(s, hb, false);
+  }
+
+  private retry(): void {
+    const c = this.conf;
+    if (!c) return;
+    if (this.isPrimary()) {
+      // Re-send what is still unacknowledged (reliable links are still cut by partitions).
+      let budget = this.cfg.maxPending;
+      for (const p of [...this.pending.values()].sort((a, b) => a.seq - b.seq)) {
+        for (const n of p.waiting) if (budget-- > 0) this.sendRepl(n, p);
+      }
+      for (const [n, seq] of this.snapshotAt) if (c.syncing.includes(n) && this.applied >= seq) this.reportSynced(n);
+    } else if (c.syncing.includes(this.env.self) && c.primary) {
+      this.send(c.primary, { type: 'shard.sync.req', epoch: c.epoch } satisfies SyncReq);
+    }
+  }
+}
+

@@ -1,0 +1,156 @@
+/**
+ * A shard server: takes part in master election; the master keeps the placement table from
+ * data nodes' heartbeats, promotes standbys when a primary dies, admits synced standbys and
+ * pushes configurations; it also answers clients' routing requests.
+ *
+ * A new master first listens for one dead-after period, adopting the newest configuration
+ * any member reports, before it acts: it must not re-place a group on a stale view.
+ */
+import { sec, ms, type Env, type Micros, type NodeId, type Timer } from '../env.ts';
+import { compareEpoch } from './epoch.ts';
+import { MasterElection, type ElectionView } from './election.ts';
+import type { ConfigPush, Heartbeat, Route, ShardMessage, Synced } from './messages.ts';
+import { membersOf, PlacementTable, type GroupConfig, type PlacementChange } from './placement.ts';
+import type { Registry } from './registry.ts';
+
+export interface ShardServerConfig {
+  /** Registry directory of the servers. */
+  readonly dir: string;
+  /**
+   * A data node silent this long is dead. 4 s: ZooKeeper's minimum session timeout
+   * (2 x tickTime, tickTime 2000 ms), what the seed's ephemeral data nodes relied on.
+   */
+  readonly deadAfterUs: Micros;
+  /** How often the master looks for dead members. */
+  readonly tickUs: Micros;
+  /** Periodic re-list of the election directory (a lost watch only delays). */
+  readonly refreshUs: Micros;
+}
+
+export const DEFAULT_SHARD_SERVER_CONFIG: ShardServerConfig = {
+  dir: '/shard/servers',
+  deadAfterUs: sec(4),
+  tickUs: ms(200),
+  refreshUs: sec(1),
+};
+
+export class ShardServer {
+  readonly cfg: ShardServerConfig;
+  private readonly election: MasterElection;
+  private table: PlacementTable | undefined;
+  private masterSinceUs = 0;
+  private readonly lastSeen = new Map<string, Micros>(); // `${group}\u0000${node}` -> local time
+  private timer: Timer | undefined;
+  private running = false;
+  /** Changes this server made while master (tests, reports). */
+  readonly changes: PlacementChange[] = [];
+
+  constructor(
+    private readonly env: Env,
+    registry: Registry,
+    config: Partial<ShardServerConfig> = {},
+  ) {
+    this.cfg = { ...DEFAULT_SHARD_SERVER_CONFIG, ...config };
+    this.election = new MasterElection(env, registry, { dir: this.cfg.dir, refreshUs: this.cfg.refreshUs, retryUs: ms(500) }, (v) => this.onElection(v));
+    env.onMessage((from, m) => this.onMessage(from, m as ShardMessage));
+  }
+
+  start(): void {
+    this.running = true;
+    this.election.start();
+    const tick = (): void => {
+      if (!this.running) return;
+      this.tick();
+      this.timer = this.env.after(this.cfg.tickUs, tick);
+    };
+    this.timer = this.env.after(this.cfg.tickUs, tick);
+  }
+
+  stop(): void {
+    this.running = false;
+    this.election.stop();
+    this.timer?.cancel();
+  }
+
+  isMaster(): boolean {
+    return this.table !== undefined;
+  }
+
+  view(): ElectionView {
+    return this.election.current();
+  }
+
+  configs(): GroupConfig[] {
+    return this.table?.all() ?? [];
+  }
+
+  private onElection(v: ElectionView): void {
+    if (v.isMaster && !this.table) {
+      this.table = new PlacementTable(v.masterSeq!);
+      this.masterSinceUs = this.env.now();
+      this.lastSeen.clear();
+    } else if (!v.isMaster) {
+      this.table = undefined;
+    }
+  }
+
+  private acting(): boolean {
+    return this.table !== undefined && this.env.now() - this.masterSinceUs >= this.cfg.deadAfterUs;
+  }
+
+  private onMessage(from: NodeId, m: ShardMessage): void {
+    if (!this.running) return;
+    if (m.type === 'shard.route.req') {
+      if (!this.table) return;
+      this.send(from, { type: 'shard.route', configs: this.table.all(), master: this.env.self } satisfies Route);
+      return;
+    }
+    if (!this.table) return;
+    if (m.type === 'shard.hb') this.onHeartbeat(from, m as Heartbeat);
+    else if (m.type === 'shard.synced') {
+      const s = m as Synced;
+      if (this.acting()) this.apply(this.table.synced(s.group, s.node, s.epoch));
+    }
+  }
+
+  private onHeartbeat(from: NodeId, hb: Heartbeat): void {
+    const t = this.table!;
+    this.lastSeen.set(`${hb.group}\u0000${from}`, this.env.now());
+    if (hb.config) t.adopt(hb.config);
+    if (!this.acting()) return;
+    this.apply(t.alive(hb.group, from));
+    const cur = t.config(hb.group);
+    if (!hb.config || compareEpoch(hb.config.epoch, cur.epoch) < 0) this.send(from, { type: 'shard.config', config: cur } satisfies ConfigPush);
+  }
+
+  private tick(): void {
+    if (!this.acting()) return;
+    const t = this.table!;
+    const now = this.env.now();
+    for (const c of t.all()) {
+      for (const n of membersOf(c)) {
+        const seen = this.lastSeen.get(`${c.group}\u0000${n}`);
+        if (seen === undefined || now - seen > this.cfg.deadAfterUs) this.apply(t.dead(c.group, n));
+      }
+    }
+  }
+
+  private apply(changes: PlacementChange[]): void {
+    if (changes.length === 0) return;
+    const touched = new Set<string>();
+    for (const ch of changes) {
+      this.changes.push(ch);
+      touched.add(ch.group);
+      this.env.trace('shard.placement', { change: ch.kind, group: ch.group, node: 'node' in ch ? ch.node : null });
+    }
+    for (const g of touched) {
+      const c = this.table!.config(g);
+      for (const n of membersOf(c)) this.send(n, { type: 'shard.config', config: c } satisfies ConfigPush);
+    }
+    if (this.changes.length > 10_000) this.changes.splice(0, this.changes.length - 10_000);
+  }
+
+  private send(to: NodeId, m: ShardMessage): void {
+    this.env.send(to, m, { reliable: true });
+  }
+}
