@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { checkLinearizability, describeLinearizability } from '../../src/sim/checkers/linearizability/index.ts';
 import { parseJsonLines, pairOperations, HistoryRecorder, type HistoryEvent } from '../../src/sim/history.ts';
-import { hist, linearizableHistory, prng } from './gen.ts';
+import { hist, linearizableHistory, prng, staleRead } from './gen.ts';
 
 const check = (h: HistoryEvent[]) => checkLinearizability(h);
 
@@ -172,6 +172,20 @@ describe('properties', () => {
         const r = checkLinearizability(bad);
         expect(r.valid).toBe(false);
         expect(r.counterexample!.ops.some((o) => o.output === 'corrupt')).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a stale read planted in a concurrent history is always caught', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.integer({ min: 2, max: 8 }), (seed, processes) => {
+        const h = linearizableHistory(prng(seed), { ops: 200, processes, keys: 2, spread: 30, infoRate: 0.05 });
+        const bad = staleRead(h, seed % 100);
+        fc.pre(bad !== undefined);
+        const r = checkLinearizability(bad!);
+        expect(r.valid).toBe(false);
+        expect(r.counterexample!.ops.length).toBeLessThanOrEqual(6);
       }),
       { numRuns: 100 },
     );

@@ -38,6 +38,8 @@ export interface Counterexample {
   readonly anyInitial: boolean;
   /** Size of the failing prefix the counterexample was shrunk from. */
   readonly prefixOps: number;
+  /** Ids of cas ops whose expected value the shrunk witness no longer needs (it acts as a write). */
+  readonly relaxedOps: readonly number[];
 }
 
 export interface LinearizabilityResult {
@@ -81,10 +83,16 @@ export function checkLinearizability(
       anyFail = true;
       if (!counterexample) {
         if (options.minimize === false) {
-          counterexample = { key, ops: [], anyInitial: false, prefixOps: keyOps.length };
+          counterexample = { key, ops: [], anyInitial: false, prefixOps: keyOps.length, relaxedOps: [] };
         } else {
           const m = minimize(keyOps, r.deadEndOp, values.size() + 1, { search, maxGreedyOps: options.maxGreedyOps ?? 200 });
-          counterexample = { key, ops: m.ops.map((o) => o.source), anyInitial: m.anyInitial, prefixOps: m.prefixOps };
+          counterexample = {
+            key,
+            ops: m.ops.map((o) => o.source),
+            anyInitial: m.anyInitial,
+            prefixOps: m.prefixOps,
+            relaxedOps: m.ops.filter((o) => o.relaxed).map((o) => o.source.id),
+          };
         }
       }
     }
@@ -123,7 +131,7 @@ export function describeLinearizability(r: LinearizabilityResult): string {
         (c.anyInitial ? ' from any starting value' : ' starting from an absent key') +
         ` (shrunk from a failing prefix of ${c.prefixOps} ops):`,
     );
-    for (const o of c.ops) lines.push(fmtOp(o));
+    for (const o of c.ops) lines.push(fmtOp(o) + (c.relaxedOps.includes(o.id) ? '  (its expected value is not needed: read it as a write)' : ''));
   }
   return lines.join('\n');
 }

@@ -9,3 +9,4 @@ export {
 } from './check.ts';
 export { searchRegister, DEFAULT_SEARCH_OPTIONS, type SearchOptions, type SearchResult } from './search.ts';
 export { ValueTable, toSearchOp, pruneUnobservable, ModelError, type SearchOp } from './model.ts';
+export { linearizableHistory, corruptRead, staleRead, type GenOptions } from './synthetic.ts';

@@ -8,9 +8,11 @@
  *    called), as late as binary search allows, letting the register start in ANY state.
  *    What remains cannot be ordered whatever happened before.
  * 3. Greedy: drop single ops while the rest still fails — but never an op producing a value
- *    that a kept op reads or expects (that could fabricate a "read from nowhere").
+ *    that a kept op reads (that could fabricate a "read from nowhere"); a kept cas expecting
+ *    that value is relaxed into a plain write instead (see withoutOp).
  */
-import { ABSENT, READ, consumed, produced, pruneUnobservable, type SearchOp } from './model.ts';
+import { assert } from '../../../core/env.ts';
+import { ABSENT, CAS, READ, WRITE, consumed, produced, pruneUnobservable, type SearchOp } from './model.ts';
 import { searchRegister, type SearchOptions } from './search.ts';
 
 export interface Minimized {
@@ -116,9 +118,9 @@ export function minimize(ops: readonly SearchOp[], deadEndOp: number, freshValue
     for (let pass = 0; pass < 2; pass++) {
       let removed = false;
       for (let i = current.length - 1; i >= 0; i--) {
-        if (!removable(current, i)) continue;
-        const trial = current.filter((_, j) => j !== i);
-        if (fails(trial, anyInitial, opts.search, freshValue)) {
+        if (i >= current.length) continue;
+        const trial = withoutOp(current, i);
+        if (trial && fails(trial, anyInitial, opts.search, freshValue)) {
           current = trial;
           removed = true;
         }
@@ -130,14 +132,31 @@ export function minimize(ops: readonly SearchOp[], deadEndOp: number, freshValue
 }
 
 /**
- * Whether dropping ops[i] keeps the shrunk set an honest witness: an op whose produced value
- * some kept op reads or expects stays (if the whole history had a linearization, its
- * restriction to the kept ops would then still be one — the last producer before each kept
- * consumer is kept — so the kept set failing proves the whole fails).
+ * ops without ops[i], keeping the shrunk set an honest witness (if the whole history had a
+ * linearization, its restriction to the kept ops must still be one, so the kept set failing
+ * proves the whole fails). Dropping a read only removes a constraint. Dropping a producer of
+ * value v is refused while a kept read returns v; kept cas ops expecting v are relaxed into
+ * plain writes of their new value (a weaker constraint), which keeps the argument sound.
+ * null when refused.
  */
-function removable(ops: readonly SearchOp[], i: number): boolean {
+function withoutOp(ops: readonly SearchOp[], i: number): SearchOp[] | null {
   const p = produced(ops[i]!);
-  if (p === undefined) return true; // a read: dropping it only removes a constraint
-  for (let j = 0; j < ops.length; j++) if (j !== i && consumed(ops[j]!) === p) return false;
-  return true;
+  const out: SearchOp[] = [];
+  for (let j = 0; j < ops.length; j++) {
+    if (j === i) continue;
+    const o = ops[j]!;
+    if (p !== undefined && consumed(o) === p) {
+      if (o.kind === READ) return null;
+      out.push(relaxed(o));
+    } else {
+      out.push(o);
+    }
+  }
+  return out;
+}
+
+/** A cas turned into a write of its new value (it no longer needs its expected value). */
+function relaxed(o: SearchOp): SearchOp {
+  assert(o.kind === CAS, 'only a cas can be relaxed');
+  return { ...o, kind: WRITE, a: o.b, b: 0, relaxed: true };
 }

@@ -30,6 +30,8 @@ export interface SearchOp {
   readonly det: boolean;
   /** The history operation it came from. */
   readonly source: Operation;
+  /** Set by counterexample shrinking: a cas whose expected value is no longer checked. */
+  readonly relaxed?: boolean;
 }
 
 /** Interns values by their JSON form (so 1 and "1" differ, and arrays compare by content). */
