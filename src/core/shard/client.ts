@@ -87,8 +87,10 @@ export class ShardClient {
     const group = this.ring.lookup(op.key);
     const primary = group ? this.routes.get(group)?.primary : undefined;
     if (!group || !primary) return this.refreshRoutes(); // the timer retries once routes arrive
-    if (op.kind === 'put') this.env.send(primary, { type: 'shard.put', req: op.req, group, key: op.key, value: op.value } satisfies PutReq, { reliable: true });
-    else this.env.send(primary, { type: 'shard.get', req: op.req, group, key: op.key } satisfies GetReq, { reliable: true });
+    const m: PutReq | GetReq = op.kind === 'put'
+      ? { type: 'shard.put', req: op.req, group, key: op.key, value: op.value }
+      : { type: 'shard.get', req: op.req, group, key: op.key };
+    this.env.send(primary, m, { reliable: true });
   }
 
   private onMessage(m: ShardMessage): void {
