@@ -71,7 +71,11 @@ export function formatDuration(us: Micros): string {
 export function humanDuration(us: Micros): string {
   const a = Math.abs(us);
   if (a >= 3_600_000_000) return `${(us / 3_600_000_000).toFixed(2)}h`;
-  if (a >= 60_000_000) return `${(us / 60_000_000).toFixed(2)}min`;
+  if (a >= 60_000_000) {
+    const m = Math.floor(a / 60_000_000);
+    const s = (a - m * 60_000_000) / 1_000_000;
+    return `${us < 0 ? '-' : ''}${m}m${s.toFixed(1)}s`;
+  }
   if (a >= 1_000_000) return `${(us / 1_000_000).toFixed(a >= 10_000_000 ? 1 : 2)}s`;
   if (a >= 1_000) return `${(us / 1_000).toFixed(a >= 10_000 ? 1 : 2)}ms`;
   return `${Math.round(us)}us`;

@@ -1,65 +1,129 @@
 /**
- * `failover:` — the Couchbase-style health-quorum failover (src/core/ha): observers spread
- * over the DCs probe monitored targets (one cluster per DC), agree by quorum that one is
- * down, and switch clients to a standby. Expectations: failover-within (target X fails over
- * within T of losing it) and no-false-failover (nothing fails over that was reachable from
- * its clients, e.g. under a partition between observers).
+ * `failover:` — the Couchbase-style health-quorum failover (src/core/ha): observers (Raft
+ * nodes spread over the DCs) probe monitored targets (one cluster per DC, src/sim/targets.ts:
+ * a probe fails when the target is down OR the observer is cut off from its DC), agree by
+ * quorum that one is down, and switch each failover group (the clients' active cluster) to
+ * the next target. Judged by src/sim/checkers/failover.ts.
  *
  *   failover:
- *     observers: [o-east-1, o-east-2, o-west-1]
+ *     observers: [e1a, e2a, w1a]             # must run Raft (they replicate the HA state)
  *     targets:
- *       - { name: cb-east-1, nodes: east-1, standby: cb-west-1 }
- *       - { name: cb-west-1, nodes: west-1 }
+ *       - { name: cb-east-1, dc: east-1, script: [{ at: 40s, state: down }] }
+ *       - { name: cb-west-1, dc: west-1 }
+ *     groups:
+ *       - { name: app, targets: [cb-east-1, cb-west-1] }   # first preferred
+ *     checkInterval: 1s                      # src/core/ha/config.ts defaults otherwise
+ *
+ * Expectations: failover-within {target, within} (a scripted loss of the target is declared
+ * DOWN, and its groups switched, within T), no-false-failover [target] (no DOWN/UP event
+ * without evidence: the target really down, or a majority of observers cut off from it).
  */
 import type { NodeId } from '../../core/env.ts';
-import type { ScenarioModule } from '../types.ts';
-import { formatDuration } from '../units.ts';
-import { unavailableInstance } from './unavailable.ts';
+import {
+  DirectFanout, HaService, RecordingNotifier, detectionBoundUs, haConfig, type HaCommand, type HaConfig, type HaStateMachine,
+} from '../../core/ha/index.ts';
+import type { RaftNode } from '../../core/raft/index.ts';
+import { FailoverChecker, type FailoverVerdict } from '../../sim/checkers/failover.ts';
+import type { World } from '../../sim/index.ts';
+import { SimTargets, type HealthStep } from '../../sim/targets.ts';
+import type { ModuleInstance, ScenarioModule } from '../types.ts';
+import { formatDuration, humanDuration } from '../units.ts';
+import { verdict } from '../verdict.ts';
+import type { RaftModuleConfig, RaftPart } from './raft.ts';
 
 export interface FailoverTarget {
   readonly name: string;
-  readonly nodes: readonly NodeId[];
-  readonly standby?: string;
+  readonly dc: string;
+  readonly script: readonly HealthStep[];
 }
 
 export interface FailoverModuleConfig {
   readonly observers: readonly NodeId[];
   readonly targets: readonly FailoverTarget[];
-  readonly probeIntervalUs?: number;
+  readonly groups: readonly { readonly name: string; readonly targets: readonly string[] }[];
+  readonly ha: Partial<HaConfig>;
 }
 
-export const FAILOVER_UNAVAILABLE = 'the failover core (src/core/ha) is not wired into hasim yet';
+/** How often the setup writer retries putting targets and groups until a leader commits them. */
+const SETUP_RETRY_US = 200_000;
+/**
+ * Gossip delay term of the detection bound: one direct fan-out hop, worst default link is
+ * cross-region (src/sim/latency.ts defaults); the same figure test/ha/harness.ts uses.
+ */
+const GOSSIP_BOUND_US = 150_000;
+/** Commit term of the bound with real Raft: a cross-region round trip plus an fsync, generously. */
+const COMMIT_BOUND_US = 300_000;
 
 export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
   name: 'failover',
   doc: 'health-quorum failover of monitored targets by spread observers',
-  unavailable: FAILOVER_UNAVAILABLE,
+  requires: ['raft'],
   parse(v, ctx) {
-    v.allowKeys(['observers', 'targets', 'probeInterval']);
-    const observers = ctx.topology.nodesOf(v.get('observers').required());
+    v.allowKeys(['observers', 'targets', 'groups', 'checkInterval', 'checkTimeout', 'failuresBeforeDown', 'successesBeforeUp', 'evalInterval', 'confirmEvals']);
+    const raft = ctx.modules.get('raft') as RaftModuleConfig | undefined;
+    const raftNodes = new Set([...(raft?.voters ?? []), ...(raft?.learners ?? [])]);
+    if (ctx.modules.has('kv')) v.fail('kv and failover on one Raft group are not supported yet: use separate scenarios');
+    const obsV = v.get('observers').required();
+    const observers = ctx.topology.nodesOf(obsV);
+    const off = observers.find((o) => !raftNodes.has(o));
+    if (off) obsV.fail(`observer "${off}" does not run Raft (observers replicate the HA state): add it to raft.voters or raft.learners`);
     const names = new Set<string>();
+    const dcs = ctx.topology.dcs();
     const targets = v
       .get('targets')
       .required()
       .list()
       .map((tv) => {
-        tv.allowKeys(['name', 'nodes', 'standby']);
+        tv.allowKeys(['name', 'dc', 'script']);
         const name = tv.get('name').required().str();
         if (names.has(name)) tv.get('name').fail(`target "${name}" is declared twice`);
         names.add(name);
-        return {
-          name,
-          nodes: ctx.topology.nodesOf(tv.get('nodes').required()),
-          ...(tv.get('standby').present ? { standby: tv.get('standby').str() } : {}),
-        };
+        const dcV = tv.get('dc').required();
+        const dc = dcV.str();
+        if (!dcs.includes(dc)) dcV.fail(`unknown DC "${dc}"; expected one of: ${dcs.join(', ')}`);
+        let last = -1;
+        const script = tv
+          .get('script')
+          .listOpt()
+          .map((sv): HealthStep => {
+            sv.allowKeys(['at', 'state', 'down', 'up']);
+            const at = sv.get('at').required().duration();
+            if (at < last) sv.get('at').fail('expected script steps in time order');
+            last = at;
+            const state = sv.get('state').required().oneOf(['up', 'down', 'flapping'] as const);
+            if (state === 'flapping') return { at, state, downUs: sv.get('down').required().duration(1), upUs: sv.get('up').required().duration(1) };
+            return { at, state };
+          });
+        return { name, dc, script };
       });
-    v.get('targets')
-      .list()
-      .forEach((tv, i) => {
-        const sb = targets[i]!.standby;
-        if (sb !== undefined && !names.has(sb)) tv.get('standby').fail(`unknown target "${sb}"; expected one of: ${[...names].join(', ')}`);
+    const groups = v
+      .get('groups')
+      .listOpt()
+      .map((gv) => {
+        gv.allowKeys(['name', 'targets']);
+        const ts = gv
+          .get('targets')
+          .required()
+          .list()
+          .map((x) => {
+            const n = x.str();
+            if (!names.has(n)) x.fail(`unknown target "${n}"; expected one of: ${[...names].join(', ')}`);
+            return n;
+          });
+        if (ts.length < 2) gv.get('targets').expect('at least two targets (a primary and a standby)');
+        return { name: gv.get('name').required().str(), targets: ts };
       });
-    return { observers, targets, ...(v.get('probeInterval').present ? { probeIntervalUs: v.get('probeInterval').duration(1) } : {}) };
+    const ha: Record<string, number> = {};
+    for (const [k, f] of [['checkInterval', 'checkIntervalUs'], ['checkTimeout', 'checkTimeoutUs'], ['evalInterval', 'evalIntervalUs']] as const) {
+      if (v.get(k).present) ha[f] = v.get(k).duration(1);
+    }
+    for (const k of ['failuresBeforeDown', 'successesBeforeUp', 'confirmEvals'] as const) if (v.get(k).present) ha[k] = v.get(k).int(1, 100);
+    try {
+      haConfig(ha);
+    } catch (e) {
+      v.fail(`inconsistent HA timing: ${(e as Error).message}`);
+    }
+    return { observers, targets, groups, ha };
   },
   expectations: {
     'failover-within': {
@@ -77,5 +141,106 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
       name: (p) => (p ? `no false failover of ${p as string}` : 'no false failover'),
     },
   },
-  instantiate: () => unavailableInstance(FAILOVER_UNAVAILABLE),
+  instantiate(cfg, run): ModuleInstance {
+    const world = run.world as unknown as World;
+    const { scenario } = run;
+    const observers = new Set(cfg.observers);
+    const haCfg = haConfig(cfg.ha);
+    const bound = detectionBoundUs(haCfg, GOSSIP_BOUND_US, COMMIT_BOUND_US);
+    const targets = new SimTargets(
+      world,
+      cfg.targets.map((t) => ({ key: t.name, dc: t.dc, script: t.script })),
+    );
+    let checker: FailoverChecker | undefined;
+    let result: FailoverVerdict | undefined;
+    const seenEvents = new Set<number>();
+    const seenActive = new Set<number>();
+    const setup: HaCommand[] = [
+      ...cfg.targets.map((t): HaCommand => ({ type: 'ha.target.put', key: t.name, value: `${t.dc}:8091` })),
+      ...cfg.groups.map((g): HaCommand => ({ type: 'ha.group.put', name: g.name, targets: g.targets })),
+    ];
+    let setupDone = 0;
+    const verdictNow = () => (result ??= checker!.verdict(run.endUs));
+    const raftVoters = (scenario.modules.get('raft') as RaftModuleConfig).voters;
+
+    const writeSetup = () => {
+      if (setupDone >= setup.length || world.now() >= run.endUs) return;
+      const leader = raftVoters.map((n) => world.app<{ raft?: RaftPart }>(n)?.raft?.node).find((r) => r?.isLeader());
+      if (!leader) {
+        world.after(SETUP_RETRY_US, writeSetup);
+        return;
+      }
+      (leader as RaftNode<HaCommand, unknown>).propose(setup[setupDone]!, (r) => {
+        if (r.ok) setupDone++;
+        world.after(r.ok ? 0 : SETUP_RETRY_US, writeSetup);
+      });
+    };
+
+    return {
+      setupNode(ctx, app) {
+        if (!observers.has(ctx.id)) return;
+        const raft = app.parts.raft as RaftPart | undefined;
+        if (!raft) return;
+        const env = ctx.env('ha');
+        const ha = new HaService(env, {
+          state: raft.sm as unknown as HaStateMachine,
+          replicator: raft.node as unknown as RaftNode<HaCommand, unknown>,
+          probe: targets.probe(env),
+          transport: new DirectFanout(env, () => cfg.observers),
+          observers: cfg.observers,
+          notify: new RecordingNotifier(),
+          config: haCfg,
+        });
+        app.parts.ha = ha;
+        app.starters.push(() => ha.start());
+      },
+      attach() {
+        checker = new FailoverChecker(world, targets, { observers: cfg.observers, boundUs: bound.totalUs });
+        world.after(0, writeSetup);
+      },
+      timeline(ev) {
+        if (ev.kind === 'ha.event') {
+          const id = Number(ev.id);
+          if (seenEvents.has(id)) return undefined;
+          seenEvents.add(id);
+          return { t: ev.t, category: 'failover', text: `HA: ${ev.target} declared ${String(ev.to).toUpperCase()} (${ev.agree} of ${ev.live} live observers agree)` };
+        }
+        if (ev.kind === 'ha.active') {
+          const idx = Number(ev.index);
+          if (seenActive.has(idx)) return undefined;
+          seenActive.add(idx);
+          return { t: ev.t, category: 'failover', text: `HA: group ${ev.group} switched clients ${ev.from} → ${ev.to}` };
+        }
+        return undefined;
+      },
+      evaluate(exp) {
+        const v = verdictNow();
+        if (setupDone < setup.length) return verdict(exp, false, `the HA targets and groups were never all committed (${setupDone}/${setup.length}): no Raft leader took them`);
+        if (exp.kind === 'failover-within') {
+          const p = exp.params as { target: string; withinUs: number };
+          if (!cfg.targets.some((t) => t.name === p.target)) return verdict(exp, false, `no target named "${p.target}"`);
+          const d = v.detections.find((x) => x.key === p.target && x.to === 'down');
+          if (!d) return verdict(exp, false, `${p.target} was never lost in this run (give it a script step {at, state: down})`);
+          if (d.declaredAtUs === undefined) return verdict(exp, false, `${p.target} went down at ${humanDuration(d.realAtUs)} and was never declared DOWN`, d.realAtUs + p.withinUs);
+          const inGroup = cfg.groups.some((g) => g.targets[0] === p.target);
+          const doneAt = inGroup ? d.failedOverAtUs : d.declaredAtUs;
+          if (doneAt === undefined) return verdict(exp, false, `${p.target} declared DOWN at ${humanDuration(d.declaredAtUs)} but its group never switched`, d.realAtUs + p.withinUs);
+          const took = doneAt - d.realAtUs;
+          return verdict(
+            exp,
+            took <= p.withinUs,
+            `${p.target} down at ${humanDuration(d.realAtUs)}, declared DOWN at ${humanDuration(d.declaredAtUs)}${inGroup ? `, clients switched at ${humanDuration(doneAt)}` : ''}: ${humanDuration(took)} (computed bound ${humanDuration(bound.totalUs)})`,
+            took > p.withinUs ? d.realAtUs + p.withinUs : undefined,
+          );
+        }
+        if (exp.kind === 'no-false-failover') {
+          const target = exp.params as string | undefined;
+          const bad = v.violations.filter((x) => (/ (DOWN|UP) event #/.test(x) || x.includes('events for one real transition')) && (!target || x.startsWith(`${target}:`)));
+          const evs = v.events.filter((e) => !target || e.key === target);
+          return verdict(exp, bad.length === 0, bad.length === 0 ? `${evs.length} HA event(s), each with evidence (target down, or a majority of observers cut off)` : `${bad[0]}${bad.length > 1 ? ` (+${bad.length - 1} more)` : ''}`);
+        }
+        return verdict(exp, false, `the failover module does not know "${exp.kind}"`);
+      },
+    };
+  },
 };

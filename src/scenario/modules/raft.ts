@@ -9,13 +9,16 @@
  *     learners: [west-2]           # added by the first leader (addLearner)
  *     electionTimeoutMin: 150ms    # optional overrides of src/core/raft/config.ts
  *
- * The state machine is the KV store when a `kv:` section is present, else a counter.
+ * The state machine is the KV store when a `kv:` section is present, the HA state when a
+ * `failover:` section is (one Raft group serves one of them), else a counter.
  */
 import type { NodeId } from '../../core/env.ts';
 import { RaftNode, type RaftConfig } from '../../core/raft/index.ts';
 import { KvStateMachine } from '../../core/kv/index.ts';
+import { HaStateMachine } from '../../core/ha/index.ts';
 import type { StateMachine } from '../../core/sm.ts';
 import { RaftSafetyChecker } from '../../sim/checkers/raft-safety.ts';
+import type { World } from '../../sim/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
@@ -94,6 +97,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     const learners = new Set(cfg.learners);
     const checker = new RaftSafetyChecker({ throwOnViolation: true });
     const useKv = scenario.modules.has('kv');
+    const useHa = scenario.modules.has('failover');
     const overrides: Partial<RaftConfig> = {
       ...(cfg.electionTimeoutMinUs !== undefined ? { electionTimeoutMinUs: cfg.electionTimeoutMinUs } : {}),
       ...(cfg.electionTimeoutMaxUs !== undefined ? { electionTimeoutMaxUs: cfg.electionTimeoutMaxUs } : {}),
@@ -103,7 +107,14 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     const leaderAt: number[] = [];
     const nodeRaft = (n: NodeId) => world.app<{ raft?: RaftPart }>(n)?.raft?.node;
 
-    /** A live leader that a quorum of the voters follows in its term. */
+    const sim = world as unknown as World;
+    /** Whether a and b can talk both ways right now (no partition between them). */
+    const linked = (a: NodeId, b: NodeId) => {
+      const ia = sim.topology.index(a);
+      const ib = sim.topology.index(b);
+      return !sim.network.isCut(ia, ib) && !sim.network.isCut(ib, ia);
+    };
+    /** A live leader that a quorum of the voters, reachable from it, follows in its term. */
     const stableLeader = (): NodeId | undefined => {
       for (const n of cfg.voters) {
         const r = nodeRaft(n);
@@ -111,7 +122,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         const voters = r.membership().voters;
         const followers = voters.filter((m) => {
           const x = nodeRaft(m);
-          return x !== undefined && x.term() === r.term() && (m === n || x.leader() === n);
+          return x !== undefined && x.term() === r.term() && (m === n || (x.leader() === n && linked(n, m)));
         }).length;
         if (followers >= Math.floor(voters.length / 2) + 1) return n;
       }
@@ -121,7 +132,11 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     return {
       setupNode(ctx, app) {
         if (!members.has(ctx.id)) return;
-        const sm: StateMachine<unknown, unknown> = useKv ? (new KvStateMachine() as StateMachine<unknown, unknown>) : new CounterSM();
+        const sm: StateMachine<unknown, unknown> = useHa
+          ? (new HaStateMachine() as unknown as StateMachine<unknown, unknown>)
+          : useKv
+            ? (new KvStateMachine() as StateMachine<unknown, unknown>)
+            : new CounterSM();
         const node = new RaftNode<unknown, unknown>(ctx.env('raft'), sm, { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
         checker.attach(node);
         app.parts.raft = { node, sm } satisfies RaftPart;
