@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sec } from '../../src/core/env.ts';
-import type { ZkClient } from '../../src/core/coord/tree/index.ts';
+import type { MultiResult, Stat, ZkClient } from '../../src/core/coord/tree/index.ts';
 import { CoordCluster } from './cluster.ts';
 import { call } from './sim-helpers.ts';
 
@@ -23,14 +23,14 @@ function setup(seed = 1) {
 describe('ZooKeeper-style tree over the simulator', () => {
   it('create / getData / setData / delete with versions and stats', () => {
     const { w, a } = setup();
-    const [err, path, stat] = call(w, (d) => a.create('/app', 'cfg', 'persistent', d));
+    const [err, path, stat] = call<[unknown, string?, Stat?]>(w, (d) => a.create('/app', 'cfg', 'persistent', d));
     expect(err).toBeNull();
     expect(path).toBe('/app');
     expect(stat).toMatchObject({ version: 0, dataLength: 3, ephemeralOwner: '0', numChildren: 0 });
     expect(call(w, (d) => a.create('/app', '', 'persistent', d))[0]).toBe('NodeExists');
     expect(call(w, (d) => a.create('/nope/x', '', 'persistent', d))[0]).toBe('NoNode');
     expect(call(w, (d) => a.setData('/app', 'v2', 5, d))[0]).toBe('BadVersion');
-    const [, st2] = call(w, (d) => a.setData('/app', 'v2', 0, d));
+    const [, st2] = call<[unknown, Stat?]>(w, (d) => a.setData('/app', 'v2', 0, d));
     expect(st2).toMatchObject({ version: 1, czxid: stat!.czxid });
     expect(st2!.mzxid).toBeGreaterThan(stat!.mzxid);
     call(w, (d) => a.create('/app/child', '', 'persistent', d));
@@ -107,7 +107,7 @@ describe('ZooKeeper-style tree over the simulator', () => {
     );
     expect(bad).toMatchObject({ ok: false, failedAt: 1, error: 'BadVersion', errors: ['Ok', 'BadVersion', 'RuntimeInconsistency'] });
     expect(call(w, (d) => a.exists('/m/a', undefined, d))[1]).toBeNull();
-    const [, good] = call(w, (d) =>
+    const [, good] = call<[unknown, MultiResult?]>(w, (d) =>
       a.multi(
         [
           { op: 'create', path: '/m/a', data: '', mode: 'persistent' },

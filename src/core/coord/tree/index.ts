@@ -8,3 +8,4 @@ export { ZkClient, ZkClientHost, type ZkClientOptions } from './tree-client.ts';
 export { TreeServer, type TreeServerOptions } from './tree-server.ts';
 export { TreeDriver } from './tree-driver.ts';
 export { WatchTable } from './watches.ts';
+export * as recipes from './recipes/index.ts';
