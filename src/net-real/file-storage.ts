@@ -211,30 +211,34 @@ export class FileStorage implements Storage {
     this.assertOpen();
     this.stats.syncs++;
     let logDirChanged = false;
-    // 1. The compaction point, before any segment it obsoletes is deleted.
+    // 1. The compaction point, durable (rename + directory fsync) before any segment it
+    //    obsoletes is deleted in step 4.
     if (this.firstDirty) {
       writeFileAtomicNoDirSync(this.logDir, FIRST_FILE, frameRecord(encode(this.firstIndex)));
-      this.stats.fsyncs++;
-      logDirChanged = true;
+      fsyncDir(this.logDir);
+      this.stats.fsyncs += 2;
     }
     // 2. Named values.
     if (this.state.isDirty()) {
       this.state.flush();
       this.stats.fsyncs += 2; // at least one file + the directory
     }
-    // 3a. Truncation recorded since the last sync.
+    // 3a. Truncation recorded since the last sync: cut the target segment first, then delete
+    //    the later ones. A crash in between leaves a gap that recovery cuts at, i.e. exactly
+    //    the truncated log; the other order could resurrect a middle stretch of old records.
     if (this.truncateTarget !== null) {
       const { segment, offset } = this.truncateTarget;
-      while (this.segments.length > 0 && this.segments[this.segments.length - 1]!.base > segment) {
+      const at = this.segments.findIndex((x) => x.base === segment);
+      const seg = this.segments[at];
+      assert(seg !== undefined && offset <= seg.size, () => `truncate target segment ${segment} is not on disk`);
+      truncateFile(join(this.logDir, segmentName(segment)), offset);
+      this.stats.fsyncs++;
+      seg.size = offset;
+      while (this.segments.length > at + 1) {
         this.closeActive();
         unlinkSync(join(this.logDir, segmentName(this.segments.pop()!.base)));
         logDirChanged = true;
       }
-      const seg = this.segments[this.segments.length - 1];
-      assert(seg !== undefined && seg.base === segment && offset <= seg.size, 'truncate target is not the last segment');
-      truncateFile(join(this.logDir, segmentName(segment)), offset);
-      this.stats.fsyncs++;
-      seg.size = offset;
       this.truncateTarget = null;
     }
     // 3b. Buffered appends, one write + one fsync per touched segment.

@@ -1,4 +1,4 @@
-import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, cpSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileStorage } from '../../src/net-real/file-storage.ts';
@@ -217,6 +217,80 @@ describe('FileStorage: state files', () => {
     const r = FileStorage.open(dir);
     expect([r.load('a'), r.load('b'), r.load('c')]).toEqual([undefined, 2, undefined]);
     expect(readdirSync(join(dir, 'state'))).toEqual(['k-b']);
+    r.close();
+  });
+});
+
+describe('FileStorage: a crash between the steps of one sync()', () => {
+  // Build the on-disk state "sync half done" by running the sync on a copy (A) and carrying
+  // only the files its first steps wrote over to the untouched original (B).
+  function twin(): { a: string; b: string } {
+    const a = freshDir('twinA');
+    const s = FileStorage.open(a, { segmentBytes: 150 });
+    for (let i = 1; i <= 30; i++) s.append([`r${i}-${'q'.repeat(12)}`]);
+    s.close();
+    const b = freshDir('twinB');
+    cpSync(a, b, { recursive: true });
+    return { a, b };
+  }
+  const open = (d: string) => FileStorage.open(d, { segmentBytes: 150 });
+
+  it('truncation: target segment cut, later segments not yet deleted ⇒ the truncated log', () => {
+    const { a, b } = twin();
+    const s = open(a);
+    s.truncateFrom(7);
+    s.close();
+    const target = segFiles(a).at(-1)!;
+    expect(segFiles(b).length).toBeGreaterThan(segFiles(a).length);
+    copyFileSync(join(a, 'log', target), join(b, 'log', target));
+    const r = open(b);
+    expect([r.first(), r.last()]).toEqual([1, 6]);
+    expect(r.recovery.cuts.length).toBeGreaterThan(0);
+    expect(r.recovery.cuts.every((c) => c.reason.startsWith('gap') || c.reason === 'after an earlier cut')).toBe(true);
+    expect(segFiles(b)).toEqual(segFiles(a));
+    r.close();
+  });
+
+  it('compaction: point durable, obsolete segments not yet deleted ⇒ they are deleted on open', () => {
+    const { a, b } = twin();
+    const s = open(a);
+    s.compactTo(20);
+    s.close();
+    copyFileSync(join(a, 'log', 'first'), join(b, 'log', 'first'));
+    const r = open(b);
+    expect([r.first(), r.last()]).toEqual([21, 30]);
+    expect(r.recovery.obsoleteDeleted.length).toBeGreaterThan(0);
+    expect(r.recovery.cuts).toEqual([]);
+    expect(segFiles(b)).toEqual(segFiles(a));
+    r.close();
+  });
+
+  it('compaction past the end + a new segment, old segments not yet deleted ⇒ only the new log', () => {
+    const { a, b } = twin();
+    const s = open(a);
+    s.compactTo(40);
+    s.append(['r41']);
+    s.close();
+    expect(segFiles(a)).toEqual([`${'41'.padStart(20, '0')}.seg`]);
+    copyFileSync(join(a, 'log', 'first'), join(b, 'log', 'first'));
+    copyFileSync(join(a, 'log', segFiles(a)[0]!), join(b, 'log', segFiles(a)[0]!));
+    const r = open(b);
+    expect([r.first(), r.last(), r.get(41)]).toEqual([41, 41, 'r41']);
+    expect(r.recovery.cuts).toEqual([]);
+    expect(segFiles(b)).toEqual(segFiles(a));
+    r.close();
+  });
+
+  it('compaction past the end: new segment written but the point not yet durable ⇒ the old log', () => {
+    const { a, b } = twin();
+    const s = open(a);
+    s.compactTo(40);
+    s.append(['r41']);
+    s.close();
+    copyFileSync(join(a, 'log', segFiles(a)[0]!), join(b, 'log', segFiles(a)[0]!));
+    const r = open(b);
+    expect([r.first(), r.last()]).toEqual([1, 30]);
+    expect(r.recovery.cuts.map((c) => c.reason)).toEqual(['gap: segment starts at 41, expected 31']);
     r.close();
   });
 });
