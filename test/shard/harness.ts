@@ -1,0 +1,90 @@
+/**
+ * A sharded store in the simulator: 3 shard servers, data groups of data nodes, one client
+ * node, the FakeRegistry for election. A workload puts unique keys and records which were
+ * acknowledged, so tests can check that none is lost.
+ */
+import { ms, sec, type Micros, type NodeId } from '../../src/core/env.ts';
+import { DataNode, ShardClient, ShardServer } from '../../src/core/shard/index.ts';
+import { World } from '../../src/sim/index.ts';
+import { FakeRegistry } from './fake-registry.ts';
+
+export const SERVERS = ['s1', 's2', 's3'];
+export const GROUPS: Record<string, NodeId[]> = { g1: ['d1a', 'd1b', 'd1c'], g2: ['d2a', 'd2b'] };
+
+export interface ShardCluster {
+  world: World;
+  registry: FakeRegistry;
+  acked: Map<string, string>;
+  failedPuts: number;
+  master(): ShardServer | undefined;
+  data(n: NodeId): DataNode | undefined;
+  client(): ShardClient | undefined;
+  /** Puts `k<i>` every `everyUs` from `from` to `until`. */
+  workload(from: Micros, until: Micros, everyUs: Micros): void;
+  primaryOf(group: string): NodeId | undefined;
+}
+
+export function shardCluster(seed: number, sessionTtlUs: Micros = sec(4)): ShardCluster {
+  const world = new World({
+    seed,
+    topology: { regions: [{ name: 'r', dcs: [
+      { name: 'dc1', nodes: [...SERVERS, 'c1'] },
+      { name: 'dc2', nodes: [...GROUPS.g1!, ...GROUPS.g2!] },
+    ] }] },
+  });
+  const registry = new FakeRegistry(world, sessionTtlUs);
+  const groupOf = new Map(Object.entries(GROUPS).flatMap(([g, ns]) => ns.map((n) => [n, g] as const)));
+  world.setup((ctx) => {
+    const env = ctx.env('shard');
+    if (SERVERS.includes(ctx.id)) return new ShardServer(env, registry.client(env, ctx.restarts));
+    if (ctx.id === 'c1') {
+      const c = new ShardClient(env, SERVERS);
+      return { c, start: () => c.refreshRoutes() };
+    }
+    return new DataNode(env, groupOf.get(ctx.id)!, SERVERS);
+  });
+  world.start();
+  const cluster: ShardCluster = {
+    world,
+    registry,
+    acked: new Map(),
+    failedPuts: 0,
+    master: () => SERVERS.map((s) => world.app<ShardServer>(s)).find((s) => s?.isMaster()),
+    data: (n) => world.app<DataNode>(n),
+    client: () => world.app<{ c: ShardClient }>('c1')?.c,
+    primaryOf: (g) => cluster.master()?.configs().find((c) => c.group === g)?.primary,
+    workload(from, until, everyUs) {
+      let i = 0;
+      const tick = () => {
+        if (world.now() > until) return;
+        const c = cluster.client();
+        const k = `k${i}`;
+        const v = `v${i}`;
+        i++;
+        c?.put(k, v, (r) => {
+          if (r.ok) cluster.acked.set(k, v);
+          else cluster.failedPuts++;
+        });
+        world.after(everyUs, tick);
+      };
+      world.at(from, tick);
+    },
+  };
+  return cluster;
+}
+
+/** Acknowledged keys missing from (or wrong on) the current primary of their group. */
+export function lostWrites(c: ShardCluster): string[] {
+  const client = c.client()!;
+  const lost: string[] = [];
+  for (const [k, v] of c.acked) {
+    const g = client.groupOf(k)!;
+    const p = c.primaryOf(g);
+    const val = p ? c.data(p)?.read(k) : undefined;
+    if (val !== v) lost.push(`${k}@${g}:${p}=${val}`);
+  }
+  return lost;
+}
+
+export const SETTLE = sec(12);
+export const WRITE_EVERY = ms(20);

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { sec } from '../../src/core/env.ts';
+import { GROUPS, SETTLE, WRITE_EVERY, lostWrites, shardCluster } from './harness.ts';
+
+describe('sharded store in the simulator', () => {
+  it('settles: a master, one primary per group, standbys synced', () => {
+    const c = shardCluster(1);
+    c.world.run(SETTLE);
+    const m = c.master();
+    expect(m).toBeDefined();
+    const cfgs = m!.configs();
+    expect(cfgs.map((x) => x.group)).toEqual(['g1', 'g2']);
+    for (const cfg of cfgs) {
+      expect(cfg.primary).toBeDefined();
+      expect(cfg.standbys.length).toBe(GROUPS[cfg.group]!.length - 1);
+      expect(cfg.syncing).toEqual([]);
+    }
+  });
+
+  it('primary failure promotes a standby with no acknowledged write lost', () => {
+    const c = shardCluster(2);
+    c.world.run(SETTLE);
+    c.workload(SETTLE, sec(30), WRITE_EVERY);
+    c.world.run(sec(15));
+    const old = c.primaryOf('g1')!;
+    c.world.inject({ kind: 'crash', node: old });
+    c.world.run(sec(40));
+    const now = c.primaryOf('g1')!;
+    expect(now).toBeDefined();
+    expect(now).not.toBe(old);
+    expect(c.master()!.changes.some((x) => x.kind === 'primary' && x.promoted && x.group === 'g1')).toBe(true);
+    expect(c.acked.size).toBeGreaterThan(500);
+    console.log(`acked ${c.acked.size}, failed/unknown ${c.failedPuts}, g1 primary ${old} -> ${now}`);
+    expect(lostWrites(c)).toEqual([]);
+  });
+
+  it('a primary cut off from its standbys acknowledges nothing, so its crash loses no acknowledged write', () => {
+    for (const seed of [5, 6, 7]) {
+      const c = shardCluster(seed);
+      c.world.run(SETTLE);
+      c.workload(SETTLE, sec(30), WRITE_EVERY);
+      c.world.run(sec(15));
+      const old = c.primaryOf('g1')!;
+      const others = GROUPS.g1!.filter((n) => n !== old);
+      c.world.inject({ kind: 'partition', sides: [[old], others], for: sec(3) });
+      c.world.run(sec(17));
+      c.world.inject({ kind: 'crash', node: old });
+      c.world.run(sec(40));
+      expect(c.primaryOf('g1')).not.toBe(old);
+      expect(lostWrites(c), `seed ${seed}`).toEqual([]);
+    }
+  });
+
+  it('master failure elects a new master that keeps placing', () => {
+    const c = shardCluster(3);
+    c.world.run(SETTLE);
+    const first = c.master()!;
+    const firstId = ['s1', 's2', 's3'].find((s) => c.world.app(s) === first)!;
+    c.workload(SETTLE, sec(40), WRITE_EVERY);
+    c.world.run(sec(14));
+    c.world.inject({ kind: 'crash', node: firstId });
+    c.world.run(sec(24));
+    const second = c.master();
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+    // the new master still fails over a primary
+    const old = c.primaryOf('g2')!;
+    c.world.inject({ kind: 'crash', node: old });
+    c.world.run(sec(45));
+    expect(c.primaryOf('g2')).toBeDefined();
+    expect(c.primaryOf('g2')).not.toBe(old);
+    expect(lostWrites(c)).toEqual([]);
+  });
+
+  it('a group with no standby left is unavailable, and returns with its last primary', () => {
+    const c = shardCluster(4);
+    c.world.run(SETTLE);
+    c.workload(SETTLE, sec(20), WRITE_EVERY);
+    c.world.run(sec(20));
+    const p = c.primaryOf('g2')!;
+    const s = GROUPS.g2!.find((n) => n !== p)!;
+    c.world.inject({ kind: 'crash', node: s });
+    c.world.run(sec(26));
+    c.world.inject({ kind: 'crash', node: p });
+    c.world.run(sec(32));
+    const cfg = c.master()!.configs().find((x) => x.group === 'g2')!;
+    expect(cfg.unavailable).toBe(true);
+    let answer: string | undefined;
+    c.client()!.put('probe-key-for-g2', 'x', (r) => { answer = r.ok ? 'ok' : r.error; });
+    c.world.run(sec(45));
+    if (c.client()!.groupOf('probe-key-for-g2') === 'g2') expect(answer).toBe('unknown-outcome');
+    c.world.inject({ kind: 'restart', node: p });
+    c.world.run(sec(55));
+    expect(c.primaryOf('g2')).toBe(p);
+    expect(lostWrites(c)).toEqual([]);
+  });
+});
