@@ -32,6 +32,8 @@ export interface RealHostOptions {
   readonly region?: string;
   /** Address to bind both sockets to. Default 127.0.0.1. */
   readonly host?: string;
+  /** Host others should use to reach us (in `address`); default `host`. Needed when binding 0.0.0.0. */
+  readonly advertiseHost?: string;
   /** 0 (default) picks an ephemeral port; read it from `address` after start(). */
   readonly udpPort?: number;
   readonly tcpPort?: number;
@@ -133,7 +135,7 @@ export class RealHost<A = unknown> {
   async start(): Promise<void> {
     assert(this.bound === undefined && !this.closed, 'RealHost.start() called twice');
     const [udpPort, tcpPort] = await Promise.all([this.udp.start(), this.tcp.start()]);
-    this.bound = { host: this.opts.host ?? '127.0.0.1', udpPort, tcpPort };
+    this.bound = { host: this.opts.advertiseHost ?? this.opts.host ?? '127.0.0.1', udpPort, tcpPort };
     this.boot();
   }
 
