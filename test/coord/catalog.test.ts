@@ -1,0 +1,118 @@
+/**
+ * The Consul-style catalog with health checks and blocking reads, on a simulated cluster.
+ */
+import { describe, expect, it } from 'vitest';
+import { sec, type Micros } from '../../src/core/env.ts';
+import type { CheckStatus, HealthEntry, Probe, ProbeSpec, RpcOp, RpcResult } from '../../src/core/coord/index.ts';
+import type { StoreResult } from '../../src/core/store/index.ts';
+import { CoordCluster } from './cluster.ts';
+import { call } from './sim-helpers.ts';
+
+/** The simulator's probe: a scripted target whose health the test sets. */
+class ScriptedProbe implements Probe {
+  constructor(private readonly targets: Map<string, CheckStatus>) {}
+  run(spec: ProbeSpec, _timeoutUs: Micros, done: (s: CheckStatus, out: string) => void): void {
+    const s = spec.kind === 'scripted' ? (this.targets.get(spec.target) ?? 'critical') : 'critical';
+    done(s, `target says ${s}`);
+  }
+}
+
+function setup(seed: number, targets = new Map<string, CheckStatus>()) {
+  const c = new CoordCluster({ seed, clients: ['c1'], probe: () => new ScriptedProbe(targets) }).start();
+  c.waitLeader();
+  const rpc = c.client('c1').rpc;
+  const w = c.world;
+  const op = (o: RpcOp): RpcResult => call<[RpcResult]>(w, (d) => rpc.call(o, d), sec(700))[0];
+  const propose = (cmd: Extract<RpcOp, { kind: 'propose' }>['cmd']): StoreResult => {
+    const r = op({ kind: 'propose', cmd });
+    if (!r.ok) throw new Error(`propose failed: ${JSON.stringify(r)}`);
+    return r.value as StoreResult;
+  };
+  const health = (service: string, passingOnly = true) => {
+    const r = op({ kind: 'health', service, passingOnly, consistent: true });
+    if (!r.ok) throw new Error('health failed');
+    return (r.value as HealthEntry[]).map((e) => e.service.id);
+  };
+  return { c, w, rpc, op, propose, health };
+}
+
+describe('catalog and health checks', () => {
+  it('a new check starts critical; TTL checks pass, then go critical when not updated within the TTL', () => {
+    const { w, propose, health } = setup(31);
+    propose({
+      type: 'catalog.register',
+      node: 'web-a',
+      address: '10.0.0.10',
+      service: { id: 'web-1', service: 'web', tags: ['v1'], port: 8080, meta: { zone: 'a' } },
+      checks: [{ checkId: 'web-1-ttl', serviceId: 'web-1', definition: { ttlUs: sec(10) } }],
+    });
+    expect(health('web', false)).toEqual(['web-1']);
+    expect(health('web')).toEqual([]); // critical at birth
+    propose({ type: 'check.update', node: 'web-a', checkId: 'web-1-ttl', status: 'passing', output: 'ok' });
+    expect(health('web')).toEqual(['web-1']);
+    w.runFor(sec(9));
+    expect(health('web')).toEqual(['web-1']);
+    w.runFor(sec(2));
+    expect(health('web')).toEqual([]);
+  });
+
+  it('DeregisterCriticalServiceAfter removes a service whose check stays critical', () => {
+    const { w, propose, health } = setup(32);
+    propose({
+      type: 'catalog.register',
+      node: 'web-b',
+      service: { id: 'web-2', service: 'web' },
+      checks: [{ checkId: 'c', serviceId: 'web-2', definition: { ttlUs: sec(10), deregisterCriticalServiceAfterUs: sec(60) } }],
+    });
+    w.runFor(sec(59));
+    expect(health('web', false)).toEqual(['web-2']);
+    w.runFor(sec(2));
+    expect(health('web', false)).toEqual([]);
+  });
+
+  it('node-run checks: the owning node probes the target and the catalog follows it', () => {
+    const targets = new Map<string, CheckStatus>([['db', 'passing']]);
+    const { w, propose, health } = setup(33, targets);
+    propose({
+      type: 'catalog.register',
+      node: 'n2',
+      service: { id: 'db-1', service: 'db', port: 5432 },
+      checks: [{ checkId: 'db-probe', serviceId: 'db-1', definition: { intervalUs: sec(1), probe: { kind: 'scripted', target: 'db' } } }],
+    });
+    w.runFor(sec(2));
+    expect(health('db')).toEqual(['db-1']);
+    targets.set('db', 'critical');
+    w.runFor(sec(2));
+    expect(health('db')).toEqual([]);
+    targets.set('db', 'passing');
+    w.runFor(sec(2));
+    expect(health('db')).toEqual(['db-1']);
+  });
+});
+
+describe('blocking reads', () => {
+  it('a read at index N waits for a change past N, and returns at the wait time otherwise', () => {
+    const { w, rpc, op, propose } = setup(34);
+    propose({ type: 'catalog.register', node: 'x', service: { id: 's1', service: 'api' } });
+    const first = op({ kind: 'health', service: 'api', consistent: true });
+    expect(first.ok).toBe(true);
+    const n = (first as { index: number }).index;
+    expect(n).toBeGreaterThan(0);
+    // Nothing changes: returns after ~the wait (plus at most wait/16 of jitter) with the same index.
+    const t0 = w.now();
+    const idle = op({ kind: 'health', service: 'api', minIndex: n, waitUs: sec(5) });
+    expect((idle as { index: number }).index).toBe(n);
+    expect(w.now() - t0).toBeGreaterThanOrEqual(sec(5));
+    expect(w.now() - t0).toBeLessThan(sec(5) + sec(5) / 16 + sec(0.1));
+    // A change wakes the blocked read with a newer index.
+    let woke: RpcResult | undefined;
+    rpc.call({ kind: 'health', service: 'api', minIndex: n, waitUs: sec(60) }, (r) => (woke = r));
+    w.runFor(sec(3));
+    expect(woke).toBeUndefined();
+    propose({ type: 'catalog.register', node: 'y', service: { id: 's2', service: 'api' } });
+    w.runUntil(() => woke !== undefined, w.now() + sec(5));
+    expect(woke!.ok).toBe(true);
+    expect((woke as { index: number }).index).toBeGreaterThan(n);
+    expect(((woke as { value: HealthEntry[] }).value).map((e) => e.service.id)).toEqual(['s1', 's2']);
+  });
+});
