@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { afterAll, expect, it } from 'vitest';
 import { FileStorage } from '../../src/net-real/file-storage.ts';
+import { MemoryStorage } from '../../src/sim/memory-storage.ts';
 import { freshDir, removeDirs } from './tmp-dir.ts';
 
 afterAll(removeDirs);
@@ -104,5 +105,46 @@ it('matches the model through syncs, reopens and crashes', () => {
       s.abandon();
     }),
     { numRuns: 60 },
+  );
+});
+
+it('reads exactly like the MemoryStorage of --dev mode and the simulator, op for op', () => {
+  fc.assert(
+    fc.property(fc.array(opArb.filter((o) => o.op !== 'crash' && o.op !== 'reopen'), { minLength: 1, maxLength: 60 }), (ops) => {
+      const file = FileStorage.open(freshDir('conf'), { segmentBytes: 200 });
+      const mem = new MemoryStorage();
+      let v = 0;
+      for (const o of ops) {
+        for (const s of [file, mem]) {
+          const last = s.last();
+          switch (o.op) {
+            case 'append':
+              s.append(Array.from({ length: o.n }, (_, k) => ({ v: v + k })));
+              break;
+            case 'truncate':
+              s.truncateFrom(Math.max(s.first(), last + 1 - o.back));
+              break;
+            case 'compact':
+              s.compactTo(last + o.ahead - 3);
+              break;
+            case 'save':
+              s.save(o.key, { value: o.value });
+              break;
+            case 'remove':
+              s.remove(o.key);
+              break;
+            case 'sync':
+              s.sync();
+              break;
+          }
+        }
+        if (o.op === 'append') v += o.n;
+        expect([file.first(), file.last()]).toEqual([mem.first(), mem.last()]);
+        expect(file.slice(file.first(), file.last() + 1)).toEqual(mem.slice(mem.first(), mem.last() + 1));
+        for (const k of ['term', 'vote', 'a/b']) expect(file.load(k)).toEqual(mem.load(k));
+      }
+      file.abandon();
+    }),
+    { numRuns: 40 },
   );
 });
