@@ -5,6 +5,7 @@
  * blindly (it may have been applied): the caller decides, as a Jepsen client would.
  */
 import { assert, sec, type Env, type Micros, type NodeId, type Timer } from '../env.ts';
+import { BLOCKING_DEFAULT_WAIT_US, BLOCKING_JITTER_FRACTION, BLOCKING_MAX_WAIT_US } from './config.ts';
 import type { RpcMessage, RpcOp, RpcResult } from './rpc-protocol.ts';
 
 export interface RpcClientOptions {
@@ -68,7 +69,10 @@ export class CoordRpcClient {
       }
       done(r);
     };
-    const timer = this.env.after(this.attemptTimeoutUs, () => {
+    // A blocking read may legitimately take its whole wait (+ jitter, as in blocking.ts).
+    const wait = 'minIndex' in op && op.minIndex !== undefined && op.minIndex > 0 ? Math.min(op.waitUs ?? BLOCKING_DEFAULT_WAIT_US, BLOCKING_MAX_WAIT_US) : 0;
+    const timeoutUs = this.attemptTimeoutUs + wait + Math.floor(wait / BLOCKING_JITTER_FRACTION);
+    const timer = this.env.after(timeoutUs, () => {
       if (!this.pending.delete(id)) return;
       next(op.kind === 'propose' ? { ok: false, error: 'unknown-outcome' } : { ok: false, error: 'timeout' });
     });
