@@ -339,7 +339,14 @@ export class SwimNode implements Core {
 
   private onPing(from: NodeId, m: PingMsg): void {
     if (m.target !== this.selfName) return; // misrouted (memberlist drops these too)
-    const u = this.piggyback(HEADER_BYTES);
+    let u = this.piggyback(HEADER_BYTES);
+    if (this.config.lifeguard.buddy && m.u !== undefined && suspectsStale(m.u, this.selfName, this.inc)) {
+      // Buddy system, answering side: the prober still suspects an incarnation we already
+      // refuted (it missed the gossip), so our current alive rides on this very ack.
+      const alive = this.aliveSelf();
+      if (u === undefined) u = [alive];
+      else if (!u.some((x) => x.t === 'alive' && x.node === this.selfName)) u.push(alive);
+    }
     const ack: AckMsg = u === undefined ? { type: 'swim.ack', seq: m.seq } : { type: 'swim.ack', seq: m.seq, u };
     this.send(from, ack, m.rel === true ? RELIABLE : undefined);
   }
@@ -447,10 +454,15 @@ export class SwimNode implements Core {
     if (failed !== undefined) this.sendPushPull(failed.node, true, false);
   };
 
-  private sendPushPull(to: NodeId, join: boolean, reply: boolean, extra?: MemberState): void {
+  private sendPushPull(to: NodeId, join: boolean, reply: boolean): void {
     const states: MemberState[] = [];
     for (const m of this.table.all()) states.push({ node: m.node, inc: m.inc, status: m.status, meta: m.meta });
-    if (extra !== undefined) states.push(extra);
+    if (this.table.get(to) === undefined) {
+      // We buried `to` (reaped after a partition, or it restarted on a lost disk): its alive
+      // news at that incarnation would be ignored forever, so show it its death; it refutes.
+      const tomb = this.table.tombstone(to, this.env.now());
+      if (tomb !== undefined) states.push({ node: to, inc: tomb.inc, status: 'dead', meta: EMPTY_META });
+    }
     let app: Record<string, unknown> | undefined;
     if (this.delegates.size > 0) {
       app = {};
@@ -462,19 +474,7 @@ export class SwimNode implements Core {
   }
 
   private onPushPull(from: NodeId, m: PushPullMsg): void {
-    if (!m.reply) {
-      // A node that restarted with a lost disk may claim an incarnation we already buried:
-      // show it its tombstone so it refutes past it.
-      let extra: MemberState | undefined;
-      if (this.table.get(from) === undefined) {
-        const tomb = this.table.tombstone(from, this.env.now());
-        const claimed = m.states.find((s) => s.node === from);
-        if (tomb !== undefined && claimed !== undefined && claimed.inc <= tomb.inc) {
-          extra = { node: from, inc: tomb.inc, status: 'dead', meta: EMPTY_META };
-        }
-      }
-      this.sendPushPull(from, m.join, true, extra);
-    }
+    if (!m.reply) this.sendPushPull(from, m.join, true);
     const n = Math.min(m.states.length, MAX_STATES_PER_PUSH_PULL);
     for (let i = 0; i < n; i++) {
       const s = m.states[i]!;
@@ -562,7 +562,10 @@ export class SwimNode implements Core {
     let m = this.table.get(node);
     if (m === undefined) {
       const tomb = this.table.tombstone(node, now);
-      if (tomb !== undefined && inc <= tomb.inc) return; // stale news of a buried member
+      // Stale news must not revive a member that left; a failed member reaped after a
+      // partition may come back at the same incarnation (if it really is dead, probing
+      // will find out again), else the two sides of a healed partition could stay apart.
+      if (tomb !== undefined && (inc < tomb.inc || (inc === tomb.inc && tomb.status === 'left'))) return;
       m = { node, inc, status: 'alive', meta, sinceUs: now, suspicion: undefined };
       this.table.add(m);
       this.queueAlive(msg ?? { t: 'alive', node, inc, meta });
@@ -741,6 +744,15 @@ export class SwimNode implements Core {
 }
 
 const RELIABLE = { reliable: true } as const;
+
+/** A suspect/dead update about `self` at an incarnation below `inc` (already refuted). */
+function suspectsStale(u: readonly Update[], self: NodeId, inc: number): boolean {
+  for (let i = 0; i < u.length && i < MAX_UPDATES_PER_PACKET; i++) {
+    const x = u[i]!;
+    if ((x.t === 'suspect' || x.t === 'dead') && x.node === self && x.inc < inc) return true;
+  }
+  return false;
+}
 
 function isAlive(r: MemberRecord): boolean {
   return r.status === 'alive';
