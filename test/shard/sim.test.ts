@@ -95,3 +95,33 @@ describe('sharded store in the simulator', () => {
     expect(lostWrites(c)).toEqual([]);
   });
 });
+
+import fc from 'fast-check';
+import { SERVERS } from './harness.ts';
+
+describe('sharded store under random crashes', () => {
+  it('property: no acknowledged write is lost across data-node and master crashes and isolations', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 1_000_000 }),
+      fc.array(fc.record({
+        at: fc.integer({ min: 13, max: 40 }), node: fc.constantFrom(...SERVERS, ...GROUPS.g1!, ...GROUPS.g2!),
+        down: fc.integer({ min: 1, max: 12 }), isolate: fc.boolean(),
+      }), { maxLength: 5 }),
+      (seed, crashes) => {
+        const c = shardCluster(seed);
+        c.world.run(SETTLE);
+        c.workload(SETTLE, sec(45), WRITE_EVERY);
+        for (const x of crashes) {
+          c.world.at(sec(x.at), () => {
+            if (x.isolate) c.world.inject({ kind: 'isolate', target: x.node, for: sec(x.down) });
+            else if (c.world.isUp(x.node)) c.world.inject({ kind: 'crash', node: x.node, for: sec(x.down) });
+          });
+        }
+        c.world.run(sec(80));
+        // every group must be served again once everything restarted, with every acknowledged write
+        for (const g of Object.keys(GROUPS)) expect(c.primaryOf(g), `seed ${seed} group ${g}`).toBeDefined();
+        expect(lostWrites(c), `seed ${seed}`).toEqual([]);
+      },
+    ), { numRuns: 60 });
+  });
+});

@@ -49,6 +49,12 @@ export class DataNode {
   private kv = new Map<string, string>();
   private applied = 0;
   private conf: GroupConfig | null = null;
+  /**
+   * After a restart the persisted configuration is stale: the node may have been the primary
+   * and missed that it was replaced, or lost the tail of its replication stream. Until the
+   * master issues it a newer configuration it serves nothing and asks to rejoin (as a newcomer).
+   */
+  private rejoining = false;
   /** Primary only: standbys whose acknowledgement every new write needs. */
   private mustAck = new Set<NodeId>();
   /** Primary only: syncing standbys that got a snapshot (at that seq) and not yet confirmed. */
@@ -86,7 +92,7 @@ export class DataNode {
 
   // ---- inspection (tests, status pages) ----
   config(): GroupConfig | null { return this.conf; }
-  isPrimary(): boolean { return this.conf?.primary === this.env.self && !this.conf.unavailable; }
+  isPrimary(): boolean { return !this.rejoining && this.conf?.primary === this.env.self && !this.conf.unavailable; }
   appliedSeq(): number { return this.applied; }
   read(key: string): string | undefined { return this.kv.get(key); }
   keys(): number { return this.kv.size; }
@@ -107,6 +113,7 @@ export class DataNode {
       this.applied = r.seq;
     }
     this.conf = st.load<GroupConfig>('config') ?? null;
+    this.rejoining = this.conf !== null;
   }
 
   private persistWrite(r: LogRecord): void {
@@ -139,9 +146,10 @@ export class DataNode {
 
   private onConfig(c: GroupConfig): void {
     if (c.group !== this.group) return;
-    if (this.conf && compareEpoch(c.epoch, this.conf.epoch) <= 0) return;
+    if (this.conf && compareEpoch(c.epoch, this.conf.epoch) <= 0) return; // a rejoining node waits for a newer one
     const wasPrimary = this.isPrimary();
     this.conf = c;
+    this.rejoining = false;
     this.env.storage.save('config', c);
     this.env.storage.sync();
     this.env.trace('shard.config', { group: c.group, epoch: epochString(c.epoch), primary: c.primary ?? null, standbys: c.standbys.join(','), syncing: c.syncing.join(','), unavailable: c.unavailable });
@@ -207,7 +215,7 @@ export class DataNode {
   }
 
   private acceptsFrom(from: NodeId, epoch: Epoch): boolean {
-    if (this.isPrimary()) return false;
+    if (this.isPrimary() || this.rejoining) return false;
     if (!this.conf) return true;
     return from === this.conf.primary || compareEpoch(epoch, this.conf.epoch) > 0;
   }
@@ -260,7 +268,7 @@ export class DataNode {
   }
 
   private heartbeat(): void {
-    const hb: Heartbeat = { type: 'shard.hb', group: this.group, config: this.conf, applied: this.applied };
+    const hb: Heartbeat = { type: 'shard.hb', group: this.group, config: this.conf, applied: this.applied, rejoin: this.rejoining };
     for (const s of this.servers) this.send(s, hb, false);
   }
 

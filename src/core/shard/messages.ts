@@ -24,6 +24,8 @@ export interface SyncSnap extends Message {
 // data node <-> servers
 export interface Heartbeat extends Message {
   readonly type: 'shard.hb'; readonly group: string; readonly config: GroupConfig | null; readonly applied: number;
+  /** The node restarted and holds only a persisted (stale) configuration: re-place it as a newcomer. */
+  readonly rejoin: boolean;
 }
 export interface Synced extends Message { readonly type: 'shard.synced'; readonly group: string; readonly node: NodeId; readonly epoch: Epoch }
 export interface ConfigPush extends Message { readonly type: 'shard.config'; readonly config: GroupConfig }

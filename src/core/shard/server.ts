@@ -118,9 +118,14 @@ export class ShardServer {
     this.lastSeen.set(`${hb.group}\u0000${from}`, this.env.now());
     if (hb.config) t.adopt(hb.config);
     if (!this.acting()) return;
+    if (hb.rejoin && membersOf(t.config(hb.group)).includes(from)) {
+      // It restarted: whatever it was, it leaves and comes back as a syncing standby (or, as the
+      // group's only holder of every acknowledged write, as primary again once unavailable).
+      this.apply(t.dead(hb.group, from));
+    }
     this.apply(t.alive(hb.group, from));
     const cur = t.config(hb.group);
-    if (!hb.config || compareEpoch(hb.config.epoch, cur.epoch) < 0) this.send(from, { type: 'shard.config', config: cur } satisfies ConfigPush);
+    if (!hb.config || hb.rejoin || compareEpoch(hb.config.epoch, cur.epoch) < 0) this.send(from, { type: 'shard.config', config: cur } satisfies ConfigPush);
   }
 
   private tick(): void {
