@@ -20,7 +20,7 @@ export type RpcOp =
    */
   | { readonly kind: 'kv.get'; readonly key: string; readonly consistent?: boolean; readonly minIndex?: number; readonly waitUs?: Micros }
   | { readonly kind: 'kv.range'; readonly prefix: string; readonly consistent?: boolean; readonly minIndex?: number; readonly waitUs?: Micros }
-  | { readonly kind: 'health'; readonly service: string; readonly passingOnly?: boolean; readonly minIndex?: number; readonly waitUs?: Micros }
+  | { readonly kind: 'health'; readonly service: string; readonly passingOnly?: boolean; readonly consistent?: boolean; readonly minIndex?: number; readonly waitUs?: Micros }
   /** Index of a topic, blocking like a query. */
   | { readonly kind: 'index'; readonly topic: Topic; readonly minIndex?: number; readonly waitUs?: Micros };
 
