@@ -86,9 +86,10 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
       },
     };
   });
-  for (const inst of list) inst.attach?.();
+  // Faults first: a module's check scheduled at the same instant as a fault then runs after it.
   world.schedule(sc.faults);
   if (sc.nemesis) world.nemesis(sc.nemesis);
+  for (const inst of list) inst.attach?.();
 
   let error: string | undefined;
   let errorAt: number | undefined;

@@ -2,8 +2,8 @@
  * `swim:` — SWIM membership (src/core/swim, memberlist's protocol with Lifeguard) on a set
  * of nodes (everywhere by default). Its timeline shows suspicions, deaths and recoveries as
  * the cluster first learns of them; the report gets each node's view over time.
- * Expectation: membership-converges (every live node sees every live node alive within T
- * after the faults end).
+ * Expectation: membership-converges (within T after the faults end, every live node sees
+ * every live node alive and no down node alive).
  *
  *   swim:
  *     nodes: '*'
@@ -54,7 +54,7 @@ export const swimModule: ScenarioModule<SwimModuleConfig> = {
   expectations: {
     'membership-converges': {
       parse: parseWithin,
-      name: (p) => withinName('every live node sees every live node alive', p as WithinParams),
+      name: (p) => withinName('SWIM views match reality (live nodes alive, down nodes not)', p as WithinParams),
     },
   },
   instantiate(cfg, run): ModuleInstance {
@@ -77,8 +77,11 @@ export const swimModule: ScenarioModule<SwimModuleConfig> = {
       for (const n of up) {
         const s = world.app<{ swim?: SwimNode }>(n)?.swim;
         if (!s) return false;
-        for (const m of up) {
-          if (m !== n && s.member(m)?.status !== 'alive') return false;
+        for (const m of cfg.nodes) {
+          if (m === n) continue;
+          const alive = s.member(m)?.status === 'alive';
+          // A live member must be seen alive; a down one must no longer be.
+          if (alive !== world.isUp(m)) return false;
         }
       }
       return true;
@@ -170,7 +173,7 @@ export const swimModule: ScenarioModule<SwimModuleConfig> = {
           exp,
           at >= 0,
           at >= 0
-            ? `all ${live().length} live nodes saw each other alive at ${humanDuration(at)} (${humanDuration(at - from)} after ${humanDuration(from)})`
+            ? `all ${live().length} live nodes saw each other alive (and the ${cfg.nodes.length - live().length} down ones not) at ${humanDuration(at)} (${humanDuration(at - from)} after ${humanDuration(from)})`
             : `views had not converged by ${humanDuration(from + p.withinUs)}`,
           at >= 0 ? undefined : from + p.withinUs,
         );
