@@ -1,11 +1,12 @@
 // Damage anywhere in a synced segment (a cut at any byte, or any flipped byte): reopening
 // yields exactly a prefix of what was written, never a damaged or invented record, and the
 // damage is reported and removed from disk.
-import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, expect, it } from 'vitest';
 import { FileStorage } from '../../src/net-real/file-storage.ts';
+import { readRecord } from '../../src/net-real/record-format.ts';
 import { freshDir, removeDirs } from './tmp-dir.ts';
 
 afterAll(removeDirs);
@@ -16,16 +17,22 @@ const records = Array.from({ length: K }, (_, i) => ({ i, body: `entry-${i}-${'z
 function written(): { dir: string; seg: string; ends: number[]; headerEnd: number } {
   const dir = freshDir('dmg');
   const s = FileStorage.open(dir);
-  const ends: number[] = [];
-  for (const r of records) {
-    s.append([r]);
-    s.sync();
-    ends.push(statSync(join(dir, 'log', readdirSync(join(dir, 'log')).find((n) => n.endsWith('.seg'))!)).size);
-  }
-  s.close();
+  s.append(records);
+  s.close(); // one sync: a group commit of all K records
   const seg = join(dir, 'log', readdirSync(join(dir, 'log')).find((n) => n.endsWith('.seg'))!);
+  // Where each record ends, read with the same framing the storage uses.
   const buf = readFileSync(seg);
-  return { dir, seg, ends, headerEnd: 8 + buf.readUInt32LE(0) };
+  const head = readRecord(buf, 0);
+  expect(head.ok).toBe(true);
+  const ends: number[] = [];
+  for (let at = head.ok ? head.next : 0; at < buf.length; ) {
+    const r = readRecord(buf, at);
+    expect(r.ok).toBe(true);
+    at = r.ok ? r.next : buf.length;
+    ends.push(at);
+  }
+  expect(ends).toHaveLength(K);
+  return { dir, seg, ends, headerEnd: head.ok ? head.next : 0 };
 }
 
 function reopened(dir: string): { got: unknown[]; cuts: number } {
