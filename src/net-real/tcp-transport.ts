@@ -168,16 +168,39 @@ export class TcpTransport {
     return n;
   }
 
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+  /**
+   * Clean close: stop accepting, half-close every open outgoing connection so what was
+   * written is flushed to the peer (FIN after the data), wait for those to finish for at
+   * most `graceUs`, then destroy whatever remains. Queued frames of unconnected peers are
+   * dropped (they were never promised).
+   */
+  async close(graceUs: number = 1_000_000): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
-    for (const peer of [...this.peers.keys()]) this.dropPeer(peer);
-    for (const s of this.inbound) s.destroy();
-    this.inbound.clear();
+    const flushing: Promise<void>[] = [];
+    for (const [peer, conn] of [...this.peers]) {
+      const socket = conn.socket;
+      if (conn.state === 'open' && socket !== null && !socket.destroyed) {
+        conn.socket = null; // detach: its 'close' no longer touches the bookkeeping
+        if (conn.timer) clearTimeout(conn.timer);
+        this.peers.delete(peer);
+        flushing.push(new Promise<void>((resolve) => socket.once('close', () => resolve())));
+        socket.end();
+      } else {
+        this.dropPeer(peer);
+      }
+    }
     const server = this.server;
     this.server = null;
-    if (server === null) return Promise.resolve();
-    return new Promise((resolve) => server.close(() => resolve()));
+    const serverClosed = server === null ? Promise.resolve() : new Promise<void>((resolve) => server.close(() => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.ceil(graceUs / 1000))));
+    await Promise.race([Promise.all(flushing), grace]);
+    clearTimeout(timer);
+    // Inbound connections close when their peers close them; past the grace they are cut.
+    for (const s of this.inbound) s.destroy();
+    this.inbound.clear();
+    await serverClosed;
   }
 
   private connect(peer: string, conn: PeerConn): void {

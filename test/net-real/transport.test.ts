@@ -129,6 +129,20 @@ describe('TCP transport', () => {
     expect(a.stats.connects).toBe(2);
   });
 
+  it('a clean close flushes what was already written to an open connection', async () => {
+    const b = pair();
+    const bPort = await b.start();
+    let got = 0;
+    b.onFrame(() => got++);
+    const a = pair();
+    a.send('b', '127.0.0.1', bPort, Buffer.from('hello'));
+    expect(await waitFor(() => a.openConnections() === 1, 5_000)).toBe(true);
+    for (let i = 0; i < 2_000; i++) a.send('b', '127.0.0.1', bPort, Buffer.alloc(1_000, i));
+    await a.close();
+    expect(await waitFor(() => got === 2_001, 5_000)).toBe(true);
+    a.send('b', '127.0.0.1', bPort, Buffer.from('after close')); // ignored, no throw
+  });
+
   it('bounds the queue of an unreachable peer and gives up after maxConnectAttempts', async () => {
     const probe = pair();
     const deadPort = await probe.start();
