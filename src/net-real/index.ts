@@ -1,4 +1,15 @@
-/** The real runtime's public surface: the Env on real clock, sockets and files. */
+/**
+ * The real runtime's public surface: the Env (src/core/env.ts) on the real clock, sockets
+ * and files, so the cores that run in the simulator run unchanged in hanode.
+ *
+ * - RealHost: World.setup's factory and NodeContext on one process; per-service Envs whose
+ *   datagram sends go over UdpTransport and reliable sends over TcpTransport, each wire
+ *   message an Envelope { from, service, msg } in msgpack, optionally sealed with
+ *   AES-256-GCM under a shared cluster key (seal.ts). Peers live in a PeerBook.
+ * - Storage: FileStorage (checksummed segment log + atomic state files, group commit,
+ *   recovery that cuts torn or corrupt tails) inside a locked DataDir; MemoryStorage (the
+ *   simulator's) for --dev.
+ */
 export { RealHost, type RealHostOptions, type RealHostStats } from './real-host.ts';
 export { PeerBook, MAX_PEERS, addressCard, addressFromCard, type PeerAddress } from './peer-book.ts';
 export { RealClock, type Clock } from './clock.ts';
