@@ -11,3 +11,4 @@ export { RecordingNotifier, type Notification, type NotificationAction } from '.
 export { HeartbeatObservers, type ObserverView } from './observers.ts';
 export { DirectFanout, MAX_RESULTS_PER_MESSAGE, type ResultTransport, type HaResultsMessage } from './transport.ts';
 export { HaService, type HaServiceDeps, type HaReplicator } from './service.ts';
+export { SwimTransport, SwimObservers, type SwimLike } from './swim-adapter.ts';

@@ -1,0 +1,95 @@
+/**
+ * The failover service on SWIM (src/core/swim): results spread as SWIM application
+ * broadcasts (piggybacked on probes and gossip, one queue slot per target, so a newer
+ * result replaces an older one not yet sent) and are anti-entropied in every push-pull;
+ * live/known observers come from SWIM membership.
+ */
+import { assert, type NodeId } from '../env.ts';
+import type { MemberInfo, StateDelegate, UserListener } from '../swim/index.ts';
+import type { ObserverView } from './observers.ts';
+import type { ResultTransport } from './transport.ts';
+import type { CheckResult, TargetKey } from './types.ts';
+
+/** The part of SwimNode the adapter uses. */
+export interface SwimLike {
+  broadcast(key: string, payload: unknown): void;
+  onUser(listener: UserListener): () => void;
+  setStateDelegate(name: string, delegate: StateDelegate | undefined): void;
+  members(): MemberInfo[];
+}
+
+const KEY_PREFIX = 'ha/';
+const DELEGATE = 'ha';
+
+function isResult(x: unknown): x is CheckResult {
+  const r = x as CheckResult;
+  return typeof r === 'object' && r !== null && typeof r.target === 'string' && typeof r.observer === 'string' &&
+    (r.status === 'up' || r.status === 'down') && Number.isInteger(r.boot) && Number.isInteger(r.seq);
+}
+
+export class SwimTransport implements ResultTransport {
+  private handler: ((rs: readonly CheckResult[]) => void) | undefined;
+  /** Our latest result per target: what a push-pull carries. Bounded by maxTargets. */
+  private readonly latest = new Map<TargetKey, CheckResult>();
+
+  constructor(
+    private readonly swim: SwimLike,
+    private readonly maxTargets: number,
+  ) {
+    swim.onUser((payload, _origin, key) => {
+      if (!key.startsWith(KEY_PREFIX) || !isResult(payload)) return;
+      this.handler?.([payload]);
+    });
+    swim.setStateDelegate(DELEGATE, {
+      localState: () => [...this.latest.values()],
+      mergeRemoteState: (state) => {
+        if (!Array.isArray(state)) return;
+        const rs = state.filter(isResult).slice(0, this.maxTargets);
+        if (rs.length) this.handler?.(rs);
+      },
+    });
+  }
+
+  publish(results: readonly CheckResult[]): void {
+    for (const r of results) {
+      if (!this.latest.has(r.target) && this.latest.size >= this.maxTargets) continue;
+      this.latest.set(r.target, r);
+      this.swim.broadcast(`${KEY_PREFIX}${r.target}`, r);
+    }
+    assert(this.latest.size <= this.maxTargets, 'ha swim: latest over its bound');
+  }
+
+  /** Forget a deleted target (its results stop travelling in push-pulls). */
+  forget(target: TargetKey): void {
+    this.latest.delete(target);
+  }
+
+  onResults(handler: (rs: readonly CheckResult[]) => void): void {
+    this.handler = handler;
+  }
+}
+
+/**
+ * Live = alive or suspect (a suspect may refute; memberlist still lists it); known = every
+ * member not gone for good (left, or dead and reaped from the table). `self` is always both.
+ */
+export class SwimObservers implements ObserverView {
+  constructor(
+    private readonly swim: SwimLike,
+    private readonly self: NodeId,
+    /** Optional filter: only these nodes observe (e.g. the Raft voters). */
+    private readonly isObserver: (n: NodeId) => boolean = () => true,
+  ) {}
+
+  live(): ReadonlySet<NodeId> {
+    const s = new Set<NodeId>([this.self]);
+    for (const m of this.swim.members()) if ((m.status === 'alive' || m.status === 'suspect') && this.isObserver(m.node)) s.add(m.node);
+    return s;
+  }
+
+  known(): ReadonlySet<NodeId> {
+    const s = new Set<NodeId>([this.self]);
+    for (const m of this.swim.members()) if (m.status !== 'left' && this.isObserver(m.node)) s.add(m.node);
+    return s;
+  }
+}

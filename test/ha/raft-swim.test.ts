@@ -1,0 +1,56 @@
+/**
+ * The failover service on the real cores: Raft replicates the HA state machine, SWIM carries
+ * results and membership. Same scenarios and checker as sim.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { sec } from '../../src/core/env.ts';
+import { CB_TARGETS, TWO_REGIONS_THREE_DCS, haCluster, type HaCluster } from './harness.ts';
+
+const verdictOf = (c: HaCluster) => {
+  const v = c.checker.verdict();
+  if (!v.ok) console.error(v.violations.join('\n'));
+  return v;
+};
+
+describe('HA on Raft + SWIM', () => {
+  it('a lost DC is declared DOWN within the bound, once, and clients switch over', () => {
+    const c = haCluster({
+      stack: 'raft-swim',
+      world: { seed: 21, topology: TWO_REGIONS_THREE_DCS },
+      targets: CB_TARGETS.map((t) => (t.key === 'cb/eu-1' ? { ...t, script: [{ at: sec(30), state: 'down' as const }] } : t)),
+      groups: [{ name: 'cb', targets: ['cb/eu-1', 'cb/eu-2', 'cb/us-1'] }],
+    });
+    console.log(`raft+swim bound: ${c.bound.totalUs / 1e6}s (checks ${c.bound.checksUs / 1e6}, gossip ${c.bound.gossipUs / 1e6}, quorum ${c.bound.quorumUs / 1e6}, commit ${c.bound.commitUs / 1e6})`);
+    c.world.at(sec(30), () => {
+      c.world.inject({ kind: 'crash', node: 'n1' });
+      c.world.inject({ kind: 'crash', node: 'n2' });
+    });
+    c.world.run(sec(80));
+    const v = verdictOf(c);
+    expect(v.ok).toBe(true);
+    expect(v.events.map((e) => [e.key, e.to])).toEqual([['cb/eu-1', 'down']]);
+    const d = v.detections.find((x) => x.key === 'cb/eu-1')!;
+    console.log(`detected after ${(d.latencyUs! / 1e6).toFixed(3)}s, failed over at the same entry: ${d.failedOverAtUs === d.declaredAtUs}`);
+    for (const n of ['n3', 'n4', 'n5', 'n6']) {
+      expect(c.app(n)!.sm.group('cb')!.active).toBe('cb/eu-2');
+      expect(c.app(n)!.notes.seen.length).toBe(1);
+      expect(c.app(n)!.notes.seen.filter((x) => x.role === 'leader').length).toBe(c.leader() === n ? 1 : 0);
+    }
+  });
+
+  it('a minority partition never fails a target over; the leader crashing mid-outage still gives one event', () => {
+    const c = haCluster({
+      stack: 'raft-swim',
+      world: { seed: 22, topology: TWO_REGIONS_THREE_DCS, network: { loss: 0.01 } },
+      targets: CB_TARGETS.map((t) => (t.key === 'cb/us-1' ? { ...t, script: [{ at: sec(70), state: 'down' as const }, { at: sec(110), state: 'up' as const }] } : t)),
+      groups: [{ name: 'cb', targets: ['cb/eu-1', 'cb/eu-2'] }],
+    });
+    c.world.schedule([{ at: sec(10), fault: { kind: 'partition', sides: [['us-1'], ['eu-1']], for: sec(40) } }]);
+    c.world.at(sec(72), () => { const l = c.leader(); if (l) c.world.inject({ kind: 'crash', node: l, for: sec(10) }); });
+    c.world.run(sec(150));
+    const v = verdictOf(c);
+    expect(v.ok).toBe(true);
+    expect(v.events.map((e) => [e.key, e.to])).toEqual([['cb/us-1', 'down'], ['cb/us-1', 'up']]);
+    expect(c.app('n3')!.sm.group('cb')!.active).toBe('cb/eu-1');
+  });
+});
