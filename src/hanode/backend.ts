@@ -4,6 +4,8 @@
  * single in-process node. Promises are fine here: this is the I/O side, not a core.
  */
 import type { NodeId } from '../core/env.ts';
+import type { SessionRecord } from '../core/coord/sessions.ts';
+import type { BlockingHub } from '../core/coord/blocking.ts';
 import type { CoordStore, StoreCommandBody, StoreResult } from '../core/store/index.ts';
 
 export interface RaftServerView {
@@ -34,6 +36,7 @@ export interface Backend {
   /** This node's address as other members see it (catalog Address). */
   readonly advertiseAddr: string;
   readonly store: CoordStore;
+  readonly hub: BlockingHub;
   isLeader(): boolean;
   leader(): NodeId | undefined;
   /** ms since this node last heard from a leader (0 on the leader), Consul's X-Consul-LastContact. */
@@ -44,6 +47,8 @@ export interface Backend {
   readBarrier(): Promise<{ ok: true } | { ok: false; error: string; leader?: NodeId }>;
   /** The leader's HTTP address (host:port) for forwarding; undefined when unknown. */
   httpAddressOf(node: NodeId): string | undefined;
+  /** Consul's session renew: the leader re-arms the TTL. */
+  renewSession(id: string): Promise<SessionRecord | 'not-found' | 'not-leader'>;
   raftServers(): readonly RaftServerView[];
   removeRaftPeer(idOrAddress: string): Promise<{ ok: true } | { ok: false; error: string }>;
   members(): readonly MemberView[];

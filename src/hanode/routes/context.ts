@@ -3,15 +3,11 @@ import type { StoreCommandBody, StoreResult } from '../../core/store/index.ts';
 import type { Backend } from '../backend.ts';
 import { HttpError, noLeader } from '../http/errors.ts';
 import type { QueryOptions } from '../http/query.ts';
-import type { WaitHub } from '../http/wait-hub.ts';
+import type { BlockingHub } from '../../core/coord/blocking.ts';
 
 export interface RouteContext {
   readonly backend: Backend;
-  readonly hub: WaitHub;
-  /** Jitter source for blocking queries. */
-  readonly random: () => number;
-  /** True once the server is closing (blocking queries return at once). */
-  readonly closed: () => boolean;
+  readonly hub: BlockingHub;
 }
 
 /** Proposes and waits for the applied result; any failure to commit becomes Consul's 500. */

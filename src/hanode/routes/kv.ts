@@ -7,7 +7,7 @@ import type { KvEntry } from '../../core/kv/types.ts';
 import { badRequest, HttpError } from '../http/errors.ts';
 import { parseU64 } from '../http/json.ts';
 import { queryOptions } from '../http/query.ts';
-import { blockingQuery } from '../http/blocking.ts';
+import { blockOn } from '../http/blocking.ts';
 import type { ApiReply, ApiRequest, Route } from '../http/types.ts';
 import { kvJson } from '../shapes.ts';
 import { commit, okResult, readMode, type RouteContext } from './context.ts';
@@ -35,32 +35,22 @@ async function get(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
   const store = ctx.backend.store;
   const key = req.rest;
   const q = req.query;
+  // Consul answers every KV read with the KV table's index and wakes a blocked read on any KV change.
+  const index = await blockOn(ctx.hub, 'kv', opts);
   if (q.has('keys')) {
-    const sep = q.get('separator') ?? '';
-    const r = await blockingQuery(ctx.hub, ['kv'], opts, () => ({ index: store.indexOf('kv'), keys: listKeys(store.kv.range(key), key, sep) }), ctx.random, ctx.closed);
-    if (r.keys.length === 0) return { status: 404, index: r.index };
-    return { json: r.keys, index: r.index };
+    const keys = listKeys(store.kv.range(key), key, q.get('separator') ?? '');
+    if (keys.length === 0) return { status: 404, index };
+    return { json: keys, index };
   }
   if (q.has('recurse')) {
-    const r = await blockingQuery(ctx.hub, ['kv'], opts, () => ({ index: store.indexOf('kv'), entries: store.kv.range(key).slice(0, MAX_LIST) }), ctx.random, ctx.closed);
-    if (r.entries.length === 0) return { status: 404, index: r.index };
-    return { json: r.entries.map(kvJson), index: r.index };
+    const entries = store.kv.range(key).slice(0, MAX_LIST);
+    if (entries.length === 0) return { status: 404, index };
+    return { json: entries.map(kvJson), index };
   }
-  // A single key's index is its ModifyIndex (Consul: watches on one key wake only for it).
-  const r = await blockingQuery(
-    ctx.hub,
-    ['kv'],
-    opts,
-    () => {
-      const entry: KvEntry | undefined = store.kv.get(key);
-      return { index: entry ? entry.modifyIndex : store.indexOf('kv'), entry };
-    },
-    ctx.random,
-    ctx.closed,
-  );
-  if (!r.entry) return { status: 404, index: r.index };
-  if (q.has('raw')) return { raw: Buffer.from(r.entry.value, 'latin1'), contentType: 'application/octet-stream', index: r.index };
-  return { json: [kvJson(r.entry)], index: r.index };
+  const entry = store.kv.get(key);
+  if (!entry) return { status: 404, index };
+  if (q.has('raw')) return { raw: Buffer.from(entry.value, 'latin1'), contentType: 'application/octet-stream', index };
+  return { json: [kvJson(entry)], index };
 }
 
 /** ?keys with a separator: keys up to and including the first separator after the prefix, deduplicated. */

@@ -1,0 +1,156 @@
+/**
+ * hanode: the daemon (`hanode agent`) and a small client CLI against its HTTP API
+ * (`leave`, `members`, `kv get|put|del`, `operator raft list-peers`), Consul-style.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { Agent, type AgentConfig } from '../hanode/agent.ts';
+import { ApiError, HanodeClient, memberStatus, table } from '../hanode/client.ts';
+
+const program = new Command();
+program.name('hanode').description('Run a hanode agent, or talk to one over its Consul-compatible HTTP API').version('0.1.0');
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a port number');
+  return n;
+}
+
+function hostPort(v: string): [string, number] {
+  const i = v.lastIndexOf(':');
+  if (i <= 0) throw new InvalidArgumentError('want ADDR:PORT');
+  return [v.slice(0, i), port(v.slice(i + 1))];
+}
+
+program
+  .command('agent')
+  .description('run an agent (a server node)')
+  .option('--dev', 'one node, in memory, leader at once')
+  .option('--node <name>', 'node name')
+  .option('--data-dir <dir>', 'data directory (Raft log, snapshots; locked against a second process)')
+  .option('--bind <addr>', 'address for the Raft (TCP) and Serf (UDP) sockets', '127.0.0.1')
+  .option('--http <addr:port>', 'HTTP API address', '127.0.0.1:8500')
+  .option('--raft <port>', 'Raft TCP port (Consul: 8300)', port, 8300)
+  .option('--serf <port>', 'Serf/SWIM UDP port (Consul: 8301)', port, 8301)
+  .option('--bootstrap-expect <n>', 'bootstrap once this many servers joined', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('want a positive integer');
+    return n;
+  })
+  .option('--join <addrs>', 'comma-separated ADDR:SERFPORT of agents to join')
+  .option('--datacenter <dc>', 'datacenter name', 'dc1')
+  .option('--acl-token <token>', 'token required for writes (X-Consul-Token); env HANODE_ACL_TOKEN')
+  .option('--encrypt <key>', 'base64 32-byte key: AES-256-GCM for gossip and Raft; env HANODE_ENCRYPT')
+  .action(async (o) => {
+    const dev = o.dev === true;
+    if (!dev && (!o.node || !o.dataDir)) {
+      console.error('hanode agent: --node and --data-dir are required (or use --dev)');
+      process.exit(2);
+    }
+    if (!dev && o.bootstrapExpect === undefined && !o.join) {
+      console.error('hanode agent: give --bootstrap-expect N or --join ADDR,...');
+      process.exit(2);
+    }
+    const [httpHost, httpPort] = hostPort(o.http);
+    const cfg: AgentConfig = {
+      node: o.node ?? 'dev',
+      ...(dev ? {} : { dataDir: o.dataDir }),
+      bind: o.bind,
+      httpHost,
+      httpPort,
+      raftPort: o.raft,
+      serfPort: o.serf,
+      dev,
+      datacenter: o.datacenter,
+      ...(o.bootstrapExpect !== undefined ? { bootstrapExpect: o.bootstrapExpect } : {}),
+      ...(o.join ? { join: String(o.join).split(',').map((s: string) => s.trim()).filter(Boolean) } : {}),
+      ...((o.aclToken ?? process.env.HANODE_ACL_TOKEN) ? { aclToken: o.aclToken ?? process.env.HANODE_ACL_TOKEN } : {}),
+      ...((o.encrypt ?? process.env.HANODE_ENCRYPT) ? { encrypt: o.encrypt ?? process.env.HANODE_ENCRYPT } : {}),
+    };
+    let agent: Agent;
+    try {
+      agent = new Agent(cfg);
+      await agent.start();
+    } catch (err) {
+      console.error(`hanode agent: ${(err as Error).message}`);
+      process.exit(1);
+    }
+    let signals = 0;
+    const onSignal = (sig: string) => {
+      signals++;
+      if (signals > 1) process.exit(1);
+      console.log(`==> caught ${sig}, shutting down`);
+      void agent.stop().then(() => process.exit(process.exitCode ?? 0));
+    };
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
+    agent.onShutdown(() => setImmediate(() => process.exit(process.exitCode ?? 0)));
+  });
+
+const httpAddr = (o: { httpAddr?: string }) => {
+  const a = o.httpAddr ?? process.env.HANODE_HTTP_ADDR ?? process.env.CONSUL_HTTP_ADDR ?? '127.0.0.1:8500';
+  return a.startsWith('http') ? a : `http://${a}`;
+};
+const client = (o: { httpAddr?: string; token?: string }) => new HanodeClient(httpAddr(o), o.token ?? process.env.HANODE_ACL_TOKEN);
+
+function clientCommand(cmd: Command): Command {
+  return cmd.option('--http-addr <addr>', 'agent HTTP address (env HANODE_HTTP_ADDR)').option('--token <token>', 'ACL token');
+}
+
+async function run(fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof ApiError) console.error(`Error (HTTP ${err.status}): ${err.message}`);
+    else console.error(`Error: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}
+
+clientCommand(program.command('leave').description('ask the agent to leave the cluster gracefully and shut down')).action((o) =>
+  run(async () => {
+    await client(o).leave();
+    console.log('Graceful leave complete');
+  }),
+);
+
+clientCommand(program.command('members').description('list the gossip pool')).action((o) =>
+  run(async () => {
+    const ms = await client(o).members();
+    console.log(table([['Node', 'Address', 'Status', 'Type', 'DC'], ...ms.map((m) => [m.Name, `${m.Addr}:${m.Port}`, memberStatus(m.Status), 'server', m.Tags.dc ?? ''])]));
+  }),
+);
+
+const kv = program.command('kv').description('read and write the KV store');
+clientCommand(kv.command('get <key>').description('print a value')).action((key: string, o) =>
+  run(async () => {
+    const v = await client(o).kvGet(key);
+    if (v === undefined) {
+      console.error(`Error! No key exists at: ${key}`);
+      process.exit(1);
+    }
+    process.stdout.write(v + '\n');
+  }),
+);
+clientCommand(kv.command('put <key> [value]').description('write a value').option('--flags <n>', 'uint64 flags')).action((key: string, value: string | undefined, o) =>
+  run(async () => {
+    await client(o).kvPut(key, value ?? '', o.flags);
+    console.log(`Success! Data written to: ${key}`);
+  }),
+);
+clientCommand(kv.command('del <key>').description('delete a key').option('--recurse', 'delete every key with this prefix')).action((key: string, o) =>
+  run(async () => {
+    await client(o).kvDelete(key, o.recurse === true);
+    console.log(`Success! Deleted key${o.recurse ? 's under' : ''}: ${key}`);
+  }),
+);
+
+const operator = program.command('operator').description('cluster operations');
+const raftCmd = operator.command('raft').description('Raft peers');
+clientCommand(raftCmd.command('list-peers').description('list the Raft configuration')).action((o) =>
+  run(async () => {
+    const c = await client(o).raftConfiguration();
+    console.log(table([['Node', 'ID', 'Address', 'State', 'Voter'], ...c.Servers.map((s) => [s.Node, s.ID, s.Address, s.Leader ? 'leader' : 'follower', String(s.Voter)])]));
+  }),
+);
+
+await program.parseAsync(process.argv);

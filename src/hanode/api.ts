@@ -1,0 +1,44 @@
+/** The Consul-compatible HTTP API: every route module over one Backend. */
+import type { Backend } from './backend.ts';
+import { HttpServer } from './http/server.ts';
+import type { ApiReply, ApiRequest } from './http/types.ts';
+import { agentRoutes } from './routes/agent.ts';
+import { catalogRoutes } from './routes/catalog.ts';
+import type { RouteContext } from './routes/context.ts';
+import { kvRoutes } from './routes/kv.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { statusRoutes } from './routes/status.ts';
+import { txnRoutes } from './routes/txn.ts';
+import type { Route } from './http/types.ts';
+
+export interface ApiOptions {
+  readonly backend: Backend;
+  readonly aclToken?: string;
+  readonly log?: (line: string) => void;
+  readonly leave: () => Promise<void>;
+  readonly self: () => unknown;
+  readonly metrics: (req: ApiRequest) => ApiReply;
+  /** More routes (the /v1/ha/* failover API). */
+  readonly extraRoutes?: (ctx: RouteContext) => Route[];
+}
+
+export function createApi(opts: ApiOptions): HttpServer {
+  const backend = opts.backend;
+  // The hub is read through the backend on every call, so a rebuilt node is picked up.
+  const ctx: RouteContext = {
+    backend,
+    get hub() {
+      return backend.hub;
+    },
+  };
+  const routes = [
+    ...kvRoutes(ctx),
+    ...txnRoutes(ctx),
+    ...sessionRoutes(ctx),
+    ...agentRoutes(ctx, { leave: opts.leave, self: opts.self, metrics: opts.metrics }),
+    ...catalogRoutes(ctx),
+    ...statusRoutes(ctx),
+    ...(opts.extraRoutes ? opts.extraRoutes(ctx) : []),
+  ];
+  return new HttpServer({ backend, routes, ...(opts.aclToken !== undefined ? { aclToken: opts.aclToken } : {}), ...(opts.log ? { log: opts.log } : {}) });
+}

@@ -1,0 +1,120 @@
+/**
+ * Backend over a composed ServerNode: what the HTTP API sees of the node. Reads the node
+ * through a getter, so a node rebuilt by its host (a restart) is picked up.
+ */
+import type { SessionRecord } from '../core/coord/sessions.ts';
+import type { NodeId } from '../core/env.ts';
+import type { ServerNode } from '../core/node/index.ts';
+import type { Backend, MemberView, ProposeOutcome, RaftServerView } from './backend.ts';
+
+export class NodeBackend implements Backend {
+  constructor(
+    private readonly node: () => ServerNode,
+    readonly nodeName: NodeId,
+    readonly datacenter: string,
+    readonly advertiseAddr: string,
+    private readonly onLeave: () => Promise<void>,
+  ) {}
+
+  get store() {
+    return this.node().store;
+  }
+  get hub() {
+    return this.node().hub;
+  }
+  isLeader(): boolean {
+    return this.node().replicator.isLeader();
+  }
+  leader(): NodeId | undefined {
+    return this.node().replicator.leader();
+  }
+  lastContactMs(): number {
+    return this.node().lastContactUs() / 1000;
+  }
+
+  propose(cmd: Parameters<ServerNode['propose']>[0]): Promise<ProposeOutcome> {
+    return new Promise((resolve) => {
+      this.node().propose(cmd, (r) => {
+        if (r.ok) resolve({ ok: true, index: r.index, result: r.result });
+        else if (r.error === 'not-leader') resolve({ ok: false, error: 'not-leader', ...(r.leader !== undefined ? { leader: r.leader } : {}) });
+        else if (r.error === 'unknown-outcome') resolve({ ok: false, error: 'unknown-outcome', reason: 'leadership lost while committing log' });
+        else resolve({ ok: false, error: 'rejected', reason: r.reason });
+      });
+    });
+  }
+
+  readBarrier(): Promise<{ ok: true } | { ok: false; error: string; leader?: NodeId }> {
+    return new Promise((resolve) => {
+      this.node().replicator.readBarrier((r) => resolve(r.ok ? { ok: true } : { ok: false, error: r.error, ...(r.leader !== undefined ? { leader: r.leader } : {}) }));
+    });
+  }
+
+  httpAddressOf(node: NodeId): string | undefined {
+    return this.node().cardOf(node)?.http;
+  }
+
+  private raftAddress(node: NodeId): string {
+    const c = this.node().cardOf(node);
+    return c?.host !== undefined && c.tcp !== undefined ? `${c.host}:${c.tcp}` : node;
+  }
+
+  raftServers(): readonly RaftServerView[] {
+    const raft = this.node().raft();
+    if (!raft) return [];
+    const m = raft.membership();
+    const leader = raft.leader();
+    return [...m.voters.map((id) => ({ id, voter: true })), ...m.learners.map((id) => ({ id, voter: false }))].map((s) => ({
+      ...s,
+      address: this.raftAddress(s.id),
+      leader: s.id === leader,
+    }));
+  }
+
+  removeRaftPeer(idOrAddress: string): Promise<{ ok: true } | { ok: false; error: string }> {
+    const raft = this.node().raft();
+    if (!raft) return Promise.resolve({ ok: false, error: 'raft not started' });
+    const target = this.raftServers().find((s) => s.id === idOrAddress || s.address === idOrAddress);
+    if (!target) return Promise.resolve({ ok: false, error: `address "${idOrAddress}" was not found in the Raft configuration` });
+    return new Promise((resolve) => raft.removeServer(target.id, (r) => resolve(r.ok ? { ok: true } : { ok: false, error: 'reason' in r ? r.reason : r.error })));
+  }
+
+  members(): readonly MemberView[] {
+    return this.node()
+      .members()
+      .map((m) => ({
+        name: m.node,
+        addr: m.meta.host ?? '',
+        port: Number(m.meta.udp ?? 0),
+        // serf: StatusAlive = 1, StatusLeaving = 2, StatusLeft = 3, StatusFailed = 4
+        status: m.status === 'alive' || m.status === 'suspect' ? 1 : m.status === 'left' ? 3 : 4,
+        tags: { role: 'consul', dc: this.datacenter, port: m.meta.tcp ?? '', http: m.meta.http ?? '' },
+      }));
+  }
+
+  renewSession(id: string): Promise<SessionRecord | 'not-found' | 'not-leader'> {
+    const r = this.node().sessions.renew(id);
+    if (r.ok) return Promise.resolve(r.value);
+    return Promise.resolve(r.error === 'not-found' ? 'not-found' : 'not-leader');
+  }
+
+  leave(): Promise<void> {
+    return this.onLeave();
+  }
+
+  stats(): Readonly<Record<string, number>> {
+    const n = this.node();
+    const raft = n.raft();
+    return {
+      raftTerm: n.replicator.term(),
+      raftCommitIndex: n.replicator.commitIndex(),
+      raftAppliedIndex: n.replicator.appliedIndex(),
+      raftLastIndex: raft?.lastIndex() ?? 0,
+      raftIsLeader: n.replicator.isLeader() ? 1 : 0,
+      swimMembers: n.members().length,
+      swimAlive: n.members().filter((m) => m.status === 'alive').length,
+      blockingParked: n.hub.parked(),
+      kvKeys: n.store.kv.range('').length,
+      sessions: n.store.sessions.size(),
+    };
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * /v1/session/* — Consul sessions: create (TTL, LockDelay, Behavior, NodeChecks), destroy,
+ * renew (the leader's SessionDriver re-arms the TTL), info, list, node.
+ */
+import { SERF_HEALTH_CHECK } from '../../core/coord/config.ts';
+import type { SessionCreateInput } from '../../core/coord/sessions.ts';
+import { parseGoDuration } from '../http/duration.ts';
+import { badRequest, HttpError } from '../http/errors.ts';
+import { queryOptions } from '../http/query.ts';
+import { blockOn } from '../http/blocking.ts';
+import type { ApiReply, ApiRequest, Route } from '../http/types.ts';
+import { sessionJson } from '../shapes.ts';
+import { commit, isObject, jsonBody, readMode, type RouteContext } from './context.ts';
+
+export function sessionRoutes(ctx: RouteContext): Route[] {
+  const read = (fn: (req: ApiRequest, index: number) => ApiReply) => ({
+    handler: async (req: ApiRequest) => {
+      const opts = queryOptions(req.query);
+      await readMode(ctx, opts);
+      return fn(req, await blockOn(ctx.hub, 'sessions', opts));
+    },
+    placement: 'read' as const,
+  });
+  const sessions = () => ctx.backend.store.sessions;
+  return [
+    { path: '/v1/session/create', methods: { PUT: { handler: (r) => create(ctx, r), placement: 'leader', write: true } } },
+    { path: '/v1/session/destroy/', prefix: true, methods: { PUT: { handler: (r) => destroy(ctx, r), placement: 'leader', write: true } } },
+    { path: '/v1/session/renew/', prefix: true, methods: { PUT: { handler: (r) => renew(ctx, r), placement: 'leader', write: true } } },
+    {
+      path: '/v1/session/info/',
+      prefix: true,
+      methods: {
+        GET: read((req, index) => {
+          const s = sessions().get(req.rest);
+          return { json: s ? [sessionJson(s)] : [], index };
+        }),
+      },
+    },
+    { path: '/v1/session/list', methods: { GET: read((_req, index) => ({ json: sessions().list().map(sessionJson), index })) } },
+    {
+      path: '/v1/session/node/',
+      prefix: true,
+      methods: { GET: read((req, index) => ({ json: sessions().list().filter((s) => s.node === req.rest).map(sessionJson), index })) },
+    },
+  ];
+}
+
+function duration(v: unknown, what: string): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'number') return Math.round(v / 1000); // a Go Duration in JSON: nanoseconds
+  if (typeof v !== 'string') throw badRequest(`Invalid ${what}`);
+  const us = parseGoDuration(v);
+  if (us === undefined) throw badRequest(`Invalid ${what}: ${JSON.stringify(v)}`);
+  return us;
+}
+
+async function create(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
+  const body = jsonBody(req.body, true) ?? {};
+  if (!isObject(body)) throw badRequest('Request decode failed: expected an object');
+  const node = typeof body.Node === 'string' && body.Node !== '' ? body.Node : ctx.backend.nodeName;
+  const checksRaw = body.NodeChecks ?? body.Checks;
+  let checks: string[] | undefined;
+  if (checksRaw !== undefined && checksRaw !== null) {
+    if (!Array.isArray(checksRaw) || !checksRaw.every((c) => typeof c === 'string')) throw badRequest('Invalid NodeChecks');
+    checks = checksRaw as string[];
+  }
+  const behavior = body.Behavior === undefined || body.Behavior === '' ? undefined : body.Behavior;
+  if (behavior !== undefined && behavior !== 'release' && behavior !== 'delete') throw badRequest(`Invalid Behavior setting '${String(behavior)}'`);
+  const ttlUs = duration(body.TTL, 'TTL');
+  const lockDelayUs = duration(body.LockDelay, 'LockDelay');
+  const input: SessionCreateInput = {
+    node,
+    ...(typeof body.Name === 'string' ? { name: body.Name } : {}),
+    checks: checks ?? [SERF_HEALTH_CHECK],
+    ...(behavior !== undefined ? { behavior } : {}),
+    ...(ttlUs !== undefined ? { ttlUs } : {}),
+    ...(lockDelayUs !== undefined ? { lockDelayUs } : {}),
+  };
+  const { result } = await commit(ctx, { type: 'session.create', input });
+  if (result.type !== 'session.create' || !result.ok) throw badRequest('error' in result ? result.error : 'session create failed');
+  return { json: { ID: result.session.id } };
+}
+
+async function destroy(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
+  if (req.rest === '') throw badRequest('Missing session');
+  await commit(ctx, { type: 'session.destroy', id: req.rest });
+  return { json: true };
+}
+
+async function renew(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
+  if (req.rest === '') throw badRequest('Missing session');
+  const r = await ctx.backend.renewSession(req.rest);
+  if (r === 'not-found') throw new HttpError(404, `Session id '${req.rest}' not found`);
+  if (r === 'not-leader') throw new HttpError(500, 'No cluster leader');
+  return { json: [sessionJson(r)], index: r.modifyIndex };
+}

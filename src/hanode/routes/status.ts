@@ -1,0 +1,152 @@
+/** /v1/status/* and /v1/operator/raft|autopilot/* — Raft leadership and membership. */
+import { formatGoDuration, parseGoDuration } from '../http/duration.ts';
+import { badRequest, HttpError } from '../http/errors.ts';
+import type { ApiReply, Route } from '../http/types.ts';
+import { isObject, jsonBody, type RouteContext } from './context.ts';
+
+/**
+ * Autopilot settings (Consul defaults, docs "Autopilot": CleanupDeadServers true,
+ * LastContactThreshold 200ms, MaxTrailingLogs 250, ServerStabilizationTime 10s). Held per
+ * agent in memory: we report and accept them; our reconciler applies the add/remove part.
+ */
+interface Autopilot {
+  CleanupDeadServers: boolean;
+  LastContactThreshold: string;
+  MaxTrailingLogs: number;
+  MinQuorum: number;
+  ServerStabilizationTime: string;
+  RedundancyZoneTag: string;
+  DisableUpgradeMigration: boolean;
+  UpgradeVersionTag: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export function statusRoutes(ctx: RouteContext): Route[] {
+  const b = ctx.backend;
+  const autopilot: Autopilot = {
+    CleanupDeadServers: true,
+    LastContactThreshold: '200ms',
+    MaxTrailingLogs: 250,
+    MinQuorum: 0,
+    ServerStabilizationTime: '10s',
+    RedundancyZoneTag: '',
+    DisableUpgradeMigration: false,
+    UpgradeVersionTag: '',
+    CreateIndex: 1,
+    ModifyIndex: 1,
+  };
+  const raftIndex = () => b.store.appliedIndex();
+  return [
+    {
+      path: '/v1/status/leader',
+      methods: {
+        GET: {
+          placement: 'local',
+          handler: () => {
+            const l = b.leader();
+            const addr = l === undefined ? '' : (b.raftServers().find((s) => s.id === l)?.address ?? '');
+            return { json: addr };
+          },
+        },
+      },
+    },
+    { path: '/v1/status/peers', methods: { GET: { placement: 'local', handler: () => ({ json: b.raftServers().filter((s) => s.voter).map((s) => s.address) }) } } },
+    {
+      path: '/v1/operator/raft/configuration',
+      methods: {
+        GET: {
+          placement: 'read',
+          handler: (): ApiReply => ({
+            json: {
+              Servers: b.raftServers().map((s) => ({ ID: s.id, Node: s.id, Address: s.address, Leader: s.leader, ProtocolVersion: '3', Voter: s.voter })),
+              Index: raftIndex(),
+            },
+            index: raftIndex(),
+          }),
+        },
+      },
+    },
+    {
+      path: '/v1/operator/raft/peer',
+      methods: {
+        DELETE: {
+          placement: 'leader',
+          write: true,
+          handler: async (req) => {
+            const target = req.query.get('id') ?? req.query.get('address');
+            if (target === undefined || target === '') throw badRequest('Must specify either ?id with the server\'s ID or ?address with IP:port of peer to remove');
+            const r = await b.removeRaftPeer(target);
+            if (!r.ok) throw new HttpError(500, r.error);
+            return {};
+          },
+        },
+      },
+    },
+    {
+      path: '/v1/operator/autopilot/configuration',
+      methods: {
+        GET: { placement: 'read', handler: () => ({ json: autopilot }) },
+        PUT: {
+          placement: 'leader',
+          write: true,
+          handler: (req) => {
+            const body = jsonBody(req.body);
+            if (!isObject(body)) throw badRequest('Request decode failed: expected an object');
+            for (const k of ['LastContactThreshold', 'ServerStabilizationTime'] as const) {
+              if (body[k] !== undefined) {
+                const us = typeof body[k] === 'string' ? parseGoDuration(body[k] as string) : undefined;
+                if (us === undefined) throw badRequest(`Invalid ${k}`);
+                autopilot[k] = formatGoDuration(us);
+              }
+            }
+            for (const k of ['CleanupDeadServers', 'DisableUpgradeMigration'] as const) if (typeof body[k] === 'boolean') autopilot[k] = body[k] as boolean;
+            for (const k of ['MaxTrailingLogs', 'MinQuorum'] as const) {
+              if (body[k] !== undefined) {
+                if (typeof body[k] !== 'number' || !Number.isInteger(body[k]) || (body[k] as number) < 0) throw badRequest(`Invalid ${k}`);
+                autopilot[k] = body[k] as number;
+              }
+            }
+            autopilot.ModifyIndex++;
+            return { json: true };
+          },
+        },
+      },
+    },
+    {
+      path: '/v1/operator/autopilot/health',
+      methods: {
+        GET: {
+          placement: 'read',
+          handler: () => {
+            const alive = new Map(b.members().map((m) => [m.name, m.status] as const));
+            const servers = b.raftServers().map((s) => {
+              const serf = alive.get(s.id) === 1 ? 'alive' : alive.get(s.id) === 3 ? 'left' : alive.has(s.id) ? 'failed' : 'none';
+              const healthy = serf === 'alive';
+              return {
+                ID: s.id,
+                Name: s.id,
+                Address: s.address,
+                SerfStatus: serf,
+                Version: '0.1.0',
+                Leader: s.leader,
+                LastContact: s.leader ? '0s' : formatGoDuration(Math.round(b.lastContactMs()) * 1000),
+                LastTerm: b.stats().raftTerm ?? 0,
+                LastIndex: b.store.appliedIndex(),
+                Healthy: healthy,
+                Voter: s.voter,
+                StableSince: new Date(0).toISOString(),
+              };
+            });
+            const voters = servers.filter((s) => s.Voter);
+            const healthyVoters = voters.filter((s) => s.Healthy).length;
+            const quorum = Math.floor(voters.length / 2) + 1;
+            const tolerance = Math.max(0, healthyVoters - quorum);
+            const healthy = servers.every((s) => s.Healthy) && b.leader() !== undefined;
+            return { status: healthy ? 200 : 429, json: { Healthy: healthy, FailureTolerance: tolerance, Servers: servers } };
+          },
+        },
+      },
+    },
+  ];
+}
