@@ -10,6 +10,8 @@ import { SEAL_OVERHEAD, seal, unseal } from './seal.ts';
 /** Largest UDP payload over IPv4 (65,535 - 8 UDP header - 20 IP header). */
 export const MAX_UDP_PAYLOAD_BYTES = 65_507;
 
+const UDP_RECV_BUFFER_BYTES = 2 * 1024 * 1024;
+
 export interface UdpStats {
   sent: number;
   received: number;
@@ -49,6 +51,14 @@ export class UdpTransport {
       socket.once('error', reject);
       socket.bind(this.opts.port, this.opts.host, () => {
         socket.off('error', reject);
+        try {
+          // A burst of gossip must not overflow the kernel's default (~200 KB) buffer:
+          // memberlist asks for 2 MiB too (net_transport.go, udpRecvBufSize). The kernel
+          // caps it at net.core.rmem_max; a refusal leaves the default, which still works.
+          socket.setRecvBufferSize(UDP_RECV_BUFFER_BYTES);
+        } catch {
+          // keep the default
+        }
         resolve(socket.address().port);
       });
     });
