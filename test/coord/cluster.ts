@@ -27,6 +27,8 @@ export interface CoordClusterOptions {
   readonly seed: number | string;
   readonly servers?: readonly NodeId[];
   readonly clients?: readonly NodeId[];
+  /** More nodes in the client DC, with no app: the test sets them up (before start). */
+  readonly others?: readonly NodeId[];
   readonly raft?: Partial<RaftConfig>;
   readonly network?: NetworkSpec;
   readonly disk?: DiskSpec;
@@ -53,7 +55,7 @@ export class CoordCluster {
             name: 'eu',
             dcs: [
               { name: 'eu-1', nodes: [...this.servers] },
-              { name: 'eu-c', nodes: [...this.clients] },
+              { name: 'eu-c', nodes: [...this.clients, ...(opts.others ?? [])] },
             ],
           },
         ],

@@ -1,0 +1,149 @@
+/**
+ * A lock workload for the simulator: Consul-style lock clients that protect a fenced
+ * resource with the LockIndex token, and the resource that fences them. Every observation
+ * goes to a LockExclusivityChecker.
+ *
+ * The clients are deliberately naive: a client keeps believing it holds the lock until it
+ * learns otherwise (its release, or a renew answered "session not found"), so a partitioned
+ * or paused holder goes on acting after its session died — and only fencing saves the day.
+ */
+import { ms, sec, type Env, type Micros, type NodeId } from '../../src/core/env.ts';
+import { CoordRpcClient, type RpcResult } from '../../src/core/coord/index.ts';
+import type { StoreResult } from '../../src/core/store/index.ts';
+import type { LockExclusivityChecker } from '../../src/sim/checkers/lock-exclusivity.ts';
+import type { World } from '../../src/sim/index.ts';
+
+type ActMsg = { readonly type: 'act'; readonly key: string; readonly token: number; readonly client: string };
+
+/** The protected resource: accepts an action only if its token is >= every token it accepted. */
+export class FencedResource {
+  private readonly maxToken = new Map<string, number>();
+  constructor(env: Env, world: World, checker: LockExclusivityChecker) {
+    env.onMessage((_from, msg) => {
+      const m = msg as ActMsg;
+      if (m.type !== 'act') return;
+      const max = this.maxToken.get(m.key) ?? 0;
+      const accepted = m.token >= max;
+      if (accepted) this.maxToken.set(m.key, m.token);
+      checker.record({ kind: 'act', t: world.now(), client: m.client, key: m.key, token: m.token, accepted });
+    });
+  }
+}
+
+export interface LockWorkerOptions {
+  readonly key: string;
+  readonly resource: NodeId;
+  readonly ttlUs: Micros;
+  readonly lockDelayUs: Micros;
+  readonly servers: readonly NodeId[];
+  /** Actions per holding: uniform in [min, max] (default [1, 4]), 200–800 ms apart. */
+  readonly actions?: readonly [number, number];
+}
+
+/** Bound on session re-creations per incarnation (a run is finite anyway). */
+const MAX_SESSIONS = 1_000;
+
+export class LockWorker {
+  private session: string | undefined;
+  private token: number | undefined;
+  private sessions = 0;
+  private readonly rpc: CoordRpcClient;
+  private readonly name: string;
+
+  constructor(
+    rpcEnv: Env,
+    private readonly resEnv: Env,
+    private readonly world: World,
+    private readonly checker: LockExclusivityChecker,
+    private readonly opts: LockWorkerOptions,
+    incarnation: number,
+  ) {
+    this.rpc = new CoordRpcClient(rpcEnv, opts.servers);
+    // One logical client per incarnation: a restarted node is a new client.
+    this.name = `${rpcEnv.self}#${incarnation}`;
+  }
+
+  private get env(): Env {
+    return this.resEnv;
+  }
+
+  start(): void {
+    this.register();
+  }
+
+  private propose(cmd: Parameters<CoordRpcClient['call']>[0] & { kind: 'propose' }, done: (r: StoreResult | undefined, raw: RpcResult) => void): void {
+    this.rpc.call(cmd, (r) => done(r.ok ? (r.value as StoreResult) : undefined, r));
+  }
+
+  private register(): void {
+    this.propose(
+      { kind: 'propose', cmd: { type: 'catalog.register', node: this.env.self, checks: [{ checkId: 'serfHealth', status: 'passing' }] } },
+      (r) => (r?.ok ? this.createSession() : this.env.after(sec(1), () => this.register())),
+    );
+  }
+
+  private createSession(): void {
+    if (++this.sessions > MAX_SESSIONS) return;
+    this.propose(
+      { kind: 'propose', cmd: { type: 'session.create', input: { node: this.env.self, ttlUs: this.opts.ttlUs, lockDelayUs: this.opts.lockDelayUs } } },
+      (r) => {
+        if (r?.ok && r.type === 'session.create') {
+          this.session = r.session.id;
+          this.renewLoop(r.session.id);
+          this.tryAcquire();
+        } else this.env.after(sec(1), () => this.createSession());
+      },
+    );
+  }
+
+  private renewLoop(id: string): void {
+    this.env.after(Math.floor(this.opts.ttlUs / 2), () => {
+      if (this.session !== id) return;
+      this.rpc.call({ kind: 'session.renew', id }, (r) => {
+        if (this.session !== id) return;
+        if (!r.ok && r.error === 'not-found') return this.lost();
+        this.renewLoop(id);
+      });
+    });
+  }
+
+  private lost(): void {
+    if (this.token !== undefined) this.checker.record({ kind: 'released', t: this.world.now(), client: this.name, key: this.opts.key, token: this.token });
+    this.token = undefined;
+    this.session = undefined;
+    this.createSession();
+  }
+
+  private tryAcquire(): void {
+    const s = this.session;
+    if (s === undefined) return;
+    this.propose({ kind: 'propose', cmd: { type: 'kv.acquire', key: this.opts.key, value: this.name, session: s } }, (r) => {
+      if (this.session !== s) return;
+      if (r && !r.ok && r.error === 'invalid session') return this.lost();
+      if (r?.ok && r.type === 'kv.acquire' && r.acquired && r.entry) {
+        this.token = r.entry.lockIndex;
+        this.checker.record({ kind: 'acquired', t: this.world.now(), client: this.name, key: this.opts.key, token: this.token });
+        const [lo, hi] = this.opts.actions ?? [1, 4];
+        this.act(s, this.token, this.env.random.between(lo, hi));
+        return;
+      }
+      this.env.after(this.env.random.between(ms(300), ms(1000)), () => this.tryAcquire());
+    });
+  }
+
+  private act(s: string, token: number, left: number): void {
+    if (this.session !== s || this.token !== token) return;
+    if (left === 0) return this.release(s, token);
+    const msg: ActMsg = { type: 'act', key: this.opts.key, token, client: this.name };
+    this.env.send(this.opts.resource, msg, { reliable: true });
+    this.env.after(this.env.random.between(ms(200), ms(800)), () => this.act(s, token, left - 1));
+  }
+
+  private release(s: string, token: number): void {
+    this.checker.record({ kind: 'released', t: this.world.now(), client: this.name, key: this.opts.key, token });
+    this.token = undefined;
+    this.propose({ kind: 'propose', cmd: { type: 'kv.release', key: this.opts.key, session: s } }, () => {
+      this.env.after(this.env.random.between(ms(100), ms(500)), () => this.tryAcquire());
+    });
+  }
+}
