@@ -17,7 +17,7 @@ export { UdpTransport, MAX_UDP_PAYLOAD_BYTES, type UdpStats, type UdpTransportOp
 export { TcpTransport, type TcpStats, type TcpTransportOptions } from './tcp-transport.ts';
 export { FrameReader, FrameTooLargeError, buildFrame } from './frame-reader.ts';
 export { encodeEnvelope, decodeEnvelope, type Envelope } from './envelope.ts';
-export { seal, unseal, parseKey, generateKey, KEY_BYTES, SEAL_OVERHEAD } from './seal.ts';
+export { seal, unseal, parseKey, generateKey, Keyring, KEY_BYTES, SEAL_OVERHEAD } from './seal.ts';
 export { FileStorage, type FileStorageOptions, type FileStorageStats, type RecoveryReport } from './file-storage.ts';
 export { type LogCut } from './log-segments.ts';
 export { CorruptStateError } from './state-files.ts';

@@ -22,7 +22,7 @@ import { RealClock, type Clock } from './clock.ts';
 import { decodeEnvelope, encodeEnvelope } from './envelope.ts';
 import type { RecoveryReport } from './file-storage.ts';
 import { PeerBook, type PeerAddress } from './peer-book.ts';
-import { parseKey } from './seal.ts';
+import { Keyring } from './seal.ts';
 import { TcpTransport, type TcpTransportOptions } from './tcp-transport.ts';
 import { UdpTransport } from './udp-transport.ts';
 
@@ -37,8 +37,11 @@ export interface RealHostOptions {
   /** 0 (default) picks an ephemeral port; read it from `address` after start(). */
   readonly udpPort?: number;
   readonly tcpPort?: number;
-  /** Shared cluster key (32 bytes or base64): seals every packet and frame with AES-256-GCM. */
-  readonly key?: Uint8Array | string;
+  /**
+   * Shared cluster key (32 bytes or base64), or several for rotation (primary first): seals
+   * every packet and frame with AES-256-GCM (Keyring in seal.ts).
+   */
+  readonly key?: Uint8Array | string | readonly (Uint8Array | string)[];
   /** Initial peers; more can be set at runtime on `host.peers`. */
   readonly peers?: PeerBook | Record<NodeId, PeerAddress>;
   /** Storage of each service. Default: MemoryStorage (the --dev mode: nothing on disk). */
@@ -48,7 +51,7 @@ export interface RealHostOptions {
   readonly onTrace?: (ev: TraceEvent) => void;
   /** A core threw (where: 'timer', 'message', 'start', ...). Default: rethrow (crash). */
   readonly onError?: (err: unknown, where: string) => void;
-  readonly tcp?: Omit<TcpTransportOptions, 'host' | 'port' | 'key'>;
+  readonly tcp?: Omit<TcpTransportOptions, 'host' | 'port' | 'keyring'>;
   readonly clock?: Clock;
 }
 
@@ -100,10 +103,10 @@ export class RealHost<A = unknown> {
     this.clock = opts.clock ?? new RealClock();
     this.seed = opts.seed ?? randomBytes(16).toString('hex');
     this.peers = opts.peers instanceof PeerBook ? opts.peers : new PeerBook(opts.peers);
-    const key = opts.key === undefined ? undefined : parseKey(opts.key);
+    const keyring = opts.key === undefined ? undefined : Keyring.from(opts.key);
     const host = opts.host ?? '127.0.0.1';
-    this.udp = new UdpTransport({ host, port: opts.udpPort ?? 0, ...(key ? { key } : {}) });
-    this.tcp = new TcpTransport({ ...opts.tcp, host, port: opts.tcpPort ?? 0, ...(key ? { key } : {}) });
+    this.udp = new UdpTransport({ host, port: opts.udpPort ?? 0, ...(keyring ? { keyring } : {}) });
+    this.tcp = new TcpTransport({ ...opts.tcp, host, port: opts.tcpPort ?? 0, ...(keyring ? { keyring } : {}) });
     this.udp.onPacket((p) => this.receive(p));
     this.tcp.onFrame((p) => this.receive(p));
     // A peer that moved or left: its connection goes nowhere useful.

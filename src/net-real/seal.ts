@@ -53,3 +53,41 @@ export function unseal(key: Buffer, packet: Uint8Array): Buffer | null {
     return null;
   }
 }
+
+/**
+ * Keys for rotation without downtime, as memberlist's Keyring (keyring.go): packets are
+ * sealed with the primary key and opened with any installed key. Rotate by installing the
+ * new key everywhere, then making it primary everywhere, then removing the old one.
+ */
+export class Keyring {
+  /** Each extra key costs one failed GCM open per foreign packet; a few suffice for rotation. */
+  static readonly MAX_KEYS = 8;
+  readonly keys: readonly Buffer[];
+
+  private constructor(keys: Buffer[]) {
+    if (keys.length === 0 || keys.length > Keyring.MAX_KEYS) throw new RangeError(`a keyring holds 1..${Keyring.MAX_KEYS} keys, got ${keys.length}`);
+    this.keys = keys;
+  }
+
+  /** One key, or several with the primary first; each 32 raw bytes or their base64. */
+  static from(keys: Uint8Array | string | readonly (Uint8Array | string)[]): Keyring {
+    const list = typeof keys === 'string' || keys instanceof Uint8Array ? [keys] : [...keys];
+    return new Keyring(list.map(parseKey));
+  }
+
+  get primary(): Buffer {
+    return this.keys[0]!;
+  }
+
+  seal(plaintext: Uint8Array): Buffer {
+    return seal(this.primary, plaintext);
+  }
+
+  unseal(packet: Uint8Array): Buffer | null {
+    for (const k of this.keys) {
+      const p = unseal(k, packet);
+      if (p !== null) return p;
+    }
+    return null;
+  }
+}

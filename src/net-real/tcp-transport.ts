@@ -13,12 +13,13 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { buildFrame, FrameReader } from './frame-reader.ts';
-import { seal, unseal } from './seal.ts';
+import type { Keyring } from './seal.ts';
 
 export interface TcpTransportOptions {
   readonly host: string;
   readonly port: number;
-  readonly key?: Buffer;
+  /** Seals every frame (primary key) and accepts frames sealed with any of its keys. */
+  readonly keyring?: Keyring;
   /** Largest frame sent or accepted. Default 4 MiB: gRPC's default max receive message size. */
   readonly maxFrameBytes?: number;
   /** Frames queued per disconnected peer. Default 1024: memberlist's HandoffQueueDepth (config.go). */
@@ -116,7 +117,7 @@ export class TcpTransport {
   /** Queues or writes one payload to `peer` at host:port. Never throws for network reasons. */
   send(peer: string, host: string, port: number, payload: Uint8Array): void {
     if (this.closed) return;
-    const body = this.opts.key ? seal(this.opts.key, payload) : payload;
+    const body = this.opts.keyring ? this.opts.keyring.seal(payload) : payload;
     if (body.length > this.maxFrameBytes) {
       this.stats.droppedOversize++;
       return;
@@ -278,7 +279,7 @@ export class TcpTransport {
       }
       for (const frame of frames) {
         if (socket.destroyed) return;
-        const payload = this.opts.key ? unseal(this.opts.key, frame) : frame;
+        const payload = this.opts.keyring ? this.opts.keyring.unseal(frame) : frame;
         if (payload === null) {
           this.stats.droppedBadAuth++;
           socket.destroy(); // not a member of this cluster: nothing more from it is trusted

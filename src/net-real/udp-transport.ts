@@ -5,7 +5,7 @@
  * (seal.ts); packets that fail authentication are dropped and counted.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { SEAL_OVERHEAD, seal, unseal } from './seal.ts';
+import { SEAL_OVERHEAD, type Keyring } from './seal.ts';
 
 /** Largest UDP payload over IPv4 (65,535 - 8 UDP header - 20 IP header). */
 export const MAX_UDP_PAYLOAD_BYTES = 65_507;
@@ -25,7 +25,8 @@ export interface UdpStats {
 export interface UdpTransportOptions {
   readonly host: string;
   readonly port: number;
-  readonly key?: Buffer;
+  /** Seals every packet (primary key) and accepts packets sealed with any of its keys. */
+  readonly keyring?: Keyring;
 }
 
 export class UdpTransport {
@@ -67,7 +68,7 @@ export class UdpTransport {
   send(host: string, port: number, payload: Uint8Array): void {
     const socket = this.socket;
     if (socket === null) return;
-    const packet = this.opts.key ? seal(this.opts.key, payload) : payload;
+    const packet = this.opts.keyring ? this.opts.keyring.seal(payload) : payload;
     if (packet.length > MAX_UDP_PAYLOAD_BYTES) {
       this.stats.droppedOversize++;
       return;
@@ -80,7 +81,7 @@ export class UdpTransport {
 
   /** Largest plaintext payload that fits one datagram with the current sealing. */
   maxPayloadBytes(): number {
-    return MAX_UDP_PAYLOAD_BYTES - (this.opts.key ? SEAL_OVERHEAD : 0);
+    return MAX_UDP_PAYLOAD_BYTES - (this.opts.keyring ? SEAL_OVERHEAD : 0);
   }
 
   close(): Promise<void> {
@@ -92,8 +93,8 @@ export class UdpTransport {
 
   private receive(packet: Buffer): void {
     let payload: Buffer | null = packet;
-    if (this.opts.key) {
-      payload = unseal(this.opts.key, packet);
+    if (this.opts.keyring) {
+      payload = this.opts.keyring.unseal(packet);
       if (payload === null) {
         this.stats.droppedBadAuth++;
         return;

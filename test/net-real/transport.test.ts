@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ms } from '../../src/core/env.ts';
 import {
   addressCard, addressFromCard, buildFrame, decodeEnvelope, encodeEnvelope, FrameReader, FrameTooLargeError, generateKey, parseKey, PeerBook,
-  RealClock, seal, TcpTransport, UdpTransport, unseal,
+  Keyring, RealClock, seal, TcpTransport, UdpTransport, unseal,
 } from '../../src/net-real/index.ts';
 
 async function waitFor(pred: () => boolean, limitMs: number): Promise<boolean> {
@@ -68,13 +68,25 @@ describe('frames and envelopes', () => {
     expect(unseal(parseKey(generateKey()), sealed)).toBeNull();
     expect(() => parseKey('c2hvcnQ=')).toThrow(/32 bytes/);
   });
+
+  it('a keyring seals with its primary and opens with any of its keys (rotation)', () => {
+    const [k1, k2, k3] = [generateKey(), generateKey(), generateKey()];
+    const old = Keyring.from(k1);
+    const rotating = Keyring.from([k2, k1]);
+    const fresh = Keyring.from(k2);
+    expect(rotating.unseal(old.seal(Buffer.from('x')))?.toString()).toBe('x');
+    expect(fresh.unseal(rotating.seal(Buffer.from('y')))?.toString()).toBe('y');
+    expect(old.unseal(rotating.seal(Buffer.from('z')))).toBeNull();
+    expect(rotating.unseal(Keyring.from(k3).seal(Buffer.from('w')))).toBeNull();
+    expect(() => Keyring.from([])).toThrow(RangeError);
+  });
 });
 
 describe('UDP transport', () => {
   it('delivers datagrams; with a key, tampered and foreign packets are dropped and counted', async () => {
     const key = parseKey(generateKey());
-    const a = new UdpTransport({ host: '127.0.0.1', port: 0, key });
-    const b = new UdpTransport({ host: '127.0.0.1', port: 0, key });
+    const a = new UdpTransport({ host: '127.0.0.1', port: 0, keyring: Keyring.from(key) });
+    const b = new UdpTransport({ host: '127.0.0.1', port: 0, keyring: Keyring.from(key) });
     closers.push(() => a.close(), () => b.close());
     const [, bPort] = await Promise.all([a.start(), b.start()]);
     const got: string[] = [];
@@ -156,7 +168,7 @@ describe('TCP transport', () => {
 
   it('a receiver closes a connection that sends an over-limit frame; with a key, unauthenticated frames', async () => {
     const key = parseKey(generateKey());
-    const b = pair({ maxFrameBytes: 100, key });
+    const b = pair({ maxFrameBytes: 100, keyring: Keyring.from(key) });
     const bPort = await b.start();
     const got: Buffer[] = [];
     b.onFrame((p) => got.push(p));
@@ -171,11 +183,11 @@ describe('TCP transport', () => {
     expect(b.stats.badFrames).toBe(1);
     await sendRaw(buildFrame(Buffer.from('not sealed at all')));
     expect(b.stats.droppedBadAuth).toBe(1);
-    const a = pair({ key });
+    const a = pair({ keyring: Keyring.from(key) });
     a.send('b', '127.0.0.1', bPort, Buffer.from('sealed ok'));
     expect(await waitFor(() => got.length === 1, 5_000)).toBe(true);
     expect(got[0]!.toString()).toBe('sealed ok');
-    const big = pair({ key, maxFrameBytes: 50 });
+    const big = pair({ keyring: Keyring.from(key), maxFrameBytes: 50 });
     big.send('b', '127.0.0.1', bPort, Buffer.alloc(60));
     expect(big.stats.droppedOversize).toBe(1);
   });
