@@ -42,7 +42,13 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     ...(sc.disk ? { disk: sc.disk } : {}),
     recordTrace: opts.recordTrace ?? false,
   });
-  const run: RunContext = { scenario: sc, seed, endUs: sc.durationUs, world };
+  const timeline: TimelineItem[] = [];
+  let timelineDropped = 0;
+  const addTimeline = (item: TimelineItem) => {
+    if (timeline.length < MAX_TIMELINE) timeline.push(item);
+    else timelineDropped++;
+  };
+  const run: RunContext = { scenario: sc, seed, endUs: sc.durationUs, world, note: addTimeline };
   const unavailableModules: string[] = [];
   const instances = new Map<string, ModuleInstance>();
   for (const [name, cfg] of sc.modules) {
@@ -55,13 +61,6 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     }
   }
   const list = [...instances.values()];
-
-  const timeline: TimelineItem[] = [];
-  let timelineDropped = 0;
-  const addTimeline = (item: TimelineItem) => {
-    if (timeline.length < MAX_TIMELINE) timeline.push(item);
-    else timelineDropped++;
-  };
   world.on((ev) => {
     opts.onEvent?.(ev);
     if (ev.kind === 'fault' || ev.kind === 'fault.end') {
@@ -102,6 +101,8 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     errorAt = e.time;
     addTimeline({ t: e.time, ...(e.node ? { node: e.node } : {}), category: 'error', text: `run stopped: ${e.message}` });
   }
+  // Stable by time: lines noted from world callbacks interleave with trace lines.
+  timeline.sort((a, b) => a.t - b.t);
   if (timelineDropped > 0) {
     timeline.push({ t: world.now(), category: 'note', text: `(${timelineDropped} more timeline lines not shown)` });
   }

@@ -172,6 +172,8 @@ export interface RunContext {
   readonly endUs: Micros;
   // The World (src/sim); `any`-free but untyped here to keep this file independent of it.
   readonly world: import('./world-port.ts').WorldPort;
+  /** Adds a line to the run's timeline (for events a module sees outside the trace). */
+  readonly note: (item: TimelineItem) => void;
 }
 
 export interface ScenarioModule<C = unknown> {

@@ -1,46 +1,231 @@
 /**
- * `locks:` — clients taking Consul-style session locks (src/core/coord) and holding them for
- * a while; checks lock exclusivity (no two holders of one lock at once, judged by fencing
- * tokens in the history).
+ * `locks:` — Consul-style session locks (src/core/coord): each client node registers itself
+ * in the catalog, creates a session with a TTL, renews it every TTL/2, and repeatedly
+ * acquires one of the locks, holds it, and releases it.
+ *
+ * lock-exclusive judges what the clients BELIEVE, as a careful client must act: a client
+ * holds a lock from its acquire's success until it sends the release, or until TTL after
+ * it sent its last successful session renewal (past that, the server may have invalidated
+ * the session and handed the lock on). No two clients' beliefs may overlap on one lock, and
+ * fencing tokens (LockIndex) must increase with each acquisition.
  *
  *   locks:
- *     clients: 3
+ *     clients: [c1, c2, c3]
  *     locks: 1
- *     hold: 500ms
+ *     hold: 2s
  *     sessionTtl: 10s
+ *     rate: 1/s           # acquire attempts per client while not holding
  */
-import type { ScenarioModule } from '../types.ts';
+import type { NodeId } from '../../core/env.ts';
+import type { StoreResult } from '../../core/store/index.ts';
+import type { ModuleInstance, ScenarioModule } from '../types.ts';
+import { humanDuration } from '../units.ts';
+import { verdict } from '../verdict.ts';
+import { callFrom, raftNodesOf, setupCoordClient } from './coord-client.ts';
 import { noParams } from './params.ts';
-import { unavailableInstance } from './unavailable.ts';
 
 export interface LocksModuleConfig {
-  readonly clients: number;
+  readonly clients: readonly NodeId[];
   readonly locks: number;
   readonly holdUs: number;
   readonly sessionTtlUs: number;
+  readonly lockDelayUs?: number;
   readonly ratePerSec: number;
+  /**
+   * A deliberately careless client that believes it holds a lock until it releases it,
+   * ignoring its session's TTL: shows what lock-exclusive catches (never use in real code).
+   */
+  readonly careless: boolean;
 }
 
-export const LOCKS_UNAVAILABLE = 'the coordination core (src/core/coord sessions and locks) is not wired into hasim yet';
+interface Holding {
+  readonly lock: string;
+  readonly client: NodeId;
+  readonly token: number;
+  readonly fromUs: number;
+  toUs: number;
+}
+
+/** Retry pause after a failed setup step (catalog, session). */
+const SETUP_RETRY_US = 500_000;
 
 export const locksModule: ScenarioModule<LocksModuleConfig> = {
   name: 'locks',
-  doc: 'session locks: clients acquire, hold and release; exclusivity',
-  unavailable: LOCKS_UNAVAILABLE,
+  doc: 'session locks: clients acquire, hold and release; exclusivity with fencing tokens',
   requires: ['raft'],
-  parse(v) {
-    v.allowKeys(['clients', 'locks', 'hold', 'sessionTtl', 'rate']);
+  parse(v, ctx) {
+    v.allowKeys(['clients', 'locks', 'hold', 'sessionTtl', 'lockDelay', 'rate', 'careless']);
+    if (ctx.modules.has('kv') || ctx.modules.has('failover')) v.fail('locks share the Raft group with kv/failover: not supported yet, use separate scenarios');
+    const raftNodes = raftNodesOf(ctx.modules);
+    const clientsV = v.get('clients').required();
+    const clients = ctx.topology.nodesOf(clientsV);
+    const clash = clients.find((c) => raftNodes.has(c));
+    if (clash) clientsV.fail(`client node "${clash}" also runs Raft; clients need nodes of their own`);
+    const ttlV = v.get('sessionTtl');
+    // Consul's session TTL range is 10s..24h (api docs, /v1/session/create "TTL").
+    const sessionTtlUs = ttlV.durationOr(10_000_000, 1);
+    if (sessionTtlUs < 10_000_000) ttlV.fail('expected a TTL of at least 10s (Consul session_ttl_min)');
     return {
-      clients: v.get('clients').intOr(3, 1, 1000),
+      clients,
       locks: v.get('locks').intOr(1, 1, 1000),
-      holdUs: v.get('hold').durationOr(500_000, 1),
-      // Consul's session TTL range is 10s..86400s (Consul docs, /v1/session/create "TTL").
-      sessionTtlUs: v.get('sessionTtl').durationOr(10_000_000, 1),
+      holdUs: v.get('hold').durationOr(2_000_000, 1),
+      sessionTtlUs,
+      ...(v.get('lockDelay').present ? { lockDelayUs: v.get('lockDelay').duration() } : {}),
       ratePerSec: v.get('rate').present ? v.get('rate').rate() : 1,
+      careless: v.get('careless').boolOr(false),
     };
   },
   expectations: {
-    'lock-exclusive': { parse: noParams, name: () => 'lock exclusivity (at most one holder per lock at a time)' },
+    'lock-exclusive': { parse: noParams, name: () => 'lock exclusivity (no two clients believe they hold a lock at once; fencing tokens increase)' },
   },
-  instantiate: () => unavailableInstance(LOCKS_UNAVAILABLE),
+  instantiate(cfg, run): ModuleInstance {
+    const { world, scenario } = run;
+    const raft = scenario.modules.get('raft') as { voters: NodeId[] };
+    const clients = new Set(cfg.clients);
+    const holdings: Holding[] = [];
+    let acquires = 0;
+    const lastHolder = new Map<string, NodeId>();
+    let attempts = 0;
+
+    const client = (node: NodeId) => {
+      const r = world.rng(`locks/${node}`);
+      let session: string | undefined;
+      let lastRenewSentUs = -Infinity;
+      let held: Holding | undefined;
+      let registered = false;
+      const endBelief = (t: number) => {
+        if (!held) return;
+        held.toUs = cfg.careless ? t : Math.min(t, lastRenewSentUs + cfg.sessionTtlUs);
+        held = undefined;
+      };
+      const gap = () => Math.max(1, Math.round((-Math.log(1 - r.next()) / cfg.ratePerSec) * 1_000_000));
+
+      const ensureSession = (then: () => void) => {
+        if (session) return then();
+        const step = () => {
+          if (world.now() >= run.endUs) return;
+          if (!registered) {
+            callFrom(world, node, { kind: 'propose', cmd: { type: 'catalog.register', node, checks: [{ checkId: 'serfHealth', status: 'passing' }] } as never }, (res) => {
+              if (res?.ok) registered = true;
+              world.after(res?.ok ? 0 : SETUP_RETRY_US, step);
+            });
+            return;
+          }
+          const sent = world.now();
+          callFrom(
+            world,
+            node,
+            { kind: 'propose', cmd: { type: 'session.create', input: { node, ttlUs: cfg.sessionTtlUs, ...(cfg.lockDelayUs !== undefined ? { lockDelayUs: cfg.lockDelayUs } : {}) } } },
+            (res) => {
+              const v = res?.ok ? (res.value as StoreResult) : undefined;
+              if (v && v.type === 'session.create' && v.ok) {
+                session = v.session.id;
+                lastRenewSentUs = sent;
+                then();
+              } else world.after(SETUP_RETRY_US, step);
+            },
+          );
+        };
+        step();
+      };
+
+      const renew = () => {
+        if (world.now() >= run.endUs) return;
+        world.after(Math.floor(cfg.sessionTtlUs / 2), renew);
+        if (!session) return;
+        const id = session;
+        const sent = world.now();
+        callFrom(world, node, { kind: 'session.renew', id }, (res) => {
+          if (res?.ok) {
+            if (session === id) lastRenewSentUs = Math.max(lastRenewSentUs, sent);
+          } else if (res && !res.ok && res.error === 'not-found' && session === id) {
+            // The server invalidated it: whatever we held is gone.
+            if (!cfg.careless) endBelief(world.now());
+            session = undefined;
+          }
+        });
+      };
+
+      const tryAcquire = () => {
+        if (world.now() >= run.endUs) return;
+        // A careful client gives the lock up in its mind once its session may have expired.
+        if (held && !cfg.careless && world.now() >= lastRenewSentUs + cfg.sessionTtlUs) endBelief(world.now());
+        if (held || !world.isUp(node)) return void world.after(gap(), tryAcquire);
+        ensureSession(() => {
+          const id = session!;
+          const lock = `locks/L${r.int(cfg.locks)}`;
+          attempts++;
+          callFrom(world, node, { kind: 'propose', cmd: { type: 'kv.acquire', key: lock, value: node, session: id } }, (res) => {
+            const v = res?.ok ? (res.value as StoreResult) : undefined;
+            if (v && v.type === 'kv.acquire' && v.ok && v.acquired && session === id && !held) {
+              acquires++;
+              held = { lock, client: node, token: v.entry?.lockIndex ?? -1, fromUs: world.now(), toUs: run.endUs };
+              holdings.push(held);
+              const prev = lastHolder.get(lock);
+              if (prev !== node) {
+                lastHolder.set(lock, node);
+                run.note({ t: world.now(), node, category: 'lock', text: `${node} acquires ${lock} (fencing token ${held.token})` });
+              }
+              const mine = held;
+              world.after(cfg.holdUs, () => {
+                if (held !== mine) return;
+                endBelief(world.now());
+                callFrom(world, node, { kind: 'propose', cmd: { type: 'kv.release', key: lock, session: id } }, () => {});
+                world.after(gap(), tryAcquire);
+              });
+            } else world.after(gap(), tryAcquire);
+          });
+        });
+      };
+      world.after(gap(), tryAcquire);
+      world.after(Math.floor(cfg.sessionTtlUs / 2), renew);
+    };
+
+    return {
+      setupNode(ctx, app) {
+        if (clients.has(ctx.id)) setupCoordClient(ctx, app, raft.voters);
+      },
+      attach() {
+        for (const c of cfg.clients) client(c);
+      },
+      onTrace(ev) {
+        if (ev.kind === 'session.ttl-expired' && ev.svc === 'coord') {
+          run.note({ t: ev.t, category: 'lock', text: `session ${ev.id} expired (TTL x 2 without renewal): its locks are released` });
+        }
+      },
+
+      evaluate(exp) {
+        // Beliefs still open at the end end there (bounded by the session rule).
+        const byLock = new Map<string, Holding[]>();
+        for (const h of holdings) {
+          const l = byLock.get(h.lock) ?? [];
+          l.push(h);
+          byLock.set(h.lock, l);
+        }
+        const problems: { t: number; text: string }[] = [];
+        for (const [lock, hs] of byLock) {
+          hs.sort((a, b) => a.fromUs - b.fromUs);
+          for (let i = 1; i < hs.length; i++) {
+            const a = hs[i - 1]!;
+            const b = hs[i]!;
+            if (b.token <= a.token) problems.push({ t: b.fromUs, text: `${lock}: fencing token ${b.token} of ${b.client} at ${humanDuration(b.fromUs)} does not exceed ${a.token} of ${a.client}` });
+            for (let j = i - 1; j >= 0 && j >= i - 8; j--) {
+              const p = hs[j]!;
+              if (p.client !== b.client && p.toUs > b.fromUs) {
+                problems.push({ t: b.fromUs, text: `${lock}: ${b.client} holds it from ${humanDuration(b.fromUs)} while ${p.client} still believes it holds it (${humanDuration(p.fromUs)}–${humanDuration(p.toUs)})` });
+              }
+            }
+          }
+        }
+        problems.sort((a, b) => a.t - b.t);
+        if (acquires === 0) return verdict(exp, false, `no lock was ever acquired (${attempts} attempts): nothing to check`);
+        return verdict(
+          exp,
+          problems.length === 0,
+          problems.length === 0 ? `${acquires} acquisitions of ${byLock.size} lock(s) by ${cfg.clients.length} clients (${attempts} attempts), none overlapping` : `${problems[0]!.text}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`,
+          problems[0]?.t,
+        );
+      },
+    };
+  },
 };

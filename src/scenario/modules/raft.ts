@@ -10,12 +10,15 @@
  *     electionTimeoutMin: 150ms    # optional overrides of src/core/raft/config.ts
  *
  * The state machine is the KV store when a `kv:` section is present, the HA state when a
- * `failover:` section is (one Raft group serves one of them), else a counter.
+ * `failover:` section is, the coordination store (with a CoordNode: leases, sessions, locks,
+ * RPC) when `locks:` or `leases:` is (one Raft group serves one of them), else a counter.
  */
 import type { NodeId } from '../../core/env.ts';
 import { RaftNode, type RaftConfig } from '../../core/raft/index.ts';
 import { KvStateMachine } from '../../core/kv/index.ts';
 import { HaStateMachine } from '../../core/ha/index.ts';
+import { CoordStore } from '../../core/store/index.ts';
+import { CoordNode } from '../../core/coord/index.ts';
 import type { StateMachine } from '../../core/sm.ts';
 import { RaftSafetyChecker } from '../../sim/checkers/raft-safety.ts';
 import type { World } from '../../sim/index.ts';
@@ -98,6 +101,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     const checker = new RaftSafetyChecker({ throwOnViolation: true });
     const useKv = scenario.modules.has('kv');
     const useHa = scenario.modules.has('failover');
+    const useCoord = scenario.modules.has('locks') || scenario.modules.has('leases');
     const overrides: Partial<RaftConfig> = {
       ...(cfg.electionTimeoutMinUs !== undefined ? { electionTimeoutMinUs: cfg.electionTimeoutMinUs } : {}),
       ...(cfg.electionTimeoutMaxUs !== undefined ? { electionTimeoutMaxUs: cfg.electionTimeoutMaxUs } : {}),
@@ -132,7 +136,9 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     return {
       setupNode(ctx, app) {
         if (!members.has(ctx.id)) return;
-        const sm: StateMachine<unknown, unknown> = useHa
+        const sm: StateMachine<unknown, unknown> = useCoord
+          ? (new CoordStore() as unknown as StateMachine<unknown, unknown>)
+          : useHa
           ? (new HaStateMachine() as unknown as StateMachine<unknown, unknown>)
           : useKv
             ? (new KvStateMachine() as StateMachine<unknown, unknown>)
@@ -141,6 +147,11 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         checker.attach(node);
         app.parts.raft = { node, sm } satisfies RaftPart;
         app.starters.push(() => node.start());
+        if (useCoord) {
+          const coord = new CoordNode({ coord: ctx.env('coord'), rpc: ctx.env('coordrpc') }, node as never, sm as unknown as CoordStore);
+          app.parts.coord = coord;
+          app.starters.push(() => coord.start());
+        }
       },
       attach() {
         for (const exp of scenario.expectations) {
