@@ -37,13 +37,20 @@ export class LeaseDriver extends LeaderDriver {
     this.deadlines = new Deadlines(env, (id) => this.expire(id), MAX_LEASES);
   }
 
-  /** Renews a lease to its full TTL. Leader only. */
-  keepAlive(id: string): LeaderOnly<{ ttlUs: Micros }> {
-    if (!this.active) return this.notLeader();
-    const lease = this.store.leases.get(id);
-    if (!lease || this.expiring.has(id)) return { ok: false, error: 'not-found' };
-    this.deadlines.set(id, this.env.now() + lease.ttlUs);
-    return { ok: true, value: { ttlUs: lease.ttlUs } };
+  /**
+   * Renews a lease to its full TTL. Leader only, and only once a read barrier confirmed the
+   * leadership: a deposed leader that does not know it yet must not extend a lease the new
+   * leader is counting down (etcd's LeaseRenew likewise calls ensureLeadership first).
+   */
+  keepAlive(id: string, done: (r: LeaderOnly<{ ttlUs: Micros }>) => void): void {
+    if (!this.active) return done(this.notLeader());
+    this.raft.readBarrier((b) => {
+      if (!b.ok || !this.active) return done(this.notLeader());
+      const lease = this.store.leases.get(id);
+      if (!lease || this.expiring.has(id) || !this.deadlines.has(id)) return done({ ok: false, error: 'not-found' });
+      this.deadlines.set(id, this.env.now() + lease.ttlUs);
+      done({ ok: true, value: { ttlUs: lease.ttlUs } });
+    });
   }
 
   /** etcd's LeaseTimeToLive. Leader only (the only node that knows the deadline). */

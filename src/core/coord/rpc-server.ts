@@ -48,9 +48,9 @@ export class CoordRpcServer {
         });
         return;
       case 'session.renew':
-        return reply(this.leaderOnly(this.sessions.renew(op.id), 'sessions'));
+        return this.sessions.renew(op.id, (r) => reply(this.leaderOnly(r, 'sessions')));
       case 'lease.keepalive':
-        return reply(this.leaderOnly(this.leases.keepAlive(op.id), 'leases'));
+        return this.leases.keepAlive(op.id, (r) => reply(this.leaderOnly(r, 'leases')));
       case 'lease.ttl':
         return reply(this.leaderOnly(this.leases.timeToLive(op.id), 'leases'));
       case 'kv.get':

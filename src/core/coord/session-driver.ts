@@ -24,13 +24,19 @@ export class SessionDriver extends LeaderDriver {
     this.deadlines = new Deadlines(env, (id) => this.invalidate(id), MAX_SESSIONS);
   }
 
-  /** Consul's /v1/session/renew. Leader only. */
-  renew(id: string): LeaderOnly<SessionRecord> {
-    if (!this.active) return this.notLeader();
-    const s = this.store.sessions.get(id);
-    if (!s || this.invalidating.has(id)) return { ok: false, error: 'not-found' };
-    if (s.ttlUs > 0) this.arm(s);
-    return { ok: true, value: s };
+  /**
+   * Consul's /v1/session/renew. Leader only, after a read barrier confirmed the leadership
+   * (so a deposed leader cannot extend a session its successor is timing out).
+   */
+  renew(id: string, done: (r: LeaderOnly<SessionRecord>) => void): void {
+    if (!this.active) return done(this.notLeader());
+    this.raft.readBarrier((b) => {
+      if (!b.ok || !this.active) return done(this.notLeader());
+      const s = this.store.sessions.get(id);
+      if (!s || this.invalidating.has(id)) return done({ ok: false, error: 'not-found' });
+      if (s.ttlUs > 0) this.arm(s);
+      done({ ok: true, value: s });
+    });
   }
 
   /** When the leader will invalidate the session (local clock), if it has a TTL. */
