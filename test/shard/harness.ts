@@ -4,7 +4,11 @@
  * acknowledged, so tests can check that none is lost.
  */
 import { ms, sec, type Micros, type NodeId } from '../../src/core/env.ts';
-import { DataNode, ShardClient, ShardServer } from '../../src/core/shard/index.ts';
+import { DataNode, ShardClient, ShardServer, TreeRegistry, type Registry } from '../../src/core/shard/index.ts';
+import { RaftNode } from '../../src/core/raft/index.ts';
+import { CoordStore, type StoreCommand, type StoreResult } from '../../src/core/store/index.ts';
+import { CoordNode } from '../../src/core/coord/index.ts';
+import { ZkClientHost } from '../../src/core/coord/tree/index.ts';
 import { World } from '../../src/sim/index.ts';
 import { FakeRegistry } from './fake-registry.ts';
 
@@ -24,19 +28,40 @@ export interface ShardCluster {
   primaryOf(group: string): NodeId | undefined;
 }
 
-export function shardCluster(seed: number, sessionTtlUs: Micros = sec(4)): ShardCluster {
+/** The coordination ensemble (Raft + tree) when registry = 'tree'. */
+export const COORD = ['z1', 'z2', 'z3'];
+
+/**
+ * registry 'fake': FakeRegistry (sessions expire sessionTtlUs after a crash). 'tree': the real
+ * ZooKeeper-style tree on a 3-node Raft ensemble, with ZooKeeper sessions of sessionTtlUs.
+ */
+export function shardCluster(seed: number, sessionTtlUs: Micros = sec(4), registryKind: 'fake' | 'tree' = 'fake'): ShardCluster {
+  const tree = registryKind === 'tree';
   const world = new World({
     seed,
     topology: { regions: [{ name: 'r', dcs: [
-      { name: 'dc1', nodes: [...SERVERS, 'c1'] },
+      { name: 'dc1', nodes: [...SERVERS, 'c1', ...(tree ? COORD : [])] },
       { name: 'dc2', nodes: [...GROUPS.g1!, ...GROUPS.g2!] },
     ] }] },
   });
   const registry = new FakeRegistry(world, sessionTtlUs);
   const groupOf = new Map(Object.entries(GROUPS).flatMap(([g, ns]) => ns.map((n) => [n, g] as const)));
   world.setup((ctx) => {
+    if (COORD.includes(ctx.id)) {
+      const store = new CoordStore();
+      const raft = new RaftNode<StoreCommand, StoreResult>(ctx.env('raft'), store, { voters: COORD });
+      const coord = new CoordNode({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, raft, store);
+      return { raft, coord, start() { raft.start(); coord.start(); } };
+    }
     const env = ctx.env('shard');
-    if (SERVERS.includes(ctx.id)) return new ShardServer(env, registry.client(env, ctx.restarts));
+    if (SERVERS.includes(ctx.id)) {
+      let reg: Registry;
+      if (tree) {
+        const host = new ZkClientHost(ctx.env('zk'));
+        reg = new TreeRegistry(() => host.client(COORD, { sessionTimeoutUs: sessionTtlUs }));
+      } else reg = registry.client(env, ctx.restarts);
+      return new ShardServer(env, reg);
+    }
     if (ctx.id === 'c1') {
       const c = new ShardClient(env, SERVERS);
       return { c, start: () => c.refreshRoutes() };

@@ -10,3 +10,4 @@ export type * from './messages.ts';
 export { DataNode, DEFAULT_DATA_NODE_CONFIG, type DataNodeConfig } from './data-node.ts';
 export { ShardServer, DEFAULT_SHARD_SERVER_CONFIG, type ShardServerConfig } from './server.ts';
 export { ShardClient, DEFAULT_SHARD_CLIENT_CONFIG, type ShardClientConfig, type PutOutcome, type GetOutcome } from './client.ts';
+export { TreeRegistry, MAX_REGISTRY_CHILDREN } from './tree-registry.ts';

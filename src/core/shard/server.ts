@@ -86,7 +86,8 @@ export class ShardServer {
 
   private onElection(v: ElectionView): void {
     if (v.isMaster && !this.table) {
-      this.table = new PlacementTable(v.masterSeq!);
+      // +1: ZooKeeper sequences start at 0 and epochs reserve term 0 for "never configured".
+      this.table = new PlacementTable(v.masterSeq! + 1);
       this.masterSinceUs = this.env.now();
       this.lastSeen.clear();
     } else if (!v.isMaster) {
