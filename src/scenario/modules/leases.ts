@@ -1,43 +1,168 @@
 /**
- * `leases:` — clients granting etcd-style leases, attaching keys, and keeping them alive;
- * checks that an abandoned lease (its holder cut off or crashed) expires and takes its keys
- * with it within TTL + slack, and that a kept-alive lease never expires.
+ * `leases:` — etcd-style leases (src/core/coord): each client node grants a lease with a
+ * TTL, attaches a key to it (`svc/<node>`, service discovery in the raftd design), and
+ * keeps it alive. When a client is cut off or crashes, its keep-alives stop and the leader
+ * must expire the lease and delete the key.
+ *
+ * lease-expires-within T judges every lease that expired:
+ *   - never early: not before TTL after the client SENT its last successful keep-alive (the
+ *     leader restarts the countdown when it receives one, which is later);
+ *   - in time: within TTL + T after that send (T covers the leader's expiry loop, an
+ *     election, and etcd's +1s extension on leader change).
  *
  *   leases:
- *     clients: 3
+ *     clients: [c1, c2]
  *     ttl: 5s
  *     keepalive: 1s
  */
-import type { ScenarioModule } from '../types.ts';
-import { parseWithin, withinName, type WithinParams } from './params.ts';
-import { unavailableInstance } from './unavailable.ts';
+import type { NodeId } from '../../core/env.ts';
+import type { StoreResult } from '../../core/store/index.ts';
+import type { ModuleInstance, ScenarioModule } from '../types.ts';
+import { formatDuration, humanDuration } from '../units.ts';
+import { verdict } from '../verdict.ts';
+import { callFrom, raftNodesOf, setupCoordClient } from './coord-client.ts';
 
 export interface LeasesModuleConfig {
-  readonly clients: number;
+  readonly clients: readonly NodeId[];
   readonly ttlUs: number;
   readonly keepaliveUs: number;
 }
 
-export const LEASES_UNAVAILABLE = 'the lease service (src/core/coord leases) is not wired into hasim yet';
+interface LeaseLife {
+  readonly id: string;
+  readonly client: NodeId;
+  readonly grantedUs: number;
+  lastKeepaliveSentUs: number;
+  expiredUs?: number;
+}
+
+/** How often the leader's lease table is sampled to see expiries (virtual time). */
+const EXPIRY_POLL_US = 50_000;
+const RETRY_US = 500_000;
 
 export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
   name: 'leases',
-  doc: 'leases with keep-alives; expiry of abandoned leases',
-  unavailable: LEASES_UNAVAILABLE,
+  doc: 'leases with keep-alives; abandoned leases expire in time, kept ones never early',
   requires: ['raft'],
-  parse(v) {
+  parse(v, ctx) {
     v.allowKeys(['clients', 'ttl', 'keepalive']);
+    if (ctx.modules.has('kv') || ctx.modules.has('failover')) v.fail('leases share the Raft group with kv/failover: not supported yet, use separate scenarios');
+    const raftNodes = raftNodesOf(ctx.modules);
+    const clientsV = v.get('clients').required();
+    const clients = ctx.topology.nodesOf(clientsV);
+    const clash = clients.find((c) => raftNodes.has(c));
+    if (clash) clientsV.fail(`client node "${clash}" also runs Raft; clients need nodes of their own`);
     const ttlUs = v.get('ttl').durationOr(5_000_000, 1);
     // etcd's clientv3 sends keep-alives every TTL/3 (clientv3/lease.go, "ttl / 3").
     const keepaliveUs = v.get('keepalive').durationOr(Math.floor(ttlUs / 3), 1);
     if (keepaliveUs >= ttlUs) v.get('keepalive').fail('expected a keepalive shorter than the ttl');
-    return { clients: v.get('clients').intOr(3, 1, 1000), ttlUs, keepaliveUs };
+    return { clients, ttlUs, keepaliveUs };
   },
   expectations: {
     'lease-expires-within': {
-      parse: parseWithin,
-      name: (p) => withinName('abandoned leases expire', p as WithinParams),
+      parse: (v) => v.required().duration(1),
+      name: (p) => `abandoned leases expire within TTL + ${formatDuration(p as number)}, and never before TTL`,
     },
   },
-  instantiate: () => unavailableInstance(LEASES_UNAVAILABLE),
+  instantiate(cfg, run): ModuleInstance {
+    const { world, scenario } = run;
+    const voters = (scenario.modules.get('raft') as { voters: NodeId[] }).voters;
+    const clients = new Set(cfg.clients);
+    const lives: LeaseLife[] = [];
+    const live = new Map<string, LeaseLife>();
+
+    const leaderStore = () => {
+      for (const n of voters) {
+        const a = world.app<{ raft?: { node: { isLeader(): boolean }; sm: unknown } }>(n);
+        if (a?.raft?.node.isLeader()) return a.raft.sm as { leases: { get(id: string): unknown } };
+      }
+      return undefined;
+    };
+
+    const client = (node: NodeId) => {
+      let lease: LeaseLife | undefined;
+      const grant = () => {
+        if (world.now() >= run.endUs) return;
+        const sent = world.now();
+        callFrom(world, node, { kind: 'propose', cmd: { type: 'lease.grant', ttlUs: cfg.ttlUs, name: node } }, (res) => {
+          const v = res?.ok ? (res.value as StoreResult) : undefined;
+          if (!(v && v.type === 'lease.grant' && v.ok)) return void world.after(RETRY_US, grant);
+          const l: LeaseLife = { id: v.lease.id, client: node, grantedUs: world.now(), lastKeepaliveSentUs: sent };
+          lease = l;
+          lives.push(l);
+          live.set(l.id, l);
+          callFrom(world, node, { kind: 'propose', cmd: { type: 'lease.put', key: `svc/${node}`, value: node, lease: l.id } }, () => {});
+          world.after(cfg.keepaliveUs, keepalive);
+        });
+      };
+      const keepalive = () => {
+        if (world.now() >= run.endUs || !lease) return;
+        const l = lease;
+        const sent = world.now();
+        callFrom(world, node, { kind: 'lease.keepalive', id: l.id }, (res) => {
+          if (lease !== l) return;
+          if (res?.ok) l.lastKeepaliveSentUs = Math.max(l.lastKeepaliveSentUs, sent);
+          else if (res && !res.ok && res.error === 'not-found') {
+            // Expired (we were cut off): grant a new one, as an etcd client re-registers.
+            lease = undefined;
+            return void world.after(0, grant);
+          }
+        });
+        world.after(cfg.keepaliveUs, keepalive);
+      };
+      world.after(world.rng(`leases/${node}`).int(cfg.keepaliveUs) + 1, grant);
+    };
+
+    const poll = () => {
+      const store = leaderStore();
+      if (store) {
+        for (const [id, l] of live) {
+          if (store.leases.get(id) === undefined) {
+            l.expiredUs = world.now();
+            live.delete(id);
+            run.note({ t: world.now(), node: l.client, category: 'lease', text: `lease of ${l.client} expired (last keep-alive sent at ${humanDuration(l.lastKeepaliveSentUs)})` });
+          }
+        }
+      }
+      if (world.now() + EXPIRY_POLL_US <= run.endUs) world.after(EXPIRY_POLL_US, poll);
+    };
+
+    return {
+      setupNode(ctx, app) {
+        if (clients.has(ctx.id)) setupCoordClient(ctx, app, voters);
+      },
+      attach() {
+        for (const c of cfg.clients) client(c);
+        world.after(EXPIRY_POLL_US, poll);
+      },
+      evaluate(exp) {
+        const slack = exp.params as number;
+        const problems: { t: number; text: string }[] = [];
+        let expired = 0;
+        for (const l of lives) {
+          const due = l.lastKeepaliveSentUs + cfg.ttlUs;
+          if (l.expiredUs !== undefined) {
+            expired++;
+            if (l.expiredUs < due) problems.push({ t: l.expiredUs, text: `lease of ${l.client} expired at ${humanDuration(l.expiredUs)}, before its TTL ran out (${humanDuration(due)})` });
+            else if (l.expiredUs > due + slack) problems.push({ t: due + slack, text: `lease of ${l.client} expired only at ${humanDuration(l.expiredUs)}, ${humanDuration(l.expiredUs - due)} after its TTL ran out` });
+          } else if (run.endUs > due + slack + cfg.keepaliveUs && !world.isUp(l.client)) {
+            problems.push({ t: due + slack, text: `lease of ${l.client} (down) never expired; TTL ran out at ${humanDuration(due)}` });
+          }
+        }
+        problems.sort((a, b) => a.t - b.t);
+        if (lives.length === 0) return verdict(exp, false, 'no lease was ever granted: nothing to check');
+        const lat = lives
+          .filter((l) => l.expiredUs !== undefined)
+          .map((l) => l.expiredUs! - l.lastKeepaliveSentUs)
+          .sort((a, b) => a - b);
+        const range = lat.length ? `, expiry after last keep-alive ${humanDuration(lat[0]!)}..${humanDuration(lat[lat.length - 1]!)}` : '';
+        return verdict(
+          exp,
+          problems.length === 0,
+          problems.length === 0 ? `${lives.length} leases granted, ${expired} expired, all in [TTL, TTL + ${humanDuration(slack)}]${range}` : `${problems[0]!.text}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`,
+          problems[0]?.t,
+        );
+      },
+    };
+  },
 };
