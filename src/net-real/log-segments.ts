@@ -12,7 +12,7 @@ import { closeSync, ftruncateSync, fsyncSync, openSync, readdirSync, readFileSyn
 import { join } from 'node:path';
 import { decode, encode } from './codec.ts';
 import { TMP_PREFIX } from './fs-util.ts';
-import { frameRecord, readRecord } from './record-format.ts';
+import { frameRecord, readRecord, RECORD_HEADER_BYTES } from './record-format.ts';
 
 const MAGIC = 'hanode-log-v1';
 const SUFFIX = '.seg';
@@ -32,6 +32,12 @@ export interface LogCut {
   readonly offset: number;
   readonly bytesCut: number;
   readonly reason: string;
+  /**
+   * true when nothing valid followed the cut: what a crash mid-write leaves. false when valid
+   * records or later segments followed: synced data was damaged (media corruption, a bug),
+   * which an operator should hear about louder than a torn tail.
+   */
+  readonly tail: boolean;
 }
 
 export interface ScannedRecord {
@@ -69,10 +75,12 @@ export function scanSegments(dir: string, first: number): ScanResult {
   const cuts: LogCut[] = [];
   let next: number | null = null; // index the next segment must start at
   let cutRest = false;
-  for (const name of names) {
+  for (let n = 0; n < names.length; n++) {
+    const name = names[n]!;
+    const laterSegments = n < names.length - 1;
     const path = join(dir, name);
     if (cutRest) {
-      cuts.push(deleteWhole(path, 'after an earlier cut'));
+      cuts.push(deleteWhole(path, 'after an earlier cut', false));
       continue;
     }
     const buf = readFileSync(path);
@@ -80,7 +88,7 @@ export function scanSegments(dir: string, first: number): ScanResult {
     const header = head.ok ? safeDecode(head.payload) : undefined;
     const base = isHeader(header) ? header.base : undefined;
     if (!head.ok || base === undefined || segmentName(base) !== name) {
-      cuts.push(deleteWhole(path, head.ok ? 'bad segment header' : `segment header: ${head.reason}`));
+      cuts.push(deleteWhole(path, head.ok ? 'bad segment header' : `segment header: ${head.reason}`, !laterSegments && buf.length <= (head.ok ? head.next : buf.length)));
       cutRest = true;
       continue;
     }
@@ -89,7 +97,7 @@ export function scanSegments(dir: string, first: number): ScanResult {
     const expected: number = next ?? base;
     const gapBelowFirst = base > expected && base <= first;
     if ((base !== expected && !gapBelowFirst) || (next === null && base > first)) {
-      cuts.push(deleteWhole(path, `gap: segment starts at ${base}, expected ${next === null ? `<= ${first}` : expected}`));
+      cuts.push(deleteWhole(path, `gap: segment starts at ${base}, expected ${next === null ? `<= ${first}` : expected}`, false));
       cutRest = true;
       continue;
     }
@@ -107,7 +115,8 @@ export function scanSegments(dir: string, first: number): ScanResult {
         }
       }
       if (reason !== undefined || !r.ok) {
-        cuts.push(cutTail(path, offset, buf.length - offset, reason ?? 'bad record'));
+        const tail = !laterSegments && !validRecordFollows(buf, offset);
+        cuts.push(cutTail(path, offset, buf.length - offset, reason ?? 'bad record', tail));
         cutRest = true;
         break;
       }
@@ -147,16 +156,23 @@ function safeDecode(b: Buffer): unknown {
   }
 }
 
-function deleteWhole(path: string, reason: string): LogCut {
+function deleteWhole(path: string, reason: string, tail: boolean): LogCut {
   const size = readFileSync(path).length;
   unlinkSync(path);
-  return { file: path, offset: 0, bytesCut: size, reason };
+  return { file: path, offset: 0, bytesCut: size, reason, tail };
 }
 
 /** Cuts a file at offset, durably. */
-export function cutTail(path: string, offset: number, bytesCut: number, reason: string): LogCut {
+function cutTail(path: string, offset: number, bytesCut: number, reason: string, tail: boolean): LogCut {
   truncateFile(path, offset);
-  return { file: path, offset, bytesCut, reason };
+  return { file: path, offset, bytesCut, reason, tail };
+}
+
+/** Whether a valid record starts right after the (bad) record at offset, going by its length field. */
+function validRecordFollows(buf: Buffer, offset: number): boolean {
+  if (buf.length - offset < RECORD_HEADER_BYTES) return false;
+  const next = offset + RECORD_HEADER_BYTES + buf.readUInt32LE(offset);
+  return next < buf.length && readRecord(buf, next).ok;
 }
 
 export function truncateFile(path: string, size: number): void {

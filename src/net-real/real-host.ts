@@ -200,7 +200,7 @@ export class RealHost<A = unknown> {
       // A FileStorage reports what its recovery cut; make that visible in the trace.
       const recovery = (s as { recovery?: RecoveryReport }).recovery;
       for (const c of recovery?.cuts ?? []) {
-        this.emit('storage.cut', service, { file: c.file, offset: c.offset, bytesCut: c.bytesCut, reason: c.reason });
+        this.emit('storage.cut', service, { file: c.file, offset: c.offset, bytesCut: c.bytesCut, reason: c.reason, tail: c.tail });
       }
     }
     return s;

@@ -113,6 +113,7 @@ describe('FileStorage: recovery cuts a torn or corrupt tail and never replays it
     expect(all(r)).toEqual(['alpha', 'bravo']);
     expect(r.recovery.cuts).toHaveLength(1);
     expect(r.recovery.cuts[0]!.reason).toBe('short-payload');
+    expect(r.recovery.cuts[0]!.tail).toBe(true); // what a crash leaves
     expect(statSync(seg).size).toBe(r.recovery.cuts[0]!.offset); // the file was cut there
     r.append(['delta']);
     r.close();
@@ -136,7 +137,19 @@ describe('FileStorage: recovery cuts a torn or corrupt tail and never replays it
     const r = FileStorage.open(dir);
     expect(all(r)).toEqual(['alpha', 'bravo']);
     expect(r.recovery.cuts[0]!.reason).toBe('bad-checksum');
+    expect(r.recovery.cuts[0]!.tail).toBe(true);
     r.abandon();
+  });
+
+  it('a flipped byte in a middle record is cut too, and flagged as damage to synced data (not a torn tail)', () => {
+    const { dir, seg } = threeRecords();
+    const buf = readFileSync(seg);
+    const headerLen = 8 + buf.readUInt32LE(0);
+    buf[headerLen + 9]! ^= 0x20; // inside the payload of 'alpha'
+    writeFileSync(seg, buf);
+    const r = FileStorage.open(dir);
+    expect(all(r)).toEqual([]);
+    expect(r.recovery.cuts.map((c) => [c.reason, c.tail])).toEqual([['bad-checksum', false]]);
   });
 
   it('a flipped length field is caught too, and everything after the bad record is cut', () => {
