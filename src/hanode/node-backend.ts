@@ -92,9 +92,9 @@ export class NodeBackend implements Backend {
   }
 
   renewSession(id: string): Promise<SessionRecord | 'not-found' | 'not-leader'> {
-    const r = this.node().sessions.renew(id);
-    if (r.ok) return Promise.resolve(r.value);
-    return Promise.resolve(r.error === 'not-found' ? 'not-found' : 'not-leader');
+    return new Promise((resolve) =>
+      this.node().sessions.renew(id, (r) => resolve(r.ok ? r.value : r.error === 'not-found' ? 'not-found' : 'not-leader')),
+    );
   }
 
   leave(): Promise<void> {

@@ -1,0 +1,87 @@
+/**
+ * Runs real `hanode agent` processes on 127.0.0.1 for the proof tests: spawn, parse the
+ * startup lines for the bound addresses, kill -9, restart on the same ports and data dir.
+ * Every wait is bounded in count and time; killAll() ends every process started here.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'hanode.js');
+
+export interface Proc {
+  readonly name: string;
+  readonly dataDir: string;
+  child: ChildProcess;
+  http: string;
+  raft: string;
+  serf: string;
+  log: string[];
+}
+
+const procs: Proc[] = [];
+
+export async function startAgent(name: string, dataDir: string, args: readonly string[], ports?: { http: string; raft: string; serf: string }): Promise<Proc> {
+  const p: Proc = { name, dataDir, child: undefined as unknown as ChildProcess, http: '', raft: '', serf: '', log: [] };
+  const portArgs = ports
+    ? ['--http', ports.http, '--raft', ports.raft.split(':')[1]!, '--serf', ports.serf.split(':')[1]!]
+    : ['--http', '127.0.0.1:0', '--raft', '0', '--serf', '0'];
+  const child = spawn(process.execPath, [BIN, 'agent', '--node', name, '--data-dir', dataDir, '--bind', '127.0.0.1', ...portArgs, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  p.child = child;
+  procs.push(p);
+  const onData = (buf: Buffer) => {
+    for (const line of buf.toString('utf8').split('\n')) {
+      if (line === '') continue;
+      if (p.log.length < 5000) p.log.push(line);
+      const m = /HTTP: http:\/\/(\S+)\s+Raft \(TCP\): (\S+)\s+Serf \(UDP\): (\S+)/.exec(line);
+      if (m) {
+        p.http = m[1]!;
+        p.raft = m[2]!;
+        p.serf = m[3]!;
+      }
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  await waitUntil(() => p.http !== '' || child.exitCode !== null, `${name} to start`, 20_000);
+  if (p.http === '') throw new Error(`${name} did not start:\n${p.log.join('\n')}`);
+  return p;
+}
+
+export async function waitUntil(cond: () => boolean | Promise<boolean>, what: string, limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  for (let i = 0; i < 100_000 && Date.now() < deadline; i++) {
+    try {
+      if (await cond()) return;
+    } catch {
+      // not yet
+    }
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${limitMs} ms waiting for ${what}`);
+}
+
+export function sleep(msDelay: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, msDelay));
+}
+
+export function kill9(p: Proc): Promise<void> {
+  return new Promise((resolve) => {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return resolve();
+    p.child.once('exit', () => resolve());
+    p.child.kill('SIGKILL');
+  });
+}
+
+export async function killAll(): Promise<void> {
+  await Promise.all(procs.map((p) => kill9(p)));
+}
+
+export async function getJson(http: string, path: string): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const res = await fetch(`http://${http}${path}`, { signal: AbortSignal.timeout(5000) });
+  const text = await res.text();
+  return { status: res.status, body: res.headers.get('content-type') === 'application/json' ? JSON.parse(text) : text, headers: res.headers };
+}
