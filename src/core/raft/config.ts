@@ -30,6 +30,14 @@ export interface RaftConfig {
    * minimum election timeout. We use a third of the minimum (50 ms for 150 ms).
    */
   readonly heartbeatIntervalUs: Micros;
+  /**
+   * Restart the election timer whenever a higher term makes us step down (etcd: becomeFollower → reset)
+   * rather than only on hearing the leader, granting a vote or campaigning (LogCabin, the paper's code).
+   * Default true (etcd): with exact simulated timers the other rule can keep equal timeouts in lockstep
+   * forever, while this one adds the network's jitter at each step down (bench/raft-election.ts
+   * measures both: the LogCabin rule has shorter tails for wide ranges, but livelocks for 150–150 ms).
+   */
+  readonly resetTimerOnStepDown: boolean;
   /** Pre-vote phase before bumping the term (dissertation §9.6; etcd Config.PreVote). On by default. */
   readonly preVote: boolean;
   /** Leader steps down without a quorum's contact within electionTimeoutMinUs (etcd Config.CheckQuorum). */
@@ -81,6 +89,7 @@ export const DEFAULT_RAFT_CONFIG: RaftConfig = {
   electionTimeoutMinUs: ms(150),
   electionTimeoutMaxUs: ms(300),
   heartbeatIntervalUs: ms(50),
+  resetTimerOnStepDown: true,
   preVote: true,
   checkQuorum: true,
   maxEntriesPerAppend: 64,

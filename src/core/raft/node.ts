@@ -461,7 +461,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const role = this.followerRole();
     if (termChanged && role === this.roleName && leader === this.leaderId) this.emitRole();
     else this.setRole(role, leader);
-    this.resetElectionTimer();
+    // See RaftConfig.resetTimerOnStepDown: etcd restarts the timer here, LogCabin (the paper's) only
+    // when it is not running.
+    if (this.config.resetTimerOnStepDown || wasLeader || leader !== undefined || this.electionTimer === undefined) {
+      this.resetElectionTimer();
+    }
   }
 
   /** What a leader drops when it stops leading. */
@@ -700,6 +704,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       // Probes go out even when empty (they find the match point); in replicate, nothing new: stop.
       if (entries.length === 0 && pr.state === 'replicate') return;
       const req: AppendReq = { type: 'raft.append', term: this.currentTerm, prevIndex, prevTerm, entries, commit: this.commit };
+      // Stall detection measures from the later of the last ack and the moment the pipeline filled.
+      if (pr.inflightCount() === 0) pr.lastHeardUs = this.env.now();
       this.send(peer, req);
       pr.sent(prevIndex + entries.length);
       if (pr.state !== 'replicate') return;

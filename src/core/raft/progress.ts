@@ -16,7 +16,7 @@ export class Progress {
   probeSent = false;
   /** replicate: last index of each append in flight, ascending. */
   private inflight: number[] = [];
-  /** Last time anything came back from this peer (CheckQuorum, stall detection). */
+  /** Last append/snapshot response, or when the empty pipeline got its first append (stall detection). */
   lastHeardUs: Micros;
   /** Since the last CheckQuorum pass. */
   recentActive = false;
