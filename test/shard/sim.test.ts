@@ -122,6 +122,6 @@ describe('sharded store under random crashes', () => {
         for (const g of Object.keys(GROUPS)) expect(c.primaryOf(g), `seed ${seed} group ${g}`).toBeDefined();
         expect(lostWrites(c), `seed ${seed}`).toEqual([]);
       },
-    ), { numRuns: 60 });
+    ), { numRuns: 40 });
   });
 });
