@@ -181,6 +181,7 @@ export class HaService {
 
   private onApplied(cmd: HaCommand, result: HaApplyResult, index: number): void {
     if (cmd.type === 'ha.target.put' || cmd.type === 'ha.target.delete') this.syncTargets();
+    if (cmd.type === 'ha.target.delete' && result.ok) this.deps.transport.forget?.(cmd.key);
     if (!result.ok) return;
     for (const c of result.activeChanges) this.env.trace('ha.active', { group: c.group, from: c.from, to: c.to, index });
     const ev = result.event;

@@ -13,6 +13,8 @@ export interface ResultTransport {
   publish(results: readonly CheckResult[]): void;
   /** Registers the handler of results gossiped by others (one handler). */
   onResults(handler: (results: readonly CheckResult[]) => void): void;
+  /** Optional: stop carrying results of a deleted target (anti-entropy state). */
+  forget?(target: string): void;
 }
 
 export interface HaResultsMessage extends Message {

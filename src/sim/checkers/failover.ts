@@ -117,7 +117,11 @@ export class FailoverChecker {
     const upObs = this.opts.observers.filter((o) => this.world.isUp(o));
     for (const key of this.targets.keys()) {
       const cut = upObs.filter((o) => this.targets.cutOff(o, key));
-      const list = this.samples.get(key)!;
+      let list = this.samples.get(key);
+      if (!list) {
+        list = []; // a target added during the run
+        this.samples.set(key, list);
+      }
       const last = list[list.length - 1];
       if (!last || last.upObservers !== upObs.length || last.cut.join(',') !== cut.join(',')) {
         if (list.length < MAX_SAMPLES) list.push({ t: now, cut, upObservers: upObs.length });
