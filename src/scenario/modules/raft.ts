@@ -11,7 +11,7 @@
  *
  * The state machine is the KV store when a `kv:` section is present, the HA state when a
  * `failover:` section is, the coordination store (with a CoordNode: leases, sessions, locks,
- * RPC) when `locks:` or `leases:` is (one Raft group serves one of them), else a counter.
+ * RPC, the ZooKeeper-style tree) when `locks:`, `leases:` or `shards:` is (one Raft group serves one of them), else a counter.
  */
 import type { NodeId } from '../../core/env.ts';
 import { RaftNode, type RaftConfig } from '../../core/raft/index.ts';
@@ -101,7 +101,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     const checker = new RaftSafetyChecker({ throwOnViolation: true });
     const useKv = scenario.modules.has('kv');
     const useHa = scenario.modules.has('failover');
-    const useCoord = scenario.modules.has('locks') || scenario.modules.has('leases');
+    const useCoord = scenario.modules.has('locks') || scenario.modules.has('leases') || scenario.modules.has('shards');
     const overrides: Partial<RaftConfig> = {
       ...(cfg.electionTimeoutMinUs !== undefined ? { electionTimeoutMinUs: cfg.electionTimeoutMinUs } : {}),
       ...(cfg.electionTimeoutMaxUs !== undefined ? { electionTimeoutMaxUs: cfg.electionTimeoutMaxUs } : {}),
@@ -148,7 +148,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         app.parts.raft = { node, sm } satisfies RaftPart;
         app.starters.push(() => node.start());
         if (useCoord) {
-          const coord = new CoordNode({ coord: ctx.env('coord'), rpc: ctx.env('coordrpc') }, node as never, sm as unknown as CoordStore);
+          const coord = new CoordNode({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, node as never, sm as unknown as CoordStore);
           app.parts.coord = coord;
           app.starters.push(() => coord.start());
         }
