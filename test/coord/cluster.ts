@@ -37,6 +37,8 @@ export interface CoordClusterOptions {
   /** Probe per server node (for node-run checks). */
   readonly probe?: (id: NodeId) => Probe;
   readonly recordTrace?: boolean;
+  /** Round-trip every message through msgpack (default true: catches non-serialisable messages). */
+  readonly checkMessages?: boolean;
 }
 
 export class CoordCluster {
@@ -64,6 +66,7 @@ export class CoordCluster {
       network: opts.network ?? {},
       disk: opts.disk ?? {},
       recordTrace: opts.recordTrace ?? false,
+      checkMessages: opts.checkMessages ?? true,
     });
     const servers = this.servers;
     this.world.setup<ServerApp>((ctx) => {
