@@ -1,7 +1,7 @@
 /**
- * Runs real `hanode agent` processes on 127.0.0.1 for the proof tests: spawn, parse the
- * startup lines for the bound addresses, kill -9, restart on the same ports and data dir.
- * Every wait is bounded in count and time; killAll() ends every process started here.
+ * Runs real `hanode agent` processes on 127.0.0.1 (the proof tests and the benches): spawn,
+ * parse the startup lines for the bound addresses, kill -9, restart on the same ports and
+ * data dir. Every wait is bounded in count and time; killAll() ends every process started here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';

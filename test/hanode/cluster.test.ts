@@ -13,7 +13,7 @@ import Consul from 'consul';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type LooseConsul = any;
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, kill9, killAll, sleep, startAgent, waitUntil, type Proc } from './cluster-helpers.ts';
+import { getJson, kill9, killAll, sleep, startAgent, waitUntil, type Proc } from '../../src/hanode/launcher.ts';
 
 let root: string;
 const nodes: Proc[] = [];
