@@ -33,5 +33,5 @@ export function faultSchedule(ids: readonly NodeId[], lastStartUs: number, maxFo
       return out;
     }),
   );
-  return fc.array(one, { minLength: 0, maxLength: maxFaults }).map((xs) => xs.flat().sort((a, b) => a.at - b.at));
+  return fc.array(one, { minLength: 1, maxLength: maxFaults }).map((xs) => xs.flat().sort((a, b) => a.at - b.at));
 }

@@ -15,6 +15,8 @@ import { faultSchedule } from './faults.ts';
 const RECOVERY_BOUND = sec(5);
 const LAST_FAULT_START = sec(6);
 const MAX_FAULT_FOR = sec(3);
+/** RAFT_PROP_RUNS=2000 for a soak; the defaults keep this file near 15 s on the shared CI machine. */
+const RUNS = Number(process.env.RAFT_PROP_RUNS ?? 0);
 
 function runScenario(ids: string[], seed: number, schedule: Parameters<Cluster['world']['schedule']>[0]): void {
   const c = new Cluster({
@@ -63,7 +65,7 @@ describe('Raft under generated faults', () => {
       fc.property(fc.integer({ min: 1, max: 1e9 }), faultSchedule(ids, LAST_FAULT_START, MAX_FAULT_FOR, 8), (seed, schedule) =>
         runScenario(ids, seed, schedule),
       ),
-      { numRuns: 40 },
+      { numRuns: RUNS || 150 },
     );
   });
 
@@ -73,7 +75,7 @@ describe('Raft under generated faults', () => {
       fc.property(fc.integer({ min: 1, max: 1e9 }), faultSchedule(ids, LAST_FAULT_START, MAX_FAULT_FOR, 10), (seed, schedule) =>
         runScenario(ids, seed, schedule),
       ),
-      { numRuns: 30 },
+      { numRuns: RUNS || 100 },
     );
   });
 });
