@@ -37,6 +37,8 @@ export interface HaClusterOptions {
   readonly stack?: 'fake' | 'raft-swim';
   /** The observers a node believes in (default: every node). Tests break the quorum with it. */
   readonly observersOf?: (node: NodeId) => NodeId[];
+  /** Checker liveness mode (see FailoverCheckerOptions.liveness). */
+  readonly liveness?: boolean | 'quiet';
 }
 
 /** Test timings: fast checks so a run covers many transitions in little virtual time. */
@@ -96,7 +98,7 @@ export function haCluster(o: HaClusterOptions): HaCluster {
     });
     return { ha, sm, notes, raft: rn, swim, start: () => { swim.start(); rn.start(); ha.start(); } } satisfies HaApp;
   });
-  const checker = new FailoverChecker(world, targets, { observers, boundUs: bound.totalUs });
+  const checker = new FailoverChecker(world, targets, { observers, boundUs: bound.totalUs, liveness: o.liveness ?? true });
   world.start();
   const leader = (): NodeId | undefined =>
     stack === 'fake' ? raft.leader() : observers.find((n) => world.app<HaApp>(n)?.raft?.isLeader());
