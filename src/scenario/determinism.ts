@@ -20,21 +20,23 @@ function canonical(ev: TraceEvent | undefined): string {
   return ev === undefined ? '(end of trace)' : JSON.stringify(ev);
 }
 
+/** The first index at which two traces differ (a missing event counts), with both events. */
+export function firstDivergence(ta: readonly TraceEvent[], tb: readonly TraceEvent[]): DeterminismReport['divergence'] {
+  const n = Math.max(ta.length, tb.length);
+  for (let i = 0; i < n; i++) {
+    const x = canonical(ta[i]);
+    const y = canonical(tb[i]);
+    if (x !== y) return { index: i, first: x, second: y };
+  }
+  return undefined;
+}
+
 export function checkDeterminism(sc: Scenario, seed: number): DeterminismReport {
   const a = runScenario(sc, { seed, recordTrace: true });
   const b = runScenario(sc, { seed, recordTrace: true });
   const ta = a.trace ?? [];
   const tb = b.trace ?? [];
-  let divergence: DeterminismReport['divergence'];
-  const n = Math.max(ta.length, tb.length);
-  for (let i = 0; i < n; i++) {
-    const x = canonical(ta[i]);
-    const y = canonical(tb[i]);
-    if (x !== y) {
-      divergence = { index: i, first: x, second: y };
-      break;
-    }
-  }
+  const divergence = firstDivergence(ta, tb);
   const identical = a.traceHash === b.traceHash && divergence === undefined;
   return {
     seed,

@@ -9,4 +9,4 @@ export { TopologyIndex } from './topology.ts';
 export { parseDuration, formatDuration, humanDuration, parseLatency, formatLatency, parseRatePerSec, parseRatio } from './units.ts';
 export { View } from './yaml-view.ts';
 export type * from './types.ts';
-export { checkDeterminism, type DeterminismReport } from './determinism.ts';
+export { checkDeterminism, firstDivergence, type DeterminismReport } from './determinism.ts';
