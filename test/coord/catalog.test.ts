@@ -116,3 +116,19 @@ describe('blocking reads', () => {
     expect(((woke as { value: HealthEntry[] }).value).map((e) => e.service.id)).toEqual(['s1', 's2']);
   });
 });
+
+describe('reads over RPC', () => {
+  it('session info / list, catalog services and nodes, each with the index it reflects', () => {
+    const { op, propose } = setup(35);
+    propose({ type: 'catalog.register', node: 'app-1', checks: [{ checkId: 'serfHealth', status: 'passing' }], service: { id: 'api-1', service: 'api', tags: ['b', 'a'] } });
+    const created = propose({ type: 'session.create', input: { node: 'app-1', name: 'leader-lock', ttlUs: sec(15) } });
+    if (created.type !== 'session.create' || !created.ok) throw new Error('create failed');
+    const info = op({ kind: 'session.info', id: created.session.id, consistent: true });
+    expect(info).toMatchObject({ ok: true, value: { name: 'leader-lock', node: 'app-1', ttlUs: sec(15), behavior: 'release' } });
+    expect((info as { index: number }).index).toBeGreaterThanOrEqual(created.session.createIndex);
+    expect(op({ kind: 'session.list', node: 'app-1', consistent: true })).toMatchObject({ ok: true, value: [{ id: created.session.id }] });
+    expect(op({ kind: 'session.list', node: 'other', consistent: true })).toMatchObject({ ok: true, value: [] });
+    expect(op({ kind: 'catalog.services', consistent: true })).toMatchObject({ ok: true, value: { api: ['a', 'b'] } });
+    expect(op({ kind: 'catalog.nodes', consistent: true })).toMatchObject({ ok: true, value: [{ node: 'app-1' }] });
+  });
+});

@@ -21,6 +21,15 @@ export type RpcOp =
   | { readonly kind: 'kv.get'; readonly key: string; readonly consistent?: boolean; readonly minIndex?: number; readonly waitUs?: Micros }
   | { readonly kind: 'kv.range'; readonly prefix: string; readonly consistent?: boolean; readonly minIndex?: number; readonly waitUs?: Micros }
   | { readonly kind: 'health'; readonly service: string; readonly passingOnly?: boolean; readonly consistent?: boolean; readonly minIndex?: number; readonly waitUs?: Micros }
+  | { readonly kind: 'session.info'; readonly id: string; readonly consistent?: boolean; readonly minIndex?: number; readonly waitUs?: Micros }
+  /** Every session, or those of one node. */
+  | { readonly kind: 'session.list'; readonly node?: string; readonly consistent?: boolean; readonly minIndex?: number; readonly waitUs?: Micros }
+  | { readonly kind: 'lease.list'; readonly consistent?: boolean }
+  /** Live leased entries under a prefix (raftd's /lease/kv: service discovery). */
+  | { readonly kind: 'lease.kv'; readonly prefix: string; readonly consistent?: boolean; readonly minIndex?: number; readonly waitUs?: Micros }
+  /** Service names with their tags (Consul /v1/catalog/services). */
+  | { readonly kind: 'catalog.services'; readonly consistent?: boolean; readonly minIndex?: number; readonly waitUs?: Micros }
+  | { readonly kind: 'catalog.nodes'; readonly consistent?: boolean; readonly minIndex?: number; readonly waitUs?: Micros }
   /** Index of a topic, blocking like a query. */
   | { readonly kind: 'index'; readonly topic: Topic; readonly minIndex?: number; readonly waitUs?: Micros };
 

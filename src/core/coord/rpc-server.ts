@@ -61,6 +61,18 @@ export class CoordRpcServer {
         return this.read('catalog', op, () => this.store.catalog.health(op.service, { passingOnly: op.passingOnly ?? false }), reply);
       case 'index':
         return this.read(op.topic, op, () => null, reply);
+      case 'session.info':
+        return this.read('sessions', op, () => this.store.sessions.get(op.id) ?? null, reply);
+      case 'session.list':
+        return this.read('sessions', op, () => (op.node === undefined ? this.store.sessions.list() : this.store.sessions.boundTo(op.node)), reply);
+      case 'lease.list':
+        return this.read('leases', op, () => this.store.leases.list(), reply);
+      case 'lease.kv':
+        return this.read('kv', op, () => this.store.leasedRange(op.prefix), reply);
+      case 'catalog.services':
+        return this.read('catalog', op, () => this.store.catalog.serviceNames(), reply);
+      case 'catalog.nodes':
+        return this.read('catalog', op, () => this.store.catalog.listNodes(), reply);
     }
   }
 
