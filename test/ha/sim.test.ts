@@ -112,6 +112,20 @@ describe('HA failover in the simulator', () => {
     expect(restarted).toBeDefined();
   });
 
+  it('observers restarting en masse while a target is down do not declare it UP', () => {
+    const c = haCluster({
+      world: { ...base, seed: 13 },
+      targets: CB_TARGETS.map((t) => (t.key === 'cb/us-1' ? { ...t, script: [{ at: sec(5), state: 'down' as const }] } : t)),
+    });
+    c.world.run(sec(20));
+    expect(c.checker.verdict().events.map((e) => e.to)).toEqual(['down']);
+    for (const n of ['n1', 'n2', 'n3', 'n4']) c.world.inject({ kind: 'crash', node: n, for: sec(1) });
+    c.world.run(sec(40));
+    const v = verdictOf(c);
+    expect(v.ok).toBe(true);
+    expect(v.events.map((e) => e.to)).toEqual(['down']);
+  });
+
   it('same seed, same trace', () => {
     const run = () => {
       const c = haCluster({ world: { ...base, seed: 99 }, targets: CB_TARGETS.map((t) => ({ ...t, script: [{ at: sec(5), state: 'down' as const }] })) });

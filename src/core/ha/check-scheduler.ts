@@ -11,15 +11,21 @@ import type { Health, TargetConfig, TargetKey } from './types.ts';
 
 interface Slot {
   config: TargetConfig;
-  /** Debounced status this observer reports. Targets start UP, as the replicated state assumes. */
-  reported: Health;
-  /** Consecutive raw results disagreeing with `reported`. */
+  /**
+   * Debounced status this observer reports; undefined until the thresholds are first met. A
+   * fresh (or restarted) observer has no history, and reporting a default would let a mass
+   * restart outvote reality (several restarted observers all saying UP about a dead target).
+   */
+  reported: Health | undefined;
+  /** Consecutive raw results disagreeing with `reported` (or, before the first report, agreeing with `last`). */
   streak: number;
+  last: Health | undefined;
   timer: Timer | undefined;
   inFlight: { handle: ProbeHandle; timeout: Timer; round: number } | undefined;
   round: number;
 }
 
+/** Called after every check once the observer has a (debounced) status to report. */
 export type ResultListener = (target: TargetConfig, reported: Health, raw: Health) => void;
 
 export class CheckScheduler {
@@ -50,7 +56,7 @@ export class CheckScheduler {
         slot.config = t;
         continue;
       }
-      const fresh: Slot = { config: t, reported: 'up', streak: 0, timer: undefined, inFlight: undefined, round: 0 };
+      const fresh: Slot = { config: t, reported: undefined, streak: 0, last: undefined, timer: undefined, inFlight: undefined, round: 0 };
       this.slots.set(t.key, fresh);
       // A random phase spreads the checks of many targets (and of many nodes) over the interval.
       this.schedule(fresh, this.env.random.int(this.cfg.checkIntervalUs));
@@ -106,7 +112,14 @@ export class CheckScheduler {
   }
 
   private record(slot: Slot, raw: Health): void {
-    if (raw === slot.reported) {
+    if (slot.reported === undefined) {
+      slot.streak = raw === slot.last ? slot.streak + 1 : 1;
+      slot.last = raw;
+      const needed = raw === 'down' ? this.cfg.failuresBeforeDown : this.cfg.successesBeforeUp;
+      if (slot.streak < needed) return; // nothing to report yet
+      slot.reported = raw;
+      slot.streak = 0;
+    } else if (raw === slot.reported) {
       slot.streak = 0;
     } else {
       slot.streak++;
