@@ -9,7 +9,7 @@ import { CoordCluster } from './cluster.ts';
 import { call } from './sim-helpers.ts';
 
 function setup(seed = 1) {
-  const c = new CoordCluster({ seed, clients: ['c1', 'c2'] }).start();
+  const c = new CoordCluster({ seed, clients: ['c1', 'c2'], coord: { containerCheckUs: sec(5) } }).start();
   c.waitLeader();
   const servers = ['n1', 'n2', 'n3'];
   const a = c.client('c1').zk.client(servers, { sessionTimeoutUs: sec(6) });
@@ -149,5 +149,16 @@ describe('ZooKeeper-style tree over the simulator', () => {
     expect(a.sessionId()).toBe(sid);
     expect(call(w, (d) => a.exists('/e', undefined, d))[1]).not.toBeNull();
     void c;
+  });
+
+  it('a container node is removed once its last child is gone', () => {
+    const { c, w, a } = setup(8);
+    call(w, (d) => a.create('/jobs', '', 'container', d));
+    w.runFor(sec(12));
+    expect(call(w, (d) => a.exists('/jobs', undefined, d))[1]).not.toBeNull(); // never had children: kept
+    call(w, (d) => a.create('/jobs/j1', '', 'persistent', d));
+    call(w, (d) => a.delete('/jobs/j1', -1, d));
+    w.runFor(sec(12));
+    expect(c.leader()!.store.tree.exists('/jobs')).toBeUndefined();
   });
 });

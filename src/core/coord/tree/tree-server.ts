@@ -68,6 +68,16 @@ export class TreeServer {
     this.maxSessions = opts.maxSessions ?? 10_000;
     env.onMessage((from, msg) => this.onMessage(from, msg as ZkMessage));
     store.onApply((e) => this.onApplied(e));
+    // A snapshot install jumps the tree forward without per-entry events: watches could miss
+    // changes. Drop every connection; clients reconnect with their watches and last zxid,
+    // and SetWatches fires whatever changed (as a ZooKeeper learner resyncing does).
+    store.onRestore(() => {
+      for (const c of [...this.conns.values()]) {
+        this.send(c.node, { type: 'zk.refused', cid: c.cid, reason: 'snapshot installed' });
+        this.dropConn(c.session);
+      }
+      for (const w of this.applyWaiters.splice(0)) w.fn();
+    });
   }
 
   start(): void {
