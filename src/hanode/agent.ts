@@ -12,6 +12,7 @@ import type { HttpServer } from './http/server.ts';
 import { splitHostPort } from './http/server.ts';
 import { NodeBackend } from './node-backend.ts';
 import { metricsReply, type Metric } from './routes/metrics.ts';
+import { readPeersJson, retirePeersJson } from './peers-json.ts';
 
 export interface AgentConfig {
   readonly node: string;
@@ -127,6 +128,9 @@ export class Agent {
       return { id: provisionalId(h, p), host: h, port: p };
     });
     for (const j of join) this.host.peers.set(j.id, { host: j.host, udpPort: j.port, tcpPort: j.port });
+    // Outage recovery: a peers.json resets the Raft membership on this (first) boot only.
+    let recoverVoters = c.dataDir !== undefined ? readPeersJson(c.dataDir) : undefined;
+    if (recoverVoters) this.log(`[WARN] raft/peers.json found: recovering the Raft membership to ${recoverVoters.join(', ')}`);
     this.host.setup(
       (ctx) => {
         // The factory runs after the sockets bound (RealHost.start binds, then boots), so the
@@ -141,7 +145,9 @@ export class Agent {
           ...(c.bootstrapExpect !== undefined ? { bootstrapExpect: c.bootstrapExpect } : {}),
           card,
           join: join.map((j) => j.id),
+          ...(recoverVoters ? { recoverVoters } : {}),
         });
+        recoverVoters = undefined;
         node.onCard((id, peer) => {
           const udp = Number(peer.udp);
           const tcp = Number(peer.tcp);
@@ -154,6 +160,7 @@ export class Agent {
     );
     await this.host.start();
     const bound = this.host.address;
+    if (c.dataDir !== undefined && readPeersJson(c.dataDir) !== undefined) retirePeersJson(c.dataDir);
     this.addrs = { http: httpHostPort, raft: `${bound.host}:${bound.tcpPort}`, serf: `${bound.host}:${bound.udpPort}` };
     this.log(`==> hanode agent running: node=${c.node} dc=${c.datacenter ?? 'dc1'} ${c.dev ? 'mode=dev (in memory)' : `data-dir=${c.dataDir}`}`);
     this.log(`    HTTP: http://${this.addrs.http}  Raft (TCP): ${this.addrs.raft}  Serf (UDP): ${this.addrs.serf}${c.encrypt ? '  gossip+raft encrypted' : ''}`);

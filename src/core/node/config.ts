@@ -22,6 +22,11 @@ export interface ServerNodeOptions {
    * set, as Consul's servers do before raft.BootstrapCluster).
    */
   readonly bootstrapExpect?: number;
+  /**
+   * Recovery without quorum (Consul's raft/peers.json): reset the membership to these voters
+   * before Raft boots. The host passes it once, on an operator's request.
+   */
+  readonly recoverVoters?: readonly NodeId[];
   /** This node's addresses (host, udp, tcp, http): gossiped in SWIM meta and in hello. */
   readonly card?: AddressCard;
   /** Provisional seed ids (`join@HOST:PORT`) to greet, then join SWIM through. */

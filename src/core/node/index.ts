@@ -4,3 +4,4 @@ export { ROLE_KEY, ROLE_SERVER, VOTERS_KEY, type ServerNodeOptions } from './con
 export { HelloExchange, provisionalId, isProvisionalId, type AddressCard } from './hello.ts';
 export { Reconciler, RECONCILE_INTERVAL_US, type ReconcileSource } from './reconcile.ts';
 export { DeferredReplicator } from './deferred-replicator.ts';
+export { appendRecoveryMembership } from './recover.ts';

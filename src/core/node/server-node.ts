@@ -20,6 +20,7 @@ import { ROLE_KEY, ROLE_SERVER, VOTERS_KEY, type ServerNodeOptions } from './con
 import { DeferredReplicator } from './deferred-replicator.ts';
 import { HelloExchange, isProvisionalId, type AddressCard } from './hello.ts';
 import { Reconciler } from './reconcile.ts';
+import { appendRecoveryMembership } from './recover.ts';
 
 export interface NodeEnvs {
   readonly id: NodeId;
@@ -186,6 +187,14 @@ export class ServerNode {
     let voters = nodeStorage.load<NodeId[]>(VOTERS_KEY);
     const rs = this.raftEnv.storage;
     const raftHasState = rs.last() > 0 || rs.first() > 1 || rs.load('hs') !== undefined;
+    const recover = this.opts.recoverVoters;
+    if (recover !== undefined && recover.length > 0) {
+      voters = [...recover].sort();
+      const at = appendRecoveryMembership(rs, voters);
+      nodeStorage.save(VOTERS_KEY, voters);
+      nodeStorage.sync();
+      this.nodeEnv.trace('node.recover-membership', { voters: voters.join(','), index: at });
+    }
     if (voters === undefined && !raftHasState) {
       if (this.opts.voters && this.opts.voters.length > 0) voters = [...this.opts.voters].sort();
       else if (this.opts.bootstrapExpect !== undefined && this.opts.bootstrapExpect > 0) {
