@@ -120,6 +120,19 @@ describe('linearizable KV through Raft', () => {
     }
   });
 
+  it('lease reads (no clock steps; drift within the bound): histories stay linearizable', () => {
+    const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e9 }), faultSchedule(ids, sec(6), sec(2), 8), (seed, schedule) => {
+        const noSteps = schedule.filter((f) => f.fault.kind !== 'clock');
+        const { result, checker } = runKv(ids, seed, noSteps, { readMode: 'lease' });
+        expect(checker.ok()).toBe(true);
+        expect(result.valid, describeLinearizability(result)).toBe(true);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
   it('stale local reads (readMode stale, on any node) are caught as not linearizable', () => {
     let caught = 0;
     let described = '';

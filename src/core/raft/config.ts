@@ -63,6 +63,8 @@ export interface RaftConfig {
    * Lease reads: bound on the rate difference between any two clocks (dissertation §6.4.1 assumes
    * bounded drift). The lease lasts electionTimeoutMinUs × (1 − maxClockDriftRatio) from the send time of
    * the heartbeat a quorum acknowledged. NTP-disciplined clocks drift ≪ 1e-3; 0.05 is a wide margin.
+   * Clocks must not be stepped: a leader whose clock steps back drops its lease, but a follower whose
+   * clock steps forward may vote early, which no leader can see (use read-index where that can happen).
    */
   readonly maxClockDriftRatio: number;
   /** A learner counts as caught up when its match index is within this of the commit index (Consul autopilot MaxTrailingLogs = 250). */

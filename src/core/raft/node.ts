@@ -141,6 +141,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private confirmedRound = 0;
   private readonly roundSentAt = new Map<number, Micros>();
   private leaseUntilUs = 0;
+  /** Latest local time seen by lease code (detects a clock stepped backwards). */
+  private leaseClockUs = 0;
   private roundScheduled = false;
   private flushScheduled = false;
   private applyScheduled = false;
@@ -259,13 +261,21 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private startRead(deadlineUs: Micros, done: (r: ReadResult) => void): void {
-    if (this.config.readMode === 'lease' && this.env.now() < this.leaseUntilUs) {
+    if (this.config.readMode === 'lease' && this.leaseValid()) {
       this.reads.addConfirmed(this.commit, deadlineUs, done);
       this.reads.applied(this.applied);
       return;
     }
     this.reads.add(this.round + 1, this.commit, deadlineUs, done);
     this.scheduleRound();
+  }
+
+  /** The lease holds while our clock is before its end and has not been stepped back since it was granted. */
+  private leaseValid(): boolean {
+    const now = this.env.now();
+    if (now < this.leaseClockUs) this.leaseUntilUs = 0; // stepped back: the lease's start is no longer comparable
+    this.leaseClockUs = now;
+    return now < this.leaseUntilUs;
   }
 
   isLeader(): boolean {
@@ -981,7 +991,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       // Lease (dissertation §6.4.1): no voter that acked round q grants a vote to anyone else until an
       // election timeout after it heard us, measured on clocks that may run (1 ± drift) fast.
       const lease = sentAt + Math.floor(this.config.electionTimeoutMinUs * (1 - this.config.maxClockDriftRatio));
-      if (lease > this.leaseUntilUs) this.leaseUntilUs = lease;
+      const now = this.env.now();
+      if (now < this.leaseClockUs) this.leaseUntilUs = 0;
+      this.leaseClockUs = now;
+      if (lease > this.leaseUntilUs && sentAt <= now) this.leaseUntilUs = lease;
     }
     this.reads.confirm(q);
     this.reads.applied(this.applied);
