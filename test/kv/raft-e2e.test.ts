@@ -78,15 +78,23 @@ describe('Raft + KV end to end', () => {
   });
 
   it('a broken read path (stale follower reads) is caught, with a small counterexample', () => {
-    const { result } = runCluster(11, () => [
-      { at: sec(6), fault: { kind: 'isolate', target: 'n1', for: sec(5) } },
-      { at: sec(14), fault: { kind: 'isolate', target: 'n3', for: sec(4) } },
-    ], true);
-    expect(result.valid).toBe(false);
-    const ce = result.counterexample!;
-    expect(ce.ops.length).toBeGreaterThanOrEqual(2);
-    expect(ce.ops.length).toBeLessThanOrEqual(8);
-    expect(describeLinearizability(result)).toMatch(/cannot be ordered/);
+    // Whether a run shows a stale read depends on which clients sit on a lagging follower, so
+    // try several seeds: the broken variant must be caught in some, and every catch must come
+    // with a small witness. (About half the seeds catch it with today's Raft timings.)
+    let caught = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const { result } = runCluster(seed, () => [
+        { at: sec(6), fault: { kind: 'isolate', target: 'n1', for: sec(5) } },
+        { at: sec(14), fault: { kind: 'isolate', target: 'n3', for: sec(4) } },
+      ], true);
+      if (result.valid !== false) continue;
+      caught++;
+      const ce = result.counterexample!;
+      expect(ce.ops.length).toBeGreaterThanOrEqual(2);
+      expect(ce.ops.length).toBeLessThanOrEqual(8);
+      expect(describeLinearizability(result)).toMatch(/cannot be ordered/);
+    }
+    expect(caught).toBeGreaterThanOrEqual(2);
   });
 
   it('property: generated fault schedules (partitions incl. one-way, crashes, pauses, clock skew, loss bursts) keep histories linearizable', () => {

@@ -74,7 +74,7 @@ export function checkLinearizability(
   let anyUnknown = false;
   let anyFail = false;
   for (const key of keys) {
-    const keyOps = pruneUnobservable(byKey.get(key)!);
+    const keyOps = pruneUnobservable(byKey.get(key)!).sort((a, b) => a.call - b.call || a.source.id - b.source.id);
     const r = searchRegister(keyOps, ABSENT, search);
     steps += r.steps;
     verdicts.push({ key, ops: keyOps.length, outcome: r.outcome, steps: r.steps, configurations: r.configurations });

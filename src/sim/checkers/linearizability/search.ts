@@ -10,8 +10,9 @@
  * linearizable once every ok op is linearized.
  *
  * The linearized set is a bitset; its hash is kept incrementally (Zobrist: XOR of a random
- * 2×32-bit word per op), and the cache maps hash → stored (bitset, state) pairs, compared
- * in full on a hash hit, so a collision never prunes wrongly.
+ * 2×32-bit word per op), and the cache maps hash → stored (compact set, state) pairs,
+ * compared in full on a hash hit, so a collision never prunes wrongly. Ops must come sorted
+ * by call time (the compact form relies on it).
  */
 import { assert } from '../../../core/env.ts';
 import { step, type SearchOp } from './model.ts';
@@ -32,7 +33,7 @@ export interface SearchResult {
 export interface SearchOptions {
   /** Loop iterations before giving up with 'unknown'. */
   readonly maxSteps: number;
-  /** Bitset words kept in the cache before giving up with 'unknown' (memory bound). */
+  /** Numbers kept in the cache (about 4 + tail size per configuration) before giving up with 'unknown' (memory bound). */
   readonly maxCacheWords: number;
 }
 
@@ -78,19 +79,20 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
   for (const o of ops) if (o.det) remaining++;
   if (remaining === 0) return { outcome: 'ok', steps: 0, configurations: 0, deadEndOp: -1 };
 
+  for (let i = 1; i < n; i++) assert(ops[i - 1]!.call <= ops[i]!.call, 'search ops must be sorted by call time');
   const order = entryOrder(ops);
-  const m = order.op.length;
-  // Linked list over entries 0..m-1 with head sentinel m; -1 = end.
-  const HEAD = m;
-  const next = new Int32Array(m + 1);
-  const prev = new Int32Array(m + 1);
+  const entries = order.op.length;
+  // Linked list over entries 0..entries-1 with head sentinel `entries`; -1 = end.
+  const HEAD = entries;
+  const next = new Int32Array(entries + 1);
+  const prev = new Int32Array(entries + 1);
   const retEntry = new Int32Array(n).fill(-1);
-  for (let k = 0; k < m; k++) {
-    next[k] = k + 1 < m ? k + 1 : -1;
+  for (let k = 0; k < entries; k++) {
+    next[k] = k + 1 < entries ? k + 1 : -1;
     prev[k] = k === 0 ? HEAD : k - 1;
     if (!order.isCall[k]) retEntry[order.op[k]!] = k;
   }
-  next[HEAD] = m > 0 ? 0 : -1;
+  next[HEAD] = entries > 0 ? 0 : -1;
   prev[HEAD] = -1;
 
   const lift = (e: number): void => {
@@ -114,33 +116,73 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
 
   const words = (n + 31) >>> 5;
   const bits = new Uint32Array(words);
+  const isSet = (i: number): boolean => (bits[i >>> 5]! & (1 << (i & 31))) !== 0;
   const z1 = zobrist(n, 0x1234567);
   const z2 = zobrist(n, 0x7654321);
   let h1 = 0;
   let h2 = 0;
-  const cache = new Map<number, { bits: Uint32Array; state: number }[]>();
+  const infoIdx: number[] = [];
+  for (let i = 0; i < n; i++) if (!ops[i]!.det) infoIdx.push(i);
+
+  // Compact form of the linearized set, stored in the cache instead of a bitset copy:
+  // m = the first ok op (in call order) not linearized — every ok op before it is — and the
+  // "tail": info ops before m that are linearized, plus every linearized op after m. The
+  // tail stays about as small as the concurrency, so a cached configuration costs a few
+  // numbers instead of n bits (10,000 ops: ~1.2 KiB per configuration otherwise).
+  let m = 0;
+  const advanceM = (): void => {
+    while (m < n && (!ops[m]!.det || isSet(m))) m++;
+  };
+  advanceM();
+  const tailBuf = new Int32Array(n);
+  let tailLen = 0;
+  const compact = (): void => {
+    tailLen = 0;
+    for (const i of infoIdx) {
+      if (i >= m) break;
+      if (isSet(i)) tailBuf[tailLen++] = i;
+    }
+    for (let w = (m + 1) >>> 5; w < words; w++) {
+      let word = bits[w]!;
+      while (word !== 0) {
+        const low = word & -word;
+        const i = (w << 5) + (31 - Math.clz32(low));
+        if (i > m) tailBuf[tailLen++] = i;
+        word ^= low;
+      }
+    }
+  };
+
+  interface Cached {
+    readonly m: number;
+    readonly state: number;
+    readonly tail: Int32Array;
+  }
+  const cache = new Map<number, Cached[]>();
   let configurations = 0;
   let cacheWords = 0;
 
   const keyOf = (a: number, b: number, state: number): number =>
     ((a ^ Math.imul(state, 0x9e3779b1)) >>> 0) * 2097152 + ((b ^ Math.imul(state + 1, 0x85ebca6b)) & 0x1fffff);
-  const sameBits = (x: Uint32Array): boolean => {
-    for (let w = 0; w < words; w++) if (x[w] !== bits[w]) return false;
+  const sameTail = (c: Cached): boolean => {
+    if (c.m !== m || c.tail.length !== tailLen) return false;
+    for (let k = 0; k < tailLen; k++) if (c.tail[k] !== tailBuf[k]) return false;
     return true;
   };
-  /** Records (bits ∪ {op}, state) unless seen; true when it was new. */
+  /** Records (linearized ∪ {op}, state) unless seen; true when it was new. */
   const remember = (op: number, state: number): boolean => {
-    const nh1 = (h1 ^ z1[op]!) >>> 0;
-    const nh2 = (h2 ^ z2[op]!) >>> 0;
-    const key = keyOf(nh1, nh2, state);
+    const key = keyOf((h1 ^ z1[op]!) >>> 0, (h2 ^ z2[op]!) >>> 0, state);
     const w = op >>> 5;
     const mask = 1 << (op & 31);
+    const savedM = m;
     bits[w] = bits[w]! | mask;
+    advanceM();
+    compact();
     let bucket = cache.get(key);
     let seen = false;
     if (bucket) {
       for (const c of bucket) {
-        if (c.state === state && sameBits(c.bits)) {
+        if (c.state === state && sameTail(c)) {
           seen = true;
           break;
         }
@@ -151,11 +193,12 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
         bucket = [];
         cache.set(key, bucket);
       }
-      bucket.push({ bits: bits.slice(), state });
+      bucket.push({ m, state, tail: tailBuf.slice(0, tailLen) });
       configurations++;
-      cacheWords += words;
+      cacheWords += 4 + tailLen;
     }
     bits[w] = bits[w]! & ~mask;
+    m = savedM;
     return !seen;
   };
 
@@ -183,6 +226,7 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
         depth++;
         state = ns;
         bits[op >>> 5] = bits[op >>> 5]! | (1 << (op & 31));
+        advanceM();
         h1 = (h1 ^ z1[op]!) >>> 0;
         h2 = (h2 ^ z2[op]!) >>> 0;
         if (o.det) remaining--;
@@ -200,6 +244,7 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
       const back = order.op[e]!;
       state = stackState[depth]!;
       bits[back >>> 5] = bits[back >>> 5]! & ~(1 << (back & 31));
+      if (ops[back]!.det && back < m) m = back;
       h1 = (h1 ^ z1[back]!) >>> 0;
       h2 = (h2 ^ z2[back]!) >>> 0;
       if (ops[back]!.det) remaining++;
