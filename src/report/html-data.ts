@@ -67,10 +67,9 @@ export function extractReportData(r: RunResult, sc: Scenario): ReportData {
   };
   const open = new Map<string, { from: Micros; label: string; nodes: string[] }[]>();
   const faults: FaultBar[] = [];
-  const messages: MsgRow[] = [];
+  const allMessages: MsgRow[] = [];
   let focusUs = -1;
   const trace = r.trace ?? [];
-  let firstMsgIndex = -1;
 
   for (const ev of trace) {
     const i = ev.node !== undefined ? idx.get(ev.node) : undefined;
@@ -113,13 +112,7 @@ export function extractReportData(r: RunResult, sc: Scenario): ReportData {
         const a = idx.get(ev.from as string);
         const b = idx.get(ev.to as string);
         if (a === undefined || b === undefined) break;
-        if (firstMsgIndex < 0 || messages.length < MAX_EMBEDDED_MESSAGES) {
-          // Keep a contiguous run of messages starting a little before the first fault (the
-          // interesting part), bounded; before the first fault keep a sliding window.
-          messages.push([ev.t, a, b, String(ev.type ?? ''), ev.kind === 'net.drop' ? 1 : 0]);
-          if (focusUs < 0 && messages.length > MAX_EMBEDDED_MESSAGES / 2) messages.shift();
-        }
-        if (focusUs >= 0 && firstMsgIndex < 0) firstMsgIndex = messages.length;
+        allMessages.push([ev.t, a, b, String(ev.type ?? ''), ev.kind === 'net.drop' ? 1 : 0]);
         break;
       }
       default:
@@ -132,5 +125,11 @@ export function extractReportData(r: RunResult, sc: Scenario): ReportData {
   }
   for (const l of open.values()) for (const o of l) faults.push({ from: o.from, to: endUs, label: o.label, nodes: o.nodes });
   faults.sort((a, b) => a.from - b.from);
+  // Embed a bounded run of messages starting a little before the first fault (the part a
+  // reader most likely wants to look at), or from the start when nothing was injected.
+  const focus = Math.max(0, focusUs);
+  let first = allMessages.findIndex((m) => m[0] >= focus - 1_000_000);
+  if (first < 0) first = Math.max(0, allMessages.length - MAX_EMBEDDED_MESSAGES);
+  const messages = allMessages.slice(first, first + MAX_EMBEDDED_MESSAGES);
   return { nodes, lanes, roles, faults, messages, endUs, focusUs: Math.max(0, focusUs) };
 }
