@@ -9,6 +9,7 @@ import { World } from '../../src/sim/index.ts';
 import { ms, sec } from '../../src/core/env.ts';
 import { ServerNode } from '../../src/core/node/index.ts';
 import type { ProposeOutcome } from '../../src/core/store/proposer.ts';
+import { RecordingNotifier, type Probe } from '../../src/core/ha/index.ts';
 
 const NODES = ['n1', 'n2', 'n3'];
 const topology = { regions: [{ name: 'eu', dcs: [{ name: 'eu-1', nodes: NODES }] }] };
@@ -65,5 +66,36 @@ describe('ServerNode in the simulator', () => {
       const store = world.app<ServerNode>(n)!.store;
       for (const k of acked) expect(store.kv.get(k), `${k} on ${n}`).toBeDefined();
     }
+  });
+
+  it('runs the failover service: a target going down is declared once, by quorum, and notified on every node', () => {
+    const world = new World({ seed: 3, topology });
+    let targetUp = true;
+    const probe: Probe = { check: (_t, _timeout, done) => (done(targetUp ? 'up' : 'down'), { cancel() {} }) };
+    const notifiers = new Map<string, RecordingNotifier>();
+    world.setup((ctx) => {
+      const notify = new RecordingNotifier();
+      notifiers.set(ctx.id, notify);
+      return new ServerNode(ctx, {
+        voters: NODES,
+        swim: { profile: 'local', seeds: NODES },
+        card: { host: ctx.id },
+        ha: { probe, notify, config: { checkIntervalUs: sec(1), checkTimeoutUs: ms(500), failuresBeforeDown: 2, successesBeforeUp: 2 } },
+      });
+    });
+    world.start();
+    expect(world.runUntil(() => leaderOf(world) !== undefined && NODES.every((n) => world.app<ServerNode>(n)!.replicator.leader() === leaderOf(world)), sec(10))).toBe(true);
+    let put = false;
+    world.app<ServerNode>(leaderOf(world)!)!.proposeHa({ type: 'ha.target.put', key: 'db/eu-1', value: '10.0.0.1' }, (r) => (put = r.ok));
+    world.runFor(sec(8));
+    expect(put).toBe(true);
+    targetUp = false;
+    expect(world.runUntil(() => world.app<ServerNode>('n1')!.haState.health('db/eu-1') === 'down', world.now() + sec(30))).toBe(true);
+    world.runFor(sec(2));
+    for (const n of NODES) {
+      const seen = notifiers.get(n)!.seen.filter((x) => x.key === 'db/eu-1' && x.state === 'down');
+      expect(seen, `notifications on ${n}`).toHaveLength(1);
+    }
+    expect(world.app<ServerNode>('n2')!.haState.events().filter((e) => e.to === 'down')).toHaveLength(1);
   });
 });

@@ -5,6 +5,7 @@ import type { NodeId } from '../env.ts';
 import type { RaftConfig } from '../raft/index.ts';
 import type { SwimConfigInput } from '../swim/index.ts';
 import type { AddressCard } from './hello.ts';
+import type { HaConfig, NotificationAction, Probe } from '../ha/index.ts';
 
 export interface ServerNodeOptions {
   /** Raft timings and bounds (voters are decided by the node: see `voters` / `bootstrapExpect`). */
@@ -27,6 +28,8 @@ export interface ServerNodeOptions {
    * before Raft boots. The host passes it once, on an operator's request.
    */
   readonly recoverVoters?: readonly NodeId[];
+  /** The failover service (targets, checks, quorum, events); absent: not run on this node. */
+  readonly ha?: { readonly probe: Probe; readonly notify?: NotificationAction; readonly config?: Partial<HaConfig> };
   /** This node's addresses (host, udp, tcp, http): gossiped in SWIM meta and in hello. */
   readonly card?: AddressCard;
   /** Provisional seed ids (`join@HOST:PORT`) to greet, then join SWIM through. */

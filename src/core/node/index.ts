@@ -5,3 +5,5 @@ export { HelloExchange, provisionalId, isProvisionalId, type AddressCard } from 
 export { Reconciler, RECONCILE_INTERVAL_US, type ReconcileSource } from './reconcile.ts';
 export { DeferredReplicator } from './deferred-replicator.ts';
 export { appendRecoveryMembership } from './recover.ts';
+export { NodeMachine, type NodeCommand, type NodeResult } from './machine.ts';
+export { SwimObservers } from './swim-observers.ts';

@@ -42,7 +42,7 @@ export class Reconciler {
   constructor(
     private readonly env: Env,
     private readonly raft: Replicator<import('../store/index.ts').StoreCommand, StoreResult>,
-    private readonly raftNode: () => RaftNode<import('../store/index.ts').StoreCommand, StoreResult> | undefined,
+    private readonly raftNode: () => Pick<RaftNode, 'membership' | 'addServer' | 'removeServer'> | undefined,
     private readonly store: CoordStore,
     private readonly source: ReconcileSource,
     private readonly propose: (cmd: StoreCommandBody, done: (ok: boolean) => void) => void,

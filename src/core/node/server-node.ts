@@ -12,7 +12,7 @@ import { CatalogDriver } from '../coord/catalog-driver.ts';
 import { LeaseDriver } from '../coord/lease-driver.ts';
 import { SessionDriver } from '../coord/session-driver.ts';
 import { TreeDriver } from '../coord/tree/tree-driver.ts';
-import { RaftNode, type RaftRole } from '../raft/index.ts';
+import { RaftNode, type RaftRole, type Replicator } from '../raft/index.ts';
 import { CoordStore, type StoreCommand, type StoreCommandBody, type StoreResult } from '../store/index.ts';
 import { StoreProposer, type ProposeOutcome } from '../store/proposer.ts';
 import { SwimNode, type MemberInfo, type SwimEvent } from '../swim/index.ts';
@@ -21,17 +21,23 @@ import { DeferredReplicator } from './deferred-replicator.ts';
 import { HelloExchange, isProvisionalId, type AddressCard } from './hello.ts';
 import { Reconciler } from './reconcile.ts';
 import { appendRecoveryMembership } from './recover.ts';
+import { DirectFanout, HaService, HaStateMachine, type HaCommand } from '../ha/index.ts';
+import { NodeMachine, type NodeCommand, type NodeResult } from './machine.ts';
+import { SwimObservers } from './swim-observers.ts';
 
 export interface NodeEnvs {
   readonly id: NodeId;
   env(service: string): Env;
 }
 
-type Raft = RaftNode<StoreCommand, StoreResult>;
+type Raft = RaftNode<NodeCommand, NodeResult>;
 
 export class ServerNode {
   readonly id: NodeId;
   readonly store = new CoordStore();
+  readonly haState = new HaStateMachine();
+  readonly machine = new NodeMachine(this.store, this.haState);
+  readonly ha: HaService | undefined;
   readonly replicator = new DeferredReplicator<StoreCommand, StoreResult>();
   readonly proposer: StoreProposer;
   readonly hub: BlockingHub;
@@ -103,6 +109,19 @@ export class ServerNode {
       },
       (cmd, done) => this.proposer.propose(cmd, (r) => done(r.ok)),
     );
+    if (opts.ha) {
+      const haEnv = ctx.env('ha');
+      this.ha = new HaService(haEnv, {
+        state: this.haState,
+        // HA commands share the log with the store's; the leader proposes them (followers never do).
+        replicator: { propose: (cmd, done) => this.proposeHa(cmd, done), isLeader: () => this.replicator.isLeader() },
+        probe: opts.ha.probe,
+        transport: new DirectFanout(ctx.env('ha-gossip'), () => this.members().filter((m) => m.status === 'alive').map((m) => m.node)),
+        observerView: new SwimObservers(this.id, () => this.members()),
+        ...(opts.ha.notify ? { notify: opts.ha.notify } : {}),
+        ...(opts.ha.config ? { config: opts.ha.config } : {}),
+      });
+    }
     this.replicator.onRoleChange((role, _term, leader) => this.onRole(role, leader));
     this.swim.on((ev) => this.onMember(ev));
   }
@@ -112,6 +131,7 @@ export class ServerNode {
     this.running = true;
     this.swim.start();
     this.maybeBootstrap();
+    this.ha?.start();
     if (this.opts.join && this.opts.join.length > 0) this.hello.greet(this.opts.join);
   }
 
@@ -119,6 +139,7 @@ export class ServerNode {
     this.running = false;
     this.hello.stop();
     this.reconciler.stop();
+    this.ha?.stop();
     this.raftNode?.stop();
     this.swim.stop();
   }
@@ -135,6 +156,12 @@ export class ServerNode {
   /** Proposes from any node (followers forward to the leader). */
   propose(cmd: StoreCommandBody, done: (r: ProposeOutcome) => void): void {
     this.proposer.propose(cmd, done);
+  }
+
+  /** Proposes an 'ha.*' command from any node (followers forward through the store proposer). */
+  proposeHa(cmd: HaCommand, done: (r: import('../raft/api.ts').ProposeResult<unknown>) => void): void {
+    // The proposer only stamps and forwards; the NodeMachine routes 'ha.*' to the HA state.
+    this.proposer.propose(cmd as unknown as StoreCommandBody, done);
   }
 
   /** A peer's address card arrived (hello or SWIM meta): the host adds it to its peer book. */
@@ -213,9 +240,11 @@ export class ServerNode {
         nodeStorage.sync();
       }
     }
-    const raft: Raft = new RaftNode<StoreCommand, StoreResult>(this.raftEnv, this.store, { ...this.opts.raft, voters: voters ?? [] });
+    const raft: Raft = new RaftNode<NodeCommand, NodeResult>(this.raftEnv, this.machine, { ...this.opts.raft, voters: voters ?? [] });
     this.raftNode = raft;
-    this.replicator.attach(raft);
+    // The store's drivers and proposer see a Replicator of store commands: they only ever propose
+    // those, and the NodeMachine hands them the store's results.
+    this.replicator.attach(raft as unknown as Replicator<StoreCommand, StoreResult>);
     raft.start();
   }
 }
