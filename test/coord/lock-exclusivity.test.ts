@@ -8,24 +8,21 @@ import { describe, expect, it } from 'vitest';
 import { sec } from '../../src/core/env.ts';
 import { LockExclusivityChecker } from '../../src/sim/checkers/lock-exclusivity.ts';
 import { CoordCluster } from './cluster.ts';
-import { FencedResource, LockWorker } from './lock-workload.ts';
+import { FencedResource, LockWorker, ZkLockWorker } from './lock-workload.ts';
+import { ZkClientHost } from '../../src/core/coord/tree/index.ts';
 
 const CLIENTS = ['c1', 'c2', 'c3'];
 
-function runLocks(seed: number, opts: { nemesisPerMin: number; untilUs: number; runUs: number }) {
+function runLocks(seed: number, opts: { nemesisPerMin: number; untilUs: number; runUs: number; zk?: boolean }) {
   const c = new CoordCluster({ seed, clients: [], others: [...CLIENTS, 'r1'], network: { loss: 0.01 } });
   const checker = new LockExclusivityChecker();
   const w = c.world;
   w.setup((ctx) => ({ res: new FencedResource(ctx.env('resource'), w, checker) }), ['r1']);
   w.setup((ctx) => {
-    const worker = new LockWorker(ctx.env('coordrpc'), ctx.env('resource'), w, checker, {
-      key: 'locks/db',
-      resource: 'r1',
-      ttlUs: sec(10),
-      lockDelayUs: sec(2),
-      servers: c.servers,
-      actions: [1, 30],
-    }, ctx.restarts);
+    const base = { key: 'locks/db', resource: 'r1', ttlUs: sec(10), lockDelayUs: sec(2), servers: c.servers, actions: [1, 30] as const };
+    const worker = opts.zk
+      ? new ZkLockWorker(new ZkClientHost(ctx.env('zk')), ctx.env('resource'), w, checker, { ...base, ttlUs: sec(6), dir: '/locks' }, ctx.restarts)
+      : new LockWorker(ctx.env('coordrpc'), ctx.env('resource'), w, checker, base, ctx.restarts);
     return { worker, start: () => worker.start() };
   }, CLIENTS);
   c.start();
@@ -109,5 +106,24 @@ describe('lock exclusivity with fencing', () => {
       { numRuns: 30, seed: 20261123 },
     );
     console.log('lock exclusivity totals', totals);
+  });
+
+  it('property: the ZooKeeper lock recipe (token = lock node czxid) under the same faults', () => {
+    let totals = { runs: 0, acquisitions: 0, fenced: 0, overlaps: 0 };
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
+        const { verdict } = runLocks(seed, { nemesisPerMin: 8, untilUs: sec(90), runUs: sec(120), zk: true });
+        totals = {
+          runs: totals.runs + 1,
+          acquisitions: totals.acquisitions + verdict.stats.acquisitions,
+          fenced: totals.fenced + verdict.stats.fenced,
+          overlaps: totals.overlaps + verdict.stats.overlappingBeliefs,
+        };
+        if (!verdict.ok) throw new Error(`seed ${seed}: ${verdict.violations.join('; ')}`);
+        expect(verdict.stats.acquisitions).toBeGreaterThan(0);
+      }),
+      { numRuns: 20, seed: 99 },
+    );
+    console.log('zk lock exclusivity totals', totals);
   });
 });

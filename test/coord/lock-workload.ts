@@ -12,6 +12,8 @@ import { CoordRpcClient, type RpcResult } from '../../src/core/coord/index.ts';
 import type { StoreResult } from '../../src/core/store/index.ts';
 import type { LockExclusivityChecker } from '../../src/sim/checkers/lock-exclusivity.ts';
 import type { World } from '../../src/sim/index.ts';
+import type { ZkClient, ZkClientHost } from '../../src/core/coord/tree/index.ts';
+import { TreeLock } from '../../src/core/coord/tree/recipes/index.ts';
 
 type ActMsg = { readonly type: 'act'; readonly key: string; readonly token: number; readonly client: string };
 
@@ -145,5 +147,83 @@ export class LockWorker {
     this.propose({ kind: 'propose', cmd: { type: 'kv.release', key: this.opts.key, session: s } }, () => {
       this.env.after(this.env.random.between(ms(100), ms(500)), () => this.tryAcquire());
     });
+  }
+}
+
+/**
+ * The same workload with the ZooKeeper-style lock recipe: the fencing token is the lock
+ * node's czxid. The client believes it holds the lock until it releases it or its session
+ * is reported expired.
+ */
+export class ZkLockWorker {
+  private client: ZkClient | undefined;
+  private token: number | undefined;
+  private readonly name: string;
+  private restarts = 0;
+
+  constructor(
+    private readonly host: ZkClientHost,
+    private readonly resEnv: Env,
+    private readonly world: World,
+    private readonly checker: LockExclusivityChecker,
+    private readonly opts: LockWorkerOptions & { readonly dir: string },
+    incarnation: number,
+  ) {
+    this.name = `${resEnv.self}#${incarnation}`;
+  }
+
+  start(): void {
+    this.newSession();
+  }
+
+  private newSession(): void {
+    if (++this.restarts > MAX_SESSIONS) return;
+    const z = this.host.client(this.opts.servers, { sessionTimeoutUs: this.opts.ttlUs });
+    this.client = z;
+    z.onState((s) => {
+      if (s === 'expired' && this.client === z) {
+        this.dropBelief();
+        this.resEnv.after(ms(500), () => this.newSession());
+      }
+    });
+    const ready = () => {
+      if (this.client !== z) return;
+      if (z.state() !== 'connected') return void this.resEnv.after(ms(200), ready);
+      z.create(this.opts.dir, '', 'persistent', () => this.contend(z));
+    };
+    ready();
+  }
+
+  private dropBelief(): void {
+    if (this.token !== undefined) this.checker.record({ kind: 'released', t: this.world.now(), client: this.name, key: this.opts.key, token: this.token });
+    this.token = undefined;
+  }
+
+  private contend(z: ZkClient): void {
+    if (this.client !== z) return;
+    const lock = new TreeLock(z, this.opts.dir);
+    lock.acquire((err, info) => {
+      if (this.client !== z) return;
+      if (err || !info) {
+        if (err !== 'SessionExpired') this.resEnv.after(ms(500), () => this.contend(z));
+        return;
+      }
+      this.token = info.fencingToken;
+      this.checker.record({ kind: 'acquired', t: this.world.now(), client: this.name, key: this.opts.key, token: this.token });
+      const [lo, hi] = this.opts.actions ?? [1, 4];
+      this.act(z, lock, info.fencingToken, this.resEnv.random.between(lo, hi));
+    });
+  }
+
+  private act(z: ZkClient, lock: TreeLock, token: number, left: number): void {
+    if (this.client !== z || this.token !== token) return;
+    if (left === 0) {
+      this.dropBelief();
+      lock.release(() => this.resEnv.after(this.resEnv.random.between(ms(100), ms(500)), () => this.contend(z)));
+      return;
+    }
+    const msg: ActMsg = { type: 'act', key: this.opts.key, token, client: this.name };
+    this.resEnv.send(this.opts.resource, msg, { reliable: true });
+    this.resEnv.after(this.resEnv.random.between(ms(200), ms(800)), () => this.act(z, lock, token, left - 1));
   }
 }

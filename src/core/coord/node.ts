@@ -88,5 +88,6 @@ export class CoordNode {
   private syncRole(): void {
     const leader = this.raft.isLeader();
     for (const d of [this.leases, this.sessions, this.catalog, this.treeDriver]) d.setLeader(leader);
+    this.treeServer?.onRoleChange();
   }
 }

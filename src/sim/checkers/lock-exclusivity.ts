@@ -13,8 +13,10 @@
  *  2. fencing — the resource accepts tokens in non-decreasing order per key, and it
  *     never accepts an action whose token is below one it accepted earlier (a stale holder
  *     is fenced off);
- *  3. tokens grow with acquisition order — a later acquisition by another client never
- *     carries a smaller token than an earlier one that was already observed.
+ *  3. tokens grow with acquisition order — a client's first acquisition of a token never
+ *     carries a smaller token than one another client acquired earlier. (A stale holder
+ *     that "re-acquires" a token it already held, from a stale read, is not a new
+ *     acquisition: it is exactly the stale holder that fencing must stop, and rule 2 checks it.)
  * Overlapping beliefs (two clients each believing they hold the lock, as happens when a
  * partitioned holder has not yet noticed that its session died) are allowed: they are what
  * fencing is for. They are counted and reported, with the rejected stale actions.
@@ -83,9 +85,10 @@ export class LockExclusivityChecker {
       switch (o.kind) {
         case 'acquired': {
           acquisitions++;
+          const firstTime = !owner.has(`${o.key}#${o.token}`);
           claim(o.key, o.token, o.client, 'acquired', o.t);
           const last = lastAcquired.get(o.key);
-          if (last && last.client !== o.client && o.token < last.token) {
+          if (firstTime && last && last.client !== o.client && o.token < last.token) {
             violations.push(`t=${o.t}: ${o.client} acquired ${o.key} with token ${o.token} after ${last.client} had ${last.token}`);
           }
           if (!last || o.token >= last.token) lastAcquired.set(o.key, { token: o.token, client: o.client, t: o.t });

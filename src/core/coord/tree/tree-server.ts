@@ -94,6 +94,20 @@ export class TreeServer {
     this.touchTimer?.cancel();
   }
 
+  /**
+   * Called on every Raft role change. A server that knows no leader (it is cut off from the
+   * quorum) stops serving, as a ZooKeeper server that loses its quorum does: its clients
+   * reconnect elsewhere, instead of reading ever staler state; a client that cannot reach a
+   * serving server for its session timeout finds its session expired when it comes back.
+   */
+  onRoleChange(): void {
+    if (this.raft.leader() !== undefined) return;
+    for (const c of [...this.conns.values()]) {
+      this.send(c.node, { type: 'zk.refused', cid: c.cid, reason: 'no quorum' });
+      this.dropConn(c.session);
+    }
+  }
+
   connectedSessions(): string[] {
     return [...this.conns.keys()].sort();
   }
@@ -142,6 +156,10 @@ export class TreeServer {
   }
 
   private onConnect(from: NodeId, msg: Extract<ClientToServer, { type: 'zk.connect' }>): void {
+    if (this.raft.leader() === undefined) {
+      this.send(from, { type: 'zk.refused', cid: msg.cid, reason: 'no quorum' });
+      return;
+    }
     // ZooKeeper refuses a client that has seen a newer zxid than this server has.
     if (msg.lastZxid > this.store.appliedIndex()) {
       this.send(from, { type: 'zk.refused', cid: msg.cid, reason: 'server behind client' });
