@@ -3,12 +3,14 @@
  *
  * P-compositionality (Herlihy & Wing; used by Porcupine after Horn & Kroening): a history
  * is linearizable iff each key's sub-history is, so keys are checked one by one, each with
- * the memoised Wing & Gong search (search.ts). On failure the first failing key (in key
- * order) is shrunk to a small counterexample (minimize.ts).
+ * the memoised Wing & Gong search (search.ts), after a fast sound pre-check for simple
+ * anomalies (quick-check.ts) whose witness is already small. On a search failure the first
+ * failing key (in key order) is shrunk to a small counterexample (minimize.ts).
  */
-import type { Micros } from '../../../core/env.ts';
+import { assert, type Micros } from '../../../core/env.ts';
 import { pairOperations, type HistoryEvent, type Operation } from '../../history.ts';
 import { minimize } from './minimize.ts';
+import { quickViolation } from './quick-check.ts';
 import { ValueTable, pruneUnobservable, toSearchOp, ABSENT, type SearchOp } from './model.ts';
 import { DEFAULT_SEARCH_OPTIONS, searchRegister, type SearchOptions } from './search.ts';
 
@@ -19,6 +21,8 @@ export interface LinearizabilityOptions {
   readonly minimize?: boolean;
   /** Greedy shrinking runs on windows up to this many ops (default 200). */
   readonly maxGreedyOps?: number;
+  /** Run the fast pre-check for simple anomalies before the search (default true; off to exercise the search). */
+  readonly quickCheck?: boolean;
 }
 
 export interface KeyVerdict {
@@ -75,6 +79,15 @@ export function checkLinearizability(
   let anyFail = false;
   for (const key of keys) {
     const keyOps = pruneUnobservable(byKey.get(key)!).sort((a, b) => a.call - b.call || a.source.id - b.source.id);
+    const quick = options.quickCheck === false ? null : quickViolation(keyOps);
+    if (quick) {
+      // Sound on its own; the witness is re-checked by the exact search (it is tiny).
+      assert(searchRegister(quick.ops, ABSENT, search).outcome === 'fail', () => `quick check witness on ${key} is linearizable`);
+      verdicts.push({ key, ops: keyOps.length, outcome: 'fail', steps: 0, configurations: 0 });
+      anyFail = true;
+      counterexample ??= { key, ops: quick.ops.map((o) => o.source), anyInitial: false, prefixOps: keyOps.length, relaxedOps: [] };
+      continue;
+    }
     const r = searchRegister(keyOps, ABSENT, search);
     steps += r.steps;
     verdicts.push({ key, ops: keyOps.length, outcome: r.outcome, steps: r.steps, configurations: r.configurations });
