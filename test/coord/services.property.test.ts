@@ -98,7 +98,7 @@ describe('lease properties under faults', () => {
         for (const k of plainKeys) expect(store.kv.get(k)?.value, `${k} was deleted`).toBe('p');
         expect(store.kv.range('svc/')).toEqual([]);
       }),
-      { numRuns: 8, seed: 424242 },
+      { numRuns: 20, seed: 424242 },
     );
     console.log('lease property', stats);
   });
@@ -129,6 +129,7 @@ describe('tree properties under faults', () => {
           return z;
         };
         // Writers: c1 and c2 create ephemerals and update /w/k*.
+        const created: { path: string; czxid: number }[] = [];
         let ready = false;
         const prepare = () => {
           const z = ensure('c1');
@@ -145,7 +146,7 @@ describe('tree properties under faults', () => {
             if (z && z.state() === 'connected') {
               const k = `/w/k${rng.int(3)}`;
               z.setData(k, String(w.now()), -1, (err) => err === 'NoNode' && z.create(k, '0', 'persistent', () => {}));
-              if (rng.chance(0.2)) z.create(`/eph/${id}-`, '', 'ephemeral_sequential', () => {});
+              if (rng.chance(0.2)) z.create(`/eph/${id}-`, '', 'ephemeral_sequential', (err, path, stat) => !err && created.push({ path: path!, czxid: stat!.czxid }));
             }
             w.after(ms(100) + rng.int(ms(400)), tick);
           };
@@ -232,11 +233,15 @@ describe('tree properties under faults', () => {
         // Sessions not held by a connected client are gone (their ephemerals with them).
         for (const s of tree.listSessions()) if (!live.has(s.id)) violations.push(`session ${s.id} of a dead client still alive`);
         stats.expired += [...zk.values()].filter((z) => z.state() === 'expired').length;
+        // Sequential names strictly increase with creation order (zxid), across clients and faults.
+        const bySeq = [...created].sort((x, y) => x.czxid - y.czxid).map((x) => Number(x.path.slice(-10)));
+        for (let i = 1; i < bySeq.length; i++) if (!(bySeq[i]! > bySeq[i - 1]!)) violations.push(`sequential suffix ${bySeq[i]} after ${bySeq[i - 1]}`);
         stats.runs++;
+        expect(created.length, `seed ${seed}: no sequential creates`).toBeGreaterThan(0);
         expect(tree.getChildren('/w')!.length, `seed ${seed}: no writes landed`).toBeGreaterThan(0);
         if (violations.length > 0) throw new Error(`seed ${seed}: ${violations.slice(0, 5).join('; ')}`);
       }),
-      { numRuns: 6, seed: 777 },
+      { numRuns: 12, seed: 777 },
     );
     console.log('tree property', stats);
   });
