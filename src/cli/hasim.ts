@@ -92,7 +92,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version exit 0; every other commander error is a usage error.
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      // --help and --version: 0. A bare `hasim` prints the help as a usage error.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
       if (e.code === 'hasim.seed') process.stderr.write(`hasim: ${e.message.replace(/^error: /, '')}\n`);
       return EXIT_USAGE;
     }
@@ -102,6 +103,11 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 // Run when executed as the CLI (bin/hasim.js imports this file), not when a test imports main().
 if (process.argv[1] && /(?:^|[\\/])hasim(?:\.js|\.ts)?$/.test(process.argv[1])) {
+  // `hasim ... | head` closes stdout early: that is not an error worth a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const code = await main(process.argv.slice(2));
   process.exitCode = code;
 }
