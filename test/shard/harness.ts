@@ -13,6 +13,8 @@ import { World } from '../../src/sim/index.ts';
 import { FakeRegistry } from './fake-registry.ts';
 
 export const SERVERS = ['s1', 's2', 's3'];
+/** A group whose nodes exist but stay down until a test brings them up (rebalancing). */
+export const LATE_GROUPS: Record<string, NodeId[]> = { g3: ['d3a', 'd3b'] };
 export const GROUPS: Record<string, NodeId[]> = { g1: ['d1a', 'd1b', 'd1c'], g2: ['d2a', 'd2b'] };
 
 export interface ShardCluster {
@@ -35,17 +37,18 @@ export const COORD = ['z1', 'z2', 'z3'];
  * registry 'fake': FakeRegistry (sessions expire sessionTtlUs after a crash). 'tree': the real
  * ZooKeeper-style tree on a 3-node Raft ensemble, with ZooKeeper sessions of sessionTtlUs.
  */
-export function shardCluster(seed: number, sessionTtlUs: Micros = sec(4), registryKind: 'fake' | 'tree' = 'fake'): ShardCluster {
+export function shardCluster(seed: number, sessionTtlUs: Micros = sec(4), registryKind: 'fake' | 'tree' = 'fake', late = false): ShardCluster {
   const tree = registryKind === 'tree';
+  const lateNodes = late ? Object.values(LATE_GROUPS).flat() : [];
   const world = new World({
     seed,
     topology: { regions: [{ name: 'r', dcs: [
       { name: 'dc1', nodes: [...SERVERS, 'c1', ...(tree ? COORD : [])] },
-      { name: 'dc2', nodes: [...GROUPS.g1!, ...GROUPS.g2!] },
+      { name: 'dc2', nodes: [...GROUPS.g1!, ...GROUPS.g2!, ...lateNodes] },
     ] }] },
   });
   const registry = new FakeRegistry(world, sessionTtlUs);
-  const groupOf = new Map(Object.entries(GROUPS).flatMap(([g, ns]) => ns.map((n) => [n, g] as const)));
+  const groupOf = new Map(Object.entries({ ...GROUPS, ...LATE_GROUPS }).flatMap(([g, ns]) => ns.map((n) => [n, g] as const)));
   world.setup((ctx) => {
     if (COORD.includes(ctx.id)) {
       const store = new CoordStore();
@@ -69,6 +72,8 @@ export function shardCluster(seed: number, sessionTtlUs: Micros = sec(4), regist
     return new DataNode(env, groupOf.get(ctx.id)!, SERVERS);
   });
   world.start();
+  // Late nodes are down from the start (their boot heartbeat is dropped with them).
+  for (const n of lateNodes) world.inject({ kind: 'crash', node: n });
   const cluster: ShardCluster = {
     world,
     registry,

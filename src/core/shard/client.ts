@@ -110,7 +110,8 @@ export class ShardClient {
 
   private onRoute(r: Route): void {
     this.routes = new Map(r.configs.map((c) => [c.group, c]));
-    const groups = r.configs.map((c) => c.group);
+    // The master's ring decides ownership (a new group owns keys only once it is in the ring).
+    const groups = r.ring ? [...r.ring.groups] : r.configs.map((c) => c.group);
     if (groups.join('\u0000') !== this.ring.groups().join('\u0000')) this.ring = new HashRing(groups);
   }
 }

@@ -9,8 +9,10 @@
  */
 import { assert, ms, type Env, type Micros, type NodeId, type Timer } from '../env.ts';
 import { compareEpoch, epochString, type Epoch } from './epoch.ts';
-import type { Heartbeat, PutReq, GetReq, Repl, ReplAck, SyncReq, SyncSnap, ShardMessage, ConfigPush } from './messages.ts';
+import type { Heartbeat, PutReq, GetReq, Repl, ReplAck, SyncReq, SyncSnap, ShardMessage, ConfigPush, RingPush, PutOk, ReqErr } from './messages.ts';
 import type { GroupConfig } from './placement.ts';
+import { Handover } from './handover.ts';
+import { newerRing, RingCache, type RingState } from './ring-state.ts';
 
 export interface DataNodeConfig {
   /** Heartbeats to the servers. 200 ms: memberlist's gossip interval, the cadence of its liveness traffic. */
@@ -55,6 +57,11 @@ export class DataNode {
    * master issues it a newer configuration it serves nothing and asks to rejoin (as a newcomer).
    */
   private rejoining = false;
+  /** The ring as last published by the master (null before the first one). */
+  private ring: RingState | null = null;
+  private readonly ringCache = new RingCache();
+  private handover: Handover | undefined;
+  private movedOut = 0;
   /** Primary only: standbys whose acknowledgement every new write needs. */
   private mustAck = new Set<NodeId>();
   /** Primary only: syncing standbys that got a snapshot (at that seq) and not yet confirmed. */
@@ -80,6 +87,7 @@ export class DataNode {
       if (!this.running) return;
       this.heartbeat();
       this.retry();
+      this.pumpHandover();
       this.timers[0] = this.env.after(this.cfg.heartbeatUs, tick);
     };
     tick();
@@ -96,6 +104,9 @@ export class DataNode {
   appliedSeq(): number { return this.applied; }
   read(key: string): string | undefined { return this.kv.get(key); }
   keys(): number { return this.kv.size; }
+  ringState(): RingState | null { return this.ring; }
+  /** Keys this node started handing over as a source primary, over all rebalancings. */
+  handedOver(): number { return this.movedOut; }
 
   // ---- persistence: a snapshot plus a log of writes after it; synced before any ack ----
   private recover(): void {
@@ -113,6 +124,7 @@ export class DataNode {
       this.applied = r.seq;
     }
     this.conf = st.load<GroupConfig>('config') ?? null;
+    this.ring = st.load<RingState>('ring') ?? null;
     this.rejoining = this.conf !== null;
   }
 
@@ -134,6 +146,9 @@ export class DataNode {
     if (!this.running) return;
     switch (m.type) {
       case 'shard.config': return this.onConfig((m as ConfigPush).config);
+      case 'shard.ring': return this.onRing((m as RingPush).ring);
+      case 'shard.put.ok': return this.onHandoverAnswer(m.req, true);
+      case 'shard.err': return this.onHandoverAnswer(m.req, false);
       case 'shard.put': return this.onPut(from, m);
       case 'shard.get': return this.onGet(from, m);
       case 'shard.repl': return this.onRepl(from, m);
@@ -174,11 +189,52 @@ export class DataNode {
     }
   }
 
+  // ---- rebalancing ----
+  private onRing(r: RingState): void {
+    if (!newerRing(r, this.ring)) return;
+    this.ring = r;
+    this.env.storage.save('ring', r);
+    this.env.storage.sync();
+    this.pumpHandover();
+  }
+
+  /** Whether this group serves `key` now: it owns it and is not still receiving it. */
+  private serves(key: string, migrate: boolean): 'ok' | 'wrong-group' | 'busy' {
+    const r = this.ring;
+    if (!r || r.groups.length === 0) return 'ok';
+    if (this.ringCache.owner(r.groups, key) !== this.group) return 'wrong-group';
+    if (r.adding === this.group && !migrate) return 'busy';
+    if (migrate && r.adding !== this.group) return 'wrong-group'; // late hand-over after completion
+    return 'ok';
+  }
+
+  private pumpHandover(): void {
+    const r = this.ring;
+    const source = r !== null && r.adding !== null && r.adding !== this.group && r.groups.includes(this.group) && !r.done.includes(this.group);
+    if (!this.isPrimary() || !source) {
+      this.handover = undefined;
+      return;
+    }
+    if (!this.handover || this.handover.version !== r.version) {
+      const moved = [...this.kv.keys()].filter((k) => this.ringCache.owner(r.groups, k) !== this.group);
+      this.handover = new Handover(this.env, this.group, r.version, moved, (k) => this.kv.get(k), this.servers, this.cfg.retryUs);
+      this.movedOut += moved.length;
+    }
+    this.handover.pump(r);
+  }
+
+  private onHandoverAnswer(req: number, ok: boolean): void {
+    if (req >= 0 || !this.handover) return; // handover requests use negative ids
+    if (this.handover.onAnswer(-req, ok) && this.ring) this.handover.pump(this.ring);
+  }
+
   private onPut(from: NodeId, m: PutReq): void {
     if (m.group !== this.group) return this.send(from, { type: 'shard.err', req: m.req, error: 'wrong-group' });
     if (!this.isPrimary()) {
       return this.send(from, { type: 'shard.err', req: m.req, error: this.conf?.unavailable ? 'unavailable' : 'not-primary', primary: this.conf?.primary });
     }
+    const serves = this.serves(m.key, m.migrate === true);
+    if (serves !== 'ok') return this.send(from, { type: 'shard.err', req: m.req, error: serves });
     if (this.pending.size >= this.cfg.maxPending || (!this.kv.has(m.key) && this.kv.size >= this.cfg.maxKeys)) {
       return this.send(from, { type: 'shard.err', req: m.req, error: 'busy' });
     }
@@ -195,6 +251,8 @@ export class DataNode {
     if (!this.isPrimary()) {
       return this.send(from, { type: 'shard.err', req: m.req, error: this.conf?.unavailable ? 'unavailable' : 'not-primary', primary: this.conf?.primary });
     }
+    const serves = this.serves(m.key, false);
+    if (serves !== 'ok') return this.send(from, { type: 'shard.err', req: m.req, error: serves });
     this.send(from, { type: 'shard.get.ok', req: m.req, value: this.kv.get(m.key) ?? null, seq: this.applied });
   }
 
@@ -268,7 +326,7 @@ export class DataNode {
   }
 
   private heartbeat(): void {
-    const hb: Heartbeat = { type: 'shard.hb', group: this.group, config: this.conf, applied: this.applied, rejoin: this.rejoining };
+    const hb: Heartbeat = { type: 'shard.hb', group: this.group, config: this.conf, applied: this.applied, rejoin: this.rejoining, ring: this.ring };
     for (const s of this.servers) this.send(s, hb, false);
   }
 

@@ -11,3 +11,5 @@ export { DataNode, DEFAULT_DATA_NODE_CONFIG, type DataNodeConfig } from './data-
 export { ShardServer, DEFAULT_SHARD_SERVER_CONFIG, type ShardServerConfig } from './server.ts';
 export { ShardClient, DEFAULT_SHARD_CLIENT_CONFIG, type ShardClientConfig, type PutOutcome, type GetOutcome } from './client.ts';
 export { TreeRegistry, MAX_REGISTRY_CHILDREN } from './tree-registry.ts';
+export { EMPTY_RING, newerRing, previousGroups, RingCache, type RingState } from './ring-state.ts';
+export { Handover, HANDOVER_WINDOW } from './handover.ts';

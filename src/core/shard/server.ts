@@ -9,7 +9,8 @@
 import { sec, ms, type Env, type Micros, type NodeId, type Timer } from '../env.ts';
 import { compareEpoch } from './epoch.ts';
 import { MasterElection, type ElectionView } from './election.ts';
-import type { ConfigPush, Heartbeat, Route, ShardMessage, Synced } from './messages.ts';
+import type { ConfigPush, Heartbeat, Migrated, RingPush, Route, ShardMessage, Synced } from './messages.ts';
+import { bump, EMPTY_RING, newerRing, previousGroups, type RingState } from './ring-state.ts';
 import { membersOf, PlacementTable, type GroupConfig, type PlacementChange } from './placement.ts';
 import type { Registry } from './registry.ts';
 
@@ -38,6 +39,9 @@ export class ShardServer {
   readonly cfg: ShardServerConfig;
   private readonly election: MasterElection;
   private table: PlacementTable | undefined;
+  private term = 0;
+  /** The ring as this master knows it (adopted from data nodes' heartbeats, then driven). */
+  private ring: RingState = EMPTY_RING;
   private masterSinceUs = 0;
   private readonly lastSeen = new Map<string, Micros>(); // `${group}\u0000${node}` -> local time
   private timer: Timer | undefined;
@@ -87,7 +91,9 @@ export class ShardServer {
   private onElection(v: ElectionView): void {
     if (v.isMaster && !this.table) {
       // +1: ZooKeeper sequences start at 0 and epochs reserve term 0 for "never configured".
-      this.table = new PlacementTable(v.masterSeq! + 1);
+      this.term = v.masterSeq! + 1;
+      this.table = new PlacementTable(this.term);
+      this.ring = EMPTY_RING;
       this.masterSinceUs = this.env.now();
       this.lastSeen.clear();
     } else if (!v.isMaster) {
@@ -103,12 +109,18 @@ export class ShardServer {
     if (!this.running) return;
     if (m.type === 'shard.route.req') {
       if (!this.table) return;
-      this.send(from, { type: 'shard.route', configs: this.table.all(), master: this.env.self } satisfies Route);
+      this.send(from, { type: 'shard.route', configs: this.table.all(), master: this.env.self, ring: this.ring.version > 0 ? this.ring : null } satisfies Route);
       return;
     }
     if (!this.table) return;
     if (m.type === 'shard.hb') this.onHeartbeat(from, m as Heartbeat);
-    else if (m.type === 'shard.synced') {
+    else if (m.type === 'shard.migrated') {
+      const x = m as Migrated;
+      const r = this.ring;
+      if (this.acting() && r.adding !== null && x.version === r.version && previousGroups(r).includes(x.group) && !r.done.includes(x.group)) {
+        this.setRing(bump(r, this.term, { done: [...r.done, x.group].sort() }));
+      }
+    } else if (m.type === 'shard.synced') {
       const s = m as Synced;
       if (this.acting()) this.apply(this.table.synced(s.group, s.node, s.epoch));
     }
@@ -118,6 +130,8 @@ export class ShardServer {
     const t = this.table!;
     this.lastSeen.set(`${hb.group}\u0000${from}`, this.env.now());
     if (hb.config) t.adopt(hb.config);
+    if (hb.ring && newerRing(hb.ring, this.ring)) this.ring = hb.ring;
+    if (this.acting() && this.ring.version > 0 && (!hb.ring || newerRing(this.ring, hb.ring))) this.send(from, { type: 'shard.ring', ring: this.ring } satisfies RingPush);
     if (!this.acting()) return;
     if (hb.rejoin && membersOf(t.config(hb.group)).includes(from)) {
       // It restarted: whatever it was, it leaves and comes back as a syncing standby (or, as the
@@ -139,6 +153,41 @@ export class ShardServer {
         if (seen === undefined || now - seen > this.cfg.deadAfterUs) this.apply(t.dead(c.group, n));
       }
     }
+    this.driveRing();
+  }
+
+  /**
+   * The ring: created from the groups serving when the first master acts; a group that
+   * appears later is added (one at a time) and the old groups hand its keys over; when all
+   * have, the ring is complete. Primaries are kept current so sources know where to send.
+   */
+  private driveRing(): void {
+    const t = this.table!;
+    const serving = t.all().filter((c) => c.primary !== undefined).map((c) => c.group).sort();
+    let r = this.ring;
+    if (r.version === 0) {
+      if (serving.length === 0) return;
+      r = bump(r, this.term, { version: 1, groups: serving, adding: null, done: [] });
+    } else if (r.adding === null) {
+      const fresh = serving.find((g) => !r.groups.includes(g));
+      if (fresh !== undefined) r = bump(r, this.term, { version: r.version + 1, groups: [...r.groups, fresh].sort(), adding: fresh, done: [] });
+    } else if (previousGroups(r).every((g) => r.done.includes(g))) {
+      r = bump(r, this.term, { adding: null, done: [] });
+      this.env.trace('shard.rebalanced', { version: r.version, groups: r.groups.join(',') });
+    }
+    const primaries: Record<string, NodeId> = {};
+    for (const c of t.all()) if (c.primary !== undefined && r.groups.includes(c.group)) primaries[c.group] = c.primary;
+    if (JSON.stringify(primaries) !== JSON.stringify(r.primaries)) r = bump(r, this.term, { primaries });
+    if (r !== this.ring) this.setRing(r);
+  }
+
+  private setRing(r: RingState): void {
+    this.ring = r;
+    for (const c of this.table!.all()) for (const n of membersOf(c)) this.send(n, { type: 'shard.ring', ring: r } satisfies RingPush);
+  }
+
+  ringState(): RingState {
+    return this.ring;
   }
 
   private apply(changes: PlacementChange[]): void {
