@@ -56,6 +56,28 @@ describe('§6.4 ReadIndex', () => {
   });
 });
 
+describe('§6.4 follower reads (opt-in followerReads)', () => {
+  it('a follower asks the leader for a read index and answers once it applied up to it', () => {
+    const c = new Cluster({ seed: 36, voters: N3, raft: { followerReads: true } }).start();
+    const l = c.waitStableLeader(sec(2))!;
+    c.world.runFor(ms(100));
+    const f = N3.find((n) => n !== l.id())!;
+    // Slow the follower's link so the write's commit reaches it late: the read must still see it.
+    c.world.inject({ kind: 'slow-link', between: [l.id(), f], extra: ms(30), for: sec(1) });
+    const idx = c.write('w', sec(1))!;
+    let r: ReadResult | undefined;
+    let seen: string[] = [];
+    c.raft(f).readBarrier((x) => {
+      r = x;
+      seen = [...c.app(f)!.sm.items];
+    });
+    c.world.runFor(sec(1));
+    expect(r).toMatchObject({ ok: true });
+    expect((r as { index: number }).index).toBeGreaterThanOrEqual(idx);
+    expect(seen).toContain('w');
+  });
+});
+
 describe('§6.4.1 lease reads and stale reads', () => {
   it('lease mode: within the lease a read needs no message; after losing the quorum it does not answer ok', () => {
     const c = new Cluster({ seed: 34, voters: N3, raft: { readMode: 'lease' } }).start();

@@ -60,6 +60,12 @@ export interface RaftConfig {
   readonly readTimeoutUs: Micros;
   readonly readMode: ReadMode;
   /**
+   * read-index / lease mode on a follower: false (default) answers not-leader with a hint (the caller
+   * redirects); true asks the leader for a read index and waits until applied locally (etcd forwards
+   * MsgReadIndex to the leader the same way). Lets followers serve linearizable reads.
+   */
+  readonly followerReads: boolean;
+  /**
    * Lease reads: bound on the rate difference between any two clocks (dissertation §6.4.1 assumes
    * bounded drift). The lease lasts electionTimeoutMinUs × (1 − maxClockDriftRatio) from the send time of
    * the heartbeat a quorum acknowledged. NTP-disciplined clocks drift ≪ 1e-3; 0.05 is a wide margin.
@@ -103,6 +109,7 @@ export const DEFAULT_RAFT_CONFIG: RaftConfig = {
   maxPendingReads: 10_000,
   readTimeoutUs: sec(2),
   readMode: 'read-index',
+  followerReads: false,
   maxClockDriftRatio: 0.05,
   promoteMaxLagEntries: 250,
   transferTimeoutUs: ms(300),

@@ -64,6 +64,11 @@ export interface SnapshotResp {
   readonly done: boolean;
 }
 
+/** A follower asks the leader for a read index (etcd MsgReadIndex; dissertation §6.4 "followers"). */
+export interface ReadIndexReq { readonly type: 'raft.read-index'; readonly term: number; readonly id: number }
+/** index < 0: the leader could not confirm one (not leader any more, timeout). */
+export interface ReadIndexResp { readonly type: 'raft.read-index.resp'; readonly term: number; readonly id: number; readonly index: number }
+
 /** Leadership transfer: start an election now (dissertation §3.10). */
 export interface TimeoutNow { readonly type: 'raft.timeout-now'; readonly term: number }
 
@@ -78,11 +83,13 @@ export type RaftMessage =
   | HeartbeatResp
   | SnapshotReq
   | SnapshotResp
+  | ReadIndexReq
+  | ReadIndexResp
   | TimeoutNow;
 
 const RAFT_TYPES = new Set<string>([
   'raft.prevote', 'raft.prevote.resp', 'raft.vote', 'raft.vote.resp', 'raft.append', 'raft.append.resp',
-  'raft.heartbeat', 'raft.heartbeat.resp', 'raft.snapshot', 'raft.snapshot.resp', 'raft.timeout-now',
+  'raft.heartbeat', 'raft.heartbeat.resp', 'raft.snapshot', 'raft.snapshot.resp', 'raft.read-index', 'raft.read-index.resp', 'raft.timeout-now',
 ]);
 
 export function isRaftMessage(m: { readonly type: string }): m is RaftMessage {

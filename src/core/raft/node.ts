@@ -35,6 +35,8 @@ import {
   type HeartbeatReq,
   type HeartbeatResp,
   type PreVoteReq,
+  type ReadIndexReq,
+  type ReadIndexResp,
   type PreVoteResp,
   type RaftMessage,
   type SnapshotReq,
@@ -147,6 +149,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private flushScheduled = false;
   private applyScheduled = false;
   private transfer: { to: NodeId; timer: Timer; done: (r: TransferResult) => void } | undefined;
+  /** Follower reads waiting for the leader's read index. */
+  private readonly forwarded = new Map<number, { deadlineUs: Micros; timer: Timer; done: (r: ReadResult) => void }>();
+  private forwardSeq = 0;
   private stopped = false;
 
   private readonly roleListeners: ((role: RaftRole, term: number, leader: NodeId | undefined) => void)[] = [];
@@ -243,6 +248,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       return;
     }
     if (this.roleName !== 'leader') {
+      if (this.config.followerReads && this.leaderId !== undefined) return this.forwardRead(this.leaderId, done);
       done({ ok: false, error: 'not-leader', leader: this.leaderId });
       return;
     }
@@ -258,6 +264,42 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       return;
     }
     this.startRead(deadlineUs, done);
+  }
+
+  /** Follower read: the leader confirms an index with a quorum round; we wait to apply up to it. */
+  private forwardRead(leader: NodeId, done: (r: ReadResult) => void): void {
+    if (this.forwarded.size >= this.config.maxPendingReads || this.reads.full()) {
+      done({ ok: false, error: 'timeout', leader });
+      return;
+    }
+    const id = ++this.forwardSeq;
+    const deadlineUs = this.env.now() + this.config.readTimeoutUs;
+    const timer = this.env.after(this.config.readTimeoutUs, () => {
+      if (this.forwarded.delete(id)) done({ ok: false, error: 'timeout', leader: this.leaderId });
+    });
+    this.forwarded.set(id, { deadlineUs, timer, done });
+    this.send(leader, { type: 'raft.read-index', term: this.currentTerm, id } satisfies ReadIndexReq);
+  }
+
+  private onReadIndex(from: NodeId, m: ReadIndexReq): void {
+    const reply = (index: number) => this.send(from, { type: 'raft.read-index.resp', term: this.currentTerm, id: m.id, index } satisfies ReadIndexResp);
+    if (this.roleName !== 'leader' || this.config.readMode === 'stale') return reply(-1);
+    // The leader's own barrier: it calls back once confirmed and applied here, at an index >= the
+    // one recorded on arrival; that index is what the follower must apply before reading.
+    this.readBarrier((r) => reply(r.ok ? r.index : -1));
+  }
+
+  private onReadIndexResp(m: ReadIndexResp): void {
+    const f = this.forwarded.get(m.id);
+    if (f === undefined) return;
+    this.forwarded.delete(m.id);
+    f.timer.cancel();
+    if (m.index < 0) return f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
+    if (this.reads.full()) return f.done({ ok: false, error: 'timeout', leader: this.leaderId });
+    this.reads.addConfirmed(m.index, f.deadlineUs, f.done);
+    this.reads.applied(this.applied);
+    // Followers have no heartbeat tick to expire reads: a timer does (a partitioned follower may not apply).
+    this.env.after(Math.max(0, f.deadlineUs - this.env.now()), () => this.reads.expire(this.env.now(), this.leaderId));
   }
 
   private startRead(deadlineUs: Micros, done: (r: ReadResult) => void): void {
@@ -800,6 +842,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
         return this.onSnapshot(from, m);
       case 'raft.snapshot.resp':
         return this.onSnapshotResp(from, m);
+      case 'raft.read-index':
+        return this.onReadIndex(from, m);
+      case 'raft.read-index.resp':
+        return this.onReadIndexResp(m);
       case 'raft.timeout-now':
         return this.onTimeoutNow(from, m);
     }
