@@ -5,6 +5,17 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { Agent, type AgentConfig } from '../hanode/agent.ts';
 import { ApiError, HanodeClient, memberStatus, table } from '../hanode/client.ts';
+import { parseGoDuration } from '../hanode/http/duration.ts';
+
+/** --ha-check-interval: the check period, with a timeout of half of it (the core requires timeout <= interval). */
+function haTiming(text: string): { checkIntervalUs: number; checkTimeoutUs: number } {
+  const us = parseGoDuration(text);
+  if (us === undefined || us <= 0) {
+    console.error(`hanode agent: bad --ha-check-interval ${JSON.stringify(text)}`);
+    process.exit(2);
+  }
+  return { checkIntervalUs: us, checkTimeoutUs: Math.max(1000, Math.floor(us / 2)) };
+}
 
 const program = new Command();
 program.name('hanode').description('Run a hanode agent, or talk to one over its Consul-compatible HTTP API').version('0.1.0');
@@ -40,6 +51,9 @@ program
   .option('--datacenter <dc>', 'datacenter name', 'dc1')
   .option('--acl-token <token>', 'token required for writes (X-Consul-Token); env HANODE_ACL_TOKEN')
   .option('--encrypt <key>', 'base64 32-byte key: AES-256-GCM for gossip and Raft; env HANODE_ENCRYPT')
+  .option('--ha-verify-script <path>', 'failover: default verification script (args: key value; prints UP or DOWN)')
+  .option('--ha-notify-script <path>', 'failover: default notification script (args: role key value state)')
+  .option('--ha-check-interval <duration>', 'failover: time between two checks of a target (default 10s)')
   .action(async (o) => {
     const dev = o.dev === true;
     if (!dev && (!o.node || !o.dataDir)) {
@@ -65,6 +79,9 @@ program
       ...(o.join ? { join: String(o.join).split(',').map((s: string) => s.trim()).filter(Boolean) } : {}),
       ...((o.aclToken ?? process.env.HANODE_ACL_TOKEN) ? { aclToken: o.aclToken ?? process.env.HANODE_ACL_TOKEN } : {}),
       ...((o.encrypt ?? process.env.HANODE_ENCRYPT) ? { encrypt: o.encrypt ?? process.env.HANODE_ENCRYPT } : {}),
+      ...(o.haVerifyScript ? { haVerifyScript: o.haVerifyScript } : {}),
+      ...(o.haNotifyScript ? { haNotifyScript: o.haNotifyScript } : {}),
+      ...(o.haCheckInterval ? { ha: haTiming(o.haCheckInterval) } : {}),
     };
     let agent: Agent;
     try {

@@ -6,6 +6,10 @@
 import { ms } from '../core/env.ts';
 import { provisionalId, type AddressCard, ServerNode } from '../core/node/index.ts';
 import type { RaftConfig } from '../core/raft/index.ts';
+import type { HaApplyResult, HaConfig } from '../core/ha/index.ts';
+import { TargetProbe } from './ha/probes.ts';
+import { ScriptNotifier } from './ha/notify.ts';
+import { haRoutes } from './routes/ha.ts';
 import { DataDir, RealHost } from '../net-real/index.ts';
 import { createApi } from './api.ts';
 import type { HttpServer } from './http/server.ts';
@@ -37,6 +41,10 @@ export interface AgentConfig {
   /** Gossip / Raft key (32 bytes base64): AES-256-GCM on every packet and frame. */
   readonly encrypt?: string;
   readonly raft?: Partial<Omit<RaftConfig, 'voters'>>;
+  /** Failover service: default verification script (prints UP or DOWN), notification script, check period. */
+  readonly haVerifyScript?: string;
+  readonly haNotifyScript?: string;
+  readonly ha?: Partial<HaConfig>;
   readonly log?: (line: string) => void;
 }
 
@@ -119,7 +127,25 @@ export class Agent {
       leave: () => this.leave(),
       self: () => this.self(),
       metrics: (req) => metricsReply(req, this.metrics()),
+      extraRoutes: (ctx) =>
+        haRoutes(ctx, () => {
+          const node = this.host.app();
+          if (!node?.ha) return undefined;
+          return {
+            state: node.haState,
+            service: node.ha,
+            self: c.node,
+            propose: (cmd) =>
+              new Promise((resolve) =>
+                node.proposeHa(cmd, (r) =>
+                  resolve(r.ok ? { ok: true, result: r.result as HaApplyResult } : { ok: false, reason: r.error === 'rejected' ? r.reason : r.error === 'not-leader' ? 'No cluster leader' : 'leadership lost while committing log' }),
+                ),
+              ),
+          };
+        }),
     });
+    const notifier = new ScriptNotifier(c.haNotifyScript, this.log);
+    const probe = new TargetProbe(c.haVerifyScript);
     const httpAddr = await this.http.listen(c.httpHost, c.httpPort);
     const httpHostPort = `${c.httpHost}:${httpAddr.port}`;
     const join = (c.join ?? []).map((a) => {
@@ -146,6 +172,7 @@ export class Agent {
           card,
           join: join.map((j) => j.id),
           ...(recoverVoters ? { recoverVoters } : {}),
+          ha: { probe, notify: notifier, ...(c.ha ? { config: c.ha } : {}) },
         });
         recoverVoters = undefined;
         node.onCard((id, peer) => {
