@@ -37,7 +37,8 @@ export interface SearchOptions {
   readonly maxCacheWords: number;
 }
 
-export const DEFAULT_SEARCH_OPTIONS: SearchOptions = { maxSteps: 50_000_000, maxCacheWords: 64_000_000 };
+/** About 10–40 s of search on this class of machine, and a few hundred MB of cache at most. */
+export const DEFAULT_SEARCH_OPTIONS: SearchOptions = { maxSteps: 20_000_000, maxCacheWords: 64_000_000 };
 
 /** Entry order: by time, calls before returns at equal times (touching ops count as concurrent), then op index. */
 export function entryOrder(ops: readonly SearchOp[]): { op: Int32Array; isCall: Uint8Array } {
@@ -136,13 +137,19 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
   advanceM();
   const tailBuf = new Int32Array(n);
   let tailLen = 0;
+  /** Highest linearized op index (-1: none): the scan for the tail stops there. */
+  let top = -1;
+  const lowerTop = (): void => {
+    while (top >= 0 && !isSet(top)) top--;
+  };
   const compact = (): void => {
     tailLen = 0;
     for (const i of infoIdx) {
       if (i >= m) break;
       if (isSet(i)) tailBuf[tailLen++] = i;
     }
-    for (let w = (m + 1) >>> 5; w < words; w++) {
+    const lastWord = top >>> 5;
+    for (let w = (m + 1) >>> 5; top >= 0 && w <= lastWord; w++) {
       let word = bits[w]!;
       while (word !== 0) {
         const low = word & -word;
@@ -175,7 +182,9 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
     const w = op >>> 5;
     const mask = 1 << (op & 31);
     const savedM = m;
+    const savedTop = top;
     bits[w] = bits[w]! | mask;
+    if (op > top) top = op;
     advanceM();
     compact();
     let bucket = cache.get(key);
@@ -199,6 +208,7 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
     }
     bits[w] = bits[w]! & ~mask;
     m = savedM;
+    top = savedTop;
     return !seen;
   };
 
@@ -226,6 +236,7 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
         depth++;
         state = ns;
         bits[op >>> 5] = bits[op >>> 5]! | (1 << (op & 31));
+        if (op > top) top = op;
         advanceM();
         h1 = (h1 ^ z1[op]!) >>> 0;
         h2 = (h2 ^ z2[op]!) >>> 0;
@@ -245,6 +256,7 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
       state = stackState[depth]!;
       bits[back >>> 5] = bits[back >>> 5]! & ~(1 << (back & 31));
       if (ops[back]!.det && back < m) m = back;
+      if (back === top) lowerTop();
       h1 = (h1 ^ z1[back]!) >>> 0;
       h2 = (h2 ^ z2[back]!) >>> 0;
       if (ops[back]!.det) remaining++;
