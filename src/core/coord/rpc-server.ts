@@ -10,6 +10,7 @@ import type { CoordStore } from '../store/coord-store.ts';
 import type { StoreCommand, StoreResult } from '../store/commands.ts';
 import type { Topic } from '../store/effects.ts';
 import type { StoreProposer } from '../store/proposer.ts';
+import { validateStoreCommand } from '../store/validate.ts';
 import type { BlockingHub } from './blocking.ts';
 import type { LeaseDriver } from './lease-driver.ts';
 import type { LeaderOnly } from './leader-driver.ts';
@@ -39,7 +40,10 @@ export class CoordRpcServer {
   /** Also callable in-process (same semantics as over the network). */
   handle(op: RpcOp, reply: (r: RpcResult) => void): void {
     switch (op.kind) {
-      case 'propose':
+      case 'propose': {
+        // Refuse a malformed command here rather than spending a log entry on it.
+        const invalid = validateStoreCommand(op.cmd);
+        if (invalid !== null) return reply({ ok: false, error: 'rejected', reason: invalid });
         this.proposer.propose(op.cmd, (r) => {
           if (r.ok) reply({ ok: true, value: r.result, index: r.index });
           else if (r.error === 'not-leader') reply({ ok: false, error: 'not-leader', ...(r.leader !== undefined ? { leader: r.leader } : {}) });
@@ -47,6 +51,7 @@ export class CoordRpcServer {
           else reply({ ok: false, error: 'unknown-outcome' });
         });
         return;
+      }
       case 'session.renew':
         return this.sessions.renew(op.id, (r) => reply(this.leaderOnly(r, 'sessions')));
       case 'lease.keepalive':

@@ -20,6 +20,7 @@ import { LeaseTable, type LeaseSnapshot } from '../coord/leases.ts';
 import { SessionTable, type SessionSnapshot } from '../coord/sessions.ts';
 import { ZkTree, type TreeSnapshot } from '../coord/tree/tree.ts';
 import type { StoreCommand, StoreResult } from './commands.ts';
+import { validateStoreCommand } from './validate.ts';
 import { TOPICS, type ApplyListener, type RestoreListener, type StoreEffect, type Topic } from './effects.ts';
 
 export interface CoordStoreSnapshot {
@@ -33,6 +34,13 @@ export interface CoordStoreSnapshot {
   readonly catalog: CatalogSnapshot;
   readonly tree: TreeSnapshot;
 }
+
+const KNOWN: Record<StoreCommand['type'], true> = {
+  kv: true, 'kv.acquire': true, 'kv.release': true, 'lease.grant': true, 'lease.revoke': true, 'lease.expire': true,
+  'lease.put': true, 'session.create': true, 'session.destroy': true, 'session.invalidate': true, 'catalog.register': true,
+  'catalog.deregister': true, 'check.update': true, 'zk.session.create': true, 'zk.session.close': true,
+  'zk.session.expire': true, 'zk.op': true, 'zk.multi': true, 'zk.reap': true, noop: true,
+};
 
 /** Bound on listeners per store (a node has a handful of cores beside it). */
 const MAX_LISTENERS = 64;
@@ -109,7 +117,7 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
   apply(command: StoreCommand, ctx: ApplyContext): StoreResult {
     assert(ctx.index > this.applied, () => `apply index ${ctx.index} <= applied ${this.applied}`);
     const kvBefore = this.kv.revision();
-    if (command && typeof command.atUs === 'number' && Number.isFinite(command.atUs)) {
+    if (command !== null && typeof command === 'object' && typeof command.atUs === 'number' && Number.isFinite(command.atUs)) {
       this.clock = Math.max(this.clock, Math.round(command.atUs));
     }
     const effects: StoreEffect[] = [];
@@ -127,7 +135,11 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
   }
 
   private dispatch(cmd: StoreCommand, index: number, effects: StoreEffect[], topics: Set<Topic>): StoreResult {
-    if (cmd === null || typeof cmd !== 'object') return { type: 'unknown', ok: false, error: 'command must be an object' };
+    const invalid = validateStoreCommand(cmd);
+    if (invalid !== null) {
+      const t = (cmd as { type?: unknown } | null)?.type;
+      return { type: typeof t === 'string' && t in KNOWN ? (t as StoreCommand['type']) : 'unknown', ok: false, error: invalid };
+    }
     const now = this.clock;
     switch (cmd.type) {
       case 'noop':
