@@ -26,7 +26,9 @@ const cmdArb = fc.oneof(
   fc.record({ t: fc.constant('junk'), v: fc.anything() }),
 );
 
-function replay(specs: fc.infer<typeof cmdArb>[], clockStepUs: number) {
+type Spec = typeof cmdArb extends fc.Arbitrary<infer T> ? T : never;
+
+function replay(specs: Spec[], clockStepUs: number) {
   const store = new CoordStore();
   const sessions: string[] = [];
   const leases: string[] = [];
