@@ -51,3 +51,30 @@ describe('rebalancing when a group joins', () => {
     }
   });
 });
+
+import fc from 'fast-check';
+import { SERVERS } from './harness.ts';
+
+describe('rebalancing under random crashes', () => {
+  it('property: a group joining while servers and data nodes crash loses no acknowledged write', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 1_000_000 }),
+      fc.integer({ min: 14, max: 30 }),
+      fc.array(fc.record({ at: fc.integer({ min: 14, max: 35 }), node: fc.constantFrom(...SERVERS, ...GROUPS.g1!, ...GROUPS.g2!, ...LATE_GROUPS.g3!), down: fc.integer({ min: 1, max: 8 }) }), { maxLength: 4 }),
+      (seed, joinAt, crashes) => {
+        const c = shardCluster(seed, sec(4), 'fake', true);
+        c.world.run(SETTLE);
+        c.workload(SETTLE, sec(40), WRITE_EVERY);
+        c.world.at(sec(joinAt), () => { for (const n of LATE_GROUPS.g3!) if (!c.world.isUp(n)) c.world.inject({ kind: 'restart', node: n }); });
+        for (const x of crashes) c.world.at(sec(x.at), () => { if (c.world.isUp(x.node)) c.world.inject({ kind: 'crash', node: x.node, for: sec(x.down) }); });
+        c.world.run(sec(75));
+        c.client()!.refreshRoutes();
+        c.world.run(sec(76));
+        const r = c.master()!.ringState();
+        expect(r.groups, `seed ${seed}`).toEqual(['g1', 'g2', 'g3']);
+        expect(r.adding, `seed ${seed}`).toBeNull();
+        expect(lostWrites(c), `seed ${seed}`).toEqual([]);
+      },
+    ), { numRuns: 30 });
+  });
+});
