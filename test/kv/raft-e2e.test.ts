@@ -14,8 +14,10 @@ import type { Replicator } from '../../src/core/raft/api.ts';
 import { World, type Fault, type ScheduledFault } from '../../src/sim/index.ts';
 import { KvWorkload } from '../../src/sim/workload/index.ts';
 import { checkLinearizability, describeLinearizability } from '../../src/sim/checkers/linearizability/index.ts';
+import { pairOperations } from '../../src/sim/history.ts';
 
-const SERVERS = ['n1', 'n2', 'n3'];
+const SERVERS3 = ['n1', 'n2', 'n3'];
+const SERVERS5 = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const CLIENTS = ['c1', 'c2', 'c3', 'c4'];
 
 /** BROKEN ON PURPOSE: a "read barrier" that returns at once on any node (a stale local read). */
@@ -29,16 +31,24 @@ function staleReads<C, R>(raft: Replicator<C, R>): Replicator<C, R> {
   });
 }
 
-function runCluster(seed: number, faults: (leaderAt: () => NodeId | undefined) => ScheduledFault[], broken = false) {
+interface RunOptions {
+  readonly broken?: boolean;
+  readonly servers?: readonly NodeId[];
+  /** Workload end (true time). */
+  readonly until?: number;
+}
+
+function runCluster(seed: number, faults: (leaderAt: () => NodeId | undefined) => ScheduledFault[], o: RunOptions | boolean = {}) {
+  const { broken = false, servers: SERVERS = SERVERS3, until = sec(25) } = typeof o === 'boolean' ? { broken: o } : o;
   const world = new World({
     seed,
-    topology: { regions: [{ name: 'r', dcs: [{ name: 'dc1', nodes: SERVERS }, { name: 'clients', nodes: CLIENTS }] }] },
+    topology: { regions: [{ name: 'r', dcs: [{ name: 'dc1', nodes: [...SERVERS] }, { name: 'clients', nodes: CLIENTS }] }] },
     latency: { sameDc: { kind: 'uniform', min: ms(0.3), max: ms(2) }, sameRegion: { kind: 'uniform', min: ms(0.5), max: ms(3) } },
     network: { loss: 0.01 },
   });
   world.setup((ctx) => {
     const sm = new KvStateMachine();
-    const raft = new RaftNode<KvCommand, KvCommandResult>(ctx.env('raft'), sm, { voters: SERVERS });
+    const raft = new RaftNode<KvCommand, KvCommandResult>(ctx.env('raft'), sm, { voters: [...SERVERS] });
     const server = new KvServer(ctx.env(KV_SERVICE), broken ? staleReads(raft) : raft, sm.store);
     return { raft, sm, server, start: () => raft.start() };
   }, SERVERS);
@@ -48,7 +58,7 @@ function runCluster(seed: number, faults: (leaderAt: () => NodeId | undefined) =
     keys: 3,
     ratePerSec: 80,
     startAt: sec(1),
-    until: sec(25),
+    until,
     client: { attemptTimeoutUs: ms(500), opTimeoutUs: sec(3) },
   });
   workload.install();
@@ -56,7 +66,7 @@ function runCluster(seed: number, faults: (leaderAt: () => NodeId | undefined) =
   workload.start();
   const leader = () => SERVERS.find((id) => world.app<{ raft: RaftNode }>(id)?.raft.isLeader());
   world.schedule(faults(leader));
-  world.run(sec(30));
+  world.run(until + sec(5));
   workload.finish();
   const result = checkLinearizability(workload.history.events());
   if (process.env.KV_E2E_VERBOSE) console.log(workload.stats, world.faultCounts(), describeLinearizability(result));
@@ -97,14 +107,23 @@ describe('Raft + KV end to end', () => {
     expect(caught).toBeGreaterThanOrEqual(2);
   });
 
-  it('property: generated fault schedules (partitions incl. one-way, crashes, pauses, clock skew, loss bursts) keep histories linearizable', () => {
-    const node = fc.constantFrom(...SERVERS);
+  /** Faults start in [2 s, 16 s] and last at most 6 s, so every one has healed by 22 s. */
+  const HEALED_AT = sec(22);
+  /**
+   * Liveness bound after healing: a leader within a few election timeouts (150–300 ms, plus
+   * PreVote rounds) and a client that has backed off (one attempt timeout, 500 ms) is back
+   * well within 3 s. Every op invoked after HEALED_AT + 3 s must then complete definitely.
+   */
+  const RECOVERY_US = sec(3);
+
+  function faultArb(servers: readonly NodeId[]): fc.Arbitrary<ScheduledFault[]> {
+    const node = fc.constantFrom(...servers);
     const dur = fc.integer({ min: ms(200), max: sec(6) });
     const fault: fc.Arbitrary<Fault> = fc.oneof(
       fc.record({ kind: fc.constant('isolate' as const), target: node, for: dur }),
       fc.record({
         kind: fc.constant('partition' as const),
-        sides: fc.shuffledSubarray(SERVERS, { minLength: 1, maxLength: 2 }).map((a) => [a, SERVERS.filter((x) => !a.includes(x))]),
+        sides: fc.shuffledSubarray([...servers], { minLength: 1, maxLength: servers.length - 1 }).map((a) => [a, servers.filter((x) => !a.includes(x))]),
         oneWay: fc.boolean(),
         for: dur,
       }),
@@ -112,15 +131,29 @@ describe('Raft + KV end to end', () => {
       fc.record({ kind: fc.constant('pause' as const), node, for: dur }),
       fc.record({ kind: fc.constant('clock' as const), node, skew: fc.integer({ min: -sec(2), max: sec(2) }), drift: fc.constantFrom(0, 1e-4, -1e-4), for: dur }),
       fc.record({ kind: fc.constant('loss' as const), p: fc.constantFrom(0.2, 0.5), for: dur }),
+      fc.record({ kind: fc.constant('duplicate' as const), p: fc.constantFrom(0.1, 0.3), for: dur }),
+      fc.record({ kind: fc.constant('reorder' as const), p: fc.constantFrom(0.1, 0.3), window: fc.constant(ms(20)), for: dur }),
     );
-    const schedule = fc.array(fc.record({ at: fc.integer({ min: sec(2), max: sec(20) }), fault }), { minLength: 1, maxLength: 6 });
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1_000_000 }), schedule, (seed, faults) => {
-        const { result, workload } = runCluster(seed, () => faults);
-        if (result.valid !== true) throw new Error(describeLinearizability(result));
-        expect(workload.stats.ok).toBeGreaterThan(100);
-      }),
-      { numRuns: 40 },
-    );
-  });
+    return fc.array(fc.record({ at: fc.integer({ min: sec(2), max: sec(16) }), fault }), { minLength: 1, maxLength: 6 });
+  }
+
+  for (const [name, servers, numRuns] of [['3', SERVERS3, 60], ['5', SERVERS5, 30]] as const) {
+    it(`property: ${name} nodes, generated fault schedules (partitions incl. one-way, crashes, pauses, clock skew, loss, duplication, reordering): linearizable, and live after healing`, () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 1_000_000 }), faultArb(servers), (seed, faults) => {
+          const { result, workload } = runCluster(seed, () => faults, { servers, until: sec(30) });
+          if (result.valid !== true) throw new Error(describeLinearizability(result));
+          expect(workload.stats.ok).toBeGreaterThan(100);
+          const late = pairOperations(workload.history.events()).filter((op) => op.invokeTime >= HEALED_AT + RECOVERY_US && op.invokeTime < sec(29));
+          expect(late.length).toBeGreaterThan(50);
+          for (const op of late) {
+            if (op.status === 'info' || (op.status === 'fail' && op.f !== 'cas')) {
+              throw new Error(`op ${op.id} (${op.f} ${op.key}) invoked at ${op.invokeTime} µs, after healing, ended ${op.status}`);
+            }
+          }
+        }),
+        { numRuns },
+      );
+    });
+  }
 });
