@@ -22,6 +22,8 @@ interface KvApp {
 }
 
 const KEYS = ['a', 'b', 'c'];
+/** RAFT_LIN_RUNS=200 for a soak. */
+const RUNS = Number(process.env.RAFT_LIN_RUNS ?? 0);
 
 /** readsAnywhere: reads go to a random live node (stale reads or follower ReadIndex), not the leader. */
 function runKv(ids: NodeId[], seed: number, schedule: readonly ScheduledFault[], raft: Partial<RaftConfig> = {}, readsAnywhere = false) {
@@ -116,7 +118,7 @@ describe('linearizable KV through Raft', () => {
           expect(checker.ok()).toBe(true);
           expect(result.valid, describeLinearizability(result)).toBe(true);
         }),
-        { numRuns: 10 },
+        { numRuns: RUNS || 10 },
       );
     }
   });
@@ -130,7 +132,7 @@ describe('linearizable KV through Raft', () => {
         expect(checker.ok()).toBe(true);
         expect(result.valid, describeLinearizability(result)).toBe(true);
       }),
-      { numRuns: 10 },
+      { numRuns: RUNS || 10 },
     );
   });
 
@@ -142,7 +144,7 @@ describe('linearizable KV through Raft', () => {
         expect(checker.ok()).toBe(true);
         expect(result.valid, describeLinearizability(result)).toBe(true);
       }),
-      { numRuns: 10 },
+      { numRuns: RUNS || 10 },
     );
   });
 
