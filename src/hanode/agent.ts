@@ -8,6 +8,7 @@ import { provisionalId, type AddressCard, ServerNode } from '../core/node/index.
 import type { RaftConfig } from '../core/raft/index.ts';
 import type { HaApplyResult, HaConfig } from '../core/ha/index.ts';
 import { TargetProbe } from './ha/probes.ts';
+import { AgentCheckProbe } from './check-probe.ts';
 import { ScriptNotifier } from './ha/notify.ts';
 import { haRoutes } from './routes/ha.ts';
 import { DataDir, RealHost } from '../net-real/index.ts';
@@ -173,6 +174,7 @@ export class Agent {
           join: join.map((j) => j.id),
           ...(recoverVoters ? { recoverVoters } : {}),
           ha: { probe, notify: notifier, ...(c.ha ? { config: c.ha } : {}) },
+          checkProbe: new AgentCheckProbe(),
         });
         recoverVoters = undefined;
         node.onCard((id, peer) => {
@@ -255,7 +257,8 @@ export class Agent {
     const hs = this.host.stats;
     k('hanode.net.sent', 'Messages sent by every service.', hs.sent);
     k('hanode.net.delivered', 'Messages delivered to a service.', hs.delivered);
-    k('hanode.net.dropped_malformed', 'Packets or frames that did not decode (or failed authentication).', hs.droppedMalformed);
+    k('hanode.net.dropped_malformed', 'Packets or frames that did not decode.', hs.droppedMalformed);
+    k('hanode.net.udp_dropped_bad_auth', 'Datagrams that failed authentication (wrong or missing key).', this.host.udp.stats.droppedBadAuth);
     if (this.http) {
       const h = this.http.counters;
       k('hanode.http.requests', 'HTTP requests served.', h.requests);

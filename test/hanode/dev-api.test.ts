@@ -182,6 +182,35 @@ describe('services and health', () => {
     expect(await consul.agent.service.list()).toEqual({});
   });
 
+  it('HTTP and TCP checks are run by the agent and drive health', async () => {
+    const http = await import('node:http');
+    let healthy = true;
+    const srv = http.createServer((_q, r) => (r.writeHead(healthy ? 200 : 503), r.end(healthy ? 'ok' : 'no')));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as { port: number }).port;
+    try {
+      await consul.agent.service.register({
+        name: 'probed',
+        id: 'probed1',
+        port,
+        checks: [
+          { http: `http://127.0.0.1:${port}/health`, interval: '200ms', timeout: '1s' },
+          { tcp: `127.0.0.1:${port}`, interval: '200ms', timeout: '1s' },
+        ],
+      });
+      await waitFor(async () => (await consul.health.service({ service: 'probed', passing: true })).length === 1, 'probed passing');
+      const checks = await consul.agent.check.list();
+      expect(checks['service:probed1:1'].Type).toBe('http');
+      expect(checks['service:probed1:2'].Type).toBe('tcp');
+      healthy = false;
+      await waitFor(async () => (await consul.health.service({ service: 'probed', passing: true })).length === 0, 'probed failing');
+      expect((await consul.agent.check.list())['service:probed1:1'].Status).toBe('critical');
+    } finally {
+      await consul.agent.service.deregister('probed1');
+      srv.close();
+    }
+  });
+
   it('status leader and peers', async () => {
     const leader = await consul.status.leader();
     expect(leader).toMatch(/^127\.0\.0\.1:\d+$/);

@@ -28,6 +28,8 @@ export interface ServerNodeOptions {
    * before Raft boots. The host passes it once, on an operator's request.
    */
   readonly recoverVoters?: readonly NodeId[];
+  /** Runs this node's HTTP / TCP / script service checks (Consul agent checks); absent: TTL checks only. */
+  readonly checkProbe?: import('../coord/index.ts').Probe;
   /** The failover service (targets, checks, quorum, events); absent: not run on this node. */
   readonly ha?: { readonly probe: Probe; readonly notify?: NotificationAction; readonly config?: Partial<HaConfig> };
   /** This node's addresses (host, udp, tcp, http): gossiped in SWIM meta and in hello. */

@@ -7,14 +7,10 @@
  * simulator and in hanode. No I/O here: the host owns sockets, disk and clock.
  */
 import { assert, type Env, type NodeId } from '../env.ts';
-import { BlockingHub } from '../coord/blocking.ts';
-import { CatalogDriver } from '../coord/catalog-driver.ts';
-import { LeaseDriver } from '../coord/lease-driver.ts';
-import { SessionDriver } from '../coord/session-driver.ts';
-import { TreeDriver } from '../coord/tree/tree-driver.ts';
+import { CoordNode, type BlockingHub, type SessionDriver } from '../coord/index.ts';
 import { RaftNode, type RaftRole, type Replicator } from '../raft/index.ts';
 import { CoordStore, type StoreCommand, type StoreCommandBody, type StoreResult } from '../store/index.ts';
-import { StoreProposer, type ProposeOutcome } from '../store/proposer.ts';
+import type { StoreProposer, ProposeOutcome } from '../store/proposer.ts';
 import { SwimNode, type MemberInfo, type SwimEvent } from '../swim/index.ts';
 import { ROLE_KEY, ROLE_SERVER, VOTERS_KEY, type ServerNodeOptions } from './config.ts';
 import { DeferredReplicator } from './deferred-replicator.ts';
@@ -39,12 +35,8 @@ export class ServerNode {
   readonly machine = new NodeMachine(this.store, this.haState);
   readonly ha: HaService | undefined;
   readonly replicator = new DeferredReplicator<StoreCommand, StoreResult>();
-  readonly proposer: StoreProposer;
-  readonly hub: BlockingHub;
-  readonly sessions: SessionDriver;
-  readonly catalogDriver: CatalogDriver;
-  readonly leases: LeaseDriver;
-  readonly tree: TreeDriver;
+  /** The coordination services beside the store: proposer, leader drivers, blocking hub, node-run probes. */
+  readonly coord: CoordNode;
   readonly swim: SwimNode;
   readonly hello: HelloExchange;
   private readonly reconciler: Reconciler;
@@ -84,12 +76,7 @@ export class ServerNode {
     };
     this.nodeEnv = ctx.env('node');
     this.coordEnv = ctx.env('coord');
-    this.proposer = new StoreProposer(this.coordEnv, this.replicator);
-    this.hub = new BlockingHub(ctx.env('blocking'), this.store);
-    this.sessions = new SessionDriver(this.coordEnv, this.replicator, this.store);
-    this.catalogDriver = new CatalogDriver(this.coordEnv, this.replicator, this.store);
-    this.leases = new LeaseDriver(this.coordEnv, this.replicator, this.store);
-    this.tree = new TreeDriver(this.coordEnv, this.replicator, this.store);
+    this.coord = new CoordNode({ coord: this.coordEnv }, this.replicator, this.store, opts.checkProbe ? { probe: opts.checkProbe } : {});
     this.swim = new SwimNode(ctx.env('swim'), { ...opts.swim, meta: { ...(opts.swim?.meta ?? {}), ...this.card, [ROLE_KEY]: ROLE_SERVER } });
     this.hello = new HelloExchange(
       ctx.env('hello'),
@@ -130,6 +117,7 @@ export class ServerNode {
     assert(!this.running, 'server node started twice');
     this.running = true;
     this.swim.start();
+    this.coord.start();
     this.maybeBootstrap();
     this.ha?.start();
     if (this.opts.join && this.opts.join.length > 0) this.hello.greet(this.opts.join);
@@ -140,6 +128,7 @@ export class ServerNode {
     this.hello.stop();
     this.reconciler.stop();
     this.ha?.stop();
+    this.coord.stop();
     this.raftNode?.stop();
     this.swim.stop();
   }
@@ -147,6 +136,16 @@ export class ServerNode {
   /** Graceful leave: gossip "left" (the leader then removes this server from Raft). */
   leave(done: () => void): void {
     this.swim.leave(done);
+  }
+
+  get proposer(): StoreProposer {
+    return this.coord.proposer;
+  }
+  get hub(): BlockingHub {
+    return this.coord.hub;
+  }
+  get sessions(): SessionDriver {
+    return this.coord.sessions;
   }
 
   raft(): Raft | undefined {
@@ -200,10 +199,7 @@ export class ServerNode {
   private onRole(role: RaftRole, leader: NodeId | undefined): void {
     const isLeader = role === 'leader';
     if (leader !== undefined) this.lastLeaderContactUs = this.raftEnv.now();
-    this.sessions.setLeader(isLeader);
-    this.catalogDriver.setLeader(isLeader);
-    this.leases.setLeader(isLeader);
-    this.tree.setLeader(isLeader);
+    // (CoordNode follows the role itself.)
     this.reconciler.setLeader(isLeader);
   }
 
