@@ -132,3 +132,35 @@ describe('reads over RPC', () => {
     expect(op({ kind: 'catalog.nodes', consistent: true })).toMatchObject({ ok: true, value: [{ node: 'app-1' }] });
   });
 });
+
+describe('Consul-style leader election bound to a health check (example)', () => {
+  it('when the holder node\'s check goes critical its session dies, the lock is released, and after the lock delay another client takes it', () => {
+    const targets = new Map<string, CheckStatus>([['app-on-n2', 'passing']]);
+    const { w, rpc, propose } = setup(36, targets);
+    // n2 runs a node-level check on its app; c1's session is bound to it.
+    propose({ type: 'catalog.register', node: 'n2', checks: [{ checkId: 'app', status: 'passing', definition: { intervalUs: sec(1), probe: { kind: 'scripted', target: 'app-on-n2' } } }] });
+    propose({ type: 'catalog.register', node: 'n3', checks: [{ checkId: 'serfHealth', status: 'passing' }] });
+    const s1 = propose({ type: 'session.create', input: { node: 'n2', checks: ['app'], lockDelayUs: sec(5), name: 'leader' } });
+    const s2 = propose({ type: 'session.create', input: { node: 'n3', name: 'leader' } });
+    if (s1.type !== 'session.create' || !s1.ok || s2.type !== 'session.create' || !s2.ok) throw new Error('sessions');
+    const acquire = (session: string) => propose({ type: 'kv.acquire', key: 'service/web/leader', value: session, session });
+    expect(acquire(s1.session.id)).toMatchObject({ acquired: true, entry: { lockIndex: 1 } });
+    expect(acquire(s2.session.id)).toMatchObject({ acquired: false });
+    const t0 = w.now();
+    targets.set('app-on-n2', 'critical');
+    // Poll like a contender would; record when it gets the lock.
+    let got = -1;
+    const poll = () =>
+      rpc.call({ kind: 'propose', cmd: { type: 'kv.acquire', key: 'service/web/leader', value: 'n3', session: s2.session.id } }, (r) => {
+        const v = r.ok ? (r.value as StoreResult) : undefined;
+        if (v?.type === 'kv.acquire' && v.ok && v.acquired) got = w.now();
+        else w.after(sec(0.5), poll);
+      });
+    poll();
+    w.runUntil(() => got >= 0, w.now() + sec(30));
+    expect(got).toBeGreaterThan(0);
+    // The probe needs up to 1 s to notice, then the 5 s lock delay runs.
+    expect(got - t0).toBeGreaterThanOrEqual(sec(5));
+    expect(got - t0).toBeLessThan(sec(8));
+  });
+});

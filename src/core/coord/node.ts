@@ -71,6 +71,18 @@ export class CoordNode {
     this.probes = opts.probe ? new ProbeRunner(env, store, this.proposer, opts.probe, opts.catalogNode) : undefined;
     // One role listener fans out to every driver.
     raft.onRoleChange(() => this.syncRole());
+    // Lifecycle events worth seeing on a timeline, traced once (by the leader) per entry.
+    store.onApply((e) => {
+      if (!raft.isLeader()) return;
+      for (const fx of e.effects) {
+        if (fx.kind === 'session.removed') env.trace('coord.session.removed', { id: fx.id, reason: fx.reason, index: e.index });
+        else if (fx.kind === 'lease.removed') env.trace('coord.lease.removed', { id: fx.id, index: e.index });
+        else if (fx.kind === 'zk.session.removed') env.trace('coord.zk-session.removed', { id: fx.id, index: e.index });
+        else if (fx.kind === 'check.updated' && e.command.type === 'check.update') {
+          env.trace('coord.check', { node: fx.node, checkId: fx.checkId, status: fx.status, index: e.index });
+        }
+      }
+    });
   }
 
   start(): void {
