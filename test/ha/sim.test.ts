@@ -40,7 +40,11 @@ describe('HA failover in the simulator', () => {
       expect(app.sm.group('cb')!.active).toBe('cb/eu-2');
       expect(app.notes.seen.map((x) => [x.key, x.state, x.activeChanges.length])).toEqual([['cb/eu-1', 'down', 1]]);
     }
-    expect(c.world.traceHash()).toBeTypeOf('string');
+    const st = c.app('n3')!.ha.status();
+    expect(st.targets.find((t) => t.key === 'cb/eu-1')).toMatchObject({ health: 'down', reported: 'down' });
+    expect(st.groups[0]).toMatchObject({ name: 'cb', active: 'cb/eu-2' });
+    expect(st.known.length).toBe(6);
+    expect(st.gossip.length).toBeGreaterThan(0);
   });
 
   it('a partition cutting a majority of observers off a target may declare it (allowed), and the checker agrees', () => {

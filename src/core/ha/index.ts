@@ -10,5 +10,5 @@ export { HaStateMachine, type HaSnapshot, type HaApplyListener } from './state.t
 export { RecordingNotifier, type Notification, type NotificationAction } from './notify.ts';
 export { HeartbeatObservers, type ObserverView } from './observers.ts';
 export { DirectFanout, MAX_RESULTS_PER_MESSAGE, type ResultTransport, type HaResultsMessage } from './transport.ts';
-export { HaService, type HaServiceDeps, type HaReplicator } from './service.ts';
+export { HaService, type HaServiceDeps, type HaReplicator, type HaStatus } from './service.ts';
 export { SwimTransport, SwimObservers, type SwimLike } from './swim-adapter.ts';

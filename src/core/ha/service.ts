@@ -17,7 +17,7 @@ import type { Probe } from './probe.ts';
 import { QuorumDecider, type Proposal } from './quorum.ts';
 import type { HaStateMachine } from './state.ts';
 import type { ResultTransport } from './transport.ts';
-import type { CheckResult, Health, TargetConfig, TargetKey } from './types.ts';
+import type { CheckResult, FailoverGroup, HaEvent, Health, TargetConfig, TargetKey } from './types.ts';
 
 /** The part of a Replicator (src/core/raft/api.ts) the service uses; the store's replicator fits. */
 export interface HaReplicator {
@@ -37,6 +37,18 @@ export interface HaServiceDeps {
   readonly observers?: readonly NodeId[];
   readonly notify?: NotificationAction;
   readonly config?: Partial<HaConfig>;
+}
+
+export interface HaStatus {
+  readonly node: NodeId;
+  readonly leader: boolean;
+  readonly targets: readonly (TargetConfig & { readonly health: Health; readonly reported: Health | null })[];
+  readonly groups: readonly FailoverGroup[];
+  readonly events: readonly HaEvent[];
+  readonly gossip: readonly (CheckResult & { readonly ageUs: number })[];
+  readonly live: readonly NodeId[];
+  readonly known: readonly NodeId[];
+  readonly counters: Readonly<Record<string, number>>;
 }
 
 const BOOT_KEY = 'ha.boot';
@@ -105,6 +117,25 @@ export class HaService {
 
   observers(): ObserverView {
     return this.view;
+  }
+
+  /**
+   * A plain snapshot for status pages (the seed's /status, /detectordata and /gossipstatus):
+   * the replicated state, this node's own debounced results, and its gossip DB.
+   */
+  status(): HaStatus {
+    const now = this.env.now();
+    return {
+      node: this.env.self,
+      leader: this.deps.replicator.isLeader(),
+      targets: this.deps.state.targets().map((t) => ({ ...t, health: this.deps.state.health(t.key)!, reported: this.scheduler.reported(t.key) ?? null })),
+      groups: this.deps.state.groups(),
+      events: this.deps.state.events().slice(-20),
+      gossip: this.db.dump().map((s) => ({ ...s.result, ageUs: now - s.receivedAtUs })),
+      live: [...this.view.live()].sort(),
+      known: [...this.view.known()].sort(),
+      counters: { ...this.counters },
+    };
   }
 
   private every(periodUs: number, fn: () => void): void {

@@ -4,7 +4,9 @@
  * pushes configurations; it also answers clients' routing requests.
  *
  * A new master first listens for one dead-after period, adopting the newest configuration
- * any member reports, before it acts: it must not re-place a group on a stale view.
+ * (and ring) any member reports, before it acts: it must not re-place a group on a stale view.
+ * The master also drives the ring (ring-state.ts): a group that appears is added and the old
+ * groups hand its keys over (handover.ts) before the ring is complete.
  */
 import { sec, ms, type Env, type Micros, type NodeId, type Timer } from '../env.ts';
 import { compareEpoch } from './epoch.ts';
