@@ -4,6 +4,7 @@
  * load; a new leader in a few seconds; no acknowledged write lost; the killed node restarts
  * from its data dir (with a torn log tail, which it detects and cuts) and catches up.
  */
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -190,4 +191,27 @@ describe('3 hanode processes driven by the consul client', () => {
       15_000,
     );
   }, 60_000);
+
+  it('hanode leave: the agent leaves gracefully (members: left; Raft drops it) and exits 0; SIGTERM shuts down cleanly', async () => {
+    const leader = await leaderName(nodes);
+    const leaving = nodes.find((p) => p.name !== leader)!;
+    const stayer = nodes.find((p) => p !== leaving && p.name !== leader)!;
+    const exited = new Promise<number | null>((r) => leaving.child.once('exit', (code) => r(code)));
+    const cli = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'hanode.js'), 'leave', '--http-addr', leaving.http], { encoding: 'utf8', timeout: 20_000 });
+    expect(cli.status).toBe(0);
+    expect(cli.stdout).toMatch(/Graceful leave complete/);
+    expect(await exited).toBe(0);
+    await waitUntil(async () => {
+      const ms = (await getJson(stayer.http, '/v1/agent/members')).body as { Name: string; Status: number }[];
+      return ms.find((m) => m.Name === leaving.name)?.Status === 3;
+    }, 'the member to show as left', 10_000);
+    await waitUntil(async () => {
+      const conf = (await getJson(stayer.http, '/v1/operator/raft/configuration')).body as { Servers: { ID: string }[] };
+      return conf.Servers.length === 2 && !conf.Servers.some((x) => x.ID === leaving.name);
+    }, 'Raft to drop the server that left', 10_000);
+    const termExit = new Promise<number | null>((r) => stayer.child.once('exit', (code) => r(code)));
+    stayer.child.kill('SIGTERM');
+    expect(await termExit).toBe(0);
+    expect(stayer.log.join('\n')).toMatch(/caught SIGTERM, shutting down/);
+  }, 40_000);
 });
