@@ -214,9 +214,12 @@ export class KvClient {
     if (msg.outcome === 'unknown') p.maybeApplied = true;
     switch (msg.error) {
       case 'invalid':
+        // Malformed: no retry can succeed. This attempt proposed nothing; an earlier one may still apply.
+        this.finish(this.giveUp(p, msg.reason ? `invalid: ${msg.reason}` : 'invalid'));
+        return;
       case 'rejected':
-        // This attempt was refused before proposing; an earlier one may still apply.
-        this.finish(this.giveUp(p, msg.reason ? `${msg.error}: ${msg.reason}` : msg.error));
+        // Raft refused for now (a leadership transfer, too many pending proposals): same node, after a wait.
+        this.retry(false);
         return;
       case 'not-leader':
       case 'unknown-outcome':
