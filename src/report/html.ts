@@ -72,20 +72,30 @@ function latencySvg(r: RunResult, end: number): string {
   if (s.length === 0) return '<p class="muted">No client workload ran in this scenario (no latency to draw).</p>';
   const h = 200;
   const maxLat = Math.max(1, ...s.map((w) => w[2]));
-  const y = (v: number) => 10 + (h - 40) * (1 - v / maxLat);
-  const line = (k: 1 | 2) =>
-    s
-      .filter((w) => w[3] > 0)
-      .map((w) => `${x(w[0], end).toFixed(1)},${y(w[k]).toFixed(1)}`)
-      .join(' ');
+  // Log scale: a single election stall would otherwise flatten every normal window to 0.
+  const y = (v: number) => 10 + (h - 40) * (1 - Math.log1p(v) / Math.log1p(maxLat));
+  const mid = Math.round(Math.expm1(Math.log1p(maxLat) / 2));
+  // One polyline per run of windows with completed operations: a gap (no operation
+  // succeeded, e.g. no leader) must show as a gap, not as a straight line across it.
+  const line = (k: 1 | 2, color: string) => {
+    const runs: string[][] = [[]];
+    for (const w of s) {
+      if (w[3] > 0) runs[runs.length - 1]!.push(`${x(w[0], end).toFixed(1)},${y(w[k]).toFixed(1)}`);
+      else if (runs[runs.length - 1]!.length > 0) runs.push([]);
+    }
+    return runs
+      .filter((r) => r.length > 0)
+      .map((r) => `<polyline points="${r.join(' ')}" fill="none" stroke="${color}" stroke-width="1.5"/>`)
+      .join('');
+  };
   const fails = s
     .filter((w) => w[4] > 0)
-    .map((w) => `<rect x="${x(w[0], end)}" y="${h - 30}" width="3" height="6" fill="#e05555"><title>${w[4]} failed ops</title></rect>`)
+    .map((w) => `<rect x="${x(w[0], end)}" y="${h - 30}" width="3" height="6" fill="#e05555"><title>${w[4]} operations with unknown outcome (timed out)</title></rect>`)
     .join('');
   return `<svg id="latency" width="${LEFT + W + 20}" height="${h}" xmlns="http://www.w3.org/2000/svg">
-<text x="4" y="${y(maxLat) + 4}" class="ax">${esc(humanDuration(maxLat))}</text><text x="4" y="${y(0)}" class="ax">0</text>
-<polyline points="${line(2)}" fill="none" stroke="#e08030" stroke-width="1.5"/><polyline points="${line(1)}" fill="none" stroke="#3070c0" stroke-width="1.5"/>
-${fails}${timeAxis(end, h - 24)}</svg><p class="muted"><span style="color:#3070c0">■</span> p50 <span style="color:#e08030">■</span> p99 <span style="color:#e05555">■</span> failed operations</p>`;
+<text x="4" y="${y(maxLat) + 4}" class="ax">${esc(humanDuration(maxLat))}</text><text x="4" y="${y(mid) + 4}" class="ax">${esc(humanDuration(mid))}</text><text x="4" y="${y(0)}" class="ax">0</text><line x1="${LEFT}" y1="${y(mid)}" x2="${LEFT + W}" y2="${y(mid)}" stroke="#eee"/>
+${line(2, '#e08030')}${line(1, '#3070c0')}
+${fails}${timeAxis(end, h - 24)}</svg><p class="muted"><span style="color:#3070c0">■</span> p50 <span style="color:#e08030">■</span> p99 <span style="color:#e05555">■</span> operations that timed out (outcome unknown) · log scale</p>`;
 }
 
 function membershipSvg(r: RunResult, end: number): string {

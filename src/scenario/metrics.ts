@@ -13,6 +13,8 @@ interface Completed {
   readonly start: Micros;
   readonly end: Micros;
   readonly ok: boolean;
+  /** Outcome unknown (timeout, lost connection): the "failed" marks of the report. */
+  readonly unknown: boolean;
 }
 
 /** Pairs each process's invoke with its next completion (a process has one op in flight). */
@@ -27,7 +29,7 @@ export function completedOps(history: readonly HistoryOp[]): Completed[] {
     const start = open.get(op.process);
     if (start === undefined) continue;
     open.delete(op.process);
-    out.push({ start, end: op.time, ok: op.type === 'ok' });
+    out.push({ start, end: op.time, ok: op.type === 'ok', unknown: op.type === 'info' });
   }
   return out;
 }
@@ -51,7 +53,7 @@ export function availability(ops: readonly Completed[]): { ok: number; total: nu
   return { ok, total: ops.length, ratio: ok / ops.length };
 }
 
-/** [windowStartUs, p50Us, p99Us, okCount, failCount] per window, by completion time. */
+/** [windowStartUs, p50Us, p99Us, okCount, unknownCount] per window, by completion time. */
 export function latencySeries(ops: readonly Completed[], endUs: Micros): [number, number, number, number, number][] {
   if (ops.length === 0 || endUs <= 0) return [];
   const windows = Math.min(MAX_SERIES_WINDOWS, Math.max(1, Math.ceil(endUs / 1_000_000)));
@@ -61,7 +63,7 @@ export function latencySeries(ops: readonly Completed[], endUs: Micros): [number
   for (const o of ops) {
     const w = Math.min(windows - 1, Math.floor(o.end / width));
     if (o.ok) lat[w]!.push(o.end - o.start);
-    else fails[w]!++;
+    else if (o.unknown) fails[w]!++;
   }
   return lat.map((l, i) => {
     l.sort((a, b) => a - b);

@@ -104,7 +104,7 @@ export interface RunResult {
   readonly trace?: readonly TraceEvent[];
   readonly history?: readonly HistoryOp[];
   readonly membership?: MembershipSeries;
-  /** Per-window latency for the report: [windowStartUs, p50Us, p99Us, okCount, failCount]. */
+  /** Per-window latency for the report: [windowStartUs, p50Us, p99Us, okCount, unknownOutcomeCount]. */
   readonly latencySeries?: readonly (readonly [number, number, number, number, number])[];
 }
 
