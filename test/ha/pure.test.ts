@@ -183,3 +183,16 @@ describe('detection bound', () => {
     expect(() => haConfig({ checkIntervalUs: sec(1), checkTimeoutUs: sec(2) })).toThrow();
   });
 });
+
+import { parseUpDown } from '../../src/core/ha/index.ts';
+
+describe('check script output', () => {
+  it('UP on the first non-empty line means up; anything else is down', () => {
+    expect(parseUpDown('UP\n')).toBe('up');
+    expect(parseUpDown('\n  up  \nextra')).toBe('up');
+    expect(parseUpDown('DOWN')).toBe('down');
+    expect(parseUpDown('')).toBe('down');
+    expect(parseUpDown('UPS')).toBe('down');
+    expect(parseUpDown('error: connection refused\nUP')).toBe('down');
+  });
+});

@@ -1,7 +1,7 @@
 /** Health-quorum failover: public surface. */
 export type { Health, TargetKey, TargetConfig, CheckResult, HaEvent, FailoverGroup, ActiveChange } from './types.ts';
 export { DEFAULT_HA_CONFIG, haConfig, detectionBoundUs, type HaConfig, type DetectionBound } from './config.ts';
-export type { Probe, ProbeHandle } from './probe.ts';
+export { parseUpDown, MAX_PROBE_OUTPUT_CHARS, type Probe, type ProbeHandle } from './probe.ts';
 export { CheckScheduler, type ResultListener } from './check-scheduler.ts';
 export { GossipDb, newerThan, type StoredResult, type MergeOutcome } from './gossip-db.ts';
 export { QuorumDecider, majority, quorumSize, tally, type Tally, type Proposal } from './quorum.ts';

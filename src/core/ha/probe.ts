@@ -18,3 +18,17 @@ export interface Probe {
    */
   check(target: TargetConfig, timeoutUs: Micros, done: (status: Health) => void): ProbeHandle;
 }
+
+/** Output of a check script kept for parsing: the seed's verify.sh prints one word. */
+export const MAX_PROBE_OUTPUT_CHARS = 4096;
+
+/**
+ * Reads a check script's output (the seed's verify.sh contract: it prints UP or DOWN). The
+ * first non-empty line decides, case-insensitively; anything else — empty output, an error
+ * message, a truncated line — is DOWN, as Consul treats a script it cannot read as critical.
+ */
+export function parseUpDown(output: string): Health {
+  const text = output.length > MAX_PROBE_OUTPUT_CHARS ? output.slice(0, MAX_PROBE_OUTPUT_CHARS) : output;
+  const line = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0);
+  return line !== undefined && line.toUpperCase() === 'UP' ? 'up' : 'down';
+}
