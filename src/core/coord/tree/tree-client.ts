@@ -39,7 +39,7 @@ export class ZkClientHost {
 }
 
 export interface ZkClientOptions {
-  /** Requested session timeout; ZooKeeper clients commonly ask for 10 s (Curator's default is 60 s). */
+  /** Requested session timeout; default 10 s as kazoo's KazooClient(timeout=10.0) (Curator asks for 60 s). The server clamps it. */
   readonly sessionTimeoutUs?: Micros;
   /** Bound on outstanding requests (ours). */
   readonly maxOutstanding?: number;
@@ -139,7 +139,7 @@ export class ZkClient implements TreeClient {
     }
     if (this.st === 'connected') this.setState('disconnected');
     this.serverIdx++;
-    // Small randomised pause so clients of a dead server do not stampede the next one.
+    // Small randomised pause (ours: up to timeout/10) so clients of a dead server do not stampede the next one.
     this.env.after(this.env.random.between(0, Math.floor(this.timeoutUs / 10)), () => this.connect());
   }
 

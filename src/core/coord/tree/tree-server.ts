@@ -34,8 +34,9 @@ interface Conn {
 
 export interface TreeServerOptions {
   /**
-   * How often pinged sessions are reported to the leader. ZooKeeper followers report in
-   * every PING to the leader, i.e. every tickTime / 2 = 1 s with the default tickTime.
+   * How often pinged sessions are reported to the leader. A ZooKeeper leader pings each
+   * follower every tickTime / 2 (= 1 s with the default 2 s tick) and the follower answers
+   * with the sessions it has heard from (Leader.lead / Learner.ping).
    */
   readonly touchIntervalUs?: Micros;
   /** Bound on queued requests per session (ours; ZooKeeper bounds outstanding requests globally, 1000 by default). */
