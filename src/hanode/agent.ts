@@ -67,6 +67,20 @@ export const AGENT_RAFT_DEFAULTS: Partial<RaftConfig> = {
   heartbeatIntervalUs: ms(100),
 };
 
+/**
+ * --dev: one voter, nothing to wait for. The election still runs (pre-vote, vote for itself),
+ * so short timeouts make the node writable within tens of milliseconds — "ready at once".
+ * Consul's -dev likewise runs Raft with its fastest timings (raft_multiplier 1).
+ */
+export const DEV_RAFT_DEFAULTS: Partial<RaftConfig> = {
+  electionTimeoutMinUs: ms(30),
+  electionTimeoutMaxUs: ms(60),
+  heartbeatIntervalUs: ms(10),
+};
+
+/** Bound on waiting for the dev node to lead before reporting ready. */
+const DEV_READY_TIMEOUT_MS = 5_000;
+
 export class Agent {
   readonly host: RealHost<ServerNode>;
   private http: HttpServer | undefined;
@@ -165,7 +179,7 @@ export class Agent {
         const bound = this.host.address;
         const card: AddressCard = { host: bound.host, udp: String(bound.udpPort), tcp: String(bound.tcpPort), http: httpHostPort };
         const node = new ServerNode(ctx, {
-          raft: { ...AGENT_RAFT_DEFAULTS, ...c.raft },
+          raft: { ...(c.dev ? DEV_RAFT_DEFAULTS : AGENT_RAFT_DEFAULTS), ...c.raft },
           // memberlist DefaultLANConfig timings (Consul's default for the LAN pool).
           swim: { profile: 'lan' },
           ...(c.dev ? { voters: [c.node] } : {}),
@@ -190,6 +204,11 @@ export class Agent {
     await this.host.start();
     const bound = this.host.address;
     if (c.dataDir !== undefined && readPeersJson(c.dataDir) !== undefined) retirePeersJson(c.dataDir);
+    if (c.dev) {
+      // Ready means writable: wait (bounded) for the single voter to lead.
+      const deadline = Date.now() + DEV_READY_TIMEOUT_MS;
+      while (!this.host.app()?.replicator.isLeader() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    }
     this.addrs = { http: httpHostPort, raft: `${bound.host}:${bound.tcpPort}`, serf: `${bound.host}:${bound.udpPort}` };
     this.log(`==> hanode agent running: node=${c.node} dc=${c.datacenter ?? 'dc1'} ${c.dev ? 'mode=dev (in memory)' : `data-dir=${c.dataDir}`}`);
     this.log(`    HTTP: http://${this.addrs.http}  Raft (TCP): ${this.addrs.raft}  Serf (UDP): ${this.addrs.serf}${c.encrypt ? '  gossip+raft encrypted' : ''}`);

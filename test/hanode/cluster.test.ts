@@ -124,6 +124,18 @@ describe('3 hanode processes driven by the consul client', () => {
     }
   });
 
+  it('?stale is served by a follower with its own view and leader-contact headers', async () => {
+    const leader = await leaderName(nodes);
+    const follower = nodes.find((p) => p.name !== leader)!;
+    const r = await getJson(follower.http, '/v1/kv/cfg/x?stale');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-consul-knownleader')).toBe('true');
+    const lastContact = Number(r.headers.get('x-consul-lastcontact'));
+    // Heartbeats every 100 ms: a follower heard from its leader recently.
+    expect(lastContact).toBeGreaterThanOrEqual(0);
+    expect(lastContact).toBeLessThan(1000);
+  });
+
   it('status leader names the Raft leader on every node', async () => {
     const leaders = await Promise.all(nodes.map((p) => consulFor(p).status.leader()));
     expect(new Set(leaders).size).toBe(1);
