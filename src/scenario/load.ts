@@ -14,6 +14,7 @@ import { View } from './yaml-view.ts';
 
 /** Upper bound on virtual time: a day keeps µs far inside safe integers and a run finite. */
 export const MAX_DURATION_US = 24 * 3_600_000_000;
+/** A minute: long enough for a few elections and a fault or two; a scenario choice. */
 const DEFAULT_DURATION_US = 60_000_000;
 
 const CORE_KEYS = ['name', 'description', 'seed', 'duration', 'topology', 'latency', 'network', 'disk', 'faults', 'nemesis', 'expect'];
@@ -62,7 +63,8 @@ export function parseScenario(text: string, file = '<scenario>', overrides?: { d
     : undefined;
   const diskV = root.get('disk').allowKeys(['unsyncedLoss', 'tornWrite']);
   const disk = diskV.present
-    ? { unsyncedLoss: diskV.get('unsyncedLoss').numOr(0.5, 0, 1), tornWrite: diskV.get('tornWrite').numOr(0.2, 0, 1) }
+    ? // The simulator's own defaults (src/sim/world.ts), repeated so a partial section keeps them.
+      { unsyncedLoss: diskV.get('unsyncedLoss').numOr(0.5, 0, 1), tornWrite: diskV.get('tornWrite').numOr(0.2, 0, 1) }
     : undefined;
 
   for (const m of MODULES) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { makeProgress } from '../../src/swarm/progress.ts';
 import { formatDuration, formatLatency, parseDuration, parseLatency, parseRatePerSec, parseRatio } from '../../src/scenario/units.ts';
 
 describe('durations', () => {
@@ -54,5 +55,40 @@ describe('rates and ratios', () => {
     expect(parseRatio(0.9)).toBe(0.9);
     expect(parseRatio(1.5)).toBeUndefined();
     expect(parseRatio('120%')).toBeUndefined();
+  });
+});
+
+
+describe('swarm progress', () => {
+  const stream = (tty: boolean) => {
+    const out: string[] = [];
+    return { out, s: { isTTY: tty, write: (x: string) => out.push(x) } as unknown as NodeJS.WriteStream };
+  };
+  it('redraws a bar on a terminal', () => {
+    let now = 0;
+    const { out, s } = stream(true);
+    const p = makeProgress(10, s, false, () => now);
+    for (let i = 1; i <= 10; i++) {
+      now += 150;
+      p.update(i, 0);
+    }
+    p.finish(10, 1);
+    expect(out[0]).toMatch(/^\r\[#{3}\.{27}\] 1\/10 runs, 0 failed/);
+    expect(out.at(-1)).toMatch(/^\r10\/10 runs, 1 failed.*\n$/);
+  });
+  it('prints plain periodic lines otherwise, and nothing when quiet', () => {
+    let now = 0;
+    const { out, s } = stream(false);
+    const p = makeProgress(100, s, false, () => now);
+    for (let i = 1; i <= 100; i++) {
+      now += 100; // 10 s in total: a line every 2 s
+      p.update(i, 0);
+    }
+    expect(out.every((l) => l.startsWith('swarm: ') && l.endsWith('\n') && !l.includes('\r'))).toBe(true);
+    expect(out.length).toBeGreaterThanOrEqual(5);
+    expect(out.length).toBeLessThanOrEqual(7);
+    const q = stream(false);
+    makeProgress(5, q.s, true).update(5, 0);
+    expect(q.out).toEqual([]);
   });
 });

@@ -60,6 +60,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
       mix.write = 50;
     }
     const rateV = v.get('rate');
+    // Default 10 ops/s per client: a scenario choice (light load, many overlapping ops).
     const ratePerSec = rateV.present ? rateV.rate() : 10;
     if (ratePerSec > 10_000 || ratePerSec <= 0) rateV.fail('expected a rate in (0, 10000/s] per client');
     const serversV = v.get('servers');
@@ -73,6 +74,8 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
       clients,
       ratePerSec,
       mix,
+      // Workload defaults are scenario choices, not protocol timings: few keys, so that
+      // operations on one key overlap and the linearizability check has something to judge.
       keys: v.get('keys').intOr(8, 1, 100_000),
       distribution: v.get('distribution').present ? v.get('distribution').oneOf(['uniform', 'zipf'] as const) : 'uniform',
       // etcdctl's --command-timeout default is 5 s.

@@ -52,6 +52,8 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
     const clients = ctx.topology.nodesOf(clientsV);
     const clash = clients.find((c) => raftNodes.has(c));
     if (clash) clientsV.fail(`client node "${clash}" also runs Raft; clients need nodes of their own`);
+    // 5 s: a scenario choice that keeps stories short yet stays well above an election
+    // (etcd refuses TTLs below ~1.5 election timeouts: its minLeaseTTL).
     const ttlUs = v.get('ttl').durationOr(5_000_000, 1);
     // etcd's clientv3 sends keep-alives every TTL/3 (clientv3/lease.go, "ttl / 3").
     const keepaliveUs = v.get('keepalive').durationOr(Math.floor(ttlUs / 3), 1);

@@ -67,6 +67,7 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
     if (sessionTtlUs < 10_000_000) ttlV.fail('expected a TTL of at least 10s (Consul session_ttl_min)');
     return {
       clients,
+      // One lock, held 2 s, tried once a second: scenario choices that make clients contend.
       locks: v.get('locks').intOr(1, 1, 1000),
       holdUs: v.get('hold').durationOr(2_000_000, 1),
       sessionTtlUs,

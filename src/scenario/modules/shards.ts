@@ -69,6 +69,7 @@ export const shardsModule: ScenarioModule<ShardsModuleConfig> = {
       servers,
       groups,
       client,
+      // 50 puts/s: a scenario choice (the same rate test/shard/harness.ts writes at).
       writeEveryUs: v.get('writeEvery').durationOr(20_000, 1),
       // ZooKeeper's default tickTime is 2 s and sessions range 2..20 ticks; 4 s = 2 ticks (zoo.cfg).
       sessionTtlUs: v.get('sessionTtl').durationOr(4_000_000, 1),
