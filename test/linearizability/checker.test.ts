@@ -52,6 +52,15 @@ describe('crafted valid histories', () => {
     expect(r.valid).toBe(true);
   });
 
+  it('an info write may land after a later ok write (the pre-check must not call that stale)', () => {
+    const r = check(hist([
+      [0, 'invoke', 'write', 'x', 1, 0], [0, 'info', 'write', 'x', 1, 5],
+      [1, 'invoke', 'write', 'x', 2, 10], [1, 'ok', 'write', 'x', 2, 20],
+      [2, 'invoke', 'read', 'x', null, 30], [2, 'ok', 'read', 'x', 1, 40],
+    ]));
+    expect(r.valid).toBe(true);
+  });
+
   it('delete makes the key absent; keys are independent', () => {
     const r = check(hist([
       [0, 'invoke', 'write', 'x', 1, 0], [0, 'ok', 'write', 'x', 1, 10],
@@ -78,6 +87,15 @@ describe('crafted non-linearizable histories fail with a small counterexample', 
     // write(2) began after write(1) returned and returned before the read of 1 began.
     expect(ce.ops.map((o) => `${o.f}:${JSON.stringify(o.f === 'read' ? o.output : o.input)}`)).toEqual(['write:1', 'write:2', 'read:1']);
     expect(describeLinearizability(r)).toMatch(/NOT LINEARIZABLE[\s\S]*cannot be ordered/);
+  });
+
+  it('read from the future', () => {
+    const r = check(hist([
+      [1, 'invoke', 'read', 'x', null, 0], [1, 'ok', 'read', 'x', 1, 10],
+      [0, 'invoke', 'write', 'x', 1, 20], [0, 'ok', 'write', 'x', 1, 30],
+    ]));
+    expect(r.valid).toBe(false);
+    expect(r.counterexample!.ops.map((o) => o.f)).toEqual(['read', 'write']);
   });
 
   it('lost write', () => {

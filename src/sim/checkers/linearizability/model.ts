@@ -128,24 +128,35 @@ export function toSearchOp(op: Operation, values: ValueTable): SearchOp | null {
  * search from trying it at every point (an info op never returns, so it stays a candidate).
  */
 export function pruneUnobservable(ops: readonly SearchOp[]): SearchOp[] {
-  // Fixpoint: a kept info op's needed value is observed too (an info cas [n, m] whose m a
-  // read saw keeps the info write of n alive). Each round keeps at least one more op, so
-  // the loop runs at most ops.length + 1 times.
+  // Worklist closure: a kept info op's needed value is observed too (an info cas [n, m]
+  // whose m a read saw keeps the info write of n alive). Each op is kept at most once, so
+  // the work is linear in the number of ops.
   const keep = ops.map((o) => o.det);
+  const infoByProduct = new Map<number, number[]>();
+  ops.forEach((o, i) => {
+    if (o.det) return;
+    const p = produced(o)!;
+    const list = infoByProduct.get(p);
+    if (list) list.push(i);
+    else infoByProduct.set(p, [i]);
+  });
   const observed = new Set<number>();
-  for (let round = 0; round <= ops.length; round++) {
-    for (let i = 0; i < ops.length; i++) {
-      const c = consumed(ops[i]!);
-      if (keep[i] && c !== undefined) observed.add(c);
+  const work: number[] = [];
+  const observe = (v: number | undefined): void => {
+    if (v === undefined || observed.has(v)) return;
+    observed.add(v);
+    work.push(v);
+  };
+  ops.forEach((o) => {
+    if (o.det) observe(consumed(o));
+  });
+  while (work.length > 0) {
+    const v = work.pop()!;
+    for (const i of infoByProduct.get(v) ?? []) {
+      if (keep[i]) continue;
+      keep[i] = true;
+      observe(consumed(ops[i]!));
     }
-    let grew = false;
-    for (let i = 0; i < ops.length; i++) {
-      if (!keep[i] && observed.has(produced(ops[i]!)!)) {
-        keep[i] = true;
-        grew = true;
-      }
-    }
-    if (!grew) break;
   }
   return ops.filter((_, i) => keep[i]);
 }
