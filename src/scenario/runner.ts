@@ -5,6 +5,7 @@
  * swarm worker can call it in a loop.
  */
 import { performance } from 'node:perf_hooks';
+import { assert } from '../core/env.ts';
 import { SimulationError, World } from '../sim/index.ts';
 import type { TraceEvent } from '../sim/types.ts';
 import { describeFaultEvent } from './fault-events.ts';
@@ -101,6 +102,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     errorAt = e.time;
     addTimeline({ t: e.time, ...(e.node ? { node: e.node } : {}), category: 'error', text: `run stopped: ${e.message}` });
   }
+  assert(error !== undefined || world.now() === sc.durationUs, () => `run ended at ${world.now()}us, not at the scenario's end ${sc.durationUs}us`);
   // Stable by time: lines noted from world callbacks interleave with trace lines.
   timeline.sort((a, b) => a.t - b.t);
   if (timelineDropped > 0) {
@@ -110,6 +112,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   const history: HistoryOp[] = [];
   for (const inst of list) if (inst.history) history.push(...inst.history());
   history.sort((a, b) => a.time - b.time);
+  for (let i = 1; i < history.length; i++) assert(history[i - 1]!.time <= history[i]!.time, 'history is in time order');
   const ops = completedOps(history);
 
   const verdicts: Verdict[] = [

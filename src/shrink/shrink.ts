@@ -10,6 +10,7 @@
  * "Fails the same way" = at least one expectation that failed at first still fails.
  */
 import { parseDocument } from 'yaml';
+import { assert } from '../core/env.ts';
 import type { ScheduledFault } from '../sim/types.ts';
 import { faultFromEvent } from '../scenario/fault-events.ts';
 import { faultToYaml } from '../scenario/faults.ts';
@@ -85,6 +86,7 @@ export function shrinkScenario(sc: Scenario, opts: ShrinkOptions): ShrinkResult 
   // 2. drop faults.
   const dd = ddmin(base.faults, (subset) => failsWith(withFaults(subset)), Math.max(0, maxRuns - runs));
   let faults = dd.result;
+  assert(faults.every((f) => base.faults.includes(f)), 'ddmin returns a subset of the schedule it was given');
   let minimal = dd.minimal;
 
   // 3. shorten durations.

@@ -4,6 +4,7 @@
  * collected in seed order, so the summary does not depend on scheduling.
  */
 import { Worker } from 'node:worker_threads';
+import { assert } from '../core/env.ts';
 import type { FromWorker, SeedOutcome, ToWorker, WorkerInit } from './protocol.ts';
 
 export interface SwarmOptions {
@@ -61,6 +62,7 @@ export function runSwarm(opts: SwarmOptions): Promise<SwarmResult> {
       if (settled) return;
       settled = true;
       const all = [...outcomes.values()].sort((a, b) => a.seed - b.seed);
+      assert(all.length === opts.seeds.length, () => `swarm: ${all.length} outcomes for ${opts.seeds.length} seeds`);
       const failures = all.filter((o) => !o.passed);
       const faults: Record<string, number> = {};
       let events = 0;
