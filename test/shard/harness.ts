@@ -14,7 +14,7 @@ import { FakeRegistry } from './fake-registry.ts';
 
 export const SERVERS = ['s1', 's2', 's3'];
 /** A group whose nodes exist but stay down until a test brings them up (rebalancing). */
-export const LATE_GROUPS: Record<string, NodeId[]> = { g3: ['d3a', 'd3b'] };
+export const LATE_GROUPS: Record<string, NodeId[]> = { g3: ['d3a', 'd3b'], g4: ['d4a', 'd4b'] };
 export const GROUPS: Record<string, NodeId[]> = { g1: ['d1a', 'd1b', 'd1c'], g2: ['d2a', 'd2b'] };
 
 export interface ShardCluster {

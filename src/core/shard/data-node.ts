@@ -12,7 +12,7 @@ import { compareEpoch, epochString, type Epoch } from './epoch.ts';
 import type { Heartbeat, PutReq, GetReq, Repl, ReplAck, SyncReq, SyncSnap, ShardMessage, ConfigPush, RingPush, PutOk, ReqErr } from './messages.ts';
 import type { GroupConfig } from './placement.ts';
 import { Handover } from './handover.ts';
-import { newerRing, RingCache, type RingState } from './ring-state.ts';
+import { newerRing, previousGroups, RingCache, type RingState } from './ring-state.ts';
 
 export interface DataNodeConfig {
   /** Heartbeats to the servers. 200 ms: memberlist's gossip interval, the cadence of its liveness traffic. */
@@ -60,6 +60,7 @@ export class DataNode {
   /** The ring as last published by the master (null before the first one). */
   private ring: RingState | null = null;
   private readonly ringCache = new RingCache();
+  private readonly prevRingCache = new RingCache();
   private handover: Handover | undefined;
   private movedOut = 0;
   /** Primary only: standbys whose acknowledgement every new write needs. */
@@ -216,7 +217,10 @@ export class DataNode {
       return;
     }
     if (!this.handover || this.handover.version !== r.version) {
-      const moved = [...this.kv.keys()].filter((k) => this.ringCache.owner(r.groups, k) !== this.group);
+      // Only keys we owned before this version: copies left behind by an earlier hand-over are
+      // stale (their owner has moved on) and must never be handed over again.
+      const prev = previousGroups(r);
+      const moved = [...this.kv.keys()].filter((k) => this.prevRingCache.owner(prev, k) === this.group && this.ringCache.owner(r.groups, k) !== this.group);
       this.handover = new Handover(this.env, this.group, r.version, moved, (k) => this.kv.get(k), this.servers, this.cfg.retryUs);
       this.movedOut += moved.length;
     }
