@@ -12,8 +12,14 @@ export type PutOutcome = { readonly ok: true; readonly seq: number } | { readonl
 export type GetOutcome = { readonly ok: true; readonly value: string | null } | { readonly ok: false; readonly error: string };
 
 export interface ShardClientConfig {
+  /** Per attempt. 1 s: the seed's gRPC calls used a 1 s context deadline; far above a same-region RTT. */
   readonly attemptTimeoutUs: Micros;
+  /**
+   * Attempts per operation. 10 x 1 s outlasts a primary failover (dead-after 4 s + promotion),
+   * so a client rides through one instead of failing (bench/shard-failover.ts measures ~4.2 s).
+   */
   readonly maxAttempts: number;
+  /** Operations in flight (our bound). */
   readonly maxInFlight: number;
 }
 

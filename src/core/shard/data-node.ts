@@ -17,9 +17,12 @@ import { newerRing, previousGroups, RingCache, type RingState } from './ring-sta
 export interface DataNodeConfig {
   /** Heartbeats to the servers. 200 ms: memberlist's gossip interval, the cadence of its liveness traffic. */
   readonly heartbeatUs: Micros;
-  /** Re-sends unacknowledged replication and sync requests. */
+  /**
+   * Re-sends unacknowledged replication, sync requests and hand-over puts. 500 ms: memberlist's
+   * ProbeTimeout for a LAN, the delay after which it too assumes a message was lost.
+   */
   readonly retryUs: Micros;
-  /** Bounds: writes awaiting acknowledgement, keys held (snapshots carry them all). */
+  /** Bounds (ours): writes awaiting acknowledgement, keys held (snapshots carry them all). */
   readonly maxPending: number;
   readonly maxKeys: number;
 }

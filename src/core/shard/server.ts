@@ -24,9 +24,12 @@ export interface ShardServerConfig {
    * (2 x tickTime, tickTime 2000 ms), what the seed's ephemeral data nodes relied on.
    */
   readonly deadAfterUs: Micros;
-  /** How often the master looks for dead members. */
+  /** How often the master looks for dead members: the data nodes' heartbeat period (200 ms). */
   readonly tickUs: Micros;
-  /** Periodic re-list of the election directory (a lost watch only delays). */
+  /**
+   * Periodic re-list of the election directory, so a lost watch only delays. 1 s: Curator's
+   * LeaderLatch re-checks on every reconnect; a second is small against a 4 s session timeout.
+   */
   readonly refreshUs: Micros;
 }
 
@@ -57,6 +60,7 @@ export class ShardServer {
     config: Partial<ShardServerConfig> = {},
   ) {
     this.cfg = { ...DEFAULT_SHARD_SERVER_CONFIG, ...config };
+    // retry 500 ms: as the data nodes' retry (memberlist's LAN ProbeTimeout).
     this.election = new MasterElection(env, registry, { dir: this.cfg.dir, refreshUs: this.cfg.refreshUs, retryUs: ms(500) }, (v) => this.onElection(v));
     env.onMessage((from, m) => this.onMessage(from, m as ShardMessage));
   }
