@@ -27,8 +27,8 @@ export interface ShardServerConfig {
   /** How often the master looks for dead members: the data nodes' heartbeat period (200 ms). */
   readonly tickUs: Micros;
   /**
-   * Periodic re-list of the election directory, so a lost watch only delays. 1 s: Curator's
-   * LeaderLatch re-checks on every reconnect; a second is small against a 4 s session timeout.
+   * Periodic re-list of the election directory, so a lost watch only delays. 1 s (our choice):
+   * small against the 4 s session timeout that bounds how fast a master can be replaced anyway.
    */
   readonly refreshUs: Micros;
 }
