@@ -25,7 +25,8 @@ export const MAX_PROBE_OUTPUT_CHARS = 4096;
 /**
  * Reads a check script's output (the seed's verify.sh contract: it prints UP or DOWN). The
  * first non-empty line decides, case-insensitively; anything else — empty output, an error
- * message, a truncated line — is DOWN, as Consul treats a script it cannot read as critical.
+ * message, a truncated line — is DOWN (in the spirit of Consul script checks, where any exit
+ * code other than 0 or 1 is critical: what we cannot read as healthy is not healthy).
  */
 export function parseUpDown(output: string): Health {
   const text = output.length > MAX_PROBE_OUTPUT_CHARS ? output.slice(0, MAX_PROBE_OUTPUT_CHARS) : output;

@@ -6,8 +6,8 @@
  * Active-key rule: when the active target goes DOWN the active key moves to the first UP
  * target of the group (in the group's order); with none UP the group is "unavailable" and
  * the active key stays, until some target of the group comes UP. No automatic fail-back when
- * the old primary returns: switching clients twice is an operator decision (our choice, as
- * with Couchbase XDCR failover which leaves fail-back to the operator).
+ * the old primary returns: switching clients twice is left to an operator (our choice: a
+ * flapping primary must not bounce every client between regions).
  */
 import { assert } from '../env.ts';
 import type { ApplyContext, StateMachine } from '../sm.ts';
