@@ -164,3 +164,20 @@ describe('Consul-style leader election bound to a health check (example)', () =>
     expect(got - t0).toBeLessThan(sec(8));
   });
 });
+
+describe('blocking KV reads (Consul semantics: the index is the prefix\'s)', () => {
+  it('a write elsewhere does not wake a prefix watch; a delete under the prefix does, with a newer index', () => {
+    const { w, rpc, op, propose } = setup(37);
+    propose({ type: 'kv', cmd: { type: 'put', key: 'cfg/a', value: '1' } });
+    const first = op({ kind: 'kv.range', prefix: 'cfg/', consistent: true }) as { index: number };
+    let woke: RpcResult | undefined;
+    rpc.call({ kind: 'kv.range', prefix: 'cfg/', minIndex: first.index, waitUs: sec(60) }, (r) => (woke = r));
+    propose({ type: 'kv', cmd: { type: 'put', key: 'other/x', value: '1' } });
+    w.runFor(sec(2));
+    expect(woke).toBeUndefined();
+    propose({ type: 'kv', cmd: { type: 'delete', key: 'cfg/a' } });
+    w.runUntil(() => woke !== undefined, w.now() + sec(5));
+    expect(woke).toMatchObject({ ok: true, value: [] });
+    expect((woke as { index: number }).index).toBeGreaterThan(first.index);
+  });
+});

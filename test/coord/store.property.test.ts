@@ -8,6 +8,7 @@ import { sec } from '../../src/core/env.ts';
 import { CoordStore, type StoreCommand } from '../../src/core/store/index.ts';
 
 const key = fc.constantFrom('a', 'b', 'svc/x', 'svc/y');
+const PREFIXES = ['', 'a', 'svc/', 'svc/x', 'zzz'];
 const sessionRef = fc.nat(3);
 const leaseRef = fc.nat(3);
 
@@ -34,6 +35,7 @@ function replay(specs: Spec[], clockStepUs: number) {
   const leases: string[] = [];
   let index = 0;
   let now = 0;
+  const prefixIdx = new Map<string, number>();
   for (const sp of specs) {
     now += clockStepUs;
     let cmd: StoreCommand;
@@ -56,6 +58,12 @@ function replay(specs: Spec[], clockStepUs: number) {
     if (!r.ok) expect(JSON.stringify({ ...store.snapshot(), appliedIndex: 0, clockUs: 0 })).toBe(before);
     if (r.ok && r.type === 'session.create') sessions.push(r.session.id);
     if (r.ok && r.type === 'lease.grant') leases.push(r.lease.id);
+    // A prefix's index never goes back (deletions count, through tombstones).
+    for (const p of PREFIXES) {
+      const idx = store.kvIndex(p);
+      expect(idx).toBeGreaterThanOrEqual(prefixIdx.get(p) ?? 0);
+      prefixIdx.set(p, idx);
+    }
     // Invariants across services, after every entry.
     for (const e of store.kv.range('')) {
       if (e.session !== undefined) expect(store.sessions.get(e.session)).toBeDefined();

@@ -13,6 +13,8 @@ import { BLOCKING_DEFAULT_WAIT_US, BLOCKING_JITTER_FRACTION, BLOCKING_MAX_WAITER
 
 interface Waiter {
   readonly topic: Topic;
+  /** The read's own index (e.g. a KV prefix's); the topic index when absent. */
+  readonly indexFn: (() => number) | undefined;
   readonly minIndex: number;
   readonly done: (index: number, timedOut: boolean) => void;
   timer: Timer | undefined;
@@ -45,7 +47,16 @@ export class BlockingHub {
    * minIndex 0 returns at once. Returns false (and calls nothing) when the hub is full.
    */
   wait(topic: Topic, minIndex: number, waitUs: Micros | undefined, done: (index: number, timedOut: boolean) => void): boolean {
-    const cur = this.indexOf(topic);
+    return this.waitFor(topic, undefined, minIndex, waitUs, done);
+  }
+
+  /**
+   * Like wait(), with the read's own index: `indexFn` (re-evaluated when the topic changes)
+   * must never decrease and must be <= the topic's index, e.g. CoordStore.kvIndex(prefix).
+   */
+  waitFor(topic: Topic, indexFn: (() => number) | undefined, minIndex: number, waitUs: Micros | undefined, done: (index: number, timedOut: boolean) => void): boolean {
+    const read = () => Math.max(1, indexFn ? indexFn() : this.store.indexOf(topic));
+    const cur = read();
     if (minIndex <= 0 || cur > minIndex) {
       done(cur, false);
       return true;
@@ -54,14 +65,14 @@ export class BlockingHub {
     const base = Math.min(Math.max(0, waitUs ?? BLOCKING_DEFAULT_WAIT_US), BLOCKING_MAX_WAIT_US);
     const jitter = Math.floor(base / BLOCKING_JITTER_FRACTION);
     const delay = base + (jitter > 0 ? this.env.random.int(jitter + 1) : 0);
-    const w: Waiter = { topic, minIndex, done, timer: undefined };
+    const w: Waiter = { topic, indexFn, minIndex, done, timer: undefined };
     let set = this.waiters.get(topic);
     if (!set) this.waiters.set(topic, (set = new Set()));
     set.add(w);
     this.count++;
     w.timer = this.env.after(delay, () => {
       if (!this.remove(w)) return;
-      w.done(this.indexOf(topic), true);
+      w.done(read(), true);
     });
     return true;
   }
@@ -82,8 +93,9 @@ export class BlockingHub {
   private wake(topic: Topic): void {
     const set = this.waiters.get(topic);
     if (!set) return;
-    const idx = this.indexOf(topic);
+    const topicIdx = this.indexOf(topic);
     for (const w of [...set]) {
+      const idx = w.indexFn ? Math.max(1, w.indexFn()) : topicIdx;
       if (idx <= w.minIndex) continue;
       this.remove(w);
       w.timer?.cancel();

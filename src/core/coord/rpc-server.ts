@@ -58,10 +58,11 @@ export class CoordRpcServer {
         return this.leases.keepAlive(op.id, (r) => reply(this.leaderOnly(r, 'leases')));
       case 'lease.ttl':
         return reply(this.leaderOnly(this.leases.timeToLive(op.id), 'leases'));
+      // Consul semantics: a KV read's index is its key's / prefix's (with deletions), not the table's.
       case 'kv.get':
-        return this.read('kv', op, () => this.store.kv.get(op.key) ?? null, reply);
+        return this.read('kv', op, () => this.store.kv.get(op.key) ?? null, reply, () => this.store.kvIndex(op.key));
       case 'kv.range':
-        return this.read('kv', op, () => this.store.kv.range(op.prefix), reply);
+        return this.read('kv', op, () => this.store.kv.range(op.prefix), reply, () => this.store.kvIndex(op.prefix));
       case 'health':
         return this.read('catalog', op, () => this.store.catalog.health(op.service, { passingOnly: op.passingOnly ?? false }), reply);
       case 'index':
@@ -87,12 +88,18 @@ export class CoordRpcServer {
     return { ok: false, error: 'not-found' };
   }
 
-  private read(topic: Topic, op: { consistent?: boolean; minIndex?: number; waitUs?: number }, get: () => unknown, reply: (r: RpcResult) => void): void {
+  private read(
+    topic: Topic,
+    op: { consistent?: boolean; minIndex?: number; waitUs?: number },
+    get: () => unknown,
+    reply: (r: RpcResult) => void,
+    indexFn?: () => number,
+  ): void {
     const serve = () => {
       if (op.minIndex !== undefined && op.minIndex > 0) {
-        const parked = this.hub.wait(topic, op.minIndex, op.waitUs, (index) => reply({ ok: true, value: get(), index }));
+        const parked = this.hub.waitFor(topic, indexFn, op.minIndex, op.waitUs, (index) => reply({ ok: true, value: get(), index }));
         if (!parked) reply({ ok: false, error: 'rejected', reason: 'too many blocking queries' });
-      } else reply({ ok: true, value: get(), index: this.hub.indexOf(topic) });
+      } else reply({ ok: true, value: get(), index: indexFn ? Math.max(1, indexFn()) : this.hub.indexOf(topic) });
     };
     if (!op.consistent) return serve();
     if (!this.raft.isLeader()) return reply(this.notLeader());

@@ -33,7 +33,16 @@ export interface CoordStoreSnapshot {
   readonly sessions: SessionSnapshot;
   readonly catalog: CatalogSnapshot;
   readonly tree: TreeSnapshot;
+  /** Recent KV deletions [key, index], oldest first, and the highest index evicted from them. */
+  readonly tombstones?: { readonly recent: readonly (readonly [string, number])[]; readonly floor: number };
 }
+
+/**
+ * Bound on remembered KV deletions. Consul keeps tombstones until a GC (tombstone_ttl);
+ * we keep the most recent ones and a floor index for the evicted, which is sound: a prefix's
+ * index may come out higher than needed (a spurious wake-up), never lower.
+ */
+const MAX_TOMBSTONES = 4096;
 
 const KNOWN: Record<StoreCommand['type'], true> = {
   kv: true, 'kv.acquire': true, 'kv.release': true, 'lease.grant': true, 'lease.revoke': true, 'lease.expire': true,
@@ -58,6 +67,9 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
   private readonly topicIndex: Record<Topic, number> = { kv: 0, leases: 0, sessions: 0, catalog: 0, tree: 0 };
   /** session id → keys it acquired (a superset: filtered by entry.session when used). */
   private readonly sessionKeys = new Map<string, Set<string>>();
+  /** Recent deletions key → index, in insertion (index) order; see MAX_TOMBSTONES. */
+  private readonly tombstones = new Map<string, number>();
+  private tombstoneFloor = 0;
   private readonly applyListeners: ApplyListener[] = [];
   private readonly restoreListeners: RestoreListener[] = [];
 
@@ -97,6 +109,45 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
       const i = this.restoreListeners.indexOf(listener);
       if (i >= 0) this.restoreListeners.splice(i, 1);
     };
+  }
+
+  /**
+   * Consul's index of a KV read: the highest modifyIndex under the prefix, or of a deletion
+   * under it (tombstones), so a blocking read on a prefix wakes only for changes there.
+   * At least 1 once anything was applied.
+   */
+  kvIndex(prefix: string): number {
+    let idx = this.tombstoneFloor;
+    for (const e of this.kv.range(prefix)) if (e.modifyIndex > idx) idx = e.modifyIndex;
+    for (const [k, i] of this.tombstones) if (i > idx && k.startsWith(prefix)) idx = i;
+    return Math.max(idx, this.applied > 0 ? 1 : 0);
+  }
+
+  private noteDeleted(key: string, index: number): void {
+    this.tombstones.delete(key);
+    this.tombstones.set(key, index);
+    while (this.tombstones.size > MAX_TOMBSTONES) {
+      const [oldest, at] = this.tombstones.entries().next().value as [string, number];
+      this.tombstones.delete(oldest);
+      this.tombstoneFloor = Math.max(this.tombstoneFloor, at);
+    }
+  }
+
+  /** Keys a KV command may delete (checked after it applied). */
+  private deletionCandidates(cmd: StoreCommand & { type: 'kv' }): string[] {
+    const c = cmd.cmd;
+    const fromOp = (op: { op: string; key?: string; prefix?: string }): string[] =>
+      op.op === 'delete' && op.key !== undefined ? [op.key] : op.op === 'delete-prefix' && op.prefix !== undefined ? this.kv.keys(op.prefix) : [];
+    switch (c.type) {
+      case 'delete':
+        return [c.key];
+      case 'delete-prefix':
+        return this.kv.keys(c.prefix);
+      case 'txn':
+        return [...c.success, ...c.failure].flatMap(fromOp);
+      default:
+        return [];
+    }
   }
 
   /** Keys currently locked by a session, sorted. */
@@ -146,7 +197,9 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
         return { type: 'noop', ok: true };
 
       case 'kv': {
+        const candidates = this.deletionCandidates(cmd).filter((k) => this.kv.get(k) !== undefined);
         const result = this.kvMachine.apply(cmd.cmd, { index, term: 0 });
+        for (const k of candidates) if (this.kv.get(k) === undefined) this.noteDeleted(k, index);
         return { type: 'kv', ok: true, result };
       }
 
@@ -195,7 +248,10 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
         if (!this.leases.has(cmd.id)) return { type: cmd.type, ok: true, found: false, deletedKeys: [] };
         const keys = this.keysOfLease(cmd.id);
         this.leases.remove(cmd.id);
-        for (const k of keys) this.kv.delete(k, index);
+        for (const k of keys) {
+          this.kv.delete(k, index);
+          this.noteDeleted(k, index);
+        }
         topics.add('leases');
         effects.push({ kind: 'lease.removed', id: cmd.id });
         return { type: cmd.type, ok: true, found: true, deletedKeys: keys };
@@ -334,8 +390,10 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
     this.sessionKeys.delete(id);
     for (const key of held) {
       const e = this.kv.get(key)!;
-      if (rec.behavior === 'delete') this.kv.delete(key, index);
-      else this.kv.put(key, e.value, index, { flags: e.flags, session: null, lease: e.lease ?? null });
+      if (rec.behavior === 'delete') {
+        this.kv.delete(key, index);
+        this.noteDeleted(key, index);
+      } else this.kv.put(key, e.value, index, { flags: e.flags, session: null, lease: e.lease ?? null });
       if (rec.lockDelayUs > 0) this.sessions.delayKey(key, this.clock + rec.lockDelayUs);
     }
     this.sessions.pruneDelays(this.clock);
@@ -356,6 +414,7 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
       sessions: this.sessions.snapshot(),
       catalog: this.catalog.snapshot(),
       tree: this.tree.snapshot(),
+      tombstones: { recent: [...this.tombstones.entries()], floor: this.tombstoneFloor },
     };
   }
 
@@ -369,6 +428,10 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
     this.tree.restore(snap.tree);
     this.applied = snap.appliedIndex;
     this.clock = snap.clockUs;
+    this.tombstones.clear();
+    for (const [k, i] of snap.tombstones?.recent ?? []) this.tombstones.set(k, i);
+    // An older snapshot without tombstones: be conservative (spurious wake-ups, never missed ones).
+    this.tombstoneFloor = snap.tombstones?.floor ?? snap.kv.revision;
     for (const t of TOPICS) this.topicIndex[t] = snap.topics[t];
     // Derived indexes come back from the entries themselves.
     this.sessionKeys.clear();
