@@ -494,6 +494,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private persistHardState(): void {
+    assert(this.votedFor === undefined || this.currentTerm > 0, 'no vote in term 0');
     if (this.config.unsafeTestOnlySkipVotePersist) return;
     this.env.storage.save(HS_KEY, { term: this.currentTerm, vote: this.votedFor ?? null } satisfies HardState);
     this.env.storage.sync();
@@ -590,6 +591,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private becomeLeader(): void {
     assert(this.roleName === 'candidate', 'only a candidate becomes leader');
     assert(this.votedFor === this.self, 'a leader voted for itself');
+    assert(this.commit <= this.log.last(), 'a new leader holds everything it knows committed');
     this.electionTimer?.cancel();
     this.electionTimer = undefined;
     this.roleName = 'leader';
@@ -747,6 +749,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (pr === undefined) return;
     for (let k = 0; k < this.config.maxInflightAppends && !pr.paused(); k++) {
       const prevIndex = pr.next - 1;
+      assert(prevIndex >= pr.match && prevIndex <= this.log.last(), () => `${peer}: next ${pr.next} outside (match ${pr.match}, last ${this.log.last()}]`);
       const prevTerm = this.log.term(prevIndex);
       if (prevTerm === undefined) {
         this.startSnapshot(peer, pr);
@@ -1152,6 +1155,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private applyCommitted(): void {
+    assert(this.applied <= this.commit && this.commit <= this.log.last(), () => `applied ${this.applied} <= commit ${this.commit} <= last ${this.log.last()}`);
     const end = Math.min(this.commit, this.applied + this.config.maxApplyBatch);
     while (this.applied < end) this.applyEntry(this.log.entry(this.applied + 1));
     this.reads.applied(this.applied);
