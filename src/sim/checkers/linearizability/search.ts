@@ -15,7 +15,7 @@
  * by call time (the compact form relies on it).
  */
 import { assert } from '../../../core/env.ts';
-import { step, type SearchOp } from './model.ts';
+import { READ, step, type SearchOp } from './model.ts';
 
 export interface SearchResult {
   readonly outcome: 'ok' | 'fail' | 'unknown';
@@ -214,42 +214,18 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
 
   const stackEntry = new Int32Array(n);
   const stackState = new Int32Array(n);
+  /** 1 when the frame linearized a read that matched: its alternatives need no trying (see below). */
+  const stackForced = new Uint8Array(n);
   let depth = 0;
   let state = initial;
   let entry = next[HEAD]!;
   let steps = 0;
   let deadEndEntry = -1;
 
-  while (remaining > 0) {
-    if (++steps > opts.maxSteps || cacheWords > opts.maxCacheWords) {
-      return { outcome: 'unknown', steps, configurations, deadEndOp: -1 };
-    }
-    // With ok ops left, a return entry lies ahead of any unlinearized call: the walk never runs off the end.
-    assert(entry >= 0, 'linearizability search ran past the last entry');
-    const op = order.op[entry]!;
-    if (order.isCall[entry]) {
-      const o = ops[op]!;
-      const ns = step(state, o);
-      if (ns >= 0 && remember(op, ns)) {
-        stackEntry[depth] = entry;
-        stackState[depth] = state;
-        depth++;
-        state = ns;
-        bits[op >>> 5] = bits[op >>> 5]! | (1 << (op & 31));
-        if (op > top) top = op;
-        advanceM();
-        h1 = (h1 ^ z1[op]!) >>> 0;
-        h2 = (h2 ^ z2[op]!) >>> 0;
-        if (o.det) remaining--;
-        lift(entry);
-        entry = next[HEAD]!;
-      } else {
-        entry = next[entry]!;
-      }
-    } else {
-      // A return whose op is not linearized yet: this branch is dead.
-      if (deadEndEntry < entry) deadEndEntry = entry;
-      if (depth === 0) return { outcome: 'fail', steps, configurations, deadEndOp: order.op[deadEndEntry]! };
+  /** Undoes frames until one whose alternatives remain; false when none is left (the search failed). */
+  const backtrack = (): boolean => {
+    for (;;) {
+      if (depth === 0) return false;
       depth--;
       const e = stackEntry[depth]!;
       const back = order.op[e]!;
@@ -261,7 +237,55 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
       h2 = (h2 ^ z2[back]!) >>> 0;
       if (ops[back]!.det) remaining++;
       unlift(e);
-      entry = next[e]!;
+      if (!stackForced[depth]) {
+        entry = next[e]!;
+        return true;
+      }
+    }
+  };
+
+  while (remaining > 0) {
+    if (++steps > opts.maxSteps || cacheWords > opts.maxCacheWords) {
+      return { outcome: 'unknown', steps, configurations, deadEndOp: -1 };
+    }
+    // With ok ops left, a return entry lies ahead of any unlinearized call: the walk never runs off the end.
+    assert(entry >= 0, 'linearizability search ran past the last entry');
+    const op = order.op[entry]!;
+    if (order.isCall[entry]) {
+      const o = ops[op]!;
+      const ns = step(state, o);
+      if (ns < 0) {
+        entry = next[entry]!;
+        continue;
+      }
+      // A read that matches the state may be linearized right now in any linearization that
+      // linearizes it later (the state is the same now, and everything that returned before
+      // its call is already linearized), so taking it now is never worse: no alternative to
+      // it needs exploring, and if that configuration is known dead so is this one.
+      const forced = o.kind === READ;
+      if (remember(op, ns)) {
+        stackEntry[depth] = entry;
+        stackState[depth] = state;
+        stackForced[depth] = forced ? 1 : 0;
+        depth++;
+        state = ns;
+        bits[op >>> 5] = bits[op >>> 5]! | (1 << (op & 31));
+        if (op > top) top = op;
+        advanceM();
+        h1 = (h1 ^ z1[op]!) >>> 0;
+        h2 = (h2 ^ z2[op]!) >>> 0;
+        if (o.det) remaining--;
+        lift(entry);
+        entry = next[HEAD]!;
+      } else if (forced) {
+        if (!backtrack()) return { outcome: 'fail', steps, configurations, deadEndOp: order.op[Math.max(deadEndEntry, 0)]! };
+      } else {
+        entry = next[entry]!;
+      }
+    } else {
+      // A return whose op is not linearized yet: this branch is dead.
+      if (deadEndEntry < entry) deadEndEntry = entry;
+      if (!backtrack()) return { outcome: 'fail', steps, configurations, deadEndOp: order.op[deadEndEntry]! };
     }
   }
   return { outcome: 'ok', steps, configurations, deadEndOp: -1 };
