@@ -41,5 +41,11 @@ export interface ServerNodeOptions {
 /** SWIM meta key marking a server (Consul's serf tag role=consul). */
 export const ROLE_KEY = 'role';
 export const ROLE_SERVER = 'server';
+/**
+ * SWIM meta key a server sets once its Raft has a cluster: a server that comes up later with
+ * bootstrap_expect joins that cluster instead of bootstrapping a new one (Consul's servers
+ * likewise skip bootstrapping when a peer already reports Raft peers).
+ */
+export const BOOTSTRAPPED_KEY = 'raft';
 /** Node-level storage key holding the bootstrap voters once decided. */
 export const VOTERS_KEY = 'voters';

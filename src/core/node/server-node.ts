@@ -12,7 +12,7 @@ import { RaftNode, type RaftRole, type Replicator } from '../raft/index.ts';
 import { CoordStore, type StoreCommand, type StoreCommandBody, type StoreResult } from '../store/index.ts';
 import type { StoreProposer, ProposeOutcome } from '../store/proposer.ts';
 import { SwimNode, type MemberInfo, type SwimEvent } from '../swim/index.ts';
-import { ROLE_KEY, ROLE_SERVER, VOTERS_KEY, type ServerNodeOptions } from './config.ts';
+import { BOOTSTRAPPED_KEY, ROLE_KEY, ROLE_SERVER, VOTERS_KEY, type ServerNodeOptions } from './config.ts';
 import { DeferredReplicator } from './deferred-replicator.ts';
 import { HelloExchange, isProvisionalId, type AddressCard } from './hello.ts';
 import { Reconciler } from './reconcile.ts';
@@ -221,14 +221,21 @@ export class ServerNode {
     if (voters === undefined && !raftHasState) {
       if (this.opts.voters && this.opts.voters.length > 0) voters = [...this.opts.voters].sort();
       else if (this.opts.bootstrapExpect !== undefined && this.opts.bootstrapExpect > 0) {
-        const servers = this.members()
-          .filter((m) => m.status === 'alive' && m.meta[ROLE_KEY] === ROLE_SERVER)
-          .map((m) => m.node)
-          .sort();
-        if (servers.length < this.opts.bootstrapExpect) return;
-        voters = servers.slice(0, this.opts.bootstrapExpect);
-        if (!voters.includes(this.id)) return;
-        this.nodeEnv.trace('node.bootstrap', { voters: voters.join(',') });
+        const alive = this.members().filter((m) => m.status === 'alive' && m.meta[ROLE_KEY] === ROLE_SERVER);
+        const existing = alive.some((m) => m.node !== this.id && m.meta[BOOTSTRAPPED_KEY] === '1');
+        const servers = alive.map((m) => m.node).sort();
+        if (existing) {
+          // A cluster already runs: start without voters and let its leader add us.
+          this.nodeEnv.trace('node.join-existing', {});
+        } else {
+          if (servers.length < this.opts.bootstrapExpect) return;
+          const chosen = servers.slice(0, this.opts.bootstrapExpect);
+          // Not among the N chosen: join the cluster they form, as a joiner would.
+          if (chosen.includes(this.id)) {
+            voters = chosen;
+            this.nodeEnv.trace('node.bootstrap', { voters: voters.join(',') });
+          }
+        }
       }
       if (voters !== undefined) {
         // Durable before Raft acts on it: a restart must come back with the same voters.
@@ -242,5 +249,6 @@ export class ServerNode {
     // those, and the NodeMachine hands them the store's results.
     this.replicator.attach(raft as unknown as Replicator<StoreCommand, StoreResult>);
     raft.start();
+    if (voters !== undefined || raftHasState) this.swim.setMeta({ ...this.swim.localMeta(), [BOOTSTRAPPED_KEY]: '1' });
   }
 }
