@@ -47,6 +47,7 @@ describe('replicated coordination store', () => {
     }, w.now() + sec(5));
     const snaps = c.servers.map((id) => JSON.stringify(w.app<ServerApp>(id)!.store.snapshot()));
     for (const s of snaps) expect(s).toBe(snaps[0]);
+    for (const id of c.servers) w.app<ServerApp>(id)!.store.checkInvariants();
     expect(w.app<ServerApp>('n1')!.store.appliedIndex()).toBeGreaterThan(100);
     // Raft compacted its logs: state came back from CoordStore snapshots.
     for (const id of c.servers) expect(w.storage(id, 'raft').first()).toBeGreaterThan(1);

@@ -86,6 +86,7 @@ describe('lease properties under faults', () => {
         const leader = c.waitLeader(sec(20));
         w.runFor(sec(2));
         const store = leader.store;
+        store.checkInvariants();
         stats = { runs: stats.runs + 1, leases: stats.leases + leases.size, expiries: stats.expiries + expireAt.size, keepalives: stats.keepalives };
         for (const [id, rec] of leases) {
           // Every lease has expired by now (keep-alives stopped by t = 51 s at the latest).
@@ -224,6 +225,7 @@ describe('tree properties under faults', () => {
           w.runUntil(() => done, w.now() + sec(10));
         }
         w.runFor(sec(10));
+        leader.store.checkInvariants();
         const tree = leader.store.tree;
         for (const s of tree.listSessions()) if (!live.has(s.id)) stats.expired += 0;
         for (const name of tree.getChildren('/eph') ?? []) {

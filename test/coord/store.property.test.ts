@@ -64,6 +64,7 @@ function replay(specs: Spec[], clockStepUs: number) {
       expect(idx).toBeGreaterThanOrEqual(prefixIdx.get(p) ?? 0);
       prefixIdx.set(p, idx);
     }
+    store.checkInvariants();
     // Invariants across services, after every entry.
     for (const e of store.kv.range('')) {
       if (e.session !== undefined) expect(store.sessions.get(e.session)).toBeDefined();

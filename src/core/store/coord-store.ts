@@ -403,6 +403,30 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
     return true;
   }
 
+  /**
+   * Cross-service invariants, O(size): tests and checkers call it after runs (every apply
+   * would be too slow for big stores). Throws InvariantError on the first broken one.
+   */
+  checkInvariants(): void {
+    for (const e of this.kv.range('')) {
+      if (e.session !== undefined) assert(this.sessions.get(e.session) !== undefined, () => `${e.key} locked by dead session ${e.session}`);
+      if (e.lease !== undefined) assert(this.leases.has(e.lease), () => `${e.key} attached to dead lease ${e.lease}`);
+      assert(e.modifyIndex <= this.applied, () => `${e.key} modified after the applied index`);
+    }
+    for (const s of this.sessions.list()) {
+      // A live session's node is registered and none of its bound checks is critical or gone.
+      assert(this.catalog.hasNode(s.node), () => `session ${s.id} on unregistered node ${s.node}`);
+      for (const c of s.checks) {
+        const st = this.catalog.checkStatus(s.node, c);
+        assert(st !== undefined && st !== 'critical', () => `session ${s.id} alive with check ${c} ${st ?? 'missing'}`);
+      }
+    }
+    for (const n of this.tree.snapshot().nodes) {
+      if (n.stat.ephemeralOwner !== '0') assert(this.tree.hasSession(n.stat.ephemeralOwner), () => `ephemeral ${n.path} of dead session`);
+    }
+    for (const t of TOPICS) assert(this.topicIndex[t] <= this.applied, () => `topic ${t} index beyond applied`);
+  }
+
   snapshot(): CoordStoreSnapshot {
     return {
       version: 1,
