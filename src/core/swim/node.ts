@@ -491,12 +491,15 @@ export class SwimNode implements Core {
 
   private onPushPull(from: NodeId, m: PushPullMsg): void {
     if (!m.reply) this.sendPushPull(from, m.join, true);
+    const joinReply = m.join && m.reply;
     const n = Math.min(m.states.length, MAX_STATES_PER_PUSH_PULL);
     for (let i = 0; i < n; i++) {
       const s = m.states[i]!;
       switch (s.status) {
         case 'alive':
-          this.aliveNode(s.node, s.inc, s.meta, undefined);
+          // A join reply is the whole cluster, old news to everyone but the joiner: gossip on
+          // only the sender's own state from it. Other merges re-gossip what they teach us.
+          this.aliveNode(s.node, s.inc, s.meta, undefined, !joinReply || s.node === from);
           break;
         case 'left':
           this.deadNode(s.node, s.inc, s.node, undefined);
@@ -549,7 +552,7 @@ export class SwimNode implements Core {
   private applyUpdate(u: Update): void {
     switch (u.t) {
       case 'alive':
-        this.aliveNode(u.node, u.inc, u.meta, u);
+        this.aliveNode(u.node, u.inc, u.meta, u, true);
         break;
       case 'suspect':
         this.suspectNode(u.node, u.inc, u.from, u);
@@ -566,7 +569,14 @@ export class SwimNode implements Core {
   // ---------------------------------------------------------------- state transitions
 
   /** Someone says `node` is alive at `inc` (memberlist aliveNode). */
-  private aliveNode(node: NodeId, inc: number, meta: Meta, msg: AliveUpdate | undefined): void {
+  /**
+   * `regossip` is false for third-party alive states learned from the reply to our join:
+   * that is old news to the rest of the cluster (a joiner learns all n members at once),
+   * and re-gossiping it made a 1,000-node cold start 3-4x more expensive in
+   * bench/swim-scale.ts (memberlist does re-gossip it). Periodic merges, the sender's own
+   * state, and suspect/dead news from merges are still gossiped.
+   */
+  private aliveNode(node: NodeId, inc: number, meta: Meta, msg: AliveUpdate | undefined, regossip: boolean): void {
     if (node === this.selfName) {
       if (this.leaving || inc < this.inc) return;
       if (inc === this.inc && metaEqual(meta, this.meta)) return; // our own news coming back
@@ -584,7 +594,7 @@ export class SwimNode implements Core {
       if (tomb !== undefined && (inc < tomb.inc || (inc === tomb.inc && tomb.status === 'left'))) return;
       m = { node, inc, status: 'alive', meta, sinceUs: now, suspicion: undefined };
       this.table.add(m);
-      this.queueAlive(msg ?? { t: 'alive', node, inc, meta });
+      if (regossip) this.queueAlive(msg ?? { t: 'alive', node, inc, meta });
       if (this.config.traceJoins) this.env.trace('swim.join', { target: node, inc });
       this.emit('join', m);
       return;
@@ -599,7 +609,8 @@ export class SwimNode implements Core {
       m.suspicion = undefined;
     }
     if (prev !== 'alive') this.table.setStatus(m, 'alive', now);
-    this.queueAlive(msg ?? { t: 'alive', node, inc, meta });
+    if (regossip) this.queueAlive(msg ?? { t: 'alive', node, inc, meta });
+    else this.queue.remove(memberKey(node)); // our queued older news of it is stale now
     if (prev === 'suspect') {
       this.env.trace('swim.alive', { target: node, inc, was: prev });
       this.emit('alive', m);
