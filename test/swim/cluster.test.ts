@@ -7,7 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { ms, sec, type NodeId } from '../../src/core/env.ts';
 import type { SwimEvent } from '../../src/core/swim/index.ts';
-import { buildCluster, converged, runUntilEvery, swimOf } from './harness.ts';
+import { World } from '../../src/sim/index.ts';
+import { SwimNode } from '../../src/core/swim/index.ts';
+import { buildCluster, converged, runUntilEvery, swimOf, type SwimApp } from './harness.ts';
 
 describe('SWIM in the simulator', () => {
   it('nodes join through seeds and converge; healthy network never suspects', () => {
@@ -144,5 +146,32 @@ describe('SWIM in the simulator', () => {
       return world.traceHash();
     };
     expect(run()).toBe(run());
+  });
+
+  it('WAN profile across three regions with a lossy 5 % link: no false death, a crash is found', () => {
+    const regions = ['eu', 'us', 'ap'].map((r) => ({ name: r, dcs: [{ name: `${r}-1`, nodes: [1, 2, 3].map((i) => `${r}${i}`) }] }));
+    const names = regions.flatMap((r) => r.dcs[0]!.nodes);
+    const world = new World({
+      seed: 'wan',
+      topology: { regions },
+      latency: { crossRegion: { kind: 'lognormal', median: ms(80), sigma: 0.4 } },
+      network: { loss: 0.05 },
+    });
+    world.setup((ctx) => {
+      const swim = new SwimNode(ctx.env('swim'), { profile: 'wan', seeds: ['eu1', 'us1', 'ap1'] });
+      return { swim, start: () => swim.start() } satisfies SwimApp;
+    });
+    let dead = 0;
+    world.on((ev) => {
+      if (ev.kind === 'swim.dead') dead++;
+    });
+    world.start();
+    world.run(sec(300));
+    expect(dead).toBe(0);
+    expect(converged(world, names, names)).toBe(true);
+    world.inject({ kind: 'crash', node: 'us2' });
+    const live = names.filter((x) => x !== 'us2');
+    // WAN: 5 s periods, min suspicion 6 × 5 s = 30 s, max 180 s
+    expect(runUntilEvery(world, () => live.every((x) => swimOf(world, x)!.member('us2')?.status === 'dead'), sec(1), world.now() + sec(240))).toBe(true);
   });
 });
