@@ -70,7 +70,7 @@ describe('SWIM in the simulator', () => {
   });
 
   it('graceful leave is "left", not "failed", everywhere', () => {
-    const { world, names } = buildCluster({ n: 8, seed: 4 });
+    const { world, names } = buildCluster({ n: 8, seed: 4, checkMessages: true });
     const kinds = new Set<string>();
     world.start();
     world.run(sec(5));
@@ -85,7 +85,7 @@ describe('SWIM in the simulator', () => {
   });
 
   it('metadata updates and user broadcasts reach every member once', () => {
-    const { world, names } = buildCluster({ n: 16, seed: 5, config: { meta: { role: 'db' } } });
+    const { world, names } = buildCluster({ n: 16, seed: 5, config: { meta: { role: 'db' } }, checkMessages: true });
     const got = new Map<NodeId, unknown[]>();
     const updates: NodeId[] = [];
     world.start();
