@@ -7,7 +7,7 @@
  * timeout again (ZooKeeper's new leader likewise re-arms all sessions from its snapshot).
  * Every ZK_CONTAINER_CHECK_US it proposes `zk.reap` for empty containers.
  */
-import { MAX_SESSIONS, ZK_CONTAINER_CHECK_US } from '../config.ts';
+import { DRIVER_MAX_ATTEMPTS, MAX_SESSIONS, ZK_CONTAINER_CHECK_US } from '../config.ts';
 import { Deadlines } from '../deadlines.ts';
 import { LeaderDriver } from '../leader-driver.ts';
 import type { Env, Micros, Timer } from '../../env.ts';
@@ -61,7 +61,8 @@ export class TreeDriver extends LeaderDriver {
     this.reaper = this.env.after(this.containerCheckUs, () => {
       if (!this.active) return;
       for (const path of this.store.tree.emptyContainers().slice(0, MAX_REAP_PER_ROUND)) {
-        this.proposeRetrying({ type: 'zk.reap', path }, () => this.store.tree.emptyContainers().includes(path), DRIVER_LAST_ATTEMPT);
+        // One attempt each: the next round proposes again what is still empty.
+        this.proposeRetrying({ type: 'zk.reap', path }, () => this.store.tree.exists(path) !== undefined, DRIVER_MAX_ATTEMPTS);
       }
       this.scheduleReap();
     });
@@ -73,6 +74,3 @@ export class TreeDriver extends LeaderDriver {
     this.proposeRetrying({ type: 'zk.session.expire', session: id }, () => this.store.tree.hasSession(id));
   }
 }
-
-/** A reap is retried by the next round anyway: one attempt each. */
-const DRIVER_LAST_ATTEMPT = Number.MAX_SAFE_INTEGER;
