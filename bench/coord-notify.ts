@@ -62,6 +62,7 @@ console.log(['path'.padEnd(34), 'n', 'p50', 'p90', 'p99', 'max'].join('\t'));
 for (const [name, xs] of [['zk watch (write sent -> event)', watch], ['blocking kv read (put sent -> wake)', blocking]] as const) {
   console.log([name.padEnd(34), String(xs.length), f(pct(xs, 0.5)), f(pct(xs, 0.9)), f(pct(xs, 0.99)), f(Math.max(...xs))].join('\t'));
 }
+console.log(`min watch ${f(Math.min(...watch))} ms, p10 ${f(pct(watch, 0.1))} ms, p30 ${f(pct(watch, 0.3))} ms`);
 console.log(`ratio p50 blocking / watch: ${(pct(blocking, 0.5) / pct(watch, 0.5)).toFixed(2)}`);
 console.log('(the blocking read is parked on the leader after its consistent first read; tree clients sit on any server,');
 console.log(' and a follower learns a commit with the next append/heartbeat: the watch figure tracks the heartbeat interval)');
