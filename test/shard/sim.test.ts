@@ -51,6 +51,32 @@ describe('sharded store in the simulator', () => {
     }
   });
 
+  it('a primary cut off from the master stops serving reads before a standby replaces it (read lease)', () => {
+    const c = shardCluster(8);
+    c.world.run(SETTLE);
+    const p = c.primaryOf('g1')!;
+    expect(c.data(p)!.canServeReads()).toBe(true);
+    let atPromotion: boolean | undefined;
+    c.world.on((ev) => {
+      if (ev.kind === 'shard.placement' && ev['change'] === 'primary' && ev['group'] === 'g1' && atPromotion === undefined) atPromotion = c.data(p)!.canServeReads();
+    });
+    c.world.inject({ kind: 'partition', sides: [[p], ['s1', 's2', 's3']], for: sec(20) });
+    c.world.run(sec(30));
+    expect(c.primaryOf('g1')).not.toBe(p);
+    expect(atPromotion).toBe(false);
+    // the new primary serves reads; the old one, told of the new configuration after the heal, does not
+    c.world.run(sec(40));
+    expect(c.data(c.primaryOf('g1')!)!.canServeReads()).toBe(true);
+    expect(c.data(p)!.canServeReads()).toBe(false);
+    // and clients read through the new primary
+    let got: string | null | undefined;
+    c.client()!.refreshRoutes();
+    c.world.run(sec(41));
+    c.client()!.put('rl-key', 'v1', () => c.client()!.get('rl-key', (r) => { got = r.ok ? r.value : undefined; }));
+    c.world.run(sec(45));
+    expect(got).toBe('v1');
+  });
+
   it('master failure elects a new master that keeps placing', () => {
     const c = shardCluster(3);
     c.world.run(SETTLE);

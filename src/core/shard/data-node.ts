@@ -9,7 +9,7 @@
  */
 import { assert, ms, type Env, type Micros, type NodeId, type Timer } from '../env.ts';
 import { compareEpoch, epochString, type Epoch } from './epoch.ts';
-import type { Heartbeat, PutReq, GetReq, Repl, ReplAck, SyncReq, SyncSnap, ShardMessage, ConfigPush, RingPush, PutOk, ReqErr } from './messages.ts';
+import type { Heartbeat, HbAck, PutReq, GetReq, Repl, ReplAck, SyncReq, SyncSnap, ShardMessage, ConfigPush, RingPush } from './messages.ts';
 import type { GroupConfig } from './placement.ts';
 import { Handover } from './handover.ts';
 import { newerRing, previousGroups, RingCache, type RingState } from './ring-state.ts';
@@ -22,6 +22,13 @@ export interface DataNodeConfig {
    * ProbeTimeout for a LAN, the delay after which it too assumes a message was lost.
    */
   readonly retryUs: Micros;
+  /**
+   * How long after sending a heartbeat the master acknowledged, the primary may serve reads.
+   * It must be shorter than the master's dead-after (4 s), with a margin for clock drift and
+   * delay, as a Raft leader lease is shorter than the election timeout (Raft thesis §6.4.1):
+   * the master cannot have promoted another primary before this lease ends.
+   */
+  readonly readLeaseUs: Micros;
   /** Bounds (ours): writes awaiting acknowledgement, keys held (snapshots carry them all). */
   readonly maxPending: number;
   readonly maxKeys: number;
@@ -30,6 +37,7 @@ export interface DataNodeConfig {
 export const DEFAULT_DATA_NODE_CONFIG: DataNodeConfig = {
   heartbeatUs: ms(200),
   retryUs: ms(500),
+  readLeaseUs: ms(3000),
   maxPending: 1024,
   maxKeys: 100_000,
 };
@@ -66,6 +74,8 @@ export class DataNode {
   private readonly prevRingCache = new RingCache();
   private handover: Handover | undefined;
   private movedOut = 0;
+  /** Local time until which reads may be served (see readLeaseUs). */
+  private leaseUntilUs = Number.NEGATIVE_INFINITY;
   /** Primary only: standbys whose acknowledgement every new write needs. */
   private mustAck = new Set<NodeId>();
   /** Primary only: syncing standbys that got a snapshot (at that seq) and not yet confirmed. */
@@ -151,6 +161,7 @@ export class DataNode {
     switch (m.type) {
       case 'shard.config': return this.onConfig((m as ConfigPush).config);
       case 'shard.ring': return this.onRing((m as RingPush).ring);
+      case 'shard.hb.ack': return this.onHbAck(m as HbAck);
       case 'shard.put.ok': return this.onHandoverAnswer(m.req, true);
       case 'shard.err': return this.onHandoverAnswer(m.req, false);
       case 'shard.put': return this.onPut(from, m);
@@ -169,6 +180,9 @@ export class DataNode {
     const wasPrimary = this.isPrimary();
     this.conf = c;
     this.rejoining = false;
+    // A lease survives configuration changes that keep us primary (the master would have to
+    // declare us dead, after dead-after of silence, to replace us); otherwise it ends now.
+    if (c.primary !== this.env.self || c.unavailable) this.leaseUntilUs = Number.NEGATIVE_INFINITY;
     this.env.storage.save('config', c);
     this.env.storage.sync();
     this.env.trace('shard.config', { group: c.group, epoch: epochString(c.epoch), primary: c.primary ?? null, standbys: c.standbys.join(','), syncing: c.syncing.join(','), unavailable: c.unavailable });
@@ -191,6 +205,17 @@ export class DataNode {
       this.snapshotAt.clear();
       if (c.syncing.includes(this.env.self) && c.primary) this.send(c.primary, { type: 'shard.sync.req', epoch: c.epoch } satisfies SyncReq);
     }
+  }
+
+  // ---- read lease ----
+  private onHbAck(m: HbAck): void {
+    if (!this.isPrimary() || m.group !== this.group || compareEpoch(m.epoch, this.conf!.epoch) !== 0) return;
+    this.leaseUntilUs = Math.max(this.leaseUntilUs, m.sentAtUs + this.cfg.readLeaseUs);
+  }
+
+  /** Whether this primary may serve reads now (a deposed primary stops before it is replaced). */
+  canServeReads(): boolean {
+    return this.isPrimary() && this.env.now() < this.leaseUntilUs;
   }
 
   // ---- rebalancing ----
@@ -260,6 +285,7 @@ export class DataNode {
     }
     const serves = this.serves(m.key, false);
     if (serves !== 'ok') return this.send(from, { type: 'shard.err', req: m.req, error: serves });
+    if (!this.canServeReads()) return this.send(from, { type: 'shard.err', req: m.req, error: 'busy' });
     this.send(from, { type: 'shard.get.ok', req: m.req, value: this.kv.get(m.key) ?? null, seq: this.applied });
   }
 
@@ -333,7 +359,7 @@ export class DataNode {
   }
 
   private heartbeat(): void {
-    const hb: Heartbeat = { type: 'shard.hb', group: this.group, config: this.conf, applied: this.applied, rejoin: this.rejoining, ring: this.ring };
+    const hb: Heartbeat = { type: 'shard.hb', group: this.group, config: this.conf, applied: this.applied, rejoin: this.rejoining, ring: this.ring, sentAtUs: this.env.now() };
     for (const s of this.servers) this.send(s, hb, false);
   }
 

@@ -32,7 +32,11 @@ export interface Heartbeat extends Message {
   /** The node restarted and holds only a persisted (stale) configuration: re-place it as a newcomer. */
   readonly rejoin: boolean;
   readonly ring: RingState | null;
+  /** Sender's local time at sending: echoed by the master's ack to grant a read lease. */
+  readonly sentAtUs: number;
 }
+/** The acting master heard the primary of `group` (at its `sentAtUs`): a read lease. */
+export interface HbAck extends Message { readonly type: 'shard.hb.ack'; readonly group: string; readonly sentAtUs: number; readonly epoch: Epoch }
 export interface Synced extends Message { readonly type: 'shard.synced'; readonly group: string; readonly node: NodeId; readonly epoch: Epoch }
 export interface ConfigPush extends Message { readonly type: 'shard.config'; readonly config: GroupConfig }
 export interface RingPush extends Message { readonly type: 'shard.ring'; readonly ring: RingState }
@@ -44,4 +48,4 @@ export interface RouteReq extends Message { readonly type: 'shard.route.req' }
 export interface Route extends Message { readonly type: 'shard.route'; readonly configs: readonly GroupConfig[]; readonly master: NodeId; readonly ring: RingState | null }
 
 export type ShardMessage =
-  | PutReq | GetReq | PutOk | GetOk | ReqErr | Repl | ReplAck | SyncReq | SyncSnap | Heartbeat | Synced | ConfigPush | RingPush | Migrated | RouteReq | Route;
+  | PutReq | GetReq | PutOk | GetOk | ReqErr | Repl | ReplAck | SyncReq | SyncSnap | Heartbeat | Synced | ConfigPush | RingPush | Migrated | HbAck | RouteReq | Route;

@@ -11,7 +11,7 @@
 import { sec, ms, type Env, type Micros, type NodeId, type Timer } from '../env.ts';
 import { compareEpoch } from './epoch.ts';
 import { MasterElection, type ElectionView } from './election.ts';
-import type { ConfigPush, Heartbeat, Migrated, RingPush, Route, ShardMessage, Synced } from './messages.ts';
+import type { ConfigPush, HbAck, Heartbeat, Migrated, RingPush, Route, ShardMessage, Synced } from './messages.ts';
 import { bump, EMPTY_RING, newerRing, previousGroups, type RingState } from './ring-state.ts';
 import { membersOf, PlacementTable, type GroupConfig, type PlacementChange } from './placement.ts';
 import type { Registry } from './registry.ts';
@@ -146,6 +146,10 @@ export class ShardServer {
     }
     this.apply(t.alive(hb.group, from));
     const cur = t.config(hb.group);
+    // Read lease: only the acting master, only to the primary of its current configuration.
+    if (cur.primary === from && !cur.unavailable && hb.config && compareEpoch(hb.config.epoch, cur.epoch) === 0) {
+      this.send(from, { type: 'shard.hb.ack', group: hb.group, sentAtUs: hb.sentAtUs, epoch: cur.epoch } satisfies HbAck);
+    }
     if (!hb.config || hb.rejoin || compareEpoch(hb.config.epoch, cur.epoch) < 0) this.send(from, { type: 'shard.config', config: cur } satisfies ConfigPush);
   }
 
