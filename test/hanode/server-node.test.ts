@@ -33,6 +33,8 @@ describe('ServerNode in the simulator', () => {
     expect(results[0]!.ok).toBe(true);
     world.runFor(ms(500));
     for (const n of NODES) expect(world.app<ServerNode>(n)!.store.kv.get('a')?.value).toBe('1');
+    // Every node agrees on the voters (a node must not end up following with an empty membership).
+    for (const n of NODES) expect(world.app<ServerNode>(n)!.raft()!.membership().voters).toEqual(NODES);
     // Leader reconcile: every member is a catalog node with a passing serfHealth.
     expect(world.runUntil(() => NODES.every((n) => world.app<ServerNode>(leaderOf(world) ?? 'n1')?.store.catalog.checkStatus(n, 'serfHealth') === 'passing'), world.now() + sec(10))).toBe(true);
   });
@@ -97,5 +99,15 @@ describe('ServerNode in the simulator', () => {
       expect(seen, `notifications on ${n}`).toHaveLength(1);
     }
     expect(world.app<ServerNode>('n2')!.haState.events().filter((e) => e.to === 'down')).toHaveLength(1);
+  });
+
+  it('bootstrap_expect 3 with 4 servers: the first three bootstrap, the fourth joins and is promoted', () => {
+    const four = ['n1', 'n2', 'n3', 'n4'];
+    const world = new World({ seed: 21, topology: { regions: [{ name: 'eu', dcs: [{ name: 'eu-1', nodes: four }] }] } });
+    world.setup((ctx) => new ServerNode(ctx, { bootstrapExpect: 3, swim: { profile: 'local', seeds: ['n1'] }, card: { host: ctx.id } }));
+    world.start();
+    const voters = (n: string) => world.app<ServerNode>(n)!.raft()?.membership().voters ?? [];
+    expect(world.runUntil(() => four.every((n) => voters(n).length === 4), sec(60))).toBe(true);
+    for (const n of four) expect(voters(n)).toEqual(four);
   });
 });

@@ -42,10 +42,16 @@ export interface ServerNodeOptions {
 export const ROLE_KEY = 'role';
 export const ROLE_SERVER = 'server';
 /**
- * SWIM meta key a server sets once its Raft has a cluster: a server that comes up later with
- * bootstrap_expect joins that cluster instead of bootstrapping a new one (Consul's servers
- * likewise skip bootstrapping when a peer already reports Raft peers).
+ * SWIM meta keys a server sets once its Raft runs: `voters` = the bootstrap voters it started
+ * with (so a server still counting towards bootstrap_expect adopts exactly that set instead
+ * of racing to its own), `raft` = '1' when it runs Raft without having bootstrapped (it was
+ * added by a leader). A server that sees either and is not among those voters joins the
+ * existing cluster instead of bootstrapping a new one (Consul's servers likewise skip
+ * bootstrapping when a peer already reports Raft peers).
  */
+export const VOTERS_META_KEY = 'voters';
 export const BOOTSTRAPPED_KEY = 'raft';
+/** Longest voters list advertised in meta (SWIM meta is capped at 512 bytes, memberlist MetaMaxSize). */
+export const MAX_VOTERS_META_CHARS = 256;
 /** Node-level storage key holding the bootstrap voters once decided. */
 export const VOTERS_KEY = 'voters';

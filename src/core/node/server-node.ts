@@ -12,7 +12,7 @@ import { RaftNode, type RaftRole, type Replicator } from '../raft/index.ts';
 import { CoordStore, type StoreCommand, type StoreCommandBody, type StoreResult } from '../store/index.ts';
 import type { StoreProposer, ProposeOutcome } from '../store/proposer.ts';
 import { SwimNode, type MemberInfo, type SwimEvent } from '../swim/index.ts';
-import { BOOTSTRAPPED_KEY, ROLE_KEY, ROLE_SERVER, VOTERS_KEY, type ServerNodeOptions } from './config.ts';
+import { BOOTSTRAPPED_KEY, MAX_VOTERS_META_CHARS, ROLE_KEY, ROLE_SERVER, VOTERS_KEY, VOTERS_META_KEY, type ServerNodeOptions } from './config.ts';
 import { DeferredReplicator } from './deferred-replicator.ts';
 import { HelloExchange, isProvisionalId, type AddressCard } from './hello.ts';
 import { Reconciler } from './reconcile.ts';
@@ -221,13 +221,18 @@ export class ServerNode {
     if (voters === undefined && !raftHasState) {
       if (this.opts.voters && this.opts.voters.length > 0) voters = [...this.opts.voters].sort();
       else if (this.opts.bootstrapExpect !== undefined && this.opts.bootstrapExpect > 0) {
-        const alive = this.members().filter((m) => m.status === 'alive' && m.meta[ROLE_KEY] === ROLE_SERVER);
-        const existing = alive.some((m) => m.node !== this.id && m.meta[BOOTSTRAPPED_KEY] === '1');
-        const servers = alive.map((m) => m.node).sort();
-        if (existing) {
-          // A cluster already runs: start without voters and let its leader add us.
+        const alive = this.members().filter((m) => m.status === 'alive' && m.meta[ROLE_KEY] === ROLE_SERVER && m.node !== this.id);
+        const advertised = alive.map((m) => m.meta[VOTERS_META_KEY]).find((v) => v !== undefined && v !== '');
+        const running = alive.some((m) => m.meta[BOOTSTRAPPED_KEY] === '1');
+        if (advertised !== undefined && advertised.split(',').includes(this.id)) {
+          // Another server already bootstrapped with a set that includes us: adopt exactly it.
+          voters = advertised.split(',');
+          this.nodeEnv.trace('node.bootstrap', { voters: advertised, adopted: true });
+        } else if (advertised !== undefined || running) {
+          // A cluster runs without us: start without voters; its leader adds us.
           this.nodeEnv.trace('node.join-existing', {});
         } else {
+          const servers = [this.id, ...alive.map((m) => m.node)].sort();
           if (servers.length < this.opts.bootstrapExpect) return;
           const chosen = servers.slice(0, this.opts.bootstrapExpect);
           // Not among the N chosen: join the cluster they form, as a joiner would.
@@ -249,6 +254,8 @@ export class ServerNode {
     // those, and the NodeMachine hands them the store's results.
     this.replicator.attach(raft as unknown as Replicator<StoreCommand, StoreResult>);
     raft.start();
-    if (voters !== undefined || raftHasState) this.swim.setMeta({ ...this.swim.localMeta(), [BOOTSTRAPPED_KEY]: '1' });
+    const list = voters?.join(',');
+    if (list !== undefined && list.length <= MAX_VOTERS_META_CHARS) this.swim.setMeta({ ...this.swim.localMeta(), [VOTERS_META_KEY]: list });
+    else if (voters !== undefined || raftHasState) this.swim.setMeta({ ...this.swim.localMeta(), [BOOTSTRAPPED_KEY]: '1' });
   }
 }
