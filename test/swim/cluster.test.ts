@@ -174,4 +174,25 @@ describe('SWIM in the simulator', () => {
     // WAN: 5 s periods, min suspicion 6 × 5 s = 30 s, max 180 s
     expect(runUntilEvery(world, () => live.every((x) => swimOf(world, x)!.member('us2')?.status === 'dead'), sec(1), world.now() + sec(240))).toBe(true);
   });
+
+  it('Lifeguard: a slow member raises its own health score and slows its probing; healthy ones stay at 0', () => {
+    const { world, names } = buildCluster({ n: 10, seed: 8 });
+    world.start();
+    world.run(sec(5));
+    world.inject({ kind: 'slow-node', node: 'n10', extra: sec(2), for: sec(30) });
+    let maxSlow = 0;
+    let maxHealthy = 0;
+    for (let i = 0; i < 30; i++) {
+      world.run(world.now() + sec(1));
+      maxSlow = Math.max(maxSlow, swimOf(world, 'n10')!.healthScore());
+      for (const x of names.slice(0, 9)) maxHealthy = Math.max(maxHealthy, swimOf(world, x)!.healthScore());
+    }
+    const pingsWhileSlow = swimOf(world, 'n10')!.stats.pingsSent;
+    expect(maxSlow).toBeGreaterThanOrEqual(3);
+    expect(maxHealthy).toBeLessThanOrEqual(1); // +1 when one must refute the slow member's accusation
+    // scaled probe interval: far fewer than one probe a second while slow
+    expect(pingsWhileSlow).toBeLessThan(5 + 30 / 2);
+    world.run(world.now() + sec(60));
+    expect(swimOf(world, 'n10')!.healthScore()).toBe(0); // recovers once acks come back in time
+  });
 });
