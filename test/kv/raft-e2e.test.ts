@@ -137,7 +137,7 @@ describe('Raft + KV end to end', () => {
     return fc.array(fc.record({ at: fc.integer({ min: sec(2), max: sec(16) }), fault }), { minLength: 1, maxLength: 6 });
   }
 
-  for (const [name, servers, numRuns] of [['3', SERVERS3, 60], ['5', SERVERS5, 30]] as const) {
+  for (const [name, servers, numRuns] of [['3', SERVERS3, 40], ['5', SERVERS5, 20]] as const) {
     it(`property: ${name} nodes, generated fault schedules (partitions incl. one-way, crashes, pauses, clock skew, loss, duplication, reordering): linearizable, and live after healing`, () => {
       fc.assert(
         fc.property(fc.integer({ min: 1, max: 1_000_000 }), faultArb(servers), (seed, faults) => {
