@@ -226,6 +226,16 @@ describe('3 hanode processes driven by the consul client', () => {
       const conf = (await getJson(stayer.http, '/v1/operator/raft/configuration')).body as { Servers: { ID: string }[] };
       return conf.Servers.length === 2 && !conf.Servers.some((x) => x.ID === leaving.name);
     }, 'Raft to drop the server that left', 10_000);
+    // DELETE /v1/operator/raft/peer: an unknown id is refused with a message; a known one is removed.
+    const bogus = await fetch(`http://${stayer.http}/v1/operator/raft/peer?id=nobody`, { method: 'DELETE' });
+    expect(bogus.status).toBe(500);
+    expect(await bogus.text()).toMatch(/not found/);
+    expect((await fetch(`http://${stayer.http}/v1/operator/raft/peer`, { method: 'DELETE' })).status).toBe(400);
+    await waitUntil(async () => (await fetch(`http://${stayer.http}/v1/operator/raft/peer?id=${stayer.name}`, { method: 'DELETE' })).status === 200, 'peer removal', 10_000);
+    await waitUntil(async () => {
+      const conf = (await getJson(nodes.find((p) => p.name === leader)!.http, '/v1/operator/raft/configuration')).body as { Servers: { ID: string }[] };
+      return conf.Servers.length === 1 && conf.Servers[0]!.ID === leader;
+    }, 'Raft to drop the removed peer', 10_000);
     const termExit = new Promise<number | null>((r) => stayer.child.once('exit', (code) => r(code)));
     stayer.child.kill('SIGTERM');
     expect(await termExit).toBe(0);

@@ -38,6 +38,8 @@ describe('log corruption', () => {
     await waitUntil(() => first.node().replicator.isLeader(), 'solo leader', 10_000);
     for (let i = 0; i < 30; i++) expect(await put(a1.http, `k${i}`, `v${i}`)).toBe(200);
     const lastBefore = first.node().raft()!.lastIndex();
+    // The data dir is locked against a second agent while the first runs.
+    expect(() => mk([])).toThrow(/lock/i);
     await first.stop();
 
     // Flip one byte inside the last record's payload.
