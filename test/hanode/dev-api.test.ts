@@ -9,6 +9,7 @@ import Consul from 'consul';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type LooseConsul = any;
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Agent } from '../../src/hanode/agent.ts';
 
 let agent: Agent;
@@ -242,6 +243,24 @@ describe('bad input is answered 4xx and the daemon keeps serving', () => {
     // Still serving.
     expect(await consul.kv.set('after', 'ok')).toBe(true);
     expect((await consul.kv.get('after')).Value).toBe('ok');
+  });
+});
+
+describe('fuzzed requests', () => {
+  it('random methods, paths, queries and bodies get 2xx/4xx (never 5xx) and the daemon keeps serving', async () => {
+    const paths = ['/v1/kv/', '/v1/kv/a%2Fb', '/v1/txn', '/v1/session/create', '/v1/session/renew/x', '/v1/session/info/', '/v1/agent/service/register',
+      '/v1/agent/check/register', '/v1/agent/check/pass/x', '/v1/agent/check/update/x', '/v1/health/service/x', '/v1/health/state/', '/v1/catalog/service/',
+      '/v1/operator/autopilot/configuration', '/v1/ha/targets/x', '/v1/ha/groups/g', '/v1/kv/%ZZ', '/v1/unknown'];
+    const queries = ['', '?recurse', '?cas=abc', '?cas=0', '?flags=99999999999999999999999', '?acquire=nope', '?index=1&wait=1ms', '?keys&separator=/', '?raw', '?stale&consistent', '?index=-5'];
+    const bodies = fc.oneof(fc.constant(''), fc.string(), fc.json(), fc.constant('[{"KV":{"Verb":"cas","Key":"k","Index":"x"}}]'), fc.constant('{"Name":"s","TTL":"1y"}'));
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('GET', 'PUT', 'DELETE', 'POST'), fc.constantFrom(...paths), fc.constantFrom(...queries), bodies, async (method, path, query, body) => {
+        const r = await req(method, path + query, method === 'GET' ? undefined : body);
+        return r.status < 500;
+      }),
+      { numRuns: 150 },
+    );
+    expect(await consul.kv.set('still', 'alive')).toBe(true);
   });
 });
 
