@@ -7,6 +7,9 @@ import type { NodeId } from '../core/env.ts';
 import type { ServerNode } from '../core/node/index.ts';
 import type { Backend, MemberView, ProposeOutcome, RaftServerView } from './backend.ts';
 
+/** Consul's RPC hold timeout is 7 s (rpc_hold_timeout); a commit normally takes milliseconds. 30 s is a safety net. */
+const PROPOSE_TIMEOUT_MS = 30_000;
+
 export class NodeBackend implements Backend {
   constructor(
     private readonly node: () => ServerNode,
@@ -34,7 +37,11 @@ export class NodeBackend implements Backend {
 
   propose(cmd: Parameters<ServerNode['propose']>[0]): Promise<ProposeOutcome> {
     return new Promise((resolve) => {
+      // Raft answers every proposal (commit, or unknown-outcome when leadership is lost); this
+      // bound only guards the HTTP request against a bug leaving it waiting forever.
+      const timer = setTimeout(() => resolve({ ok: false, error: 'timeout', reason: 'timed out waiting for the write to commit' }), PROPOSE_TIMEOUT_MS);
       this.node().propose(cmd, (r) => {
+        clearTimeout(timer);
         if (r.ok) resolve({ ok: true, index: r.index, result: r.result });
         else if (r.error === 'not-leader') resolve({ ok: false, error: 'not-leader', ...(r.leader !== undefined ? { leader: r.leader } : {}) });
         else if (r.error === 'unknown-outcome') resolve({ ok: false, error: 'unknown-outcome', reason: 'leadership lost while committing log' });

@@ -28,6 +28,8 @@ export interface HttpServerOptions {
  * the same kv_max_value_size; 1 MiB covers base64 expansion of one full value in a txn.
  */
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** How far past the body limit we keep reading (and dropping) before cutting the connection. */
+const DRAIN_FACTOR = 16;
 /** Header marking a forwarded request, so a request never bounces between two servers. */
 const FORWARDED = 'x-hanode-forwarded';
 /** Bound on a forwarded request: the longest blocking wait (10 min + jitter) plus slack. */
@@ -148,6 +150,13 @@ export class HttpServer {
         size += c.length;
         if (size > max) over = true;
         if (!over) chunks.push(c);
+        // Drained and dropped up to a point, so the 413 reaches a client that keeps sending;
+        // past DRAIN_FACTOR x the limit the connection is cut (a bound on work per request).
+        if (size > max * DRAIN_FACTOR) {
+          this.sendError(res, new HttpError(413, `Request body too large, max size: ${max} bytes`));
+          req.destroy();
+          resolve(undefined);
+        }
       });
       req.on('end', () => {
         if (over) {
