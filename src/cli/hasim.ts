@@ -72,6 +72,18 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .action((file: string, flags) => onExit(determinismCommand(file, flags)));
 
   program
+    .command('tui')
+    .argument('<file>', 'scenario YAML file')
+    .description('watch a run live in the terminal; inject faults by hand and save them as a scenario')
+    .option('--seed <n>', 'seed')
+    .option('--duration <d>', 'virtual time to run')
+    .action(async (file: string, flags) => {
+      // Loaded on demand: Ink and React are not needed by any other command.
+      const { tuiCommand } = await import('./commands/tui.ts');
+      onExit(await tuiCommand(file, flags));
+    });
+
+  program
     .command('validate')
     .argument('<files...>', 'scenario YAML files')
     .description('check scenario files without running them')

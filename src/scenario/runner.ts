@@ -3,9 +3,13 @@
  * to each node and its clients to the world, applies the fault timeline and the nemesis,
  * runs to the end, and evaluates every expectation. Synchronous and self-contained, so a
  * swarm worker can call it in a loop.
+ *
+ * `prepareRun` exposes the same run a little at a time (advanceTo / step), for the TUI
+ * (src/tui/live-run.ts) and for anyone who wants to watch a run as it goes; `runScenario`
+ * is prepareRun + advance to the end + finish, so both give the same trace.
  */
 import { performance } from 'node:perf_hooks';
-import { assert } from '../core/env.ts';
+import { assert, type Micros } from '../core/env.ts';
 import { SimulationError, World } from '../sim/index.ts';
 import type { TraceEvent } from '../sim/types.ts';
 import { describeFaultEvent } from './fault-events.ts';
@@ -32,7 +36,27 @@ export const MAX_TIMELINE = 2_000;
 /** The implicit expectation every run has: the simulation ran to its end without a core throwing. */
 export const NO_BROKEN_INVARIANT = 'no broken invariant (every core assert held to the end)';
 
-export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
+/** A run that advances on demand. Matches src/tui/live-run.ts's LiveRun. */
+export interface PreparedRun {
+  readonly scenarioName: string;
+  readonly seed: number;
+  readonly world: World;
+  readonly endUs: Micros;
+  /** Runs every event up to time t (bounded by the end); stops for good if a core throws. */
+  advanceTo(t: Micros): void;
+  /** Runs one event; false if there was none in the run's time or the run has stopped. */
+  step(): boolean;
+  /** The run stopped because a core threw: the message. */
+  error(): string | undefined;
+  /** Timeline lines added since the last call (a live view's log). */
+  drainTimeline(): TimelineItem[];
+  /** Every expectation evaluated on what has happened so far (not final). */
+  verdicts(): Verdict[];
+  /** Ends the run where it is (normally at endUs) and builds the result. Call once. */
+  finish(): RunResult;
+}
+
+export function prepareRun(sc: Scenario, opts: RunOptions = {}): PreparedRun {
   const seed = opts.seed ?? sc.seed;
   const wallStart = performance.now();
   const world = new World({
@@ -44,6 +68,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
     recordTrace: opts.recordTrace ?? false,
   });
   const timeline: TimelineItem[] = [];
+  let drained = 0;
   let timelineDropped = 0;
   const addTimeline = (item: TimelineItem) => {
     if (timeline.length < MAX_TIMELINE) timeline.push(item);
@@ -93,75 +118,116 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
 
   let error: string | undefined;
   let errorAt: number | undefined;
-  try {
-    world.start();
-    world.run(sc.durationUs);
-  } catch (e) {
-    if (!(e instanceof SimulationError)) throw e;
-    error = e.message;
-    errorAt = e.time;
-    addTimeline({ t: e.time, ...(e.node ? { node: e.node } : {}), category: 'error', text: `run stopped: ${e.message}` });
-  }
-  assert(error !== undefined || world.now() === sc.durationUs, () => `run ended at ${world.now()}us, not at the scenario's end ${sc.durationUs}us`);
-  // Stable by time: lines noted from world callbacks interleave with trace lines.
-  timeline.sort((a, b) => a.t - b.t);
-  if (timelineDropped > 0) {
-    timeline.push({ t: world.now(), category: 'note', text: `(${timelineDropped} more timeline lines not shown)` });
-  }
-
-  const history: HistoryOp[] = [];
-  for (const inst of list) if (inst.history) history.push(...inst.history());
-  history.sort((a, b) => a.time - b.time);
-  for (let i = 1; i < history.length; i++) assert(history[i - 1]!.time <= history[i]!.time, 'history is in time order');
-  const ops = completedOps(history);
-
-  const verdicts: Verdict[] = [
-    {
-      name: NO_BROKEN_INVARIANT,
-      kind: 'no-broken-invariant',
-      status: error ? 'fail' : 'pass',
-      passed: !error,
-      detail: error ? `the run stopped ${error}` : `ran ${humanDuration(sc.durationUs)} of virtual time to the end`,
-      ...(errorAt !== undefined ? { atUs: errorAt } : {}),
-    },
-  ];
-  for (const exp of sc.expectations) {
-    const inst = instances.get(exp.module)!;
-    if (error && !unavailableModules.includes(exp.module)) {
-      // A run cut short cannot vouch for anything measured after the cut.
-      const v = inst.evaluate(exp);
-      verdicts.push(v.passed ? { ...v, status: 'fail', passed: false, detail: `${v.detail} (but the run stopped early)` } : v);
-    } else {
-      verdicts.push(inst.evaluate(exp));
+  let finished = false;
+  const guarded = <T>(fn: () => T, otherwise: T): T => {
+    if (error !== undefined) return otherwise;
+    try {
+      return fn();
+    } catch (e) {
+      if (!(e instanceof SimulationError)) throw e;
+      error = e.message;
+      errorAt = e.time;
+      addTimeline({ t: e.time, ...(e.node ? { node: e.node } : {}), category: 'error', text: `run stopped: ${e.message}` });
+      return otherwise;
     }
-  }
-
-  const membership = list.map((i) => i.membership?.()).find((m) => m !== undefined);
-  const stats = world.stats;
-  const lat = latencySummary(ops);
-  const moduleAvail = list.map((i) => i.availability?.()).find((a) => a !== undefined);
-  const avail = moduleAvail ? (moduleAvail.total > 0 ? { ...moduleAvail, ratio: moduleAvail.ok / moduleAvail.total } : undefined) : availability(ops);
-  return {
-    scenario: sc.name,
-    file: sc.file,
-    seed,
-    passed: verdicts.every((v) => v.passed),
-    expectations: verdicts,
-    traceHash: world.traceHash(),
-    faults: world.faultCounts(),
-    stats: {
-      events: stats.events,
-      messages: stats.sent,
-      virtualTimeUs: world.now(),
-      wallTimeMs: Math.round((performance.now() - wallStart) * 10) / 10,
-    },
-    timeline,
-    ...(lat ? { latency: lat } : {}),
-    ...(avail ? { availability: avail } : {}),
-    ...(error ? { error } : {}),
-    unavailable: unavailableModules,
-    ...(opts.recordTrace ? { trace: world.traceEvents() } : {}),
-    ...(opts.keepHistory && membership ? { membership } : {}),
-    ...(opts.keepHistory ? { history, latencySeries: latencySeries(ops, sc.durationUs) } : {}),
   };
+  guarded(() => world.start(), undefined);
+
+  const evaluateAll = (final: boolean): Verdict[] => {
+    const verdicts: Verdict[] = [
+      {
+        name: NO_BROKEN_INVARIANT,
+        kind: 'no-broken-invariant',
+        status: error ? 'fail' : 'pass',
+        passed: !error,
+        detail: error ? `the run stopped ${error}` : `ran ${humanDuration(world.now())} of virtual time${final ? ' to the end' : ' so far'}`,
+        ...(errorAt !== undefined ? { atUs: errorAt } : {}),
+      },
+    ];
+    for (const exp of sc.expectations) {
+      const inst = instances.get(exp.module)!;
+      const v = inst.evaluate(exp);
+      if (error && v.passed && !unavailableModules.includes(exp.module)) {
+        // A run cut short cannot vouch for anything measured after the cut.
+        verdicts.push({ ...v, status: 'fail', passed: false, detail: `${v.detail} (but the run stopped early)` });
+      } else verdicts.push(v);
+    }
+    return verdicts;
+  };
+
+  return {
+    scenarioName: sc.name,
+    seed,
+    world,
+    endUs: sc.durationUs,
+    advanceTo(t) {
+      const until = Math.min(t, sc.durationUs);
+      guarded(() => world.run(until), undefined);
+    },
+    step() {
+      const next = world.nextEventTime();
+      if (next === undefined || next > sc.durationUs) return false;
+      return guarded(() => world.step(), false);
+    },
+    error: () => error,
+    drainTimeline() {
+      const out = timeline.slice(drained);
+      drained = timeline.length;
+      return out;
+    },
+    verdicts: () => evaluateAll(false),
+    finish(): RunResult {
+      assert(!finished, 'finish() is called once');
+      finished = true;
+      for (const inst of list) inst.end?.();
+      const verdicts = evaluateAll(true);
+      // Stable by time: lines noted from world callbacks interleave with trace lines.
+      timeline.sort((a, b) => a.t - b.t);
+      if (timelineDropped > 0) {
+        timeline.push({ t: world.now(), category: 'note', text: `(${timelineDropped} more timeline lines not shown)` });
+      }
+
+      const history: HistoryOp[] = [];
+      for (const inst of list) if (inst.history) history.push(...inst.history());
+      history.sort((a, b) => a.time - b.time);
+      for (let i = 1; i < history.length; i++) assert(history[i - 1]!.time <= history[i]!.time, 'history is in time order');
+      const ops = completedOps(history);
+
+      const membership = list.map((i) => i.membership?.()).find((m) => m !== undefined);
+      const stats = world.stats;
+      const lat = latencySummary(ops);
+      const moduleAvail = list.map((i) => i.availability?.()).find((a) => a !== undefined);
+      const avail = moduleAvail ? (moduleAvail.total > 0 ? { ...moduleAvail, ratio: moduleAvail.ok / moduleAvail.total } : undefined) : availability(ops);
+      return {
+        scenario: sc.name,
+        file: sc.file,
+        seed,
+        passed: verdicts.every((v) => v.passed),
+        expectations: verdicts,
+        traceHash: world.traceHash(),
+        faults: world.faultCounts(),
+        stats: {
+          events: stats.events,
+          messages: stats.sent,
+          virtualTimeUs: world.now(),
+          wallTimeMs: Math.round((performance.now() - wallStart) * 10) / 10,
+        },
+        timeline,
+        ...(lat ? { latency: lat } : {}),
+        ...(avail ? { availability: avail } : {}),
+        ...(error ? { error } : {}),
+        unavailable: unavailableModules,
+        ...(opts.recordTrace ? { trace: world.traceEvents() } : {}),
+        ...(opts.keepHistory && membership ? { membership } : {}),
+        ...(opts.keepHistory ? { history, latencySeries: latencySeries(ops, sc.durationUs) } : {}),
+      };
+    },
+  };
+}
+
+export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
+  const run = prepareRun(sc, opts);
+  run.advanceTo(sc.durationUs);
+  assert(run.error() !== undefined || run.world.now() === sc.durationUs, () => `run ended at ${run.world.now()}us, not at the scenario's end ${sc.durationUs}us`);
+  return run.finish();
 }

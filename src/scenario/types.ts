@@ -148,7 +148,9 @@ export interface ModuleInstance {
   onTrace?(ev: TraceEvent): void;
   /** A readable timeline line for a trace event this module understands. */
   timeline?(ev: TraceEvent): TimelineItem | undefined;
-  /** After the run: evaluate one expectation this module owns. */
+  /** The run is over (called once, before the final evaluation): close what is open. */
+  end?(): void;
+  /** Evaluate one expectation this module owns, on what happened so far (also mid-run, for live views). */
   evaluate(exp: ExpectationSpec): Verdict;
   /** After the run: the client history, when this module ran clients. */
   history?(): readonly HistoryOp[];

@@ -9,11 +9,10 @@
  * 3. Each remaining fault's `for` is halved while the run still fails.
  * "Fails the same way" = at least one expectation that failed at first still fails.
  */
-import { parseDocument } from 'yaml';
 import { assert } from '../core/env.ts';
 import type { ScheduledFault } from '../sim/types.ts';
 import { faultFromEvent } from '../scenario/fault-events.ts';
-import { faultToYaml } from '../scenario/faults.ts';
+import { scenarioWithFaults } from '../scenario/write.ts';
 import { runScenario } from '../scenario/runner.ts';
 import type { RunResult, Scenario } from '../scenario/types.ts';
 
@@ -108,19 +107,10 @@ export function shrinkScenario(sc: Scenario, opts: ShrinkOptions): ShrinkResult 
 
 /** The original file with its faults replaced (and its nemesis dropped when materialized). */
 export function shrunkYaml(sc: Scenario, faults: readonly ScheduledFault[], dropNemesis: boolean, seed: number, failing: readonly string[]): string {
-  const doc = parseDocument(sc.source);
-  const list = doc.createNode(faults.map(faultToYaml));
-  for (const item of (list as { items: { flow?: boolean }[] }).items) item.flow = true;
-  doc.set('faults', list);
-  if (dropNemesis) doc.delete('nemesis');
-  doc.set('seed', seed);
   const header = [
     ` Shrunk by \`hasim shrink ${sc.file} --seed ${seed}\`: ${faults.length} fault(s) still make it fail:`,
     ...failing.map((f) => `   - ${f}`),
     ` Run: hasim run <this file> --seed ${seed}`,
   ].join('\n');
-  doc.commentBefore = doc.commentBefore ? `${header}\n\n${doc.commentBefore}` : header;
-  return doc.toString({ lineWidth: 0 });
+  return scenarioWithFaults(sc, faults, { dropNemesis, seed, header });
 }
-
-

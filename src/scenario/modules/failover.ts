@@ -153,6 +153,7 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
     );
     let checker: FailoverChecker | undefined;
     let result: FailoverVerdict | undefined;
+    let ended = false;
     const seenEvents = new Set<number>();
     const seenActive = new Set<number>();
     const setup: HaCommand[] = [
@@ -160,7 +161,8 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
       ...cfg.groups.map((g): HaCommand => ({ type: 'ha.group.put', name: g.name, targets: g.targets })),
     ];
     let setupDone = 0;
-    const verdictNow = () => (result ??= checker!.verdict(run.endUs));
+    // Final: judged once over the whole run; mid-run (a live view): up to now.
+    const verdictNow = () => (ended ? (result ??= checker!.verdict(run.endUs)) : checker!.verdict(world.now()));
     const raftVoters = (scenario.modules.get('raft') as RaftModuleConfig).voters;
 
     const writeSetup = () => {
@@ -197,6 +199,9 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
       attach() {
         checker = new FailoverChecker(world, targets, { observers: cfg.observers, boundUs: bound.totalUs });
         world.after(0, writeSetup);
+      },
+      end() {
+        ended = true;
       },
       timeline(ev) {
         if (ev.kind === 'ha.event') {

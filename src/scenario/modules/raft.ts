@@ -146,6 +146,8 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         const node = new RaftNode<unknown, unknown>(ctx.env('raft'), sm, { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
         checker.attach(node);
         app.parts.raft = { node, sm } satisfies RaftPart;
+        // Also the node itself, for views that find cores by their inspection methods (src/tui).
+        app.parts.raftNode = node;
         app.starters.push(() => node.start());
         if (useCoord) {
           const coord = new CoordNode({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, node as never, sm as unknown as CoordStore);
