@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDeterminism, firstDivergence, loadScenarioFile, parseScenario, runScenario } from '../../src/scenario/index.ts';
+import { checkDeterminism, firstDivergence, loadScenarioFile, parseScenario, prepareRun, runScenario } from '../../src/scenario/index.ts';
 import { runToJson } from '../../src/report/json.ts';
 
 const DC = loadScenarioFile('scenarios/dc-failover.yaml');
@@ -32,6 +32,28 @@ describe('determinism', () => {
     expect(JSON.parse(d.second).t).toBe(t[1234]!.t + 1);
     expect(firstDivergence(t, t.slice(0, 100))!.second).toBe('(end of trace)');
     expect(firstDivergence(t, [...t])).toBeUndefined();
+  });
+});
+
+describe('prepareRun (the live view\'s runner)', () => {
+  it('advancing step by step and asking for verdicts on the way gives the same run', () => {
+    const sc = loadScenarioFile('test/scenario/fixtures/small-raft.yaml');
+    const whole = runScenario(sc, { seed: 4 });
+    const live = prepareRun(sc, { seed: 4 });
+    let lines = 0;
+    for (let t = 0; t <= sc.durationUs; t += 700_000) {
+      live.advanceTo(t);
+      for (let i = 0; i < 5; i++) live.step();
+      const mid = live.verdicts();
+      expect(mid[0]!.detail).toMatch(/so far/);
+      lines += live.drainTimeline().length;
+    }
+    live.advanceTo(sc.durationUs);
+    expect(live.step()).toBe(false); // nothing past the end
+    const r = live.finish();
+    expect(r.traceHash).toBe(whole.traceHash);
+    expect(r.expectations.map((v) => v.passed)).toEqual(whole.expectations.map((v) => v.passed));
+    expect(lines).toBeGreaterThan(0);
   });
 });
 
