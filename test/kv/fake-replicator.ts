@@ -15,7 +15,9 @@ export type FakeMode =
   /** Does not apply and reports unknown-outcome. */
   | { kind: 'orphan-dropped' }
   /** Never calls back (a hung leader). */
-  | { kind: 'black-hole' };
+  | { kind: 'black-hole' }
+  /** Refuses proposals for now (as Raft does during a leadership transfer). */
+  | { kind: 'reject' };
 
 export class FakeReplicator<C, R> implements Replicator<C, R> {
   mode: FakeMode = { kind: 'leader' };
@@ -38,6 +40,10 @@ export class FakeReplicator<C, R> implements Replicator<C, R> {
       return;
     }
     if (mode.kind === 'black-hole') return;
+    if (mode.kind === 'reject') {
+      done({ ok: false, error: 'rejected', reason: 'leadership transfer in progress' });
+      return;
+    }
     this.env.after(this.commitDelayUs, () => {
       if (mode.kind === 'orphan-dropped') {
         done({ ok: false, error: 'unknown-outcome' });

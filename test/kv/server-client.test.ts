@@ -88,6 +88,18 @@ describe('KV server + client', () => {
     expect(server('n1').raft.proposals).toBeGreaterThanOrEqual(2);
   });
 
+  it('a proposal Raft rejects for now is retried on the same node after a backoff', () => {
+    const { world, client, server } = cluster({ n1: { kind: 'reject' } });
+    let out: KvOutcome<KvCommandResult> | undefined;
+    world.after(0, () => client().put('k', 'v', (o) => (out = o)));
+    world.runFor(ms(100));
+    expect(out).toBeUndefined();
+    server('n1').raft.mode = { kind: 'leader' };
+    expect(world.runUntil(() => out !== undefined, sec(10))).toBe(true);
+    expect(out).toMatchObject({ type: 'ok' });
+    expect(server('n1').raft.proposals).toBeGreaterThanOrEqual(3);
+  });
+
   it('an unknown outcome that never resolves ends as info', () => {
     const { world, client } = cluster({ n1: { kind: 'orphan-dropped' } }, { opTimeoutUs: sec(1) });
     expect(run(world, (d) => client().put('k', 'v', d))).toMatchObject({ type: 'info', error: 'unknown-outcome' });
