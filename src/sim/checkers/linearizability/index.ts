@@ -1,4 +1,10 @@
-/** Public surface of the linearizability checker (register per key, P-compositional WGL search). */
+/**
+ * Public surface of the linearizability checker for KV client histories (src/sim/history.ts):
+ * a register per key (read / write / cas / delete, absent initially), checked key by key
+ * (P-compositionality), each by a sound O(n log n) pre-check for simple anomalies
+ * (quick-check.ts) and then the exact Wing & Gong / Lowe search with memoisation
+ * (search.ts). Failures come with a shrunk witness (minimize.ts). Speed: bench/linearizability.ts.
+ */
 export {
   checkLinearizability,
   describeLinearizability,
