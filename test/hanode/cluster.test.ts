@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import net from 'node:net';
 import Consul from 'consul';
 
 /** The client's typings are stricter than its runtime (strings for indexes, nullable results); tests use it as plain JS. */
@@ -45,9 +46,9 @@ async function leaderName(via: readonly Proc[]): Promise<string | undefined> {
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'hanode-cluster-'));
-  const n1 = await startAgent('n1', join(root, 'n1'), ['--bootstrap-expect', '3', '--join', '127.0.0.1:1']);
+  const n1 = await startAgent('n1', join(root, 'n1'), ['--bootstrap-expect', '3', '--join', '127.0.0.1:1', '--ha-check-interval', '300ms']);
   nodes.push(n1);
-  const rest = await Promise.all(['n2', 'n3'].map((n) => startAgent(n, join(root, n), ['--bootstrap-expect', '3', '--join', n1.serf])));
+  const rest = await Promise.all(['n2', 'n3'].map((n) => startAgent(n, join(root, n), ['--bootstrap-expect', '3', '--join', n1.serf, '--ha-check-interval', '300ms'])));
   nodes.push(...rest);
   await waitUntil(async () => (await leaderName(nodes)) !== undefined, 'a leader', 20_000);
   // Every node knows the leader and the catalog holds all three (sessions need node registrations).
@@ -135,6 +136,29 @@ describe('3 hanode processes driven by the consul client', () => {
     expect(lastContact).toBeGreaterThanOrEqual(0);
     expect(lastContact).toBeLessThan(1000);
   });
+
+  it('failover service across processes: every node checks a target, results gossip over SWIM, DOWN is declared once', async () => {
+    const target = net.createServer((sock) => sock.destroy());
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', () => r()));
+    const addr = `127.0.0.1:${(target.address() as net.AddressInfo).port}`;
+    const put = await fetch(`http://${nodes[1]!.http}/v1/ha/targets/cb%2Feu-1`, { method: 'PUT', body: JSON.stringify({ Value: 'eu-1', Check: { TCP: addr } }) });
+    expect(put.status).toBe(200);
+    type G = { Target: string; Observer: string; Status: string }[];
+    await waitUntil(async () => {
+      const g = (await getJson(nodes[2]!.http, '/v1/ha/gossip')).body as G;
+      return ['n1', 'n2', 'n3'].every((o) => g.some((x) => x.Target === 'cb/eu-1' && x.Observer === o && x.Status === 'UP'));
+    }, 'every observer UP in the gossip DB of n3', 15_000);
+    await new Promise<void>((r) => target.close(() => r()));
+    await waitUntil(async () => {
+      for (const p of nodes) {
+        const ev = (await getJson(p.http, '/v1/ha/events?stale')).body as { Key: string; To: string }[];
+        if (ev.filter((e) => e.Key === 'cb/eu-1' && e.To === 'DOWN').length !== 1) return false;
+      }
+      return true;
+    }, 'one DOWN event on every node', 15_000);
+    expect(nodes.some((p) => p.log.some((l) => /ha: cb\/eu-1 is DOWN/.test(l)))).toBe(true);
+    await fetch(`http://${nodes[0]!.http}/v1/ha/targets/cb%2Feu-1`, { method: 'DELETE' });
+  }, 40_000);
 
   it('status leader names the Raft leader on every node', async () => {
     // Under a loaded test machine a re-election can be in flight: wait (bounded) for agreement.

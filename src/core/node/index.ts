@@ -6,4 +6,3 @@ export { Reconciler, RECONCILE_INTERVAL_US, type ReconcileSource } from './recon
 export { DeferredReplicator } from './deferred-replicator.ts';
 export { appendRecoveryMembership } from './recover.ts';
 export { NodeMachine, type NodeCommand, type NodeResult } from './machine.ts';
-export { SwimObservers } from './swim-observers.ts';

@@ -17,9 +17,8 @@ import { DeferredReplicator } from './deferred-replicator.ts';
 import { HelloExchange, isProvisionalId, type AddressCard } from './hello.ts';
 import { Reconciler } from './reconcile.ts';
 import { appendRecoveryMembership } from './recover.ts';
-import { DirectFanout, HaService, HaStateMachine, type HaCommand } from '../ha/index.ts';
+import { DEFAULT_HA_CONFIG, HaService, HaStateMachine, SwimObservers, SwimTransport, type HaCommand } from '../ha/index.ts';
 import { NodeMachine, type NodeCommand, type NodeResult } from './machine.ts';
-import { SwimObservers } from './swim-observers.ts';
 
 export interface NodeEnvs {
   readonly id: NodeId;
@@ -103,8 +102,9 @@ export class ServerNode {
         // HA commands share the log with the store's; the leader proposes them (followers never do).
         replicator: { propose: (cmd, done) => this.proposeHa(cmd, done), isLeader: () => this.replicator.isLeader() },
         probe: opts.ha.probe,
-        transport: new DirectFanout(ctx.env('ha-gossip'), () => this.members().filter((m) => m.status === 'alive').map((m) => m.node)),
-        observerView: new SwimObservers(this.id, () => this.members()),
+        // Results ride SWIM: piggybacked broadcasts plus push-pull anti-entropy (the seeds' gossip DB).
+        transport: new SwimTransport(this.swim, opts.ha.config?.maxTargets ?? DEFAULT_HA_CONFIG.maxTargets),
+        observerView: new SwimObservers(this.swim, this.id),
         ...(opts.ha.notify ? { notify: opts.ha.notify } : {}),
         ...(opts.ha.config ? { config: opts.ha.config } : {}),
       });
