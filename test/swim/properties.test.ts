@@ -162,4 +162,21 @@ describe('SWIM properties (simulated)', () => {
       { numRuns: 40 },
     );
   });
+
+  it('after random faults (nemesis) heal, every member sees exactly the up members', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 4, max: 12 }), fc.integer(), fc.integer({ min: 2, max: 12 }), (n, seed, ratePerMin) => {
+        const { world, names } = buildCluster({ n, seed, config: { rejoinIntervalUs: sec(10) }, network: { loss: 0.01 } });
+        world.start();
+        world.run(sec(5));
+        world.nemesis({ ratePerMin, durationMin: sec(1), durationMax: sec(20), until: sec(125) });
+        world.run(sec(150)); // every fault has reverted by now
+        for (const x of names) if (!world.isUp(x)) world.inject({ kind: 'restart', node: x });
+        const up = names.filter((x) => world.isUp(x));
+        const ok = runUntilEvery(world, () => converged(world, up, up), ms(250), world.now() + sec(120));
+        expect(ok, `faults: ${JSON.stringify(world.faultCounts())}`).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+  });
 });

@@ -20,6 +20,11 @@ export interface MemberRecord {
   /** Local time of the last status change. */
   sinceUs: Micros;
   suspicion: Suspicion | undefined;
+  /**
+   * Learned from a join reply and not gossiped on: the first time this same news reaches us
+   * by gossip we join in spreading it (it is then news in flight, not the cluster's past).
+   */
+  quiet: boolean;
 }
 
 export interface Tombstone {

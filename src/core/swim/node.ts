@@ -107,7 +107,7 @@ export class SwimNode implements Core {
     this.inc = stored === undefined ? 0 : stored + 1;
     this.userSeq = this.inc * USER_SEQ_PER_BOOT;
     this.meta = this.config.meta;
-    this.selfRec = { node: this.selfName, inc: this.inc, status: 'alive', meta: this.meta, sinceUs: env.now(), suspicion: undefined };
+    this.selfRec = { node: this.selfName, inc: this.inc, status: 'alive', meta: this.meta, sinceUs: env.now(), suspicion: undefined, quiet: false };
     this.table.add(this.selfRec);
     env.onMessage((from, msg) => this.onMessage(from, msg as SwimMessage));
   }
@@ -571,10 +571,12 @@ export class SwimNode implements Core {
   /** Someone says `node` is alive at `inc` (memberlist aliveNode). */
   /**
    * `regossip` is false for third-party alive states learned from the reply to our join:
-   * that is old news to the rest of the cluster (a joiner learns all n members at once),
-   * and re-gossiping it made a 1,000-node cold start 3-4x more expensive in
-   * bench/swim-scale.ts (memberlist does re-gossip it). Periodic merges, the sender's own
-   * state, and suspect/dead news from merges are still gossiped.
+   * that is old news to the rest of the cluster (a joiner learns all n members at once);
+   * memberlist re-gossips it, which made a 1,000-node cold start ~3x more expensive in
+   * bench/swim-scale.ts. Such a member is `quiet` until the same news reaches us by
+   * gossip, when we join the epidemic (else the nodes that learned a joiner from their own
+   * join reply would absorb its news and slow convergence down to push-pull speed).
+   * Periodic merges, the sender's own state, and suspect/dead news are gossiped as usual.
    */
   private aliveNode(node: NodeId, inc: number, meta: Meta, msg: AliveUpdate | undefined, regossip: boolean): void {
     if (node === this.selfName) {
@@ -592,14 +594,21 @@ export class SwimNode implements Core {
       // partition may come back at the same incarnation (if it really is dead, probing
       // will find out again), else the two sides of a healed partition could stay apart.
       if (tomb !== undefined && (inc < tomb.inc || (inc === tomb.inc && tomb.status === 'left'))) return;
-      m = { node, inc, status: 'alive', meta, sinceUs: now, suspicion: undefined };
+      m = { node, inc, status: 'alive', meta, sinceUs: now, suspicion: undefined, quiet: !regossip };
       this.table.add(m);
       if (regossip) this.queueAlive(msg ?? { t: 'alive', node, inc, meta });
       if (this.config.traceJoins) this.env.trace('swim.join', { target: node, inc });
       this.emit('join', m);
       return;
     }
-    if (inc <= m.inc) return;
+    if (inc <= m.inc) {
+      if (m.quiet && regossip && inc === m.inc && m.status === 'alive') {
+        m.quiet = false;
+        this.queueAlive(msg ?? { t: 'alive', node, inc, meta });
+      }
+      return;
+    }
+    m.quiet = !regossip;
     const prev = m.status;
     const metaChanged = !metaEqual(m.meta, meta);
     m.inc = inc;
