@@ -2,7 +2,7 @@
 // fsync on), KV writes (PUT /v1/kv) with 1, 16 and 64 concurrent clients, to the leader and
 // through a follower (forwarded). Prints ops/s and p50 / p99 latency. Never asserts.
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getJson, killAll, startAgent, waitUntil, type Proc } from '../src/hanode/launcher.ts';
@@ -51,8 +51,25 @@ async function run(addr: string, clients: number, seconds = SECONDS): Promise<{ 
   return { ops: lat.length / secs, p50: pct(lat, 50), p99: pct(lat, 99), errors };
 }
 
+/** The disk's own fsync latency (p50 of 100 small write+fsync): the floor of a durable commit. */
+function fsyncP50(dir: string): number {
+  const fd = openSync(join(dir, 'fsync-probe'), 'w');
+  const lat: number[] = [];
+  const buf = Buffer.alloc(256);
+  for (let i = 0; i < 100; i++) {
+    const t0 = process.hrtime.bigint();
+    writeSync(fd, buf);
+    fsyncSync(fd);
+    lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  closeSync(fd);
+  lat.sort((a, b) => a - b);
+  return lat[50]!;
+}
+
 const root = mkdtempSync(join(tmpdir(), 'hanode-bench-'));
 try {
+  const diskMs = fsyncP50(root);
   process.stderr.write('starting 3 hanode processes...\n');
   const n1 = await startAgent('n1', join(root, 'n1'), ['--bootstrap-expect', '3']);
   const rest = await Promise.all(['n2', 'n3'].map((n) => startAgent(n, join(root, n), ['--bootstrap-expect', '3', '--join', n1.serf])));
@@ -73,13 +90,14 @@ try {
     for (const c of CONCURRENCY) {
       process.stderr.write(`  ${label}, ${c} client(s), ${SECONDS} s...\n`);
       const r = await run(target.http, c);
-      rows.push([label, String(c), r.ops.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), String(r.errors)]);
+      rows.push([label, String(c), r.ops.toFixed(0), r.p50.toFixed(2), `${(r.p50 / diskMs).toFixed(1)}x`, r.p99.toFixed(2), String(r.errors)]);
     }
   }
-  const head = ['via', 'clients', 'ops/s', 'p50 ms', 'p99 ms', 'errors'];
+  const head = ['via', 'clients', 'ops/s', 'p50 ms', 'p50/fsync', 'p99 ms', 'errors'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(`hanode KV PUT, 3 nodes on 127.0.0.1, file storage with fsync, ${VALUE.length}-byte values, ${SECONDS} s per row`);
+  console.log(`disk: write+fsync p50 ${diskMs.toFixed(2)} ms (a commit needs the leader's and a follower's fsync); p50 column also as a multiple of it`);
   console.log(line(head));
   for (const r of rows) console.log(line(r));
 } finally {
