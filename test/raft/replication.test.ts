@@ -117,3 +117,20 @@ describe('dissertation §6.3 client sessions', () => {
     for (const id of N3) expect(c.app(id)!.sm.items).toEqual(['a', 'b']);
   });
 });
+
+describe('clean shutdown', () => {
+  it('stop() answers every waiting proposal (unknown outcome) and no timer fires afterwards', () => {
+    const c = new Cluster({ seed: 17, voters: ['n1', 'n2', 'n3'] }).start();
+    const l = c.waitStableLeader(sec(2))!;
+    c.world.inject({ kind: 'isolate', target: l.id() });
+    const got: string[] = [];
+    l.propose('x', (r) => got.push(r.ok ? 'ok' : r.error));
+    c.world.runFor(ms(10));
+    l.stop();
+    expect(got).toEqual(['unknown-outcome']);
+    const term = l.term();
+    c.world.runFor(sec(2));
+    expect(l.term()).toBe(term);
+    expect(l.isLeader()).toBe(false);
+  });
+});

@@ -211,10 +211,23 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.env.trace('raft.start', { term: this.currentTerm, last: this.log.last(), snap: this.snap?.index ?? 0 });
   }
 
+  /** Clean shutdown: timers stop, and every waiting caller is answered (proposals: unknown outcome). */
   stop(): void {
+    if (this.stopped) return;
+    if (this.roleName === 'leader') {
+      this.stepDownCleanup(undefined);
+      this.setRole(this.followerRole(), undefined);
+    }
     this.stopped = true;
     this.electionTimer?.cancel();
     this.stopLeaderTimers();
+    this.reads.failAll(this.leaderId);
+    const forwarded = [...this.forwarded.values()];
+    this.forwarded.clear();
+    for (const f of forwarded) {
+      f.timer.cancel();
+      f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
+    }
   }
 
   // ---------------------------------------------------------------- Replicator
