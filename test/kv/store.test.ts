@@ -41,6 +41,17 @@ describe('KvStore', () => {
     expect(() => s.put('b', '1', 5)).not.toThrow(); // same index: ops of one transaction
   });
 
+  it('cas and txn are store methods too (for composed stores)', () => {
+    const s = new KvStore();
+    expect(s.cas('l', { modifyIndex: 0 }, 'a', 1, { session: 's1', lockIndex: 1 })).toMatchObject({ succeeded: true, entry: { session: 's1', lockIndex: 1 } });
+    expect(s.cas('l', { modifyIndex: 0 }, 'b', 2)).toMatchObject({ succeeded: false, entry: { value: 'a' } });
+    expect(s.revision()).toBe(1);
+    const t = s.txn([{ key: 'l', target: 'lockIndex', op: '==', value: 1 }], [{ op: 'put', key: 'm', value: 'x' }, { op: 'delete', key: 'l' }], [], 3);
+    expect(t.succeeded).toBe(true);
+    expect(s.keys()).toEqual(['m']);
+    expect(s.get('m')!.modifyIndex).toBe(3);
+  });
+
   it('snapshot / restore round-trips', () => {
     const s = new KvStore();
     s.put('x', '1', 1, { session: 's', lockIndex: 2 });

@@ -15,4 +15,5 @@ export {
   type TxnOp,
   type TxnOpResult,
 } from './commands.ts';
-export { KvStateMachine, compareHolds, executeRead, validateCommand, validateRead } from './state-machine.ts';
+export { KvStateMachine, executeRead, validateCommand, validateRead } from './state-machine.ts';
+export { casMatches, compareHolds, applyTxnOp } from './txn.ts';

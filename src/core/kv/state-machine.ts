@@ -13,17 +13,15 @@ import {
   KV_MAX_RANGE,
   KV_MAX_TXN_OPS,
   KV_MAX_VALUE_CHARS,
-  type CasExpect,
   type KvCommand,
   type KvCommandResult,
   type KvCompare,
   type KvRead,
   type KvReadResult,
   type TxnOp,
-  type TxnOpResult,
 } from './commands.ts';
 import { KvStore, type KvStoreSnapshot } from './store.ts';
-import type { KvEntry, KvReader } from './types.ts';
+import type { KvReader } from './types.ts';
 
 export class KvStateMachine implements StateMachine<KvCommand, KvCommandResult> {
   /** The store; read it directly after a read barrier. Composed stores may share it. */
@@ -70,72 +68,13 @@ function applyValid(store: KvStore, cmd: KvCommand, index: number): KvCommandRes
       return { type: 'delete-prefix', revision: store.revision(), deleted };
     }
     case 'cas': {
-      const cur = store.get(cmd.key);
-      if (!casMatches(cur, cmd.expect)) return { type: 'cas', revision: store.revision(), succeeded: false, entry: cur ?? null };
-      const entry = store.put(cmd.key, cmd.value, index);
-      return { type: 'cas', revision: store.revision(), succeeded: true, entry };
+      const r = store.cas(cmd.key, cmd.expect, cmd.value, index);
+      return { type: 'cas', revision: store.revision(), succeeded: r.succeeded, entry: r.entry };
     }
     case 'txn': {
-      const succeeded = cmd.compare.every((c) => compareHolds(store.get(c.key), c));
-      const ops = succeeded ? cmd.success : cmd.failure;
-      const results = ops.map((op) => applyTxnOp(store, op, index));
-      return { type: 'txn', revision: store.revision(), succeeded, results };
+      const r = store.txn(cmd.compare, cmd.success, cmd.failure, index);
+      return { type: 'txn', revision: store.revision(), succeeded: r.succeeded, results: r.results };
     }
-  }
-}
-
-function casMatches(cur: KvEntry | undefined, expect: CasExpect): boolean {
-  if ('modifyIndex' in expect) return expect.modifyIndex === 0 ? cur === undefined : cur?.modifyIndex === expect.modifyIndex;
-  return expect.value === null ? cur === undefined : cur?.value === expect.value;
-}
-
-/** Whether one etcd-style comparison holds for the key's current entry. */
-export function compareHolds(cur: KvEntry | undefined, c: KvCompare): boolean {
-  let actual: string | number | null;
-  switch (c.target) {
-    case 'value':
-      actual = cur ? cur.value : null;
-      break;
-    case 'version':
-      actual = cur ? cur.version : 0;
-      break;
-    case 'createIndex':
-      actual = cur ? cur.createIndex : 0;
-      break;
-    case 'modifyIndex':
-      actual = cur ? cur.modifyIndex : 0;
-      break;
-    case 'lockIndex':
-      actual = cur ? cur.lockIndex : 0;
-      break;
-  }
-  switch (c.op) {
-    case '==':
-      return actual === c.value;
-    case '!=':
-      return actual !== c.value;
-    case '<':
-      return actual !== null && c.value !== null && actual < c.value;
-    case '>':
-      return actual !== null && c.value !== null && actual > c.value;
-  }
-}
-
-function applyTxnOp(store: KvStore, op: TxnOp, index: number): TxnOpResult {
-  switch (op.op) {
-    case 'get':
-      return { op: 'get', entry: store.get(op.key) ?? null };
-    case 'range':
-      return { op: 'range', entries: store.range(op.prefix, Math.min(op.limit ?? KV_MAX_RANGE, KV_MAX_RANGE)) };
-    case 'put': {
-      const prev = store.get(op.key) ?? null;
-      const entry = store.put(op.key, op.value, index, op.flags !== undefined ? { flags: op.flags } : {});
-      return { op: 'put', entry, prev };
-    }
-    case 'delete':
-      return { op: 'delete', prev: store.delete(op.key, index) ?? null };
-    case 'delete-prefix':
-      return { op: 'delete-prefix', deleted: store.deletePrefix(op.prefix, index).length };
   }
 }
 

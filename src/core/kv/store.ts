@@ -1,5 +1,6 @@
 /**
- * KvStore: the replicated key/value map as a plain data structure.
+ * KvStore: the replicated key/value map as a plain data structure (get / range / put /
+ * delete / deletePrefix / cas / txn / snapshot / restore).
  *
  * It is deliberately not a state machine: the KV state machine (state-machine.ts) and the
  * coordination services (sessions, locks, leases) both compose it and call its methods with
@@ -13,6 +14,8 @@
  * so `range` and `snapshot` never depend on Map insertion history.
  */
 import { assert } from '../env.ts';
+import type { CasExpect, KvCompare, TxnOp, TxnOpResult } from './commands.ts';
+import { applyTxnOp, casMatches, compareHolds } from './txn.ts';
 import type { KvEntry, KvReader } from './types.ts';
 
 /** What a put may set besides the value. Omitted fields follow Consul's KVSet rules (see `put`). */
@@ -130,6 +133,28 @@ export class KvStore implements KvReader {
     this.rev = index;
     this.checkShape();
     return gone;
+  }
+
+  /**
+   * Compare-and-set: puts value at `index` if the expectation holds (the value, null = absent;
+   * or Consul's ModifyIndex, 0 = absent). Returns whether it did and the key's entry after.
+   */
+  cas(key: string, expect: CasExpect, value: string, index: number, opts: PutOptions = {}): { succeeded: boolean; entry: KvEntry | null } {
+    this.checkIndex(index);
+    const cur = this.entries.get(key);
+    if (!casMatches(cur, expect)) return { succeeded: false, entry: cur ?? null };
+    return { succeeded: true, entry: this.put(key, value, index, opts) };
+  }
+
+  /**
+   * etcd-style transaction: if every comparison holds, applies `success`, else `failure`,
+   * all at `index` (one revision for the whole transaction). Returns the branch and results.
+   */
+  txn(compare: readonly KvCompare[], success: readonly TxnOp[], failure: readonly TxnOp[], index: number): { succeeded: boolean; results: TxnOpResult[] } {
+    this.checkIndex(index);
+    const succeeded = compare.every((c) => compareHolds(this.entries.get(c.key), c));
+    const results = (succeeded ? success : failure).map((op) => applyTxnOp(this, op, index));
+    return { succeeded, results };
   }
 
   /**
