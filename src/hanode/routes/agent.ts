@@ -5,7 +5,7 @@
  */
 import type { ServiceInput } from '../../core/coord/catalog.ts';
 import type { CheckDefinition, CheckInput, CheckStatus, ProbeSpec } from '../../core/coord/checks.ts';
-import { DEREGISTER_CRITICAL_MIN_US } from '../../core/coord/config.ts';
+import { DEREGISTER_CRITICAL_MIN_US, SERF_HEALTH_CHECK } from '../../core/coord/config.ts';
 import { parseGoDuration } from '../http/duration.ts';
 import { badRequest, HttpError, notFound } from '../http/errors.ts';
 import type { ApiReply, ApiRequest, Route } from '../http/types.ts';
@@ -76,7 +76,8 @@ export function agentRoutes(ctx: RouteContext, hooks: { leave: () => Promise<voi
         GET: local(() => {
           const out: Record<string, unknown> = {};
           const tags = new Map(b.store.catalog.servicesOfNode(b.nodeName).map((s) => [s.id, s.tags] as const));
-          for (const c of b.store.catalog.checksOfNode(b.nodeName)) out[c.checkId] = checkJson(c, tags.get(c.serviceId) ?? []);
+          // serfHealth is the servers' view of this node, not an agent check (Consul lists it only in the catalog).
+          for (const c of b.store.catalog.checksOfNode(b.nodeName)) if (c.checkId !== SERF_HEALTH_CHECK) out[c.checkId] = checkJson(c, tags.get(c.serviceId) ?? []);
           return { json: out };
         }),
       },
