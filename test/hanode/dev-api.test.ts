@@ -284,6 +284,33 @@ describe('operator, metrics, self', () => {
   });
 });
 
+describe('client CLI', () => {
+  it('kv put/get/del, members and operator raft list-peers against the agent', async () => {
+    const { execFile } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'hanode.js');
+    // Asynchronous: the agent runs in this process and must keep serving while the CLI runs.
+    const cli = (...args: string[]) =>
+      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [bin, ...args, '--http-addr', base.replace('http://', '')], { timeout: 20_000 }, (err, stdout, stderr) =>
+          resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    expect((await cli('kv', 'put', 'cli/key', 'hello world')).stdout).toMatch(/Success! Data written to: cli\/key/);
+    const got = await cli('kv', 'get', 'cli/key');
+    expect(got.status).toBe(0);
+    expect(got.stdout).toBe('hello world\n');
+    expect((await cli('kv', 'del', 'cli/key')).status).toBe(0);
+    const missing = await cli('kv', 'get', 'cli/key');
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/No key exists at: cli\/key/);
+    const members = await cli('members');
+    expect(members.stdout).toMatch(/^Node\s+Address\s+Status/m);
+    expect(members.stdout).toMatch(/^dev1\s+127\.0\.0\.1:\d+\s+alive/m);
+    expect((await cli('operator', 'raft', 'list-peers')).stdout).toMatch(/^dev1\s+dev1\s+127\.0\.0\.1:\d+\s+leader\s+true$/m);
+  }, 60_000);
+});
+
 describe('ACL token', () => {
   it('writes need the token when one is configured; reads do not', async () => {
     const secured = new Agent({ node: 'dev2', dev: true, aclToken: 's3cret', bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, log: () => {} });
