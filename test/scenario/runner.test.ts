@@ -104,6 +104,15 @@ describe('the library runs green on its own seeds', () => {
   });
 });
 
+describe('checkers do not cry wolf', () => {
+  it('a paused stale leader lacking a new lease does not count as the lease expiring', () => {
+    const r = runScenario(loadScenarioFile('test/scenario/fixtures/lease-paused-leader.yaml'));
+    const v = r.expectations.find((e) => e.kind === 'lease-expires-within')!;
+    expect(v.detail).toMatch(/3 leases granted, 1 expired/);
+    expect(r.passed).toBe(true);
+  });
+});
+
 describe('expectations can fail, with evidence', () => {
   it('a careless lock client breaks lock exclusivity', () => {
     const r = runScenario(loadScenarioFile('test/scenario/fixtures/careless-lock.yaml'));

@@ -73,12 +73,21 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
     const lives: LeaseLife[] = [];
     const live = new Map<string, LeaseLife>();
 
-    const leaderStore = () => {
+    /**
+     * The lease is gone from a replica that has applied past its grant: an expire (or
+     * revoke) was committed. Any replica will do (apply follows commit), and a replica that
+     * has not yet applied the grant proves nothing, so stale or lagging leaders cannot fake
+     * an expiry. The lease id is its grant's Raft index (src/core/coord/ids.ts).
+     */
+    const goneFromSomeReplica = (id: string): boolean => {
+      const grantIndex = Number(id);
       for (const n of voters) {
-        const a = world.app<{ raft?: { node: { isLeader(): boolean }; sm: unknown } }>(n);
-        if (a?.raft?.node.isLeader()) return a.raft.sm as { leases: { get(id: string): unknown } };
+        const a = world.app<{ raft?: { node: { appliedIndex(): number }; sm: unknown } }>(n);
+        if (!a?.raft) continue;
+        const store = a.raft.sm as { leases: { get(id: string): unknown } };
+        if (a.raft.node.appliedIndex() >= grantIndex && store.leases.get(id) === undefined) return true;
       }
-      return undefined;
+      return false;
     };
 
     const client = (node: NodeId) => {
@@ -116,10 +125,9 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
     };
 
     const poll = () => {
-      const store = leaderStore();
-      if (store) {
+      {
         for (const [id, l] of live) {
-          if (store.leases.get(id) === undefined) {
+          if (goneFromSomeReplica(id)) {
             l.expiredUs = world.now();
             live.delete(id);
             run.note({ t: world.now(), node: l.client, category: 'lease', text: `lease of ${l.client} expired (last keep-alive sent at ${humanDuration(l.lastKeepaliveSentUs)})` });

@@ -209,7 +209,9 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
           for (let i = 1; i < hs.length; i++) {
             const a = hs[i - 1]!;
             const b = hs[i]!;
-            if (b.token <= a.token) problems.push({ t: b.fromUs, text: `${lock}: fencing token ${b.token} of ${b.client} at ${humanDuration(b.fromUs)} does not exceed ${a.token} of ${a.client}` });
+            // The same session re-acquiring a lock it still holds keeps its LockIndex (Consul):
+            // only a different client must come with a larger fencing token.
+            if (b.client !== a.client && b.token <= a.token) problems.push({ t: b.fromUs, text: `${lock}: fencing token ${b.token} of ${b.client} at ${humanDuration(b.fromUs)} does not exceed ${a.token} of ${a.client}` });
             for (let j = i - 1; j >= 0 && j >= i - 8; j--) {
               const p = hs[j]!;
               if (p.client !== b.client && p.toUs > b.fromUs) {
