@@ -113,6 +113,17 @@ describe('checkers do not cry wolf', () => {
   });
 });
 
+describe('failover-within judges real losses, not damped flaps', () => {
+  it('a flapping target later lost for good passes on the loss', () => {
+    const r = runScenario(loadScenarioFile('test/scenario/fixtures/failover-flap-then-loss.yaml'));
+    const v = r.expectations.find((e) => e.kind === 'failover-within')!;
+    expect(v.passed).toBe(true);
+    expect(v.detail).toMatch(/^cb-east-1 down at 1m0\.0s, declared DOWN at /);
+    // the flaps (20s..40s) were damped: no HA event before the loss
+    expect(r.timeline.filter((i) => i.category === 'failover' && i.t < 60_000_000)).toEqual([]);
+  });
+});
+
 describe('expectations can fail, with evidence', () => {
   it('a careless lock client breaks lock exclusivity', () => {
     const r = runScenario(loadScenarioFile('test/scenario/fixtures/careless-lock.yaml'));
