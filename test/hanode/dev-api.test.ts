@@ -235,6 +235,8 @@ describe('bad input is answered 4xx and the daemon keeps serving', () => {
     expect(both.status).toBe(400);
     expect(both.text).toMatch(/stale/);
     expect((await req('GET', '/v1/nothing/here')).status).toBe(404);
+    expect((await req('GET', '/v1/kv/x?dc=elsewhere')).text).toBe('No path to datacenter');
+    expect((await req('GET', '/v1/kv/x?dc=dc1')).status).toBe(404);
     expect((await req('PUT', '/v1/txn', '{"not":"an array"}')).status).toBe(400);
     expect((await req('PUT', '/v1/agent/service/register', '{"Port":"x"}')).status).toBe(400);
     expect((await req('PUT', '/v1/kv/k?flags=-1', 'v')).status).toBe(400);

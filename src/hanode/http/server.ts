@@ -109,6 +109,11 @@ export class HttpServer {
       return this.drainThen(req, () => this.sendError(res, new HttpError(400, 'Invalid URL encoding')));
     }
     const query = new Query(url.searchParams);
+    // One datacenter: a request for another has nowhere to go (Consul: structs.ErrNoDCPath).
+    const dc = query.get('dc');
+    if (dc !== undefined && dc !== '' && dc !== this.opts.backend.datacenter) {
+      return this.drainThen(req, () => this.sendError(res, new HttpError(500, 'No path to datacenter')));
+    }
     if (spec.write && this.opts.aclToken !== undefined && tokenOf(req, query) !== this.opts.aclToken) {
       return this.drainThen(req, () => this.sendError(res, new HttpError(403, 'Permission denied')));
     }
