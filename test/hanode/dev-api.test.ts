@@ -212,6 +212,18 @@ describe('services and health', () => {
     }
   });
 
+  it('catalog register/deregister (low-level API) and datacenters', async () => {
+    await consul.catalog.register({ node: 'ext1', address: '10.1.1.1', service: { service: 'db', port: 5432, tags: ['primary'] }, check: { name: 'db up', status: 'passing', serviceid: 'db' } });
+    const nodes = await consul.catalog.service.nodes('db');
+    expect(nodes).toHaveLength(1);
+    expect(nodes[0]).toMatchObject({ Node: 'ext1', Address: '10.1.1.1', ServiceName: 'db', ServicePort: 5432, ServiceTags: ['primary'] });
+    expect(await consul.health.service({ service: 'db', passing: true })).toHaveLength(1);
+    expect(await consul.catalog.datacenters()).toEqual(['dc1']);
+    await consul.catalog.deregister({ node: 'ext1' });
+    expect(await consul.catalog.service.nodes('db')).toEqual([]);
+    expect((await req('PUT', '/v1/catalog/register', '{"Node":"x"}')).status).toBe(400);
+  });
+
   it('status leader and peers', async () => {
     const leader = await consul.status.leader();
     expect(leader).toMatch(/^127\.0\.0\.1:\d+$/);
