@@ -11,6 +11,9 @@
 import { assert, sec, type Env, type NodeId, type Timer } from '../env.ts';
 
 /** Where a node listens; travels in hello and in SWIM meta so every node can reach every other. */
+/** Bound on seeds greeted at once (ours: a join list is a handful of addresses). */
+const MAX_SEEDS = 64;
+
 export type AddressCard = Readonly<Record<string, string>>;
 
 interface Hello {
@@ -57,7 +60,8 @@ export class HelloExchange {
 
   /** Greets provisional seed ids until each answered (or the attempts run out). */
   greet(provisional: readonly NodeId[]): void {
-    for (const p of provisional) if (!this.waiting.has(p)) this.waiting.set(p, 0);
+    for (const p of provisional) if (!this.waiting.has(p) && this.waiting.size < MAX_SEEDS) this.waiting.set(p, 0);
+    assert(this.waiting.size <= MAX_SEEDS, 'hello: too many seeds');
     this.round();
   }
 
@@ -103,7 +107,6 @@ export class HelloExchange {
           this.onSeed(p, from);
         }
       }
-      assert(this.waiting.size >= 0, 'negative waiting');
     }
   }
 

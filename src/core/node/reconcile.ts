@@ -9,7 +9,7 @@
  * Runs only while this node leads; proposals are bounded by comparing against the catalog
  * first, and one membership change at a time (Raft refuses more anyway).
  */
-import { ms, type Env, type NodeId, type Timer } from '../env.ts';
+import { assert, ms, type Env, type Timer } from '../env.ts';
 import type { Replicator } from '../raft/api.ts';
 import type { RaftNode } from '../raft/index.ts';
 import { isMember } from '../raft/index.ts';
@@ -109,6 +109,7 @@ export class Reconciler {
         );
       }
     }
+    assert(budget >= 0 && budget <= MAX_PROPOSALS_PER_PASS, 'reconcile: proposal budget out of bounds');
     this.reconcileRaft();
   }
 

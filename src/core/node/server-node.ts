@@ -198,6 +198,7 @@ export class ServerNode {
 
   private onRole(role: RaftRole, leader: NodeId | undefined): void {
     const isLeader = role === 'leader';
+    assert(!isLeader || leader === this.id, () => `leader role but leader is ${String(leader)}`);
     if (leader !== undefined) this.lastLeaderContactUs = this.raftEnv.now();
     // (CoordNode follows the role itself.)
     this.reconciler.setLeader(isLeader);
@@ -248,6 +249,7 @@ export class ServerNode {
         nodeStorage.sync();
       }
     }
+    assert(voters === undefined || (voters.length > 0 && new Set(voters).size === voters.length), () => `bad bootstrap voters ${String(voters)}`);
     const raft: Raft = new RaftNode<NodeCommand, NodeResult>(this.raftEnv, this.machine, { ...this.opts.raft, voters: voters ?? [] });
     this.raftNode = raft;
     // The store's drivers and proposer see a Replicator of store commands: they only ever propose
