@@ -214,8 +214,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   /** Clean shutdown: timers stop, and every waiting caller is answered (proposals: unknown outcome). */
   stop(): void {
     if (this.stopped) return;
+    let notify: (() => void) | undefined;
     if (this.roleName === 'leader') {
-      this.stepDownCleanup(undefined);
+      notify = this.stepDownCleanup(undefined);
       this.setRole(this.followerRole(), undefined);
     }
     this.stopped = true;
@@ -228,6 +229,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       f.timer.cancel();
       f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
     }
+    notify?.();
   }
 
   // ---------------------------------------------------------------- Replicator
@@ -522,7 +524,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       this.votedFor = undefined;
       this.persistHardState();
     }
-    if (wasLeader) this.stepDownCleanup(leader);
+    const notify = wasLeader ? this.stepDownCleanup(leader) : undefined;
     this.votes.clear();
     const role = this.followerRole();
     if (termChanged && role === this.roleName && leader === this.leaderId) this.emitRole();
@@ -532,26 +534,32 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (this.config.resetTimerOnStepDown || wasLeader || leader !== undefined || this.electionTimer === undefined) {
       this.resetElectionTimer();
     }
+    // Callers hear of the lost leadership only now that we are a follower: a callback that
+    // proposes again must be told not-leader, not append an entry of the old term.
+    notify?.();
   }
 
-  /** What a leader drops when it stops leading. */
-  private stepDownCleanup(newLeader: NodeId | undefined): void {
+  /**
+   * What a leader drops when it stops leading. Returns the notifications of waiting callers,
+   * to be run once the role has changed (their callbacks may call back into this node).
+   */
+  private stepDownCleanup(newLeader: NodeId | undefined): () => void {
     this.stopLeaderTimers();
     this.progress.clear();
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) p.done({ ok: false, error: 'unknown-outcome', leader: newLeader });
-    this.reads.failAll(newLeader);
     const waiting = this.readsWaitingCommit;
     this.readsWaitingCommit = [];
-    for (const r of waiting) r.done({ ok: false, error: 'not-leader', leader: newLeader });
     this.leaseUntilUs = 0;
     const t = this.transfer;
-    if (t !== undefined) {
-      this.transfer = undefined;
-      t.timer.cancel();
-      t.done({ ok: true });
-    }
+    this.transfer = undefined;
+    t?.timer.cancel();
+    return () => {
+      for (const p of pending) p.done({ ok: false, error: 'unknown-outcome', leader: newLeader });
+      this.reads.failAll(newLeader);
+      for (const r of waiting) r.done({ ok: false, error: 'not-leader', leader: newLeader });
+      t?.done({ ok: true });
+    };
   }
 
   private canCampaign(): boolean {
@@ -1152,6 +1160,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (n <= this.commit) return;
     if (this.log.term(n) !== this.currentTerm && !this.config.unsafeTestOnlyCommitOldTerms) return;
     this.advanceCommit(n);
+    // Tell followers now rather than at the next heartbeat (etcd broadcasts an append when the
+    // commit index moves): follower reads, watches and tree writes served by a follower would
+    // otherwise wait up to a heartbeat interval. One round per instant, however many acks.
+    this.scheduleRound();
   }
 
   private advanceCommit(n: number): void {
@@ -1208,7 +1220,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const p = this.pending.get(e.index);
     if (p !== undefined) {
       this.pending.delete(e.index);
-      assert(p.term === e.term, 'a leader\'s pending entries are its own');
+      assert(p.term === e.term, () => `a leader's pending entries are its own: index ${e.index} pending from term ${p.term} but applied from term ${e.term} (now ${this.roleName}, term ${this.currentTerm})`);
       if (result === STALE_SEQUENCE) p.done({ ok: false, error: 'rejected', reason: 'stale client sequence number' });
       else p.done({ ok: true, index: e.index, term: e.term, result });
     }
