@@ -19,8 +19,6 @@ interface Item<T> {
   killed: boolean;
 }
 
-/** Smallest update we ever queue (a suspect/dead of a one-letter name): stop filling below it. */
-const MIN_ITEM_BYTES = 14;
 /** Items too big for the rest of the packet skipped before giving up on this packet. */
 const MAX_MISFITS = 16;
 
@@ -31,8 +29,12 @@ export class BroadcastQueue<T> {
   /** Items moved up a bucket during one take(); appended after it so they are not re-taken. */
   private readonly moved: Item<T>[] = [];
 
-  constructor(private readonly maxItems: number) {
-    assert(maxItems >= 1, 'broadcast queue: positive bound');
+  constructor(
+    private readonly maxItems: number,
+    /** Smallest item ever queued: a packet with less room left than this is full. */
+    private readonly minItemBytes = 1,
+  ) {
+    assert(maxItems >= 1 && minItemBytes >= 1, 'broadcast queue: positive bounds');
   }
 
   get length(): number {
@@ -75,12 +77,12 @@ export class BroadcastQueue<T> {
     if (this.byKey.size === 0) return 0;
     let remaining = budgetBytes;
     const buckets = this.buckets;
-    for (let t = 0; t < buckets.length && remaining >= MIN_ITEM_BYTES; t++) {
+    for (let t = 0; t < buckets.length && remaining >= this.minItemBytes; t++) {
       const b = buckets[t]!;
       let touched = false;
       let lowest = b.length;
       let misfits = 0;
-      for (let i = b.length - 1; i >= 0 && remaining >= MIN_ITEM_BYTES && misfits < MAX_MISFITS; i--) {
+      for (let i = b.length - 1; i >= 0 && remaining >= this.minItemBytes && misfits < MAX_MISFITS; i--) {
         const item = b[i]!;
         lowest = i;
         if (!item.live) {

@@ -73,18 +73,28 @@ export interface PushPullMsg {
 
 export type SwimMessage = PingMsg | AckMsg | PingReqMsg | NackMsg | GossipMsg | PushPullMsg;
 
-/** Fixed estimate of a packet header (type, seq, target) before piggybacked updates. */
-export const HEADER_BYTES = 32;
+/**
+ * Estimate of a packet's own fields as msgpack encodes them (a map with "type", "seq",
+ * the update array header; the target name is added by the caller): the budget of a
+ * packet is what is left for piggybacked updates.
+ */
+export const HEADER_BYTES = 40;
 
-/** Approximate encoded size of an update, to fill a packet within its byte budget. */
+/**
+ * Encoded size of an update as msgpack writes these objects (field names included, each
+ * string with a 2-byte header as msgpackr writes most, incarnations and seqs at 5 bytes:
+ * an upper bound for short names), so that a packet filled to the budget stays
+ * within memberlist's 1,400-byte UDP buffer. test/swim/wire-size.test.ts checks it
+ * against msgpackr.
+ */
 export function updateSizeBytes(u: Update, payloadBytes = 0): number {
   switch (u.t) {
-    case 'alive':
-      return 12 + u.node.length + metaSizeBytes(u.meta);
+    case 'alive': // {t,node,inc,meta}
+      return 35 + u.node.length + metaSizeBytes(u.meta);
     case 'suspect':
-    case 'dead':
-      return 12 + u.node.length + u.from.length;
-    case 'user':
-      return 16 + u.origin.length + u.key.length + payloadBytes;
+    case 'dead': // {t,node,inc,from}
+      return 39 + u.node.length + u.from.length;
+    case 'user': // {t,origin,seq,key,payload}
+      return 46 + u.origin.length + u.key.length + payloadBytes;
   }
 }

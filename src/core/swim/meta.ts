@@ -6,10 +6,10 @@ export type Meta = Readonly<Record<string, string>>;
 
 export const EMPTY_META: Meta = Object.freeze({});
 
-/** Approximate encoded size: key and value bytes plus a small per-entry overhead. */
+/** Encoded size bound (msgpack): a 3-byte map header, each key and value with a 2-byte string header. */
 export function metaSizeBytes(meta: Meta): number {
-  let size = 1;
-  for (const k in meta) size += k.length + meta[k]!.length + 2;
+  let size = 3;
+  for (const k in meta) size += k.length + meta[k]!.length + 4;
   return size;
 }
 

@@ -101,7 +101,8 @@ export class SwimNode implements Core {
     this.selfName = env.self;
     this.table = new MemberTable(env.random, this.config.maxTombstones, this.config.tombstoneUs);
     this.awareness = new Awareness(this.config.awarenessMaxMultiplier);
-    this.queue = new BroadcastQueue<Update>(this.config.maxQueuedBroadcasts);
+    // the smallest update is an alive of a one-letter name without meta
+    this.queue = new BroadcastQueue<Update>(this.config.maxQueuedBroadcasts, updateSizeBytes({ t: 'alive', node: 'x', inc: 0, meta: EMPTY_META }));
     const stored = env.storage.load<number>(INC_KEY);
     assert(stored === undefined || (Number.isInteger(stored) && stored >= 0), 'swim: stored incarnation is a non-negative integer');
     this.inc = stored === undefined ? 0 : stored + 1;
