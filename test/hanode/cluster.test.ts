@@ -132,9 +132,9 @@ describe('3 hanode processes driven by the consul client', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('x-consul-knownleader')).toBe('true');
     const lastContact = Number(r.headers.get('x-consul-lastcontact'));
-    // Heartbeats every 100 ms: a follower heard from its leader recently.
+    // Heartbeats every 200 ms: a follower heard from its leader well within an election timeout.
     expect(lastContact).toBeGreaterThanOrEqual(0);
-    expect(lastContact).toBeLessThan(1000);
+    expect(lastContact).toBeLessThan(2000);
   });
 
   it('failover service across processes: every node checks a target, results gossip over SWIM, DOWN is declared once', async () => {
