@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ms, sec, type NodeId } from '../../src/core/env.ts';
-import { RaftSafetyViolation } from '../../src/sim/checkers/raft-safety.ts';
+import { RaftSafetyChecker, RaftSafetyViolation } from '../../src/sim/checkers/raft-safety.ts';
+import type { Entry } from '../../src/core/raft/entry.ts';
+import type { RaftNode } from '../../src/core/raft/node.ts';
 import { SimulationError } from '../../src/sim/index.ts';
 import { Cluster } from './cluster.ts';
 
@@ -163,5 +165,58 @@ describe('the Raft safety checker catches broken variants', () => {
     const r = doubleVote(false);
     expect(r.violation).toBeUndefined();
     expect(r.lTerm).toBeGreaterThan(r.wTerm);
+  });
+});
+
+describe('leader completeness is about later terms only (paper §5.4)', () => {
+  /** A node as the checker sees it, driven by hand. */
+  function fakeNode(id: string) {
+    const log: Entry[] = [];
+    let term = 0;
+    let commit = 0;
+    let role = 'follower';
+    const observers: Parameters<RaftNode['addObserver']>[0][] = [];
+    return {
+      id: () => id,
+      addObserver: (o: Parameters<RaftNode['addObserver']>[0]) => void observers.push(o),
+      entryAt: (i: number) => log[i - 1],
+      firstIndex: () => 1,
+      lastIndex: () => log.length,
+      commitIndex: () => commit,
+      role: () => role as ReturnType<RaftNode['role']>,
+      term: () => term,
+      append(e: Entry) { log[e.index - 1] = e; log.length = e.index; },
+      lead(t: number) { term = t; role = 'leader'; for (const o of observers) o.onRole?.('leader', t, id); },
+      commitTo(i: number) { commit = i; for (const o of observers) o.onCommit?.(i); },
+    };
+  }
+  const entry = (index: number, term: number): Entry => ({ index, term, kind: 'noop' } as Entry);
+
+  it('a late leader of an OLDER term need not hold an entry committed in a newer term', () => {
+    const c = new RaftSafetyChecker();
+    const r1 = fakeNode('r1');
+    const r3 = fakeNode('r3');
+    c.attach(r1);
+    c.attach(r3);
+    for (const n of [r1, r3]) { n.append(entry(1, 1)); n.append(entry(2, 1)); }
+    r1.append(entry(3, 4));
+    r1.lead(4);
+    r1.commitTo(3); // committed in term 4
+    r3.append(entry(3, 3));
+    expect(() => r3.lead(3)).not.toThrow(); // legal: a term-3 leader cannot commit any more
+    expect(c.ok()).toBe(true);
+  });
+
+  it('a leader of a LATER term that lacks the entry is a violation', () => {
+    const c = new RaftSafetyChecker({ throwOnViolation: false });
+    const r1 = fakeNode('r1');
+    const r3 = fakeNode('r3');
+    c.attach(r1);
+    c.attach(r3);
+    r1.append(entry(1, 4));
+    r1.lead(4);
+    r1.commitTo(1);
+    r3.lead(5);
+    expect(c.violations.join()).toMatch(/leader completeness: new leader r3 \(term 5\) lacks entry 1, committed in term 4/);
   });
 });

@@ -2,7 +2,8 @@
  * Raft safety over a simulated run (paper Figure 3):
  * - Election Safety: at most one leader per term;
  * - Log Matching: entries with the same index and term are identical, and so are their prefixes;
- * - Leader Completeness: a new leader's log holds every entry committed before it;
+ * - Leader Completeness (§5.4): an entry committed in term T is in the log of every leader of a
+ *   term > T (a leader of an older term, elected late, need not have it: it cannot commit);
  * - committed entries are never lost or changed;
  * - State Machine Safety: every node applies the same entry at a given index.
  *
@@ -47,6 +48,12 @@ export class RaftSafetyChecker {
   /** committed[i] = term and digest of the entry committed at index i (sparse until seen). */
   private readonly committedTerm: number[] = [];
   private readonly committedDigest: number[] = [];
+  /**
+   * committedIn[i] = the lowest term in which some node saw index i committed. The leader that
+   * commits an entry sees it in its own term, so this is the entry's commit term; a follower
+   * can only see it later, so the value never makes the check stricter than the paper's rule.
+   */
+  private readonly committedIn: number[] = [];
   private maxCommitted = 0;
   /** Counters for reports. */
   readonly counts = { elections: 0, commits: 0, applies: 0, snapshots: 0, logChecks: 0 };
@@ -74,11 +81,13 @@ export class RaftSafetyChecker {
     if (this.throwOnViolation) throw new RaftSafetyViolation(msg);
   }
 
-  /** Records (or checks against) the entry committed at e.index. */
-  private committed(e: Entry, by: NodeId, what: string): void {
+  /** Records (or checks against) the entry committed at e.index, seen by a node in term `inTerm`. */
+  private committed(e: Entry, by: NodeId, what: string, inTerm: number): void {
     const i = e.index;
     const d = entryDigest(e);
     const t = this.committedTerm[i];
+    const seenIn = this.committedIn[i];
+    if (seenIn === undefined || inTerm < seenIn) this.committedIn[i] = inTerm;
     if (t === undefined) {
       this.committedTerm[i] = e.term;
       this.committedDigest[i] = d;
@@ -100,28 +109,29 @@ export class RaftSafetyChecker {
         const other = this.leaders.get(term);
         if (other !== undefined && other !== id) this.violation(`election safety: ${other} and ${id} both leaders in term ${term}`);
         this.leaders.set(term, id);
-        // Leader completeness: every committed entry still in range of its log is there, unchanged.
+        // Leader completeness: every entry committed in an earlier term and still in range of
+        // its log is there, unchanged.
         for (let i = Math.max(node.firstIndex(), 1); i <= this.maxCommitted; i++) {
-          if (this.committedTerm[i] === undefined) continue;
+          if (this.committedTerm[i] === undefined || this.committedIn[i]! >= term) continue;
           const e = node.entryAt(i);
           if (e === undefined) {
-            this.violation(`leader completeness: new leader ${id} (term ${term}) lacks committed entry ${i}`);
+            this.violation(`leader completeness: new leader ${id} (term ${term}) lacks entry ${i}, committed in term ${this.committedIn[i]}`);
             return;
           }
-          this.committed(e, id, `leader completeness (term ${term})`);
+          this.committed(e, id, `leader completeness (term ${term})`, term);
         }
       },
       onCommit: (commit) => {
         for (let i = Math.max(seenCommit + 1, node.firstIndex()); i <= commit; i++) {
           const e = node.entryAt(i);
-          if (e !== undefined) this.committed(e, id, 'committed entry changed');
+          if (e !== undefined) this.committed(e, id, 'committed entry changed', node.term());
           this.counts.commits++;
         }
         if (commit > seenCommit) seenCommit = commit;
       },
       onApply: (e) => {
         this.counts.applies++;
-        this.committed(e, id, 'state machine safety');
+        this.committed(e, id, 'state machine safety', node.term());
       },
       onSnapshotInstalled: (index, term) => {
         this.counts.snapshots++;
@@ -141,7 +151,7 @@ export class RaftSafetyChecker {
     for (const n of nodes) {
       const upTo = Math.min(n.commitIndex(), n.lastIndex());
       for (let i = Math.max(n.firstIndex(), 1); i <= upTo; i++) {
-        if (this.committedTerm[i] !== undefined) this.committed(n.entryAt(i)!, n.id(), 'committed prefix');
+        if (this.committedTerm[i] !== undefined) this.committed(n.entryAt(i)!, n.id(), 'committed prefix', n.term());
       }
     }
     for (let a = 0; a < nodes.length; a++) {
