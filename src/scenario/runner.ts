@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { assert, type Micros } from '../core/env.ts';
 import { SimulationError, World } from '../sim/index.ts';
 import type { TraceEvent } from '../sim/types.ts';
+import type { LiveRun } from '../tui/live-run.ts';
 import { describeFaultEvent } from './fault-events.ts';
 import { availability, completedOps, latencySeries, latencySummary } from './metrics.ts';
 import { moduleNamed } from './modules/index.ts';
@@ -36,18 +37,11 @@ export const MAX_TIMELINE = 2_000;
 /** The implicit expectation every run has: the simulation ran to its end without a core throwing. */
 export const NO_BROKEN_INVARIANT = 'no broken invariant (every core assert held to the end)';
 
-/** A run that advances on demand. Matches src/tui/live-run.ts's LiveRun. */
-export interface PreparedRun {
-  readonly scenarioName: string;
-  readonly seed: number;
-  readonly world: World;
-  readonly endUs: Micros;
-  /** Runs every event up to time t (bounded by the end); stops for good if a core throws. */
-  advanceTo(t: Micros): void;
-  /** Runs one event; false if there was none in the run's time or the run has stopped. */
-  step(): boolean;
-  /** The run stopped because a core threw: the message. */
-  error(): string | undefined;
+/**
+ * A run that advances on demand: the TUI's LiveRun (src/tui/live-run.ts), with the
+ * scenario's own timeline and verdict types, and a way to end it.
+ */
+export interface PreparedRun extends LiveRun {
   /** Timeline lines added since the last call (a live view's log). */
   drainTimeline(): TimelineItem[];
   /** Every expectation evaluated on what has happened so far (not final). */
