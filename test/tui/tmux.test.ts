@@ -1,0 +1,57 @@
+// Drives the real `hasim tui` in a real terminal: tmux runs it, send-keys types, capture-pane
+// reads the screen. Skips where tmux is not installed. Every wait is bounded; the session is
+// killed afterwards whatever happens.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const session = `hasim-tui-test-${process.pid}`;
+
+const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-t', session, '-p');
+
+/** Polls the screen until `pred` holds; at most `ms` milliseconds. */
+async function waitFor(pred: (s: string) => boolean, ms = 15_000): Promise<string> {
+  const until = Date.now() + ms;
+  let s = '';
+  while (Date.now() < until) {
+    s = screen();
+    if (pred(s)) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`screen never matched; last screen:\n${s}`);
+}
+
+describe.skipIf(!hasTmux)('hasim tui under tmux', () => {
+  afterAll(() => {
+    spawnSync('tmux', ['kill-session', '-t', session]);
+  });
+
+  it('renders at 80x24, pauses, crashes the selected node, heals, and quits with a summary', async () => {
+    tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-c', root,
+      `node bin/hasim.js tui scenarios/faults/crash.yaml; echo EXITED-$?; sleep 60`);
+    let s = await waitFor((x) => x.includes('hasim tui') && /running|finished/.test(x));
+    expect(s).toMatch(/fault-crash/);
+    for (const line of s.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+
+    tmux('send-keys', '-t', session, ' ');
+    s = await waitFor((x) => x.includes('paused'));
+    const pausedAt = /(\d+\.\d{3})s \//.exec(s)?.[1];
+    tmux('send-keys', '-t', session, 'Down');
+    tmux('send-keys', '-t', session, 'c');
+    s = await waitFor((x) => /DOWN/.test(x));
+    expect(s).toMatch(/crash/);
+    tmux('send-keys', '-t', session, 'p');
+    s = await waitFor((x) => x.includes('cut:'));
+    tmux('send-keys', '-t', session, 'h');
+    s = await waitFor((x) => x.includes('no partitions'));
+    // Paused all along: virtual time did not move while we poked at it.
+    expect(/(\d+\.\d{3})s \//.exec(s)?.[1]).toBe(pausedAt);
+    tmux('send-keys', '-t', session, 'q');
+    s = await waitFor((x) => x.includes('EXITED-'));
+    // After quitting, the text summary with verdicts is printed.
+    expect(s).toMatch(/PASS|FAIL/);
+  }, 60_000);
+});
