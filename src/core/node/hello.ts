@@ -30,11 +30,17 @@ type HelloMessage = Hello | HelloAck;
 
 export interface HelloOptions {
   /**
-   * Retry period. 1 s: Consul's agent retries a failed join every retry_interval (30 s);
-   * we retry faster because a hello is one datagram and a fresh cluster starts together.
+   * Retry period while a cluster starts: 1 s for the first `fastAttempts` (a hello is one
+   * datagram and the servers of a fresh cluster start together), then Consul's retry_join
+   * retry_interval of 30 s.
    */
   readonly retryUs?: number;
-  /** Bound on attempts per seed (with 1 s retries: two minutes). */
+  readonly fastAttempts?: number;
+  readonly slowRetryUs?: number;
+  /**
+   * Bound on attempts per seed. Consul's retry_max defaults to 0 = forever; we stop after
+   * a day of 30 s retries (30 fast + 2,880 slow).
+   */
   readonly maxAttempts?: number;
 }
 
@@ -42,7 +48,10 @@ export class HelloExchange {
   private readonly waiting = new Map<NodeId, number>();
   private timer: Timer | undefined;
   private readonly retryUs: number;
+  private readonly fastAttempts: number;
+  private readonly slowRetryUs: number;
   private readonly maxAttempts: number;
+  private rounds = 0;
 
   constructor(
     private readonly env: Env,
@@ -54,7 +63,9 @@ export class HelloExchange {
     opts: HelloOptions = {},
   ) {
     this.retryUs = opts.retryUs ?? sec(1);
-    this.maxAttempts = opts.maxAttempts ?? 120;
+    this.fastAttempts = opts.fastAttempts ?? 30;
+    this.slowRetryUs = opts.slowRetryUs ?? sec(30);
+    this.maxAttempts = opts.maxAttempts ?? 30 + 2_880;
     env.onMessage((from, msg) => this.receive(from, msg as HelloMessage));
   }
 
@@ -88,7 +99,8 @@ export class HelloExchange {
       const m: Hello = { type: 'hello', card: this.card() };
       this.env.send(p, m);
     }
-    if (this.waiting.size > 0) this.timer = this.env.after(this.retryUs, () => this.round());
+    this.rounds++;
+    if (this.waiting.size > 0) this.timer = this.env.after(this.rounds < this.fastAttempts ? this.retryUs : this.slowRetryUs, () => this.round());
   }
 
   private receive(from: NodeId, msg: HelloMessage): void {
