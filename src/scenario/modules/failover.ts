@@ -18,9 +18,10 @@
  * DOWN, and its groups switched, within T), no-false-failover [target] (no DOWN/UP event
  * without evidence: the target really down, or a majority of observers cut off from it).
  */
+import { PROFILES, type ProfileName, type SwimNode } from '../../core/swim/index.ts';
 import type { NodeId } from '../../core/env.ts';
 import {
-  DirectFanout, HaService, RecordingNotifier, detectionBoundUs, haConfig, type HaCommand, type HaConfig, type HaStateMachine,
+  DirectFanout, HaService, SwimObservers, SwimTransport, RecordingNotifier, detectionBoundUs, haConfig, type HaCommand, type HaConfig, type HaStateMachine,
 } from '../../core/ha/index.ts';
 import type { RaftNode } from '../../core/raft/index.ts';
 import { FailoverChecker, type FailoverVerdict } from '../../sim/checkers/failover.ts';
@@ -51,6 +52,14 @@ const SETUP_RETRY_US = 200_000;
  * cross-region (src/sim/latency.ts defaults); the same figure test/ha/harness.ts uses.
  */
 const GOSSIP_BOUND_US = 150_000;
+/**
+ * Gossip term when results travel over SWIM: a broadcast goes out with the next gossip round
+ * or probe and reaches everyone in a few rounds (bench/swim-dissemination: ~log n rounds; 4
+ * covers the scenario sizes), plus one cross-region hop.
+ */
+function swimGossipBoundUs(swim: { profile: ProfileName }): Micros {
+  return 4 * PROFILES[swim.profile].gossipIntervalUs + GOSSIP_BOUND_US;
+}
 /** Commit term of the bound with real Raft: a cross-region round trip plus an fsync, generously. */
 const COMMIT_BOUND_US = 300_000;
 
@@ -146,7 +155,8 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
     const { scenario } = run;
     const observers = new Set(cfg.observers);
     const haCfg = haConfig(cfg.ha);
-    const bound = detectionBoundUs(haCfg, GOSSIP_BOUND_US, COMMIT_BOUND_US);
+    const swimCfg = scenario.modules.get('swim') as { profile: ProfileName } | undefined;
+    const bound = detectionBoundUs(haCfg, swimCfg ? swimGossipBoundUs(swimCfg) : GOSSIP_BOUND_US, COMMIT_BOUND_US);
     const targets = new SimTargets(
       world,
       cfg.targets.map((t) => ({ key: t.name, dc: t.dc, script: t.script })),
@@ -184,12 +194,17 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
         const raft = app.parts.raft as RaftPart | undefined;
         if (!raft) return;
         const env = ctx.env('ha');
+        // Where SWIM runs, results spread as SWIM gossip and live observers come from SWIM
+        // membership (the seed's design); otherwise a direct fan-out among the observers.
+        const swim = app.parts.swim as SwimNode | undefined;
+        const spread = swim
+          ? { transport: new SwimTransport(swim, haCfg.maxTargets), observerView: new SwimObservers(swim, ctx.id, (n) => observers.has(n)) }
+          : { transport: new DirectFanout(env, () => cfg.observers), observers: cfg.observers };
         const ha = new HaService(env, {
           state: raft.sm as unknown as HaStateMachine,
           replicator: raft.node as unknown as RaftNode<HaCommand, unknown>,
           probe: targets.probe(env),
-          transport: new DirectFanout(env, () => cfg.observers),
-          observers: cfg.observers,
+          ...spread,
           notify: new RecordingNotifier(),
           config: haCfg,
         });
