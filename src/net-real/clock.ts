@@ -8,6 +8,9 @@
  * Timers never fire early by our own clock: Node rounds to milliseconds and its loop time
  * may lag performance.now(), so a timer that wakes before its due time re-arms for the rest.
  * Delays above setTimeout's 2^31-1 ms limit (which Node would turn into 1 ms) are chained.
+ * A zero delay ("after everything already due", e.g. Raft's group commit of all appends of
+ * this turn) uses setImmediate: it runs after the current I/O callbacks, where setTimeout(0)
+ * would wait at least a millisecond and add it to every commit round.
  */
 import type { Micros, Timer } from '../core/env.ts';
 
@@ -27,6 +30,7 @@ export class RealClock implements Clock {
 
   after(delay: Micros, fn: () => void): Timer {
     if (!(delay >= 0)) throw new RangeError(`timer delay must be >= 0, got ${delay}`);
+    if (delay === 0) return immediate(fn);
     const due = this.now() + Math.ceil(delay);
     let handle: NodeJS.Timeout | undefined;
     let cancelled = false;
@@ -52,4 +56,19 @@ export class RealClock implements Clock {
       },
     };
   }
+}
+
+function immediate(fn: () => void): Timer {
+  let cancelled = false;
+  const handle = setImmediate(() => {
+    if (cancelled) return;
+    cancelled = true;
+    fn();
+  });
+  return {
+    cancel(): void {
+      cancelled = true;
+      clearImmediate(handle);
+    },
+  };
 }
