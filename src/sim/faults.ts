@@ -74,7 +74,34 @@ export function describeFault(f: Fault): Record<string, string | number | boolea
   return d;
 }
 
+/**
+ * Who holds each node in a fault, so that overlapping faults of one kind end correctly: a
+ * node paused by two faults resumes when the last one ends, a crash's end restarts only the
+ * incarnation that crash took down, clock and slow-node faults restore what the remaining
+ * ones say rather than what was there before.
+ */
+class FaultBook {
+  readonly pausedBy = new Map<NodeId, Set<number>>();
+  readonly crashedBy = new Map<NodeId, number>();
+  readonly clocks = new Map<NodeId, { id: number; skew: Micros; drift: number }[]>();
+  readonly slows = new Map<NodeId, { id: number; extra: Micros }[]>();
+
+  entries<T>(map: Map<NodeId, T[]>, node: NodeId): T[] {
+    let list = map.get(node);
+    if (!list) map.set(node, (list = []));
+    return list;
+  }
+}
+
+const books = new WeakMap<FaultTarget, FaultBook>();
+function bookOf(w: FaultTarget): FaultBook {
+  let b = books.get(w);
+  if (!b) books.set(w, (b = new FaultBook()));
+  return b;
+}
+
 export function applyFault(w: FaultTarget, f: Fault): void {
+  const book = bookOf(w);
   w.countFault(f.kind);
   w.emit('fault', describeFault(f));
   const end = (undo: () => void) => {
@@ -118,26 +145,61 @@ export function applyFault(w: FaultTarget, f: Fault): void {
     case 'heal':
       w.network.removeAllCuts();
       return;
-    case 'crash':
-      w.crash(f.node);
+    case 'crash': {
+      const id = w.newFaultId();
+      if (w.crash(f.node)) {
+        book.crashedBy.set(f.node, id);
+        book.pausedBy.delete(f.node); // a crash ends every pause
+      }
       end(() => {
+        // Only the crash that took this incarnation down brings it back.
+        if (book.crashedBy.get(f.node) !== id) return;
+        book.crashedBy.delete(f.node);
         if (!w.isUp(f.node)) w.restart(f.node);
       });
       return;
+    }
     case 'restart':
+      book.crashedBy.delete(f.node);
+      book.pausedBy.delete(f.node);
       w.restart(f.node);
       return;
-    case 'pause':
-      w.pause(f.node);
-      end(() => w.resume(f.node));
+    case 'pause': {
+      const id = w.newFaultId();
+      if (w.isUp(f.node)) {
+        const by = book.pausedBy.get(f.node) ?? new Set<number>();
+        by.add(id);
+        book.pausedBy.set(f.node, by);
+        w.pause(f.node);
+      }
+      end(() => {
+        const by = book.pausedBy.get(f.node);
+        if (!by?.delete(id)) return;
+        if (by.size === 0) {
+          book.pausedBy.delete(f.node);
+          w.resume(f.node);
+        }
+      });
       return;
+    }
     case 'resume':
+      book.pausedBy.delete(f.node);
       w.resume(f.node);
       return;
     case 'clock': {
-      const before = w.clockOf(f.node);
+      const id = w.newFaultId();
+      const stack = book.entries(book.clocks, f.node);
+      stack.push({ id, skew: f.skew, drift: f.drift ?? 0 });
       w.setClock(f.node, f.skew, f.drift ?? 0);
-      end(() => w.setClock(f.node, before.skew, before.drift));
+      end(() => {
+        const i = stack.findIndex((e) => e.id === id);
+        if (i < 0) return;
+        const wasTop = i === stack.length - 1;
+        stack.splice(i, 1);
+        if (!wasTop) return; // a later clock fault still rules
+        const top = stack[stack.length - 1];
+        w.setClock(f.node, top?.skew ?? 0, top?.drift ?? 0);
+      });
       return;
     }
     case 'loss': {
@@ -166,9 +228,18 @@ export function applyFault(w: FaultTarget, f: Fault): void {
       end(() => w.network.removeRule(id));
       return;
     }
-    case 'slow-node':
-      w.setSlow(f.node, f.extra);
-      end(() => w.setSlow(f.node, 0));
+    case 'slow-node': {
+      const id = w.newFaultId();
+      const list = book.entries(book.slows, f.node);
+      list.push({ id, extra: f.extra });
+      const slowest = () => list.reduce((m, e) => Math.max(m, e.extra), 0);
+      w.setSlow(f.node, slowest());
+      end(() => {
+        const i = list.findIndex((e) => e.id === id);
+        if (i >= 0) list.splice(i, 1);
+        w.setSlow(f.node, slowest());
+      });
       return;
+    }
   }
 }

@@ -31,6 +31,8 @@ class SimEvent implements QueuedEvent, Timer {
   seq = 0;
   cancelled = false;
   inHeap = false;
+  /** Reliable deliveries: the generation of the link's connection the message was sent on. */
+  gen = 0;
   constructor(
     private readonly queue: EventQueue<SimEvent>,
     readonly kind: EvKind,
@@ -113,6 +115,12 @@ export class World implements FaultTarget {
   private readonly listeners: ((ev: TraceEvent) => void)[] = [];
   private readonly faultCount = new Map<string, number>();
   private readonly lastReliable = new Map<number, Micros>();
+  /**
+   * Generation of each directed link's stream connection. A reliable message that is lost
+   * breaks its connection (as a TCP reset would): every later message still in flight on that
+   * connection is lost with it, so a stream never has a gap followed by more data.
+   */
+  private readonly linkGen = new Map<number, number>();
   private readonly checkMessages: boolean;
   private nowUs: Micros = 0;
   private started = false;
@@ -417,7 +425,15 @@ export class World implements FaultTarget {
       },
       send(to: NodeId, msg: Message, opts?: SendOptions): void {
         if (node.epoch !== epoch) return; // a stale env of a crashed incarnation is inert
-        world.send(node, to, service, msg, opts?.reliable === true);
+        const reliable = opts?.reliable === true;
+        if (node.paused) {
+          // A paused process sends nothing: a send made from outside its own events (a
+          // workload calling into a client core) leaves when the node resumes.
+          const held = new SimEvent(world.queue, EvKind.World, -1, 0, () => node.epoch === epoch && world.send(node, to, service, msg, reliable), -1, '', null, false);
+          node.held.push(held);
+          return;
+        }
+        world.send(node, to, service, msg, reliable);
       },
       onMessage(handler) {
         if (node.epoch === epoch) node.handlers.set(service, handler);
@@ -448,10 +464,12 @@ export class World implements FaultTarget {
     const to = this.topology.index(toId);
     if (this.checkMessages) msg = unpack(pack(msg)) as Message;
     const a = from.index;
-    if (this.network.isCut(a, to)) return this.dropped(a, to, svc, msg, 'cut');
+    const key = a * this.nodes.length + to;
+    const gen = reliable ? (this.linkGen.get(key) ?? 0) : 0;
+    if (this.network.isCut(a, to)) return this.droppedOn(key, gen, reliable, a, to, svc, msg, 'cut');
     const rnd = this.netRandom[a]!;
     const lossP = this.network.lossP(a, to, reliable);
-    if (lossP > 0 && rnd.next() < lossP) return this.dropped(a, to, svc, msg, 'loss');
+    if (lossP > 0 && rnd.next() < lossP) return this.droppedOn(key, gen, reliable, a, to, svc, msg, 'loss');
     let delay = this.network.latency(a, to, rnd) + this.network.extraDelay(a, to) + this.nodes[to]!.slowExtra;
     if (!reliable) {
       const rp = this.network.reorderP();
@@ -460,13 +478,12 @@ export class World implements FaultTarget {
     let t = this.nowUs + delay;
     if (reliable) {
       // A stream channel is FIFO per link: never deliver before an earlier message.
-      const key = a * this.nodes.length + to;
       const last = this.lastReliable.get(key);
       if (last !== undefined && t < last) t = last;
       this.lastReliable.set(key, t);
     }
     const target = this.nodes[to]!;
-    this.pushDelivery(t, to, target.epoch, a, svc, msg, reliable);
+    this.pushDelivery(t, to, target.epoch, a, svc, msg, reliable, gen);
     if (!reliable) {
       const dp = this.network.duplicateP();
       if (dp > 0 && rnd.next() < dp) {
@@ -477,10 +494,17 @@ export class World implements FaultTarget {
     }
   }
 
-  private pushDelivery(t: Micros, to: number, epoch: number, from: number, svc: string, msg: Message, reliable: boolean): void {
+  private pushDelivery(t: Micros, to: number, epoch: number, from: number, svc: string, msg: Message, reliable: boolean, gen = 0): void {
     const ev = new SimEvent(this.queue, EvKind.Deliver, to, epoch, null, from, svc, msg, reliable);
     ev.time = t;
+    ev.gen = gen;
     this.queue.push(ev);
+  }
+
+  /** A drop; a reliable one also breaks the link's current connection. */
+  private droppedOn(key: number, gen: number, reliable: boolean, a: number, b: number, svc: string, msg: Message, why: string): void {
+    if (reliable && (this.linkGen.get(key) ?? 0) === gen) this.linkGen.set(key, gen + 1);
+    this.dropped(a, b, svc, msg, why);
   }
 
   private dropped(a: number, b: number, svc: string, msg: Message, why: string): void {
@@ -524,11 +548,17 @@ export class World implements FaultTarget {
       case EvKind.Deliver: {
         const node = this.nodes[ev.node]!;
         const msg = ev.msg!;
-        if (!node.up) return this.dropped(ev.from, ev.node, ev.svc, msg, 'down');
-        // A stream connection does not survive the receiver's restart.
-        if (ev.reliable && node.epoch !== ev.epoch) return this.dropped(ev.from, ev.node, ev.svc, msg, 'reset');
+        const key = ev.from * this.nodes.length + ev.node;
+        if (!node.up) return this.droppedOn(key, ev.gen, ev.reliable, ev.from, ev.node, ev.svc, msg, 'down');
+        if (ev.reliable) {
+          // A stream connection does not survive the receiver's restart, nor an earlier loss on it.
+          // (The connection is already broken: dropping does not break the next one.)
+          if (node.epoch !== ev.epoch || ev.gen !== (this.linkGen.get(key) ?? 0)) {
+            return this.dropped(ev.from, ev.node, ev.svc, msg, 'reset');
+          }
+        }
         // Packets in flight when a cut appears are lost with it.
-        if (this.network.isCut(ev.from, ev.node)) return this.dropped(ev.from, ev.node, ev.svc, msg, 'cut');
+        if (this.network.isCut(ev.from, ev.node)) return this.droppedOn(key, ev.gen, ev.reliable, ev.from, ev.node, ev.svc, msg, 'cut');
         if (node.paused) {
           node.held.push(ev);
           return;

@@ -274,3 +274,128 @@ describe('node faults', () => {
     expect(() => world.run(ms(10))).toThrow(/t=5000µs on b1.*invariant broken/);
   });
 });
+
+describe('the reliable channel is a stream', () => {
+  it('reliable deliveries stay FIFO per link through loss bursts and partitions', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const { world, log } = floodWorld(seed, { latency: { crossRegion: { kind: 'uniform', min: ms(20), max: ms(60) } } }, true);
+      world.start();
+      world.nemesis({ ratePerMin: 300, durationMin: ms(20), durationMax: ms(200), kinds: { loss: 2, partition: 1, isolate: 1 } });
+      world.run(sec(3));
+      for (const from of allNodes) {
+        for (const to of allNodes) {
+          const seqs = log.filter((r) => r.from === from && r.to === to).map((r) => r.seq);
+          for (let i = 1; i < seqs.length; i++) expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!);
+        }
+      }
+      expect(world.stats.dropped).toBeGreaterThan(0);
+    }
+  });
+
+  it('after a loss on a link, messages already in flight on it are dropped too', () => {
+    const world = new World({ seed: 1, topology: threeDcs, latency: { crossRegion: { kind: 'constant', us: ms(50) } }, recordTrace: true });
+    const got: number[] = [];
+    world.setup((ctx) => {
+      const env = ctx.env('s');
+      env.onMessage((_f, m) => got.push((m as unknown as { n: number }).n));
+      return {
+        start() {
+          if (ctx.id !== 'a1') return;
+          // Five messages 1 ms apart; a loss burst drops the 3rd at send time.
+          for (let n = 1; n <= 5; n++) {
+            env.after(ms(n), () => {
+              if (n === 3) world.inject({ kind: 'loss', p: 1, between: ['a1', 'c1'], for: ms(0.5) });
+              env.send('c1', { type: 'n', n } as never, { reliable: true });
+            });
+          }
+        },
+      };
+    }, ['a1', 'c1']);
+    world.start();
+    world.run(sec(1));
+    // 1 and 2 were in flight on the connection the loss broke: lost with it. 4 and 5 went on a new one.
+    expect(got).toEqual([4, 5]);
+    const drops = world.traceEvents().filter((e) => e.kind === 'net.drop').map((e) => e.why);
+    expect(drops).toEqual(['loss', 'reset', 'reset']);
+  });
+});
+
+describe('overlapping faults end correctly', () => {
+  it('a node paused by two faults resumes only when the last one ends', () => {
+    const { world, log } = floodWorld(9);
+    world.start();
+    world.inject({ kind: 'pause', node: 'a1', for: ms(100) });
+    world.run(ms(50));
+    world.inject({ kind: 'pause', node: 'a1', for: ms(200) }); // ends at 250 ms
+    world.run(ms(200));
+    expect(world.isPaused('a1')).toBe(true); // the first pause ended at 100 ms; the second holds
+    expect(log.filter((r) => r.to === 'a1' && r.t > 0 && r.t < ms(250))).toEqual([]);
+    world.run(ms(300));
+    expect(world.isPaused('a1')).toBe(false);
+  });
+
+  it('a crash that found the node already down does not restart it early', () => {
+    const { world } = floodWorld(10);
+    world.start();
+    world.inject({ kind: 'crash', node: 'b1', for: ms(500) });
+    world.run(ms(100));
+    world.inject({ kind: 'crash', node: 'b1', for: ms(50) }); // no-op: already down
+    world.run(ms(300));
+    expect(world.isUp('b1')).toBe(false);
+    world.run(ms(600));
+    expect(world.isUp('b1')).toBe(true);
+  });
+
+  it('clock faults stack: the end of one restores what the remaining ones say', () => {
+    const world = new World({ seed: 1, topology: threeDcs });
+    world.setup(() => ({}));
+    world.start();
+    world.inject({ kind: 'clock', node: 'a1', skew: sec(5), for: sec(1) });
+    world.run(ms(500));
+    world.inject({ kind: 'clock', node: 'a1', skew: sec(2), for: sec(2) }); // until 2.5 s
+    world.run(ms(1500)); // the first fault ended at 1 s; the later one still rules
+    expect(world.clockOf('a1').skew).toBe(sec(2));
+    world.run(sec(3));
+    expect(world.clockOf('a1').skew).toBe(0);
+  });
+
+  it('slow-node faults overlap: the slowest active one applies, none after the last', () => {
+    const oneMs = { kind: 'constant', us: ms(1) } as const;
+    const world = new World({ seed: 1, topology: threeDcs, latency: { sameDc: oneMs, sameRegion: oneMs, crossRegion: oneMs } });
+    const latency: number[] = [];
+    let envA: import('../../src/core/env.ts').Env | undefined;
+    world.setup((ctx) => {
+      const env = ctx.env('s');
+      if (ctx.id === 'a1') envA = env;
+      env.onMessage((_f, m) => latency.push(world.now() - (m as unknown as { at: number }).at));
+      return {};
+    }, ['a1', 'c1']);
+    world.start();
+    world.inject({ kind: 'slow-node', node: 'c1', extra: ms(300), for: ms(100) });
+    world.inject({ kind: 'slow-node', node: 'c1', extra: ms(50), for: ms(200) });
+    for (const t of [ms(50), ms(150), ms(250)]) world.at(t, () => envA!.send('c1', { type: 'x', at: t } as never));
+    world.run(sec(1));
+    // In arrival order: sent at 150 ms (+50), at 250 ms (none), at 50 ms (+300, the slowest active).
+    expect(latency).toEqual([ms(51), ms(1), ms(301)]);
+  });
+
+  it('a paused node sends nothing, even when the world calls into its core; it sends at resume', () => {
+    const world = new World({ seed: 1, topology: threeDcs });
+    const got: number[] = [];
+    let envA: import('../../src/core/env.ts').Env | undefined;
+    world.setup((ctx) => {
+      const env = ctx.env('s');
+      if (ctx.id === 'a1') envA = env;
+      env.onMessage(() => got.push(world.now()));
+      return {};
+    }, ['a1', 'a2']);
+    world.start();
+    world.inject({ kind: 'pause', node: 'a1', for: ms(100) });
+    world.at(ms(10), () => envA!.send('a2', { type: 'x' })); // a workload poking a paused client
+    world.run(ms(99));
+    expect(got).toEqual([]);
+    world.run(ms(200));
+    expect(got.length).toBe(1);
+    expect(got[0]!).toBeGreaterThanOrEqual(ms(100));
+  });
+});
