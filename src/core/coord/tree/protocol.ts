@@ -1,8 +1,16 @@
 /**
  * The client ↔ tree-server protocol (one Env service, 'zk'). Messages carry `cid` so many
- * clients can share one node's channel. Servers use the reliable (FIFO) channel towards
- * clients: that FIFO order is what lets a client see a watch event before any reply that
- * reflects the change (ZooKeeper's ordering guarantee).
+ * clients can share one node's channel. Both sides use the reliable (FIFO) channel: that
+ * FIFO order is what lets a client see a watch event before any reply that reflects the
+ * change (ZooKeeper's ordering guarantee), and what keeps a session's requests in order.
+ *
+ * The reliable channel is FIFO but not gap-free: a partition or a loss burst drops what is
+ * in flight and later messages go through again (the Env contract; TcpTransport reconnects
+ * underneath). ZooKeeper runs on one TCP connection, where a gap breaks the connection. So
+ * every message of a connection carries `conn` (a nonce the client draws for each connect
+ * attempt) and `seq` (0, 1, 2, … per direction; the server's `zk.connected` is its seq 0):
+ * a receiver that sees a gap treats it as a broken connection (ConnectionLoss), and the
+ * client reconnects with SetWatches and its last zxid, which fires what it missed.
  */
 import type { Micros } from '../../env.ts';
 import type { CreateMode, MultiResult, Stat, TreeOp, WatchEventType, ZkError } from './types.ts';
@@ -47,6 +55,8 @@ export type ClientToServer =
   | {
       readonly type: 'zk.connect';
       readonly cid: string;
+      /** Nonce of this connection attempt, echoed on every message of the connection. */
+      readonly conn: number;
       readonly timeoutUs: Micros;
       /** Reattach to this session (after a connection loss), or absent for a new one. */
       readonly session?: string;
@@ -54,18 +64,22 @@ export type ClientToServer =
       readonly lastZxid: number;
       readonly watches: readonly WatchRegistration[];
     }
-  | { readonly type: 'zk.req'; readonly cid: string; readonly session: string; readonly xid: number; readonly req: ZkRequest }
-  | { readonly type: 'zk.ping'; readonly cid: string; readonly session: string }
-  | { readonly type: 'zk.close'; readonly cid: string; readonly session: string; readonly xid: number };
+  | { readonly type: 'zk.req'; readonly cid: string; readonly conn: number; readonly seq: number; readonly session: string; readonly xid: number; readonly req: ZkRequest }
+  | { readonly type: 'zk.ping'; readonly cid: string; readonly conn: number; readonly seq: number; readonly session: string }
+  | { readonly type: 'zk.close'; readonly cid: string; readonly conn: number; readonly seq: number; readonly session: string; readonly xid: number };
 
 export type ServerToClient =
-  | { readonly type: 'zk.connected'; readonly cid: string; readonly session: string; readonly timeoutUs: Micros; readonly zxid: number }
-  /** Connection refused (server behind the client, or not in touch with a leader): try another server. */
-  | { readonly type: 'zk.refused'; readonly cid: string; readonly reason: string }
-  | { readonly type: 'zk.expired'; readonly cid: string; readonly session: string }
-  | { readonly type: 'zk.res'; readonly cid: string; readonly xid: number; readonly zxid: number; readonly reply: ZkReply }
-  | { readonly type: 'zk.watch'; readonly cid: string; readonly event: WatchedEvent }
-  | { readonly type: 'zk.pong'; readonly cid: string; readonly zxid: number };
+  | { readonly type: 'zk.connected'; readonly cid: string; readonly conn: number; readonly seq: number; readonly session: string; readonly timeoutUs: Micros; readonly zxid: number }
+  /**
+   * Connection refused or broken (server behind the client, not in touch with a leader, a gap
+   * in the client's stream, an unknown connection): try another server. `conn` names the
+   * connection attempt it ends.
+   */
+  | { readonly type: 'zk.refused'; readonly cid: string; readonly conn: number; readonly reason: string }
+  | { readonly type: 'zk.expired'; readonly cid: string; readonly conn: number; readonly session: string }
+  | { readonly type: 'zk.res'; readonly cid: string; readonly conn: number; readonly seq: number; readonly xid: number; readonly zxid: number; readonly reply: ZkReply }
+  | { readonly type: 'zk.watch'; readonly cid: string; readonly conn: number; readonly seq: number; readonly event: WatchedEvent }
+  | { readonly type: 'zk.pong'; readonly cid: string; readonly conn: number; readonly seq: number; readonly zxid: number };
 
 /** Server ↔ server: sessions heard from, reported to the leader's TreeDriver. */
 export type ServerToServer = { readonly type: 'zk.touch'; readonly sessions: readonly string[] };

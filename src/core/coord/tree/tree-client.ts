@@ -7,6 +7,13 @@
  * Requests outstanding at a disconnect fail with ConnectionLoss (they may or may not have
  * been applied, as in ZooKeeper). Client watchers are one-shot except persistent ones.
  *
+ * Each connect attempt draws a nonce (`conn`); messages of the connection are numbered in
+ * both directions (`seq`). A gap in what the server sends (a message lost to a partition or a
+ * loss burst while later ones got through) is a connection loss, as a broken TCP connection
+ * is to ZooKeeper's client: otherwise a lost watch event could be overtaken by a reply that
+ * reflects its change. Reconnecting re-registers the watches with the last zxid seen, so the
+ * new server fires what was missed (see protocol.ts).
+ *
  * Several clients may share a node's Env through ZkClientHost, which routes by `cid`.
  */
 import { assert, type Env, type Micros, type NodeId, type Timer } from '../../env.ts';
@@ -62,6 +69,14 @@ export class ZkClient implements TreeClient {
   private timeoutUs: Micros;
   private lastZxid = 0;
   private nextXid = 1;
+  /** Nonce of the current connection attempt (0 before the first). */
+  private conn = 0;
+  /** seq of our next message on the connection. */
+  private sendSeq = 0;
+  /** seq expected on the server's next message on the connection (0 = zk.connected). */
+  private recvSeq = 0;
+  /** false from a connection loss until the next attempt: its late messages are ignored. */
+  private open = false;
   private readonly pending = new Map<number, Pending>();
   private readonly watchers: Record<WatchKind, Map<string, Watcher[]>> = {
     data: new Map(),
@@ -113,6 +128,12 @@ export class ZkClient implements TreeClient {
   connect(): void {
     if (this.st === 'expired' || this.st === 'closed') return;
     this.server = this.servers[this.serverIdx % this.servers.length]!;
+    // Random, not a counter: a restarted client node builds clients with the same cids, and a
+    // server may still hold a connection of the dead incarnation. Never the previous nonce.
+    this.conn = 1 + ((this.conn + this.env.random.int(2 ** 30)) % (2 ** 31 - 1));
+    this.sendSeq = 0;
+    this.recvSeq = 0;
+    this.open = true;
     const watches: WatchRegistration[] = [];
     for (const kind of Object.keys(this.watchers) as WatchKind[]) {
       for (const path of [...this.watchers[kind].keys()].sort()) watches.push({ path, kind });
@@ -120,6 +141,7 @@ export class ZkClient implements TreeClient {
     this.send({
       type: 'zk.connect',
       cid: this.cid,
+      conn: this.conn,
       timeoutUs: this.timeoutUs,
       ...(this.session !== undefined ? { session: this.session } : {}),
       lastZxid: this.lastZxid,
@@ -129,6 +151,7 @@ export class ZkClient implements TreeClient {
   }
 
   private reconnect(): void {
+    this.open = false;
     this.pingTimer?.cancel();
     this.deadTimer?.cancel();
     this.failPending('ConnectionLoss');
@@ -153,13 +176,25 @@ export class ZkClient implements TreeClient {
     this.pingTimer?.cancel();
     this.pingTimer = this.env.after(Math.floor(this.timeoutUs / 3), () => {
       if (this.st !== 'connected' || this.session === undefined) return;
-      this.send({ type: 'zk.ping', cid: this.cid, session: this.session });
+      this.send({ type: 'zk.ping', cid: this.cid, conn: this.conn, seq: this.sendSeq++, session: this.session });
       this.armPing();
     });
   }
 
   receive(from: NodeId, msg: ServerToClient): void {
-    if (from !== this.server) return; // a late message from a server we left
+    // A late message from a server we left, or of a connection we left or lost.
+    if (!this.open || from !== this.server || msg.conn !== this.conn) return;
+    if (msg.type !== 'zk.refused' && msg.type !== 'zk.expired') {
+      // The connection's stream: zk.connected is seq 0, then every message in order. A gap
+      // means something was lost (perhaps a watch event this very message would overtake):
+      // drop the message and the connection. Nothing of it is used, not even its zxid, so
+      // SetWatches on the next server fires whatever the lost messages would have told.
+      if (msg.seq !== this.recvSeq || (msg.seq === 0) !== (msg.type === 'zk.connected')) {
+        this.reconnect();
+        return;
+      }
+      this.recvSeq++;
+    }
     switch (msg.type) {
       case 'zk.connected':
         this.session = msg.session;
@@ -198,6 +233,7 @@ export class ZkClient implements TreeClient {
   }
 
   private expire(): void {
+    this.open = false;
     this.pingTimer?.cancel();
     this.deadTimer?.cancel();
     this.failPending('SessionExpired');
@@ -257,8 +293,8 @@ export class ZkClient implements TreeClient {
     }
     const xid = this.nextXid++;
     this.pending.set(xid, { req, cb });
-    if (req === 'close') this.send({ type: 'zk.close', cid: this.cid, session: this.session, xid });
-    else this.send({ type: 'zk.req', cid: this.cid, session: this.session, xid, req });
+    if (req === 'close') this.send({ type: 'zk.close', cid: this.cid, conn: this.conn, seq: this.sendSeq++, session: this.session, xid });
+    else this.send({ type: 'zk.req', cid: this.cid, conn: this.conn, seq: this.sendSeq++, session: this.session, xid, req });
   }
 
   private send(msg: ZkMessage): void {

@@ -1,6 +1,10 @@
 /**
  * TreeServer: the per-node ZooKeeper-style server core. Clients connect to one server; it
  *
+ * - keeps one connection per session (the client's latest attempt, `conn`), numbering what it
+ *   sends on it and checking the numbers of what it receives (`seq`): a gap in either
+ *   direction breaks the connection, as a lost segment breaks ZooKeeper's TCP connection
+ *   (see protocol.ts);
  * - processes each session's requests strictly in order (ZooKeeper's FIFO client order):
  *   reads from the local replica, writes through the StoreProposer (forwarded to the leader
  *   when this node is a follower), replying only once the write is applied locally;
@@ -28,6 +32,12 @@ interface Conn {
   readonly session: string;
   node: NodeId;
   cid: string;
+  /** The client's nonce for this connection; stamped on every message sent on it. */
+  conn: number;
+  /** seq of the next message to the client (0 = zk.connected). */
+  sendSeq: number;
+  /** seq expected on the next message from the client. */
+  recvSeq: number;
   readonly queue: { xid: number; req: ZkRequest | 'close' }[];
   busy: boolean;
 }
@@ -74,7 +84,7 @@ export class TreeServer {
     // and SetWatches fires whatever changed (as a ZooKeeper learner resyncing does).
     store.onRestore(() => {
       for (const c of [...this.conns.values()]) {
-        this.send(c.node, { type: 'zk.refused', cid: c.cid, reason: 'snapshot installed' });
+        this.send(c.node, { type: 'zk.refused', cid: c.cid, conn: c.conn, reason: 'snapshot installed' });
         this.dropConn(c.session);
       }
       for (const w of this.applyWaiters.splice(0)) w.fn();
@@ -104,7 +114,7 @@ export class TreeServer {
   onRoleChange(): void {
     if (this.raft.leader() !== undefined) return;
     for (const c of [...this.conns.values()]) {
-      this.send(c.node, { type: 'zk.refused', cid: c.cid, reason: 'no quorum' });
+      this.send(c.node, { type: 'zk.refused', cid: c.cid, conn: c.conn, reason: 'no quorum' });
       this.dropConn(c.session);
     }
   }
@@ -120,14 +130,11 @@ export class TreeServer {
       case 'zk.connect':
         return this.onConnect(from, msg);
       case 'zk.req': {
-        const c = this.conns.get(msg.session);
-        if (!c || c.cid !== msg.cid || c.node !== from) {
-          this.send(from, { type: 'zk.res', cid: msg.cid, xid: msg.xid, zxid: this.store.appliedIndex(), reply: { ok: false, error: this.store.tree.hasSession(msg.session) ? 'ConnectionLoss' : 'SessionExpired' } });
-          return;
-        }
+        const c = this.inbound(from, msg);
+        if (!c) return;
         this.touched.add(c.session);
         if (c.queue.length >= this.maxQueue) {
-          this.send(from, { type: 'zk.res', cid: c.cid, xid: msg.xid, zxid: this.store.appliedIndex(), reply: { ok: false, error: 'ConnectionLoss' } });
+          this.reply(c, msg.xid, { ok: false, error: 'ConnectionLoss' });
           return;
         }
         c.queue.push({ xid: msg.xid, req: msg.req });
@@ -135,15 +142,15 @@ export class TreeServer {
         return;
       }
       case 'zk.ping': {
-        const c = this.conns.get(msg.session);
-        if (!c || c.cid !== msg.cid) return; // the client's ping timeout makes it reconnect
+        const c = this.inbound(from, msg);
+        if (!c) return;
         this.touched.add(c.session);
-        this.send(from, { type: 'zk.pong', cid: msg.cid, zxid: this.store.appliedIndex() });
+        this.send(c.node, { type: 'zk.pong', cid: c.cid, conn: c.conn, seq: c.sendSeq++, zxid: this.store.appliedIndex() });
         return;
       }
       case 'zk.close': {
-        const c = this.conns.get(msg.session);
-        if (!c || c.cid !== msg.cid) return;
+        const c = this.inbound(from, msg);
+        if (!c) return;
         c.queue.push({ xid: msg.xid, req: 'close' });
         this.pump(c);
         return;
@@ -156,58 +163,92 @@ export class TreeServer {
     }
   }
 
+  /**
+   * The connection a client message belongs to, once its seq is the one expected; undefined
+   * (and the client told to reconnect) for an unknown connection or a gap in its stream.
+   */
+  private inbound(from: NodeId, msg: Extract<ClientToServer, { type: 'zk.req' | 'zk.ping' | 'zk.close' }>): Conn | undefined {
+    const c = this.conns.get(msg.session);
+    if (!c || c.cid !== msg.cid || c.node !== from || c.conn !== msg.conn) {
+      // Dropped (no quorum, snapshot, a gap, the session removed) or made before this server
+      // restarted: ConnectionLoss for the client, which reconnects. Whether the session
+      // expired is for a server at least as recent as the client to say (onConnect): this
+      // replica may still be catching up after a restart.
+      this.send(from, { type: 'zk.refused', cid: msg.cid, conn: msg.conn, reason: 'no such connection' });
+      return undefined;
+    }
+    if (msg.seq !== c.recvSeq) {
+      // A message of this connection was lost on the way (or, from a misbehaving peer, came
+      // twice): what follows must not be served out of order. Break the connection, as TCP
+      // would; the client fails its outstanding requests with ConnectionLoss and reconnects.
+      this.send(c.node, { type: 'zk.refused', cid: c.cid, conn: c.conn, reason: 'stream gap' });
+      this.dropConn(c.session);
+      return undefined;
+    }
+    c.recvSeq++;
+    return c;
+  }
+
   private onConnect(from: NodeId, msg: Extract<ClientToServer, { type: 'zk.connect' }>): void {
+    const conn = msg.conn;
     if (this.raft.leader() === undefined) {
-      this.send(from, { type: 'zk.refused', cid: msg.cid, reason: 'no quorum' });
+      this.send(from, { type: 'zk.refused', cid: msg.cid, conn, reason: 'no quorum' });
       return;
     }
     // ZooKeeper refuses a client that has seen a newer zxid than this server has.
     if (msg.lastZxid > this.store.appliedIndex()) {
-      this.send(from, { type: 'zk.refused', cid: msg.cid, reason: 'server behind client' });
+      this.send(from, { type: 'zk.refused', cid: msg.cid, conn, reason: 'server behind client' });
       return;
     }
     if (msg.session !== undefined) {
       if (!this.store.tree.hasSession(msg.session)) {
-        this.send(from, { type: 'zk.expired', cid: msg.cid, session: msg.session });
+        this.send(from, { type: 'zk.expired', cid: msg.cid, conn, session: msg.session });
         return;
       }
-      this.attach(from, msg.cid, msg.session);
-      // SetWatches: re-register, and fire at once what changed while the client was away.
-      for (const w of msg.watches) this.reRegister(msg.session, w.path, w.kind, msg.lastZxid);
       const rec = this.store.tree.getSession(msg.session)!;
-      this.send(from, { type: 'zk.connected', cid: msg.cid, session: msg.session, timeoutUs: rec.timeoutUs, zxid: this.store.appliedIndex() });
+      this.attach(from, msg.cid, msg.session, conn, rec.timeoutUs);
+      // SetWatches: re-register, and fire at once what changed while the client was away
+      // (after zk.connected: every message of a connection follows its seq 0).
+      for (const w of msg.watches) this.reRegister(msg.session, w.path, w.kind, msg.lastZxid);
       return;
     }
     if (this.conns.size >= this.maxSessions) {
-      this.send(from, { type: 'zk.refused', cid: msg.cid, reason: 'too many sessions' });
+      this.send(from, { type: 'zk.refused', cid: msg.cid, conn, reason: 'too many sessions' });
       return;
     }
     this.proposer.propose({ type: 'zk.session.create', timeoutUs: msg.timeoutUs }, (r) => {
       if (!r.ok || !r.result.ok || r.result.type !== 'zk.session.create') {
-        this.send(from, { type: 'zk.refused', cid: msg.cid, reason: r.ok ? 'rejected' : r.error });
+        this.send(from, { type: 'zk.refused', cid: msg.cid, conn, reason: r.ok ? 'rejected' : r.error });
         return;
       }
       const { session, timeoutUs } = r.result;
       this.afterLocalApply(r.index, () => {
         if (!this.store.tree.hasSession(session)) {
-          this.send(from, { type: 'zk.expired', cid: msg.cid, session });
+          this.send(from, { type: 'zk.expired', cid: msg.cid, conn, session });
           return;
         }
-        this.attach(from, msg.cid, session);
-        this.send(from, { type: 'zk.connected', cid: msg.cid, session, timeoutUs, zxid: this.store.appliedIndex() });
+        this.attach(from, msg.cid, session, conn, timeoutUs);
       });
     });
   }
 
-  private attach(node: NodeId, cid: string, session: string): void {
-    const old = this.conns.get(session);
-    if (old) {
-      old.node = node;
-      old.cid = cid;
+  /** Makes (node, cid, conn) the session's connection, and opens it with zk.connected (seq 0). */
+  private attach(node: NodeId, cid: string, session: string, conn: number, timeoutUs: Micros): void {
+    let c = this.conns.get(session);
+    if (c) {
+      // A request of the previous connection still in flight answers on this one; the client
+      // failed it with ConnectionLoss and ignores the reply, in order.
+      c.node = node;
+      c.cid = cid;
+      c.conn = conn;
+      c.sendSeq = 0;
+      c.recvSeq = 0;
     } else {
-      this.conns.set(session, { session, node, cid, queue: [], busy: false });
+      c = { session, node, cid, conn, sendSeq: 0, recvSeq: 0, queue: [], busy: false };
+      this.conns.set(session, c);
     }
     this.touched.add(session);
+    this.send(node, { type: 'zk.connected', cid, conn, seq: c.sendSeq++, session, timeoutUs, zxid: this.store.appliedIndex() });
   }
 
   private reRegister(session: string, path: string, kind: WatchKind, lastZxid: number): void {
@@ -356,7 +397,7 @@ export class TreeServer {
         this.watches.dropSession(fx.id);
         if (c) {
           this.dropConn(fx.id);
-          if (e.command.type === 'zk.session.expire') this.send(c.node, { type: 'zk.expired', cid: c.cid, session: fx.id });
+          if (e.command.type === 'zk.session.expire') this.send(c.node, { type: 'zk.expired', cid: c.cid, conn: c.conn, session: fx.id });
         }
       }
     }
@@ -379,11 +420,11 @@ export class TreeServer {
   private notify(session: string, ev: WatchedEvent): void {
     const c = this.conns.get(session);
     if (!c) return;
-    this.send(c.node, { type: 'zk.watch', cid: c.cid, event: ev });
+    this.send(c.node, { type: 'zk.watch', cid: c.cid, conn: c.conn, seq: c.sendSeq++, event: ev });
   }
 
   private reply(c: Conn, xid: number, reply: ZkReply): void {
-    this.send(c.node, { type: 'zk.res', cid: c.cid, xid, zxid: this.store.appliedIndex(), reply });
+    this.send(c.node, { type: 'zk.res', cid: c.cid, conn: c.conn, seq: c.sendSeq++, xid, zxid: this.store.appliedIndex(), reply });
   }
 
   private dropConn(session: string): void {
