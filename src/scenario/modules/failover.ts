@@ -19,7 +19,7 @@
  * without evidence: the target really down, or a majority of observers cut off from it).
  */
 import { PROFILES, type ProfileName, type SwimNode } from '../../core/swim/index.ts';
-import type { NodeId } from '../../core/env.ts';
+import type { Micros, NodeId } from '../../core/env.ts';
 import {
   DirectFanout, HaService, SwimObservers, SwimTransport, RecordingNotifier, detectionBoundUs, haConfig, type HaCommand, type HaConfig, type HaStateMachine,
 } from '../../core/ha/index.ts';
