@@ -630,6 +630,12 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (!this.config.unsafeTestOnlyNoElectionNoop) {
       this.appendLocal({ index: this.log.last() + 1, term: this.currentTerm, kind: 'noop' });
     }
+    if (this.configs.currentIndex() === 0) {
+      // The bootstrap membership so far lives only in the servers' own configs. Log it, as
+      // hashicorp/raft's BootstrapCluster makes it entry 1: a server that joins later (started
+      // with no voters) learns the membership from the log, as it must to vote and campaign.
+      this.appendLocal({ index: this.log.last() + 1, term: this.currentTerm, kind: 'config', membership: this.configs.current() });
+    }
     // Reads and membership changes wait until this term's first entry commits (dissertation §6.4, and
     // the single-server membership fix: a new leader first commits an entry of its own term).
     this.termStartIndex = this.log.last();
