@@ -2,11 +2,12 @@
  * A stand-in for the coordination tree until its client lands: ephemeral-sequential entries
  * with sessions. An entry's session ends `sessionTtlUs` after its owner incarnation crashed
  * (or was replaced by a restart), as a ZooKeeper session expires after its timeout. The
- * registry itself is always reachable from up nodes (it models a healthy ensemble).
+ * registry itself is always reachable from up nodes (it models a healthy ensemble). Values
+ * are written with compare-and-set on versions, as ZooKeeper's setData.
  * Answers and watch notifications reach the caller through its Env after `rttUs`.
  */
 import { ms, type Env, type Micros, type NodeId } from '../../src/core/env.ts';
-import type { ListResult, RegisterResult, Registry } from '../../src/core/shard/index.ts';
+import type { ListResult, ReadResult, RegisterResult, Registry, WriteResult } from '../../src/core/shard/index.ts';
 import type { World } from '../../src/sim/index.ts';
 
 interface Entry {
@@ -22,6 +23,10 @@ export class FakeRegistry {
   private readonly seq = new Map<string, number>();
   private readonly watchers = new Map<string, { env: Env; fn: () => void }[]>();
   private readonly incarnations = new Map<NodeId, number>();
+  /** Persistent values (version -1: absent; a create makes version 0, as ZooKeeper's stat). */
+  private readonly values = new Map<string, { data: string; version: number }>();
+  /** Writes attempted (tests). */
+  writes = 0;
 
   constructor(
     private readonly world: World,
@@ -57,7 +62,34 @@ export class FakeRegistry {
         const children = (this.dirs.get(dir) ?? []).map((e) => ({ name: e.name, data: e.data }));
         env.after(this.rttUs, () => done({ ok: true, children }));
       },
+      read: (path: string, done: (r: ReadResult) => void) => {
+        const v = this.values.get(path);
+        const r: ReadResult = v ? { ok: true, data: v.data, version: v.version } : { ok: true, data: null, version: -1 };
+        env.after(this.rttUs, () => done(r));
+      },
+      write: (path: string, data: string, version: number, done: (r: WriteResult) => void) => {
+        const cur = this.values.get(path)?.version ?? -1;
+        let r: WriteResult;
+        if (cur !== version) r = { ok: false, error: cur < 0 ? 'NoNode' : version < 0 ? 'NodeExists' : 'BadVersion', conflict: true };
+        else {
+          this.values.set(path, { data, version: version + 1 });
+          r = { ok: true, version: version + 1 };
+        }
+        this.writes++;
+        env.after(this.rttUs, () => done(r));
+      },
     };
+  }
+
+  /** A stored value (tests). */
+  value(path: string): string | undefined {
+    return this.values.get(path)?.data;
+  }
+
+  /** Overwrites a stored value as another writer would (tests). */
+  overwrite(path: string, data: string): void {
+    const cur = this.values.get(path)?.version ?? -1;
+    this.values.set(path, { data, version: cur + 1 });
   }
 
   entries(dir: string): string[] {

@@ -37,7 +37,7 @@ export const COORD = ['z1', 'z2', 'z3'];
  * registry 'fake': FakeRegistry (sessions expire sessionTtlUs after a crash). 'tree': the real
  * ZooKeeper-style tree on a 3-node Raft ensemble, with ZooKeeper sessions of sessionTtlUs.
  */
-export function shardCluster(seed: number, sessionTtlUs: Micros = sec(4), registryKind: 'fake' | 'tree' = 'fake', late = false): ShardCluster {
+export function shardCluster(seed: number, sessionTtlUs: Micros = sec(4), registryKind: 'fake' | 'tree' = 'fake', late = false, wrap: (r: Registry) => Registry = (r) => r): ShardCluster {
   const tree = registryKind === 'tree';
   const lateNodes = late ? Object.values(LATE_GROUPS).flat() : [];
   const world = new World({
@@ -63,7 +63,7 @@ export function shardCluster(seed: number, sessionTtlUs: Micros = sec(4), regist
         const host = new ZkClientHost(ctx.env('zk'));
         reg = new TreeRegistry(() => host.client(COORD, { sessionTimeoutUs: sessionTtlUs }));
       } else reg = registry.client(env, ctx.restarts);
-      return new ShardServer(env, reg);
+      return new ShardServer(env, wrap(reg));
     }
     if (ctx.id === 'c1') {
       const c = new ShardClient(env, SERVERS);

@@ -6,7 +6,9 @@
 import { assert, ms, type Env, type Micros, type NodeId, type Timer } from '../env.ts';
 import type { GetReq, PutReq, Route, ShardMessage } from './messages.ts';
 import type { GroupConfig } from './placement.ts';
+import { compareEpoch } from './epoch.ts';
 import { HashRing } from './ring.ts';
+import { newerRing, type RingState } from './ring-state.ts';
 
 export type PutOutcome = { readonly ok: true; readonly seq: number } | { readonly ok: false; readonly error: string };
 export type GetOutcome = { readonly ok: true; readonly value: string | null } | { readonly ok: false; readonly error: string };
@@ -39,6 +41,8 @@ export class ShardClient {
   private readonly cfg: ShardClientConfig;
   private routes = new Map<string, GroupConfig>();
   private ring = new HashRing([]);
+  /** The newest ring a master published (null: none yet, so no key is routed). */
+  private ringState: RingState | null = null;
   private nextReq = 1;
   private readonly ops = new Map<number, Op>();
 
@@ -115,9 +119,16 @@ export class ShardClient {
   }
 
   private onRoute(r: Route): void {
-    this.routes = new Map(r.configs.map((c) => [c.group, c]));
-    // The master's ring decides ownership (a new group owns keys only once it is in the ring).
-    const groups = r.ring ? [...r.ring.groups] : r.configs.map((c) => c.group);
+    // Several servers may answer (a deposed master among them): keep the newest of each.
+    for (const c of r.configs) {
+      const cur = this.routes.get(c.group);
+      if (!cur || compareEpoch(c.epoch, cur.epoch) > 0) this.routes.set(c.group, c);
+    }
+    // Only the master's ring decides ownership: without one, the groups configured so far are
+    // not the ring (a group not yet serving would own keys we sent elsewhere). No ring, no routing.
+    if (!r.ring || !newerRing(r.ring, this.ringState)) return;
+    this.ringState = r.ring;
+    const groups = [...r.ring.groups];
     if (groups.join('\u0000') !== this.ring.groups().join('\u0000')) this.ring = new HashRing(groups);
   }
 }

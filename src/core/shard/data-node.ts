@@ -78,8 +78,11 @@ export class DataNode {
   private leaseUntilUs = Number.NEGATIVE_INFINITY;
   /** Primary only: standbys whose acknowledgement every new write needs. */
   private mustAck = new Set<NodeId>();
-  /** Primary only: syncing standbys that got a snapshot (at that seq) and not yet confirmed. */
-  private snapshotAt = new Map<NodeId, number>();
+  /**
+   * Primary only: syncing standbys that got a snapshot (at `seq`, under `epoch`), and whether
+   * the standby has acknowledged that seq (or later) since: only then is it reported synced.
+   */
+  private snapshotAt = new Map<NodeId, { readonly seq: number; readonly epoch: Epoch; acked: boolean }>();
   private readonly pending = new Map<number, Pending>();
   private timers: Timer[] = [];
   private running = false;
@@ -230,7 +233,9 @@ export class DataNode {
   /** Whether this group serves `key` now: it owns it and is not still receiving it. */
   private serves(key: string, migrate: boolean): 'ok' | 'wrong-group' | 'busy' {
     const r = this.ring;
-    if (!r || r.groups.length === 0) return 'ok';
+    // No ring yet: we cannot know the key is ours (the master may place it elsewhere once it
+    // publishes the first ring, with no hand-over from us), so refuse until it comes.
+    if (!r || r.groups.length === 0) return 'busy';
     if (this.ringCache.owner(r.groups, key) !== this.group) return 'wrong-group';
     if (r.adding === this.group && !migrate) return 'busy';
     if (migrate && r.adding !== this.group) return 'wrong-group'; // late hand-over after completion
@@ -315,8 +320,12 @@ export class DataNode {
     if (!this.isPrimary()) return;
     // Acks are cumulative: a standby applies in order, so acking seq acks everything before it.
     for (const p of this.pending.values()) if (p.seq <= m.seq) p.waiting.delete(from);
+    // Only an ack sent for the snapshot or a later write (its epoch is not older) confirms it.
     const snap = this.snapshotAt.get(from);
-    if (snap !== undefined && m.seq >= snap) this.reportSynced(from);
+    if (snap !== undefined && m.seq >= snap.seq && compareEpoch(m.epoch, snap.epoch) >= 0) {
+      snap.acked = true;
+      this.reportSynced(from);
+    }
     this.releasePending();
   }
 
@@ -326,7 +335,7 @@ export class DataNode {
     // From the snapshot on, the newcomer must acknowledge every write: when the master counts
     // it in-sync it then holds every acknowledged write (the snapshot covers the ones before).
     const entries = [...this.kv].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    this.snapshotAt.set(from, this.applied);
+    this.snapshotAt.set(from, { seq: this.applied, epoch: this.conf!.epoch, acked: false });
     this.mustAck.add(from);
     this.send(from, { type: 'shard.sync.snap', epoch: this.conf!.epoch, seq: this.applied, entries } satisfies SyncSnap);
     this.env.trace('shard.sync', { group: this.group, to: from, seq: this.applied, keys: entries.length });
@@ -372,7 +381,8 @@ export class DataNode {
       for (const p of [...this.pending.values()].sort((a, b) => a.seq - b.seq)) {
         for (const n of p.waiting) if (budget-- > 0) this.sendRepl(n, p);
       }
-      for (const [n, seq] of this.snapshotAt) if (c.syncing.includes(n) && this.applied >= seq) this.reportSynced(n);
+      // Re-report (the report may be lost) only standbys that acknowledged their snapshot.
+      for (const [n, snap] of this.snapshotAt) if (c.syncing.includes(n) && snap.acked) this.reportSynced(n);
     } else if (c.syncing.includes(this.env.self) && c.primary) {
       this.send(c.primary, { type: 'shard.sync.req', epoch: c.epoch } satisfies SyncReq);
     }

@@ -58,6 +58,7 @@ export class MasterElection {
     this.registry.register(this.cfg.dir, 'server-', this.env.self, (r) => {
       if (this.stopped) return;
       if (!r.ok) {
+        this.env.trace('shard.election.error', { op: 'register', error: r.error });
         this.env.after(this.cfg.retryUs, () => this.register());
         return;
       }
@@ -80,6 +81,7 @@ export class MasterElection {
       () => this.relist(),
       (r) => {
         this.listing = false;
+        if (!r.ok) this.env.trace('shard.election.error', { op: 'list', error: r.error });
         if (this.stopped || !r.ok) return;
         const lowest = lowestEntry(r.children);
         const mine = r.children.some((c) => c.name === this.myName);

@@ -6,7 +6,7 @@
  * gets a fresh session from `connect` on its next registration.
  */
 import type { TreeClient } from '../coord/tree/index.ts';
-import type { ListResult, RegisterResult, Registry, RegistryEntry } from './registry.ts';
+import type { ListResult, ReadResult, RegisterResult, Registry, RegistryEntry, WriteResult } from './registry.ts';
 
 /** Children read per list (a handful of servers in practice). */
 export const MAX_REGISTRY_CHILDREN = 256;
@@ -24,14 +24,45 @@ export class TreeRegistry implements Registry {
     return this.client;
   }
 
+  /**
+   * Registers once per session. A create whose answer was lost (connection loss, a timeout)
+   * may still have happened, and retrying it blindly leaves two entries of one session, the
+   * older one shadowing the newer (Curator's "protected" mode exists for this): so first look
+   * for an entry this session already owns (the ephemeral owner in its stat) and adopt it.
+   */
   register(dir: string, prefix: string, data: string, done: (r: RegisterResult) => void): void {
     const c = this.live();
     this.ensure(c, dir, (err) => {
       if (err) return done({ ok: false, error: err });
-      c.create(`${dir}/${prefix}`, data, 'ephemeral_sequential', (e, path) => {
-        if (e || !path) return done({ ok: false, error: e ?? 'no path' });
-        done({ ok: true, name: path.slice(dir.length + 1) });
+      this.ownEntry(c, dir, prefix, (e0, existing) => {
+        if (e0) return done({ ok: false, error: e0 });
+        if (existing !== undefined) return done({ ok: true, name: existing });
+        c.create(`${dir}/${prefix}`, data, 'ephemeral_sequential', (e, path) => {
+          if (e || !path) return done({ ok: false, error: e ?? 'no path' });
+          done({ ok: true, name: path.slice(dir.length + 1) });
+        });
       });
+    });
+  }
+
+  /** The child of `dir` named `prefix<seq>` whose ephemeral owner is this client's session, if any. */
+  private ownEntry(c: TreeClient, dir: string, prefix: string, done: (err: string | null, name?: string) => void): void {
+    const session = c.sessionId();
+    if (session === undefined) return done('no session');
+    c.getChildren(dir, undefined, (err, children) => {
+      if (err) return done(err);
+      const names = [...(children ?? [])].filter((n) => n.startsWith(prefix)).sort().slice(0, MAX_REGISTRY_CHILDREN);
+      if (names.length === 0) return done(null);
+      let left = names.length;
+      let found: string | undefined;
+      let failed: string | null = null;
+      for (const name of names) {
+        c.getData(`${dir}/${name}`, undefined, (e, _value, stat) => {
+          if (e && e !== 'NoNode') failed ??= e;
+          else if (!e && stat?.ephemeralOwner === session && (found === undefined || name < found)) found = name;
+          if (--left === 0) done(found === undefined ? failed : null, found);
+        });
+      }
     });
   }
 
@@ -44,11 +75,50 @@ export class TreeRegistry implements Registry {
       if (names.length === 0) return done({ ok: true, children: [] });
       const out: (RegistryEntry | undefined)[] = new Array(names.length);
       let left = names.length;
+      let failed: string | undefined;
       names.forEach((name, i) => {
         c.getData(`${dir}/${name}`, undefined, (e, value) => {
-          out[i] = e ? undefined : { name, data: value ?? '' }; // NoNode: it vanished meanwhile
-          if (--left === 0) done({ ok: true, children: out.filter((x): x is RegistryEntry => x !== undefined) });
+          // Only NoNode means the entry vanished meanwhile; any other error (connection loss, a
+          // timeout) says nothing about it, and dropping it would make its owner think its
+          // session ended and register a second entry: the whole list fails instead.
+          if (e && e !== 'NoNode') failed ??= e;
+          out[i] = e ? undefined : { name, data: value ?? '' };
+          if (--left > 0) return;
+          if (failed !== undefined) return done({ ok: false, error: failed });
+          done({ ok: true, children: out.filter((x): x is RegistryEntry => x !== undefined) });
         });
+      });
+    });
+  }
+
+  read(path: string, done: (r: ReadResult) => void): void {
+    const c = this.live();
+    // sync first: the server we talk to may lag the ensemble's latest write (ZooKeeper reads are not linearizable).
+    c.sync(path, (se) => {
+      if (se) return done({ ok: false, error: se });
+      c.getData(path, undefined, (e, value, stat) => {
+        if (e === 'NoNode') return done({ ok: true, data: null, version: -1 });
+        if (e || !stat) return done({ ok: false, error: e ?? 'no stat' });
+        done({ ok: true, data: value ?? '', version: stat.version });
+      });
+    });
+  }
+
+  write(path: string, data: string, version: number, done: (r: WriteResult) => void): void {
+    const c = this.live();
+    if (version >= 0) {
+      c.setData(path, data, version, (e, stat) => {
+        if (e || !stat) return done({ ok: false, error: e ?? 'no stat', conflict: e === 'BadVersion' || e === 'NoNode' });
+        done({ ok: true, version: stat.version });
+      });
+      return;
+    }
+    const parent = path.slice(0, path.lastIndexOf('/'));
+    this.ensure(c, parent, (err) => {
+      if (err) return done({ ok: false, error: err, conflict: false });
+      c.create(path, data, 'persistent', (e, _p, stat) => {
+        if (e) return done({ ok: false, error: e, conflict: e === 'NodeExists' });
+        done({ ok: true, version: stat?.version ?? 0 });
       });
     });
   }
