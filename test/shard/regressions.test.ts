@@ -116,6 +116,41 @@ describe('bug 2: a syncing standby counts as in sync only once it acknowledged i
   });
 });
 
+describe('bug 2b: a syncing standby acknowledges nothing before it installed the primary\'s snapshot', () => {
+  it('a deposed primary with a longer, diverged log does not ack the new primary\'s writes by seq', () => {
+    // stress/shard-nemesis seed 28 (HEAD coordination client): d1c, primary before a partition,
+    // kept writes of its own under seqs 1..n; made a syncing standby of d1b, it acked d1b's
+    // writes "seq <= applied" before the snapshot came, was reported synced, and later
+    // returned as the group's last in-sync member without keys d1b had acknowledged.
+    const world = tinyWorld(5, (id, env) => (id === 'd2' ? new DataNode(env, 'g1', ['s1']) : new Probe(env)));
+    const master = world.app<Probe>('s1')!;
+    const client = world.app<Probe>('c1')!;
+    const newPrimary = world.app<Probe>('d1')!;
+    world.run(ms(10));
+    master.send('d2', { type: 'shard.config', config: cfg({ primary: 'd2' }) });
+    master.send('d2', { type: 'shard.ring', ring: ring({ primaries: { g1: 'd2' } }) });
+    world.run(ms(20));
+    for (let i = 1; i <= 5; i++) client.send('d2', { type: 'shard.put', req: i, group: 'g1', key: `old${i}`, value: 'x' });
+    world.run(ms(40));
+    expect(world.app<DataNode>('d2')!.appliedSeq()).toBe(5);
+    const c2 = cfg({ epoch: [2, 1], primary: 'd1', syncing: ['d2'] });
+    master.send('d2', { type: 'shard.config', config: c2 });
+    world.run(ms(50));
+    newPrimary.send('d2', { type: 'shard.repl', epoch: c2.epoch, seq: 1, key: 'new1', value: 'y' });
+    world.run(ms(60));
+    expect(newPrimary.of('shard.repl.ack')).toEqual([]);
+    expect(newPrimary.of('shard.sync.req').length).toBeGreaterThan(0);
+    newPrimary.send('d2', { type: 'shard.sync.snap', epoch: c2.epoch, seq: 1, entries: [['new1', 'y']] });
+    world.run(ms(70));
+    expect(newPrimary.of('shard.repl.ack')).toMatchObject([{ seq: 1 }]);
+    expect(world.app<DataNode>('d2')!.read('new1')).toBe('y');
+    expect(world.app<DataNode>('d2')!.read('old1')).toBeUndefined();
+    newPrimary.send('d2', { type: 'shard.repl', epoch: c2.epoch, seq: 2, key: 'new2', value: 'z' });
+    world.run(ms(80));
+    expect(newPrimary.of('shard.repl.ack')).toMatchObject([{ seq: 1 }, { seq: 2 }]);
+  });
+});
+
 describe('bug 3: a new master takes the placement from the coordination store, not from heartbeats', () => {
   it('never promotes a standby that was paused through its removal (it reports a stale configuration)', () => {
     for (const seed of [61, 62, 63]) {

@@ -84,6 +84,13 @@ export class DataNode {
    */
   private snapshotAt = new Map<NodeId, { readonly seq: number; readonly epoch: Epoch; acked: boolean }>();
   private readonly pending = new Map<number, Pending>();
+  /**
+   * Standby only: the primary whose snapshot this node installed while syncing. Until then a
+   * syncing node acknowledges no write: its log may hold writes the primary never had (as a
+   * deposed primary, or a standby of one) under the same seqs, and acking "seq <= applied"
+   * would count it in sync without the primary's data. Volatile: a restart forgets it.
+   */
+  private snapshotFrom: NodeId | undefined;
   private timers: Timer[] = [];
   private running = false;
 
@@ -181,6 +188,8 @@ export class DataNode {
     if (c.group !== this.group) return;
     if (this.conf && compareEpoch(c.epoch, this.conf.epoch) <= 0) return; // a rejoining node waits for a newer one
     const wasPrimary = this.isPrimary();
+    const prev = this.conf;
+    if (!prev || !prev.syncing.includes(this.env.self) || prev.primary !== c.primary) this.snapshotFrom = undefined;
     this.conf = c;
     this.rejoining = false;
     // A lease survives configuration changes that keep us primary (the master would have to
@@ -301,6 +310,7 @@ export class DataNode {
   /** Standby side: fenced by the configuration's primary. */
   private onRepl(from: NodeId, m: Repl): void {
     if (!this.acceptsFrom(from, m.epoch)) return;
+    if (this.conf?.syncing.includes(this.env.self) && this.snapshotFrom !== from) return; // snapshot first
     if (m.seq <= this.applied) {
       this.send(from, { type: 'shard.repl.ack', epoch: m.epoch, seq: m.seq } satisfies ReplAck);
       return;
@@ -350,6 +360,7 @@ export class DataNode {
     st.save('snap', { seq: m.seq, entries: m.entries });
     st.compactTo(st.last());
     st.sync();
+    this.snapshotFrom = from;
     this.send(from, { type: 'shard.repl.ack', epoch: m.epoch, seq: m.seq } satisfies ReplAck);
   }
 
