@@ -79,8 +79,11 @@ describe('lease properties under faults', () => {
           );
         }
         const expireAt = new Map<string, Micros>();
+        // When the expiry took effect: the leader's apply of the committed lease.expire. Not the
+        // `lease.expire` decision trace: a deposed leader resuming from a pause traces decisions
+        // on stale timers that never commit (seed 1268399838).
         w.on((ev) => {
-          if (ev.kind === 'lease.expire' && typeof ev.id === 'string' && !expireAt.has(ev.id)) expireAt.set(ev.id, ev.t);
+          if (ev.kind === 'coord.lease.removed' && typeof ev.id === 'string' && !expireAt.has(ev.id)) expireAt.set(ev.id, ev.t);
         });
         w.run(sec(90));
         const leader = c.waitLeader(sec(20));

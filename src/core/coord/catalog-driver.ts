@@ -39,16 +39,15 @@ export class CatalogDriver extends LeaderDriver {
 
   private track(c: CheckRecord, fresh: boolean): void {
     const k = keyOf(c.node, c.checkId);
-    const now = this.env.now();
     if (c.definition.ttlUs !== undefined && c.definition.ttlUs > 0) {
       // Only a passing/warning check can expire into critical.
-      if (c.status !== 'critical') this.ttl.set(k, now + c.definition.ttlUs);
+      if (c.status !== 'critical') this.ttl.setAfter(k, c.definition.ttlUs);
       else this.ttl.delete(k);
     }
     const after = c.definition.deregisterCriticalServiceAfterUs;
     if (after !== undefined && c.serviceId !== '') {
       if (c.status === 'critical') {
-        if (fresh || !this.reap.has(k)) this.reap.set(k, now + Math.max(after, DEREGISTER_CRITICAL_MIN_US));
+        if (fresh || !this.reap.has(k)) this.reap.setAfter(k, Math.max(after, DEREGISTER_CRITICAL_MIN_US));
       } else this.reap.delete(k);
     }
   }
@@ -81,7 +80,8 @@ export class CatalogDriver extends LeaderDriver {
     this.env.trace('check.ttl-expired', { node, checkId });
     this.proposeRetrying(
       { type: 'check.update', node, checkId, status: 'critical', output: 'TTL expired' },
-      () => this.store.catalog.getCheck(node, checkId)?.status !== 'critical',
+      // Not re-armed since (an update of the check, or a promote, restarts its TTL).
+      () => this.store.catalog.getCheck(node, checkId)?.status !== 'critical' && !this.ttl.has(k),
     );
   }
 
@@ -91,8 +91,11 @@ export class CatalogDriver extends LeaderDriver {
     if (!c || c.status !== 'critical' || c.serviceId === '') return;
     const serviceId = c.serviceId;
     this.env.trace('service.deregister-critical', { node, serviceId, checkId });
-    this.proposeRetrying({ type: 'catalog.deregister', node, serviceId }, () =>
-      this.store.catalog.servicesOfNode(node).some((s) => s.id === serviceId),
+    this.proposeRetrying(
+      { type: 'catalog.deregister', node, serviceId },
+      // Still critical (a passing update voids the decision; a promote voids it through the
+      // epoch). Not tied to the reap deadline: a repeated critical update re-arms it after it fired.
+      () => this.store.catalog.getCheck(node, checkId)?.status === 'critical' && this.store.catalog.servicesOfNode(node).some((s) => s.id === serviceId),
     );
   }
 }

@@ -34,6 +34,18 @@ export const SESSION_LOCK_DELAY_MAX_US: Micros = sec(60);
 /** Consul's default node check a session is bound to (the gossip failure detector's check). */
 export const SERF_HEALTH_CHECK = 'serfHealth';
 
+/**
+ * Bound on how fast a server's clock may run relative to true time (a ratio: 1e-3 = 1000 ppm),
+ * used to pad every leader-side TTL deadline (leases, sessions, TTL checks, ZooKeeper
+ * sessions) by TTL x MAX_CLOCK_DRIFT, so a leader whose clock runs fast by up to this much
+ * never ends a TTL early in true time. 1e-3 is twice the largest frequency error NTP will
+ * ever correct (RFC 5905 sets the clock-frequency tolerance PHI at 15 ppm; the kernel
+ * discipline clamps corrections at 500 ppm, RFC 1589 MAXFREQ), well above the ~100 ppm of a
+ * disciplined server clock, and above the simulator nemesis's own 500 ppm (src/sim/nemesis.ts).
+ * Cost: a 5 s lease lives 5 ms longer, a 10 s session (TTL x 2) 20 ms longer.
+ */
+export const MAX_CLOCK_DRIFT = 1e-3;
+
 /** Consul: maxInvalidateAttempts = 6, invalidateRetryBase = 10 s (agent/consul/session_ttl.go). */
 export const DRIVER_MAX_ATTEMPTS = 6;
 export const DRIVER_RETRY_BASE_US: Micros = sec(1);

@@ -3,6 +3,18 @@
  * Used by the leader drivers: lease expiry, session TTLs, TTL checks, ZooKeeper sessions.
  */
 import { assert, type Env, type Micros, type Timer } from '../env.ts';
+import { MAX_CLOCK_DRIFT } from './config.ts';
+
+/**
+ * A duration of true time measured on a local clock that may run fast by up to maxDrift:
+ * local elapsed = true elapsed x (1 + drift), so waiting d x (1 + maxDrift) locally lasts at
+ * least d in true time. Integer microseconds, rounded up.
+ */
+export function padForDrift(durationUs: Micros, maxDrift: number = MAX_CLOCK_DRIFT): Micros {
+  assert(Number.isInteger(durationUs) && durationUs >= 0, () => `duration ${durationUs} is not a non-negative integer`);
+  assert(maxDrift >= 0 && maxDrift < 1, () => `clock drift bound ${maxDrift} out of range`);
+  return durationUs + Math.ceil(durationUs * maxDrift);
+}
 
 export class Deadlines {
   private readonly entries = new Map<string, { atUs: Micros; timer: Timer }>();
@@ -11,6 +23,7 @@ export class Deadlines {
     private readonly env: Env,
     private readonly fire: (id: string) => void,
     private readonly limit: number,
+    private readonly maxDrift: number = MAX_CLOCK_DRIFT,
   ) {}
 
   /** Sets (or moves) id's deadline to atUs of local time. */
@@ -25,6 +38,14 @@ export class Deadlines {
       this.fire(id);
     });
     this.entries.set(id, { atUs, timer });
+  }
+
+  /**
+   * Sets id's deadline to at least durationUs of TRUE time from now, however fast this
+   * node's clock runs (within MAX_CLOCK_DRIFT): the TTL timers use this, never set(now + ttl).
+   */
+  setAfter(id: string, durationUs: Micros): void {
+    this.set(id, this.env.now() + padForDrift(durationUs, this.maxDrift));
   }
 
   get(id: string): Micros | undefined {

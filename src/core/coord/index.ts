@@ -5,7 +5,7 @@ export { LeaseTable, clampLeaseTtl, type LeaseRecord, type LeaseSnapshot } from 
 export { SessionTable, type SessionBehavior, type SessionCreateInput, type SessionRecord, type SessionSnapshot, type CheckLookup } from './sessions.ts';
 export { Catalog, type CatalogNode, type CatalogSnapshot, type HealthEntry, type ServiceInput, type ServiceRecord } from './catalog.ts';
 export type { CheckDefinition, CheckInput, CheckRecord, CheckStatus, Probe, ProbeSpec } from './checks.ts';
-export { Deadlines } from './deadlines.ts';
+export { Deadlines, padForDrift } from './deadlines.ts';
 export { LeaderDriver, type LeaderOnly } from './leader-driver.ts';
 export { LeaseDriver, type LeaseTimeToLive } from './lease-driver.ts';
 export { SessionDriver } from './session-driver.ts';

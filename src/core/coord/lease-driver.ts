@@ -48,7 +48,7 @@ export class LeaseDriver extends LeaderDriver {
       if (!b.ok || !this.active) return done(this.notLeader());
       const lease = this.store.leases.get(id);
       if (!lease || this.expiring.has(id) || !this.deadlines.has(id)) return done({ ok: false, error: 'not-found' });
-      this.deadlines.set(id, this.env.now() + lease.ttlUs);
+      this.deadlines.setAfter(id, lease.ttlUs);
       done({ ok: true, value: { ttlUs: lease.ttlUs } });
     });
   }
@@ -66,8 +66,7 @@ export class LeaseDriver extends LeaderDriver {
   }
 
   protected promote(): void {
-    const now = this.env.now();
-    for (const l of this.store.leases.list()) this.deadlines.set(l.id, now + l.ttlUs + this.promoteExtendUs);
+    for (const l of this.store.leases.list()) this.deadlines.setAfter(l.id, l.ttlUs + this.promoteExtendUs);
     this.env.trace('lease.promote', { leases: this.store.leases.size() });
   }
 
@@ -78,7 +77,7 @@ export class LeaseDriver extends LeaderDriver {
 
   protected onApplied(e: AppliedEntry): void {
     for (const fx of e.effects) {
-      if (fx.kind === 'lease.granted') this.deadlines.set(fx.id, this.env.now() + fx.ttlUs);
+      if (fx.kind === 'lease.granted') this.deadlines.setAfter(fx.id, fx.ttlUs);
       else if (fx.kind === 'lease.removed') {
         this.deadlines.delete(fx.id);
         this.expiring.delete(fx.id);
@@ -90,6 +89,8 @@ export class LeaseDriver extends LeaderDriver {
     if (!this.store.leases.has(id)) return;
     this.expiring.add(id);
     this.env.trace('lease.expire', { id });
-    this.proposeRetrying({ type: 'lease.expire', id }, () => this.store.leases.has(id));
+    // Re-validated before every attempt: still marked expiring in this stint and not re-armed
+    // since (a promote re-arms every lease from full).
+    this.proposeRetrying({ type: 'lease.expire', id }, () => this.store.leases.has(id) && this.expiring.has(id) && !this.deadlines.has(id));
   }
 }

@@ -45,7 +45,7 @@ export class SessionDriver extends LeaderDriver {
   }
 
   private arm(s: SessionRecord): void {
-    this.deadlines.set(s.id, this.env.now() + s.ttlUs * SESSION_TTL_MULTIPLIER);
+    this.deadlines.setAfter(s.id, s.ttlUs * SESSION_TTL_MULTIPLIER);
   }
 
   protected promote(): void {
@@ -71,6 +71,10 @@ export class SessionDriver extends LeaderDriver {
     if (!this.store.sessions.get(id)) return;
     this.invalidating.add(id);
     this.env.trace('session.ttl-expired', { id });
-    this.proposeRetrying({ type: 'session.invalidate', id, reason: 'ttl expired' }, () => this.store.sessions.get(id) !== undefined);
+    // Re-validated before every attempt: still marked in this stint and not re-armed since.
+    this.proposeRetrying(
+      { type: 'session.invalidate', id, reason: 'ttl expired' },
+      () => this.store.sessions.get(id) !== undefined && this.invalidating.has(id) && !this.deadlines.has(id),
+    );
   }
 }

@@ -31,16 +31,14 @@ export class TreeDriver extends LeaderDriver {
   /** Sessions a server heard from; resets their timeouts. Ignored unless leader. */
   touch(sessions: readonly string[]): void {
     if (!this.active) return;
-    const now = this.env.now();
     for (const id of sessions) {
       const s = this.store.tree.getSession(id);
-      if (s && this.deadlines.has(id)) this.deadlines.set(id, now + s.timeoutUs);
+      if (s && this.deadlines.has(id)) this.deadlines.setAfter(id, s.timeoutUs);
     }
   }
 
   protected promote(): void {
-    const now = this.env.now();
-    for (const s of this.store.tree.listSessions()) this.deadlines.set(s.id, now + s.timeoutUs);
+    for (const s of this.store.tree.listSessions()) this.deadlines.setAfter(s.id, s.timeoutUs);
     this.scheduleReap();
   }
 
@@ -52,7 +50,7 @@ export class TreeDriver extends LeaderDriver {
 
   protected onApplied(e: AppliedEntry): void {
     for (const fx of e.effects) {
-      if (fx.kind === 'zk.session.created') this.deadlines.set(fx.id, this.env.now() + fx.timeoutUs);
+      if (fx.kind === 'zk.session.created') this.deadlines.setAfter(fx.id, fx.timeoutUs);
       else if (fx.kind === 'zk.session.removed') this.deadlines.delete(fx.id);
     }
   }
@@ -71,6 +69,7 @@ export class TreeDriver extends LeaderDriver {
   private expire(id: string): void {
     if (!this.store.tree.hasSession(id)) return;
     this.env.trace('zk.session.expire', { id });
-    this.proposeRetrying({ type: 'zk.session.expire', session: id }, () => this.store.tree.hasSession(id));
+    // Re-validated before every attempt: not re-armed since (a promote restarts every session).
+    this.proposeRetrying({ type: 'zk.session.expire', session: id }, () => this.store.tree.hasSession(id) && !this.deadlines.has(id));
   }
 }
