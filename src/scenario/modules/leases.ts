@@ -36,7 +36,12 @@ interface LeaseLife {
   expiredUs?: number;
 }
 
-/** How often the leader's lease table is sampled to see expiries (virtual time). */
+/**
+ * How often the replicas' lease tables are sampled to see expiries (virtual time). Only a
+ * fallback: the exact apply time comes from the leader's `coord.lease.removed` trace event
+ * (src/core/coord/node.ts); a poll alone would see an expiry up to this much late and so
+ * hide an early one.
+ */
 const EXPIRY_POLL_US = 50_000;
 const RETRY_US = 500_000;
 
@@ -124,16 +129,14 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
       world.after(world.rng(`leases/${node}`).int(cfg.keepaliveUs) + 1, grant);
     };
 
+    const expired = (l: LeaseLife, t: number) => {
+      l.expiredUs = t;
+      live.delete(l.id);
+      run.note({ t, node: l.client, category: 'lease', text: `lease of ${l.client} expired (last keep-alive sent at ${humanDuration(l.lastKeepaliveSentUs)})` });
+    };
+
     const poll = () => {
-      {
-        for (const [id, l] of live) {
-          if (goneFromSomeReplica(id)) {
-            l.expiredUs = world.now();
-            live.delete(id);
-            run.note({ t: world.now(), node: l.client, category: 'lease', text: `lease of ${l.client} expired (last keep-alive sent at ${humanDuration(l.lastKeepaliveSentUs)})` });
-          }
-        }
-      }
+      for (const [id, l] of live) if (goneFromSomeReplica(id)) expired(l, world.now());
       if (world.now() + EXPIRY_POLL_US <= run.endUs) world.after(EXPIRY_POLL_US, poll);
     };
 
@@ -144,6 +147,13 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
       attach() {
         for (const c of cfg.clients) client(c);
         world.after(EXPIRY_POLL_US, poll);
+      },
+      onTrace(ev) {
+        // The leader traces each lease removal as it applies the entry: the exact moment the
+        // expiry took effect (the lease id is unique: its grant's Raft index).
+        if (ev.kind !== 'coord.lease.removed' || ev.svc !== 'coord') return;
+        const l = live.get(String(ev.id));
+        if (l) expired(l, ev.t);
       },
       evaluate(exp) {
         const slack = exp.params as number;

@@ -9,6 +9,11 @@
  * the session and handed the lock on). No two clients' beliefs may overlap on one lock, and
  * fencing tokens (LockIndex) must increase with each acquisition.
  *
+ * The client is careful in two more ways: an acquire reply arriving TTL past its last renewal
+ * sent is not believed, and a session with a release whose outcome is unknown is destroyed and
+ * replaced before the next acquire (as Consul's api/lock.go uses one session per hold), so the
+ * late release cannot free a lock re-acquired with that session.
+ *
  *   locks:
  *     clients: [c1, c2, c3]
  *     locks: 1
@@ -48,6 +53,11 @@ interface Holding {
 
 /** Retry pause after a failed setup step (catalog, session). */
 const SETUP_RETRY_US = 500_000;
+/**
+ * How long a client waits for its release's answer before acquiring again: past the RPC
+ * client's own give-up time (4 attempts x 1 s, ./coord-client.ts), the answer is not coming.
+ */
+const RELEASE_ANSWER_WAIT_US = 5_000_000;
 
 export const locksModule: ScenarioModule<LocksModuleConfig> = {
   name: 'locks',
@@ -101,7 +111,30 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
       };
       const gap = () => Math.max(1, Math.round((-Math.log(1 - r.next()) / cfg.ratePerSec) * 1_000_000));
 
+      /**
+       * Sessions with a release whose outcome is not known to be applied (in flight, failed or
+       * timed out, or its reply lost with a restart). Such a release may still apply later and
+       * would free whatever the session holds by then — a lock this client re-acquired with it.
+       */
+      const unsettled = new Map<string, { sentUs: number; answered: boolean }>();
+      /**
+       * Consul's api/lock.go holds each lock with a session of its own and destroys it on
+       * Unlock; likewise a careful client never acquires again with a session that has an
+       * unsettled release: it destroys that session and creates a new one. A late release of
+       * the old session then cannot touch a lock held by the new one (release needs the holder's
+       * session); if it frees the old hold, no one believes in that hold any more.
+       */
+      const retireIfUnsettled = () => {
+        if (!session || !unsettled.has(session)) return;
+        const old = session;
+        session = undefined;
+        unsettled.delete(old);
+        run.note({ t: world.now(), node, category: 'lock', text: `${node} retires session ${old}: a release's outcome is unknown` });
+        callFrom(world, node, { kind: 'propose', cmd: { type: 'session.destroy', id: old } }, () => {});
+      };
+
       const ensureSession = (then: () => void) => {
+        retireIfUnsettled();
         if (session) return then();
         const step = () => {
           if (world.now() >= run.endUs) return;
@@ -152,13 +185,21 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
         // A careful client gives the lock up in its mind once its session may have expired.
         if (held && !cfg.careless && world.now() >= lastRenewSentUs + cfg.sessionTtlUs) endBelief(world.now());
         if (held || !world.isUp(node)) return void world.after(gap(), tryAcquire);
+        // Unlock returns before Lock is called again (api/lock.go): wait for the release's
+        // answer, up to the RPC client's own bound (its reply is lost if the node restarted).
+        const pending = session ? unsettled.get(session) : undefined;
+        if (pending && !pending.answered && world.now() - pending.sentUs < RELEASE_ANSWER_WAIT_US) return void world.after(gap(), tryAcquire);
         ensureSession(() => {
           const id = session!;
           const lock = `locks/L${r.int(cfg.locks)}`;
           attempts++;
           callFrom(world, node, { kind: 'propose', cmd: { type: 'kv.acquire', key: lock, value: node, session: id } }, (res) => {
             const v = res?.ok ? (res.value as StoreResult) : undefined;
-            if (v && v.type === 'kv.acquire' && v.ok && v.acquired && session === id && !held) {
+            // A careful client does not believe in an acquisition its session may no longer back:
+            // a reply that arrives (say, after a pause) TTL past the last renewal sent may describe
+            // a lock the server has since handed on. It acquires again (same session) once renewed.
+            const backed = cfg.careless || world.now() < lastRenewSentUs + cfg.sessionTtlUs;
+            if (v && v.type === 'kv.acquire' && v.ok && v.acquired && session === id && !held && backed) {
               acquires++;
               held = { lock, client: node, token: v.entry?.lockIndex ?? -1, fromUs: world.now(), toUs: run.endUs };
               holdings.push(held);
@@ -171,7 +212,14 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
               world.after(cfg.holdUs, () => {
                 if (held !== mine) return;
                 endBelief(world.now());
-                callFrom(world, node, { kind: 'propose', cmd: { type: 'kv.release', key: lock, session: id } }, () => {});
+                const pending = { sentUs: world.now(), answered: false };
+                unsettled.set(id, pending);
+                callFrom(world, node, { kind: 'propose', cmd: { type: 'kv.release', key: lock, session: id } }, (res) => {
+                  pending.answered = true;
+                  const v = res?.ok ? (res.value as StoreResult) : undefined;
+                  // Applied (released or not): settled. Anything else retires the session at the next acquire.
+                  if (v && v.type === 'kv.release' && v.ok && unsettled.get(id) === pending) unsettled.delete(id);
+                });
                 world.after(gap(), tryAcquire);
               });
             } else world.after(gap(), tryAcquire);
