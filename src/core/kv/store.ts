@@ -45,6 +45,11 @@ export class KvStore implements KvReader {
   /** Every key of `entries`, sorted; kept in step with the map on each create / delete. */
   private sortedKeys: string[] = [];
   private rev = 0;
+  /**
+   * Undo log of an open all-or-nothing batch (a Consul /v1/txn): the revision before it and
+   * each touched key's entry before its first change (undefined = absent). null: no batch.
+   */
+  private undo: { readonly rev: number; readonly prior: Map<string, KvEntry | undefined> } | null = null;
 
   revision(): number {
     return this.rev;
@@ -84,6 +89,7 @@ export class KvStore implements KvReader {
     this.checkIndex(index);
     assert(typeof value === 'string', () => `value of ${key} must be a string`);
     const old = this.entries.get(key);
+    this.remember(key, old);
     const session = opts.session === undefined ? old?.session : opts.session ?? undefined;
     const lease = opts.lease ?? undefined;
     const entry: KvEntry = {
@@ -113,6 +119,7 @@ export class KvStore implements KvReader {
     this.checkIndex(index);
     const old = this.entries.get(key);
     if (!old) return undefined;
+    this.remember(key, old);
     this.entries.delete(key);
     const at = this.lowerBound(key);
     assert(this.sortedKeys[at] === key, () => `sorted key index lost ${key}`);
@@ -127,6 +134,7 @@ export class KvStore implements KvReader {
     this.checkIndex(index);
     const gone = this.range(prefix);
     if (gone.length === 0) return gone;
+    for (const e of gone) this.remember(e.key, e);
     const from = this.lowerBound(prefix);
     this.sortedKeys.splice(from, gone.length);
     for (const e of gone) this.entries.delete(e.key);
@@ -166,11 +174,56 @@ export class KvStore implements KvReader {
     this.rev = index;
   }
 
+  /**
+   * Opens an all-or-nothing batch: every change until commitBatch / rollbackBatch can be
+   * undone. Consul applies a transaction's operations one after another, each seeing the ones
+   * before, and keeps none of them if any fails; this is how the store gets the second half.
+   * One batch at a time; the undo log holds one entry per touched key.
+   */
+  beginBatch(): void {
+    assert(this.undo === null, 'a kv batch is already open');
+    this.undo = { rev: this.rev, prior: new Map() };
+  }
+
+  /** Keeps the batch's changes. */
+  commitBatch(): void {
+    assert(this.undo !== null, 'no kv batch to commit');
+    this.undo = null;
+  }
+
+  /** Puts back every entry the batch touched, and the revision it started from. */
+  rollbackBatch(): void {
+    const undo = this.undo;
+    assert(undo !== null, 'no kv batch to roll back');
+    this.undo = null;
+    for (const [key, prior] of undo.prior) {
+      const had = this.entries.has(key);
+      if (prior === undefined) {
+        if (!had) continue;
+        this.entries.delete(key);
+        const at = this.lowerBound(key);
+        assert(this.sortedKeys[at] === key, () => `sorted key index lost ${key}`);
+        this.sortedKeys.splice(at, 1);
+      } else {
+        if (!had) this.sortedKeys.splice(this.lowerBound(key), 0, key);
+        this.entries.set(key, prior);
+      }
+    }
+    this.rev = undo.rev;
+    this.checkShape();
+  }
+
+  /** Records key's entry before the open batch's first change to it. */
+  private remember(key: string, old: KvEntry | undefined): void {
+    if (this.undo !== null && !this.undo.prior.has(key)) this.undo.prior.set(key, old);
+  }
+
   snapshot(): KvStoreSnapshot {
     return { revision: this.rev, entries: this.sortedKeys.map((k) => this.entries.get(k)!) };
   }
 
   restore(snap: KvStoreSnapshot): void {
+    assert(this.undo === null, 'restore inside a kv batch');
     assert(snap && Array.isArray(snap.entries) && Number.isInteger(snap.revision), 'bad kv snapshot');
     this.entries.clear();
     this.sortedKeys = [];

@@ -14,6 +14,7 @@ import type { CheckInput, CheckStatus } from '../coord/checks.ts';
 import type { LeaseRecord } from '../coord/leases.ts';
 import type { SessionCreateInput, SessionRecord } from '../coord/sessions.ts';
 import type { MultiResult, TreeOp, TreeOpResult, TreeResult } from '../coord/tree/types.ts';
+import type { KvTxnError, KvTxnOp, KvTxnResultEntry } from './kv-txn.ts';
 
 export type StoreCommandBody =
   /** A plain KV command (put, delete, delete-prefix, cas, txn), applied by the KV state machine. */
@@ -22,6 +23,8 @@ export type StoreCommandBody =
   | { readonly type: 'kv.acquire'; readonly key: string; readonly value: string; readonly session: string; readonly flags?: string }
   /** Consul ?release=session. */
   | { readonly type: 'kv.release'; readonly key: string; readonly value?: string; readonly session: string; readonly flags?: string }
+  /** Consul /v1/txn KV operations, all or nothing, in order (see kv-txn.ts); lock/unlock are acquire/release. */
+  | { readonly type: 'kv.txn'; readonly ops: readonly KvTxnOp[] }
   | { readonly type: 'lease.grant'; readonly ttlUs: Micros; readonly name?: string }
   | { readonly type: 'lease.revoke'; readonly id: string }
   /** Proposed by the leader's LeaseDriver when a lease's deadline passed. */
@@ -65,6 +68,13 @@ export type StoreResult =
   | { readonly type: 'kv'; readonly ok: true; readonly result: KvCommandResult }
   | { readonly type: 'kv.acquire'; readonly ok: true; readonly acquired: boolean; readonly entry: KvEntry | null }
   | { readonly type: 'kv.release'; readonly ok: true; readonly released: boolean; readonly entry: KvEntry | null }
+  /** A failed transaction (errors non-null) changed nothing; results is then null, as in Consul. */
+  | {
+      readonly type: 'kv.txn';
+      readonly ok: true;
+      readonly results: readonly KvTxnResultEntry[] | null;
+      readonly errors: readonly KvTxnError[] | null;
+    }
   | { readonly type: 'lease.grant'; readonly ok: true; readonly lease: LeaseRecord }
   | { readonly type: 'lease.revoke' | 'lease.expire'; readonly ok: true; readonly found: boolean; readonly deletedKeys: readonly string[] }
   | { readonly type: 'lease.put'; readonly ok: true; readonly entry: KvEntry }

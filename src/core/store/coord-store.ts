@@ -21,6 +21,7 @@ import { SessionTable, type SessionSnapshot } from '../coord/sessions.ts';
 import { ZkTree, type TreeSnapshot } from '../coord/tree/tree.ts';
 import type { StoreCommand, StoreResult } from './commands.ts';
 import { validateStoreCommand } from './validate.ts';
+import { runKvTxn, type KvTxnError, type KvTxnHost, type KvTxnOp, type KvTxnResultEntry, type LockOutcome, type UnlockOutcome } from './kv-txn.ts';
 import { TOPICS, type ApplyListener, type RestoreListener, type StoreEffect, type Topic } from './effects.ts';
 
 export interface CoordStoreSnapshot {
@@ -45,7 +46,7 @@ export interface CoordStoreSnapshot {
 const MAX_TOMBSTONES = 4096;
 
 const KNOWN: Record<StoreCommand['type'], true> = {
-  kv: true, 'kv.acquire': true, 'kv.release': true, 'lease.grant': true, 'lease.revoke': true, 'lease.expire': true,
+  kv: true, 'kv.acquire': true, 'kv.release': true, 'kv.txn': true, 'lease.grant': true, 'lease.revoke': true, 'lease.expire': true,
   'lease.put': true, 'session.create': true, 'session.destroy': true, 'session.invalidate': true, 'catalog.register': true,
   'catalog.deregister': true, 'check.update': true, 'zk.session.create': true, 'zk.session.close': true,
   'zk.session.expire': true, 'zk.op': true, 'zk.multi': true, 'zk.reap': true, noop: true,
@@ -206,33 +207,21 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
       case 'kv.acquire': {
         const bad = validateCommand({ type: 'put', key: cmd.key, value: cmd.value, ...(cmd.flags !== undefined ? { flags: cmd.flags } : {}) });
         if (bad) return { type: cmd.type, ok: false, error: bad };
-        const s = this.sessions.get(cmd.session);
-        if (!s) return { type: cmd.type, ok: false, error: 'invalid session' };
-        const cur = this.kv.get(cmd.key);
-        if (cur?.session !== undefined && cur.session !== cmd.session) return { type: cmd.type, ok: true, acquired: false, entry: cur };
-        if (cur?.session === cmd.session) {
-          // Consul: re-acquiring a held lock updates the value but not LockIndex.
-          const entry = this.kv.put(cmd.key, cmd.value, index, { flags: cmd.flags ?? cur.flags, session: cmd.session, lease: cur.lease ?? null });
-          return { type: cmd.type, ok: true, acquired: true, entry };
-        }
-        if (this.sessions.isDelayed(cmd.key, now)) return { type: cmd.type, ok: true, acquired: false, entry: cur ?? null };
-        const lockIndex = (cur?.lockIndex ?? 0) + 1;
-        const entry = this.kv.put(cmd.key, cmd.value, index, { flags: cmd.flags ?? cur?.flags ?? '0', session: cmd.session, lockIndex, lease: cur?.lease ?? null });
-        let set = this.sessionKeys.get(cmd.session);
-        if (!set) this.sessionKeys.set(cmd.session, (set = new Set()));
-        set.add(cmd.key);
-        assert(entry.lockIndex === lockIndex && entry.session === cmd.session, 'acquire did not take the lock');
-        return { type: cmd.type, ok: true, acquired: true, entry };
+        const r = this.lockKey(cmd.key, cmd.value, cmd.session, cmd.flags, index);
+        if (r.ok) return { type: cmd.type, ok: true, acquired: true, entry: r.entry };
+        if (r.why === 'invalid-session') return { type: cmd.type, ok: false, error: 'invalid session' };
+        return { type: cmd.type, ok: true, acquired: false, entry: r.entry };
       }
 
       case 'kv.release': {
-        const cur = this.kv.get(cmd.key);
-        if (!this.sessions.get(cmd.session) && cur?.session !== cmd.session) return { type: cmd.type, ok: false, error: 'invalid session' };
-        if (!cur || cur.session !== cmd.session) return { type: cmd.type, ok: true, released: false, entry: cur ?? null };
-        const entry = this.kv.put(cmd.key, cmd.value ?? cur.value, index, { flags: cmd.flags ?? cur.flags, session: null, lease: cur.lease ?? null });
-        assert(entry.lockIndex === cur.lockIndex, 'release changed the fencing token');
-        return { type: cmd.type, ok: true, released: true, entry };
+        const r = this.unlockKey(cmd.key, cmd.value, cmd.session, cmd.flags, index);
+        if (r.ok) return { type: cmd.type, ok: true, released: true, entry: r.entry };
+        if (r.why === 'invalid-session') return { type: cmd.type, ok: false, error: 'invalid session' };
+        return { type: cmd.type, ok: true, released: false, entry: r.entry };
       }
+
+      case 'kv.txn':
+        return { type: cmd.type, ok: true, ...this.applyKvTxn(cmd.ops, index) };
 
       case 'lease.grant': {
         if (!(cmd.ttlUs > 0)) return { type: cmd.type, ok: false, error: 'lease TTL must be positive' };
@@ -365,6 +354,86 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
       default:
         return { type: 'unknown', ok: false, error: `unknown command type ${String((cmd as { type?: unknown }).type)}` };
     }
+  }
+
+  /**
+   * Consul's lock (KVS ?acquire=, txn `lock`): the one copy of the rule. A held lock by the
+   * same session is updated (value, flags) without a new LockIndex; a free key not under
+   * lock-delay is taken with LockIndex + 1. flags undefined keeps the current flags.
+   */
+  private lockKey(key: string, value: string, session: string, flags: string | undefined, index: number): LockOutcome {
+    const cur = this.kv.get(key);
+    if (!this.sessions.get(session)) return { ok: false, why: 'invalid-session', entry: cur ?? null };
+    if (cur?.session !== undefined && cur.session !== session) return { ok: false, why: 'held', entry: cur };
+    if (cur?.session === session) {
+      // Consul: re-acquiring a held lock updates the value but not LockIndex.
+      const entry = this.kv.put(key, value, index, { flags: flags ?? cur.flags, session, lease: cur.lease ?? null });
+      return { ok: true, entry };
+    }
+    if (this.sessions.isDelayed(key, this.clock)) return { ok: false, why: 'lock-delay', entry: cur ?? null };
+    const lockIndex = (cur?.lockIndex ?? 0) + 1;
+    const entry = this.kv.put(key, value, index, { flags: flags ?? cur?.flags ?? '0', session, lockIndex, lease: cur?.lease ?? null });
+    let set = this.sessionKeys.get(session);
+    if (!set) this.sessionKeys.set(session, (set = new Set()));
+    set.add(key);
+    assert(entry.lockIndex === lockIndex && entry.session === session, 'acquire did not take the lock');
+    return { ok: true, entry };
+  }
+
+  /**
+   * Consul's unlock (KVS ?release=, txn `unlock`): only the holder releases; LockIndex stays.
+   * value / flags undefined keep the current ones. An unknown session that does not hold the
+   * key is 'invalid-session' (the KV endpoint answers it 400; a txn reports "lock isn't held").
+   */
+  private unlockKey(key: string, value: string | undefined, session: string, flags: string | undefined, index: number): UnlockOutcome {
+    const cur = this.kv.get(key);
+    if (!this.sessions.get(session) && cur?.session !== session) return { ok: false, why: 'invalid-session', entry: cur ?? null };
+    if (!cur || cur.session !== session) return { ok: false, why: 'not-held', entry: cur ?? null };
+    const entry = this.kv.put(key, value ?? cur.value, index, { flags: flags ?? cur.flags, session: null, lease: cur.lease ?? null });
+    assert(entry.lockIndex === cur.lockIndex, 'release changed the fencing token');
+    return { ok: true, entry };
+  }
+
+  /**
+   * A Consul /v1/txn: runs the ops in one KV batch and keeps their changes only if none
+   * failed (all or nothing, on every replica alike: the rules read only replicated state).
+   */
+  private applyKvTxn(ops: readonly KvTxnOp[], index: number): { results: readonly KvTxnResultEntry[] | null; errors: readonly KvTxnError[] | null } {
+    const before = this.kv.revision();
+    /** Keys newly recorded under a session by a lock, to forget on rollback. */
+    const locked: (readonly [string, string])[] = [];
+    const host: KvTxnHost = {
+      kv: this.kv,
+      isLockDelayed: (key) => this.sessions.isDelayed(key, this.clock),
+      lock: (key, value, session, flags, at) => {
+        const known = this.sessionKeys.get(session)?.has(key) ?? false;
+        const r = this.lockKey(key, value, session, flags, at);
+        if (r.ok && !known) locked.push([session, key]);
+        return r;
+      },
+      unlock: (key, value, session, flags, at) => this.unlockKey(key, value, session, flags, at),
+    };
+    this.kv.beginBatch();
+    let out: ReturnType<typeof runKvTxn>;
+    try {
+      out = runKvTxn(host, ops, index);
+    } catch (err) {
+      this.kv.rollbackBatch();
+      throw err;
+    }
+    if (out.errors.length > 0) {
+      this.kv.rollbackBatch();
+      for (const [session, key] of locked) {
+        const set = this.sessionKeys.get(session);
+        set?.delete(key);
+        if (set?.size === 0) this.sessionKeys.delete(session);
+      }
+      assert(this.kv.revision() === before, 'a failed txn moved the kv revision');
+      return { results: null, errors: out.errors };
+    }
+    this.kv.commitBatch();
+    for (const key of out.deleted) this.noteDeleted(key, index);
+    return { results: out.results, errors: null };
   }
 
   /** Sessions die when a bound check goes critical or is removed (Consul's check bindings). */

@@ -4,3 +4,12 @@ export type { StoreCommand, StoreCommandBody, StoreCommandType, StoreResult } fr
 export { TOPICS, type AppliedEntry, type ApplyListener, type RestoreListener, type StoreEffect, type Topic } from './effects.ts';
 export { StoreProposer, type ProposeOutcome, type ProposerOptions } from './proposer.ts';
 export { validateStoreCommand } from './validate.ts';
+export {
+  KV_TXN_MAX_OPS,
+  KV_TXN_VERBS,
+  kvTxnOpsError,
+  type KvTxnError,
+  type KvTxnOp,
+  type KvTxnResultEntry,
+  type KvTxnVerb,
+} from './kv-txn.ts';

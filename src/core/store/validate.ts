@@ -7,6 +7,7 @@
 import { validateCommand } from '../kv/index.ts';
 import { isCheckStatus } from '../coord/checks.ts';
 import type { StoreCommand } from './commands.ts';
+import { kvTxnOpsError } from './kv-txn.ts';
 
 const isStr = (x: unknown): x is string => typeof x === 'string';
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -43,6 +44,8 @@ export function validateStoreCommand(cmd: unknown): string | null {
     case 'kv.release':
       if (!isStr(c.session) || !isStr(c.key)) return 'release needs a key and a session';
       return c.value === undefined ? null : validateCommand({ type: 'put', key: c.key, value: c.value });
+    case 'kv.txn':
+      return kvTxnOpsError(c.ops);
     case 'lease.grant':
       return isNum(c.ttlUs) && (c.name === undefined || isStr(c.name)) ? null : 'grant needs ttlUs';
     case 'lease.revoke':
