@@ -179,6 +179,27 @@ describe('bug 3: a new master takes the placement from the coordination store, n
   });
 });
 
+describe('bug 3b: only the master working from the latest stored placement changes it', () => {
+  it('a master whose store was overwritten by a newer master pushes nothing and steps back', () => {
+    const c = shardCluster(64);
+    c.world.run(sec(12));
+    const m = c.master()!;
+    const stored = c.registry.value('/shard/placement')!;
+    // A newer master (term 999) wrote the placement: the same groups, its own epochs.
+    const st = JSON.parse(stored) as { configs: GroupConfig[]; ring: RingState };
+    c.registry.overwrite('/shard/placement', JSON.stringify({ configs: st.configs.map((x) => ({ ...x, epoch: [999, 1] })), ring: { ...st.ring, rev: [999, 1] } }));
+    const since = c.world.now();
+    const pushed: string[] = [];
+    c.world.on((ev) => { if (ev.kind === 'shard.config' && ev.t > since) pushed.push(`${ev.node} ${ev['epoch']}`); });
+    // a change the old master would make and push: a standby of g1 dies
+    const p = c.primaryOf('g1')!;
+    c.world.inject({ kind: 'crash', node: GROUPS.g1!.find((n) => n !== p)! });
+    c.world.run(sec(20));
+    expect(pushed).toEqual([]);
+    expect(m.isMaster()).toBe(false);
+  });
+});
+
 /** A TreeClient stub: one directory, sessions, scripted failures. */
 class StubTree {
   readonly nodes = new Map<string, { data: string; owner: string }>();

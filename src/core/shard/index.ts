@@ -4,7 +4,7 @@ export { HashRing, DEFAULT_VNODES, DEFAULT_RING_HASH, MAX_VNODES, MAX_GROUPS, ty
 export { balanceOf, movedFraction, sampleKeys, type Balance } from './balance.ts';
 export { compareEpoch, nextEpoch, epochString, ZERO_EPOCH, type Epoch } from './epoch.ts';
 export { PlacementTable, emptyConfig, membersOf, type GroupConfig, type PlacementChange } from './placement.ts';
-export { lowestEntry, sequenceOf, type Registry, type RegistryEntry, type RegisterResult, type ListResult, type ReadResult, type WriteResult } from './registry.ts';
+export { lowestEntry, sequenceOf, BoundedRegistry, type Registry, type RegistryEntry, type RegisterResult, type ListResult, type ReadResult, type WriteResult } from './registry.ts';
 export { MasterElection, type ElectionConfig, type ElectionView } from './election.ts';
 export type * from './messages.ts';
 export { DataNode, DEFAULT_DATA_NODE_CONFIG, type DataNodeConfig } from './data-node.ts';

@@ -126,8 +126,9 @@ export class ShardServer {
     this.timer?.cancel();
   }
 
+  /** Elected and working from the stored placement (not while loading it, nor if a newer master wrote it). */
   isMaster(): boolean {
-    return this.table !== undefined;
+    return this.table !== undefined && this.stored !== undefined;
   }
 
   view(): ElectionView {
