@@ -31,7 +31,8 @@ describe.skipIf(!hasTmux)('hasim tui under tmux', () => {
 
   it('renders at 80x24, pauses, crashes the selected node, heals, and quits with a summary', async () => {
     tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-c', root,
-      `node bin/hasim.js tui scenarios/faults/crash.yaml; echo EXITED-$?; sleep 60`);
+      // Ink renders only the last frame when it believes it runs in CI (CI=true): a person's terminal is not CI.
+      `CI=false node bin/hasim.js tui scenarios/faults/crash.yaml; echo EXITED-$?; sleep 60`);
     let s = await waitFor((x) => x.includes('hasim tui') && /running|finished/.test(x));
     expect(s).toMatch(/fault-crash/);
     for (const line of s.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
