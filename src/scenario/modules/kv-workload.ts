@@ -8,11 +8,10 @@
 import type { NodeId, Random } from '../../core/env.ts';
 import type { KvClient, KvOutcome } from '../../core/kvclient/index.ts';
 import { HistoryRecorder } from '../../sim/history.ts';
+import { keyChooser } from '../../sim/workload/key-dist.ts';
 import type { WorldPort } from '../world-port.ts';
 import type { KvModuleConfig, KvOpName } from './kv.ts';
 
-/** Zipf exponent for `distribution: zipf` (YCSB's default zipfian constant is 0.99). */
-const ZIPF_S = 0.99;
 /** Values a CAS may expect: the last few written per key (bounded). */
 const RECENT_VALUES = 4;
 
@@ -26,7 +25,6 @@ export class KvWorkload {
   answered = 0;
   completed = 0;
   private nextProcess = 0;
-  private readonly zipfCdf: number[] = [];
   private readonly recent = new Map<string, string[]>();
   private readonly ops: [KvOpName, number][];
   private readonly opsTotal: number;
@@ -39,11 +37,6 @@ export class KvWorkload {
   ) {
     this.ops = Object.entries(cfg.mix).filter(([, w]) => (w ?? 0) > 0) as [KvOpName, number][];
     this.opsTotal = this.ops.reduce((s, [, w]) => s + w, 0);
-    if (cfg.distribution === 'zipf') {
-      let acc = 0;
-      for (let i = 1; i <= cfg.keys; i++) this.zipfCdf.push((acc += 1 / Math.pow(i, ZIPF_S)));
-      for (let i = 0; i < this.zipfCdf.length; i++) this.zipfCdf[i]! /= acc;
-    }
   }
 
   start(): void {
@@ -53,19 +46,6 @@ export class KvWorkload {
   /** Closes every open operation as info (call at the end). */
   finish(): void {
     this.recorder.closeAll(this.world.now());
-  }
-
-  private key(r: Random): string {
-    if (this.cfg.distribution === 'uniform') return `k${r.int(this.cfg.keys)}`;
-    const u = r.next();
-    let lo = 0;
-    let hi = this.zipfCdf.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.zipfCdf[mid]! < u) lo = mid + 1;
-      else hi = mid;
-    }
-    return `k${lo}`;
   }
 
   private op(r: Random): KvOpName {
@@ -83,6 +63,8 @@ export class KvWorkload {
   }
 
   private loop(node: NodeId, r: Random): void {
+    // Zipf with YCSB's default constant 0.99 (src/sim/workload/key-dist.ts), or uniform.
+    const pickKey = keyChooser(this.cfg.keys, this.cfg.distribution === 'zipf' ? { kind: 'zipf' } : { kind: 'uniform' }, r);
     let process = this.nextProcess++;
     let seq = 0;
     /** The client object the open operation went out on (a restart replaces it). */
@@ -108,7 +90,7 @@ export class KvWorkload {
         return;
       }
       const f = this.op(r);
-      const key = this.key(r);
+      const key = `k${pickKey()}`;
       const value = `${node}-${seq++}`;
       const p = process;
       const doneWith = (type: 'ok' | 'fail' | 'info', out?: unknown, answered = type === 'ok') => {
