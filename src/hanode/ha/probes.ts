@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import type { Micros } from '../../core/env.ts';
-import type { Health, Probe, ProbeHandle, TargetConfig } from '../../core/ha/index.ts';
+import { parseUpDown, type Health, type Probe, type ProbeHandle, type TargetConfig } from '../../core/ha/index.ts';
 import { parseTargetSpec } from './target-spec.ts';
 
 /** Bound on a script's output we read (a verify script prints one word). */
@@ -16,7 +16,7 @@ const MAX_SCRIPT_OUTPUT_BYTES = 64 * 1024;
 export function scriptProbe(args: readonly string[], extra: readonly string[], timeoutMs: number, done: (h: Health) => void): ProbeHandle {
   const child = execFile(args[0]!, [...args.slice(1), ...extra], { timeout: timeoutMs, maxBuffer: MAX_SCRIPT_OUTPUT_BYTES, windowsHide: true }, (err, stdout) => {
     if (err) return done('down');
-    done(/\bUP\b/i.test(String(stdout)) && !/\bDOWN\b/i.test(String(stdout)) ? 'up' : 'down');
+    done(parseUpDown(String(stdout)));
   });
   return { cancel: () => void child.kill('SIGKILL') };
 }
