@@ -17,17 +17,8 @@ export type HaCommand =
    * A transition decided by the leader. Applies only if the target is still configured and
    * its declared state is still `from`: a duplicate proposal (retry, second leader) is a no-op.
    */
-  | {
-      readonly type: 'ha.event';
-      readonly key: TargetKey;
-      readonly from: Health;
-      readonly to: Health;
-      readonly decidedBy: NodeId;
-      readonly decidedAtUs: Micros;
-      readonly agree: number;
-      readonly live: number;
-      readonly known: number;
-    };
+  /** The event as recorded, less the id the applying entry gives it. */
+  | ({ readonly type: 'ha.event' } & Omit<HaEvent, 'id'>);
 
 export type HaCommandType = HaCommand['type'];
 
