@@ -6,6 +6,7 @@ import { join } from 'node:path';
 const dir = import.meta.dirname;
 const only = process.argv.slice(2);
 const scripts = readdirSync(dir)
+  // index.ts is this runner; files starting with _ are helpers the benches share.
   .filter((f) => f.endsWith('.ts') && f !== 'index.ts' && !f.startsWith('_'))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();

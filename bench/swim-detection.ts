@@ -9,7 +9,7 @@
  */
 import { sec, type NodeId } from '../src/core/env.ts';
 import { LAN, suspicionTimeoutUs } from '../src/core/swim/index.ts';
-import { mean, percentile, progress, sizesFromArgv, startConverged, table, timed } from './swim-lib.ts';
+import { mean, percentile, progress, sizesFromArgv, startConverged, table, timed } from './_swim-lib.ts';
 import { converged, runUntilEvery } from '../test/swim/harness.ts';
 
 const P = LAN.probeIntervalUs;

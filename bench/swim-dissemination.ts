@@ -8,7 +8,7 @@
 import { sec, type NodeId } from '../src/core/env.ts';
 import { LAN } from '../src/core/swim/index.ts';
 import { swimOf } from '../test/swim/harness.ts';
-import { mean, percentile, progress, sizesFromArgv, startConverged, table, timed } from './swim-lib.ts';
+import { mean, percentile, progress, sizesFromArgv, startConverged, table, timed } from './_swim-lib.ts';
 
 const BROADCASTS = 8;
 const sizes = sizesFromArgv([16, 64, 256, 1000]);

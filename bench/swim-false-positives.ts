@@ -13,7 +13,7 @@
 import { sec, type NodeId } from '../src/core/env.ts';
 import type { World } from '../src/sim/index.ts';
 import { buildCluster } from '../test/swim/harness.ts';
-import { progress, table, timed } from './swim-lib.ts';
+import { progress, table, timed } from './_swim-lib.ts';
 
 const n = Number(process.argv[2] ?? 32);
 const minutes = Number(process.argv[3] ?? 60);

@@ -8,7 +8,7 @@
  */
 import { sec } from '../src/core/env.ts';
 import { buildCluster, converged, swimOf } from '../test/swim/harness.ts';
-import { progress, table, timed } from './swim-lib.ts';
+import { progress, table, timed } from './_swim-lib.ts';
 
 const n = Number(process.argv[2] ?? 1000);
 const minutes = Number(process.argv[3] ?? 10);
