@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { ms, sec } from '../../src/core/env.ts';
 import { KvStateMachine, type KvCommand, type KvCommandResult } from '../../src/core/kv/index.ts';
 import { KvServer, KV_SERVICE } from '../../src/core/kvserver/index.ts';
+import { KvClient } from '../../src/core/kvclient/index.ts';
 import { World, randomStream } from '../../src/sim/index.ts';
 import { KvWorkload, keyChooser, type KvWorkloadOptions } from '../../src/sim/workload/index.ts';
 import { pairOperations } from '../../src/sim/history.ts';
 import { checkLinearizability } from '../../src/sim/checkers/linearizability/index.ts';
 import { FakeReplicator } from './fake-replicator.ts';
 
-function run(seed: number, opts: Partial<KvWorkloadOptions> = {}, crashClientAt?: number) {
+/** With `external`, the clients are built as part of each client node's own app and found through clientOf (as the scenario runner does). */
+function run(seed: number, opts: Partial<KvWorkloadOptions> = {}, crashClientAt?: number, external = false) {
   const world = new World({
     seed,
     topology: { regions: [{ name: 'r', dcs: [{ name: 'dc', nodes: ['n1', 'c1', 'c2', 'c3'] }] }] },
@@ -20,8 +22,11 @@ function run(seed: number, opts: Partial<KvWorkloadOptions> = {}, crashClientAt?
     const raft = new FakeReplicator<KvCommand, KvCommandResult>(env, sm, ms(1));
     return { server: new KvServer(env, raft, sm.store) };
   }, ['n1']);
-  const w = new KvWorkload(world, { clients: ['c1', 'c2', 'c3'], servers: ['n1'], keys: 4, ratePerSec: 200, until: sec(10), ...opts });
-  w.install();
+  const clients = ['c1', 'c2', 'c3'];
+  if (external) world.setup((ctx) => ({ parts: { kv: new KvClient(ctx.env(KV_SERVICE), { servers: ['n1'] }) } }), clients);
+  const clientOf = external ? (node: string) => world.app<{ parts: { kv: KvClient } }>(node)?.parts.kv : undefined;
+  const w = new KvWorkload(world, { clients, servers: ['n1'], keys: 4, ratePerSec: 200, until: sec(10), ...(clientOf ? { clientOf } : {}), ...opts });
+  if (!external) w.install();
   world.start();
   w.start();
   if (crashClientAt !== undefined) {
@@ -58,11 +63,45 @@ describe('KvWorkload', () => {
   });
 
   it('a client crash with an op open closes it as info and continues under a new process', () => {
-    const w = run(2, {}, sec(3));
-    expect(w.stats.info).toBeGreaterThanOrEqual(1);
-    const procs = new Set(w.history.events().map((e) => e.process));
-    expect(procs.size).toBeGreaterThan(3);
+    for (const external of [false, true]) {
+      const w = run(2, {}, sec(3), external);
+      expect(w.stats.info).toBeGreaterThanOrEqual(1);
+      const procs = new Set(w.history.events().map((e) => e.process));
+      expect(procs.size).toBeGreaterThan(3);
+      // The crashed client's loop went on after its restart: c2's new process issued ops.
+      expect(w.history.events().some((e) => e.process >= 3 && e.type === 'invoke')).toBe(true);
+      expect(checkLinearizability(w.history.events()).valid).toBe(true);
+    }
+  });
+
+  it('finds client cores built elsewhere through clientOf: same rate, a linearizable history', () => {
+    const w = run(1, {}, undefined, true);
+    expect(w.stats.invoked).toBeGreaterThan(1700);
+    expect(w.stats.invoked).toBeLessThan(2100);
     expect(checkLinearizability(w.history.events()).valid).toBe(true);
+    expect(run(1, {}, undefined, true).history.toJsonLines()).toBe(w.history.toJsonLines());
+  });
+
+  it('counts completed and answered ops (a CAS mismatch is an answer) for the availability check', () => {
+    const w = run(1);
+    const { ok, fail, info, completed, answered } = w.stats;
+    expect(completed).toBe(ok + fail + info);
+    const ops = pairOperations(w.history.events());
+    const mismatches = ops.filter((o) => o.f === 'cas' && o.status === 'fail').length;
+    expect(mismatches).toBeGreaterThan(0);
+    // Against one honest server nothing times out: every completed op was answered.
+    expect(answered).toBe(ok + mismatches);
+    expect(answered).toBe(completed);
+  });
+
+  it('an operation of weight 0 is never drawn; the others keep their shares', () => {
+    const w = run(3, { mix: { read: 45, write: 40, cas: 15, delete: 0 } });
+    const ops = pairOperations(w.history.events());
+    expect(ops.some((o) => o.f === 'delete')).toBe(false);
+    const share = (f: string) => ops.filter((o) => o.f === f).length / ops.length;
+    expect(share('read')).toBeGreaterThan(0.35);
+    expect(share('read')).toBeLessThan(0.55);
+    expect(share('cas')).toBeGreaterThan(0.08);
   });
 
   it('zipf keys are skewed towards the first keys; uniform ones are flat', () => {

@@ -17,14 +17,11 @@ import { KvClient } from '../../core/kvclient/index.ts';
 import { KV_SERVICE, KvServer } from '../../core/kvserver/index.ts';
 import type { Replicator } from '../../core/raft/api.ts';
 import { checkLinearizability, describeLinearizability } from '../../sim/checkers/linearizability/index.ts';
+import { KV_OPS, KvWorkload, type KvOpName } from '../../sim/workload/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { unavailable, verdict } from '../verdict.ts';
-import { KvWorkload } from './kv-workload.ts';
 import { noParams } from './params.ts';
 import type { RaftModuleConfig, RaftPart } from './raft.ts';
-
-export const KV_OPS = ['read', 'write', 'cas', 'delete'] as const;
-export type KvOpName = (typeof KV_OPS)[number];
 
 export interface KvModuleConfig {
   readonly clients: readonly NodeId[];
@@ -96,7 +93,20 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
     const servers = cfg.servers ?? raftCfg.voters;
     const raftNodes = new Set([...raftCfg.voters, ...raftCfg.learners]);
     const clients = new Set(cfg.clients);
-    const workload = new KvWorkload(world, cfg, cfg.clients, run.endUs);
+    const workload = new KvWorkload(world, {
+      clients: cfg.clients,
+      servers,
+      keys: cfg.keys,
+      // Zipf with YCSB's default constant 0.99 (src/sim/workload/key-dist.ts), or uniform.
+      keyDist: { kind: cfg.distribution },
+      // The scenario's rate is per client; the workload's is over all clients.
+      ratePerSec: cfg.ratePerSec * cfg.clients.length,
+      // Only the operations the scenario names: one left out has weight 0.
+      mix: Object.fromEntries(KV_OPS.map((f) => [f, cfg.mix[f] ?? 0])) as Record<KvOpName, number>,
+      until: run.endUs,
+      // The runner builds each node's app once (setupNode below makes the client core).
+      clientOf: (node) => world.app<{ kvClient?: KvClient }>(node)?.kvClient,
+    });
     return {
       setupNode(ctx, app) {
         if (raftNodes.has(ctx.id)) {
@@ -117,13 +127,14 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
         workload.finish();
       },
       history() {
-        return workload.recorder.events();
+        return workload.history.events();
       },
       availability() {
-        return { ok: workload.answered, total: workload.completed };
+        return { ok: workload.stats.answered, total: workload.stats.completed };
       },
       evaluate(exp) {
-        const events = workload.recorder.events();
+        const events = workload.history.events();
+        const { answered, completed } = workload.stats;
         if (exp.kind === 'linearizable') {
           if (events.length === 0) return verdict(exp, false, 'no client operation ran: nothing to check');
           const r = checkLinearizability(events);
@@ -133,9 +144,9 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
         }
         if (exp.kind === 'availability') {
           const min = exp.params as number;
-          if (workload.completed === 0) return verdict(exp, false, 'no client operation completed');
-          const ratio = workload.answered / workload.completed;
-          return verdict(exp, ratio >= min, `${(ratio * 100).toFixed(2)}% answered (${workload.answered} of ${workload.completed} completed operations; timeouts and errors count against)`);
+          if (completed === 0) return verdict(exp, false, 'no client operation completed');
+          const ratio = answered / completed;
+          return verdict(exp, ratio >= min, `${(ratio * 100).toFixed(2)}% answered (${answered} of ${completed} completed operations; timeouts and errors count against)`);
         }
         return verdict(exp, false, `the kv module does not know "${exp.kind}"`);
       },

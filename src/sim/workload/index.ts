@@ -1,3 +1,12 @@
 /** Public surface of the simulator's client workloads. */
-export { KvWorkload, DEFAULT_MIX, type KvWorkloadOptions, type KvWorkloadStats, type OpMix } from './kv-workload.ts';
+export {
+  KvWorkload,
+  KV_OPS,
+  DEFAULT_MIX,
+  type KvOpName,
+  type KvWorkloadOptions,
+  type KvWorkloadStats,
+  type OpMix,
+  type WorkloadWorld,
+} from './kv-workload.ts';
 export { keyChooser, type KeyDistSpec } from './key-dist.ts';

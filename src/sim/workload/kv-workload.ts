@@ -1,15 +1,20 @@
 /**
- * A sim-side KV workload: K client nodes each run a KvClient core and one Jepsen-style process
- * at a time, issuing reads / writes / cas / deletes on a few keys at a target total rate, and
- * recording every invoke and completion (true virtual time) in a HistoryRecorder for the
- * linearizability checker.
+ * The KV client workload (the sim's tests and the scenario `kv:` module both run this one):
+ * K client nodes each run a KvClient core and one Jepsen-style process at a time (closed loop,
+ * an exponential think time drawn from the rate after each op), issuing reads / writes / cas /
+ * deletes on a few keys at a target total rate, and recording every invoke and completion
+ * (true virtual time) in a HistoryRecorder for the linearizability checker.
+ *
+ * The client cores are either installed here (install(), one world.setup per client node) or
+ * built by someone else (the scenario runner builds every node's app once) and found through
+ * `clientOf`. A client whose node crashed with an op open closes it as info and continues under
+ * a fresh process number (Jepsen's rule, which the history contract asserts).
  *
  * Every random choice comes from world.rng('workload'), so a seed reproduces the history.
  * Written values are unique ("v<n>"), which keeps the checker's counterexamples honest and
  * its search small.
  */
-import { assert, sec, type Micros, type NodeId } from '../../core/env.ts';
-import type { Random } from '../../core/env.ts';
+import { assert, sec, type Micros, type NodeId, type Random } from '../../core/env.ts';
 import { KvClient, type KvClientConfig, type KvOutcome } from '../../core/kvclient/index.ts';
 import { KV_SERVICE } from '../../core/kvserver/index.ts';
 import type { KvEntry } from '../../core/kv/index.ts';
@@ -17,12 +22,18 @@ import { HistoryRecorder } from '../history.ts';
 import type { World } from '../world.ts';
 import { keyChooser, type KeyDistSpec } from './key-dist.ts';
 
-export interface OpMix {
-  readonly read: number;
-  readonly write: number;
-  readonly cas: number;
-  readonly delete: number;
-}
+/** Operation names, as the history (docs/formats.md) and a scenario's `mix:` spell them. */
+export const KV_OPS = ['read', 'write', 'cas', 'delete'] as const;
+export type KvOpName = (typeof KV_OPS)[number];
+
+/** Relative weight of each operation. */
+export type OpMix = Readonly<Record<KvOpName, number>>;
+
+/**
+ * The part of the simulator's World a workload uses; the scenario runner's WorldPort has it.
+ * `setup` is needed only by install().
+ */
+export type WorkloadWorld = Pick<World, 'now' | 'at' | 'after' | 'app' | 'rng'> & Partial<Pick<World, 'setup'>>;
 
 export interface KvWorkloadOptions {
   /** Client nodes (in the world's topology, not running anything else). */
@@ -34,13 +45,18 @@ export interface KvWorkloadOptions {
   readonly keyDist?: KeyDistSpec;
   /** Target operations per virtual second over all clients (each waits an exponential think time after each op). */
   readonly ratePerSec: number;
-  /** Relative weights; default read 0.5, write 0.3, cas 0.15, delete 0.05. */
+  /** Relative weights; an operation left out keeps its default: read 0.5, write 0.3, cas 0.15, delete 0.05. */
   readonly mix?: Partial<OpMix>;
   /** No op is invoked before this / at or after this (true time). */
   readonly startAt?: Micros;
   readonly until: Micros;
-  /** Overrides of the client core's config (servers come from above). */
+  /** Overrides of the client core's config (servers come from above); for install() only. */
   readonly client?: Partial<KvClientConfig>;
+  /**
+   * The client core of a client node, when someone else builds it (then install() is not
+   * called); undefined while the node is down. Default: the `client` of the app install() set up.
+   */
+  readonly clientOf?: (node: NodeId) => KvClient | undefined;
   /** Hard bound on invoked ops (default 1,000,000). */
   readonly maxOps?: number;
 }
@@ -52,6 +68,10 @@ export interface KvWorkloadStats {
   ok: number;
   fail: number;
   info: number;
+  /** Ops closed by the workload (ok + fail + info; not those finish() closes at the end). */
+  completed: number;
+  /** Ops the system answered: ok, or a definite no (a CAS mismatch). Timeouts and errors are not. */
+  answered: number;
 }
 
 interface ClientApp {
@@ -61,8 +81,8 @@ interface ClientApp {
 interface Slot {
   readonly node: NodeId;
   process: number;
-  /** The app the open op was issued on: a different one means the client node restarted. */
-  app: ClientApp | undefined;
+  /** The client core the open op was issued on: a different one means the client node restarted. */
+  openOn: KvClient | undefined;
 }
 
 /** How often a slot checks for a client restart that swallowed its open op. */
@@ -70,42 +90,50 @@ const WATCHDOG_US = sec(1);
 
 export class KvWorkload {
   readonly history = new HistoryRecorder();
-  readonly stats: KvWorkloadStats = { invoked: 0, ok: 0, fail: 0, info: 0 };
+  readonly stats: KvWorkloadStats = { invoked: 0, ok: 0, fail: 0, info: 0, completed: 0, answered: 0 };
   private readonly random: Random;
   private readonly pickKey: () => number;
-  private readonly mix: OpMix;
+  /** The operations with a weight > 0, and their weights. */
+  private readonly ops: readonly (readonly [KvOpName, number])[];
   private readonly mixTotal: number;
   private readonly slots: Slot[];
   private readonly lastSeen = new Map<string, string | null>();
   private nextValue = 1;
   private nextProcess: number;
   private readonly maxOps: number;
+  private readonly clientOf: (node: NodeId) => KvClient | undefined;
 
   constructor(
-    private readonly world: World,
+    private readonly world: WorkloadWorld,
     private readonly opts: KvWorkloadOptions,
   ) {
     assert(opts.clients.length > 0 && opts.servers.length > 0, 'workload needs clients and servers');
     assert(opts.ratePerSec > 0, 'rate must be > 0');
     this.random = world.rng('workload');
     this.pickKey = keyChooser(opts.keys, opts.keyDist ?? { kind: 'uniform' }, this.random);
-    this.mix = { ...DEFAULT_MIX, ...opts.mix };
-    this.mixTotal = this.mix.read + this.mix.write + this.mix.cas + this.mix.delete;
+    const mix: OpMix = { ...DEFAULT_MIX, ...opts.mix };
+    assert(KV_OPS.every((f) => mix[f] >= 0), 'op weights must be >= 0');
+    this.ops = KV_OPS.filter((f) => mix[f] > 0).map((f) => [f, mix[f]] as const);
+    this.mixTotal = this.ops.reduce((sum, [, w]) => sum + w, 0);
     assert(this.mixTotal > 0, 'op mix is empty');
-    this.slots = opts.clients.map((node, i) => ({ node, process: i, app: undefined }));
+    this.slots = opts.clients.map((node, i) => ({ node, process: i, openOn: undefined }));
     this.nextProcess = opts.clients.length;
     this.maxOps = opts.maxOps ?? 1_000_000;
+    this.clientOf = opts.clientOf ?? ((node) => world.app<ClientApp>(node)?.client);
   }
 
-  /** Sets up the client cores on the client nodes (call before world.start()). */
+  /** Sets up the client cores on the client nodes (call before world.start()); not with clientOf. */
   install(): void {
+    assert(this.opts.clientOf === undefined, 'install() builds the client cores that clientOf finds elsewhere');
+    const setup = this.world.setup?.bind(this.world);
+    assert(setup !== undefined, 'install() needs a world that can set up nodes');
     // Client i starts at servers[i mod n] (the list rotated), so first attempts spread over the
     // cluster as real clients behind a load balancer would; redirects then find the leader.
     const n = this.opts.servers.length;
     this.opts.clients.forEach((node, i) => {
       const servers = this.opts.servers.map((_, j) => this.opts.servers[(i + j) % n]!);
       const cfg = { ...this.opts.client, servers };
-      this.world.setup<ClientApp>((ctx) => ({ client: new KvClient(ctx.env(KV_SERVICE), cfg) }), [node]);
+      setup<ClientApp>((ctx) => ({ client: new KvClient(ctx.env(KV_SERVICE), cfg) }), [node]);
     });
   }
 
@@ -128,6 +156,16 @@ export class KvWorkload {
     return Math.max(1, Math.round(-Math.log(1 - this.random.next()) * meanUs));
   }
 
+  /** An operation drawn from the mix (never one of weight 0, whatever the rounding). */
+  private pickOp(): KvOpName {
+    let r = this.random.next() * this.mixTotal;
+    for (const [f, w] of this.ops) {
+      if (r < w) return f;
+      r -= w;
+    }
+    return this.ops[this.ops.length - 1]![0];
+  }
+
   private scheduleNext(slot: Slot): void {
     const t = this.world.now() + this.thinkTime();
     if (t < this.opts.until) this.world.at(t, () => this.issue(slot));
@@ -136,64 +174,71 @@ export class KvWorkload {
   private issue(slot: Slot): void {
     if (this.world.now() >= this.opts.until || this.stats.invoked >= this.maxOps) return;
     assert(!this.history.isOpen(slot.process), 'a process issued while its op was open');
-    const app = this.world.app<ClientApp>(slot.node);
-    if (!app) {
+    const client = this.clientOf(slot.node);
+    if (!client) {
       this.scheduleNext(slot); // client node down: try again later
       return;
     }
     const key = `k${this.pickKey()}`;
     const process = slot.process;
-    slot.app = app;
+    slot.openOn = client;
     this.stats.invoked++;
-    let r = this.random.next() * this.mixTotal;
-    const done = (type: 'ok' | 'fail' | 'info', value?: unknown): void => {
+    const f = this.pickOp();
+    const done = (type: 'ok' | 'fail' | 'info', value?: unknown, answered = type === 'ok'): void => {
       if (slot.process !== process || !this.history.isOpen(process)) return; // the watchdog closed it already
       this.history.complete(process, type, this.world.now(), value);
-      this.stats[type]++;
+      this.count(type, answered);
       if (type === 'info') slot.process = this.nextProcess++;
-      slot.app = undefined;
+      slot.openOn = undefined;
       this.scheduleNext(slot);
     };
-    if ((r -= this.mix.read) < 0) {
+    if (f === 'read') {
       this.history.invoke(process, 'read', key, null, this.world.now());
-      app.client.get(key, (o: KvOutcome<KvEntry | null>) => {
+      client.get(key, (o: KvOutcome<KvEntry | null>) => {
         if (o.type === 'ok') {
           const v = o.result ? o.result.value : null;
           this.lastSeen.set(key, v);
           done('ok', v);
         } else done(o.type);
       });
-    } else if ((r -= this.mix.write) < 0) {
+    } else if (f === 'write') {
       const v = `v${this.nextValue++}`;
       this.history.invoke(process, 'write', key, v, this.world.now());
-      app.client.put(key, v, (o) => {
+      client.put(key, v, (o) => {
         if (o.type === 'ok') this.lastSeen.set(key, v);
         done(o.type);
       });
-    } else if ((r -= this.mix.cas) < 0) {
+    } else if (f === 'cas') {
       const expected = this.lastSeen.get(key) ?? null;
       const v = `v${this.nextValue++}`;
       this.history.invoke(process, 'cas', key, [expected, v], this.world.now());
-      app.client.cas(key, { value: expected }, v, (o) => {
+      client.cas(key, { value: expected }, v, (o) => {
         if (o.type === 'ok') this.lastSeen.set(key, v);
-        done(o.type);
+        // A mismatch is a definite "no": the system answered.
+        done(o.type, undefined, o.type === 'ok' || (o.type === 'fail' && o.error === 'cas-mismatch'));
       });
     } else {
       this.history.invoke(process, 'delete', key, null, this.world.now());
-      app.client.delete(key, (o) => {
+      client.delete(key, (o) => {
         if (o.type === 'ok') this.lastSeen.set(key, null);
         done(o.type);
       });
     }
   }
 
+  private count(type: 'ok' | 'fail' | 'info', answered: boolean): void {
+    this.stats[type]++;
+    this.stats.completed++;
+    if (answered) this.stats.answered++;
+  }
+
   /** A client node that crashed (or restarted) with an op open never answers it: close it as info. */
   private watchdog(slot: Slot): void {
-    if (this.history.isOpen(slot.process) && slot.app !== undefined && this.world.app<ClientApp>(slot.node) !== slot.app) {
+    if (this.history.isOpen(slot.process) && slot.openOn !== undefined && this.clientOf(slot.node) !== slot.openOn) {
       this.history.complete(slot.process, 'info', this.world.now());
-      this.stats.info++;
+      this.count('info', false);
       slot.process = this.nextProcess++;
-      slot.app = undefined;
+      slot.openOn = undefined;
       this.scheduleNext(slot);
     }
     if (this.world.now() < this.opts.until + sec(60)) this.world.after(WATCHDOG_US, () => this.watchdog(slot));
