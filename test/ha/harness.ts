@@ -94,7 +94,7 @@ export function haCluster(o: HaClusterOptions): HaCluster {
     const replicator: HaReplicator = rn;
     const ha = new HaService(env, {
       state: sm, replicator, probe, transport: new SwimTransport(swim, cfg.maxTargets),
-      observerView: new SwimObservers(swim, ctx.id), notify: notes, config: cfg,
+      observerView: new SwimObservers(swim, ctx.id, () => true, () => observers), notify: notes, config: cfg,
     });
     return { ha, sm, notes, raft: rn, swim, start: () => { swim.start(); rn.start(); ha.start(); } } satisfies HaApp;
   });

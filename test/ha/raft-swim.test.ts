@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { sec } from '../../src/core/env.ts';
 import { CB_TARGETS, TWO_REGIONS_THREE_DCS, haCluster, type HaCluster } from './harness.ts';
+import { SwimObservers } from '../../src/core/ha/index.ts';
 
 const verdictOf = (c: HaCluster) => {
   const v = c.checker.verdict();
@@ -78,5 +79,39 @@ describe('HA on Raft + SWIM under random faults', () => {
         expect(v.violations, `seed ${seed}`).toEqual([]);
       },
     ), { numRuns: 25 });
+  });
+});
+
+describe('a dead observer stays known after SWIM reaps it', () => {
+  // QA counterexamples: an observer dies and SWIM reaps it (30 s on LAN); then 3 of 6 observers
+  // are cut off from a live target. Counting only SWIM's table, known fell to 5 and quorum to 3:
+  // the cut-off minority declared the target DOWN. With the configured observers it never does.
+  for (const [seed, steps] of [[251256, [{ at: 9, down: true }]], [57156, []]] as const) {
+    it(`seed ${seed}: no DOWN event while the target is up and only a minority is cut off`, () => {
+      const script = steps.map((s) => ({ at: sec(s.at), state: (s.down ? 'down' : 'up') as 'down' | 'up' }));
+      const c = haCluster({
+        stack: 'raft-swim',
+        world: { seed, topology: TWO_REGIONS_THREE_DCS, network: { loss: 0.02 } },
+        targets: CB_TARGETS.map((t) => (t.key === 'cb/eu-2' ? { ...t, script } : t)),
+        groups: [{ name: 'cb', targets: ['cb/eu-1', 'cb/eu-2', 'cb/us-1'] }],
+        liveness: 'quiet',
+      });
+      c.world.nemesis({ ratePerMin: 8, durationMin: sec(1), durationMax: sec(15), until: sec(70), kinds: { partition: 3, isolate: 2, crash: 2, pause: 1, loss: 1, clock: 1 } });
+      c.world.run(sec(90));
+      expect(c.checker.verdict().violations).toEqual([]);
+    });
+  }
+
+  it('known = configured observers not left, plus the live ones; a reaped one still counts', () => {
+    const table = [
+      { node: 'n2', status: 'alive' },
+      { node: 'n3', status: 'suspect' },
+      { node: 'n4', status: 'left' },
+    ];
+    const swim = { members: () => table } as unknown as ConstructorParameters<typeof SwimObservers>[0];
+    const view = new SwimObservers(swim, 'n1', () => true, () => ['n1', 'n2', 'n3', 'n4', 'n5']);
+    expect([...view.live()].sort()).toEqual(['n1', 'n2', 'n3']);
+    // n5 is dead and reaped (not in the table): still known. n4 left: not known.
+    expect([...view.known()].sort()).toEqual(['n1', 'n2', 'n3', 'n5']);
   });
 });

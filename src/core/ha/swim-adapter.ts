@@ -70,15 +70,25 @@ export class SwimTransport implements ResultTransport {
 }
 
 /**
- * Live = alive or suspect (a suspect may refute; memberlist still lists it); known = every
- * member not gone for good (left, or dead and reaped from the table). `self` is always both.
+ * Live = alive or suspect (a suspect may refute; memberlist still lists it).
+ *
+ * Known = the configured observers (the Raft voters in hanode, the scenario's list in the
+ * simulator) that have not LEFT, plus whoever is live. SWIM reaps a dead member from its
+ * table after a while (memberlist's GossipToTheDeadTime), and a restarted node never sees a
+ * reaped one at all; but a dead observer is still an observer. If it stopped counting, the
+ * quorum (a majority of live AND of known observers, see quorum.ts) would shrink with it and
+ * a minority cut off from a target could declare it DOWN (found by QA: 3 of 6 observers cut
+ * off, one reaped, quorum 3 of 5). So the configured list is required, not derived from SWIM.
+ * `self` is always both.
  */
 export class SwimObservers implements ObserverView {
   constructor(
     private readonly swim: SwimLike,
     private readonly self: NodeId,
-    /** Optional filter: only these nodes observe (e.g. the Raft voters). */
-    private readonly isObserver: (n: NodeId) => boolean = () => true,
+    /** Only these nodes observe (e.g. the Raft voters). */
+    private readonly isObserver: (n: NodeId) => boolean,
+    /** The configured observers: they stay known until SWIM reports that they left. */
+    private readonly configured: () => Iterable<NodeId>,
   ) {}
 
   live(): ReadonlySet<NodeId> {
@@ -88,8 +98,14 @@ export class SwimObservers implements ObserverView {
   }
 
   known(): ReadonlySet<NodeId> {
+    const left = new Set<NodeId>();
     const s = new Set<NodeId>([this.self]);
-    for (const m of this.swim.members()) if (m.status !== 'left' && this.isObserver(m.node)) s.add(m.node);
+    for (const m of this.swim.members()) {
+      if (!this.isObserver(m.node)) continue;
+      if (m.status === 'left') left.add(m.node);
+      else s.add(m.node);
+    }
+    for (const n of this.configured()) if (!left.has(n) && this.isObserver(n)) s.add(n);
     return s;
   }
 }

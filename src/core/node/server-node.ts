@@ -104,7 +104,8 @@ export class ServerNode {
         probe: opts.ha.probe,
         // Results ride SWIM: piggybacked broadcasts plus push-pull anti-entropy (the seeds' gossip DB).
         transport: new SwimTransport(this.swim, opts.ha.config?.maxTargets ?? DEFAULT_HA_CONFIG.maxTargets),
-        observerView: new SwimObservers(this.swim, this.id),
+        // Every Raft voter observes; a dead voter stays known until it leaves (see SwimObservers).
+        observerView: new SwimObservers(this.swim, this.id, () => true, () => this.raftNode?.membership().voters ?? []),
         ...(opts.ha.notify ? { notify: opts.ha.notify } : {}),
         ...(opts.ha.config ? { config: opts.ha.config } : {}),
       });

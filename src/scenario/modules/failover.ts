@@ -198,7 +198,7 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
         // membership (the seed's design); otherwise a direct fan-out among the observers.
         const swim = app.parts.swim as SwimNode | undefined;
         const spread = swim
-          ? { transport: new SwimTransport(swim, haCfg.maxTargets), observerView: new SwimObservers(swim, ctx.id, (n) => observers.has(n)) }
+          ? { transport: new SwimTransport(swim, haCfg.maxTargets), observerView: new SwimObservers(swim, ctx.id, (n) => observers.has(n), () => cfg.observers) }
           : { transport: new DirectFanout(env, () => cfg.observers), observers: cfg.observers };
         const ha = new HaService(env, {
           state: raft.sm as unknown as HaStateMachine,
