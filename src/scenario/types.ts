@@ -53,6 +53,8 @@ export interface Verdict {
   readonly detail: string;
   /** Virtual time of the first violation, when there is one. */
   readonly atUs?: Micros;
+  /** A failure because the run tested nothing (see verdict.ts `vacuous`), not a found bug. */
+  readonly vacuous?: boolean;
 }
 
 /** One line of the readable story of a run. */

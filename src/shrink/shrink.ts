@@ -56,7 +56,10 @@ export function shrinkScenario(sc: Scenario, opts: ShrinkOptions): ShrinkResult 
     },
   });
   runs++;
-  const targetKinds = new Set(first.expectations.filter((v) => v.status === 'fail').map((v) => v.name));
+  // Only real failures are worth shrinking: a vacuous one (the run tested nothing) is not a
+  // bug, and keeping a schedule for it would "shrink" a failure into a run that shows nothing.
+  const realFailure = (v: RunResult['expectations'][number]) => v.status === 'fail' && !v.vacuous;
+  const targetKinds = new Set(first.expectations.filter(realFailure).map((v) => v.name));
   if (first.passed || targetKinds.size === 0) {
     return { failedAtFirst: false, originalFaults: sc.faults.length, faults: sc.faults, materialized: false, runs, minimal: true, failing: [], yaml: sc.source, first };
   }
@@ -64,7 +67,7 @@ export function shrinkScenario(sc: Scenario, opts: ShrinkOptions): ShrinkResult 
   const failsWith = (s: Scenario): boolean => {
     runs++;
     const r = runScenario(s, { seed: opts.seed });
-    const still = r.expectations.filter((v) => v.status === 'fail' && targetKinds.has(v.name)).map((v) => v.name);
+    const still = r.expectations.filter((v) => realFailure(v) && targetKinds.has(v.name)).map((v) => v.name);
     opts.onProgress?.(runs, s.faults.length);
     if (still.length > 0) lastFailing = still;
     return still.length > 0;

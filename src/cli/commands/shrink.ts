@@ -28,7 +28,10 @@ export function shrinkCommand(file: string, flags: ShrinkFlags): number {
   });
   if (tty) process.stderr.write('\r\x1b[K');
   if (!r.failedAtFirst) {
-    const msg = `seed ${seed} does not fail (nothing checked failed): nothing to shrink`;
+    const idle = r.first?.expectations.filter((v) => v.vacuous).map((v) => v.name) ?? [];
+    const msg = idle.length > 0
+      ? `seed ${seed} fails only because the run tested nothing (${idle.join('; ')}): nothing to shrink`
+      : `seed ${seed} does not fail (nothing checked failed): nothing to shrink`;
     if (flags.json) process.stdout.write(`${JSON.stringify({ shrunk: false, reason: msg, seed })}\n`);
     else process.stdout.write(`${msg}\n`);
     return EXIT_PASS;

@@ -19,7 +19,7 @@ import type { Replicator } from '../../core/raft/api.ts';
 import { checkLinearizability, describeLinearizability } from '../../sim/checkers/linearizability/index.ts';
 import { KV_OPS, KvWorkload, type KvOpName } from '../../sim/workload/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
-import { unavailable, verdict } from '../verdict.ts';
+import { unavailable, verdict, vacuous } from '../verdict.ts';
 import { noParams } from './params.ts';
 import type { RaftModuleConfig, RaftPart } from './raft.ts';
 
@@ -136,7 +136,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
         const events = workload.history.events();
         const { answered, completed } = workload.stats;
         if (exp.kind === 'linearizable') {
-          if (events.length === 0) return verdict(exp, false, 'no client operation ran: nothing to check');
+          if (events.length === 0) return vacuous(exp, 'no client operation ran: nothing to check');
           const r = checkLinearizability(events);
           const text = describeLinearizability(r).split('\n').slice(0, 12).join(' | ');
           if (r.valid === 'unknown') return unavailable(exp, `the checker hit its search bounds: ${text}`);
@@ -144,7 +144,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
         }
         if (exp.kind === 'availability') {
           const min = exp.params as number;
-          if (completed === 0) return verdict(exp, false, 'no client operation completed');
+          if (completed === 0) return vacuous(exp, 'no client operation completed');
           const ratio = answered / completed;
           return verdict(exp, ratio >= min, `${(ratio * 100).toFixed(2)}% answered (${answered} of ${completed} completed operations; timeouts and errors count against)`);
         }

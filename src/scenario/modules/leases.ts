@@ -19,7 +19,7 @@ import type { NodeId } from '../../core/env.ts';
 import type { StoreResult } from '../../core/store/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { formatDuration, humanDuration } from '../units.ts';
-import { verdict } from '../verdict.ts';
+import { verdict, vacuous } from '../verdict.ts';
 import { callFrom, raftNodesOf, setupCoordClient } from './coord-client.ts';
 
 export interface LeasesModuleConfig {
@@ -170,7 +170,7 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
           }
         }
         problems.sort((a, b) => a.t - b.t);
-        if (lives.length === 0) return verdict(exp, false, 'no lease was ever granted: nothing to check');
+        if (lives.length === 0) return vacuous(exp, 'no lease was ever granted: nothing to check');
         const lat = lives
           .filter((l) => l.expiredUs !== undefined)
           .map((l) => l.expiredUs! - l.lastKeepaliveSentUs)

@@ -25,7 +25,7 @@ import type { NodeId } from '../../core/env.ts';
 import type { StoreResult } from '../../core/store/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { humanDuration } from '../units.ts';
-import { verdict } from '../verdict.ts';
+import { verdict, vacuous } from '../verdict.ts';
 import { callFrom, raftNodesOf, setupCoordClient } from './coord-client.ts';
 import { noParams } from './params.ts';
 
@@ -269,7 +269,7 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
           }
         }
         problems.sort((a, b) => a.t - b.t);
-        if (acquires === 0) return verdict(exp, false, `no lock was ever acquired (${attempts} attempts): nothing to check`);
+        if (acquires === 0) return vacuous(exp, `no lock was ever acquired (${attempts} attempts): nothing to check`);
         return verdict(
           exp,
           problems.length === 0,

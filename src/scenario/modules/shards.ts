@@ -15,12 +15,13 @@
  * primary again within T), no-lost-writes (every acknowledged put is on its group's primary
  * at the end).
  */
+import { compareEpoch } from '../../core/shard/epoch.ts';
 import type { NodeId } from '../../core/env.ts';
 import { ZkClientHost } from '../../core/coord/tree/index.ts';
 import { DataNode, ShardClient, ShardServer, TreeRegistry } from '../../core/shard/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { formatDuration, humanDuration } from '../units.ts';
-import { verdict } from '../verdict.ts';
+import { verdict, vacuous } from '../verdict.ts';
 import { raftNodesOf } from './coord-client.ts';
 import { noParams } from './params.ts';
 
@@ -93,8 +94,18 @@ export const shardsModule: ScenarioModule<ShardsModuleConfig> = {
     const downSince = new Map<string, number>();
     const outages: { group: string; fromUs: number; toUs?: number }[] = [];
 
-    const master = () => cfg.servers.map((s) => world.app<{ server?: ShardServer }>(s)?.server).find((s) => s?.isMaster());
-    const primaryOf = (g: string) => master()?.configs().find((c) => c.group === g)?.primary;
+    // The group's current primary is the one in the newest-epoch config any server holds, as
+    // the routing client judges it: during a master change a new master can hold a stale view
+    // for a moment while the old one's newer placement already serves (QA: stress/shard-nemesis
+    // seed 1162 timed 20.1 s where the real outage was 16.1 s).
+    const primaryOf = (g: string) => {
+      let best: ReturnType<ShardServer['configs']>[number] | undefined;
+      for (const s of cfg.servers) {
+        const c = world.app<{ server?: ShardServer }>(s)?.server?.configs().find((x) => x.group === g);
+        if (c && (!best || compareEpoch(c.epoch, best.epoch) > 0)) best = c;
+      }
+      return best?.primary;
+    };
     const shardClient = () => world.app<{ shardClient?: ShardClient }>(cfg.client)?.shardClient;
 
     const poll = () => {
@@ -165,11 +176,11 @@ export const shardsModule: ScenarioModule<ShardsModuleConfig> = {
             const got = p ? world.app<{ data?: DataNode }>(p)?.data?.read(k) : undefined;
             if (got !== v) lost.push(`${k} (group ${g ?? '?'}, primary ${p ?? 'none'}: ${got === undefined ? 'missing' : `"${got}"`})`);
           }
-          if (acked.size === 0) return verdict(exp, false, `no put was acknowledged (${failedPuts} failed): nothing to check`);
+          if (acked.size === 0) return vacuous(exp, `no put was acknowledged (${failedPuts} failed): nothing to check`);
           return verdict(exp, lost.length === 0, lost.length === 0 ? `all ${acked.size} acknowledged puts are on their group's primary (${failedPuts} puts failed, as allowed)` : `${lost.length} of ${acked.size} acknowledged puts lost, e.g. ${lost.slice(0, 3).join('; ')}`);
         }
         const max = exp.params as number;
-        if (outages.length === 0) return verdict(exp, false, 'no shard primary was lost in this run (crash one to test failover)');
+        if (outages.length === 0) return vacuous(exp, 'no shard primary was lost in this run (crash one to test failover)');
         const bad = outages.find((o) => (o.toUs ?? run.endUs) - o.fromUs > max);
         const list = outages.map((o) => `${o.group}: ${o.toUs === undefined ? 'never replaced' : humanDuration(o.toUs - o.fromUs)}`).join(', ');
         return verdict(exp, !bad, `${outages.length} primary loss(es): ${list}`, bad ? bad.fromUs + max : undefined);
