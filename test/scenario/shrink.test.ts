@@ -69,3 +69,19 @@ expect:
     expect(r.runs).toBe(1);
   });
 });
+
+describe('shrink never keeps a vacuous failure', () => {
+  it('a run that fails only because it tested nothing has nothing to shrink', () => {
+    // Without its crashes the shard scenario loses no primary: primary-failover-within fails,
+    // but vacuously (the run tested nothing). That is a scenario problem, not a bug to shrink.
+    const sc = loadScenarioFile('scenarios/shard-primary-failover.yaml');
+    const idle = { ...sc, faults: [], nemesis: undefined };
+    const r = shrinkScenario(idle, { seed: sc.seed, maxRuns: 5 });
+    expect(r.first?.passed).toBe(false);
+    const failed = r.first!.expectations.filter((v) => !v.passed);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((v) => v.vacuous === true)).toBe(true);
+    expect(r.failedAtFirst).toBe(false);
+    expect(r.runs).toBe(1);
+  });
+});
