@@ -58,25 +58,32 @@ describe('HA on Raft + SWIM', () => {
 
 import fc from 'fast-check';
 
+/**
+ * Six observers in two regions / three DCs on Raft + SWIM, 2 % loss, cb/eu-2 following the
+ * scripted up/down steps, a random nemesis until 70 s; the failover checker's violations at 90 s.
+ */
+function nemesisViolations(seed: number, steps: readonly { at: number; down: boolean }[]): string[] {
+  const script = [...steps].sort((a, b) => a.at - b.at).map((s) => ({ at: sec(s.at), state: (s.down ? 'down' : 'up') as 'down' | 'up' }));
+  const c = haCluster({
+    stack: 'raft-swim',
+    world: { seed, topology: TWO_REGIONS_THREE_DCS, network: { loss: 0.02 } },
+    targets: CB_TARGETS.map((t) => (t.key === 'cb/eu-2' ? { ...t, script } : t)),
+    groups: [{ name: 'cb', targets: ['cb/eu-1', 'cb/eu-2', 'cb/us-1'] }],
+    liveness: 'quiet',
+  });
+  c.world.nemesis({ ratePerMin: 8, durationMin: sec(1), durationMax: sec(15), until: sec(70), kinds: { partition: 3, isolate: 2, crash: 2, pause: 1, loss: 1, clock: 1 } });
+  c.world.run(sec(90));
+  return [...c.checker.verdict().violations];
+}
+
 describe('HA on Raft + SWIM under random faults', () => {
   it('property: no unjustified or duplicate event whatever the nemesis does, detection within the bound in quiet windows', () => {
     fc.assert(fc.property(
       fc.integer({ min: 1, max: 1_000_000 }),
       fc.array(fc.record({ at: fc.integer({ min: 5, max: 70 }), down: fc.boolean() }), { maxLength: 3 }),
       (seed, steps) => {
-        const script = [...steps].sort((a, b) => a.at - b.at).map((s) => ({ at: sec(s.at), state: (s.down ? 'down' : 'up') as 'down' | 'up' }));
-        const c = haCluster({
-          stack: 'raft-swim',
-          world: { seed, topology: TWO_REGIONS_THREE_DCS, network: { loss: 0.02 } },
-          targets: CB_TARGETS.map((t) => (t.key === 'cb/eu-2' ? { ...t, script } : t)),
-          groups: [{ name: 'cb', targets: ['cb/eu-1', 'cb/eu-2', 'cb/us-1'] }],
-          liveness: 'quiet',
-        });
-        c.world.nemesis({ ratePerMin: 8, durationMin: sec(1), durationMax: sec(15), until: sec(70), kinds: { partition: 3, isolate: 2, crash: 2, pause: 1, loss: 1, clock: 1 } });
-        c.world.run(sec(90));
-        const v = c.checker.verdict();
         // safety always; liveness within the bound in fault-free windows ('quiet')
-        expect(v.violations, `seed ${seed}`).toEqual([]);
+        expect(nemesisViolations(seed, steps), `seed ${seed}`).toEqual([]);
       },
     ), { numRuns: 25 });
   });
@@ -88,17 +95,7 @@ describe('a dead observer stays known after SWIM reaps it', () => {
   // the cut-off minority declared the target DOWN. With the configured observers it never does.
   for (const [seed, steps] of [[251256, [{ at: 9, down: true }]], [57156, []]] as const) {
     it(`seed ${seed}: no DOWN event while the target is up and only a minority is cut off`, () => {
-      const script = steps.map((s) => ({ at: sec(s.at), state: (s.down ? 'down' : 'up') as 'down' | 'up' }));
-      const c = haCluster({
-        stack: 'raft-swim',
-        world: { seed, topology: TWO_REGIONS_THREE_DCS, network: { loss: 0.02 } },
-        targets: CB_TARGETS.map((t) => (t.key === 'cb/eu-2' ? { ...t, script } : t)),
-        groups: [{ name: 'cb', targets: ['cb/eu-1', 'cb/eu-2', 'cb/us-1'] }],
-        liveness: 'quiet',
-      });
-      c.world.nemesis({ ratePerMin: 8, durationMin: sec(1), durationMax: sec(15), until: sec(70), kinds: { partition: 3, isolate: 2, crash: 2, pause: 1, loss: 1, clock: 1 } });
-      c.world.run(sec(90));
-      expect(c.checker.verdict().violations).toEqual([]);
+      expect(nemesisViolations(seed, steps)).toEqual([]);
     });
   }
 
