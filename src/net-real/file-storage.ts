@@ -19,6 +19,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { LogWindow } from '../sim/log-window.ts';
 import { assert, type Storage } from '../core/env.ts';
 import { decode, encode } from './codec.ts';
 import { ensureDirDurable, fsyncDir, TMP_PREFIX, writeAll, writeFileAtomicNoDirSync } from './fs-util.ts';
@@ -69,10 +70,9 @@ export class FileStorage implements Storage {
   private readonly segmentBytes: number;
   private readonly maxPendingBytes: number;
 
-  private firstIndex: number;
   private firstDirty = false;
   /** Live records first..last (in memory; the disk is the durable copy). */
-  private records: unknown[] = [];
+  private readonly log: LogWindow;
   /** Position on disk of each written live record: parallel arrays, index k = i - first. */
   private posSegment: number[] = [];
   private posOffset: number[] = [];
@@ -98,17 +98,17 @@ export class FileStorage implements Storage {
     // An interrupted atomic write of the compaction point: the target still holds the old value.
     for (const n of readdirSync(this.logDir)) if (n.startsWith(TMP_PREFIX)) unlinkSync(join(this.logDir, n));
     this.state = new StateFiles(stateDir);
-    this.firstIndex = readFirst(join(this.logDir, FIRST_FILE));
-    const scan = scanSegments(this.logDir, this.firstIndex);
+    this.log = new LogWindow(readFirst(join(this.logDir, FIRST_FILE)));
+    const scan = scanSegments(this.logDir, this.log.first());
     for (const r of scan.records) {
-      this.records.push(r.value);
+      this.log.push(r.value);
       this.posSegment.push(r.segmentBase);
       this.posOffset.push(r.offset);
     }
     this.segments = scan.segments.map((s) => ({ base: s.base, size: s.size }));
     this.writtenLast = this.last();
     if (scan.cuts.length > 0 || scan.obsoleteDeleted.length > 0) fsyncDir(this.logDir);
-    this.recovery = { first: this.firstIndex, last: this.last(), cuts: scan.cuts, obsoleteDeleted: scan.obsoleteDeleted };
+    this.recovery = { first: this.log.first(), last: this.last(), cuts: scan.cuts, obsoleteDeleted: scan.obsoleteDeleted };
     this.checkPositions();
   }
 
@@ -133,24 +133,19 @@ export class FileStorage implements Storage {
   }
 
   first(): number {
-    return this.firstIndex;
+    return this.log.first();
   }
 
   last(): number {
-    return this.firstIndex + this.records.length - 1;
+    return this.log.last();
   }
 
   get<T = unknown>(i: number): T {
-    assert(Number.isInteger(i) && i >= this.firstIndex && i <= this.last(), () => `storage.get(${i}) outside [${this.firstIndex}, ${this.last()}]`);
-    return this.records[i - this.firstIndex] as T;
+    return this.log.get<T>(i);
   }
 
   slice<T = unknown>(from: number, toExclusive: number): T[] {
-    assert(
-      from >= this.firstIndex && toExclusive <= this.last() + 1 && from <= toExclusive,
-      () => `storage.slice(${from}, ${toExclusive}) outside [${this.firstIndex}, ${this.last() + 1}]`,
-    );
-    return this.records.slice(from - this.firstIndex, toExclusive - this.firstIndex) as T[];
+    return this.log.slice<T>(from, toExclusive);
   }
 
   append(records: readonly unknown[]): void {
@@ -160,14 +155,14 @@ export class FileStorage implements Storage {
       const framed = frameRecord(encode(r));
       this.pending.push(framed);
       this.pendingBytes += framed.length;
-      this.records.push(r);
+      this.log.push(r);
     }
     if (this.pendingBytes > this.maxPendingBytes) this.sync();
   }
 
   truncateFrom(i: number): void {
     this.assertOpen();
-    assert(i >= this.firstIndex && i <= this.last() + 1, () => `truncateFrom(${i}) outside [${this.firstIndex}, ${this.last() + 1}]`);
+    assert(i >= this.first() && i <= this.last() + 1, () => `truncateFrom(${i}) outside [${this.first()}, ${this.last() + 1}]`);
     if (i > this.last()) return;
     const pendingStart = this.last() - this.pending.length + 1;
     if (i >= pendingStart) {
@@ -176,7 +171,7 @@ export class FileStorage implements Storage {
       // The cut reaches records already on disk: remember the lowest position, apply at sync.
       this.pending = [];
       this.pendingBytes = 0;
-      const k = i - this.firstIndex;
+      const k = i - this.first();
       const target = { segment: this.posSegment[k]!, offset: this.posOffset[k]! };
       const t = this.truncateTarget;
       if (t === null || target.segment < t.segment || (target.segment === t.segment && target.offset < t.offset)) {
@@ -186,23 +181,21 @@ export class FileStorage implements Storage {
       this.posOffset.length = k;
       this.writtenLast = i - 1;
     }
-    this.records.length = i - this.firstIndex;
+    this.log.truncateFrom(i);
     this.checkPositions();
   }
 
   compactTo(i: number): void {
     this.assertOpen();
-    if (i < this.firstIndex) return;
+    if (i < this.first()) return;
     const pendingStart = this.last() - this.pending.length + 1;
-    const drop = Math.min(i - this.firstIndex + 1, this.records.length);
-    this.records.splice(0, drop);
+    const drop = this.log.compactTo(i).length;
     const writtenDrop = Math.min(drop, this.posSegment.length);
     this.posSegment.splice(0, writtenDrop);
     this.posOffset.splice(0, writtenDrop);
     if (i >= pendingStart) {
       for (const b of this.pending.splice(0, Math.min(this.pending.length, i - pendingStart + 1))) this.pendingBytes -= b.length;
     }
-    this.firstIndex = i + 1;
     this.firstDirty = true;
     this.checkPositions();
   }
@@ -214,7 +207,7 @@ export class FileStorage implements Storage {
     // 1. The compaction point, durable (rename + directory fsync) before any segment it
     //    obsoletes is deleted in step 4.
     if (this.firstDirty) {
-      writeFileAtomicNoDirSync(this.logDir, FIRST_FILE, frameRecord(encode(this.firstIndex)));
+      writeFileAtomicNoDirSync(this.logDir, FIRST_FILE, frameRecord(encode(this.log.first())));
       fsyncDir(this.logDir);
       this.stats.fsyncs += 2;
     }
@@ -248,7 +241,7 @@ export class FileStorage implements Storage {
       while (this.segments.length > 0) {
         const s = this.segments[0]!;
         const end = (this.segments[1]?.base ?? this.writtenLast + 1) - 1;
-        if (end >= this.firstIndex) break;
+        if (end >= this.log.first()) break;
         if (this.segments.length === 1) this.closeActive();
         unlinkSync(join(this.logDir, segmentName(s.base)));
         this.segments.shift();
@@ -343,10 +336,10 @@ export class FileStorage implements Storage {
 
   /** Pair assertion of the in-memory bookkeeping: positions cover exactly the written live records. */
   private checkPositions(): void {
-    const written = Math.max(0, this.writtenLast - this.firstIndex + 1);
+    const written = Math.max(0, this.writtenLast - this.log.first() + 1);
     assert(this.posSegment.length === written && this.posOffset.length === written, () => `positions ${this.posSegment.length} != written live records ${written}`);
-    assert(this.pending.length <= this.records.length, 'more pending records than live records');
-    assert(written + this.pending.length === this.records.length, () => `written ${written} + pending ${this.pending.length} != live ${this.records.length}`);
+    assert(this.pending.length <= this.log.size, 'more pending records than live records');
+    assert(written + this.pending.length === this.log.size, () => `written ${written} + pending ${this.pending.length} != live ${this.log.size}`);
   }
 }
 

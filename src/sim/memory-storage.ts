@@ -12,6 +12,7 @@
  */
 import type { Random, Storage } from '../core/env.ts';
 import { assert } from '../core/env.ts';
+import { LogWindow } from './log-window.ts';
 
 type Undo =
   | { readonly op: 'append'; readonly count: number }
@@ -29,8 +30,7 @@ export interface CrashOutcome {
 }
 
 export class MemoryStorage implements Storage {
-  private firstIndex = 1;
-  private records: unknown[] = [];
+  private readonly log = new LogWindow();
   private readonly state = new Map<string, unknown>();
   private undo: Undo[] = [];
   /** Bound on the undo log: past it we refuse to keep buffering silently (a core forgot to sync). */
@@ -53,45 +53,36 @@ export class MemoryStorage implements Storage {
   }
 
   first(): number {
-    return this.firstIndex;
+    return this.log.first();
   }
 
   last(): number {
-    return this.firstIndex + this.records.length - 1;
+    return this.log.last();
   }
 
   get<T = unknown>(i: number): T {
-    assert(i >= this.firstIndex && i <= this.last(), () => `storage.get(${i}) outside [${this.firstIndex}, ${this.last()}]`);
-    return this.records[i - this.firstIndex] as T;
+    return this.log.get<T>(i);
   }
 
   slice<T = unknown>(from: number, toExclusive: number): T[] {
-    assert(
-      from >= this.firstIndex && toExclusive <= this.last() + 1 && from <= toExclusive,
-      () => `storage.slice(${from}, ${toExclusive}) outside [${this.firstIndex}, ${this.last() + 1}]`,
-    );
-    return this.records.slice(from - this.firstIndex, toExclusive - this.firstIndex) as T[];
+    return this.log.slice<T>(from, toExclusive);
   }
 
   append(records: readonly unknown[]): void {
     if (records.length === 0) return;
     this.record({ op: 'append', count: records.length });
-    for (const r of records) this.records.push(r);
+    for (const r of records) this.log.push(r);
   }
 
   truncateFrom(i: number): void {
-    assert(i >= this.firstIndex && i <= this.last() + 1, () => `truncateFrom(${i}) outside [${this.firstIndex}, ${this.last() + 1}]`);
-    if (i > this.last()) return;
-    const removed = this.records.splice(i - this.firstIndex);
-    this.record({ op: 'truncate', from: i, removed });
+    const removed = this.log.truncateFrom(i);
+    if (removed.length > 0) this.record({ op: 'truncate', from: i, removed });
   }
 
   compactTo(i: number): void {
-    if (i < this.firstIndex) return;
-    const oldFirst = this.firstIndex;
-    const drop = Math.min(i - this.firstIndex + 1, this.records.length);
-    const removed = this.records.splice(0, drop);
-    this.firstIndex = i + 1;
+    if (i < this.log.first()) return;
+    const oldFirst = this.log.first();
+    const removed = this.log.compactTo(i);
     this.record({ op: 'compact', oldFirst, removed });
   }
 
@@ -118,8 +109,8 @@ export class MemoryStorage implements Storage {
     let torn = false;
     if (lost > 0 && keep > 0 && random.chance(tornP)) {
       const lastKept = this.undo[keep - 1]!;
-      if (lastKept.op === 'append' && this.records.length > 0) {
-        this.records.pop();
+      if (lastKept.op === 'append' && this.log.size > 0) {
+        this.log.dropLast(1);
         torn = true;
       }
     }
@@ -135,14 +126,13 @@ export class MemoryStorage implements Storage {
   private rollback(u: Undo): void {
     switch (u.op) {
       case 'append':
-        this.records.length -= u.count;
+        this.log.dropLast(u.count);
         break;
       case 'truncate':
-        for (const r of u.removed) this.records.push(r);
+        this.log.restoreTail(u.removed);
         break;
       case 'compact':
-        this.records.unshift(...u.removed);
-        this.firstIndex = u.oldFirst;
+        this.log.restorePrefix(u.oldFirst, u.removed);
         break;
       case 'state':
         if (u.had) this.state.set(u.key, u.previous);
