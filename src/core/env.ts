@@ -42,9 +42,11 @@ export interface Timer {
 
 export interface SendOptions {
   /**
-   * true: the stream channel (TCP in hanode). Not subject to the network's random loss,
-   * duplication or reordering, but still cut by partitions and crashes, and may still be
-   * slow. false (default): the datagram channel (UDP in hanode), subject to every fault.
+   * true: the stream channel (TCP in hanode). FIFO per link, and not subject to the
+   * network's random loss, duplication or reordering; but partitions, crashes and loss bursts
+   * still break the connection, losing what was in flight, and a later send goes out on a new
+   * one without the receiver being told. A protocol that must notice such a gap numbers its
+   * messages. false (default): the datagram channel (UDP in hanode), subject to every fault.
    */
   readonly reliable?: boolean;
 }

@@ -117,8 +117,10 @@ export class World implements FaultTarget {
   private readonly lastReliable = new Map<number, Micros>();
   /**
    * Generation of each directed link's stream connection. A reliable message that is lost
-   * breaks its connection (as a TCP reset would): every later message still in flight on that
-   * connection is lost with it, so a stream never has a gap followed by more data.
+   * breaks its connection (as a TCP reset would): every message still in flight on it is lost
+   * with it, never delivered out of the broken stream. The next send opens a new connection,
+   * and the receiver is not told: a protocol that must notice a gap numbers its messages (as
+   * the tree protocol does), exactly as it must over hanode's reconnecting TCP transport.
    */
   private readonly linkGen = new Map<number, number>();
   private readonly checkMessages: boolean;

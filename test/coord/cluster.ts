@@ -2,7 +2,7 @@
  * Test harness: a simulated cluster of Raft servers, each running a CoordStore and a
  * CoordNode, plus client nodes (ZooKeeper-style clients and Consul-style RPC clients).
  */
-import { ms, sec, type Micros, type NodeId } from '../../src/core/env.ts';
+import { assert, ms, sec, type Micros, type NodeId } from '../../src/core/env.ts';
 import { RaftNode, type RaftConfig } from '../../src/core/raft/index.ts';
 import { CoordStore } from '../../src/core/store/index.ts';
 import { CoordNode, CoordRpcClient, type CoordNodeOptions, type Probe } from '../../src/core/coord/index.ts';
@@ -142,4 +142,19 @@ export class CoordCluster {
   storesOf(): CoordStore[] {
     return this.servers.filter((id) => this.world.isUp(id)).map((id) => this.server(id).store);
   }
+}
+
+/**
+ * A 3-server cluster with a leader and two tree clients (c1, c2) connected, session timeout
+ * 6 s: the starting point of the tree tests.
+ */
+export function connectedTreePair(seed: number, coord?: CoordClusterOptions['coord']) {
+  const c = new CoordCluster({ seed, clients: ['c1', 'c2'], ...(coord ? { coord } : {}) }).start();
+  c.waitLeader();
+  const servers = ['n1', 'n2', 'n3'];
+  const a = c.client('c1').zk.client(servers, { sessionTimeoutUs: sec(6) });
+  const b = c.client('c2').zk.client(servers, { sessionTimeoutUs: sec(6) });
+  c.world.runUntil(() => a.state() === 'connected' && b.state() === 'connected', c.world.now() + sec(10));
+  assert(a.state() === 'connected' && b.state() === 'connected', 'tree clients c1, c2 connected within 10 s');
+  return { c, a, b, w: c.world };
 }

@@ -5,20 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { sec } from '../../src/core/env.ts';
 import type { MultiResult, Stat, ZkClient } from '../../src/core/coord/tree/index.ts';
-import { CoordCluster } from './cluster.ts';
+import { connectedTreePair } from './cluster.ts';
 import { call } from './sim-helpers.ts';
 
-function setup(seed = 1) {
-  const c = new CoordCluster({ seed, clients: ['c1', 'c2'], coord: { containerCheckUs: sec(5) } }).start();
-  c.waitLeader();
-  const servers = ['n1', 'n2', 'n3'];
-  const a = c.client('c1').zk.client(servers, { sessionTimeoutUs: sec(6) });
-  const b = c.client('c2').zk.client(servers, { sessionTimeoutUs: sec(6) });
-  c.world.runUntil(() => a.state() === 'connected' && b.state() === 'connected', c.world.now() + sec(10));
-  expect(a.state()).toBe('connected');
-  expect(b.state()).toBe('connected');
-  return { c, a, b, w: c.world };
-}
+const setup = (seed = 1) => connectedTreePair(seed, { containerCheckUs: sec(5) });
 
 describe('ZooKeeper-style tree over the simulator', () => {
   it('create / getData / setData / delete with versions and stats', () => {

@@ -10,20 +10,10 @@
 import { describe, expect, it } from 'vitest';
 import { ms, sec } from '../../src/core/env.ts';
 import type { Stat, WatchedEvent } from '../../src/core/coord/tree/index.ts';
-import { CoordCluster } from './cluster.ts';
+import { connectedTreePair } from './cluster.ts';
 import { call } from './sim-helpers.ts';
 
-function setup(seed: number) {
-  const c = new CoordCluster({ seed, clients: ['c1', 'c2'] }).start();
-  c.waitLeader();
-  const servers = ['n1', 'n2', 'n3'];
-  const a = c.client('c1').zk.client(servers, { sessionTimeoutUs: sec(6) });
-  const b = c.client('c2').zk.client(servers, { sessionTimeoutUs: sec(6) });
-  c.world.runUntil(() => a.state() === 'connected' && b.state() === 'connected', c.world.now() + sec(10));
-  expect(a.state()).toBe('connected');
-  expect(b.state()).toBe('connected');
-  return { c, a, b, w: c.world };
-}
+const setup = (seed: number) => connectedTreePair(seed);
 
 describe('tree connection over a stream that can lose messages mid-way', () => {
   it('a watch event lost to a short one-way partition is never overtaken by the data (seed 25 of the property)', () => {
