@@ -2,23 +2,14 @@
  * The hasim CLI as a user runs it (node bin/hasim.js): exit codes, the --json contract,
  * --trace/--history/--report files, replay.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { hasim, scratchDir, SMALL } from './run-hasim.ts';
 import { parseDurationOption, parsePositiveInt, parseSeedOption, UsageError } from '../../src/cli/commands/common.ts';
 import { parseSeedRange } from '../../src/swarm/index.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hasim-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function hasim(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/hasim.js', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-const SMALL = 'test/scenario/fixtures/small-raft.yaml';
+const dir = scratchDir();
 
 describe('hasim run', () => {
   it('--json prints one object with the documented fields; exit 0 when all pass', () => {

@@ -1,21 +1,11 @@
 /**
  * The hasim CLI as a user runs it: swarms in worker threads, shrink, determinism.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { hasim, scratchDir, SMALL } from './run-hasim.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hasim-cli-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function hasim(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/hasim.js', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-const SMALL = 'test/scenario/fixtures/small-raft.yaml';
+const dir = scratchDir();
 
 describe('hasim run --swarm', () => {
   it('runs seeds in worker threads; --json has runs, failed, failingSeeds', () => {
