@@ -1116,11 +1116,34 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const idx = this.log.lastIndexOfTerm(m.conflictTerm, m.rejectIndex);
       if (idx !== undefined) nextGuess = idx + 1;
     }
+    if (pr.state !== 'snapshot' && this.lostLog(pr, m)) {
+      this.env.trace('raft.lost-log', { peer: from, match: pr.match, reject: m.rejectIndex, hint: m.conflictIndex });
+      pr.lostLog(Math.max(1, Math.min(nextGuess, m.rejectIndex)));
+      this.sendAppend(ls, from);
+      return;
+    }
     if (pr.rejected(m.rejectIndex, nextGuess)) this.sendAppend(ls, from);
+  }
+
+  /**
+   * Whether a rejection shows the follower lost entries it acknowledged: it denies an index up to
+   * its match, or (conflictTerm 0: "I lack prevIndex; my log ends at conflictIndex - 1") its log ends
+   * below its match. Responses arrive in the order the follower sent them (the reliable channel is
+   * FIFO per link), so a rejection that follows an acknowledgement of the same index is not stale.
+   */
+  private lostLog(pr: Progress, m: AppendResp): boolean {
+    if (m.rejectIndex <= pr.match) return true;
+    return m.conflictTerm === 0 && m.conflictIndex - 1 < pr.match;
   }
 
   private onHeartbeat(from: NodeId, m: HeartbeatReq): void {
     this.heardFromLeader(from);
+    if (m.commit > this.log.last()) {
+      // The leader sends min(our match, its commit): it counts us as holding entries we no longer
+      // have (a wiped or cut disk, issue 15). With nothing new to send it would only heartbeat us
+      // forever; a rejection saying where our log ends makes it repair us (Progress.lostLog).
+      this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.commit, conflictTerm: 0, conflictIndex: this.log.last() + 1 } satisfies AppendResp);
+    }
     // m.commit <= our match as the leader knows it, so our log agrees up to there.
     this.advanceCommit(Math.min(m.commit, this.log.last()));
     this.send(from, { type: 'raft.heartbeat.resp', term: this.currentTerm, round: m.round } satisfies HeartbeatResp);
