@@ -320,6 +320,11 @@ export class World implements FaultTarget {
     return true;
   }
 
+  /** Every storage of a node, by service (storage faults act on them). */
+  disks(id: NodeId): ReadonlyMap<string, MemoryStorage> {
+    return this.node(id).storages;
+  }
+
   restart(id: NodeId): void {
     const node = this.node(id);
     if (node.up) this.crash(id);
@@ -393,6 +398,11 @@ export class World implements FaultTarget {
       env: (service) => this.envOf(node, service),
     };
     this.emit(node.restarts === 0 ? 'node.boot' : 'node.restart', { restarts: node.restarts }, node.id);
+    // Opening the disk finds damage done at rest (storage faults); nothing to say otherwise.
+    for (const [svc, st] of node.storages) {
+      const d = st.reopen();
+      if (d) this.emit('disk.damage', { svc, ...d, ...(d.lostKeys ? { lostKeys: d.lostKeys.join(',') } : {}) }, node.id);
+    }
     try {
       node.app = node.factory!(ctx);
     } catch (err) {

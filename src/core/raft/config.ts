@@ -90,6 +90,8 @@ export interface RaftConfig {
   readonly unsafeTestOnlySkipVotePersist?: boolean;
   /** TEST ONLY, breaks safety: acknowledge appends without syncing the log. */
   readonly unsafeTestOnlyAckBeforeSync?: boolean;
+  /** TEST ONLY, breaks safety: ignore storage damage found at start (no protocol-aware recovery, src/core/raft/recovery.ts). */
+  readonly unsafeTestOnlyNoStorageRecovery?: boolean;
 }
 
 export const DEFAULT_RAFT_CONFIG: RaftConfig = {

@@ -52,6 +52,7 @@ import {
 } from './messages.ts';
 import { Progress } from './progress.ts';
 import { ReadQueue } from './read-index.ts';
+import { StorageRecovery } from './recovery.ts';
 import { CandidateState, enterRole, FollowerState, LeaderState, type RoleState } from './roles.ts';
 import { ClientSessions } from './sessions.ts';
 import { decodePayload, encodePayload, loadSnapshot, saveSnapshot, SnapshotReceiver, type StoredSnapshot } from './snapshot.ts';
@@ -114,6 +115,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private votedFor: NodeId | undefined;
   private readonly log: RaftLog;
   private snap: StoredSnapshot | undefined;
+  /** Storage damage found at start: while recovering, no vote for a shorter log, no campaign, no local reads (recovery.ts). */
+  private readonly recovery: StorageRecovery;
 
   /** What the durable hard state holds (persist-before-send assertions compare against it). */
   private durableHs: HardState = { term: 0, vote: null };
@@ -164,6 +167,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
     // Recover from storage: hard state, snapshot, log, membership.
     const storage = env.storage;
+    this.recovery = new StorageRecovery(env, !this.config.unsafeTestOnlyNoStorageRecovery);
     const hs = storage.load<HardState>(HS_KEY);
     if (hs !== undefined) {
       this.currentTerm = hs.term;
@@ -190,6 +194,12 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     for (let i = Math.max(this.log.first(), this.applied + 1); i <= this.log.last(); i++) {
       const e = this.log.entry(i);
       if (e.kind === 'config') this.configs.added(i, e.membership);
+    }
+    if (this.recovery.lostHardState() && this.currentTerm < this.log.lastTerm()) {
+      // The hard state file is gone: the log's last term is the best floor; the vote is unknown.
+      this.currentTerm = this.log.lastTerm();
+      this.votedFor = undefined;
+      this.persistHardState();
     }
     if (!this.config.unsafeTestOnlySkipVotePersist) {
       assert(this.log.lastTerm() <= this.currentTerm, () => `log term ${this.log.lastTerm()} > term ${this.currentTerm}`);
@@ -254,7 +264,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   readBarrier(done: (r: ReadResult) => void): void {
     const mode = this.config.readMode;
     if (mode === 'stale') {
-      done({ ok: true, index: this.applied });
+      // A node repairing lost entries may not even hold what it served before (recovery.ts).
+      if (this.recovery.recovering()) done({ ok: false, error: 'not-leader', leader: this.leaderId });
+      else done({ ok: true, index: this.applied });
       return;
     }
     const ls = this.leading();
@@ -336,6 +348,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     return now < ls.leaseUntilUs;
   }
 
+  /** True while this node repairs storage damage found at start (recovery.ts). */
+  recovering(): boolean {
+    return this.recovery.recovering();
+  }
   isLeader(): boolean {
     return this.state.name === 'leader';
   }
@@ -598,7 +614,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private canCampaign(): boolean {
-    return isVoter(this.configs.current(), this.self);
+    return isVoter(this.configs.current(), this.self) && !this.recovery.recovering();
   }
 
   private becomePreCandidate(): void {
@@ -768,6 +784,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const ls = this.leading();
       if (this.stopped || ls === undefined) return;
       // Entries appended since the last flush are made durable together (group commit), then sent.
+      this.recovery.willAck(this.log.last(), this.currentTerm); // the leader counts itself: its mark, in the same sync
       this.log.sync();
       this.maybeCommit(ls);
       for (const p of ls.progress.keys()) this.sendAppend(ls, p);
@@ -984,7 +1001,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       (pre && m.term > this.currentTerm);
     const lastTerm = this.log.lastTerm();
     const upToDate = m.lastTerm > lastTerm || (m.lastTerm === lastTerm && m.lastIndex >= this.log.last());
-    const grant = canVote && upToDate;
+    const grant = canVote && upToDate && this.recovery.mayVoteFor(m.lastIndex, m.lastTerm);
     if (pre) {
       this.send(from, { type: 'raft.prevote.resp', term: grant ? m.term : this.currentTerm, granted: grant } satisfies PreVoteResp);
       return;
@@ -1062,6 +1079,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const t = this.log.term(e.index);
       if (t === e.term) continue;
       if (t !== undefined) {
+        this.recovery.truncated(e.index);
         this.log.truncateFrom(e.index, this.commit);
         this.configs.truncatedFrom(e.index);
       }
@@ -1070,9 +1088,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       for (const r of rest) if (r.kind === 'config') this.configs.added(r.index, r.membership);
       break;
     }
-    if (!this.config.unsafeTestOnlyAckBeforeSync) this.log.sync();
-    this.refreshFollowerRole();
     const lastNew = prevIndex + entries.length;
+    this.recovery.willAck(lastNew, this.currentTerm); // the acked high-water mark, in the same sync
+    if (!this.config.unsafeTestOnlyAckBeforeSync) this.log.sync();
+    this.recovery.verified(lastNew, this.log.term(lastNew), this.currentTerm, m.commit, this.log.last());
+    this.refreshFollowerRole();
     this.advanceCommit(Math.min(m.commit, lastNew));
     this.respondAppend(from, true, lastNew);
   }
@@ -1144,8 +1164,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       // forever; a rejection saying where our log ends makes it repair us (Progress.lostLog).
       this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.commit, conflictTerm: 0, conflictIndex: this.log.last() + 1 } satisfies AppendResp);
     }
-    // m.commit <= our match as the leader knows it, so our log agrees up to there.
-    this.advanceCommit(Math.min(m.commit, this.log.last()));
+    // m.commit <= our match as the leader knows it, so our log agrees up to there; unless we lost
+    // entries since it learnt that match (recovery.ts): then only verified appends move our commit.
+    if (!this.recovery.recovering()) this.advanceCommit(Math.min(m.commit, this.log.last()));
     this.send(from, { type: 'raft.heartbeat.resp', term: this.currentTerm, round: m.round } satisfies HeartbeatResp);
   }
 
