@@ -279,6 +279,7 @@ export class Agent {
     k('hanode.net.sent', 'Messages sent by every service.', hs.sent);
     k('hanode.net.delivered', 'Messages delivered to a service.', hs.delivered);
     k('hanode.net.dropped_malformed', 'Packets or frames that did not decode.', hs.droppedMalformed);
+    k('hanode.net.dropped_invalid', 'Messages refused by their service\'s wire schema.', hs.droppedInvalid);
     k('hanode.net.udp_dropped_bad_auth', 'Datagrams that failed authentication (wrong or missing key).', this.host.udp.stats.droppedBadAuth);
     if (this.http) {
       const h = this.http.counters;

@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Env, Message, Micros, NodeId, SendOptions, Storage, Timer, TraceFields } from '../core/env.ts';
 import { assert } from '../core/env.ts';
+import { validateWire } from '../core/wire-validators.ts';
 import type { NodeContext, TraceEvent } from '../sim/index.ts';
 import { MemoryStorage } from '../sim/memory-storage.ts';
 import { randomStream } from '../sim/random.ts';
@@ -66,6 +67,8 @@ export interface RealHostStats {
   droppedNoHandler: number;
   /** Messages arriving while the app is stopped or the host is closing. */
   droppedDown: number;
+  /** Messages refused by their service's wire schema (src/core/wire-validators.ts). */
+  droppedInvalid: number;
 }
 
 interface AppLike {
@@ -79,7 +82,7 @@ const MAX_PENDING_TIMERS = 1_000_000;
 export class RealHost<A = unknown> {
   readonly id: NodeId;
   readonly peers: PeerBook;
-  readonly stats: RealHostStats = { sent: 0, delivered: 0, droppedUnknownPeer: 0, droppedMalformed: 0, droppedNoHandler: 0, droppedDown: 0 };
+  readonly stats: RealHostStats = { sent: 0, delivered: 0, droppedUnknownPeer: 0, droppedMalformed: 0, droppedNoHandler: 0, droppedDown: 0, droppedInvalid: 0 };
   readonly udp: UdpTransport;
   readonly tcp: TcpTransport;
 
@@ -277,6 +280,10 @@ export class RealHost<A = unknown> {
     const handler = this.handlers.get(env.service);
     if (handler === undefined) {
       this.stats.droppedNoHandler++;
+      return;
+    }
+    if (validateWire(env.service, env.msg) !== null) {
+      this.stats.droppedInvalid++; // untrusted input never reaches a core unchecked
       return;
     }
     this.stats.delivered++;
