@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { Agent, type AgentConfig } from '../hanode/agent.ts';
 import { ApiError, HanodeClient, memberStatus, table } from '../hanode/client.ts';
 import { parseGoDuration } from '../hanode/http/duration.ts';
+import { chooseClusterKey, generateKey } from '../hanode/cluster-key.ts';
 
 /** --ha-check-interval: the check period, with a timeout of half of it (the core requires timeout <= interval). */
 function haTiming(text: string): { checkIntervalUs: number; checkTimeoutUs: number } {
@@ -50,7 +51,10 @@ program
   .option('--join <addrs>', 'comma-separated ADDR:SERFPORT of agents to join')
   .option('--datacenter <dc>', 'datacenter name', 'dc1')
   .option('--acl-token <token>', 'token required for writes (X-Consul-Token); env HANODE_ACL_TOKEN')
-  .option('--encrypt <key>', 'base64 32-byte key: AES-256-GCM for gossip and Raft; env HANODE_ENCRYPT')
+  .option('--encrypt <key>', 'base64 32-byte key (hanode keygen): authenticates and encrypts gossip and Raft; env HANODE_ENCRYPT')
+  .option('--encrypt-file <path>', 'read the cluster key from a file (keeps it out of argv)')
+  .option('--insecure-cluster', 'run a multi-node cluster WITHOUT a key: anyone who reaches the Raft/Serf ports can join, forge or replay messages')
+  .option('--tcp-idle-timeout <duration>', 'close inbound Raft connections idle this long (default 90s)')
   .option('--ha-verify-script <path>', 'failover: default verification script (args: key value; prints UP or DOWN)')
   .option('--ha-notify-script <path>', 'failover: default notification script (args: role key value state)')
   .option('--ha-check-interval <duration>', 'failover: time between two checks of a target (default 10s)')
@@ -62,6 +66,16 @@ program
     }
     if (!dev && o.bootstrapExpect === undefined && !o.join) {
       console.error('hanode agent: give --bootstrap-expect N or --join ADDR,...');
+      process.exit(2);
+    }
+    const key = chooseClusterKey(o, process.env, !dev && (o.join !== undefined || (o.bootstrapExpect ?? 1) > 1));
+    if (!key.ok) {
+      console.error(`hanode agent: ${key.error}`);
+      process.exit(2);
+    }
+    const idleUs = o.tcpIdleTimeout === undefined ? undefined : parseGoDuration(o.tcpIdleTimeout);
+    if (o.tcpIdleTimeout !== undefined && !(idleUs !== undefined && idleUs > 0)) {
+      console.error(`hanode agent: bad --tcp-idle-timeout ${JSON.stringify(o.tcpIdleTimeout)}`);
       process.exit(2);
     }
     const [httpHost, httpPort] = hostPort(o.http);
@@ -78,7 +92,8 @@ program
       ...(o.bootstrapExpect !== undefined ? { bootstrapExpect: o.bootstrapExpect } : {}),
       ...(o.join ? { join: String(o.join).split(',').map((s: string) => s.trim()).filter(Boolean) } : {}),
       ...((o.aclToken ?? process.env.HANODE_ACL_TOKEN) ? { aclToken: o.aclToken ?? process.env.HANODE_ACL_TOKEN } : {}),
-      ...((o.encrypt ?? process.env.HANODE_ENCRYPT) ? { encrypt: o.encrypt ?? process.env.HANODE_ENCRYPT } : {}),
+      ...(key.key !== undefined ? { encrypt: key.key } : {}),
+      ...(idleUs !== undefined ? { clusterTcp: { idleTimeoutUs: idleUs, handshakeTimeoutUs: Math.min(idleUs, 10_000_000) } } : {}),
       ...(o.haVerifyScript ? { haVerifyScript: o.haVerifyScript } : {}),
       ...(o.haNotifyScript ? { haNotifyScript: o.haNotifyScript } : {}),
       ...(o.haCheckInterval ? { ha: haTiming(o.haCheckInterval) } : {}),
@@ -101,6 +116,13 @@ program
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     agent.onShutdown(() => setImmediate(() => process.exit(process.exitCode ?? 0)));
+  });
+
+program
+  .command('keygen')
+  .description('print a new cluster key (base64 of 32 random bytes) for --encrypt / --encrypt-file')
+  .action(() => {
+    console.log(generateKey());
   });
 
 const httpAddr = (o: { httpAddr?: string }) => {

@@ -18,6 +18,7 @@ import { splitHostPort } from './http/server.ts';
 import { NodeBackend } from './node-backend.ts';
 import { metricsReply, type Metric } from './routes/metrics.ts';
 import { readPeersJson, retirePeersJson } from './peers-json.ts';
+import { clusterAuthMetrics } from './cluster-metrics.ts';
 
 export interface AgentConfig {
   readonly node: string;
@@ -41,6 +42,8 @@ export interface AgentConfig {
   readonly aclToken?: string;
   /** Gossip / Raft key (32 bytes base64): AES-256-GCM on every packet and frame. */
   readonly encrypt?: string;
+  /** Inbound Raft connection limits (src/net-real/tcp-transport.ts defaults otherwise). */
+  readonly clusterTcp?: { readonly idleTimeoutUs?: number; readonly handshakeTimeoutUs?: number };
   readonly raft?: Partial<Omit<RaftConfig, 'voters'>>;
   /** Failover service: default verification script (prints UP or DOWN), notification script, check period. */
   readonly haVerifyScript?: string;
@@ -104,6 +107,7 @@ export class Agent {
       udpPort: config.serfPort,
       tcpPort: config.raftPort,
       ...(config.encrypt !== undefined ? { key: config.encrypt } : {}),
+      ...(config.clusterTcp ? { tcp: config.clusterTcp } : {}),
       ...(dd ? { storage: (service: string) => dd.storage(service) } : {}),
       onError: (err, where) => {
         // A broken invariant is a bug: say where, then stop (fail fast, like the simulator).
@@ -279,7 +283,9 @@ export class Agent {
     k('hanode.net.sent', 'Messages sent by every service.', hs.sent);
     k('hanode.net.delivered', 'Messages delivered to a service.', hs.delivered);
     k('hanode.net.dropped_malformed', 'Packets or frames that did not decode.', hs.droppedMalformed);
+    k('hanode.net.dropped_invalid', 'Messages refused by their service\'s wire schema.', hs.droppedInvalid);
     k('hanode.net.udp_dropped_bad_auth', 'Datagrams that failed authentication (wrong or missing key).', this.host.udp.stats.droppedBadAuth);
+    clusterAuthMetrics(this.host, k, g);
     if (this.http) {
       const h = this.http.counters;
       k('hanode.http.requests', 'HTTP requests served.', h.requests);

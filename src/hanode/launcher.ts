@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { generateKey } from '../net-real/seal.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'hanode.js');
@@ -21,6 +22,12 @@ export interface Proc {
 
 const procs: Proc[] = [];
 
+/**
+ * The cluster key of every agent started here (a multi-node agent needs one): handed over in
+ * HANODE_ENCRYPT, so it is not on the command line. Agents of one test process share it.
+ */
+export const TEST_CLUSTER_KEY = generateKey();
+
 export async function startAgent(name: string, dataDir: string, args: readonly string[], ports?: { http: string; raft: string; serf: string }): Promise<Proc> {
   const p: Proc = { name, dataDir, child: undefined as unknown as ChildProcess, http: '', raft: '', serf: '', log: [] };
   const portArgs = ports
@@ -28,6 +35,7 @@ export async function startAgent(name: string, dataDir: string, args: readonly s
     : ['--http', '127.0.0.1:0', '--raft', '0', '--serf', '0'];
   const child = spawn(process.execPath, [BIN, 'agent', '--node', name, '--data-dir', dataDir, '--bind', '127.0.0.1', ...portArgs, ...args], {
     cwd: ROOT,
+    env: { ...process.env, HANODE_ENCRYPT: process.env.HANODE_ENCRYPT ?? TEST_CLUSTER_KEY },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   p.child = child;

@@ -14,6 +14,7 @@ import { applyFault, type FaultTarget } from './faults.ts';
 import { MemoryStorage } from './memory-storage.ts';
 import { Network } from './network.ts';
 import { startNemesis } from './nemesis.ts';
+import { validateWire } from '../core/wire-validators.ts';
 import { NodeClock } from './node-clock.ts';
 import { randomStream } from './random.ts';
 import { Topology } from './topology.ts';
@@ -98,13 +99,15 @@ export interface WorldStats {
   dropped: number;
   duplicated: number;
   timers: number;
+  /** Deliveries refused by their service's wire schema (src/core/wire-validators.ts). */
+  invalid: number;
 }
 
 export class World implements FaultTarget {
   readonly topology: Topology;
   readonly network: Network;
   readonly seed: number | string;
-  readonly stats: WorldStats = { events: 0, sent: 0, delivered: 0, dropped: 0, duplicated: 0, timers: 0 };
+  readonly stats: WorldStats = { events: 0, sent: 0, delivered: 0, dropped: 0, duplicated: 0, timers: 0, invalid: 0 };
   private readonly queue = new EventQueue<SimEvent>();
   private readonly nodes: SimNode[];
   private readonly netRandom: Random[];
@@ -124,6 +127,7 @@ export class World implements FaultTarget {
    */
   private readonly linkGen = new Map<number, number>();
   private readonly checkMessages: boolean;
+  private readonly taps: ((to: NodeId, from: NodeId, svc: string, msg: Message, reliable: boolean) => void)[] = [];
   private nowUs: Micros = 0;
   private started = false;
   private nextFaultId = 1;
@@ -286,6 +290,31 @@ export class World implements FaultTarget {
   /** Starts a random fault generator drawing from the seed's 'nemesis' stream. */
   nemesis(spec: NemesisSpec): void {
     startNemesis(this, spec, this.rng('nemesis'));
+  }
+
+  /**
+   * Raw delivery (the forge nemesis, fuzz tests): `msg` is any value, bypassing the types, and
+   * still meets the receiving service's wire schema at delivery. A sender outside the
+   * topology is dropped here and counted: in hanode that is the authenticated channel's and
+   * the peer book's job (src/net-real/auth-channel.ts).
+   */
+  injectRaw(to: NodeId, from: NodeId, svc: string, msg: unknown, delayUs: Micros = 0): boolean {
+    if (!this.topology.has(from) || !this.topology.has(to)) {
+      this.stats.invalid++;
+      return false;
+    }
+    this.pushDelivery(this.nowUs + Math.max(0, delayUs), this.topology.index(to), this.nodes[this.topology.index(to)]!.epoch, this.topology.index(from), svc, msg as Message, false);
+    return true;
+  }
+
+  /** Services with a handler on a node now (where forged messages can land). */
+  servicesOf(id: NodeId): string[] {
+    return [...this.nodes[this.topology.index(id)]!.handlers.keys()];
+  }
+
+  /** Hears every delivery just before its handler runs (the forge nemesis captures replays here). */
+  tapDeliveries(fn: (to: NodeId, from: NodeId, svc: string, msg: Message, reliable: boolean) => void): void {
+    this.taps.push(fn);
   }
 
   // FaultTarget: the primitives faults are made of.
@@ -523,7 +552,7 @@ export class World implements FaultTarget {
     this.stats.dropped++;
     this.hashNet(NetKind.Drop, a, b, svc, msg);
     if (this.recorded) {
-      this.recorded.push({ t: this.nowUs, kind: 'net.drop', from: this.nodes[a]!.id, to: this.nodes[b]!.id, svc, type: msg.type, why });
+      this.recorded.push({ t: this.nowUs, kind: 'net.drop', from: this.nodes[a]!.id, to: this.nodes[b]!.id, svc, type: wireType(msg), why });
     }
   }
 
@@ -534,7 +563,7 @@ export class World implements FaultTarget {
     h.int(a);
     h.int(b);
     h.str(svc);
-    h.str(msg.type);
+    h.str(wireType(msg));
   }
 
   private dispatch(ev: SimEvent): void {
@@ -577,12 +606,18 @@ export class World implements FaultTarget {
         }
         const handler = node.handlers.get(ev.svc);
         if (!handler) return this.dropped(ev.from, ev.node, ev.svc, msg, 'no-service');
+        if (validateWire(ev.svc, msg) !== null) {
+          // Untrusted input stops at the boundary, as in RealHost: counted, never delivered.
+          this.stats.invalid++;
+          return this.dropped(ev.from, ev.node, ev.svc, msg, 'invalid');
+        }
         this.stats.delivered++;
         this.hashNet(NetKind.Deliver, ev.from, ev.node, ev.svc, msg);
         if (this.recorded) {
           this.recorded.push({ t: this.nowUs, kind: 'net.deliver', from: this.nodes[ev.from]!.id, to: node.id, svc: ev.svc, type: msg.type });
         }
         const fromId = this.nodes[ev.from]!.id;
+        for (const tap of this.taps) tap(node.id, fromId, ev.svc, msg, ev.reliable);
         try {
           handler(fromId, msg);
         } catch (err) {
@@ -607,4 +642,10 @@ export class World implements FaultTarget {
     if (this.recorded) this.recorded.push(ev);
     for (const l of this.listeners) l(ev);
   }
+}
+
+/** A message's type for traces and hashes; raw (forged) deliveries may lack one. */
+function wireType(msg: Message): string {
+  const t = (msg as { type?: unknown } | null)?.type;
+  return typeof t === 'string' ? t : '(malformed)';
 }
