@@ -50,6 +50,8 @@ program
   .option('--join <addrs>', 'comma-separated ADDR:SERFPORT of agents to join')
   .option('--datacenter <dc>', 'datacenter name', 'dc1')
   .option('--acl-token <token>', 'token required for writes (X-Consul-Token); env HANODE_ACL_TOKEN')
+  .option('--enable-script-checks', 'let any API client register script checks and script failover targets (remote code execution: use with ACLs)')
+  .option('--enable-local-script-checks', 'let only loopback API clients register script checks and script failover targets')
   .option('--encrypt <key>', 'base64 32-byte key: AES-256-GCM for gossip and Raft; env HANODE_ENCRYPT')
   .option('--ha-verify-script <path>', 'failover: default verification script (args: key value; prints UP or DOWN)')
   .option('--ha-notify-script <path>', 'failover: default notification script (args: role key value state)')
@@ -79,6 +81,8 @@ program
       ...(o.join ? { join: String(o.join).split(',').map((s: string) => s.trim()).filter(Boolean) } : {}),
       ...((o.aclToken ?? process.env.HANODE_ACL_TOKEN) ? { aclToken: o.aclToken ?? process.env.HANODE_ACL_TOKEN } : {}),
       ...((o.encrypt ?? process.env.HANODE_ENCRYPT) ? { encrypt: o.encrypt ?? process.env.HANODE_ENCRYPT } : {}),
+      ...(o.enableScriptChecks === true ? { enableScriptChecks: true } : {}),
+      ...(o.enableLocalScriptChecks === true ? { enableLocalScriptChecks: true } : {}),
       ...(o.haVerifyScript ? { haVerifyScript: o.haVerifyScript } : {}),
       ...(o.haNotifyScript ? { haNotifyScript: o.haNotifyScript } : {}),
       ...(o.haCheckInterval ? { ha: haTiming(o.haCheckInterval) } : {}),

@@ -18,6 +18,7 @@ import { splitHostPort } from './http/server.ts';
 import { NodeBackend } from './node-backend.ts';
 import { metricsReply, type Metric } from './routes/metrics.ts';
 import { readPeersJson, retirePeersJson } from './peers-json.ts';
+import type { ScriptPolicy } from './script-policy.ts';
 
 export interface AgentConfig {
   readonly node: string;
@@ -39,6 +40,9 @@ export interface AgentConfig {
   readonly dev?: boolean;
   readonly datacenter?: string;
   readonly aclToken?: string;
+  /** --enable-script-checks / --enable-local-script-checks (src/hanode/script-policy.ts); default: no scripts from the API. */
+  readonly enableScriptChecks?: boolean;
+  readonly enableLocalScriptChecks?: boolean;
   /** Gossip / Raft key (32 bytes base64): AES-256-GCM on every packet and frame. */
   readonly encrypt?: string;
   readonly raft?: Partial<Omit<RaftConfig, 'voters'>>;
@@ -137,8 +141,10 @@ export class Agent {
     }
     // The HTTP listener first: its port goes into the address card peers learn.
     const backend = new NodeBackend(() => this.node(), c.node, c.datacenter ?? 'dc1', c.bind, () => this.leave());
+    const scripts: ScriptPolicy = { enableScriptChecks: c.enableScriptChecks === true, enableLocalScriptChecks: c.enableLocalScriptChecks === true };
     this.http = createApi({
       backend,
+      scripts,
       ...(c.aclToken !== undefined ? { aclToken: c.aclToken } : {}),
       log: this.log,
       leave: () => this.leave(),
@@ -161,8 +167,14 @@ export class Agent {
           };
         }),
     });
-    const notifier = new ScriptNotifier(c.haNotifyScript, this.log);
-    const probe = new TargetProbe(c.haVerifyScript);
+    const notifier = new ScriptNotifier(c.haNotifyScript, this.log, scripts);
+    const refusedTargets = new Set<string>();
+    const probe = new TargetProbe(c.haVerifyScript, scripts, (key) => {
+      if (refusedTargets.size < 1000 && !refusedTargets.has(key)) {
+        refusedTargets.add(key);
+        this.log(`[WARN] ha: target ${key} has a check script, not run: scripts are disabled on this agent (reported DOWN)`);
+      }
+    });
     const httpAddr = await this.http.listen(c.httpHost, c.httpPort);
     const httpHostPort = `${c.httpHost}:${httpAddr.port}`;
     const join = (c.join ?? []).map((a) => {
@@ -190,7 +202,7 @@ export class Agent {
           join: join.map((j) => j.id),
           ...(recoverVoters ? { recoverVoters } : {}),
           ha: { probe, notify: notifier, ...(c.ha ? { config: c.ha } : {}) },
-          checkProbe: new AgentCheckProbe(),
+          checkProbe: new AgentCheckProbe(scripts),
         });
         recoverVoters = undefined;
         node.onCard((id, peer) => {

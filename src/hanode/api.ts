@@ -10,10 +10,12 @@ import { sessionRoutes } from './routes/session.ts';
 import { statusRoutes } from './routes/status.ts';
 import { txnRoutes } from './routes/txn.ts';
 import type { Route } from './http/types.ts';
+import type { ScriptPolicy } from './script-policy.ts';
 
 export interface ApiOptions {
   readonly backend: Backend;
   readonly aclToken?: string;
+  readonly scripts?: ScriptPolicy;
   readonly log?: (line: string) => void;
   readonly leave: () => Promise<void>;
   readonly self: () => unknown;
@@ -30,6 +32,7 @@ export function createApi(opts: ApiOptions): HttpServer {
     get hub() {
       return backend.hub;
     },
+    ...(opts.scripts ? { scripts: opts.scripts } : {}),
   };
   const routes = [
     ...kvRoutes(ctx),

@@ -130,7 +130,7 @@ export class HttpServer {
       }
       return this.forward(req, res, addr, body);
     }
-    const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body };
+    const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body, ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}) };
     try {
       const reply = await spec.handler(apiReq);
       this.send(res, reply);
