@@ -10,6 +10,7 @@ import type { Backend } from '../backend.ts';
 import { HttpError, methodNotAllowed, noLeader } from './errors.ts';
 import { toJson } from './json.ts';
 import { Query } from './query.ts';
+import { parseRequestTarget } from './target.ts';
 import type { ApiReply, ApiRequest, Method, Placement, Route } from './types.ts';
 
 export interface HttpServerOptions {
@@ -93,7 +94,9 @@ export class HttpServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.counters.requests++;
-    const url = new URL(req.url ?? '/', 'http://local');
+    // Raw: no dot-segment resolution, no `\` rewriting (KV keys are opaque; see target.ts).
+    const url = parseRequestTarget(req.url ?? '/');
+    if (!url) return this.drainThen(req, () => this.sendError(res, new HttpError(400, 'Invalid request target')));
     const found = this.route(url.pathname);
     if (!found) return this.drainThen(req, () => this.sendError(res, new HttpError(404, '404 page not found')));
     const method = (req.method ?? 'GET') as Method;
