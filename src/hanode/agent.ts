@@ -19,6 +19,7 @@ import { NodeBackend } from './node-backend.ts';
 import { metricsReply, type Metric } from './routes/metrics.ts';
 import { readPeersJson, retirePeersJson } from './peers-json.ts';
 import type { ScriptPolicy } from './script-policy.ts';
+import { describeAcl, type AclConfig, type AclDefaultPolicy } from './http/acl.ts';
 
 export interface AgentConfig {
   readonly node: string;
@@ -39,7 +40,12 @@ export interface AgentConfig {
   /** One node that elects itself at once (--dev). */
   readonly dev?: boolean;
   readonly datacenter?: string;
+  /** Management token (reads and writes). Never logged. */
   readonly aclToken?: string;
+  /** Read-only token. Never logged. */
+  readonly aclReadToken?: string;
+  /** Requests without a known token: Consul's acl.default_policy; default allow with dev, deny otherwise. */
+  readonly aclDefaultPolicy?: AclDefaultPolicy;
   /** --enable-script-checks / --enable-local-script-checks (src/hanode/script-policy.ts); default: no scripts from the API. */
   readonly enableScriptChecks?: boolean;
   readonly enableLocalScriptChecks?: boolean;
@@ -142,10 +148,15 @@ export class Agent {
     // The HTTP listener first: its port goes into the address card peers learn.
     const backend = new NodeBackend(() => this.node(), c.node, c.datacenter ?? 'dc1', c.bind, () => this.leave());
     const scripts: ScriptPolicy = { enableScriptChecks: c.enableScriptChecks === true, enableLocalScriptChecks: c.enableLocalScriptChecks === true };
+    const acl: AclConfig = {
+      defaultPolicy: c.aclDefaultPolicy ?? (c.dev ? 'allow' : 'deny'),
+      ...(c.aclToken !== undefined ? { managementToken: c.aclToken } : {}),
+      ...(c.aclReadToken !== undefined ? { readToken: c.aclReadToken } : {}),
+    };
     this.http = createApi({
       backend,
       scripts,
-      ...(c.aclToken !== undefined ? { aclToken: c.aclToken } : {}),
+      acl,
       log: this.log,
       leave: () => this.leave(),
       self: () => this.self(),
@@ -226,6 +237,8 @@ export class Agent {
     this.addrs = { http: httpHostPort, raft: `${bound.host}:${bound.tcpPort}`, serf: `${bound.host}:${bound.udpPort}` };
     this.log(`==> hanode agent running: node=${c.node} dc=${c.datacenter ?? 'dc1'} ${c.dev ? 'mode=dev (in memory)' : `data-dir=${c.dataDir}`}`);
     this.log(`    HTTP: http://${this.addrs.http}  Raft (TCP): ${this.addrs.raft}  Serf (UDP): ${this.addrs.serf}${c.encrypt ? '  gossip+raft encrypted' : ''}`);
+    this.log(`    ${describeAcl(acl)}`);
+    if (acl.defaultPolicy === 'deny' && acl.managementToken === undefined) this.log('[WARN] acl: default policy deny and no management token: every write is refused (give --acl-token-file or HANODE_ACL_TOKEN)');
     if (c.bootstrapExpect) this.log(`    waiting for ${c.bootstrapExpect} servers to bootstrap`);
     return this.addrs;
   }

@@ -11,10 +11,11 @@ import { statusRoutes } from './routes/status.ts';
 import { txnRoutes } from './routes/txn.ts';
 import type { Route } from './http/types.ts';
 import type { ScriptPolicy } from './script-policy.ts';
+import type { AclConfig } from './http/acl.ts';
 
 export interface ApiOptions {
   readonly backend: Backend;
-  readonly aclToken?: string;
+  readonly acl?: AclConfig;
   readonly scripts?: ScriptPolicy;
   readonly log?: (line: string) => void;
   readonly leave: () => Promise<void>;
@@ -43,5 +44,5 @@ export function createApi(opts: ApiOptions): HttpServer {
     ...statusRoutes(ctx),
     ...(opts.extraRoutes ? opts.extraRoutes(ctx) : []),
   ];
-  return new HttpServer({ backend, routes, ...(opts.aclToken !== undefined ? { aclToken: opts.aclToken } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  return new HttpServer({ backend, routes, ...(opts.acl ? { acl: opts.acl } : {}), ...(opts.log ? { log: opts.log } : {}) });
 }
