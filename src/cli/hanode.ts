@@ -7,6 +7,7 @@ import { Agent, type AgentConfig } from '../hanode/agent.ts';
 import { ApiError, HanodeClient, memberStatus, table } from '../hanode/client.ts';
 import { parseGoDuration } from '../hanode/http/duration.ts';
 import { chooseClusterKey, generateKey } from '../hanode/cluster-key.ts';
+import { resolveToken } from '../hanode/token-source.ts';
 
 /** --ha-check-interval: the check period, with a timeout of half of it (the core requires timeout <= interval). */
 function haTiming(text: string): { checkIntervalUs: number; checkTimeoutUs: number } {
@@ -50,7 +51,13 @@ program
   })
   .option('--join <addrs>', 'comma-separated ADDR:SERFPORT of agents to join')
   .option('--datacenter <dc>', 'datacenter name', 'dc1')
-  .option('--acl-token <token>', 'token required for writes (X-Consul-Token); env HANODE_ACL_TOKEN')
+  .option('--acl-default-policy <allow|deny>', 'requests without a known token (Consul acl.default_policy; default: allow with --dev, deny otherwise)')
+  .option('--acl-token-file <path>', 'management token (reads and writes) from a file; or env HANODE_ACL_TOKEN')
+  .option('--acl-token <token>', 'management token on the command line (visible in ps: prefer the file or env)')
+  .option('--acl-read-token-file <path>', 'read-only token from a file; or env HANODE_ACL_READ_TOKEN')
+  .option('--acl-read-token <token>', 'read-only token on the command line (visible in ps: prefer the file or env)')
+  .option('--enable-script-checks', 'let any API client register script checks and script failover targets (remote code execution: use with ACLs)')
+  .option('--enable-local-script-checks', 'let only loopback API clients register script checks and script failover targets')
   .option('--encrypt <key>', 'base64 32-byte key (hanode keygen): authenticates and encrypts gossip and Raft; env HANODE_ENCRYPT')
   .option('--encrypt-file <path>', 'read the cluster key from a file (keeps it out of argv)')
   .option('--insecure-cluster', 'run a multi-node cluster WITHOUT a key: anyone who reaches the Raft/Serf ports can join, forge or replay messages')
@@ -79,6 +86,24 @@ program
       process.exit(2);
     }
     const [httpHost, httpPort] = hostPort(o.http);
+    if (o.aclDefaultPolicy !== undefined && o.aclDefaultPolicy !== 'allow' && o.aclDefaultPolicy !== 'deny') {
+      console.error(`hanode agent: --acl-default-policy wants allow or deny, not ${JSON.stringify(o.aclDefaultPolicy)}`);
+      process.exit(2);
+    }
+    const mgmt = resolveToken('acl-token', o.aclToken, o.aclTokenFile, process.env.HANODE_ACL_TOKEN);
+    const ro = resolveToken('acl-read-token', o.aclReadToken, o.aclReadTokenFile, process.env.HANODE_ACL_READ_TOKEN);
+    for (const t of [mgmt, ro]) {
+      if ('error' in t) {
+        console.error(`hanode agent: ${t.error}`);
+        process.exit(2);
+      }
+    }
+    const mgmtToken = 'token' in mgmt ? mgmt.token : undefined;
+    // Read once; scripts the agent runs inherit its environment and must not see the tokens.
+    delete process.env.HANODE_ACL_TOKEN;
+    delete process.env.HANODE_ACL_READ_TOKEN;
+    delete process.env.HANODE_ENCRYPT; // read by chooseClusterKey above; never handed to scripts
+    const roToken = 'token' in ro ? ro.token : undefined;
     const cfg: AgentConfig = {
       node: o.node ?? 'dev',
       ...(dev ? {} : { dataDir: o.dataDir }),
@@ -91,7 +116,11 @@ program
       datacenter: o.datacenter,
       ...(o.bootstrapExpect !== undefined ? { bootstrapExpect: o.bootstrapExpect } : {}),
       ...(o.join ? { join: String(o.join).split(',').map((s: string) => s.trim()).filter(Boolean) } : {}),
-      ...((o.aclToken ?? process.env.HANODE_ACL_TOKEN) ? { aclToken: o.aclToken ?? process.env.HANODE_ACL_TOKEN } : {}),
+      ...(mgmtToken !== undefined ? { aclToken: mgmtToken } : {}),
+      ...(roToken !== undefined ? { aclReadToken: roToken } : {}),
+      aclDefaultPolicy: (o.aclDefaultPolicy ?? (dev ? 'allow' : 'deny')) as 'allow' | 'deny',
+      ...(o.enableScriptChecks === true ? { enableScriptChecks: true } : {}),
+      ...(o.enableLocalScriptChecks === true ? { enableLocalScriptChecks: true } : {}),
       ...(key.key !== undefined ? { encrypt: key.key } : {}),
       ...(idleUs !== undefined ? { clusterTcp: { idleTimeoutUs: idleUs, handshakeTimeoutUs: Math.min(idleUs, 10_000_000) } } : {}),
       ...(o.haVerifyScript ? { haVerifyScript: o.haVerifyScript } : {}),

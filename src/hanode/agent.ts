@@ -19,6 +19,8 @@ import { NodeBackend } from './node-backend.ts';
 import { metricsReply, type Metric } from './routes/metrics.ts';
 import { readPeersJson, retirePeersJson } from './peers-json.ts';
 import { clusterAuthMetrics } from './cluster-metrics.ts';
+import type { ScriptPolicy } from './script-policy.ts';
+import { describeAcl, type AclConfig, type AclDefaultPolicy } from './http/acl.ts';
 
 export interface AgentConfig {
   readonly node: string;
@@ -39,7 +41,15 @@ export interface AgentConfig {
   /** One node that elects itself at once (--dev). */
   readonly dev?: boolean;
   readonly datacenter?: string;
+  /** Management token (reads and writes). Never logged. */
   readonly aclToken?: string;
+  /** Read-only token. Never logged. */
+  readonly aclReadToken?: string;
+  /** Requests without a known token: Consul's acl.default_policy; default allow with dev, deny otherwise. */
+  readonly aclDefaultPolicy?: AclDefaultPolicy;
+  /** --enable-script-checks / --enable-local-script-checks (src/hanode/script-policy.ts); default: no scripts from the API. */
+  readonly enableScriptChecks?: boolean;
+  readonly enableLocalScriptChecks?: boolean;
   /** Gossip / Raft key (32 bytes base64): AES-256-GCM on every packet and frame. */
   readonly encrypt?: string;
   /** Inbound Raft connection limits (src/net-real/tcp-transport.ts defaults otherwise). */
@@ -141,9 +151,16 @@ export class Agent {
     }
     // The HTTP listener first: its port goes into the address card peers learn.
     const backend = new NodeBackend(() => this.node(), c.node, c.datacenter ?? 'dc1', c.bind, () => this.leave());
+    const scripts: ScriptPolicy = { enableScriptChecks: c.enableScriptChecks === true, enableLocalScriptChecks: c.enableLocalScriptChecks === true };
+    const acl: AclConfig = {
+      defaultPolicy: c.aclDefaultPolicy ?? (c.dev ? 'allow' : 'deny'),
+      ...(c.aclToken !== undefined ? { managementToken: c.aclToken } : {}),
+      ...(c.aclReadToken !== undefined ? { readToken: c.aclReadToken } : {}),
+    };
     this.http = createApi({
       backend,
-      ...(c.aclToken !== undefined ? { aclToken: c.aclToken } : {}),
+      scripts,
+      acl,
       log: this.log,
       leave: () => this.leave(),
       self: () => this.self(),
@@ -165,8 +182,14 @@ export class Agent {
           };
         }),
     });
-    const notifier = new ScriptNotifier(c.haNotifyScript, this.log);
-    const probe = new TargetProbe(c.haVerifyScript);
+    const notifier = new ScriptNotifier(c.haNotifyScript, this.log, scripts);
+    const refusedTargets = new Set<string>();
+    const probe = new TargetProbe(c.haVerifyScript, scripts, (key) => {
+      if (refusedTargets.size < 1000 && !refusedTargets.has(key)) {
+        refusedTargets.add(key);
+        this.log(`[WARN] ha: target ${key} has a check script, not run: scripts are disabled on this agent (reported DOWN)`);
+      }
+    });
     const httpAddr = await this.http.listen(c.httpHost, c.httpPort);
     const httpHostPort = `${c.httpHost}:${httpAddr.port}`;
     const join = (c.join ?? []).map((a) => {
@@ -194,7 +217,7 @@ export class Agent {
           join: join.map((j) => j.id),
           ...(recoverVoters ? { recoverVoters } : {}),
           ha: { probe, notify: notifier, ...(c.ha ? { config: c.ha } : {}) },
-          checkProbe: new AgentCheckProbe(),
+          checkProbe: new AgentCheckProbe(scripts),
         });
         recoverVoters = undefined;
         node.onCard((id, peer) => {
@@ -218,6 +241,8 @@ export class Agent {
     this.addrs = { http: httpHostPort, raft: `${bound.host}:${bound.tcpPort}`, serf: `${bound.host}:${bound.udpPort}` };
     this.log(`==> hanode agent running: node=${c.node} dc=${c.datacenter ?? 'dc1'} ${c.dev ? 'mode=dev (in memory)' : `data-dir=${c.dataDir}`}`);
     this.log(`    HTTP: http://${this.addrs.http}  Raft (TCP): ${this.addrs.raft}  Serf (UDP): ${this.addrs.serf}${c.encrypt ? '  gossip+raft encrypted' : ''}`);
+    this.log(`    ${describeAcl(acl)}`);
+    if (acl.defaultPolicy === 'deny' && acl.managementToken === undefined) this.log('[WARN] acl: default policy deny and no management token: every write is refused (give --acl-token-file or HANODE_ACL_TOKEN)');
     if (c.bootstrapExpect) this.log(`    waiting for ${c.bootstrapExpect} servers to bootstrap`);
     return this.addrs;
   }

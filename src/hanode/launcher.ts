@@ -28,14 +28,23 @@ const procs: Proc[] = [];
  */
 export const TEST_CLUSTER_KEY = generateKey();
 
-export async function startAgent(name: string, dataDir: string, args: readonly string[], ports?: { http: string; raft: string; serf: string }): Promise<Proc> {
+export async function startAgent(
+  name: string,
+  dataDir: string,
+  args: readonly string[],
+  ports?: { http: string; raft: string; serf: string },
+  /** Extra environment for the agent (tokens, keys). */
+  env?: Readonly<Record<string, string>>,
+): Promise<Proc> {
   const p: Proc = { name, dataDir, child: undefined as unknown as ChildProcess, http: '', raft: '', serf: '', log: [] };
   const portArgs = ports
     ? ['--http', ports.http, '--raft', ports.raft.split(':')[1]!, '--serf', ports.serf.split(':')[1]!]
     : ['--http', '127.0.0.1:0', '--raft', '0', '--serf', '0'];
-  const child = spawn(process.execPath, [BIN, 'agent', '--node', name, '--data-dir', dataDir, '--bind', '127.0.0.1', ...portArgs, ...args], {
+  // Test clusters run without tokens unless a test says otherwise (a real agent defaults to deny).
+  const aclArgs = args.some((a) => a.startsWith('--acl-')) ? [] : ['--acl-default-policy', 'allow'];
+  const child = spawn(process.execPath, [BIN, 'agent', '--node', name, '--data-dir', dataDir, '--bind', '127.0.0.1', ...portArgs, ...aclArgs, ...args], {
     cwd: ROOT,
-    env: { ...process.env, HANODE_ENCRYPT: process.env.HANODE_ENCRYPT ?? TEST_CLUSTER_KEY },
+    env: { ...process.env, HANODE_ENCRYPT: process.env.HANODE_ENCRYPT ?? TEST_CLUSTER_KEY, ...(env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   p.child = child;

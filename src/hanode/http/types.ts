@@ -13,6 +13,8 @@ export interface ApiRequest {
   readonly query: Query;
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
+  /** The client's socket address (for loopback-only permissions). */
+  readonly remoteAddress?: string;
 }
 
 export interface ApiReply {
