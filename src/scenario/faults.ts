@@ -9,6 +9,7 @@
 import type { Micros } from '../core/env.ts';
 import type { Fault, FaultKind, NemesisSpec, ScheduledFault } from '../sim/types.ts';
 import type { TopologyIndex } from './topology.ts';
+import { collectEach } from './error-list.ts';
 import { formatDuration } from './units.ts';
 import type { View } from './yaml-view.ts';
 
@@ -112,7 +113,7 @@ export function parseFault(v: View, topo: TopologyIndex): Fault {
 export function parseFaults(v: View, topo: TopologyIndex, durationUs: Micros): ScheduledFault[] {
   const items = v.listOpt();
   if (items.length > MAX_SCHEDULED_FAULTS) v.fail(`at most ${MAX_SCHEDULED_FAULTS} faults`);
-  const out = items.map((fv) => {
+  const out = collectEach(v.src.errors, items, (fv) => {
     if (!fv.isMap()) fv.expect('a fault: a map with at, kind and its fields');
     const atV = fv.get('at').required();
     const at = atV.duration();

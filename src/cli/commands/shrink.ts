@@ -1,6 +1,7 @@
 /** `hasim shrink FILE --seed N [--out F]`: the smallest fault schedule that still fails. */
 import { writeFileSync } from 'node:fs';
 import { shrinkScenario } from '../../shrink/index.ts';
+import { checkWritable } from './output-paths.ts';
 import { EXIT_FAIL, EXIT_PASS, load, parseDurationOption, parsePositiveInt, parseSeedOption, UsageError } from './common.ts';
 
 export interface ShrinkFlags {
@@ -18,6 +19,7 @@ export function shrinkCommand(file: string, flags: ShrinkFlags): number {
   const maxRuns = parsePositiveInt('--max-runs', flags.maxRuns, 100_000) ?? 300;
   const sc = load(file, durationUs);
   const out = flags.out ?? file.replace(/(\.ya?ml)?$/, `.shrunk-${seed}.yaml`);
+  checkWritable('--out', out);
   const tty = Boolean(process.stderr.isTTY);
   const r = shrinkScenario(sc, {
     seed,
