@@ -43,7 +43,7 @@ export function load(file: string, durationUs: number | undefined): Scenario {
 /** The shell command that replays one seed exactly. */
 export function replayCommand(file: string, seed: number, durationUs?: number, durationText?: string): string {
   const dur = durationUs !== undefined && durationText ? ` --duration ${durationText}` : '';
-  return `hasim replay ${shellQuote(file)} --seed ${seed}${dur}`;
+  return `npx hasim replay ${shellQuote(file)} --seed ${seed}${dur}`;
 }
 
 export function shellQuote(s: string): string {

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { shrinkScenario } from '../../shrink/index.ts';
 import { checkWritable } from './output-paths.ts';
-import { EXIT_FAIL, EXIT_PASS, load, parseDurationOption, parsePositiveInt, parseSeedOption, UsageError } from './common.ts';
+import { EXIT_FAIL, EXIT_PASS, load, parseDurationOption, parsePositiveInt, parseSeedOption, shellQuote, UsageError } from './common.ts';
 
 export interface ShrinkFlags {
   seed?: string;
@@ -49,7 +49,7 @@ export function shrinkCommand(file: string, flags: ShrinkFlags): number {
         `shrunk ${sc.name} seed ${seed}: ${r.originalFaults} → ${r.faults.length} fault(s) in ${r.runs} runs${r.materialized ? ' (nemesis turned into an explicit schedule)' : ''}${r.minimal ? '' : ' (run budget reached: maybe not minimal)'}`,
         `still failing: ${r.failing.join('; ')}`,
         `wrote ${out}`,
-        `run it: hasim run ${out}`,
+        `run it: npx hasim run ${shellQuote(out)} --seed ${seed}`,
       ].join('\n') + '\n',
     );
   }
