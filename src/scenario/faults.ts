@@ -10,6 +10,7 @@ import type { Micros } from '../core/env.ts';
 import type { Fault, FaultKind, NemesisSpec, ScheduledFault } from '../sim/types.ts';
 import type { TopologyIndex } from './topology.ts';
 import { collectEach } from './error-list.ts';
+import { roleAwareTopology } from './role-selectors.ts';
 import { formatDuration } from './units.ts';
 import type { View } from './yaml-view.ts';
 
@@ -55,7 +56,8 @@ function pair(v: View, topo: TopologyIndex): [string, string] {
 }
 
 /** Parses one fault body (without `at`). */
-export function parseFault(v: View, topo: TopologyIndex): Fault {
+export function parseFault(v: View, named: TopologyIndex): Fault {
+  const topo = roleAwareTopology(named);
   const kind = v.get('kind').required().oneOf(FAULT_KINDS);
   v.allowKeys(['at', 'kind', ...FIELDS[kind]]);
   const forV = v.get('for');
@@ -128,9 +130,12 @@ const NEMESIS_KINDS = ['partition', 'isolate', 'crash', 'pause', 'clock', 'loss'
 /**
  *   nemesis: { rate: 6/min, durationMin: 1s, durationMax: 10s, until: 50s, kinds: { crash: 2, partition: 1 } }
  */
-export function parseNemesis(v: View, durationUs: Micros): NemesisSpec | undefined {
+export function parseNemesis(v: View, durationUs: Micros, topo?: TopologyIndex): NemesisSpec | undefined {
   if (!v.present) return undefined;
-  v.allowKeys(['rate', 'durationMin', 'durationMax', 'until', 'kinds']);
+  v.allowKeys(['rate', 'durationMin', 'durationMax', 'until', 'kinds', ...(topo ? ['targets'] : [])]);
+  // Whom node faults (isolate, crash, pause, clock, slow-node) pick from: names or roles.
+  const targets = topo && v.get('targets').present ? v.get('targets').list().map((t) => roleAwareTopology(topo).selector(t)) : undefined;
+  if (targets?.length === 0) v.get('targets').fail('expected at least one node, DC, region or role');
   const perSec = v.get('rate').required().rate();
   if (perSec > 100) v.get('rate').fail('expected at most 100 faults per second');
   const durationMin = v.get('durationMin').durationOr(1_000_000, 1);
@@ -149,7 +154,7 @@ export function parseNemesis(v: View, durationUs: Micros): NemesisSpec | undefin
     if (!Object.values(k).some((w) => w > 0)) kindsV.fail('expected at least one kind with a weight > 0');
     kinds = k;
   }
-  return { ratePerMin: perSec * 60, durationMin, durationMax, until, ...(kinds ? { kinds } : {}) };
+  return { ratePerMin: perSec * 60, durationMin, durationMax, until, ...(kinds ? { kinds } : {}), ...(targets ? { targets } : {}) };
 }
 
 /** The YAML form of a scheduled fault (inverse of parseFaults), for written scenarios. */

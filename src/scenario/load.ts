@@ -8,6 +8,8 @@ import type { LatencySpec } from '../sim/types.ts';
 import { ScenarioError } from './errors.ts';
 import { collect, collectEach, throwCollected } from './error-list.ts';
 import { repairFlowParens } from './flow-parens.ts';
+import { faultsUseRoles } from './role-selectors.ts';
+import { isRoleSelector } from '../sim/roles.ts';
 import { parseFaults, parseNemesis } from './faults.ts';
 import { MODULES, moduleOwning } from './modules/index.ts';
 import { parseTopology } from './topology.ts';
@@ -126,7 +128,10 @@ export function parseScenario(text: string, file = '<scenario>', overrides?: { d
   const description = collect(errors, () => root.get('description').strOr(''));
   const seed = collect(errors, () => seedV.intOr(1, 0, 2 ** 32 - 1));
   const faults = collect(errors, () => parseFaults(root.get('faults'), topology!, durationUs));
-  const nemesis = collect(errors, () => parseNemesis(root.get('nemesis'), durationUs));
+  const nemesis = collect(errors, () => parseNemesis(root.get('nemesis'), durationUs, topology));
+  if ((faults && faultsUseRoles(faults, topology!)) || nemesis?.targets?.some((t) => isRoleSelector(t) && !topology!.has(t))) {
+    if (!modules.has('raft') && !badModules.has('raft')) collect(errors, () => root.get('faults').present ? root.get('faults').fail('role selectors (leader, followers, ...) need a `raft:` section: Raft says who leads') : root.get('nemesis').fail('role selectors need a `raft:` section'));
+  }
   throwCollected(errors);
   return {
     file,

@@ -8,6 +8,7 @@ import { ms } from '../core/env.ts';
 import type { FaultTarget } from './faults.ts';
 import { applyFault } from './faults.ts';
 import type { Fault, NemesisSpec } from './types.ts';
+import { nemesisTarget } from './roles.ts';
 
 type NemesisKind = keyof NonNullable<NemesisSpec['kinds']>;
 
@@ -45,14 +46,17 @@ export function startNemesis(w: FaultTarget, spec: NemesisSpec, random: Random):
     const duration = random.between(spec.durationMin, spec.durationMax);
     let until = w.now() + duration;
     if (spec.until !== undefined && until > spec.until) until = Math.max(w.now() + 1, spec.until);
-    const fault = draw(w, kind, until - w.now(), random);
+    const fault = draw(w, kind, until - w.now(), random, spec.targets);
     if (fault) applyFault(w, fault);
     w.atTime(w.now() + nextGap(), tick);
   };
   w.atTime(w.now() + nextGap(), tick);
 }
 
-function draw(w: FaultTarget, kind: NemesisKind, duration: number, random: Random): Fault | undefined {
+function draw(w: FaultTarget, kind: NemesisKind, duration: number, random: Random, targets?: readonly string[]): Fault | undefined {
+  // With `targets` (names or roles, resolved when the fault fires) node faults pick from them.
+  const picked = targets ? nemesisTarget(w.topology, kind, targets, random) : undefined;
+  if (picked) return kind === 'isolate' ? { kind, target: picked, for: duration } : drawFor(w, kind, duration, random, picked);
   const nodes = w.topology.nodes;
   const upNodes = nodes.filter((n) => w.isUp(n));
   switch (kind) {
@@ -90,5 +94,20 @@ function draw(w: FaultTarget, kind: NemesisKind, duration: number, random: Rando
       const b = random.pick(dcs.filter((d) => d !== a));
       return { kind: 'slow-link', between: [a, b], extra: random.between(ms(10), ms(200)), for: duration };
     }
+  }
+}
+
+/** A node fault of `kind` on `node` (a name or a one-node role). */
+function drawFor(w: FaultTarget, kind: NemesisKind, duration: number, random: Random, node: string): Fault | undefined {
+  switch (kind) {
+    case 'crash':
+    case 'pause':
+      return { kind, node, for: duration };
+    case 'clock':
+      return { kind, node, skew: random.between(-ms(500), ms(500)), drift: (random.next() * 2 - 1) * 5e-4, for: duration };
+    case 'slow-node':
+      return { kind, node, extra: random.between(ms(50), ms(500)), for: duration };
+    default:
+      return draw(w, kind, duration, random);
   }
 }
