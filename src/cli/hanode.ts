@@ -2,7 +2,7 @@
  * hanode: the daemon (`hanode agent`) and a small client CLI against its HTTP API
  * (`leave`, `members`, `kv get|put|del`, `operator raft list-peers`), Consul-style.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { Agent, type AgentConfig } from '../hanode/agent.ts';
 import { ApiError, HanodeClient, memberStatus, table } from '../hanode/client.ts';
 import { parseGoDuration } from '../hanode/http/duration.ts';
@@ -19,8 +19,18 @@ function haTiming(text: string): { checkIntervalUs: number; checkTimeoutUs: numb
   return { checkIntervalUs: us, checkTimeoutUs: Math.max(1000, Math.floor(us / 2)) };
 }
 
+const HANODE_VERSION = '0.1.0';
 const program = new Command();
-program.name('hanode').description('Run a hanode agent, or talk to one over its Consul-compatible HTTP API').version('0.1.0');
+program.name('hanode').description('Run a hanode agent, or talk to one over its Consul-compatible HTTP API').version(HANODE_VERSION).exitOverride();
+program
+  .command('version')
+  .description('print the version')
+  .action(() => console.log(`hanode v${HANODE_VERSION}`));
+
+/** Agent log lines carry an RFC 3339 UTC timestamp first, as Consul's do. */
+function timestamped(line: string): void {
+  console.log(`${new Date().toISOString()} ${line}`);
+}
 
 function port(v: string): number {
   const n = Number(v);
@@ -41,7 +51,7 @@ program
   .option('--node <name>', 'node name')
   .option('--data-dir <dir>', 'data directory (Raft log, snapshots; locked against a second process)')
   .option('--bind <addr>', 'address for the Raft (TCP) and Serf (UDP) sockets', '127.0.0.1')
-  .option('--http <addr:port>', 'HTTP API address', '127.0.0.1:8500')
+  .option('--http <addr:port>', 'HTTP API address (default 127.0.0.1:8500)', hostPort)
   .option('--raft <port>', 'Raft TCP port (Consul: 8300)', port, 8300)
   .option('--serf <port>', 'Serf/SWIM UDP port (Consul: 8301)', port, 8301)
   .option('--bootstrap-expect <n>', 'bootstrap once this many servers joined', (v) => {
@@ -85,7 +95,7 @@ program
       console.error(`hanode agent: bad --tcp-idle-timeout ${JSON.stringify(o.tcpIdleTimeout)}`);
       process.exit(2);
     }
-    const [httpHost, httpPort] = hostPort(o.http);
+    const [httpHost, httpPort]: [string, number] = o.http ?? ['127.0.0.1', 8500];
     if (o.aclDefaultPolicy !== undefined && o.aclDefaultPolicy !== 'allow' && o.aclDefaultPolicy !== 'deny') {
       console.error(`hanode agent: --acl-default-policy wants allow or deny, not ${JSON.stringify(o.aclDefaultPolicy)}`);
       process.exit(2);
@@ -126,6 +136,7 @@ program
       ...(o.haVerifyScript ? { haVerifyScript: o.haVerifyScript } : {}),
       ...(o.haNotifyScript ? { haNotifyScript: o.haNotifyScript } : {}),
       ...(o.haCheckInterval ? { ha: haTiming(o.haCheckInterval) } : {}),
+      log: timestamped,
     };
     let agent: Agent;
     try {
@@ -139,7 +150,7 @@ program
     const onSignal = (sig: string) => {
       signals++;
       if (signals > 1) process.exit(1);
-      console.log(`==> caught ${sig}, shutting down`);
+      timestamped(`==> caught ${sig}, shutting down`);
       void agent.stop().then(() => process.exit(process.exitCode ?? 0));
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
@@ -221,4 +232,11 @@ clientCommand(raftCmd.command('list-peers').description('list the Raft configura
   }),
 );
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // Commander already printed its one-line message; --help, `help` and --version exit 0,
+  // every other parse problem is a usage error (exit 2, like hasim).
+  if (!(e instanceof CommanderError)) throw e;
+  process.exit(e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || (e.code === 'commander.help' && e.exitCode === 0) ? 0 : 2);
+}

@@ -106,6 +106,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       // --help and --version exit 0; every other commander error is a usage error.
       // --help and --version: 0. A bare `hasim` prints the help as a usage error.
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : EXIT_USAGE; // `hasim help` vs a bare `hasim`
       if (e.code === 'hasim.seed') process.stderr.write(`hasim: ${e.message.replace(/^error: /, '')}\n`);
       return EXIT_USAGE;
     }

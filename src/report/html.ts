@@ -150,7 +150,7 @@ export function renderHtmlReport(r: RunResult, sc: Scenario): string {
   const d = extractReportData(r, sc);
   const verdictClass = (s: string) => (s === 'pass' ? 'pass' : s === 'fail' ? 'fail' : 'na');
   const rows = r.expectations
-    .map((v) => `<tr><td class="${verdictClass(v.status)}">${v.status.toUpperCase()}</td><td>${esc(v.name)}</td><td>${esc(v.detail)}${v.atUs !== undefined ? ` <span class="muted">(at ${esc(humanDuration(v.atUs))})</span>` : ''}</td></tr>`)
+    .map((v) => `<tr><td class="${verdictClass(v.status)}">${v.status.toUpperCase()}${v.vacuous ? ' (vacuous)' : ''}</td><td>${esc(v.name)}</td><td>${esc(v.detail)}${v.atUs !== undefined ? ` <span class="muted">(at ${esc(humanDuration(v.atUs))})</span>` : ''}</td></tr>`)
     .join('');
   const faultList = Object.entries(r.faults)
     .map(([k, n]) => `${esc(k)} ×${n}`)

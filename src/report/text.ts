@@ -33,7 +33,8 @@ const ICON: Record<string, string> = { fault: '⚡', heal: '✚', role: '♛', s
 function verdictLine(v: Verdict, p: Paint): string {
   const tag = v.status === 'pass' ? p.green('✓ PASS') : v.status === 'fail' ? p.red('✗ FAIL') : p.yellow('? N/A ');
   const at = v.atUs !== undefined ? p.dim(` (at ${seconds(v.atUs)})`) : '';
-  return `  ${tag}  ${v.name}\n          ${p.dim(v.detail)}${at}`;
+  const idle = v.vacuous ? p.yellow('  [vacuous: the run tested nothing here]') : '';
+  return `  ${tag}  ${v.name}${idle}\n          ${p.dim(v.detail)}${at}`;
 }
 
 export function formatRunText(r: RunResult, opts: TextOptions): string {

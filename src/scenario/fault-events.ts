@@ -40,6 +40,10 @@ export function describeFaultEvent(ev: TraceEvent): string {
   if (window !== undefined) parts.push(`window ${humanDuration(window)}`);
   const dur = num(ev, 'for');
   if (ev.kind === 'fault' && dur !== undefined) parts.push(`for ${humanDuration(dur)}`);
+  // Role selectors as resolved when the fault fired: "isolate n3 for 30s (leader=n3)".
+  const roles = str(ev, 'roles');
+  if (roles) parts.push(`(${roles})`);
+  if (ev.kind === 'fault.skipped') return `skipped ${parts.join(' ')}: ${str(ev, 'reason') ?? ''}`;
   return (ev.kind === 'fault.end' ? 'end of ' : '') + parts.join(' ');
 }
 

@@ -9,6 +9,7 @@ import type { Network } from './network.ts';
 import { applyStorageFault } from './storage-faults.ts';
 import type { Topology } from './topology.ts';
 import type { Fault, FaultKind } from './types.ts';
+import { noteFaultForRoles, resolveRoles, splitSelector } from './roles.ts';
 
 /** The primitives of a world that faults are made of. */
 export interface FaultTarget {
@@ -114,10 +115,18 @@ function bookOf(w: FaultTarget): FaultBook {
   return b;
 }
 
-export function applyFault(w: FaultTarget, f: Fault): void {
+export function applyFault(w: FaultTarget, named: Fault): void {
+  // Role selectors (leader, followers, ...) name nodes as of now (src/sim/roles.ts).
+  const r = resolveRoles(w, named);
+  if (!r.ok) {
+    w.emit('fault.skipped', { ...describeFault(named), reason: r.reason });
+    return;
+  }
+  const f = r.fault;
+  noteFaultForRoles(w, f);
   const book = bookOf(w);
   w.countFault(f.kind);
-  w.emit('fault', describeFault(f));
+  w.emit('fault', r.roles ? { ...describeFault(f), roles: r.roles } : describeFault(f));
   const end = (undo: () => void) => {
     if ('for' in f && f.for !== undefined) {
       w.atTime(w.now() + f.for, () => {
@@ -149,7 +158,7 @@ export function applyFault(w: FaultTarget, f: Fault): void {
       return;
     }
     case 'isolate': {
-      const inside = w.topology.mask([f.target]);
+      const inside = w.topology.mask(splitSelector(f.target));
       const outside = inside.map((v) => (v ? 0 : 1));
       const id = w.newFaultId();
       w.network.addCut(id, inside, outside, true);
@@ -218,8 +227,8 @@ export function applyFault(w: FaultTarget, f: Fault): void {
     }
     case 'loss': {
       const id = w.newFaultId();
-      const a = f.between ? w.topology.mask([f.between[0]]) : null;
-      const b = f.between ? w.topology.mask([f.between[1]]) : null;
+      const a = f.between ? w.topology.mask(splitSelector(f.between[0])) : null;
+      const b = f.between ? w.topology.mask(splitSelector(f.between[1])) : null;
       w.network.addLoss(id, f.p, a, b);
       end(() => w.network.removeRule(id));
       return;
@@ -238,7 +247,7 @@ export function applyFault(w: FaultTarget, f: Fault): void {
     }
     case 'slow-link': {
       const id = w.newFaultId();
-      w.network.addSlow(id, f.extra, w.topology.mask([f.between[0]]), w.topology.mask([f.between[1]]));
+      w.network.addSlow(id, f.extra, w.topology.mask(splitSelector(f.between[0])), w.topology.mask(splitSelector(f.between[1])));
       end(() => w.network.removeRule(id));
       return;
     }

@@ -113,6 +113,8 @@ export interface NemesisSpec {
   readonly durationMax: Micros;
   /** Do not inject after this time (so the run can heal and recover). */
   readonly until?: Micros;
+  /** Whom node faults pick from (names or role selectors, src/sim/roles.ts); default every node / DC. */
+  readonly targets?: readonly string[];
 }
 
 export interface WorldOptions {

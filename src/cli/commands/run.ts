@@ -9,6 +9,7 @@ import { runScenario } from '../../scenario/runner.ts';
 import { makeProgress, parseSeedRange, runSwarm, swarmSeeds, MAX_SWARM, MAX_WORKERS } from '../../swarm/index.ts';
 import { EXIT_FAIL, EXIT_PASS, load, parseDurationOption, parsePositiveInt, parseSeedOption, replayCommand, UsageError } from './common.ts';
 import { writeSideFiles } from './output.ts';
+import { checkOutputs } from './output-paths.ts';
 
 export interface RunFlags {
   seed?: string;
@@ -28,6 +29,7 @@ export function runCommand(file: string, flags: RunFlags): number {
   const seed = parseSeedOption(flags.seed);
   const durationUs = parseDurationOption(flags.duration);
   const sc = load(file, durationUs);
+  checkOutputs([['--trace', flags.trace], ['--history', flags.history], ['--report', flags.report]]);
   const r = runScenario(sc, {
     ...(seed !== undefined ? { seed } : {}),
     recordTrace: Boolean(flags.trace || flags.report),

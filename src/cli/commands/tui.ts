@@ -15,7 +15,7 @@ import { TuiController } from '../../tui/controller.ts';
 import { EXIT_FAIL, EXIT_PASS, load, parseDurationOption, parseSeedOption, replayCommand, UsageError } from './common.ts';
 
 export async function tuiCommand(file: string, flags: { seed?: string; duration?: string }): Promise<number> {
-  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError('tui needs a terminal (stdin and stdout); use `hasim run` in pipes and CI');
+  if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError('tui needs a terminal (stdin and stdout); use `npx hasim run` in pipes and CI');
   const durationUs = parseDurationOption(flags.duration);
   const sc = load(file, durationUs);
   const seed = parseSeedOption(flags.seed) ?? sc.seed;
@@ -23,7 +23,7 @@ export async function tuiCommand(file: string, flags: { seed?: string; duration?
   let saves = 0;
   const save = (injected: readonly ScheduledFault[]): string => {
     const out = file.replace(/(\.ya?ml)?$/, `.session-${seed}${saves++ ? `-${saves}` : ''}.yaml`);
-    const header = ` Saved from \`hasim tui ${file} --seed ${seed}\`: the file's faults plus ${injected.length} injected by hand.\n Run: hasim run <this file>`;
+    const header = ` Saved from \`hasim tui ${file} --seed ${seed}\`: the file's faults plus ${injected.length} injected by hand.\n Run: npx hasim run <this file>`;
     writeFileSync(out, scenarioWithFaults(sc, [...sc.faults, ...injected], { dropNemesis: false, seed, header }));
     return out;
   };

@@ -25,6 +25,7 @@ import type { World } from '../../sim/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
+import { LeaderChangeWatch, leaderChangeExpectations } from './raft-leader-change.ts';
 import { noParams, parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
 
 export interface RaftModuleConfig {
@@ -93,6 +94,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       parse: (v) => v.required().int(0, 1_000_000),
       name: (p) => `at most ${p as number} leader changes`,
     },
+    ...leaderChangeExpectations,
   },
   instantiate(cfg, run): ModuleInstance {
     const { world, scenario } = run;
@@ -133,6 +135,23 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       return undefined;
     };
 
+    // Tells role selectors who leads (src/sim/roles.ts); watches new-leader-within.
+    const leaderChange = new LeaderChangeWatch(
+      world,
+      {
+        voters: () => cfg.voters,
+        leaderClaim: (n) => {
+          const r = sim.isUp(n) ? nodeRaft(n) : undefined;
+          return r?.isLeader() ? { term: r.term() } : undefined;
+        },
+      },
+      () => {
+        const n = stableLeader();
+        return n === undefined ? undefined : { node: n, term: nodeRaft(n)!.term() };
+      },
+      run.endUs,
+    );
+
     return {
       setupNode(ctx, app) {
         if (!members.has(ctx.id)) return;
@@ -156,6 +175,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         }
       },
       attach() {
+        leaderChange.attach(scenario.expectations);
         for (const exp of scenario.expectations) {
           if (exp.kind !== 'leader-within') continue;
           const p = exp.params as WithinParams;
@@ -219,6 +239,9 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
               changes > max ? elections[max + 1]?.t : undefined,
             );
           }
+          case 'new-leader-within':
+          case 'leader-changed':
+            return leaderChange.evaluate(exp, elections);
           default:
             return verdict(exp, false, `the raft module does not know "${exp.kind}"`);
         }
