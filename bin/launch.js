@@ -1,6 +1,7 @@
 // How bin/hasim.js and bin/hanode.js start: the compiled dist/ (npm run build; built on install)
 // when it is there and no file under src/ changed since it was built, else the TypeScript
-// sources through tsx (development: edits take effect without a build).
+// sources through tsx (development: edits take effect without a build). HASIM_NO_DIST=1 forces
+// the sources.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +21,7 @@ function newestMtime(dir, limit) {
 }
 
 function distIsFresh() {
+  if (process.env.HASIM_NO_DIST === '1') return false; // force the sources (bench/cli-start.ts compares)
   let built;
   try {
     built = statSync(join(root, 'dist', '.built')).mtimeMs;
