@@ -3,7 +3,7 @@
  * (`leave`, `members`, `kv get|put|del`, `operator raft list-peers`), Consul-style.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { Agent, type AgentConfig } from '../hanode/agent.ts';
+import type { Agent, AgentConfig } from '../hanode/agent.ts';
 import { ApiError, HanodeClient, memberStatus, table } from '../hanode/client.ts';
 import { parseGoDuration } from '../hanode/http/duration.ts';
 import { chooseClusterKey, generateKey } from '../hanode/cluster-key.ts';
@@ -139,6 +139,8 @@ program
       log: timestamped,
     };
     let agent: Agent;
+    // Loaded here, not at the top: the client commands and --version do not need the daemon.
+    const { Agent } = await import('../hanode/agent.ts');
     try {
       agent = new Agent(cfg);
       await agent.start();

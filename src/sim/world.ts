@@ -27,6 +27,11 @@ const enum EvKind {
   World = 2,
 }
 
+/**
+ * One queued event. Timers and world callbacks are their own Timer handle, so each is a new
+ * object; deliveries (most events) never escape the world, so their records are reused
+ * (World.spare): the hot path allocates nothing per message.
+ */
 class SimEvent implements QueuedEvent, Timer {
   time = 0;
   seq = 0;
@@ -36,14 +41,14 @@ class SimEvent implements QueuedEvent, Timer {
   gen = 0;
   constructor(
     private readonly queue: EventQueue<SimEvent>,
-    readonly kind: EvKind,
-    readonly node: number,
-    readonly epoch: number,
-    readonly fn: (() => void) | null,
-    readonly from: number,
-    readonly svc: string,
-    readonly msg: Message | null,
-    readonly reliable: boolean,
+    public kind: EvKind,
+    public node: number,
+    public epoch: number,
+    public fn: (() => void) | null,
+    public from: number,
+    public svc: string,
+    public msg: Message | null,
+    public reliable: boolean,
   ) {}
 
   cancel(): void {
@@ -109,6 +114,8 @@ export class World implements FaultTarget {
   readonly seed: number | string;
   readonly stats: WorldStats = { events: 0, sent: 0, delivered: 0, dropped: 0, duplicated: 0, timers: 0, invalid: 0 };
   private readonly queue = new EventQueue<SimEvent>();
+  /** Delivery records done with, for reuse (see SimEvent). */
+  private readonly spare: SimEvent[] = [];
   private readonly nodes: SimNode[];
   private readonly netRandom: Random[];
   private readonly diskRandom: Random[];
@@ -171,11 +178,7 @@ export class World implements FaultTarget {
 
   /** Runs every event with time <= until; afterwards now() === until. */
   run(until: Micros): void {
-    for (;;) {
-      const t = this.queue.peekTime();
-      if (t === undefined || t > until) break;
-      this.dispatch(this.queue.pop()!);
-    }
+    for (let ev = this.queue.popDue(until); ev !== undefined; ev = this.queue.popDue(until)) this.dispatch(ev);
     if (until > this.nowUs) this.nowUs = until;
   }
 
@@ -536,7 +539,17 @@ export class World implements FaultTarget {
   }
 
   private pushDelivery(t: Micros, to: number, epoch: number, from: number, svc: string, msg: Message, reliable: boolean, gen = 0): void {
-    const ev = new SimEvent(this.queue, EvKind.Deliver, to, epoch, null, from, svc, msg, reliable);
+    let ev = this.spare.pop();
+    if (ev === undefined) ev = new SimEvent(this.queue, EvKind.Deliver, to, epoch, null, from, svc, msg, reliable);
+    else {
+      ev.cancelled = false;
+      ev.node = to;
+      ev.epoch = epoch;
+      ev.from = from;
+      ev.svc = svc;
+      ev.msg = msg;
+      ev.reliable = reliable;
+    }
     ev.time = t;
     ev.gen = gen;
     this.queue.push(ev);
@@ -623,6 +636,10 @@ export class World implements FaultTarget {
         } catch (err) {
           throw new SimulationError(this.nowUs, node.id, ev.svc, err);
         }
+        // Delivered: the record is free for the next message (a dropped or held one is left
+        // to the garbage collector; drops are rare and a held one is still in use).
+        ev.msg = null;
+        this.spare.push(ev);
         return;
       }
     }
