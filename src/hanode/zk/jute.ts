@@ -96,6 +96,11 @@ export class JuteWriter {
   private readonly parts: Buffer[] = [];
   private size = 0;
 
+  /** Bytes as they are (a record already encoded). */
+  raw(b: Buffer): this {
+    return this.push(b);
+  }
+
   private push(b: Buffer): this {
     this.parts.push(b);
     this.size += b.length;
