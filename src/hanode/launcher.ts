@@ -16,13 +16,15 @@ export interface Proc {
   http: string;
   raft: string;
   serf: string;
+  /** The ZooKeeper listener (`--zk`), once its startup line was seen; '' otherwise. */
+  zk: string;
   log: string[];
 }
 
 const procs: Proc[] = [];
 
 export async function startAgent(name: string, dataDir: string, args: readonly string[], ports?: { http: string; raft: string; serf: string }): Promise<Proc> {
-  const p: Proc = { name, dataDir, child: undefined as unknown as ChildProcess, http: '', raft: '', serf: '', log: [] };
+  const p: Proc = { name, dataDir, child: undefined as unknown as ChildProcess, http: '', raft: '', serf: '', zk: '', log: [] };
   const portArgs = ports
     ? ['--http', ports.http, '--raft', ports.raft.split(':')[1]!, '--serf', ports.serf.split(':')[1]!]
     : ['--http', '127.0.0.1:0', '--raft', '0', '--serf', '0'];
@@ -42,6 +44,8 @@ export async function startAgent(name: string, dataDir: string, args: readonly s
         p.raft = m[2]!;
         p.serf = m[3]!;
       }
+      const z = /ZooKeeper: (\S+)/.exec(line);
+      if (z) p.zk = z[1]!;
     }
   };
   child.stdout!.on('data', onData);

@@ -65,6 +65,8 @@ export interface ReplyContext {
   readonly subOps?: readonly number[];
   /** sync: the path echoed back. */
   readonly path?: string;
+  /** setACL: the expected ACL version. */
+  readonly version?: number;
 }
 
 /** Bound on ops in one multi() frame, before the tree core applies its own (MAX_MULTI_OPS). */
@@ -92,9 +94,8 @@ function readCreate(r: JuteReader, op: number): { op: TreeOp } | { err: number }
   if (mode === undefined) return { err: WIRE_ERRORS.BadArguments };
   if (mode === 'ttl') return { err: WIRE_ERRORS.Unimplemented };
   if (nAcl === 0) return { err: WIRE_ERRORS.InvalidACL };
-  // PrepRequestProcessor: createContainer only with the container flag.
-  if (op === OP.createContainer && mode !== 'container') return { err: WIRE_ERRORS.BadArguments };
-  return { op: { op: 'create', path, data: dataToTree(data), mode } };
+  // createContainer makes a container whatever the (valid) flags say, as ZooKeeper 3.8 does.
+  return { op: { op: 'create', path, data: dataToTree(data), mode: op === OP.createContainer ? 'container' : mode } };
 }
 
 function readMulti(r: JuteReader): Decoded {
@@ -192,6 +193,12 @@ export function decodeRequest(type: number, r: JuteReader): Decoded {
       return { kind: 'core', req: { op: 'getChildren', path: r.path(), watch: r.bool() }, ctx: { op: type } };
     case OP.getACL:
       return { kind: 'core', req: { op: 'exists', path: r.path(), watch: false }, ctx: { op: type } };
+    case OP.setACL: {
+      // Accepted and ignored (ACLs are not modelled): the node's stat, aversion stays 0.
+      const path = r.path();
+      readAcls(r);
+      return { kind: 'core', req: { op: 'exists', path, watch: false }, ctx: { op: type, version: r.int() } };
+    }
     case OP.sync: {
       const path = r.path();
       return { kind: 'core', req: { op: 'sync', path }, ctx: { op: type, path } };
@@ -209,7 +216,7 @@ export function decodeRequest(type: number, r: JuteReader): Decoded {
       return { kind: 'core', req: { op: 'addWatch', path, mode: 'persistentRecursive' }, ctx: { op: type } };
     }
     default:
-      // setACL, removeWatches, reconfig, TTL nodes, multiRead, sasl, ...: not modelled.
+      // removeWatches, reconfig, TTL nodes, multiRead, sasl, ...: not modelled.
       return { kind: 'error', err: WIRE_ERRORS.Unimplemented };
   }
 }
@@ -262,6 +269,7 @@ export function encodeReply(reply: ZkReply, ctx: ReplyContext): { err: number; b
       const st = reply.stat;
       if (!st) return { err: WIRE_ERRORS.NoNode };
       if (ctx.op === OP.getACL) return { err: 0, body: (w) => { writeOpenAcl(w); writeStat(w, st); } };
+      if (ctx.op === OP.setACL && ctx.version !== undefined && ctx.version !== -1 && ctx.version !== st.aversion) return { err: WIRE_ERRORS.BadVersion };
       return { err: 0, body: (w) => writeStat(w, st) };
     }
     case 'getChildren':
