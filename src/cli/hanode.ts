@@ -75,6 +75,7 @@ program
   .option('--ha-verify-script <path>', 'failover: default verification script (args: key value; prints UP or DOWN)')
   .option('--ha-notify-script <path>', 'failover: default notification script (args: role key value state)')
   .option('--ha-check-interval <duration>', 'failover: time between two checks of a target (default 10s)')
+  .option('--zk <addr:port>', 'serve the ZooKeeper client protocol here (ZooKeeper: 2181); off by default', (v) => hostPort(v).join(':'))
   .action(async (o) => {
     const dev = o.dev === true;
     if (!dev && (!o.node || !o.dataDir)) {
@@ -137,6 +138,7 @@ program
       ...(o.haNotifyScript ? { haNotifyScript: o.haNotifyScript } : {}),
       ...(o.haCheckInterval ? { ha: haTiming(o.haCheckInterval) } : {}),
       log: timestamped,
+      ...(o.zk !== undefined ? { zk: o.zk } : {}),
     };
     let agent: Agent;
     // Loaded here, not at the top: the client commands and --version do not need the daemon.

@@ -21,6 +21,7 @@ import { readPeersJson, retirePeersJson } from './peers-json.ts';
 import { clusterAuthMetrics } from './cluster-metrics.ts';
 import type { ScriptPolicy } from './script-policy.ts';
 import { describeAcl, type AclConfig, type AclDefaultPolicy } from './http/acl.ts';
+import { ZkGateway } from './zk/server.ts';
 
 export interface AgentConfig {
   readonly node: string;
@@ -60,12 +61,15 @@ export interface AgentConfig {
   readonly haNotifyScript?: string;
   readonly ha?: Partial<HaConfig>;
   readonly log?: (line: string) => void;
+  /** ZooKeeper client protocol listener as HOST:PORT (port 0: ephemeral); absent: off. */
+  readonly zk?: string;
 }
 
 export interface AgentAddresses {
   readonly http: string;
   readonly raft: string;
   readonly serf: string;
+  readonly zk?: string;
 }
 
 /**
@@ -99,6 +103,7 @@ const DEV_READY_TIMEOUT_MS = 5_000;
 export class Agent {
   readonly host: RealHost<ServerNode>;
   private http: HttpServer | undefined;
+  private zk: ZkGateway | undefined;
   private dataDir: DataDir | undefined;
   private addrs: AgentAddresses | undefined;
   private stopping: Promise<void> | undefined;
@@ -218,6 +223,7 @@ export class Agent {
           ...(recoverVoters ? { recoverVoters } : {}),
           ha: { probe, notify: notifier, ...(c.ha ? { config: c.ha } : {}) },
           checkProbe: new AgentCheckProbe(scripts),
+          ...(c.zk !== undefined ? { zk: true } : {}),
         });
         recoverVoters = undefined;
         node.onCard((id, peer) => {
@@ -238,11 +244,13 @@ export class Agent {
       const deadline = Date.now() + DEV_READY_TIMEOUT_MS;
       while (!this.host.app()?.replicator.isLeader() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     }
-    this.addrs = { http: httpHostPort, raft: `${bound.host}:${bound.tcpPort}`, serf: `${bound.host}:${bound.udpPort}` };
+    const zkAddr = c.zk !== undefined ? await this.startZk(c.zk) : undefined;
+    this.addrs = { http: httpHostPort, raft: `${bound.host}:${bound.tcpPort}`, serf: `${bound.host}:${bound.udpPort}`, ...(zkAddr ? { zk: zkAddr } : {}) };
     this.log(`==> hanode agent running: node=${c.node} dc=${c.datacenter ?? 'dc1'} ${c.dev ? 'mode=dev (in memory)' : `data-dir=${c.dataDir}`}`);
     this.log(`    HTTP: http://${this.addrs.http}  Raft (TCP): ${this.addrs.raft}  Serf (UDP): ${this.addrs.serf}${c.encrypt ? '  gossip+raft encrypted' : ''}`);
     this.log(`    ${describeAcl(acl)}`);
     if (acl.defaultPolicy === 'deny' && acl.managementToken === undefined) this.log('[WARN] acl: default policy deny and no management token: every write is refused (give --acl-token-file or HANODE_ACL_TOKEN)');
+    if (zkAddr) this.log(`    ZooKeeper: ${zkAddr}`);
     if (c.bootstrapExpect) this.log(`    waiting for ${c.bootstrapExpect} servers to bootstrap`);
     return this.addrs;
   }
@@ -267,12 +275,30 @@ export class Agent {
       this.stopping = (async () => {
         this.log('==> hanode agent shutting down');
         await this.http?.close();
+        await this.zk?.close();
         await this.host.close();
         this.dataDir?.close();
         for (const l of this.shutdownListeners) l();
       })();
     }
     return this.stopping;
+  }
+
+  private async startZk(addr: string): Promise<string> {
+    const [h, p] = splitHostPort(addr);
+    if (!h || !Number.isInteger(p) || p < 0) throw new Error(`bad --zk address ${JSON.stringify(addr)} (want HOST:PORT)`);
+    this.zk = new ZkGateway({
+      treeServer: () => this.host.app()?.coord.treeServer,
+      ...(this.config.encrypt !== undefined ? { secret: this.config.encrypt } : {}),
+      log: this.log,
+      onCoreError: (err) => {
+        this.log(`[ERR] core threw in zk: ${(err as Error)?.stack ?? String(err)}`);
+        process.exitCode = 70;
+        void this.stop();
+      },
+    });
+    const a = await this.zk.listen(h, p);
+    return `${a.host}:${a.port}`;
   }
 
   private self(): unknown {
@@ -311,6 +337,11 @@ export class Agent {
     k('hanode.net.dropped_invalid', 'Messages refused by their service\'s wire schema.', hs.droppedInvalid);
     k('hanode.net.udp_dropped_bad_auth', 'Datagrams that failed authentication (wrong or missing key).', this.host.udp.stats.droppedBadAuth);
     clusterAuthMetrics(this.host, k, g);
+    if (this.zk) {
+      k('hanode.zk.connections', 'ZooKeeper client connections accepted.', this.zk.counters.connections);
+      k('hanode.zk.bad_frames', 'ZooKeeper connections closed on a malformed frame.', this.zk.counters.badFrames);
+      g('hanode.zk.open_connections', 'Open ZooKeeper client connections.', this.zk.openConnections());
+    }
     if (this.http) {
       const h = this.http.counters;
       k('hanode.http.requests', 'HTTP requests served.', h.requests);

@@ -17,6 +17,8 @@ export interface Proc {
   http: string;
   raft: string;
   serf: string;
+  /** The ZooKeeper listener (`--zk`), once its startup line was seen; '' otherwise. */
+  zk: string;
   log: string[];
 }
 
@@ -36,7 +38,7 @@ export async function startAgent(
   /** Extra environment for the agent (tokens, keys). */
   env?: Readonly<Record<string, string>>,
 ): Promise<Proc> {
-  const p: Proc = { name, dataDir, child: undefined as unknown as ChildProcess, http: '', raft: '', serf: '', log: [] };
+  const p: Proc = { name, dataDir, child: undefined as unknown as ChildProcess, http: '', raft: '', serf: '', zk: '', log: [] };
   const portArgs = ports
     ? ['--http', ports.http, '--raft', ports.raft.split(':')[1]!, '--serf', ports.serf.split(':')[1]!]
     : ['--http', '127.0.0.1:0', '--raft', '0', '--serf', '0'];
@@ -59,6 +61,8 @@ export async function startAgent(
         p.raft = m[2]!;
         p.serf = m[3]!;
       }
+      const z = /ZooKeeper: (\S+)/.exec(line);
+      if (z) p.zk = z[1]!;
     }
   };
   child.stdout!.on('data', onData);

@@ -75,7 +75,7 @@ export class ServerNode {
     };
     this.nodeEnv = ctx.env('node');
     this.coordEnv = ctx.env('coord');
-    this.coord = new CoordNode({ coord: this.coordEnv }, this.replicator, this.store, opts.checkProbe ? { probe: opts.checkProbe } : {});
+    this.coord = new CoordNode({ coord: this.coordEnv, ...(opts.zk ? { zk: ctx.env('zk') } : {}) }, this.replicator, this.store, opts.checkProbe ? { probe: opts.checkProbe } : {});
     this.swim = new SwimNode(ctx.env('swim'), { ...opts.swim, meta: { ...(opts.swim?.meta ?? {}), ...this.card, [ROLE_KEY]: ROLE_SERVER } });
     this.hello = new HelloExchange(
       ctx.env('hello'),
