@@ -41,6 +41,10 @@ export interface Backend {
   leader(): NodeId | undefined;
   /** ms since this node last heard from a leader (0 on the leader), Consul's X-Consul-LastContact. */
   lastContactMs(): number;
+  /** ms since this node last heard from `server` over Raft (the leader's view of its followers); undefined: never. */
+  sinceHeardFromMs(server: NodeId): number | undefined;
+  /** Wall-clock ms (Unix epoch) for timestamps the API reports, such as autopilot's StableSince. */
+  wallClockMs(): number;
   /** Proposes a command (the backend stamps the leader clock `atUs`). */
   propose(cmd: StoreCommandBody): Promise<ProposeOutcome>;
   /** Linearizable read barrier: resolves once the local store reflects every write committed before the call. */

@@ -35,6 +35,14 @@ export class NodeBackend implements Backend {
     return this.node().lastContactUs() / 1000;
   }
 
+  sinceHeardFromMs(server: NodeId): number | undefined {
+    const us = this.node().sinceHeardFromUs(server);
+    return us === undefined ? undefined : us / 1000;
+  }
+  wallClockMs(): number {
+    return Date.now();
+  }
+
   propose(cmd: Parameters<ServerNode['propose']>[0]): Promise<ProposeOutcome> {
     return new Promise((resolve) => {
       // Raft answers every proposal (commit, or unknown-outcome when leadership is lost); this
