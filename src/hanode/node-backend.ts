@@ -58,9 +58,12 @@ export class NodeBackend implements Backend {
     });
   }
 
-  readBarrier(): Promise<{ ok: true } | { ok: false; error: string; leader?: NodeId }> {
+  readBarrier(opts?: { lease?: boolean }): Promise<{ ok: true } | { ok: false; error: string; leader?: NodeId }> {
     return new Promise((resolve) => {
-      this.node().replicator.readBarrier((r) => resolve(r.ok ? { ok: true } : { ok: false, error: r.error, ...(r.leader !== undefined ? { leader: r.leader } : {}) }));
+      this.node().replicator.readBarrier(
+        (r) => resolve(r.ok ? { ok: true } : { ok: false, error: r.error, ...(r.leader !== undefined ? { leader: r.leader } : {}) }),
+        opts?.lease === true ? { lease: true } : undefined,
+      );
     });
   }
 
