@@ -189,6 +189,7 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): PreparedRun {
       const ops = completedOps(history);
 
       const membership = list.map((i) => i.membership?.()).find((m) => m !== undefined);
+      const clients = list.flatMap((i) => i.clients?.() ?? []);
       const stats = world.stats;
       const lat = latencySummary(ops);
       const moduleAvail = list.map((i) => i.availability?.()).find((a) => a !== undefined);
@@ -210,6 +211,7 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): PreparedRun {
         timeline,
         ...(lat ? { latency: lat } : {}),
         ...(avail ? { availability: avail } : {}),
+        ...(clients.length > 0 ? { clients } : {}),
         ...(error ? { error } : {}),
         unavailable: unavailableModules,
         ...(opts.recordTrace ? { trace: world.traceEvents() } : {}),

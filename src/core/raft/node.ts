@@ -15,7 +15,7 @@
  */
 import { assert, type Env, type Micros, type NodeId, type Timer } from '../env.ts';
 import type { StateMachine } from '../sm.ts';
-import type { ProposeResult, RaftRole, ReadResult, Replicator } from './api.ts';
+import type { ProposeResult, RaftRole, ReadOptions, ReadResult, Replicator } from './api.ts';
 import { resolveConfig, type RaftConfig } from './config.ts';
 import { ConfigHistory } from './config-history.ts';
 import type { Entry } from './entry.ts';
@@ -261,7 +261,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.scheduleFlush();
   }
 
-  readBarrier(done: (r: ReadResult) => void): void {
+  readBarrier(done: (r: ReadResult) => void, opts?: ReadOptions): void {
     const mode = this.config.readMode;
     if (mode === 'stale') {
       // A node repairing lost entries may not even hold what it served before (recovery.ts).
@@ -286,7 +286,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       ls.readsWaitingCommit.push({ deadlineUs, done });
       return;
     }
-    this.startRead(ls, deadlineUs, done);
+    this.startRead(ls, deadlineUs, done, opts?.lease === true);
   }
 
   /** Follower read: the leader confirms an index with a quorum round; we wait to apply up to it. */
@@ -330,8 +330,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.env.after(Math.max(0, f.deadlineUs - this.env.now()), () => this.reads.expire(this.env.now(), this.leaderId));
   }
 
-  private startRead(ls: LeaderState, deadlineUs: Micros, done: (r: ReadResult) => void): void {
-    if (this.config.readMode === 'lease' && this.leaseValid(ls)) {
+  private startRead(ls: LeaderState, deadlineUs: Micros, done: (r: ReadResult) => void, lease = false): void {
+    // A per-read lease needs checkQuorum as lease mode does (followers refuse votes within a lease).
+    if ((this.config.readMode === 'lease' || (lease && this.config.checkQuorum)) && this.leaseValid(ls)) {
       this.reads.addConfirmed(this.commit, deadlineUs, done);
       this.reads.applied(this.applied);
       return;

@@ -12,7 +12,7 @@ import { toJson } from './json.ts';
 import { Query } from './query.ts';
 import { parseRequestTarget } from './target.ts';
 import { allowed, PERMISSION_DENIED, tokenOf, type AclConfig } from './acl.ts';
-import type { ApiReply, ApiRequest, Method, Placement, Route } from './types.ts';
+import { FORWARDED, type ApiReply, type ApiRequest, type Method, type Placement, type Route } from './types.ts';
 
 export interface HttpServerOptions {
   readonly backend: Backend;
@@ -32,8 +32,7 @@ export interface HttpServerOptions {
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** How far past the body limit we keep reading (and dropping) before cutting the connection. */
 const DRAIN_FACTOR = 16;
-/** Header marking a forwarded request, so a request never bounces between two servers. */
-const FORWARDED = 'x-hanode-forwarded';
+
 /** Bound on a forwarded request: the longest blocking wait (10 min + jitter) plus slack. */
 const FORWARD_TIMEOUT_MS = 11 * 60 * 1000;
 

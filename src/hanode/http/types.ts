@@ -2,6 +2,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Query } from './query.ts';
 
+/**
+ * Header marking a forwarded request, so a request never bounces between two servers. Its
+ * value is the name of the agent that received the request (a session created through a
+ * follower is that follower's, as Consul's agent fills in its own node name before the RPC).
+ */
+export const FORWARDED = 'x-hanode-forwarded';
+
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
 export interface ApiRequest {
