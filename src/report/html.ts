@@ -8,13 +8,11 @@ import type { RunResult, Scenario } from '../scenario/types.ts';
 import { humanDuration } from '../scenario/units.ts';
 import { extractReportData, type ReportData } from './html-data.ts';
 import { clientsHtml } from './clients.ts';
+import { esc } from './escape.ts';
 
 const W = 1000; // drawing width of the time axis, px
 const LEFT = 90; // lane label column, px
 
-export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** JSON safe inside <script>: no "</script>" or "<!--" can appear. */
 function scriptJson(v: unknown): string {
