@@ -4,7 +4,7 @@
  * a `for` duration.
  */
 import type { Micros, NodeId, Timer } from '../core/env.ts';
-import type { MemoryStorage } from './memory-storage.ts';
+import type { MemoryStorage } from '../host/memory-storage.ts';
 import type { Network } from './network.ts';
 import { applyStorageFault } from './storage-faults.ts';
 import type { Topology } from './topology.ts';

@@ -129,11 +129,5 @@ export interface WorldOptions {
   readonly checkMessages?: boolean;
 }
 
-/** One event of the trace. `t` is true (global) virtual time. */
-export interface TraceEvent {
-  readonly t: Micros;
-  readonly kind: string;
-  readonly node?: NodeId;
-  readonly svc?: string;
-  readonly [field: string]: unknown;
-}
+/** Trace events are the host layer's (src/host/context.ts): the real host emits the same shape. */
+export type { TraceEvent } from '../host/context.ts';

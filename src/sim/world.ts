@@ -11,15 +11,16 @@ import type { Env, Message, Micros, NodeId, Random, SendOptions, Storage, Timer,
 import { SimulationError } from './errors.ts';
 import { EventQueue, type QueuedEvent } from './event-queue.ts';
 import { applyFault, type FaultTarget } from './faults.ts';
-import { MemoryStorage } from './memory-storage.ts';
+import { MemoryStorage } from '../host/memory-storage.ts';
 import { Network } from './network.ts';
 import { startNemesis } from './nemesis.ts';
 import { validateWire } from '../core/wire-validators.ts';
 import { NodeClock } from './node-clock.ts';
-import { randomStream } from './random.ts';
+import { randomStream } from '../host/random.ts';
 import { Topology } from './topology.ts';
 import { hashEvent, NetKind, TraceHasher } from './trace.ts';
-import type { DiskSpec, Fault, FaultKind, NemesisSpec, ScheduledFault, TraceEvent, WorldOptions } from './types.ts';
+import type { DiskSpec, Fault, FaultKind, NemesisSpec, ScheduledFault, WorldOptions } from './types.ts';
+import type { NodeContext, NodeFactory, TraceEvent } from '../host/context.ts';
 
 const enum EvKind {
   Timer = 0,
@@ -56,18 +57,6 @@ class SimEvent implements QueuedEvent, Timer {
   }
 }
 
-/** What a node factory is given to build a node's app. */
-export interface NodeContext {
-  readonly id: NodeId;
-  readonly dc: string;
-  readonly region: string;
-  /** How many times this node has been restarted (0 at first boot). */
-  readonly restarts: number;
-  /** The environment of one service on this node (the same object for the same name). */
-  env(service: string): Env;
-}
-
-export type NodeFactory<A = unknown> = (ctx: NodeContext) => A;
 
 interface AppLike {
   start?(): void;
