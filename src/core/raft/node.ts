@@ -147,6 +147,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private readonly forwarded = new Map<number, { deadlineUs: Micros; timer: Timer; done: (r: ReadResult) => void }>();
   private forwardSeq = 0;
   private stopped = false;
+  /** Peer messages dropped because they contradict what Raft guarantees (droppedMessages()). */
+  private dropped = 0;
 
   private readonly roleListeners: ((role: RaftRole, term: number, leader: NodeId | undefined) => void)[] = [];
   private readonly observers: RaftObserver[] = [];
@@ -351,6 +353,15 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
   commitIndex(): number {
     return this.commit;
+  }
+  /**
+   * Peer messages dropped because they contradict Raft's guarantees (a second leader in our term,
+   * entries that are not consecutive or come from a future term, an ack beyond our log, a heartbeat
+   * round we never sent): a forged or broken peer, never a correct one. Dropped and counted (and
+   * traced as raft.drop) rather than asserted: a peer must not be able to crash us.
+   */
+  droppedMessages(): number {
+    return this.dropped;
   }
   appliedIndex(): number {
     return this.applied;
@@ -923,8 +934,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       case 'raft.heartbeat':
       case 'raft.snapshot':
         // Election Safety (paper Figure 3): at most one leader per term, and we are it.
-        assert(from === this.self, () => `two leaders in term ${this.currentTerm}: ${this.self} and ${from}`);
-        return;
+        return this.drop(from, m, 'a second leader in our term');
       default:
         // Votes and pre-votes of a finished campaign, and TimeoutNow (a leader has nothing to start).
         return;
@@ -957,6 +967,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   /** Followers and learners. */
   private stepFollower(from: NodeId, m: RaftMessage): void {
     if (this.stepAny(from, m)) return;
+    const fromLeader = m.type === 'raft.append' || m.type === 'raft.heartbeat' || m.type === 'raft.snapshot';
+    if (fromLeader && this.leaderId !== undefined && this.leaderId !== from) {
+      // Election Safety: the term's leader is known, and it is someone else.
+      return this.drop(from, m, 'a second leader in our term');
+    }
     switch (m.type) {
       case 'raft.append':
         return this.onAppend(from, m);
@@ -1025,6 +1040,12 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     else if (this.tallyLost(cs)) this.becomeFollower(this.currentTerm, undefined);
   }
 
+  /** A peer message that contradicts Raft's guarantees: counted and traced, never acted on. */
+  private drop(from: NodeId, m: RaftMessage, reason: string): void {
+    this.dropped++;
+    this.env.trace('raft.drop', { from, type: m.type, term: m.term, reason });
+  }
+
   /** Follower: any valid message from the current term's leader. */
   private heardFromLeader(from: NodeId): void {
     if (this.leaderId !== from) this.setLeader(from);
@@ -1032,7 +1053,23 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.resetElectionTimer();
   }
 
+  /** Why an append contradicts itself (Log Matching needs consecutive entries, terms non-decreasing up to the leader's), or undefined. */
+  private appendContradiction(m: AppendReq): string | undefined {
+    if (m.prevTerm > m.term) return 'prevTerm from a future term';
+    let prevTerm = m.prevTerm;
+    for (let k = 0; k < m.entries.length; k++) {
+      const e = m.entries[k]!;
+      if (e.index !== m.prevIndex + 1 + k) return 'entries not consecutive after prevIndex';
+      if (e.term > m.term) return 'an entry from a future term';
+      if (e.term < prevTerm) return 'entry terms decrease';
+      prevTerm = e.term;
+    }
+    return undefined;
+  }
+
   private onAppend(from: NodeId, m: AppendReq): void {
+    const contradiction = this.appendContradiction(m);
+    if (contradiction !== undefined) return this.drop(from, m, contradiction);
     this.heardFromLeader(from);
     let prevIndex = m.prevIndex;
     let prevTerm = m.prevTerm;
@@ -1105,7 +1142,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     pr.lastHeardUs = this.env.now();
     pr.recentActive = true;
     if (m.success) {
-      assert(m.matchIndex <= this.log.last(), () => `${from} acked ${m.matchIndex} beyond leader last ${this.log.last()}`);
+      // Only what we sent can be acknowledged, and we sent no more than our log.
+      if (m.matchIndex > this.log.last()) return this.drop(from, m, 'an ack beyond our log');
       const advanced = pr.acked(m.matchIndex);
       if (pr.state === 'probe') pr.becomeReplicate();
       else if (pr.state === 'snapshot' && pr.match >= pr.snapIndex) pr.becomeProbe();
@@ -1159,6 +1197,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private onHeartbeatResp(ls: LeaderState, from: NodeId, m: HeartbeatResp): void {
     const pr = ls.progress.get(from);
     if (pr === undefined) return;
+    // Acking a round we never sent would confirm reads (and a lease) nobody granted.
+    if (m.round > ls.round) return this.drop(from, m, 'an ack of a heartbeat round never sent');
     const now = this.env.now();
     pr.recentActive = true;
     if (m.round > pr.ackedRound) pr.ackedRound = m.round;
