@@ -50,6 +50,8 @@ import {
   type VoteReq,
   type VoteResp,
 } from './messages.ts';
+import { campaignLost, campaignWon, grantsVote } from './election.ts';
+import { appendAccepted, appendContradiction, appendRejected, conflictStart, nextAfterRejection, showsLostLog } from './replication.ts';
 import { mutated, type RaftMutation } from './mutations.ts';
 import { Progress } from './progress.ts';
 import { ReadQueue } from './read-index.ts';
@@ -101,8 +103,6 @@ interface HardState {
 /** Result the state machine "returns" for a retried command older than the client's last one. */
 const STALE_SEQUENCE = Symbol('stale-sequence');
 const HS_KEY = 'hs';
-/** Bounds the backwards scan for a conflict hint; the leader falls back to probing beyond it. */
-const MAX_HINT_SCAN = 4096;
 /** Heartbeat rounds remembered for lease start times. */
 const MAX_ROUNDS_KEPT = 64;
 
@@ -322,21 +322,13 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private startRead(ls: LeaderState, deadlineUs: Micros, done: (r: ReadResult) => void): void {
-    if (this.config.readMode === 'lease' && this.leaseValid(ls)) {
+    if (this.config.readMode === 'lease' && ls.lease.valid(this.env.now())) {
       this.reads.addConfirmed(this.commit, deadlineUs, done);
       this.reads.applied(this.applied);
       return;
     }
     this.reads.add(ls.round + 1, this.commit, deadlineUs, done);
     this.scheduleRound();
-  }
-
-  /** The lease holds while our clock is before its end and has not been stepped back since it was granted. */
-  private leaseValid(ls: LeaderState): boolean {
-    const now = this.env.now();
-    if (now < ls.leaseClockUs) ls.leaseUntilUs = 0; // stepped back: the lease's start is no longer comparable
-    ls.leaseClockUs = now;
-    return now < ls.leaseUntilUs;
   }
 
   isLeader(): boolean {
@@ -646,17 +638,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private tallyWon(cs: CandidateState): boolean {
-    const m = this.configs.current();
-    let granted = 0;
-    for (const v of m.voters) if (cs.votes.get(v) === true) granted++;
-    return granted >= quorumSize(m);
+    return campaignWon(cs.votes, this.configs.current());
   }
 
   private tallyLost(cs: CandidateState): boolean {
-    const m = this.configs.current();
-    let rejected = 0;
-    for (const v of m.voters) if (cs.votes.get(v) === false) rejected++;
-    return rejected > m.voters.length - quorumSize(m);
+    return campaignLost(cs.votes, this.configs.current());
   }
 
   private becomeLeader(): void {
@@ -891,7 +877,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     } else if (m.term < this.currentTerm && !this.mut('acceptStaleTerm')) {
       if (m.type === 'raft.append' || m.type === 'raft.heartbeat' || m.type === 'raft.snapshot') {
         // Tell a stale leader about the newer term so it steps down.
-        this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: -1, conflictTerm: 0, conflictIndex: 0 } satisfies AppendResp);
+        this.send(from, appendRejected(this.currentTerm, -1, 0, 0));
       } else if (m.type === 'raft.prevote') {
         this.send(from, { type: 'raft.prevote.resp', term: this.currentTerm, granted: false } satisfies PreVoteResp);
       }
@@ -999,13 +985,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   private onVoteRequest(from: NodeId, m: PreVoteReq | VoteReq): void {
     const pre = m.type === 'raft.prevote';
-    const canVote =
-      this.votedFor === from ||
-      (this.votedFor === undefined && this.leaderId === undefined) ||
-      (pre && m.term > this.currentTerm);
-    const lastTerm = this.log.lastTerm();
-    const upToDate = m.lastTerm > lastTerm || (m.lastTerm === lastTerm && m.lastIndex >= this.log.last()) || this.mut('voteWithoutLogCheck');
-    const grant = canVote && upToDate;
+    const me = { term: this.currentTerm, votedFor: this.votedFor, leader: this.leaderId, lastIndex: this.log.last(), lastTerm: this.log.lastTerm() };
+    const grant = grantsVote(me, from, m, this.mut('voteWithoutLogCheck'));
     if (pre) {
       this.send(from, { type: 'raft.prevote.resp', term: grant ? m.term : this.currentTerm, granted: grant } satisfies PreVoteResp);
       return;
@@ -1053,22 +1034,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.resetElectionTimer();
   }
 
-  /** Why an append contradicts itself (Log Matching needs consecutive entries, terms non-decreasing up to the leader's), or undefined. */
-  private appendContradiction(m: AppendReq): string | undefined {
-    if (m.prevTerm > m.term) return 'prevTerm from a future term';
-    let prevTerm = m.prevTerm;
-    for (let k = 0; k < m.entries.length; k++) {
-      const e = m.entries[k]!;
-      if (e.index !== m.prevIndex + 1 + k) return 'entries not consecutive after prevIndex';
-      if (e.term > m.term) return 'an entry from a future term';
-      if (e.term < prevTerm) return 'entry terms decrease';
-      prevTerm = e.term;
-    }
-    return undefined;
-  }
-
   private onAppend(from: NodeId, m: AppendReq): void {
-    const contradiction = this.appendContradiction(m);
+    const contradiction = appendContradiction(m);
     if (contradiction !== undefined) return this.drop(from, m, contradiction);
     this.heardFromLeader(from);
     let prevIndex = m.prevIndex;
@@ -1079,7 +1046,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const skip = Math.min(entries.length, this.commit - prevIndex);
       entries = entries.slice(skip);
       if (entries.length === 0) {
-        this.respondAppend(from, true, this.commit);
+        this.ackAppend(from, this.commit);
         return;
       }
       prevIndex = entries[0]!.index - 1;
@@ -1089,12 +1056,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     }
     const localPrevTerm = this.log.term(prevIndex);
     if (localPrevTerm === undefined) {
-      this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.prevIndex, conflictTerm: 0, conflictIndex: this.log.last() + 1 } satisfies AppendResp);
+      this.send(from, appendRejected(this.currentTerm, m.prevIndex, 0, this.log.last() + 1));
       return;
     }
     if (localPrevTerm !== prevTerm && !this.mut('skipConsistencyCheck')) {
-      const first = Math.max(this.commit + 1, this.log.firstIndexOfTerm(prevIndex, MAX_HINT_SCAN));
-      this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.prevIndex, conflictTerm: localPrevTerm, conflictIndex: first } satisfies AppendResp);
+      this.send(from, appendRejected(this.currentTerm, m.prevIndex, localPrevTerm, conflictStart(this.log, this.commit, prevIndex)));
       return;
     }
     // Append what is new; truncate at the first conflict (paper Figure 2, AppendEntries rule 3).
@@ -1118,15 +1084,15 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.refreshFollowerRole();
     const lastNew = prevIndex + entries.length;
     this.advanceCommit(Math.min(m.commit, this.mut('commitBeyondVerified') ? this.log.last() : lastNew));
-    this.respondAppend(from, true, lastNew);
+    this.ackAppend(from, lastNew);
   }
 
-  private respondAppend(to: NodeId, success: boolean, matchIndex: number): void {
-    if (success && !this.mut('ackBeforeSync')) {
+  private ackAppend(to: NodeId, matchIndex: number): void {
+    if (!this.mut('ackBeforeSync')) {
       // Persist before send: what we acknowledge survives a crash (the leader counts it toward a commit).
       assert(matchIndex <= this.log.durableIndex(), () => `acking ${matchIndex} with only ${this.log.durableIndex()} durable`);
     }
-    this.send(to, { type: 'raft.append.resp', term: this.currentTerm, success, matchIndex, rejectIndex: 0, conflictTerm: 0, conflictIndex: 0 } satisfies AppendResp);
+    this.send(to, appendAccepted(this.currentTerm, matchIndex));
   }
 
   /** A membership change in the log may make us a learner or a voter. */
@@ -1156,12 +1122,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       return;
     }
     if (m.rejectIndex < 0) return; // a higher-term notice, handled in receive()
-    let nextGuess = m.conflictIndex;
-    if (m.conflictTerm > 0) {
-      const idx = this.log.lastIndexOfTerm(m.conflictTerm, m.rejectIndex);
-      if (idx !== undefined) nextGuess = idx + 1;
-    }
-    if (pr.state !== 'snapshot' && this.lostLog(pr, m)) {
+    const nextGuess = nextAfterRejection(this.log, m);
+    if (pr.state !== 'snapshot' && showsLostLog(pr, m)) {
       this.env.trace('raft.lost-log', { peer: from, match: pr.match, reject: m.rejectIndex, hint: m.conflictIndex });
       pr.lostLog(Math.max(1, Math.min(nextGuess, m.rejectIndex)));
       this.sendAppend(ls, from);
@@ -1170,24 +1132,13 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (pr.rejected(m.rejectIndex, nextGuess)) this.sendAppend(ls, from);
   }
 
-  /**
-   * Whether a rejection shows the follower lost entries it acknowledged: it denies an index up to
-   * its match, or (conflictTerm 0: "I lack prevIndex; my log ends at conflictIndex - 1") its log ends
-   * below its match. Responses arrive in the order the follower sent them (the reliable channel is
-   * FIFO per link), so a rejection that follows an acknowledgement of the same index is not stale.
-   */
-  private lostLog(pr: Progress, m: AppendResp): boolean {
-    if (m.rejectIndex <= pr.match) return true;
-    return m.conflictTerm === 0 && m.conflictIndex - 1 < pr.match;
-  }
-
   private onHeartbeat(from: NodeId, m: HeartbeatReq): void {
     this.heardFromLeader(from);
     if (m.commit > this.log.last()) {
       // The leader sends min(our match, its commit): it counts us as holding entries we no longer
       // have (a wiped or cut disk, issue 15). With nothing new to send it would only heartbeat us
       // forever; a rejection saying where our log ends makes it repair us (Progress.lostLog).
-      this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.commit, conflictTerm: 0, conflictIndex: this.log.last() + 1 } satisfies AppendResp);
+      this.send(from, appendRejected(this.currentTerm, m.commit, 0, this.log.last() + 1));
     }
     // m.commit <= our match as the leader knows it, so our log agrees up to there.
     this.advanceCommit(Math.min(m.commit, this.log.last()));
@@ -1227,11 +1178,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (sentAt !== undefined) {
       // Lease (dissertation §6.4.1): no voter that acked round q grants a vote to anyone else until an
       // election timeout after it heard us, measured on clocks that may run (1 ± drift) fast.
-      const lease = sentAt + Math.floor(this.config.electionTimeoutMinUs * (1 - this.config.maxClockDriftRatio));
-      const now = this.env.now();
-      if (now < ls.leaseClockUs) ls.leaseUntilUs = 0;
-      ls.leaseClockUs = now;
-      if (lease > ls.leaseUntilUs && sentAt <= now) ls.leaseUntilUs = lease;
+      ls.lease.extend(sentAt, Math.floor(this.config.electionTimeoutMinUs * (1 - this.config.maxClockDriftRatio)), this.env.now());
     }
     this.reads.confirm(q);
     this.reads.applied(this.applied);
