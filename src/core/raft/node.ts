@@ -7,7 +7,7 @@
  * Sans-I/O: everything goes through the Env. Persistence discipline: term and vote are saved and
  * synced before a vote is answered; appended entries are synced before they are acknowledged; the
  * leader syncs its own entries before counting itself toward a commit; these are asserted where
- * the messages leave (send, respondAppend, onVoteRequest).
+ * the messages leave (send, ackAppend, onVoteRequest).
  *
  * Roles (roles.ts): one state object per role, replaced only by transition(), which asserts the
  * transition is legal; leader-only state lives in LeaderState. After the term gate, receive()
@@ -50,6 +50,9 @@ import {
   type VoteReq,
   type VoteResp,
 } from './messages.ts';
+import { campaignLost, campaignWon, grantsVote } from './election.ts';
+import { appendAccepted, appendContradiction, appendRejected, conflictStart, nextAfterRejection, showsLostLog } from './replication.ts';
+import { mutated, type RaftMutation } from './mutations.ts';
 import { Progress } from './progress.ts';
 import { ReadQueue } from './read-index.ts';
 import { StorageRecovery } from './recovery.ts';
@@ -101,8 +104,6 @@ interface HardState {
 /** Result the state machine "returns" for a retried command older than the client's last one. */
 const STALE_SEQUENCE = Symbol('stale-sequence');
 const HS_KEY = 'hs';
-/** Bounds the backwards scan for a conflict hint; the leader falls back to probing beyond it. */
-const MAX_HINT_SCAN = 4096;
 /** Heartbeat rounds remembered for lease start times. */
 const MAX_ROUNDS_KEPT = 64;
 
@@ -149,6 +150,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private readonly forwarded = new Map<number, { deadlineUs: Micros; timer: Timer; done: (r: ReadResult) => void }>();
   private forwardSeq = 0;
   private stopped = false;
+  /** Peer messages dropped because they contradict what Raft guarantees (droppedMessages()). */
+  private dropped = 0;
 
   private readonly roleListeners: ((role: RaftRole, term: number, leader: NodeId | undefined) => void)[] = [];
   private readonly observers: RaftObserver[] = [];
@@ -167,7 +170,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
     // Recover from storage: hard state, snapshot, log, membership.
     const storage = env.storage;
-    this.recovery = new StorageRecovery(env, !this.config.unsafeTestOnlyNoStorageRecovery);
+    this.recovery = new StorageRecovery(env, !this.mut('noStorageRecovery'));
     const hs = storage.load<HardState>(HS_KEY);
     if (hs !== undefined) {
       this.currentTerm = hs.term;
@@ -201,7 +204,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       this.votedFor = undefined;
       this.persistHardState();
     }
-    if (!this.config.unsafeTestOnlySkipVotePersist) {
+    if (!this.mut('skipVotePersist')) {
       assert(this.log.lastTerm() <= this.currentTerm, () => `log term ${this.log.lastTerm()} > term ${this.currentTerm}`);
     }
     this.state = new FollowerState(this.followerRole());
@@ -282,7 +285,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const deadlineUs = this.env.now() + this.config.readTimeoutUs;
     // The leader's commit index is only known to be the cluster's once an entry of its term committed
     // (dissertation §6.4 step 1): until then, wait.
-    if (this.commit < ls.termStartIndex) {
+    if (this.commit < ls.termStartIndex && !this.mut('readBeforeTermCommit')) {
       ls.readsWaitingCommit.push({ deadlineUs, done });
       return;
     }
@@ -332,7 +335,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   private startRead(ls: LeaderState, deadlineUs: Micros, done: (r: ReadResult) => void, lease = false): void {
     // A per-read lease needs checkQuorum as lease mode does (followers refuse votes within a lease).
-    if ((this.config.readMode === 'lease' || (lease && this.config.checkQuorum)) && this.leaseValid(ls)) {
+    if ((this.config.readMode === 'lease' || (lease && this.config.checkQuorum)) && ls.lease.valid(this.env.now())) {
       this.reads.addConfirmed(this.commit, deadlineUs, done);
       this.reads.applied(this.applied);
       return;
@@ -341,18 +344,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.scheduleRound();
   }
 
-  /** The lease holds while our clock is before its end and has not been stepped back since it was granted. */
-  private leaseValid(ls: LeaderState): boolean {
-    const now = this.env.now();
-    if (now < ls.leaseClockUs) ls.leaseUntilUs = 0; // stepped back: the lease's start is no longer comparable
-    ls.leaseClockUs = now;
-    return now < ls.leaseUntilUs;
-  }
-
   /** True while this node repairs storage damage found at start (recovery.ts). */
   recovering(): boolean {
     return this.recovery.recovering();
   }
+
   isLeader(): boolean {
     return this.state.name === 'leader';
   }
@@ -367,6 +363,15 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
   commitIndex(): number {
     return this.commit;
+  }
+  /**
+   * Peer messages dropped because they contradict Raft's guarantees (a second leader in our term,
+   * entries that are not consecutive or come from a future term, an ack beyond our log, a heartbeat
+   * round we never sent): a forged or broken peer, never a correct one. Dropped and counted (and
+   * traced as raft.drop) rather than asserted: a peer must not be able to crash us.
+   */
+  droppedMessages(): number {
+    return this.dropped;
   }
   appliedIndex(): number {
     return this.applied;
@@ -509,6 +514,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (pr !== undefined && pr.match === this.log.last()) this.send(t.to, { type: 'raft.timeout-now', term: this.currentTerm } satisfies TimeoutNow);
   }
 
+  /** TEST ONLY: whether a paper rule is switched off (mutations.ts); false in every real use. */
+  private mut(m: RaftMutation): boolean {
+    return mutated(this.config, m);
+  }
+
   // ---------------------------------------------------------------- roles
 
   /** The leader's state, or undefined when not leading. */
@@ -555,7 +565,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   private persistHardState(): void {
     assert(this.votedFor === undefined || this.currentTerm > 0, 'no vote in term 0');
-    if (this.config.unsafeTestOnlySkipVotePersist) return;
+    if (this.mut('skipVotePersist')) return;
     const hs: HardState = { term: this.currentTerm, vote: this.votedFor ?? null };
     this.env.storage.save(HS_KEY, hs);
     this.env.storage.sync();
@@ -646,17 +656,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private tallyWon(cs: CandidateState): boolean {
-    const m = this.configs.current();
-    let granted = 0;
-    for (const v of m.voters) if (cs.votes.get(v) === true) granted++;
-    return granted >= quorumSize(m);
+    return campaignWon(cs.votes, this.configs.current());
   }
 
   private tallyLost(cs: CandidateState): boolean {
-    const m = this.configs.current();
-    let rejected = 0;
-    for (const v of m.voters) if (cs.votes.get(v) === false) rejected++;
-    return rejected > m.voters.length - quorumSize(m);
+    return campaignLost(cs.votes, this.configs.current());
   }
 
   private becomeLeader(): void {
@@ -669,7 +673,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     for (const p of peersOf(this.configs.current(), this.self)) {
       ls.progress.set(p, new Progress(this.log.last(), now, this.config.maxInflightAppends));
     }
-    if (!this.config.unsafeTestOnlyNoElectionNoop) {
+    if (!this.mut('noElectionNoop')) {
       this.appendLocal(ls, { index: this.log.last() + 1, term: this.currentTerm, kind: 'noop' });
     }
     if (this.configs.currentIndex() === 0) {
@@ -769,7 +773,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   // ---------------------------------------------------------------- sending
 
   private send(to: NodeId, msg: RaftMessage): void {
-    if (!this.config.unsafeTestOnlySkipVotePersist) {
+    if (!this.mut('skipVotePersist')) {
       // Persist before send: every message carries our term, which a crash must not take back.
       assert(this.durableHs.term === this.currentTerm, () => `sending in term ${this.currentTerm} with durable term ${this.durableHs.term}`);
     }
@@ -889,10 +893,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
         const leader = m.type === 'raft.append' || m.type === 'raft.heartbeat' || m.type === 'raft.snapshot' ? from : undefined;
         this.becomeFollower(m.term, leader);
       }
-    } else if (m.term < this.currentTerm) {
+    } else if (m.term < this.currentTerm && !this.mut('acceptStaleTerm')) {
       if (m.type === 'raft.append' || m.type === 'raft.heartbeat' || m.type === 'raft.snapshot') {
         // Tell a stale leader about the newer term so it steps down.
-        this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: -1, conflictTerm: 0, conflictIndex: 0 } satisfies AppendResp);
+        this.send(from, appendRejected(this.currentTerm, -1, 0, 0));
       } else if (m.type === 'raft.prevote') {
         this.send(from, { type: 'raft.prevote.resp', term: this.currentTerm, granted: false } satisfies PreVoteResp);
       }
@@ -935,8 +939,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       case 'raft.heartbeat':
       case 'raft.snapshot':
         // Election Safety (paper Figure 3): at most one leader per term, and we are it.
-        assert(from === this.self, () => `two leaders in term ${this.currentTerm}: ${this.self} and ${from}`);
-        return;
+        return this.drop(from, m, 'a second leader in our term');
       default:
         // Votes and pre-votes of a finished campaign, and TimeoutNow (a leader has nothing to start).
         return;
@@ -969,6 +972,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   /** Followers and learners. */
   private stepFollower(from: NodeId, m: RaftMessage): void {
     if (this.stepAny(from, m)) return;
+    const fromLeader = m.type === 'raft.append' || m.type === 'raft.heartbeat' || m.type === 'raft.snapshot';
+    if (fromLeader && this.leaderId !== undefined && this.leaderId !== from) {
+      // Election Safety: the term's leader is known, and it is someone else.
+      return this.drop(from, m, 'a second leader in our term');
+    }
     switch (m.type) {
       case 'raft.append':
         return this.onAppend(from, m);
@@ -996,13 +1004,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   private onVoteRequest(from: NodeId, m: PreVoteReq | VoteReq): void {
     const pre = m.type === 'raft.prevote';
-    const canVote =
-      this.votedFor === from ||
-      (this.votedFor === undefined && this.leaderId === undefined) ||
-      (pre && m.term > this.currentTerm);
-    const lastTerm = this.log.lastTerm();
-    const upToDate = m.lastTerm > lastTerm || (m.lastTerm === lastTerm && m.lastIndex >= this.log.last());
-    const grant = canVote && upToDate && this.recovery.mayVoteFor(m.lastIndex, m.lastTerm);
+    const me = { term: this.currentTerm, votedFor: this.votedFor, leader: this.leaderId, lastIndex: this.log.last(), lastTerm: this.log.lastTerm() };
+    const grant = grantsVote(me, from, m, this.mut('voteWithoutLogCheck')) && this.recovery.mayVoteFor(m.lastIndex, m.lastTerm);
     if (pre) {
       this.send(from, { type: 'raft.prevote.resp', term: grant ? m.term : this.currentTerm, granted: grant } satisfies PreVoteResp);
       return;
@@ -1014,7 +1017,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       this.persistHardState(); // synced before the answer leaves
       this.resetElectionTimer();
     }
-    if (grant && !this.config.unsafeTestOnlySkipVotePersist) {
+    if (grant && !this.mut('skipVotePersist')) {
       // Persist before send: the vote we announce survives a crash (paper Figure 2, "Persistent state").
       assert(this.durableHs.term === this.currentTerm, () => `vote.resp for term ${this.currentTerm} but durable term ${this.durableHs.term}`);
       assert(this.durableHs.vote === from, () => `vote.resp to ${from} but durable vote ${this.durableHs.vote}`);
@@ -1037,6 +1040,12 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     else if (this.tallyLost(cs)) this.becomeFollower(this.currentTerm, undefined);
   }
 
+  /** A peer message that contradicts Raft's guarantees: counted and traced, never acted on. */
+  private drop(from: NodeId, m: RaftMessage, reason: string): void {
+    this.dropped++;
+    this.env.trace('raft.drop', { from, type: m.type, term: m.term, reason });
+  }
+
   /** Follower: any valid message from the current term's leader. */
   private heardFromLeader(from: NodeId): void {
     if (this.leaderId !== from) this.setLeader(from);
@@ -1045,6 +1054,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private onAppend(from: NodeId, m: AppendReq): void {
+    const contradiction = appendContradiction(m);
+    if (contradiction !== undefined) return this.drop(from, m, contradiction);
     this.heardFromLeader(from);
     let prevIndex = m.prevIndex;
     let prevTerm = m.prevTerm;
@@ -1054,7 +1065,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const skip = Math.min(entries.length, this.commit - prevIndex);
       entries = entries.slice(skip);
       if (entries.length === 0) {
-        this.respondAppend(from, true, this.commit);
+        this.ackAppend(from, this.commit);
         return;
       }
       prevIndex = entries[0]!.index - 1;
@@ -1064,12 +1075,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     }
     const localPrevTerm = this.log.term(prevIndex);
     if (localPrevTerm === undefined) {
-      this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.prevIndex, conflictTerm: 0, conflictIndex: this.log.last() + 1 } satisfies AppendResp);
+      this.send(from, appendRejected(this.currentTerm, m.prevIndex, 0, this.log.last() + 1));
       return;
     }
-    if (localPrevTerm !== prevTerm) {
-      const first = Math.max(this.commit + 1, this.log.firstIndexOfTerm(prevIndex, MAX_HINT_SCAN));
-      this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.prevIndex, conflictTerm: localPrevTerm, conflictIndex: first } satisfies AppendResp);
+    if (localPrevTerm !== prevTerm && !this.mut('skipConsistencyCheck')) {
+      this.send(from, appendRejected(this.currentTerm, m.prevIndex, localPrevTerm, conflictStart(this.log, this.commit, prevIndex)));
       return;
     }
     // Append what is new; truncate at the first conflict (paper Figure 2, AppendEntries rule 3).
@@ -1079,6 +1089,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       assert(e.term <= m.term, 'append entries are not from the future');
       const t = this.log.term(e.index);
       if (t === e.term) continue;
+      if (t !== undefined && this.mut('keepConflictingEntries')) continue;
       if (t !== undefined) {
         this.recovery.truncated(e.index);
         this.log.truncateFrom(e.index, this.commit);
@@ -1091,19 +1102,19 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     }
     const lastNew = prevIndex + entries.length;
     this.recovery.willAck(lastNew, this.currentTerm); // the acked high-water mark, in the same sync
-    if (!this.config.unsafeTestOnlyAckBeforeSync) this.log.sync();
+    if (!this.mut('ackBeforeSync')) this.log.sync();
     this.recovery.verified(lastNew, this.log.term(lastNew), this.currentTerm, m.commit, this.log.last());
     this.refreshFollowerRole();
-    this.advanceCommit(Math.min(m.commit, lastNew));
-    this.respondAppend(from, true, lastNew);
+    this.advanceCommit(Math.min(m.commit, this.mut('commitBeyondVerified') ? this.log.last() : lastNew));
+    this.ackAppend(from, lastNew);
   }
 
-  private respondAppend(to: NodeId, success: boolean, matchIndex: number): void {
-    if (success && !this.config.unsafeTestOnlyAckBeforeSync) {
+  private ackAppend(to: NodeId, matchIndex: number): void {
+    if (!this.mut('ackBeforeSync')) {
       // Persist before send: what we acknowledge survives a crash (the leader counts it toward a commit).
       assert(matchIndex <= this.log.durableIndex(), () => `acking ${matchIndex} with only ${this.log.durableIndex()} durable`);
     }
-    this.send(to, { type: 'raft.append.resp', term: this.currentTerm, success, matchIndex, rejectIndex: 0, conflictTerm: 0, conflictIndex: 0 } satisfies AppendResp);
+    this.send(to, appendAccepted(this.currentTerm, matchIndex));
   }
 
   /** A membership change in the log may make us a learner or a voter. */
@@ -1119,7 +1130,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     pr.lastHeardUs = this.env.now();
     pr.recentActive = true;
     if (m.success) {
-      assert(m.matchIndex <= this.log.last(), () => `${from} acked ${m.matchIndex} beyond leader last ${this.log.last()}`);
+      // Only what we sent can be acknowledged, and we sent no more than our log.
+      if (m.matchIndex > this.log.last()) return this.drop(from, m, 'an ack beyond our log');
       const advanced = pr.acked(m.matchIndex);
       if (pr.state === 'probe') pr.becomeReplicate();
       else if (pr.state === 'snapshot' && pr.match >= pr.snapIndex) pr.becomeProbe();
@@ -1132,12 +1144,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       return;
     }
     if (m.rejectIndex < 0) return; // a higher-term notice, handled in receive()
-    let nextGuess = m.conflictIndex;
-    if (m.conflictTerm > 0) {
-      const idx = this.log.lastIndexOfTerm(m.conflictTerm, m.rejectIndex);
-      if (idx !== undefined) nextGuess = idx + 1;
-    }
-    if (pr.state !== 'snapshot' && this.lostLog(pr, m)) {
+    const nextGuess = nextAfterRejection(this.log, m);
+    if (pr.state !== 'snapshot' && showsLostLog(pr, m)) {
       this.env.trace('raft.lost-log', { peer: from, match: pr.match, reject: m.rejectIndex, hint: m.conflictIndex });
       pr.lostLog(Math.max(1, Math.min(nextGuess, m.rejectIndex)));
       this.sendAppend(ls, from);
@@ -1146,24 +1154,13 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (pr.rejected(m.rejectIndex, nextGuess)) this.sendAppend(ls, from);
   }
 
-  /**
-   * Whether a rejection shows the follower lost entries it acknowledged: it denies an index up to
-   * its match, or (conflictTerm 0: "I lack prevIndex; my log ends at conflictIndex - 1") its log ends
-   * below its match. Responses arrive in the order the follower sent them (the reliable channel is
-   * FIFO per link), so a rejection that follows an acknowledgement of the same index is not stale.
-   */
-  private lostLog(pr: Progress, m: AppendResp): boolean {
-    if (m.rejectIndex <= pr.match) return true;
-    return m.conflictTerm === 0 && m.conflictIndex - 1 < pr.match;
-  }
-
   private onHeartbeat(from: NodeId, m: HeartbeatReq): void {
     this.heardFromLeader(from);
     if (m.commit > this.log.last()) {
       // The leader sends min(our match, its commit): it counts us as holding entries we no longer
       // have (a wiped or cut disk, issue 15). With nothing new to send it would only heartbeat us
       // forever; a rejection saying where our log ends makes it repair us (Progress.lostLog).
-      this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.commit, conflictTerm: 0, conflictIndex: this.log.last() + 1 } satisfies AppendResp);
+      this.send(from, appendRejected(this.currentTerm, m.commit, 0, this.log.last() + 1));
     }
     // m.commit <= our match as the leader knows it, so our log agrees up to there; unless we lost
     // entries since it learnt that match (recovery.ts): then only verified appends move our commit.
@@ -1174,6 +1171,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private onHeartbeatResp(ls: LeaderState, from: NodeId, m: HeartbeatResp): void {
     const pr = ls.progress.get(from);
     if (pr === undefined) return;
+    // Acking a round we never sent would confirm reads (and a lease) nobody granted.
+    if (m.round > ls.round) return this.drop(from, m, 'an ack of a heartbeat round never sent');
     const now = this.env.now();
     pr.recentActive = true;
     if (m.round > pr.ackedRound) pr.ackedRound = m.round;
@@ -1202,11 +1201,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (sentAt !== undefined) {
       // Lease (dissertation §6.4.1): no voter that acked round q grants a vote to anyone else until an
       // election timeout after it heard us, measured on clocks that may run (1 ± drift) fast.
-      const lease = sentAt + Math.floor(this.config.electionTimeoutMinUs * (1 - this.config.maxClockDriftRatio));
-      const now = this.env.now();
-      if (now < ls.leaseClockUs) ls.leaseUntilUs = 0;
-      ls.leaseClockUs = now;
-      if (lease > ls.leaseUntilUs && sentAt <= now) ls.leaseUntilUs = lease;
+      ls.lease.extend(sentAt, Math.floor(this.config.electionTimeoutMinUs * (1 - this.config.maxClockDriftRatio)), this.env.now());
     }
     this.reads.confirm(q);
     this.reads.applied(this.applied);
@@ -1301,7 +1296,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const durable = this.log.durableIndex();
     const n = quorumValue(m, (id) => (id === this.self ? durable : (ls.progress.get(id)?.match ?? 0)));
     if (n <= this.commit) return;
-    if (this.log.term(n) !== this.currentTerm && !this.config.unsafeTestOnlyCommitOldTerms) return;
+    if (this.log.term(n) !== this.currentTerm && !this.mut('commitOldTerms')) return;
     this.advanceCommit(n);
     // Tell followers now rather than at the next heartbeat (etcd broadcasts an append when the
     // commit index moves): follower reads, watches and tree writes served by a follower would
