@@ -186,3 +186,34 @@ describe('StorageRecovery on its own', () => {
     expect(rec.recovering()).toBe(false);
   });
 });
+
+describe('losses the disk does not report', () => {
+  /** A storage that cannot report damage (like a FileStorage whose files an operator deleted). */
+  function silent(st: MemoryStorage): MemoryStorage {
+    return Object.assign(Object.create(st) as MemoryStorage, { damage: () => undefined });
+  }
+
+  it('acknowledged entries missing from log and snapshot (a deleted segment) start recovery', () => {
+    const st = new MemoryStorage();
+    st.append([1, 2, 3].map((index) => ({ index, term: 1, kind: 'noop' })));
+    st.save(ACK_KEY, { index: 9, term: 1 });
+    st.sync();
+    const env = { storage: silent(st), trace: () => {} } as unknown as Env;
+    const rec = new StorageRecovery(env, true);
+    expect(rec.recovering()).toBe(false);
+    rec.checkHeld(3, 0, 1, true);
+    expect(rec.recovering()).toBe(true);
+    expect(st.load(RECOVERING_KEY)).toEqual({ reason: 'lost-log', mustReach: 9 });
+    expect(rec.mayVoteFor(8, 1)).toBe(false);
+  });
+
+  it('a missing hard state file beside a log of term > 0 is a lost one: no vote until repaired', () => {
+    const st = new MemoryStorage();
+    const env = { storage: silent(st), trace: () => {} } as unknown as Env;
+    const rec = new StorageRecovery(env, true);
+    rec.checkHeld(0, 0, 0, false); // a fresh node: nothing lost
+    expect(rec.recovering()).toBe(false);
+    rec.checkHeld(5, 0, 2, false);
+    expect([rec.recovering(), rec.lostHardState(), rec.mayVoteFor(100, 9)]).toEqual([true, true, false]);
+  });
+});

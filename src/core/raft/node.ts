@@ -195,6 +195,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const e = this.log.entry(i);
       if (e.kind === 'config') this.configs.added(i, e.membership);
     }
+    this.recovery.checkHeld(this.log.last(), this.snap?.index ?? 0, this.log.lastTerm(), hs !== undefined || this.config.unsafeTestOnlySkipVotePersist === true);
     if (this.recovery.lostHardState() && this.currentTerm < this.log.lastTerm()) {
       // The hard state file is gone: the log's last term is the best floor; the vote is unknown.
       this.currentTerm = this.log.lastTerm();
@@ -1231,6 +1232,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       this.log.compactTo(s.index);
       this.configs.compactedTo(s.index, s.membership);
     } else {
+      this.recovery.truncated(s.index + 1); // what followed disagreed with committed state: never committed
       this.log.resetTo({ index: s.index, term: s.term });
       this.configs.reset(s.membership, s.index);
     }

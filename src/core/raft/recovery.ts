@@ -48,7 +48,7 @@ export const RECOVERING_KEY = 'recovering';
 /** Storage key of the hard state (term, vote), as node.ts saves it. */
 const HS_KEY = 'hs';
 
-export type RecoveryReason = 'damage' | 'wipe' | 'stale' | 'lost-state';
+export type RecoveryReason = 'damage' | 'wipe' | 'stale' | 'lost-state' | 'lost-log';
 
 export interface RecoveringState {
   readonly reason: RecoveryReason;
@@ -59,6 +59,8 @@ export interface RecoveringState {
 export class StorageRecovery {
   private ack: AckMark;
   private state: RecoveringState | undefined;
+  /** The hard state file was lost (reported by the disk, or found missing by checkHeld). */
+  private hardStateLost: boolean;
   /** Records cut for damage at open (for the counters: repaired = records regained since). */
   readonly cut: number;
 
@@ -72,15 +74,38 @@ export class StorageRecovery {
     this.state = st.load<RecoveringState>(RECOVERING_KEY);
     this.cut = damage?.cutFrom !== undefined ? damage.cutTo! - damage.cutFrom + 1 : 0;
     if (damage !== undefined) this.env.trace('raft.disk-damage', describeDamage(damage, this.ack));
+    this.hardStateLost = damage?.lostKeys?.includes(HS_KEY) === true;
     const found = damage !== undefined ? this.assess(damage) : undefined;
-    if (found !== undefined && this.enabled) {
-      const prev = this.state;
-      const mustReach = found.mustReach === null || (prev !== undefined && prev.mustReach === null) ? null : Math.max(found.mustReach, prev?.mustReach ?? 0);
-      this.state = { reason: found.reason, mustReach };
-      st.save(RECOVERING_KEY, this.state);
-      st.sync();
+    if (found !== undefined && this.enabled) this.enter(found);
+    else if (this.state !== undefined) this.env.trace('raft.recovering', { reason: this.state.reason, mustReach: this.state.mustReach, cut: this.cut });
+  }
+
+  /**
+   * Called once the log and snapshot are loaded: entries up to the acked high-water mark must be
+   * in the log or covered by the snapshot. When they are not, they were lost without the disk
+   * noticing (a deleted segment or log dir, a storage that cannot report damage): recover too.
+   */
+  checkHeld(lastIndex: number, snapshotIndex: number, lastTerm: number, hasHardState: boolean): void {
+    if (!hasHardState && lastTerm > 0 && !this.hardStateLost) {
+      // Entries of a term > 0 exist, so term and vote were saved once: the file is gone.
+      this.hardStateLost = true;
+      this.env.trace('raft.disk-damage', { lostKeys: HS_KEY, lastTerm });
+      if (this.enabled) this.enter({ reason: 'lost-state', mustReach: null });
     }
-    if (this.state !== undefined) this.env.trace('raft.recovering', { reason: this.state.reason, mustReach: this.state.mustReach, cut: this.cut });
+    const held = Math.max(lastIndex, snapshotIndex);
+    if (this.ack.index <= held || !this.enabled) return;
+    this.env.trace('raft.disk-damage', { ackIndex: this.ack.index, ackTerm: this.ack.term, held });
+    this.enter({ reason: 'lost-log', mustReach: this.ack.index });
+  }
+
+  /** Starts (or widens) recovery, persisted before anything else happens. */
+  private enter(found: RecoveringState): void {
+    const prev = this.state;
+    const mustReach = found.mustReach === null || (prev !== undefined && prev.mustReach === null) ? null : Math.max(found.mustReach, prev?.mustReach ?? 0);
+    this.state = { reason: prev?.reason ?? found.reason, mustReach };
+    this.env.storage.save(RECOVERING_KEY, this.state);
+    this.env.storage.sync();
+    this.env.trace('raft.recovering', { reason: this.state.reason, mustReach, cut: this.cut });
   }
 
   /** What the damage means: undefined when nothing acknowledged can have been lost. */
@@ -110,8 +135,7 @@ export class StorageRecovery {
 
   /** True when the hard state is unknown: the term must be rebuilt from the log, with no vote. */
   lostHardState(): boolean {
-    const d = this.env.storage.damage?.();
-    return d?.lostKeys?.includes(HS_KEY) === true;
+    return this.hardStateLost;
   }
 
   /**
