@@ -22,7 +22,7 @@ const loseHardState: Damage = (node) => ({ kind: 'corrupt', node, where: 'state'
  * without the committed writes. Later L returns.
  */
 function story(damage: Damage | 'stale', recovery: boolean, seed = 3) {
-  const c = new Cluster({ seed, voters: ['a', 'b', 'c'], throwOnViolation: false, raft: { unsafeTestOnlyNoStorageRecovery: !recovery } }).start();
+  const c = new Cluster({ seed, voters: ['a', 'b', 'c'], throwOnViolation: false, raft: recovery ? {} : { mutations: new Set(['noStorageRecovery'] as const) } }).start();
   const l0 = c.waitStableLeader(sec(5));
   expect(l0).toBeDefined();
   const [L, F1, F2] = [l0!.id(), ...c.ids.filter((id) => id !== l0!.id())] as [NodeId, NodeId, NodeId];

@@ -50,6 +50,7 @@ import {
   type VoteReq,
   type VoteResp,
 } from './messages.ts';
+import { mutated, type RaftMutation } from './mutations.ts';
 import { Progress } from './progress.ts';
 import { ReadQueue } from './read-index.ts';
 import { StorageRecovery } from './recovery.ts';
@@ -167,7 +168,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
     // Recover from storage: hard state, snapshot, log, membership.
     const storage = env.storage;
-    this.recovery = new StorageRecovery(env, !this.config.unsafeTestOnlyNoStorageRecovery);
+    this.recovery = new StorageRecovery(env, !this.mut('noStorageRecovery'));
     const hs = storage.load<HardState>(HS_KEY);
     if (hs !== undefined) {
       this.currentTerm = hs.term;
@@ -195,14 +196,14 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const e = this.log.entry(i);
       if (e.kind === 'config') this.configs.added(i, e.membership);
     }
-    this.recovery.checkHeld(this.log.last(), this.snap?.index ?? 0, this.log.lastTerm(), hs !== undefined || this.config.unsafeTestOnlySkipVotePersist === true);
+    this.recovery.checkHeld(this.log.last(), this.snap?.index ?? 0, this.log.lastTerm(), hs !== undefined || this.mut('skipVotePersist'));
     if (this.recovery.lostHardState() && this.currentTerm < this.log.lastTerm()) {
       // The hard state file is gone: the log's last term is the best floor; the vote is unknown.
       this.currentTerm = this.log.lastTerm();
       this.votedFor = undefined;
       this.persistHardState();
     }
-    if (!this.config.unsafeTestOnlySkipVotePersist) {
+    if (!this.mut('skipVotePersist')) {
       assert(this.log.lastTerm() <= this.currentTerm, () => `log term ${this.log.lastTerm()} > term ${this.currentTerm}`);
     }
     this.state = new FollowerState(this.followerRole());
@@ -283,7 +284,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const deadlineUs = this.env.now() + this.config.readTimeoutUs;
     // The leader's commit index is only known to be the cluster's once an entry of its term committed
     // (dissertation §6.4 step 1): until then, wait.
-    if (this.commit < ls.termStartIndex) {
+    if (this.commit < ls.termStartIndex && !this.mut('readBeforeTermCommit')) {
       ls.readsWaitingCommit.push({ deadlineUs, done });
       return;
     }
@@ -509,6 +510,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (pr !== undefined && pr.match === this.log.last()) this.send(t.to, { type: 'raft.timeout-now', term: this.currentTerm } satisfies TimeoutNow);
   }
 
+  /** TEST ONLY: whether a paper rule is switched off (mutations.ts); false in every real use. */
+  private mut(m: RaftMutation): boolean {
+    return mutated(this.config, m);
+  }
+
   // ---------------------------------------------------------------- roles
 
   /** The leader's state, or undefined when not leading. */
@@ -555,7 +561,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   private persistHardState(): void {
     assert(this.votedFor === undefined || this.currentTerm > 0, 'no vote in term 0');
-    if (this.config.unsafeTestOnlySkipVotePersist) return;
+    if (this.mut('skipVotePersist')) return;
     const hs: HardState = { term: this.currentTerm, vote: this.votedFor ?? null };
     this.env.storage.save(HS_KEY, hs);
     this.env.storage.sync();
@@ -669,7 +675,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     for (const p of peersOf(this.configs.current(), this.self)) {
       ls.progress.set(p, new Progress(this.log.last(), now, this.config.maxInflightAppends));
     }
-    if (!this.config.unsafeTestOnlyNoElectionNoop) {
+    if (!this.mut('noElectionNoop')) {
       this.appendLocal(ls, { index: this.log.last() + 1, term: this.currentTerm, kind: 'noop' });
     }
     if (this.configs.currentIndex() === 0) {
@@ -769,7 +775,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   // ---------------------------------------------------------------- sending
 
   private send(to: NodeId, msg: RaftMessage): void {
-    if (!this.config.unsafeTestOnlySkipVotePersist) {
+    if (!this.mut('skipVotePersist')) {
       // Persist before send: every message carries our term, which a crash must not take back.
       assert(this.durableHs.term === this.currentTerm, () => `sending in term ${this.currentTerm} with durable term ${this.durableHs.term}`);
     }
@@ -889,7 +895,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
         const leader = m.type === 'raft.append' || m.type === 'raft.heartbeat' || m.type === 'raft.snapshot' ? from : undefined;
         this.becomeFollower(m.term, leader);
       }
-    } else if (m.term < this.currentTerm) {
+    } else if (m.term < this.currentTerm && !this.mut('acceptStaleTerm')) {
       if (m.type === 'raft.append' || m.type === 'raft.heartbeat' || m.type === 'raft.snapshot') {
         // Tell a stale leader about the newer term so it steps down.
         this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: -1, conflictTerm: 0, conflictIndex: 0 } satisfies AppendResp);
@@ -1001,7 +1007,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       (this.votedFor === undefined && this.leaderId === undefined) ||
       (pre && m.term > this.currentTerm);
     const lastTerm = this.log.lastTerm();
-    const upToDate = m.lastTerm > lastTerm || (m.lastTerm === lastTerm && m.lastIndex >= this.log.last());
+    const upToDate = m.lastTerm > lastTerm || (m.lastTerm === lastTerm && m.lastIndex >= this.log.last()) || this.mut('voteWithoutLogCheck');
     const grant = canVote && upToDate && this.recovery.mayVoteFor(m.lastIndex, m.lastTerm);
     if (pre) {
       this.send(from, { type: 'raft.prevote.resp', term: grant ? m.term : this.currentTerm, granted: grant } satisfies PreVoteResp);
@@ -1014,7 +1020,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       this.persistHardState(); // synced before the answer leaves
       this.resetElectionTimer();
     }
-    if (grant && !this.config.unsafeTestOnlySkipVotePersist) {
+    if (grant && !this.mut('skipVotePersist')) {
       // Persist before send: the vote we announce survives a crash (paper Figure 2, "Persistent state").
       assert(this.durableHs.term === this.currentTerm, () => `vote.resp for term ${this.currentTerm} but durable term ${this.durableHs.term}`);
       assert(this.durableHs.vote === from, () => `vote.resp to ${from} but durable vote ${this.durableHs.vote}`);
@@ -1067,7 +1073,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.prevIndex, conflictTerm: 0, conflictIndex: this.log.last() + 1 } satisfies AppendResp);
       return;
     }
-    if (localPrevTerm !== prevTerm) {
+    if (localPrevTerm !== prevTerm && !this.mut('skipConsistencyCheck')) {
       const first = Math.max(this.commit + 1, this.log.firstIndexOfTerm(prevIndex, MAX_HINT_SCAN));
       this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.prevIndex, conflictTerm: localPrevTerm, conflictIndex: first } satisfies AppendResp);
       return;
@@ -1079,6 +1085,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       assert(e.term <= m.term, 'append entries are not from the future');
       const t = this.log.term(e.index);
       if (t === e.term) continue;
+      if (t !== undefined && this.mut('keepConflictingEntries')) continue;
       if (t !== undefined) {
         this.recovery.truncated(e.index);
         this.log.truncateFrom(e.index, this.commit);
@@ -1091,15 +1098,15 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     }
     const lastNew = prevIndex + entries.length;
     this.recovery.willAck(lastNew, this.currentTerm); // the acked high-water mark, in the same sync
-    if (!this.config.unsafeTestOnlyAckBeforeSync) this.log.sync();
+    if (!this.mut('ackBeforeSync')) this.log.sync();
     this.recovery.verified(lastNew, this.log.term(lastNew), this.currentTerm, m.commit, this.log.last());
     this.refreshFollowerRole();
-    this.advanceCommit(Math.min(m.commit, lastNew));
+    this.advanceCommit(Math.min(m.commit, this.mut('commitBeyondVerified') ? this.log.last() : lastNew));
     this.respondAppend(from, true, lastNew);
   }
 
   private respondAppend(to: NodeId, success: boolean, matchIndex: number): void {
-    if (success && !this.config.unsafeTestOnlyAckBeforeSync) {
+    if (success && !this.mut('ackBeforeSync')) {
       // Persist before send: what we acknowledge survives a crash (the leader counts it toward a commit).
       assert(matchIndex <= this.log.durableIndex(), () => `acking ${matchIndex} with only ${this.log.durableIndex()} durable`);
     }
@@ -1302,7 +1309,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const durable = this.log.durableIndex();
     const n = quorumValue(m, (id) => (id === this.self ? durable : (ls.progress.get(id)?.match ?? 0)));
     if (n <= this.commit) return;
-    if (this.log.term(n) !== this.currentTerm && !this.config.unsafeTestOnlyCommitOldTerms) return;
+    if (this.log.term(n) !== this.currentTerm && !this.mut('commitOldTerms')) return;
     this.advanceCommit(n);
     // Tell followers now rather than at the next heartbeat (etcd broadcasts an append when the
     // commit index moves): follower reads, watches and tree writes served by a follower would
