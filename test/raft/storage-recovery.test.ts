@@ -150,10 +150,10 @@ describe('StorageRecovery on its own', () => {
     const { rec, st } = open(8, 10, 8);
     expect(rec.recovering()).toBe(true);
     expect(st.load(RECOVERING_KEY)).toEqual({ reason: 'damage', mustReach: 8 });
-    expect(rec.verified(7, 2, 2, 5, 7)).toBe(false); // below the mark
+    expect(rec.verified(7, 1, 1, 5, 7)).toBe(false); // below the mark, in the mark's term
     expect(rec.verified(9, 1, 2, 5, 9)).toBe(false); // no entry of the leader's term yet
     expect(rec.verified(9, 2, 2, 10, 9)).toBe(false); // behind the leader's commit
-    expect(rec.verified(9, 2, 2, 9, 9)).toBe(true);
+    expect(rec.verified(7, 2, 2, 5, 7)).toBe(true); // a later-term leader's entry implies it all
     expect(rec.recovering()).toBe(false);
     expect(st.load(RECOVERING_KEY)).toBeUndefined();
   });
@@ -201,19 +201,43 @@ describe('losses the disk does not report', () => {
     const env = { storage: silent(st), trace: () => {} } as unknown as Env;
     const rec = new StorageRecovery(env, true);
     expect(rec.recovering()).toBe(false);
-    rec.checkHeld(3, 0, 1, true);
+    rec.checkHeld(3, 0, 1, true, false);
     expect(rec.recovering()).toBe(true);
     expect(st.load(RECOVERING_KEY)).toEqual({ reason: 'lost-log', mustReach: 9 });
     expect(rec.mayVoteFor(8, 1)).toBe(false);
+  });
+
+  it('the only voter has nobody to be repaired by: it goes on (what it lost is lost), and says so', () => {
+    const st = new MemoryStorage();
+    st.save(ACK_KEY, { index: 9, term: 1 });
+    const traces: string[] = [];
+    const rec = new StorageRecovery({ storage: silent(st), trace: (k: string) => traces.push(k) } as unknown as Env, true);
+    rec.checkHeld(3, 0, 1, true, true);
+    expect(rec.recovering()).toBe(false);
+    expect(traces).toContain('raft.recovery-impossible');
   });
 
   it('a missing hard state file beside a log of term > 0 is a lost one: no vote until repaired', () => {
     const st = new MemoryStorage();
     const env = { storage: silent(st), trace: () => {} } as unknown as Env;
     const rec = new StorageRecovery(env, true);
-    rec.checkHeld(0, 0, 0, false); // a fresh node: nothing lost
+    rec.checkHeld(0, 0, 0, false, false); // a fresh node: nothing lost
     expect(rec.recovering()).toBe(false);
-    rec.checkHeld(5, 0, 2, false);
+    rec.checkHeld(5, 0, 2, false, false);
     expect([rec.recovering(), rec.lostHardState(), rec.mayVoteFor(100, 9)]).toEqual([true, true, false]);
+  });
+});
+
+describe('the mark in its own term', () => {
+  it('a leader of the mark\'s term must bring the node to the mark', () => {
+    const st = new MemoryStorage();
+    st.append(Array.from({ length: 10 }, (_, k) => ({ index: k + 1, term: 3, kind: 'noop' })));
+    st.save(ACK_KEY, { index: 10, term: 3 });
+    st.sync();
+    st.rot(6);
+    st.reopen();
+    const rec = new StorageRecovery({ storage: st, trace: () => {} } as unknown as Env, true);
+    expect(rec.verified(8, 3, 3, 8, 8)).toBe(false);
+    expect(rec.verified(10, 3, 3, 8, 10)).toBe(true);
   });
 });

@@ -196,7 +196,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const e = this.log.entry(i);
       if (e.kind === 'config') this.configs.added(i, e.membership);
     }
-    this.recovery.checkHeld(this.log.last(), this.snap?.index ?? 0, this.log.lastTerm(), hs !== undefined || this.mut('skipVotePersist'));
+    const m0 = this.configs.current();
+    const soleVoter = m0.voters.length === 1 && m0.voters[0] === this.self;
+    this.recovery.checkHeld(this.log.last(), this.snap?.index ?? 0, this.log.lastTerm(), hs !== undefined || this.mut('skipVotePersist'), soleVoter);
     if (this.recovery.lostHardState() && this.currentTerm < this.log.lastTerm()) {
       // The hard state file is gone: the log's last term is the best floor; the vote is unknown.
       this.currentTerm = this.log.lastTerm();

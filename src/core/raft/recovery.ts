@@ -85,7 +85,19 @@ export class StorageRecovery {
    * in the log or covered by the snapshot. When they are not, they were lost without the disk
    * noticing (a deleted segment or log dir, a storage that cannot report damage): recover too.
    */
-  checkHeld(lastIndex: number, snapshotIndex: number, lastTerm: number, hasHardState: boolean): void {
+  checkHeld(lastIndex: number, snapshotIndex: number, lastTerm: number, hasHardState: boolean, soleVoter: boolean): void {
+    this.checkLoss(lastIndex, snapshotIndex, lastTerm, hasHardState);
+    if (soleVoter && this.state !== undefined) {
+      // Nobody can repair the only voter: what it lost is lost. Going on beats a cluster that can
+      // never elect again (etcd would refuse to start; an operator restores from a backup).
+      this.env.trace('raft.recovery-impossible', { reason: this.state.reason, mustReach: this.state.mustReach });
+      this.state = undefined;
+      this.env.storage.remove(RECOVERING_KEY);
+      this.env.storage.sync();
+    }
+  }
+
+  private checkLoss(lastIndex: number, snapshotIndex: number, lastTerm: number, hasHardState: boolean): void {
     if (!hasHardState && lastTerm > 0 && !this.hardStateLost) {
       // Entries of a term > 0 exist, so term and vote were saved once: the file is gone.
       this.hardStateLost = true;
@@ -167,7 +179,9 @@ export class StorageRecovery {
     const s = this.state;
     if (s === undefined) return false;
     if (termAtUpTo !== currentTerm || upTo < leaderCommit) return false;
-    if (s.mustReach !== null && upTo < s.mustReach) return false;
+    // The mark matters only in its own term: every entry committed with our help was committed
+    // in a term <= ack.term, and a log holding the leader's entry of a later term holds them all.
+    if (s.mustReach !== null && currentTerm <= this.ack.term && upTo < s.mustReach) return false;
     this.state = undefined;
     this.env.storage.remove(RECOVERING_KEY);
     this.env.trace('raft.recovered', { reason: s.reason, at: upTo, last: lastIndex, cut: this.cut });
