@@ -72,7 +72,7 @@ export class StorageRecovery {
     const damage = st.damage?.();
     this.ack = st.load<AckMark>(ACK_KEY) ?? { index: 0, term: 0 };
     this.state = st.load<RecoveringState>(RECOVERING_KEY);
-    this.cut = damage?.cutFrom !== undefined ? damage.cutTo! - damage.cutFrom + 1 : 0;
+    this.cut = damage?.cutFrom !== undefined && damage.cutTo !== undefined ? damage.cutTo - damage.cutFrom + 1 : 0;
     if (damage !== undefined) this.env.trace('raft.disk-damage', describeDamage(damage, this.ack));
     this.hardStateLost = damage?.lostKeys?.includes(HS_KEY) === true;
     const found = damage !== undefined ? this.assess(damage) : undefined;
@@ -191,10 +191,8 @@ export class StorageRecovery {
 
 function describeDamage(d: StorageDamage, ack: AckMark): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = { ackIndex: ack.index, ackTerm: ack.term };
-  if (d.cutFrom !== undefined) {
-    out.cutFrom = d.cutFrom;
-    out.cutTo = d.cutTo!;
-  }
+  if (d.cutFrom !== undefined) out.cutFrom = d.cutFrom;
+  if (d.cutTo !== undefined) out.cutTo = d.cutTo;
   if (d.lostKeys) out.lostKeys = d.lostKeys.join(',');
   if (d.wiped) out.wiped = true;
   if (d.stale) out.stale = true;
