@@ -9,9 +9,10 @@ import type { LogCut } from '../net-real/log-segments.ts';
 
 export function describeCut(service: string, cut: LogCut, lastKept: number, ackedUpTo: number | undefined): string {
   if (cut.tail) return `[WARN] storage ${service}: cut ${JSON.stringify(cut)}`;
-  const acked = ackedUpTo !== undefined && ackedUpTo > lastKept ? `${lastKept + 1}..${ackedUpTo} (acknowledged; more may follow)` : `from ${lastKept + 1}`;
+  const upTo = Math.max(cut.lastIndexSeen ?? 0, ackedUpTo ?? 0);
+  const range = upTo > lastKept ? `${lastKept + 1}..${upTo}${cut.lastIndexSeen !== undefined ? '' : ' (as far as this node acknowledged; more may follow)'}` : `from ${lastKept + 1}`;
   return (
     `[ERROR] storage ${service}: synced records damaged (${cut.reason}) in ${cut.file} at offset ${cut.offset} (${cut.bytesCut} bytes cut); ` +
-    `log indices ${acked} lost on this node; it repairs them from its peers before it votes again`
+    `log indices ${range} lost on this node; it repairs them from its peers before it votes again`
   );
 }

@@ -120,13 +120,15 @@ export class FileStorage implements Storage {
   /**
    * Storage.damage: a cut that valid records or later segments followed damaged synced data
    * (media corruption), which a core must not take for a torn tail: the records from the cut on
-   * are reported lost. How far they reached is unknown (nothing past the damage is trusted).
+   * are reported lost, up to the last index readable past the damage when there is one.
    * A tail cut is what a crash mid-write leaves and is not reported (src/core/raft/recovery.ts
    * still notices, through its acked high-water mark, when it lost what it acknowledged).
    */
   damage(): StorageDamage | undefined {
-    if (!this.recovery.cuts.some((c) => !c.tail)) return undefined;
-    return { cutFrom: this.recovery.last + 1 };
+    const damaged = this.recovery.cuts.filter((c) => !c.tail);
+    if (damaged.length === 0) return undefined;
+    const seen = Math.max(...damaged.map((c) => c.lastIndexSeen ?? 0));
+    return { cutFrom: this.recovery.last + 1, ...(seen > this.recovery.last ? { cutTo: seen } : {}) };
   }
 
   load<T = unknown>(key: string): T | undefined {

@@ -34,6 +34,9 @@ describe('FileStorage.damage', () => {
     const st = FileStorage.open(d);
     const dmg = st.damage();
     expect(dmg?.cutFrom).toBe(st.last() + 1);
+    // The bad record's length field is intact here (a payload byte flipped): the records past it
+    // are readable, and say how far the log reached.
+    expect(dmg?.cutTo).toBe(50);
     expect(st.last()).toBeGreaterThan(10);
     expect(st.last()).toBeLessThan(40);
     expect(st.recovery.cuts.some((c) => !c.tail)).toBe(true);

@@ -34,10 +34,20 @@
 import type { Env, StorageDamage } from '../env.ts';
 
 /**
- * Storage key: the acked high-water mark: the highest log index this node acknowledged (as a
- * follower) or counted for itself (as leader), and the highest term it did so in.
+ * Storage key: the acked high-water mark: a log index this node acknowledged (as a follower) or
+ * counted for itself (as leader), at most ACK_SAVE_STEP - 1 below the highest one, and the
+ * highest term it acknowledged in (exact: saved with the first ack of each term).
  */
 export const ACK_KEY = 'ack';
+
+/**
+ * The mark is saved when it passed the saved one by this many entries (or the term grew): on
+ * hanode a saved value is one more atomic state-file write (two fsyncs) per sync, which halved
+ * KV write throughput when done on every sync (bench/hanode-kv.ts). The mark is then a lower
+ * bound, which is the safe side for every use of it here: damage the disk reports carries its
+ * own extent (StorageDamage.cutTo), and the mark only adds losses the disk cannot see.
+ */
+export const ACK_SAVE_STEP = 256;
 
 export interface AckMark {
   readonly index: number;
@@ -125,7 +135,9 @@ export class StorageRecovery {
     if (d.wiped) return { reason: 'wipe', mustReach: null };
     if (d.stale) return { reason: 'stale', mustReach: null };
     if (d.lostKeys?.includes(HS_KEY) || d.lostKeys?.includes(ACK_KEY)) return { reason: 'lost-state', mustReach: null };
-    if (d.cutFrom !== undefined && d.cutFrom <= this.ack.index) return { reason: 'damage', mustReach: this.ack.index };
+    // Reported damage is rot of written records (a torn tail is not reported): they reached at
+    // least cutTo (or the damaged record itself), and may have been acknowledged.
+    if (d.cutFrom !== undefined) return { reason: 'damage', mustReach: Math.max(this.ack.index, d.cutTo ?? d.cutFrom) };
     return undefined;
   }
 
@@ -142,7 +154,7 @@ export class StorageRecovery {
     const s = this.state;
     if (s === undefined) return true;
     if (s.mustReach === null) return false;
-    return lastTerm > this.ack.term || (lastTerm === this.ack.term && lastIndex >= this.ack.index);
+    return lastTerm > this.ack.term || (lastTerm === this.ack.term && lastIndex >= s.mustReach);
   }
 
   /** True when the hard state is unknown: the term must be rebuilt from the log, with no vote. */
@@ -155,7 +167,7 @@ export class StorageRecovery {
    * (the same sync then covers the mark): the mark never trails an acknowledgement.
    */
   willAck(index: number, currentTerm: number): void {
-    if (index <= this.ack.index && currentTerm <= this.ack.term) return;
+    if (index < this.ack.index + ACK_SAVE_STEP && currentTerm <= this.ack.term) return;
     this.ack = { index: Math.max(index, this.ack.index), term: Math.max(currentTerm, this.ack.term) };
     this.env.storage.save(ACK_KEY, this.ack);
   }
