@@ -119,7 +119,7 @@ export interface Storage {
 export interface StorageDamage {
   /** First log index cut for damage (records cutFrom..cutTo were synced once, maybe acknowledged). */
   readonly cutFrom?: number;
-  /** Last log index held before the cut. */
+  /** Last log index held before the cut, when the storage can tell (FileStorage cannot read past damage). */
   readonly cutTo?: number;
   /** Named values (state files) that were lost or unreadable. */
   readonly lostKeys?: readonly string[];

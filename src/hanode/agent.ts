@@ -22,6 +22,7 @@ import { clusterAuthMetrics } from './cluster-metrics.ts';
 import type { ScriptPolicy } from './script-policy.ts';
 import { describeAcl, type AclConfig, type AclDefaultPolicy } from './http/acl.ts';
 import { ZkGateway } from './zk/server.ts';
+import { describeCut } from './storage-damage-log.ts';
 
 export interface AgentConfig {
   readonly node: string;
@@ -152,7 +153,7 @@ export class Agent {
     const c = this.config;
     for (const s of this.dataDir ? ['raft', 'node'] : []) {
       const rec = this.dataDir!.storage(s).recovery;
-      for (const cut of rec.cuts) this.log(`[WARN] storage ${s}: cut ${JSON.stringify(cut)}`);
+      for (const cut of rec.cuts) this.log(describeCut(s, cut, rec.last, this.dataDir!.storage(s).load<{ index?: number }>('ack')?.index));
     }
     // The HTTP listener first: its port goes into the address card peers learn.
     const backend = new NodeBackend(() => this.node(), c.node, c.datacenter ?? 'dc1', c.bind, () => this.leave());

@@ -5,7 +5,7 @@
 // safety checker must see the loss: the tests can fail).
 import { describe, expect, it } from 'vitest';
 import { ms, sec, type Env, type NodeId } from '../../src/core/env.ts';
-import { ACK_KEY, RECOVERING_KEY, StorageRecovery } from '../../src/core/raft/recovery.ts';
+import { ACK_KEY, ACK_SAVE_STEP, RECOVERING_KEY, StorageRecovery } from '../../src/core/raft/recovery.ts';
 import type { Fault } from '../../src/sim/index.ts';
 import { MemoryStorage } from '../../src/host/memory-storage.ts';
 import { Cluster } from './cluster.ts';
@@ -140,20 +140,31 @@ describe('StorageRecovery on its own', () => {
     return { rec: new StorageRecovery(env, enabled), st, traces };
   }
 
-  it('a cut above the acked high-water mark lost nothing acknowledged (a torn tail): no recovery', () => {
-    const { rec, traces } = open(8, 10, 9);
+  it('rot the disk reports recovers up to what the log held, even above the saved mark (it is a lower bound)', () => {
+    const { rec, st, traces } = open(3, 10, 9);
+    expect(rec.recovering()).toBe(true);
+    expect(st.load(RECOVERING_KEY)).toEqual({ reason: 'damage', mustReach: 10 });
+    expect(traces).toEqual(['raft.disk-damage', 'raft.recovering']);
+  });
+
+  it('a torn tail the disk does not report (a crash mid-write), within the mark, needs no recovery', () => {
+    const st = new MemoryStorage();
+    st.append([1, 2, 3].map((index) => ({ index, term: 1, kind: 'noop' })));
+    st.save(ACK_KEY, { index: 3, term: 1 });
+    st.sync();
+    const rec = new StorageRecovery({ storage: st, trace: () => {} } as unknown as Env, true);
+    rec.checkHeld(3, 0, 1, true, false);
     expect(rec.recovering()).toBe(false);
-    expect(traces).toEqual(['raft.disk-damage']);
   });
 
   it('a cut at or below the mark recovers until a verified append of the current term reaches the mark and the commit', () => {
     const { rec, st } = open(8, 10, 8);
     expect(rec.recovering()).toBe(true);
-    expect(st.load(RECOVERING_KEY)).toEqual({ reason: 'damage', mustReach: 8 });
-    expect(rec.verified(7, 2, 2, 5, 7)).toBe(false); // below the mark
+    expect(st.load(RECOVERING_KEY)).toEqual({ reason: 'damage', mustReach: 10 });
+    expect(rec.verified(9, 1, 1, 5, 9)).toBe(false); // short of what the log held, in the mark's term
     expect(rec.verified(9, 1, 2, 5, 9)).toBe(false); // no entry of the leader's term yet
     expect(rec.verified(9, 2, 2, 10, 9)).toBe(false); // behind the leader's commit
-    expect(rec.verified(9, 2, 2, 9, 9)).toBe(true);
+    expect(rec.verified(7, 2, 2, 5, 7)).toBe(true); // a later-term leader's entry implies it all
     expect(rec.recovering()).toBe(false);
     expect(st.load(RECOVERING_KEY)).toBeUndefined();
   });
@@ -162,7 +173,9 @@ describe('StorageRecovery on its own', () => {
     const { rec, st } = open(3, 4, undefined);
     rec.willAck(2, 1);
     expect(st.load(ACK_KEY)).toEqual({ index: 3, term: 1 });
-    rec.willAck(7, 2);
+    rec.willAck(3 + ACK_SAVE_STEP - 1, 1); // within a step: not worth a state-file write
+    expect(st.load(ACK_KEY)).toEqual({ index: 3, term: 1 });
+    rec.willAck(7, 2); // a new term is saved at once
     expect(st.load(ACK_KEY)).toEqual({ index: 7, term: 2 });
     rec.truncated(5);
     expect(st.load(ACK_KEY)).toEqual({ index: 4, term: 2 });
@@ -171,10 +184,10 @@ describe('StorageRecovery on its own', () => {
   });
 
   it('a recovering node votes only for a log that provably holds what it acknowledged', () => {
-    const { rec } = open(8, 10, 5); // acked up to 8 in term 1
+    const { rec } = open(8, 10, 5); // held up to 10, acked (at least) up to 8, in term 1
     expect(rec.recovering()).toBe(true);
-    expect(rec.mayVoteFor(7, 1)).toBe(false);
-    expect(rec.mayVoteFor(8, 1)).toBe(true);
+    expect(rec.mayVoteFor(9, 1)).toBe(false);
+    expect(rec.mayVoteFor(10, 1)).toBe(true);
     expect(rec.mayVoteFor(3, 2)).toBe(true); // a later term's leader held every entry committed before
     expect(rec.mayVoteFor(100, 0)).toBe(false);
     const amnesic = open(0, 0, undefined);
@@ -184,5 +197,60 @@ describe('StorageRecovery on its own', () => {
   it('switched off (the test-only mutation), damage is ignored', () => {
     const { rec } = open(8, 10, 2, false);
     expect(rec.recovering()).toBe(false);
+  });
+});
+
+describe('losses the disk does not report', () => {
+  /** A storage that cannot report damage (like a FileStorage whose files an operator deleted). */
+  function silent(st: MemoryStorage): MemoryStorage {
+    return Object.assign(Object.create(st) as MemoryStorage, { damage: () => undefined });
+  }
+
+  it('acknowledged entries missing from log and snapshot (a deleted segment) start recovery', () => {
+    const st = new MemoryStorage();
+    st.append([1, 2, 3].map((index) => ({ index, term: 1, kind: 'noop' })));
+    st.save(ACK_KEY, { index: 9, term: 1 });
+    st.sync();
+    const env = { storage: silent(st), trace: () => {} } as unknown as Env;
+    const rec = new StorageRecovery(env, true);
+    expect(rec.recovering()).toBe(false);
+    rec.checkHeld(3, 0, 1, true, false);
+    expect(rec.recovering()).toBe(true);
+    expect(st.load(RECOVERING_KEY)).toEqual({ reason: 'lost-log', mustReach: 9 });
+    expect(rec.mayVoteFor(8, 1)).toBe(false);
+  });
+
+  it('the only voter has nobody to be repaired by: it goes on (what it lost is lost), and says so', () => {
+    const st = new MemoryStorage();
+    st.save(ACK_KEY, { index: 9, term: 1 });
+    const traces: string[] = [];
+    const rec = new StorageRecovery({ storage: silent(st), trace: (k: string) => traces.push(k) } as unknown as Env, true);
+    rec.checkHeld(3, 0, 1, true, true);
+    expect(rec.recovering()).toBe(false);
+    expect(traces).toContain('raft.recovery-impossible');
+  });
+
+  it('a missing hard state file beside a log of term > 0 is a lost one: no vote until repaired', () => {
+    const st = new MemoryStorage();
+    const env = { storage: silent(st), trace: () => {} } as unknown as Env;
+    const rec = new StorageRecovery(env, true);
+    rec.checkHeld(0, 0, 0, false, false); // a fresh node: nothing lost
+    expect(rec.recovering()).toBe(false);
+    rec.checkHeld(5, 0, 2, false, false);
+    expect([rec.recovering(), rec.lostHardState(), rec.mayVoteFor(100, 9)]).toEqual([true, true, false]);
+  });
+});
+
+describe('the mark in its own term', () => {
+  it('a leader of the mark\'s term must bring the node to the mark', () => {
+    const st = new MemoryStorage();
+    st.append(Array.from({ length: 10 }, (_, k) => ({ index: k + 1, term: 3, kind: 'noop' })));
+    st.save(ACK_KEY, { index: 10, term: 3 });
+    st.sync();
+    st.rot(6);
+    st.reopen();
+    const rec = new StorageRecovery({ storage: st, trace: () => {} } as unknown as Env, true);
+    expect(rec.verified(8, 3, 3, 8, 8)).toBe(false);
+    expect(rec.verified(10, 3, 3, 8, 10)).toBe(true);
   });
 });

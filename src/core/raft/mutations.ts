@@ -29,8 +29,8 @@ export const RAFT_MUTATIONS = [
   /** Figure 2: acknowledge appended entries before they are synced. */
   'ackBeforeSync',
   /**
-   * Protocol-aware recovery off (recovery.ts; Alagappan et al., FAST'18): a node that finds its log
-   * damaged at start votes and acknowledges as if the lost entries had never been acknowledged.
+   * Protocol-aware recovery (recovery.ts; Alagappan et al., FAST'18): ignore storage damage found
+   * at start, so a node that lost entries it acknowledged votes and serves as if it had them.
    */
   'noStorageRecovery',
 ] as const;

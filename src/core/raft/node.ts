@@ -198,6 +198,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const e = this.log.entry(i);
       if (e.kind === 'config') this.configs.added(i, e.membership);
     }
+    const m0 = this.configs.current();
+    const soleVoter = m0.voters.length === 1 && m0.voters[0] === this.self;
+    this.recovery.checkHeld(this.log.last(), this.snap?.index ?? 0, this.log.lastTerm(), hs !== undefined || this.mut('skipVotePersist'), soleVoter);
     if (this.recovery.lostHardState() && this.currentTerm < this.log.lastTerm()) {
       // The hard state file is gone: the log's last term is the best floor; the vote is unknown.
       this.currentTerm = this.log.lastTerm();
@@ -1227,6 +1230,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       this.log.compactTo(s.index);
       this.configs.compactedTo(s.index, s.membership);
     } else {
+      this.recovery.truncated(s.index + 1); // what followed disagreed with committed state: never committed
       this.log.resetTo({ index: s.index, term: s.term });
       this.configs.reset(s.membership, s.index);
     }

@@ -34,10 +34,20 @@
 import type { Env, StorageDamage } from '../env.ts';
 
 /**
- * Storage key: the acked high-water mark: the highest log index this node acknowledged (as a
- * follower) or counted for itself (as leader), and the highest term it did so in.
+ * Storage key: the acked high-water mark: a log index this node acknowledged (as a follower) or
+ * counted for itself (as leader), at most ACK_SAVE_STEP - 1 below the highest one, and the
+ * highest term it acknowledged in (exact: saved with the first ack of each term).
  */
 export const ACK_KEY = 'ack';
+
+/**
+ * The mark is saved when it passed the saved one by this many entries (or the term grew): on
+ * hanode a saved value is one more atomic state-file write (two fsyncs) per sync, which halved
+ * KV write throughput when done on every sync (bench/hanode-kv.ts). The mark is then a lower
+ * bound, which is the safe side for every use of it here: damage the disk reports carries its
+ * own extent (StorageDamage.cutTo), and the mark only adds losses the disk cannot see.
+ */
+export const ACK_SAVE_STEP = 256;
 
 export interface AckMark {
   readonly index: number;
@@ -48,7 +58,7 @@ export const RECOVERING_KEY = 'recovering';
 /** Storage key of the hard state (term, vote), as node.ts saves it. */
 const HS_KEY = 'hs';
 
-export type RecoveryReason = 'damage' | 'wipe' | 'stale' | 'lost-state';
+export type RecoveryReason = 'damage' | 'wipe' | 'stale' | 'lost-state' | 'lost-log';
 
 export interface RecoveringState {
   readonly reason: RecoveryReason;
@@ -59,6 +69,8 @@ export interface RecoveringState {
 export class StorageRecovery {
   private ack: AckMark;
   private state: RecoveringState | undefined;
+  /** The hard state file was lost (reported by the disk, or found missing by checkHeld). */
+  private hardStateLost: boolean;
   /** Records cut for damage at open (for the counters: repaired = records regained since). */
   readonly cut: number;
 
@@ -70,17 +82,52 @@ export class StorageRecovery {
     const damage = st.damage?.();
     this.ack = st.load<AckMark>(ACK_KEY) ?? { index: 0, term: 0 };
     this.state = st.load<RecoveringState>(RECOVERING_KEY);
-    this.cut = damage?.cutFrom !== undefined ? damage.cutTo! - damage.cutFrom + 1 : 0;
+    this.cut = damage?.cutFrom !== undefined && damage.cutTo !== undefined ? damage.cutTo - damage.cutFrom + 1 : 0;
     if (damage !== undefined) this.env.trace('raft.disk-damage', describeDamage(damage, this.ack));
+    this.hardStateLost = damage?.lostKeys?.includes(HS_KEY) === true;
     const found = damage !== undefined ? this.assess(damage) : undefined;
-    if (found !== undefined && this.enabled) {
-      const prev = this.state;
-      const mustReach = found.mustReach === null || (prev !== undefined && prev.mustReach === null) ? null : Math.max(found.mustReach, prev?.mustReach ?? 0);
-      this.state = { reason: found.reason, mustReach };
-      st.save(RECOVERING_KEY, this.state);
-      st.sync();
+    if (found !== undefined && this.enabled) this.enter(found);
+    else if (this.state !== undefined) this.env.trace('raft.recovering', { reason: this.state.reason, mustReach: this.state.mustReach, cut: this.cut });
+  }
+
+  /**
+   * Called once the log and snapshot are loaded: entries up to the acked high-water mark must be
+   * in the log or covered by the snapshot. When they are not, they were lost without the disk
+   * noticing (a deleted segment or log dir, a storage that cannot report damage): recover too.
+   */
+  checkHeld(lastIndex: number, snapshotIndex: number, lastTerm: number, hasHardState: boolean, soleVoter: boolean): void {
+    this.checkLoss(lastIndex, snapshotIndex, lastTerm, hasHardState);
+    if (soleVoter && this.state !== undefined) {
+      // Nobody can repair the only voter: what it lost is lost. Going on beats a cluster that can
+      // never elect again (etcd would refuse to start; an operator restores from a backup).
+      this.env.trace('raft.recovery-impossible', { reason: this.state.reason, mustReach: this.state.mustReach });
+      this.state = undefined;
+      this.env.storage.remove(RECOVERING_KEY);
+      this.env.storage.sync();
     }
-    if (this.state !== undefined) this.env.trace('raft.recovering', { reason: this.state.reason, mustReach: this.state.mustReach, cut: this.cut });
+  }
+
+  private checkLoss(lastIndex: number, snapshotIndex: number, lastTerm: number, hasHardState: boolean): void {
+    if (!hasHardState && lastTerm > 0 && !this.hardStateLost) {
+      // Entries of a term > 0 exist, so term and vote were saved once: the file is gone.
+      this.hardStateLost = true;
+      this.env.trace('raft.disk-damage', { lostKeys: HS_KEY, lastTerm });
+      if (this.enabled) this.enter({ reason: 'lost-state', mustReach: null });
+    }
+    const held = Math.max(lastIndex, snapshotIndex);
+    if (this.ack.index <= held || !this.enabled) return;
+    this.env.trace('raft.disk-damage', { ackIndex: this.ack.index, ackTerm: this.ack.term, held });
+    this.enter({ reason: 'lost-log', mustReach: this.ack.index });
+  }
+
+  /** Starts (or widens) recovery, persisted before anything else happens. */
+  private enter(found: RecoveringState): void {
+    const prev = this.state;
+    const mustReach = found.mustReach === null || (prev !== undefined && prev.mustReach === null) ? null : Math.max(found.mustReach, prev?.mustReach ?? 0);
+    this.state = { reason: prev?.reason ?? found.reason, mustReach };
+    this.env.storage.save(RECOVERING_KEY, this.state);
+    this.env.storage.sync();
+    this.env.trace('raft.recovering', { reason: this.state.reason, mustReach, cut: this.cut });
   }
 
   /** What the damage means: undefined when nothing acknowledged can have been lost. */
@@ -88,7 +135,9 @@ export class StorageRecovery {
     if (d.wiped) return { reason: 'wipe', mustReach: null };
     if (d.stale) return { reason: 'stale', mustReach: null };
     if (d.lostKeys?.includes(HS_KEY) || d.lostKeys?.includes(ACK_KEY)) return { reason: 'lost-state', mustReach: null };
-    if (d.cutFrom !== undefined && d.cutFrom <= this.ack.index) return { reason: 'damage', mustReach: this.ack.index };
+    // Reported damage is rot of written records (a torn tail is not reported): they reached at
+    // least cutTo (or the damaged record itself), and may have been acknowledged.
+    if (d.cutFrom !== undefined) return { reason: 'damage', mustReach: Math.max(this.ack.index, d.cutTo ?? d.cutFrom) };
     return undefined;
   }
 
@@ -105,13 +154,12 @@ export class StorageRecovery {
     const s = this.state;
     if (s === undefined) return true;
     if (s.mustReach === null) return false;
-    return lastTerm > this.ack.term || (lastTerm === this.ack.term && lastIndex >= this.ack.index);
+    return lastTerm > this.ack.term || (lastTerm === this.ack.term && lastIndex >= s.mustReach);
   }
 
   /** True when the hard state is unknown: the term must be rebuilt from the log, with no vote. */
   lostHardState(): boolean {
-    const d = this.env.storage.damage?.();
-    return d?.lostKeys?.includes(HS_KEY) === true;
+    return this.hardStateLost;
   }
 
   /**
@@ -119,7 +167,7 @@ export class StorageRecovery {
    * (the same sync then covers the mark): the mark never trails an acknowledgement.
    */
   willAck(index: number, currentTerm: number): void {
-    if (index <= this.ack.index && currentTerm <= this.ack.term) return;
+    if (index < this.ack.index + ACK_SAVE_STEP && currentTerm <= this.ack.term) return;
     this.ack = { index: Math.max(index, this.ack.index), term: Math.max(currentTerm, this.ack.term) };
     this.env.storage.save(ACK_KEY, this.ack);
   }
@@ -143,7 +191,9 @@ export class StorageRecovery {
     const s = this.state;
     if (s === undefined) return false;
     if (termAtUpTo !== currentTerm || upTo < leaderCommit) return false;
-    if (s.mustReach !== null && upTo < s.mustReach) return false;
+    // The mark matters only in its own term: every entry committed with our help was committed
+    // in a term <= ack.term, and a log holding the leader's entry of a later term holds them all.
+    if (s.mustReach !== null && currentTerm <= this.ack.term && upTo < s.mustReach) return false;
     this.state = undefined;
     this.env.storage.remove(RECOVERING_KEY);
     this.env.trace('raft.recovered', { reason: s.reason, at: upTo, last: lastIndex, cut: this.cut });
@@ -153,10 +203,8 @@ export class StorageRecovery {
 
 function describeDamage(d: StorageDamage, ack: AckMark): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = { ackIndex: ack.index, ackTerm: ack.term };
-  if (d.cutFrom !== undefined) {
-    out.cutFrom = d.cutFrom;
-    out.cutTo = d.cutTo!;
-  }
+  if (d.cutFrom !== undefined) out.cutFrom = d.cutFrom;
+  if (d.cutTo !== undefined) out.cutTo = d.cutTo;
   if (d.lostKeys) out.lostKeys = d.lostKeys.join(',');
   if (d.wiped) out.wiped = true;
   if (d.stale) out.stale = true;
