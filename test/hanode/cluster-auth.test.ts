@@ -145,7 +145,10 @@ describe('cluster ports with a key', () => {
     const greedy = await Promise.all(Array.from({ length: 100 }, () => rawTcp(victim.raft)));
     for (const s of greedy) s.write(big);
     await waitUntil(() => greedy.every((s) => s.destroyed || s.readableEnded), 'every greedy connection closed', 20_000);
-    expect(delta(await metrics(victim), 'hanode_net_tcp_bad_frames')).toBe(100);
+    // Cut at the header, or refused outright when the peers' own connections fill the per-address cap.
+    const mA = await metrics(victim);
+    expect(delta(mA, 'hanode_net_tcp_bad_frames') + delta(mA, 'hanode_net_tcp_refused_connections')).toBe(100);
+    expect(delta(mA, 'hanode_net_tcp_bad_frames')).toBeGreaterThanOrEqual(90);
     // Then 200 that stay under the budget and never finish their frame.
     const header = Buffer.alloc(4);
     header.writeUInt32BE(4000);
@@ -156,7 +159,7 @@ describe('cluster ports with a key', () => {
     const m1 = await metrics(victim);
     // At most 100 from one address (Consul's rpc_max_conns_per_client), the rest refused.
     expect(m1.get('hanode_net_tcp_inbound_connections') ?? 0).toBeLessThanOrEqual(100 + 2);
-    expect(delta(m1, 'hanode_net_tcp_refused_connections')).toBeGreaterThanOrEqual(98);
+    expect((m1.get('hanode_net_tcp_refused_connections') ?? 0) - (mA.get('hanode_net_tcp_refused_connections') ?? 0)).toBeGreaterThanOrEqual(98);
     // Bound: 200 × (4 KiB + a socket) is far under 32 MiB; the issue measured +800 MB.
     console.log(`cluster-auth: RSS ${rss0} KiB before, ${rssPeak} KiB after 100 greedy and 200 slow connections (+${rssPeak - rss0} KiB)`);
     expect(rssPeak - rss0).toBeLessThan(32 * 1024);
