@@ -99,6 +99,9 @@ export function faultFromEvent(ev: TraceEvent): ScheduledFault | undefined {
     case 'slow-node':
       if (target) f = { kind, node: target, extra: num(ev, 'extra') ?? 0, ...withFor };
       break;
+    case 'forge':
+      f = { kind, rate: num(ev, 'rate') ?? 1, ...withFor };
+      break;
   }
   return f ? { at: ev.t, fault: f } : undefined;
 }

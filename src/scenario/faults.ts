@@ -26,6 +26,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'reorder',
   'slow-link',
   'slow-node',
+  'forge',
 ];
 
 /** Bound on a written timeline: a scenario is a story, not a dump. */
@@ -45,6 +46,7 @@ const FIELDS: Record<FaultKind, readonly string[]> = {
   reorder: ['p', 'window', 'for'],
   'slow-link': ['between', 'extra', 'for'],
   'slow-node': ['node', 'extra', 'for'],
+  forge: ['rate', 'for'],
 };
 
 function pair(v: View, topo: TopologyIndex): [string, string] {
@@ -105,6 +107,12 @@ export function parseFault(v: View, topo: TopologyIndex): Fault {
       return { kind, between: pair(v.get('between').required(), topo), extra: v.get('extra').required().duration(1), ...dur };
     case 'slow-node':
       return { kind, node: topo.node(v.get('node').required()), extra: v.get('extra').required().duration(1), ...dur };
+    case 'forge': {
+      const rateV = v.get('rate').required();
+      const rate = rateV.rate();
+      if (!(rate > 0 && rate <= 10_000)) rateV.fail('expected a rate in (0, 10000/s]');
+      return { kind, rate, ...dur };
+    }
   }
 }
 
@@ -122,7 +130,7 @@ export function parseFaults(v: View, topo: TopologyIndex, durationUs: Micros): S
   return out.map((f, i) => ({ f, i })).sort((a, b) => a.f.at - b.f.at || a.i - b.i).map((x) => x.f);
 }
 
-const NEMESIS_KINDS = ['partition', 'isolate', 'crash', 'pause', 'clock', 'loss', 'slow-node', 'slow-link'] as const;
+const NEMESIS_KINDS = ['partition', 'isolate', 'crash', 'pause', 'clock', 'loss', 'slow-node', 'slow-link', 'forge'] as const;
 
 /**
  *   nemesis: { rate: 6/min, durationMin: 1s, durationMax: 10s, until: 50s, kinds: { crash: 2, partition: 1 } }
@@ -157,6 +165,7 @@ export function faultToYaml(sf: ScheduledFault): Record<string, unknown> {
   for (const [k, val] of Object.entries(sf.fault)) {
     if (val === undefined) continue;
     if (k === 'for' || k === 'extra' || k === 'window') out[k] = formatDuration(val as number);
+    else if (k === 'rate') out[k] = `${val as number}/s`;
     else if (k === 'skew') out[k] = (val as number) < 0 ? `-${formatDuration(-(val as number))}` : formatDuration(val as number);
     else out[k] = val;
   }

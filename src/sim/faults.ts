@@ -23,6 +23,8 @@ export interface FaultTarget {
   setClock(id: NodeId, skew: Micros, drift: number): void;
   clockOf(id: NodeId): { skew: Micros; drift: number };
   setSlow(id: NodeId, extra: Micros): void;
+  /** Sends `ratePerSec` hostile messages per second until `untilUs` (src/sim/forge.ts). */
+  forge(ratePerSec: number, untilUs: Micros): void;
   atTime(t: Micros, fn: () => void): Timer;
   now(): Micros;
 }
@@ -66,6 +68,9 @@ export function describeFault(f: Fault): Record<string, string | number | boolea
     case 'slow-node':
       d.target = f.node;
       d.extra = f.extra;
+      break;
+    case 'forge':
+      d.rate = f.rate;
       break;
     case 'heal':
       break;
@@ -241,5 +246,10 @@ export function applyFault(w: FaultTarget, f: Fault): void {
       });
       return;
     }
+    case 'forge':
+      // Without `for` it runs to the end of the run; its end is only a trace marker.
+      w.forge(f.rate, f.for !== undefined ? w.now() + f.for : Number.MAX_SAFE_INTEGER);
+      end(() => {});
+      return;
   }
 }

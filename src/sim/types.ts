@@ -78,7 +78,9 @@ export type Fault =
   /** Extra latency on links between two selectors. */
   | { readonly kind: 'slow-link'; readonly between: readonly [Selector, Selector]; readonly extra: Micros; readonly for?: Micros }
   /** The node handles each delivery `extra` later (CPU starvation). */
-  | { readonly kind: 'slow-node'; readonly node: NodeId; readonly extra: Micros; readonly for?: Micros };
+  | { readonly kind: 'slow-node'; readonly node: NodeId; readonly extra: Micros; readonly for?: Micros }
+  /** Hostile input (src/sim/forge.ts): `rate` forged, malformed or replayed messages per second, to every core. */
+  | { readonly kind: 'forge'; readonly rate: number; readonly for?: Micros };
 
 export type FaultKind = Fault['kind'];
 
@@ -91,7 +93,7 @@ export interface ScheduledFault {
 export interface NemesisSpec {
   readonly ratePerMin: number;
   /** Kinds to draw from, with weights; default: a spread of all kinds. */
-  readonly kinds?: Partial<Record<'partition' | 'isolate' | 'crash' | 'pause' | 'clock' | 'loss' | 'slow-node' | 'slow-link', number>>;
+  readonly kinds?: Partial<Record<'partition' | 'isolate' | 'crash' | 'pause' | 'clock' | 'loss' | 'slow-node' | 'slow-link' | 'forge', number>>;
   /** How long a drawn fault lasts: uniform in [min, max]. */
   readonly durationMin: Micros;
   readonly durationMax: Micros;
