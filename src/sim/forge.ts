@@ -120,7 +120,7 @@ export class Forger {
     }
     const c = pick(this.captured);
     if (r < 0.6) {
-      const m = this.mutate(c.msg);
+      const m = mutateMessage(c.msg, this.random, (depth) => this.garbage(depth));
       this.stats.mutated++;
       // A mutation the schema accepts is a well-formed lie: only a non-member could send it.
       this.send(c.to, validateWire(c.svc, m) === null ? pick(NON_MEMBERS) : c.from, c.svc, m);
@@ -172,29 +172,32 @@ export class Forger {
       }
     }
   }
+}
 
-  /** One field, at any depth, deleted, set to a wrong value or to garbage; or the type changed. */
-  private mutate(msg: Message): unknown {
-    const copy = structuredClone(msg) as unknown as Record<string, unknown>;
-    const slots: { holder: Record<string, unknown> | unknown[]; key: string | number }[] = [];
-    const walk = (v: unknown, depth: number): void => {
-      if (depth > 5 || slots.length > 300 || typeof v !== 'object' || v === null) return;
-      if (Array.isArray(v)) v.forEach((x, i) => (slots.push({ holder: v, key: i }), walk(x, depth + 1)));
-      else for (const k of Object.keys(v)) (slots.push({ holder: v as Record<string, unknown>, key: k }), walk((v as Record<string, unknown>)[k], depth + 1));
-    };
-    walk(copy, 0);
-    const mode = this.random.int(4);
-    if (mode === 0 || slots.length === 0) {
-      copy.type = this.random.chance(0.5) ? `${String(copy.type)}.x` : this.garbage(0);
-      return copy;
-    }
-    const s = slots[this.random.int(slots.length)]!;
-    const holder = s.holder as Record<string | number, unknown>;
-    if (mode === 1) {
-      if (Array.isArray(s.holder)) s.holder.splice(s.key as number, 1);
-      else delete holder[s.key];
-    } else if (mode === 2) holder[s.key] = WRONG[this.random.int(WRONG.length)];
-    else holder[s.key] = this.garbage(1);
+/**
+ * One field of a message, at any depth, deleted, set to a wrong-typed value or to `garbage(depth)`;
+ * or its type changed. The message itself is not touched (a copy is mutated).
+ */
+export function mutateMessage(msg: Message, random: Random, garbage: (depth: number) => unknown): unknown {
+  const copy = structuredClone(msg) as unknown as Record<string, unknown>;
+  const slots: { holder: Record<string, unknown> | unknown[]; key: string | number }[] = [];
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 5 || slots.length > 300 || typeof v !== 'object' || v === null) return;
+    if (Array.isArray(v)) v.forEach((x, i) => (slots.push({ holder: v, key: i }), walk(x, depth + 1)));
+    else for (const k of Object.keys(v)) (slots.push({ holder: v as Record<string, unknown>, key: k }), walk((v as Record<string, unknown>)[k], depth + 1));
+  };
+  walk(copy, 0);
+  const mode = random.int(4);
+  if (mode === 0 || slots.length === 0) {
+    copy.type = random.chance(0.5) ? `${String(copy.type)}.x` : garbage(0);
     return copy;
   }
+  const s = slots[random.int(slots.length)]!;
+  const holder = s.holder as Record<string | number, unknown>;
+  if (mode === 1) {
+    if (Array.isArray(s.holder)) s.holder.splice(s.key as number, 1);
+    else delete holder[s.key];
+  } else if (mode === 2) holder[s.key] = WRONG[random.int(WRONG.length)];
+  else holder[s.key] = garbage(1);
+  return copy;
 }

@@ -16,7 +16,16 @@ import { SERVICE_VALIDATORS, validateWire } from '../../src/core/wire-validators
 import { loadScenarioFile } from '../../src/scenario/load.ts';
 import { prepareRun } from '../../src/scenario/runner.ts';
 import { World } from '../../src/sim/index.ts';
-import { mutateMessage, type Captured } from './mutate.ts';
+import type { Message, NodeId } from '../../src/core/env.ts';
+import { mutateMessage } from '../../src/sim/forge.ts';
+import { randomStream } from '../../src/sim/random.ts';
+
+interface Captured {
+  readonly to: NodeId;
+  readonly from: NodeId;
+  readonly svc: string;
+  readonly msg: Message;
+}
 
 const SERVICES = Object.keys(SERVICE_VALIDATORS);
 
@@ -133,7 +142,7 @@ describe('live cores fed random and mutated messages', () => {
                 live.world.injectRaw(op.to, op.from, op.svc, op.msg, ms(1));
               } else {
                 const s = live.samples[op.pick % live.samples.length]!;
-                const m = mutateMessage(s.msg, op.seed, op.garbage);
+                const m = mutateMessage(s.msg, randomStream(op.seed, 'mutate'), () => op.garbage);
                 // A mutation that still passes the schema is a valid-shaped lie from a member:
                 // the authenticated channel keeps non-members out, and members are trusted
                 // (Raft does not tolerate Byzantine members). Only refused mutations are sent.
