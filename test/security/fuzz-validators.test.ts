@@ -43,6 +43,9 @@ describe('wire validators', () => {
   it('refuse the single datagrams that stopped a node (issue 12)', () => {
     const bad: [string, unknown][] = [
       ['swim', { type: 'swim.ping', seq: 1, target: 'n1', u: null }],
+      // found by the forge nemesis (stress/forge-nemesis seeds 555, 912): the node reads `u` on every type
+      ['swim', { type: 'swim.nack', seq: 433_818, u: [null] }],
+      ['swim', { type: 'swim.push-pull', join: false, reply: true, states: [], u: null }],
       ['swim', { type: 'swim.push-pull', join: false, reply: false, states: [], app: 1 }],
       ['swim', { type: 'swim.gossip', u: [{ t: 'alive', node: 7, inc: 1, meta: {} }] }],
       ['swim', { type: 'swim.push-pull', join: true, reply: false, states: [{ node: null, inc: 1, status: 'alive', meta: {} }] }],
