@@ -125,6 +125,10 @@ describe('live cores fed random and mutated messages', () => {
       expect(live.samples.length).toBeGreaterThan(3);
       const nodes = live.world.topology.nodes;
       const services = [...new Set(live.samples.map((s) => s.svc))];
+      // Real types with fields of any type drawn from every field name the cores use.
+      const types = [...new Set(live.samples.map((s) => `${s.svc} ${s.msg.type}`))];
+      const fields = [...new Set(live.samples.flatMap((s) => Object.keys(s.msg)))].filter((k) => k !== 'type');
+      const sampleOf = new Map(live.samples.map((s) => [`${s.svc} ${s.msg.type}`, s]));
       let t = live.world.now();
       const invalidBefore = live.world.stats.invalid;
       let injected = 0;
@@ -134,6 +138,10 @@ describe('live cores fed random and mutated messages', () => {
             fc.oneof(
               // a mutation of a captured message, from its real sender to its real receiver
               fc.record({ pick: fc.nat(), seed: fc.nat(), garbage: fc.anything({ maxDepth: 2 }) }).map((r) => ({ kind: 'mutate' as const, ...r })),
+              // a real type with some fields given arbitrary values, between the nodes that really exchange it
+              fc
+                .record({ kind: fc.constant('shaped' as const), t: fc.constantFrom(...types), extra: fc.dictionary(fc.constantFrom(...fields), fc.anything({ maxDepth: 2 }), { maxKeys: 3 }) })
+                .map((r) => r),
               // anything at all, to any service of any node
               fc.record({ to: fc.constantFrom(...nodes), from: fc.constantFrom(...nodes), svc: fc.constantFrom(...services), msg: fc.anything({ maxDepth: 3 }) }).map((r) => ({ kind: 'raw' as const, ...r })),
             ),
@@ -143,6 +151,11 @@ describe('live cores fed random and mutated messages', () => {
             for (const op of ops) {
               if (op.kind === 'raw') {
                 live.world.injectRaw(op.to, op.from, op.svc, op.msg, ms(1));
+              } else if (op.kind === 'shaped') {
+                const s = sampleOf.get(op.t)!;
+                const m = { ...structuredClone(s.msg), ...op.extra, type: s.msg.type };
+                if (validateWire(s.svc, m) === null) continue; // a well-formed lie from a member: not sent (as for mutations)
+                live.world.injectRaw(s.to, s.from, s.svc, m, ms(1));
               } else {
                 const s = live.samples[op.pick % live.samples.length]!;
                 const m = mutateMessage(s.msg, randomStream(op.seed, 'mutate'), () => op.garbage);
