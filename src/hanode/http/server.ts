@@ -11,6 +11,7 @@ import { HttpError, methodNotAllowed, noLeader } from './errors.ts';
 import { toJson } from './json.ts';
 import { Query } from './query.ts';
 import { parseRequestTarget } from './target.ts';
+import { writeSliced } from './stream.ts';
 import { allowed, PERMISSION_DENIED, tokenOf, type AclConfig } from './acl.ts';
 import type { ApiReply, ApiRequest, Method, Placement, Route } from './types.ts';
 
@@ -139,7 +140,8 @@ export class HttpServer {
     const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body, ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}) };
     try {
       const reply = await spec.handler(apiReq);
-      this.send(res, reply);
+      if (reply.jsonChunks !== undefined) await this.sendChunks(res, reply);
+      else this.send(res, reply);
     } catch (err) {
       if (err instanceof HttpError) this.sendError(res, err);
       else {
@@ -227,6 +229,16 @@ export class HttpServer {
     this.count(status);
     res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
     res.end(body);
+  }
+
+  /** A streamed JSON answer: no Content-Length (chunked), written in slices. */
+  private async sendChunks(res: http.ServerResponse, reply: ApiReply): Promise<void> {
+    const headers: Record<string, string> = { ...(reply.headers ?? {}), 'Content-Type': 'application/json' };
+    if (reply.index !== undefined) Object.assign(headers, this.indexHeaders(reply.index));
+    const status = reply.status ?? 200;
+    this.count(status);
+    res.writeHead(status, headers);
+    await writeSliced(res, reply.jsonChunks!);
   }
 
   private sendError(res: http.ServerResponse, err: HttpError): void {
