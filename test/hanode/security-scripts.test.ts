@@ -116,6 +116,28 @@ describe('the policy itself', () => {
     expect(status(() => requireScriptAllowed({ enableScriptChecks: true }, '10.0.0.1'))).toBe(200);
   });
 
+  it('more node-run checks than the probe runner runs: 400 past the bound, and never a crash', async () => {
+    const agent = new Agent({ node: 'many', dev: true, bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, log: () => {} });
+    try {
+      const http = (await agent.start()).http;
+      await waitUntil(() => agent.node().replicator.isLeader(), 'leader', 10_000);
+      const reg = (i: number) => call(http, 'PUT', '/v1/agent/check/register', { Name: `c${i}`, TCP: '127.0.0.1:1', Interval: '60s' });
+      // Concurrent registrations can pass the API's check together: the runner must bound, not assert.
+      const statuses: number[] = [];
+      for (let i = 0; i < 950; i += 50) statuses.push(...(await Promise.all(Array.from({ length: 50 }, (_, j) => reg(i + j)))).map((r) => r.status));
+      // 950 registered: these 100 all see room, so the catalog ends past the runner's bound.
+      statuses.push(...(await Promise.all(Array.from({ length: 100 }, (_, j) => reg(950 + j)))).map((r) => r.status));
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThan(1000);
+      const over = await reg(5000);
+      expect(over.status).toBe(400);
+      expect(over.text).toMatch(/Too many HTTP\/TCP\/script checks on this node \(max 1000\)/);
+      expect(agent.node().replicator.isLeader()).toBe(true);
+      expect(process.exitCode).not.toBe(70);
+    } finally {
+      await agent.stop();
+    }
+  }, 60_000);
+
   it('Interval and Timeout below 1 s are raised to 1 s (Consul MinInterval)', async () => {
     const agent = new Agent({ node: 'clamp', dev: true, enableScriptChecks: true, bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, log: () => {} });
     try {
