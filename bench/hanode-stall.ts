@@ -66,7 +66,9 @@ function sampler(p: Proc): { end(): Promise<number> } {
   let stop = false;
   const loop = (async () => {
     for (let i = 0; i < 100_000 && !stop; i++) {
-      max = Math.max(max, await metric(p, 'hanode.runtime.event_loop_delay_recent_max_ms').catch(() => 0));
+      const m = await metric(p, 'hanode.runtime.event_loop_delay_recent_max_ms').catch(() => 0);
+      max = Math.max(max, m);
+      if (process.env.STALL_TRACE) console.log(`  t=${Date.now() % 100_000} recent max ${m.toFixed(0)} ms, parked ${await metric(p, 'hanode.http.blocking_queries').catch(() => NaN)}`);
       await sleep(400);
     }
   })();
@@ -96,17 +98,16 @@ async function longPolls(label: string, keyOf: (i: number) => string, writeKey: 
     await request(wagent, c.leader.http, 'PUT', '/v1/kv/seed', 'x');
     const start = await request(wagent, c.leader.http, 'GET', '/v1/kv/seed');
     const before = await terms(c.nodes);
-    const sample = sampler(c.leader);
-    const end = Date.now() + SECONDS * 1000;
+    let end = Number.POSITIVE_INFINITY;
     let answered = 0;
     let errors = 0;
-    let parkedPeak = 0;
     const poller = async (i: number) => {
       let index = start.index;
       for (let n = 0; n < 100_000 && Date.now() < end; n++) {
         try {
-          const a = await request(agent, c.leader.http, 'GET', `/v1/kv/${encodeURIComponent(keyOf(i))}?index=${index}&wait=30s`);
+          const a = await request(agent, c.leader.http, 'GET', `/v1/kv/${encodeURIComponent(keyOf(i))}?index=${index}&wait=60s`);
           answered++;
+          if (a.status !== 200 && a.status !== 404) await sleep(100);
           if (a.index > 0) index = a.index;
         } catch {
           errors++;
@@ -114,17 +115,29 @@ async function longPolls(label: string, keyOf: (i: number) => string, writeKey: 
         }
       }
     };
-    const polls = Array.from({ length: POLLERS }, (_, i) => poller(i));
-    await waitUntil(async () => {
-      parkedPeak = Math.max(parkedPeak, await metric(c.leader, 'hanode.http.blocking_queries'));
-      return parkedPeak >= POLLERS * 0.95;
-    }, 'the long-polls to park', 60_000).catch(() => undefined);
+    // Phase 1: the long-polls arrive (in waves of 500 every 100 ms, as many clients starting up).
+    const parking = sampler(c.leader);
+    const t0 = Date.now();
+    const polls: Promise<void>[] = [];
+    for (let i = 0; i < POLLERS; i++) {
+      polls.push(poller(i));
+      if (i % 500 === 499) await sleep(100);
+    }
+    let parked = 0;
+    await waitUntil(async () => (parked = await metric(c.leader, 'hanode.http.blocking_queries')) >= POLLERS * 0.99, 'the long-polls to park', 120_000).catch(() => undefined);
+    const parkMs = Date.now() - t0;
+    await report(`${label}: parking`, c, before, await parking.end(), `parked ${parked} in ${parkMs} ms`);
+    // Phase 2: writes while they are parked; each answered poll re-polls at once.
+    const before2 = await terms(c.nodes);
+    const writing = sampler(c.leader);
+    end = Date.now() + SECONDS * 1000;
+    const answeredBefore = answered;
     let writes = 0;
-    while (Date.now() < end - 1000) {
+    while (Date.now() < end - 500) {
       await request(wagent, c.leader.http, 'PUT', `/v1/kv/${encodeURIComponent(writeKey())}`, String(writes++)).catch(() => errors++);
       await sleep(1000 / writesPerSec);
     }
-    await report(label, c, before, await sample.end(), `parked ${parkedPeak}, writes ${writes}, answers ${answered}, errors ${errors}`);
+    await report(`${label}: writes`, c, before2, await writing.end(), `writes ${writes}, answers ${answered - answeredBefore}, errors ${errors}`);
     await killAll();
     await Promise.race([Promise.allSettled(polls), sleep(5000)]);
     agent.destroy();
@@ -189,8 +202,9 @@ async function recurse(): Promise<void> {
 }
 
 console.log(`hanode leader event-loop stalls (${POLLERS} long-polls, ${SECONDS} s per load; the leader's longest stall during each load)`);
-await idle();
+const phases = process.env.BENCH_PHASES ?? '0ABC';
+if (phases.includes('0')) await idle();
 let k = 0;
-await longPolls(`A. ${POLLERS} long-polls, distinct keys + writes`, (i) => `lp/${i}`, () => `lp/${(k = (k + 7919) % POLLERS)}`, 20);
-await longPolls(`B. ${POLLERS} long-polls, one key + writes`, () => 'hot', () => 'hot', 2);
-await recurse();
+if (phases.includes('A')) await longPolls(`A. ${POLLERS} long-polls, distinct keys + writes`, (i) => `lp/${i}`, () => `lp/${(k = (k + 7919) % POLLERS)}`, 20);
+if (phases.includes('B')) await longPolls(`B. ${POLLERS} long-polls, one key + writes`, () => 'hot', () => 'hot', 2);
+if (phases.includes('C')) await recurse();

@@ -12,6 +12,7 @@ import { toJson } from './json.ts';
 import { Query } from './query.ts';
 import { parseRequestTarget } from './target.ts';
 import { writeSliced } from './stream.ts';
+import { WakePacer } from './pacer.ts';
 import { allowed, PERMISSION_DENIED, tokenOf, type AclConfig } from './acl.ts';
 import type { ApiReply, ApiRequest, Method, Placement, Route } from './types.ts';
 
@@ -38,6 +39,9 @@ const FORWARDED = 'x-hanode-forwarded';
 /** Bound on a forwarded request: the longest blocking wait (10 min + jitter) plus slack. */
 const FORWARD_TIMEOUT_MS = 11 * 60 * 1000;
 
+/** Requests started per event-loop turn in a burst. */
+const requestPacer = new WakePacer(128);
+
 export interface HttpCounters {
   requests: number;
   errors4xx: number;
@@ -56,11 +60,16 @@ export class HttpServer {
     // Longest prefix first.
     this.prefixes = opts.routes.filter((r) => r.prefix).sort((a, b) => b.path.length - a.path.length);
     this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch((err) => {
-        // Last resort: never let one request take the daemon down.
-        this.opts.log?.(`http: unhandled ${String(err)}`);
-        if (!res.headersSent) this.sendError(res, new HttpError(500, String((err as Error)?.message ?? err)));
-        else res.destroy();
+      // A burst of requests is started a batch per event-loop turn (pacer.ts), so Raft's
+      // timers and sockets run between batches.
+      requestPacer.push(() => {
+        if (req.destroyed) return;
+        this.handle(req, res).catch((err) => {
+          // Last resort: never let one request take the daemon down.
+          this.opts.log?.(`http: unhandled ${String(err)}`);
+          if (!res.headersSent) this.sendError(res, new HttpError(500, String((err as Error)?.message ?? err)));
+          else res.destroy();
+        });
       });
     });
     this.server.keepAliveTimeout = 65_000;
