@@ -8,10 +8,12 @@
  */
 
 /**
- * Answers released per turn: a woken KV read costs tens of microseconds to answer, so a batch
- * is a few milliseconds, far below the heartbeat interval (200 ms) and election timeout (1 s).
+ * Answers released per turn (ours, measured with bench/hanode-stall.ts): a woken read costs
+ * about 0.1-0.3 ms to answer on a loaded machine, so a batch stays within tens of
+ * milliseconds, far below the heartbeat interval (200 ms) and election timeout (1 s); 256
+ * showed twice the longest stall of 64 when 10,000 reads of one key woke at once.
  */
-export const WAKE_BATCH = 256;
+export const WAKE_BATCH = 64;
 
 export class WakePacer {
   private queue: (() => void)[] = [];

@@ -39,8 +39,8 @@ const FORWARDED = 'x-hanode-forwarded';
 /** Bound on a forwarded request: the longest blocking wait (10 min + jitter) plus slack. */
 const FORWARD_TIMEOUT_MS = 11 * 60 * 1000;
 
-/** Requests started per event-loop turn in a burst. */
-const requestPacer = new WakePacer(128);
+/** Requests started per event-loop turn in a burst (as WAKE_BATCH, pacer.ts). */
+const requestPacer = new WakePacer(64);
 
 export interface HttpCounters {
   requests: number;
