@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_USAGE, reportError } from './commands/common.ts';
 import { determinismCommand } from './commands/determinism.ts';
+import { mergeCommand } from './commands/merge.ts';
 import { runCommand, swarmCommand, type RunFlags } from './commands/run.ts';
 import { shrinkCommand } from './commands/shrink.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -35,6 +36,7 @@ export function buildProgram(onExit: (code: number) => void): Command {
   )
     .addOption(new Option('--swarm <n>', 'run N seeds in worker threads'))
     .addOption(new Option('--seeds <a..b>', 'run seeds a..b (inclusive) in worker threads'))
+    .option('--shard <i/k>', 'run only the i-th of k slices of the swarm\'s seeds (merge the --json parts with `hasim merge`)')
     .option('--workers <k>', 'worker threads for a swarm', '2')
     .option('--quiet', 'no progress on stderr')
     .action(async (file: string, flags: RunFlags) => {
@@ -61,6 +63,13 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .option('--max-runs <n>', 'budget of simulated runs', '300')
     .option('--json', 'print one JSON object on stdout')
     .action((file: string, flags) => onExit(shrinkCommand(file, flags)));
+
+  program
+    .command('merge')
+    .argument('<files...>', '--json reports of the shards of one swarm')
+    .description('combine the shards of a swarm (run --swarm N --shard i/k --json): one verdict, failing seeds, replay commands')
+    .option('--json', 'print one JSON object on stdout')
+    .action((files: string[], flags: { json?: boolean }) => onExit(mergeCommand(files, flags)));
 
   program
     .command('determinism')
