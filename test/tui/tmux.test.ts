@@ -4,6 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PATIENCE_MS } from '../support/patience.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -13,7 +14,7 @@ const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8
 const screen = () => tmux('capture-pane', '-t', session, '-p');
 
 /** Polls the screen until `pred` holds; at most `ms` milliseconds. */
-async function waitFor(pred: (s: string) => boolean, ms = 15_000): Promise<string> {
+async function waitFor(pred: (s: string) => boolean, ms = PATIENCE_MS): Promise<string> {
   const until = Date.now() + ms;
   let s = '';
   while (Date.now() < until) {
@@ -54,5 +55,5 @@ describe.skipIf(!hasTmux)('hasim tui under tmux', () => {
     s = await waitFor((x) => x.includes('EXITED-'));
     // After quitting, the text summary with verdicts is printed.
     expect(s).toMatch(/PASS|FAIL/);
-  }, 60_000);
+  }, 180_000);
 });
