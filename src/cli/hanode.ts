@@ -3,9 +3,11 @@
  * (`leave`, `members`, `kv get|put|del`, `operator raft list-peers`), Consul-style.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { Agent, type AgentConfig } from '../hanode/agent.ts';
+import type { Agent, AgentConfig } from '../hanode/agent.ts';
 import { ApiError, HanodeClient, memberStatus, table } from '../hanode/client.ts';
 import { parseGoDuration } from '../hanode/http/duration.ts';
+import { chooseClusterKey, generateKey } from '../hanode/cluster-key.ts';
+import { resolveToken } from '../hanode/token-source.ts';
 
 /** --ha-check-interval: the check period, with a timeout of half of it (the core requires timeout <= interval). */
 function haTiming(text: string): { checkIntervalUs: number; checkTimeoutUs: number } {
@@ -59,11 +61,21 @@ program
   })
   .option('--join <addrs>', 'comma-separated ADDR:SERFPORT of agents to join')
   .option('--datacenter <dc>', 'datacenter name', 'dc1')
-  .option('--acl-token <token>', 'token required for writes (X-Consul-Token); env HANODE_ACL_TOKEN')
-  .option('--encrypt <key>', 'base64 32-byte key: AES-256-GCM for gossip and Raft; env HANODE_ENCRYPT')
+  .option('--acl-default-policy <allow|deny>', 'requests without a known token (Consul acl.default_policy; default: allow with --dev, deny otherwise)')
+  .option('--acl-token-file <path>', 'management token (reads and writes) from a file; or env HANODE_ACL_TOKEN')
+  .option('--acl-token <token>', 'management token on the command line (visible in ps: prefer the file or env)')
+  .option('--acl-read-token-file <path>', 'read-only token from a file; or env HANODE_ACL_READ_TOKEN')
+  .option('--acl-read-token <token>', 'read-only token on the command line (visible in ps: prefer the file or env)')
+  .option('--enable-script-checks', 'let any API client register script checks and script failover targets (remote code execution: use with ACLs)')
+  .option('--enable-local-script-checks', 'let only loopback API clients register script checks and script failover targets')
+  .option('--encrypt <key>', 'base64 32-byte key (hanode keygen): authenticates and encrypts gossip and Raft; env HANODE_ENCRYPT')
+  .option('--encrypt-file <path>', 'read the cluster key from a file (keeps it out of argv)')
+  .option('--insecure-cluster', 'run a multi-node cluster WITHOUT a key: anyone who reaches the Raft/Serf ports can join, forge or replay messages')
+  .option('--tcp-idle-timeout <duration>', 'close inbound Raft connections idle this long (default 90s)')
   .option('--ha-verify-script <path>', 'failover: default verification script (args: key value; prints UP or DOWN)')
   .option('--ha-notify-script <path>', 'failover: default notification script (args: role key value state)')
   .option('--ha-check-interval <duration>', 'failover: time between two checks of a target (default 10s)')
+  .option('--zk <addr:port>', 'serve the ZooKeeper client protocol here (ZooKeeper: 2181); off by default', (v) => hostPort(v).join(':'))
   .action(async (o) => {
     const dev = o.dev === true;
     if (!dev && (!o.node || !o.dataDir)) {
@@ -74,7 +86,35 @@ program
       console.error('hanode agent: give --bootstrap-expect N or --join ADDR,...');
       process.exit(2);
     }
+    const key = chooseClusterKey(o, process.env, !dev && (o.join !== undefined || (o.bootstrapExpect ?? 1) > 1));
+    if (!key.ok) {
+      console.error(`hanode agent: ${key.error}`);
+      process.exit(2);
+    }
+    const idleUs = o.tcpIdleTimeout === undefined ? undefined : parseGoDuration(o.tcpIdleTimeout);
+    if (o.tcpIdleTimeout !== undefined && !(idleUs !== undefined && idleUs > 0)) {
+      console.error(`hanode agent: bad --tcp-idle-timeout ${JSON.stringify(o.tcpIdleTimeout)}`);
+      process.exit(2);
+    }
     const [httpHost, httpPort]: [string, number] = o.http ?? ['127.0.0.1', 8500];
+    if (o.aclDefaultPolicy !== undefined && o.aclDefaultPolicy !== 'allow' && o.aclDefaultPolicy !== 'deny') {
+      console.error(`hanode agent: --acl-default-policy wants allow or deny, not ${JSON.stringify(o.aclDefaultPolicy)}`);
+      process.exit(2);
+    }
+    const mgmt = resolveToken('acl-token', o.aclToken, o.aclTokenFile, process.env.HANODE_ACL_TOKEN);
+    const ro = resolveToken('acl-read-token', o.aclReadToken, o.aclReadTokenFile, process.env.HANODE_ACL_READ_TOKEN);
+    for (const t of [mgmt, ro]) {
+      if ('error' in t) {
+        console.error(`hanode agent: ${t.error}`);
+        process.exit(2);
+      }
+    }
+    const mgmtToken = 'token' in mgmt ? mgmt.token : undefined;
+    // Read once; scripts the agent runs inherit its environment and must not see the tokens.
+    delete process.env.HANODE_ACL_TOKEN;
+    delete process.env.HANODE_ACL_READ_TOKEN;
+    delete process.env.HANODE_ENCRYPT; // read by chooseClusterKey above; never handed to scripts
+    const roToken = 'token' in ro ? ro.token : undefined;
     const cfg: AgentConfig = {
       node: o.node ?? 'dev',
       ...(dev ? {} : { dataDir: o.dataDir }),
@@ -87,14 +127,22 @@ program
       datacenter: o.datacenter,
       ...(o.bootstrapExpect !== undefined ? { bootstrapExpect: o.bootstrapExpect } : {}),
       ...(o.join ? { join: String(o.join).split(',').map((s: string) => s.trim()).filter(Boolean) } : {}),
-      ...((o.aclToken ?? process.env.HANODE_ACL_TOKEN) ? { aclToken: o.aclToken ?? process.env.HANODE_ACL_TOKEN } : {}),
-      ...((o.encrypt ?? process.env.HANODE_ENCRYPT) ? { encrypt: o.encrypt ?? process.env.HANODE_ENCRYPT } : {}),
+      ...(mgmtToken !== undefined ? { aclToken: mgmtToken } : {}),
+      ...(roToken !== undefined ? { aclReadToken: roToken } : {}),
+      aclDefaultPolicy: (o.aclDefaultPolicy ?? (dev ? 'allow' : 'deny')) as 'allow' | 'deny',
+      ...(o.enableScriptChecks === true ? { enableScriptChecks: true } : {}),
+      ...(o.enableLocalScriptChecks === true ? { enableLocalScriptChecks: true } : {}),
+      ...(key.key !== undefined ? { encrypt: key.key } : {}),
+      ...(idleUs !== undefined ? { clusterTcp: { idleTimeoutUs: idleUs, handshakeTimeoutUs: Math.min(idleUs, 10_000_000) } } : {}),
       ...(o.haVerifyScript ? { haVerifyScript: o.haVerifyScript } : {}),
       ...(o.haNotifyScript ? { haNotifyScript: o.haNotifyScript } : {}),
       ...(o.haCheckInterval ? { ha: haTiming(o.haCheckInterval) } : {}),
       log: timestamped,
+      ...(o.zk !== undefined ? { zk: o.zk } : {}),
     };
     let agent: Agent;
+    // Loaded here, not at the top: the client commands and --version do not need the daemon.
+    const { Agent } = await import('../hanode/agent.ts');
     try {
       agent = new Agent(cfg);
       await agent.start();
@@ -112,6 +160,13 @@ program
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     agent.onShutdown(() => setImmediate(() => process.exit(process.exitCode ?? 0)));
+  });
+
+program
+  .command('keygen')
+  .description('print a new cluster key (base64 of 32 random bytes) for --encrypt / --encrypt-file')
+  .action(() => {
+    console.log(generateKey());
   });
 
 const httpAddr = (o: { httpAddr?: string }) => {

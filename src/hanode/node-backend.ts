@@ -35,6 +35,14 @@ export class NodeBackend implements Backend {
     return this.node().lastContactUs() / 1000;
   }
 
+  sinceHeardFromMs(server: NodeId): number | undefined {
+    const us = this.node().sinceHeardFromUs(server);
+    return us === undefined ? undefined : us / 1000;
+  }
+  wallClockMs(): number {
+    return Date.now();
+  }
+
   propose(cmd: Parameters<ServerNode['propose']>[0]): Promise<ProposeOutcome> {
     return new Promise((resolve) => {
       // Raft answers every proposal (commit, or unknown-outcome when leadership is lost); this
@@ -50,9 +58,12 @@ export class NodeBackend implements Backend {
     });
   }
 
-  readBarrier(): Promise<{ ok: true } | { ok: false; error: string; leader?: NodeId }> {
+  readBarrier(opts?: { lease?: boolean }): Promise<{ ok: true } | { ok: false; error: string; leader?: NodeId }> {
     return new Promise((resolve) => {
-      this.node().replicator.readBarrier((r) => resolve(r.ok ? { ok: true } : { ok: false, error: r.error, ...(r.leader !== undefined ? { leader: r.leader } : {}) }));
+      this.node().replicator.readBarrier(
+        (r) => resolve(r.ok ? { ok: true } : { ok: false, error: r.error, ...(r.leader !== undefined ? { leader: r.leader } : {}) }),
+        opts?.lease === true ? { lease: true } : undefined,
+      );
     });
   }
 

@@ -18,6 +18,8 @@ export interface RunJson {
   readonly stats: RunResult['stats'];
   readonly latency?: RunResult['latency'];
   readonly availability?: RunResult['availability'];
+  /** Per application client: outages and latency over time (added in format 1; see docs/formats.md). */
+  readonly clients?: RunResult['clients'];
   readonly error?: string;
   readonly unavailable: readonly string[];
   readonly timeline: RunResult['timeline'];
@@ -44,6 +46,7 @@ export function runToJson(r: RunResult): RunJson {
     stats: r.stats,
     ...(r.latency ? { latency: r.latency } : {}),
     ...(r.availability ? { availability: r.availability } : {}),
+    ...(r.clients ? { clients: r.clients } : {}),
     ...(r.error ? { error: r.error } : {}),
     unavailable: r.unavailable,
     timeline: r.timeline,

@@ -5,6 +5,7 @@
 import type { RunResult, Verdict } from '../scenario/types.ts';
 import { humanDuration } from '../scenario/units.ts';
 import { paint, type Paint } from './colors.ts';
+import { clientsText } from './clients.ts';
 
 export interface TextOptions {
   readonly color: boolean;
@@ -68,6 +69,7 @@ export function formatRunText(r: RunResult, opts: TextOptions): string {
       `${p.bold('Latency')}: p50 ${humanDuration(l.p50Us)}  p90 ${humanDuration(l.p90Us)}  p99 ${humanDuration(l.p99Us)}  max ${humanDuration(l.maxUs)}  (${l.count} ok ops)`,
     );
   }
+  out.push(...clientsText(r, p));
   if (r.unavailable.length > 0) {
     out.push(p.yellow(`Not in this build: ${r.unavailable.join(', ')} (their expectations are reported N/A, not passed)`));
   }

@@ -26,6 +26,8 @@ export function describeFaultEvent(ev: TraceEvent): string {
   if (sides) parts.push(sides);
   const target = str(ev, 'target');
   if (target) parts.push(target);
+  const where = str(ev, 'where');
+  if (where) parts.push(where === 'state' ? `state ${str(ev, 'key') ?? 'hs'}` : `${where} of log${num(ev, 'records') ? ` x${num(ev, 'records')}` : ''}`);
   const p = num(ev, 'p');
   if (p !== undefined) parts.push(`p=${p}`);
   const skew = num(ev, 'skew');
@@ -102,6 +104,21 @@ export function faultFromEvent(ev: TraceEvent): ScheduledFault | undefined {
     }
     case 'slow-node':
       if (target) f = { kind, node: target, extra: num(ev, 'extra') ?? 0, ...withFor };
+      break;
+    case 'corrupt': {
+      const where = str(ev, 'where');
+      if (!target || (where !== 'mid' && where !== 'tail' && where !== 'state')) break;
+      const records = num(ev, 'records');
+      const key = str(ev, 'key');
+      const svc = str(ev, 'svc');
+      f = { kind, node: target, where, ...(records !== undefined ? { records } : {}), ...(key ? { key } : {}), ...(svc ? { svc } : {}), ...withFor };
+      break;
+    }
+    case 'wipe':
+      if (target) f = { kind, node: target, ...withFor };
+      break;
+    case 'restore-stale':
+      if (target && dur !== undefined) f = { kind, node: target, for: dur };
       break;
   }
   return f ? { at: ev.t, fault: f } : undefined;

@@ -28,6 +28,9 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'reorder',
   'slow-link',
   'slow-node',
+  'corrupt',
+  'wipe',
+  'restore-stale',
 ];
 
 /** Bound on a written timeline: a scenario is a story, not a dump. */
@@ -47,6 +50,9 @@ const FIELDS: Record<FaultKind, readonly string[]> = {
   reorder: ['p', 'window', 'for'],
   'slow-link': ['between', 'extra', 'for'],
   'slow-node': ['node', 'extra', 'for'],
+  corrupt: ['node', 'where', 'records', 'key', 'svc', 'for'],
+  wipe: ['node', 'for'],
+  'restore-stale': ['node', 'for'],
 };
 
 function pair(v: View, topo: TopologyIndex): [string, string] {
@@ -108,6 +114,27 @@ export function parseFault(v: View, named: TopologyIndex): Fault {
       return { kind, between: pair(v.get('between').required(), topo), extra: v.get('extra').required().duration(1), ...dur };
     case 'slow-node':
       return { kind, node: topo.node(v.get('node').required()), extra: v.get('extra').required().duration(1), ...dur };
+    case 'corrupt': {
+      const where = v.get('where').required().oneOf(['mid', 'tail', 'state'] as const);
+      const recV = v.get('records');
+      const keyV = v.get('key');
+      const svcV = v.get('svc');
+      if (where === 'state' && recV.present) recV.fail('records apply to where: mid or tail');
+      if (where !== 'state' && keyV.present) keyV.fail('key applies to where: state');
+      return {
+        kind,
+        node: topo.node(v.get('node').required()),
+        where,
+        ...(recV.present ? { records: recV.int(1, 1000) } : {}),
+        ...(keyV.present ? { key: keyV.str() } : {}),
+        ...(svcV.present ? { svc: svcV.str() } : {}),
+        ...dur,
+      };
+    }
+    case 'wipe':
+      return { kind, node: topo.node(v.get('node').required()), ...dur };
+    case 'restore-stale':
+      return { kind, node: topo.node(v.get('node').required()), for: v.get('for').required().duration(1) };
   }
 }
 
@@ -125,7 +152,7 @@ export function parseFaults(v: View, topo: TopologyIndex, durationUs: Micros): S
   return out.map((f, i) => ({ f, i })).sort((a, b) => a.f.at - b.f.at || a.i - b.i).map((x) => x.f);
 }
 
-const NEMESIS_KINDS = ['partition', 'isolate', 'crash', 'pause', 'clock', 'loss', 'slow-node', 'slow-link'] as const;
+const NEMESIS_KINDS = ['partition', 'isolate', 'crash', 'pause', 'clock', 'loss', 'slow-node', 'slow-link', 'corrupt', 'wipe', 'restore-stale'] as const;
 
 /**
  *   nemesis: { rate: 6/min, durationMin: 1s, durationMax: 10s, until: 50s, kinds: { crash: 2, partition: 1 } }

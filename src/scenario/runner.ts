@@ -5,14 +5,14 @@
  * swarm worker can call it in a loop.
  *
  * `prepareRun` exposes the same run a little at a time (advanceTo / step), for the TUI
- * (src/tui/live-run.ts) and for anyone who wants to watch a run as it goes; `runScenario`
+ * (src/scenario/live-run.ts) and for anyone who wants to watch a run as it goes; `runScenario`
  * is prepareRun + advance to the end + finish, so both give the same trace.
  */
 import { performance } from 'node:perf_hooks';
 import { assert, type Micros } from '../core/env.ts';
 import { SimulationError, World } from '../sim/index.ts';
 import type { TraceEvent } from '../sim/types.ts';
-import type { LiveRun } from '../tui/live-run.ts';
+import type { LiveRun } from './live-run.ts';
 import { describeFaultEvent } from './fault-events.ts';
 import { markEmptyWindow } from './vacuity.ts';
 import { availability, completedOps, latencySeries, latencySummary } from './metrics.ts';
@@ -39,7 +39,7 @@ export const MAX_TIMELINE = 2_000;
 export const NO_BROKEN_INVARIANT = 'no broken invariant (every core assert held to the end)';
 
 /**
- * A run that advances on demand: the TUI's LiveRun (src/tui/live-run.ts), with the
+ * A run that advances on demand: the TUI's LiveRun (src/scenario/live-run.ts), with the
  * scenario's own timeline and verdict types, and a way to end it.
  */
 export interface PreparedRun extends LiveRun {
@@ -189,6 +189,7 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): PreparedRun {
       const ops = completedOps(history);
 
       const membership = list.map((i) => i.membership?.()).find((m) => m !== undefined);
+      const clients = list.flatMap((i) => i.clients?.() ?? []);
       const stats = world.stats;
       const lat = latencySummary(ops);
       const moduleAvail = list.map((i) => i.availability?.()).find((a) => a !== undefined);
@@ -210,6 +211,7 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): PreparedRun {
         timeline,
         ...(lat ? { latency: lat } : {}),
         ...(avail ? { availability: avail } : {}),
+        ...(clients.length > 0 ? { clients } : {}),
         ...(error ? { error } : {}),
         unavailable: unavailableModules,
         ...(opts.recordTrace ? { trace: world.traceEvents() } : {}),

@@ -4,7 +4,9 @@
  * a `for` duration.
  */
 import type { Micros, NodeId, Timer } from '../core/env.ts';
+import type { MemoryStorage } from '../host/memory-storage.ts';
 import type { Network } from './network.ts';
+import { applyStorageFault } from './storage-faults.ts';
 import type { Topology } from './topology.ts';
 import type { Fault, FaultKind } from './types.ts';
 import { noteFaultForRoles, resolveRoles, splitSelector } from './roles.ts';
@@ -24,6 +26,7 @@ export interface FaultTarget {
   setClock(id: NodeId, skew: Micros, drift: number): void;
   clockOf(id: NodeId): { skew: Micros; drift: number };
   setSlow(id: NodeId, extra: Micros): void;
+  disks(id: NodeId): ReadonlyMap<string, MemoryStorage>;
   atTime(t: Micros, fn: () => void): Timer;
   now(): Micros;
 }
@@ -67,6 +70,17 @@ export function describeFault(f: Fault): Record<string, string | number | boolea
     case 'slow-node':
       d.target = f.node;
       d.extra = f.extra;
+      break;
+    case 'corrupt':
+      d.target = f.node;
+      d.where = f.where;
+      if (f.records !== undefined) d.records = f.records;
+      if (f.key !== undefined) d.key = f.key;
+      if (f.svc !== undefined) d.svc = f.svc;
+      break;
+    case 'wipe':
+    case 'restore-stale':
+      d.target = f.node;
       break;
     case 'heal':
       break;
@@ -237,6 +251,26 @@ export function applyFault(w: FaultTarget, named: Fault): void {
       end(() => w.network.removeRule(id));
       return;
     }
+    case 'corrupt':
+    case 'wipe':
+    case 'restore-stale':
+      // A storage fault that takes the node down does it as a crash would (same bookkeeping).
+      applyStorageFault(w, f, (then) => {
+        const id = w.newFaultId();
+        if (w.crash(f.node)) {
+          book.crashedBy.set(f.node, id);
+          book.pausedBy.delete(f.node);
+        }
+        then?.();
+        const back = () => {
+          if (book.crashedBy.get(f.node) !== id) return;
+          book.crashedBy.delete(f.node);
+          if (!w.isUp(f.node)) w.restart(f.node);
+        };
+        if (f.kind === 'restore-stale') back();
+        else end(back);
+      });
+      return;
     case 'slow-node': {
       const id = w.newFaultId();
       const list = book.entries(book.slows, f.node);

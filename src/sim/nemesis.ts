@@ -7,6 +7,7 @@ import type { Random } from '../core/env.ts';
 import { ms } from '../core/env.ts';
 import type { FaultTarget } from './faults.ts';
 import { applyFault } from './faults.ts';
+import { DEFAULT_CORRUPT_SVC } from './storage-faults.ts';
 import type { Fault, NemesisSpec } from './types.ts';
 import { nemesisTarget } from './roles.ts';
 
@@ -21,6 +22,11 @@ const DEFAULT_WEIGHTS: Record<NemesisKind, number> = {
   loss: 1,
   'slow-node': 1,
   'slow-link': 1,
+  // Storage faults are opt-in (a scenario names them in `kinds`): a weight here would change the
+  // draws, and so the traces, of every existing nemesis scenario.
+  corrupt: 0,
+  wipe: 0,
+  'restore-stale': 0,
 };
 
 const US_PER_MIN = 60_000_000;
@@ -93,6 +99,20 @@ function draw(w: FaultTarget, kind: NemesisKind, duration: number, random: Rando
       const a = random.pick(dcs);
       const b = random.pick(dcs.filter((d) => d !== a));
       return { kind: 'slow-link', between: [a, b], extra: random.between(ms(10), ms(200)), for: duration };
+    }
+    case 'corrupt': {
+      // A crash with a damaged disk: a few synced records rot, mid-log or at the tail, or the hard state is lost.
+      const withLog = nodes.filter((n) => w.disks(n).has(DEFAULT_CORRUPT_SVC));
+      if (withLog.length === 0) return undefined;
+      const where = random.pick(['mid', 'mid', 'tail', 'state'] as const);
+      const node = random.pick(withLog);
+      return where === 'state' ? { kind, node, where, for: duration } : { kind, node, where, records: random.between(1, 3), for: duration };
+    }
+    case 'wipe':
+    case 'restore-stale': {
+      // Nodes with a Raft disk: wiping a client's scratch state tests nothing.
+      const withLog = nodes.filter((n) => w.disks(n).has(DEFAULT_CORRUPT_SVC));
+      return withLog.length > 0 ? { kind, node: random.pick(withLog), for: duration } : undefined;
     }
   }
 }

@@ -13,7 +13,7 @@ afterAll(async () => {
 });
 
 function mk(node: string, key: string, join?: string): Agent {
-  const a = new Agent({ node, encrypt: key, bootstrapExpect: 2, ...(join ? { join: [join] } : {}), bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, log: () => {} });
+  const a = new Agent({ node, encrypt: key, bootstrapExpect: 2, aclDefaultPolicy: 'allow', ...(join ? { join: [join] } : {}), bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, log: () => {} });
   agents.push(a);
   return a;
 }

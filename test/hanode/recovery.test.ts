@@ -32,7 +32,7 @@ describe('log corruption', () => {
   it('a flipped byte in the last log record is detected and cut on start; the node serves again', async () => {
     const dataDir = join(root, 'solo');
     const mk = (log: string[]) =>
-      new Agent({ node: 'solo', dataDir, bootstrapExpect: 1, bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, log: (l) => log.push(l) });
+      new Agent({ node: 'solo', dataDir, bootstrapExpect: 1, aclDefaultPolicy: 'allow', bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, log: (l) => log.push(l) });
     const first = mk([]);
     const a1 = await first.start();
     await waitUntil(() => first.node().replicator.isLeader(), 'solo leader');

@@ -31,19 +31,21 @@ async function probeHost(id: string, extra: Partial<ConstructorParameters<typeof
 }
 
 describe('RealHost accounting', () => {
-  it('counts malformed packets, unknown services, unknown peers; reports core errors', async () => {
+  it('counts malformed packets, unknown services, unknown peers and senders; reports core errors', async () => {
     const errors: [unknown, string][] = [];
     const b = await probeHost('b', { onError: (e, where) => errors.push([e, where]) });
     const a = await probeHost('a');
     a.peers.set('b', b.address);
+    b.peers.set('a', a.address);
     const raw = createSocket('udp4');
     raw.send(Buffer.from('garbage'), b.address.udpPort, '127.0.0.1');
+    raw.send(encodeEnvelope({ from: 'mallory', service: 'probe', msg: { type: 'hello' } }), b.address.udpPort, '127.0.0.1');
     raw.send(encodeEnvelope({ from: 'a', service: 'nope', msg: { type: 'x' } }), b.address.udpPort, '127.0.0.1');
     a.app()!.env.send('zz', { type: 'lost' });
     a.app()!.env.send('b', { type: 'hello' });
     a.app()!.env.send('b', { type: 'boom' }, { reliable: true });
     a.app()!.env.send('a', { type: 'self' });
-    expect(await waitFor(() => b.stats.droppedMalformed === 1 && b.stats.droppedNoHandler === 1 && errors.length === 1 && b.app()!.got.length === 1)).toBe(true);
+    expect(await waitFor(() => b.stats.droppedMalformed === 1 && b.stats.droppedNoHandler === 1 && b.stats.droppedUnknownSender === 1 && errors.length === 1 && b.app()!.got.length === 1)).toBe(true);
     await new Promise<void>((r) => raw.close(() => r()));
     expect(a.stats.droppedUnknownPeer).toBe(1);
     expect(b.app()!.got).toEqual([['a', { type: 'hello' }]]);

@@ -4,9 +4,9 @@ import { loadScenarioFile } from '../../scenario/load.ts';
 import type { Scenario } from '../../scenario/types.ts';
 import { parseDuration } from '../../scenario/units.ts';
 
-export const EXIT_PASS = 0;
-export const EXIT_FAIL = 1;
-export const EXIT_USAGE = 2;
+import { EXIT_USAGE } from './exit-codes.ts';
+
+export { EXIT_FAIL, EXIT_PASS, EXIT_USAGE } from './exit-codes.ts';
 
 /** A usage problem: message on stderr, exit code 2, nothing runs. */
 export class UsageError extends Error {

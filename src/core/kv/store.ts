@@ -16,19 +16,10 @@
 import { assert } from '../env.ts';
 import type { CasExpect, KvCompare, TxnOp, TxnOpResult } from './commands.ts';
 import { applyTxnOp, casMatches, compareHolds } from './txn.ts';
-import type { KvEntry, KvReader } from './types.ts';
+import type { KvEntry, KvReader, PutOptions } from './types.ts';
 
-/** What a put may set besides the value. Omitted fields follow Consul's KVSet rules (see `put`). */
-export interface PutOptions {
-  /** Consul's opaque flags (decimal string). Default '0': like Consul, every PUT sets flags. */
-  readonly flags?: string;
-  /** undefined: keep the existing session; null: clear it; string: set it. */
-  readonly session?: string | null;
-  /** undefined or null: no lease (etcd: a put without a lease detaches the key from its old lease). */
-  readonly lease?: string | null;
-  /** undefined: keep the existing lockIndex (0 for a new key); a number: set it. */
-  readonly lockIndex?: number;
-}
+export type { PutOptions } from './types.ts';
+
 
 /** The serialisable form of the whole store (snapshot / restore). */
 export interface KvStoreSnapshot {

@@ -10,13 +10,15 @@ import type { Backend } from '../backend.ts';
 import { HttpError, methodNotAllowed, noLeader } from './errors.ts';
 import { toJson } from './json.ts';
 import { Query } from './query.ts';
-import type { ApiReply, ApiRequest, Method, Placement, Route } from './types.ts';
+import { parseRequestTarget } from './target.ts';
+import { allowed, PERMISSION_DENIED, tokenOf, type AclConfig } from './acl.ts';
+import { FORWARDED, type ApiReply, type ApiRequest, type Method, type Placement, type Route } from './types.ts';
 
 export interface HttpServerOptions {
   readonly backend: Backend;
   readonly routes: readonly Route[];
-  /** When set, writes need this token (X-Consul-Token, Authorization: Bearer, or ?token). */
-  readonly aclToken?: string;
+  /** Tokens and default policy (src/hanode/http/acl.ts); absent: every request is allowed. */
+  readonly acl?: AclConfig;
   /** Largest request body read (bigger: 413). KV values are checked against Consul's 512 KiB separately. */
   readonly maxBodyBytes?: number;
   readonly log?: (line: string) => void;
@@ -30,8 +32,7 @@ export interface HttpServerOptions {
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 /** How far past the body limit we keep reading (and dropping) before cutting the connection. */
 const DRAIN_FACTOR = 16;
-/** Header marking a forwarded request, so a request never bounces between two servers. */
-const FORWARDED = 'x-hanode-forwarded';
+
 /** Bound on a forwarded request: the longest blocking wait (10 min + jitter) plus slack. */
 const FORWARD_TIMEOUT_MS = 11 * 60 * 1000;
 
@@ -93,7 +94,9 @@ export class HttpServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.counters.requests++;
-    const url = new URL(req.url ?? '/', 'http://local');
+    // Raw: no dot-segment resolution, no `\` rewriting (KV keys are opaque; see target.ts).
+    const url = parseRequestTarget(req.url ?? '/');
+    if (!url) return this.drainThen(req, () => this.sendError(res, new HttpError(400, 'Invalid request target')));
     const found = this.route(url.pathname);
     if (!found) return this.drainThen(req, () => this.sendError(res, new HttpError(404, '404 page not found')));
     const method = (req.method ?? 'GET') as Method;
@@ -114,8 +117,10 @@ export class HttpServer {
     if (dc !== undefined && dc !== '' && dc !== this.opts.backend.datacenter) {
       return this.drainThen(req, () => this.sendError(res, new HttpError(500, 'No path to datacenter')));
     }
-    if (spec.write && this.opts.aclToken !== undefined && tokenOf(req, query) !== this.opts.aclToken) {
-      return this.drainThen(req, () => this.sendError(res, new HttpError(403, 'Permission denied')));
+    // Any method but GET is a write, whatever the route says.
+    const acl = this.opts.acl;
+    if (acl && !allowed(acl, url.pathname, tokenOf(req, query), spec.write === true || method !== 'GET' ? 'write' : 'read')) {
+      return this.drainThen(req, () => this.sendError(res, new HttpError(403, PERMISSION_DENIED)));
     }
     const body = await this.readBody(req, res);
     if (body === undefined) return;
@@ -130,7 +135,7 @@ export class HttpServer {
       }
       return this.forward(req, res, addr, body);
     }
-    const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body };
+    const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body, ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}) };
     try {
       const reply = await spec.handler(apiReq);
       this.send(res, reply);
@@ -237,14 +242,6 @@ export class HttpServer {
     if (status >= 500) this.counters.errors5xx++;
     else if (status >= 400) this.counters.errors4xx++;
   }
-}
-
-function tokenOf(req: http.IncomingMessage, q: Query): string | undefined {
-  const h = req.headers['x-consul-token'];
-  if (typeof h === 'string' && h !== '') return h;
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7);
-  return q.get('token');
 }
 
 export function splitHostPort(addr: string): [string, number] {

@@ -2,6 +2,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Query } from './query.ts';
 
+/**
+ * Header marking a forwarded request, so a request never bounces between two servers. Its
+ * value is the name of the agent that received the request (a session created through a
+ * follower is that follower's, as Consul's agent fills in its own node name before the RPC).
+ */
+export const FORWARDED = 'x-hanode-forwarded';
+
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
 export interface ApiRequest {
@@ -13,6 +20,8 @@ export interface ApiRequest {
   readonly query: Query;
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
+  /** The client's socket address (for loopback-only permissions). */
+  readonly remoteAddress?: string;
 }
 
 export interface ApiReply {

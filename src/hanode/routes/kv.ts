@@ -6,7 +6,7 @@ import { KV_MAX_VALUE_CHARS } from '../../core/kv/commands.ts';
 import type { KvEntry } from '../../core/kv/types.ts';
 import { badRequest, HttpError } from '../http/errors.ts';
 import { parseU64 } from '../http/json.ts';
-import { queryOptions } from '../http/query.ts';
+import { queryOptions, type Query } from '../http/query.ts';
 import { blockOn } from '../http/blocking.ts';
 import type { ApiReply, ApiRequest, Route } from '../http/types.ts';
 import { kvJson } from '../shapes.ts';
@@ -82,9 +82,9 @@ async function put(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
     flags = parseU64(f);
     if (flags === undefined) throw badRequest(`Invalid flags: ${JSON.stringify(f)}`);
   }
+  conflictingFlags(q, 'cas', 'acquire', 'release');
   const acquire = q.get('acquire');
   const release = q.get('release');
-  if (acquire !== undefined && release !== undefined) throw badRequest('Conflicting flags: acquire and release');
   if (acquire !== undefined) {
     const { result } = await commit(ctx, { type: 'kv.acquire', key, value, session: acquire, ...(flags !== undefined ? { flags } : {}) });
     const r = okResult<typeof result>(result);
@@ -113,6 +113,7 @@ async function put(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
 async function del(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
   const key = req.rest;
   const q = req.query;
+  conflictingFlags(q, 'recurse', 'cas');
   if (q.has('recurse')) {
     const { result } = await commit(ctx, { type: 'kv', cmd: { type: 'delete-prefix', prefix: key } });
     kvOutcome(result);
@@ -130,6 +131,14 @@ async function del(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
   const { result } = await commit(ctx, { type: 'kv', cmd: { type: 'delete', key } });
   kvOutcome(result);
   return { json: true };
+}
+
+/**
+ * Consul refuses flags that do not compose (agent/kvs_endpoint.go conflictingFlags: PUT with two
+ * of cas / acquire / release, DELETE with recurse and cas): 400 "Conflicting flags: <query>".
+ */
+function conflictingFlags(q: Query, ...flags: string[]): void {
+  if (flags.filter((f) => q.has(f)).length > 1) throw badRequest(`Conflicting flags: ${q.params.toString()}`);
 }
 
 /** Unwraps a KV result: true/false for a txn or cas, 400 for a malformed command. */

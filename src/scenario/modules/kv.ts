@@ -10,6 +10,8 @@
  *     keys: 8
  *     distribution: zipf         # uniform | zipf
  *     timeout: 5s                # whole-operation deadline
+ *     reads: consistent          # consistent (quorum round per read) | default (leader lease),
+ *                                # the guarantees of hanode's ?consistent and default mode (docs/consistency.md)
  */
 import type { NodeId } from '../../core/env.ts';
 import type { KvStateMachine } from '../../core/kv/index.ts';
@@ -30,6 +32,8 @@ export interface KvModuleConfig {
   readonly keys: number;
   readonly distribution: 'uniform' | 'zipf';
   readonly timeoutUs: number;
+  /** The read mode: the linearizability check judges reads by the guarantee docs/consistency.md claims for it. */
+  readonly reads: 'consistent' | 'default';
   /** Nodes clients talk to (default: the Raft voters). */
   readonly servers?: readonly NodeId[];
 }
@@ -39,7 +43,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
   doc: 'KV clients (read, write, CAS) over Raft; history, linearizability, availability',
   requires: ['raft'],
   parse(v, ctx) {
-    v.allowKeys(['clients', 'rate', 'mix', 'keys', 'distribution', 'timeout', 'servers']);
+    v.allowKeys(['clients', 'rate', 'mix', 'keys', 'distribution', 'timeout', 'servers', 'reads']);
     const raft = ctx.modules.get('raft') as RaftModuleConfig | undefined;
     const raftNodes = new Set([...(raft?.voters ?? []), ...(raft?.learners ?? [])]);
     const clientsV = v.get('clients').required();
@@ -77,6 +81,8 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
       distribution: v.get('distribution').present ? v.get('distribution').oneOf(['uniform', 'zipf'] as const) : 'uniform',
       // etcdctl's --command-timeout default is 5 s.
       timeoutUs: v.get('timeout').durationOr(5_000_000, 1),
+      // consistent by default: the strongest mode, and the one runs before this key existed used.
+      reads: v.get('reads').present ? v.get('reads').oneOf(['consistent', 'default'] as const) : 'consistent',
       ...(servers ? { servers } : {}),
     };
   },
@@ -113,7 +119,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
           const raft = app.parts.raft as RaftPart | undefined;
           if (!raft) return;
           const sm = raft.sm as unknown as KvStateMachine;
-          app.parts.kvServer = new KvServer(ctx.env(KV_SERVICE), raft.node as unknown as Replicator<never, never>, sm.store);
+          app.parts.kvServer = new KvServer(ctx.env(KV_SERVICE), raft.node as unknown as Replicator<never, never>, sm.store, { reads: cfg.reads });
         } else if (clients.has(ctx.id)) {
           const attempt = Math.min(cfg.timeoutUs, 1_000_000);
           app.parts.kvClient = new KvClient(ctx.env(KV_SERVICE), { servers, opTimeoutUs: cfg.timeoutUs, attemptTimeoutUs: attempt });

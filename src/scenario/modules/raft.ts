@@ -8,13 +8,15 @@
  *     voters: [east-1, west-1]     # nodes, DCs or regions
  *     learners: [west-2]           # added by the first leader (addLearner)
  *     electionTimeoutMin: 150ms    # optional overrides of src/core/raft/config.ts
+ *     mutations: [commitOldTerms]  # TEST ONLY, breaks safety: paper rules to switch off (src/core/raft/mutations.ts),
+ *                                  # to show a swarm's checkers catch the broken rule
  *
  * The state machine is the KV store when a `kv:` section is present, the HA state when a
  * `failover:` section is, the coordination store (with a CoordNode: leases, sessions, locks,
  * RPC, the ZooKeeper-style tree) when `locks:`, `leases:` or `shards:` is (one Raft group serves one of them), else a counter.
  */
 import type { NodeId } from '../../core/env.ts';
-import { RaftNode, type RaftConfig } from '../../core/raft/index.ts';
+import { RAFT_MUTATIONS, RaftNode, isRaftMutation, type RaftConfig, type RaftMutation } from '../../core/raft/index.ts';
 import { KvStateMachine } from '../../core/kv/index.ts';
 import { HaStateMachine } from '../../core/ha/index.ts';
 import { CoordStore } from '../../core/store/index.ts';
@@ -26,6 +28,7 @@ import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
 import { LeaderChangeWatch, leaderChangeExpectations } from './raft-leader-change.ts';
+import type { View } from '../yaml-view.ts';
 import { noParams, parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
 
 export interface RaftModuleConfig {
@@ -34,6 +37,8 @@ export interface RaftModuleConfig {
   readonly electionTimeoutMinUs?: number;
   readonly electionTimeoutMaxUs?: number;
   readonly heartbeatIntervalUs?: number;
+  /** TEST ONLY (breaks safety): RaftConfig.mutations. */
+  readonly mutations?: readonly RaftMutation[];
 }
 
 /** What other modules find in app.parts.raft / app.parts.raftSm. */
@@ -56,6 +61,14 @@ class CounterSM implements StateMachine<unknown, number> {
   }
 }
 
+/** `mutations: [name, ...]`: names from src/core/raft/mutations.ts (test-only). */
+function parseMutations(v: View): RaftMutation[] {
+  return v.list().map((item) => {
+    const name = item.str();
+    return isRaftMutation(name) ? name : item.fail(`a Raft mutation (one of ${RAFT_MUTATIONS.join(', ')})`);
+  });
+}
+
 /** How often leader-within polls the cluster (virtual time). */
 const LEADER_CHECK_US = 50_000;
 
@@ -63,7 +76,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
   name: 'raft',
   doc: 'Raft voters and learners; checks safety, leader election and churn',
   parse(v, ctx) {
-    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval']);
+    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations']);
     const voters = ctx.topology.nodesOf(v.get('voters').required());
     const learners = v.get('learners').present ? ctx.topology.nodesOf(v.get('learners')) : [];
     const both = learners.find((n) => voters.includes(n));
@@ -75,6 +88,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...opt('electionTimeoutMin', 'electionTimeoutMinUs'),
       ...opt('electionTimeoutMax', 'electionTimeoutMaxUs'),
       ...opt('heartbeatInterval', 'heartbeatIntervalUs'),
+      ...(v.get('mutations').present ? { mutations: parseMutations(v.get('mutations')) } : {}),
     };
     if ((cfg.electionTimeoutMinUs ?? 0) > (cfg.electionTimeoutMaxUs ?? Infinity)) {
       v.get('electionTimeoutMax').fail('expected electionTimeoutMax >= electionTimeoutMin');
@@ -108,6 +122,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...(cfg.electionTimeoutMinUs !== undefined ? { electionTimeoutMinUs: cfg.electionTimeoutMinUs } : {}),
       ...(cfg.electionTimeoutMaxUs !== undefined ? { electionTimeoutMaxUs: cfg.electionTimeoutMaxUs } : {}),
       ...(cfg.heartbeatIntervalUs !== undefined ? { heartbeatIntervalUs: cfg.heartbeatIntervalUs } : {}),
+      ...(cfg.mutations !== undefined ? { mutations: new Set(cfg.mutations) } : {}),
     };
     const elections: { t: number; node: NodeId; term: number }[] = [];
     const leaderAt: number[] = [];

@@ -25,7 +25,7 @@ import type { StoreProposer } from '../../store/proposer.ts';
 import type { TreeDriver } from './tree-driver.ts';
 import { WatchTable } from './watches.ts';
 import { isValidPath } from './paths.ts';
-import type { ClientToServer, WatchedEvent, WatchKind, ZkMessage, ZkReply, ZkRequest } from './protocol.ts';
+import type { ClientToServer, ServerToClient, WatchedEvent, WatchKind, ZkMessage, ZkReply, ZkRequest } from './protocol.ts';
 import type { WatchEventType, ZkError } from './types.ts';
 
 interface Conn {
@@ -65,6 +65,8 @@ export class TreeServer {
   private readonly touchIntervalUs: Micros;
   private readonly maxQueue: number;
   private readonly maxSessions: number;
+  /** In-process clients (hanode's ZooKeeper wire gateway): node id → delivery. */
+  private readonly locals = new Map<NodeId, (msg: ServerToClient) => void>();
 
   constructor(
     private readonly env: Env,
@@ -119,6 +121,19 @@ export class TreeServer {
     }
   }
 
+  /**
+   * Attaches an in-process client endpoint under `node` (an id no server uses): what this
+   * server sends to `node` goes to `deliver` instead of the network, and the returned function
+   * hands the endpoint's messages in as if they came from `node`. Used by hanode's ZooKeeper
+   * wire gateway, which multiplexes its TCP clients on `cid`, exactly as a simulated client
+   * host does on one node.
+   */
+  attachLocal(node: NodeId, deliver: (msg: ServerToClient) => void): (msg: ClientToServer) => void {
+    assert(node !== this.env.self, 'a local endpoint cannot take the server\'s own id');
+    this.locals.set(node, deliver);
+    return (msg) => this.onMessage(node, msg);
+  }
+
   connectedSessions(): string[] {
     return [...this.conns.keys()].sort();
   }
@@ -156,7 +171,8 @@ export class TreeServer {
         return;
       }
       case 'zk.touch':
-        this.driver.touch(msg.sessions);
+        if (!Array.isArray(msg.sessions)) return; // from a peer: untrusted shape
+        this.driver.touch(msg.sessions.filter((s): s is string => typeof s === 'string'));
         return;
       default:
         return; // server-to-client messages are not for us
@@ -345,6 +361,9 @@ export class TreeServer {
       case 'removeWatch':
         this.watches.remove(c.session, req.path, req.kind);
         return { ok: true, op: 'removeWatch' };
+      case 'setWatches':
+        for (const w of req.watches) if (isValidPath(w.path)) this.reRegister(c.session, w.path, w.kind, req.relativeZxid);
+        return { ok: true, op: 'setWatches' };
       default:
         return undefined;
     }
@@ -446,6 +465,8 @@ export class TreeServer {
   }
 
   private send(to: NodeId, msg: ZkMessage): void {
-    this.env.send(to, msg, { reliable: true });
+    const local = this.locals.get(to);
+    if (local) local(msg as ServerToClient);
+    else this.env.send(to, msg, { reliable: true });
   }
 }
