@@ -35,6 +35,7 @@ export function buildProgram(onExit: (code: number) => void): Command {
   )
     .addOption(new Option('--swarm <n>', 'run N seeds in worker threads'))
     .addOption(new Option('--seeds <a..b>', 'run seeds a..b (inclusive) in worker threads'))
+    .option('--shard <i/k>', 'run only the i-th of k slices of the swarm\'s seeds (merge the --json parts with `hasim merge`)')
     .option('--workers <k>', 'worker threads for a swarm', '2')
     .option('--quiet', 'no progress on stderr')
     .action(async (file: string, flags: RunFlags) => {
@@ -65,6 +66,16 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .action(async (file: string, flags) => {
       const { shrinkCommand } = await import('./commands/shrink.ts');
       onExit(shrinkCommand(file, flags));
+    });
+
+  program
+    .command('merge')
+    .argument('<files...>', '--json reports of the shards of one swarm')
+    .description('combine the shards of a swarm (run --swarm N --shard i/k --json): one verdict, failing seeds, replay commands')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (files: string[], flags: { json?: boolean }) => {
+      const { mergeCommand } = await import('./commands/merge.ts');
+      onExit(mergeCommand(files, flags));
     });
 
   program

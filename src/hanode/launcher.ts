@@ -67,12 +67,19 @@ export async function startAgent(
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  await waitUntil(() => p.http !== '' || child.exitCode !== null, `${name} to start`, 20_000);
+  await waitUntil(() => p.http !== '' || child.exitCode !== null, `${name} to start`);
   if (p.http === '') throw new Error(`${name} did not start:\n${p.log.join('\n')}`);
   return p;
 }
 
-export async function waitUntil(cond: () => boolean | Promise<boolean>, what: string, limitMs: number): Promise<void> {
+/**
+ * How long a wait on a condition may take before it counts as never: generous, because the
+ * suite must pass on a busy 2-core machine (load 8-19 seen). A condition that holds returns
+ * at once, so patience costs nothing when all is well; speed claims belong in bench/.
+ */
+export const PATIENCE_MS = 60_000;
+
+export async function waitUntil(cond: () => boolean | Promise<boolean>, what: string, limitMs: number = PATIENCE_MS): Promise<void> {
   const deadline = Date.now() + limitMs;
   for (let i = 0; i < 100_000 && Date.now() < deadline; i++) {
     try {

@@ -16,6 +16,8 @@ export function roleAwareTopology(topo: TopologyIndex): TopologyIndex {
   t.selector = (v: View): string => {
     const s = v.isScalar() ? v.str() : '';
     if (isRoleSelector(s) && !topo.has(s)) return s;
+    // 'n1+n2': several nodes in one slot, as a resolved role is recorded (hasim shrink writes it back).
+    if (s.includes('+') && s.split('+').every((x) => topo.has(x))) return s;
     return topo.selector(v);
   };
   t.node = (v: View): string => {

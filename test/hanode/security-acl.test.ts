@@ -38,13 +38,13 @@ beforeAll(async () => {
   const tokenFile = join(root, 'mgmt.token');
   writeFileSync(tokenFile, `${MGMT}\n`, { mode: 0o600 });
   p = await startAgent('acl1', join(root, 'acl1'), ['--bootstrap-expect', '1', '--acl-token-file', tokenFile], undefined, { HANODE_ACL_READ_TOKEN: READ });
-  await waitUntil(async () => (await call('PUT', '/v1/kv/app/x', { 'X-Consul-Token': MGMT }, 'v')).status === 200, 'a first write', 30_000);
-}, 60_000);
+  await waitUntil(async () => (await call('PUT', '/v1/kv/app/x', { 'X-Consul-Token': MGMT }, 'v')).status === 200, 'a first write');
+}, 180_000);
 
 afterAll(async () => {
   await killAll();
   if (root) rmSync(root, { recursive: true, force: true });
-}, 20_000);
+}, 180_000);
 
 describe('default policy deny with a management and a read token', () => {
   it('anonymous and unknown tokens: 403 Permission denied on every read and write; status stays open', async () => {
@@ -123,14 +123,14 @@ describe('configuration', () => {
       const a = new Agent({ node: 'd', dev: true, ...(policy ? { aclDefaultPolicy: policy } : {}), bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, log: () => {} });
       try {
         const http = (await a.start()).http;
-        await waitUntil(() => a.node().replicator.isLeader(), 'leader', 10_000);
+        await waitUntil(() => a.node().replicator.isLeader(), 'leader');
         expect((await fetch(`http://${http}/v1/kv/k`, { method: 'PUT', body: 'v' })).status).toBe(want);
         expect((await fetch(`http://${http}/v1/agent/self`)).status).toBe(want);
       } finally {
         await a.stop();
       }
     }
-  }, 30_000);
+  }, 180_000);
 
   it('the decision table', () => {
     const acl = (defaultPolicy: 'allow' | 'deny', mgmt?: string, read?: string): AclConfig => ({ defaultPolicy, ...(mgmt ? { managementToken: mgmt } : {}), ...(read ? { readToken: read } : {}) });

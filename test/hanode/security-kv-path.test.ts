@@ -46,8 +46,8 @@ beforeAll(async () => {
   agent = new Agent({ node: 'kvraw', dev: true, bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, log: () => {} });
   const http = (await agent.start()).http;
   [host, port] = [http.split(':')[0]!, Number(http.split(':')[1])];
-  await waitUntil(() => agent.node().replicator.isLeader(), 'leader', 10_000);
-}, 20_000);
+  await waitUntil(() => agent.node().replicator.isLeader(), 'leader');
+}, 180_000);
 
 afterAll(async () => {
   await agent?.stop();

@@ -16,7 +16,7 @@ const root = mkdtempSync(join(tmpdir(), 'hanode-storage-damage-'));
 afterAll(async () => {
   await killAll();
   rmSync(root, { recursive: true, force: true });
-}, 20_000);
+}, 180_000);
 
 async function put(http: string, key: string, value: string): Promise<number> {
   const res = await fetch(`http://${http}/v1/kv/${key}`, { method: 'PUT', body: value, signal: AbortSignal.timeout(3000) });
@@ -54,10 +54,10 @@ describe('a follower whose log segment rots mid-log', () => {
     const rest = await Promise.all(['n2', 'n3'].map((n) => startAgent(n, join(root, n), ['--bootstrap-expect', '3', '--join', n1.serf])));
     const nodes = [n1, ...rest];
     const byName = new Map(nodes.map((p) => [p.name, p]));
-    await waitUntil(async () => (await leaderName(nodes)) !== undefined, 'a leader', 30_000);
+    await waitUntil(async () => (await leaderName(nodes)) !== undefined, 'a leader');
     const L = byName.get((await leaderName(nodes))!)!;
     const [F, T] = nodes.filter((p) => p !== L) as [Proc, Proc];
-    await waitUntil(async () => (await put(L.http, 'early', 'x')) === 200, 'a first write', 20_000);
+    await waitUntil(async () => (await put(L.http, 'early', 'x')) === 200, 'a first write');
 
     // T misses the writes; L and F acknowledge them.
     await kill9(T);
@@ -79,12 +79,12 @@ describe('a follower whose log segment rots mid-log', () => {
     expect(await leaderName([F2, T2])).toBeUndefined();
 
     const L2 = await startAgent(L.name, L.dataDir, ['--bootstrap-expect', '3', '--join', F.serf], ports(L));
-    await waitUntil(async () => (await leaderName([L2, F2, T2])) !== undefined, 'a leader once the old leader is back', 30_000);
-    await waitUntil(async () => (await put(L2.http, 'after', 'ok')) === 200, 'a write after', 30_000);
+    await waitUntil(async () => (await leaderName([L2, F2, T2])) !== undefined, 'a leader once the old leader is back');
+    await waitUntil(async () => (await put(L2.http, 'after', 'ok')) === 200, 'a write after');
     for (const k of acked) {
       const r = await getJson(L2.http, `/v1/kv/${k}?raw`);
       expect(r.status, k).toBe(200);
       expect(r.body, k).toBe(`v${k.slice(1)}`);
     }
-  }, 120_000);
+  }, 180_000);
 });

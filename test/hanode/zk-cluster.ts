@@ -11,7 +11,7 @@ export async function startZkCluster(root: string, extraArgs: readonly string[] 
   const n1 = await startAgent('n1', join(root, 'n1'), [...args, '--join', '127.0.0.1:1']);
   const rest = await Promise.all(['n2', 'n3'].map((n) => startAgent(n, join(root, n), [...args, '--join', n1.serf])));
   const nodes = [n1, ...rest];
-  await waitUntil(() => nodes.every((p) => p.zk !== ''), 'the ZooKeeper listeners', 20_000);
+  await waitUntil(() => nodes.every((p) => p.zk !== ''), 'the ZooKeeper listeners');
   await waitUntil(
     async () => {
       for (const p of nodes) {
@@ -21,7 +21,6 @@ export async function startZkCluster(root: string, extraArgs: readonly string[] 
       return true;
     },
     'a leader known to every node',
-    30_000,
   );
   return nodes;
 }

@@ -24,7 +24,7 @@ afterAll(async () => {
   await real?.stop();
   await killAll();
   if (root) rmSync(root, { recursive: true, force: true });
-}, 30_000);
+}, 180_000);
 
 const json = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 

@@ -13,15 +13,7 @@ import { MAX_AGE_MS, REPLAY_WINDOW, ReplayGuard, ReplayWindow } from '../../src/
 import { generateKey, Keyring } from '../../src/net-real/seal.ts';
 import { TcpTransport } from '../../src/net-real/tcp-transport.ts';
 import { UdpTransport } from '../../src/net-real/udp-transport.ts';
-
-async function waitFor(pred: () => boolean, limitMs: number): Promise<boolean> {
-  const deadline = performance.now() + limitMs;
-  while (performance.now() < deadline) {
-    if (pred()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return pred();
-}
+import { eventually as waitFor } from '../support/patience.ts';
 
 const closers: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -114,10 +106,10 @@ describe('auth channel', () => {
     sniff.on('message', (m) => captured.push(m));
     const sniffPort = await new Promise<number>((r) => sniff.bind(0, '127.0.0.1', () => r(sniff.address().port)));
     a.send('127.0.0.1', sniffPort, Buffer.from('transfer 100'));
-    expect(await waitFor(() => captured.length === 1, 5_000)).toBe(true);
+    expect(await waitFor(() => captured.length === 1)).toBe(true);
     for (let i = 0; i < 100; i++) sniff.send(captured[0]!, bPort, '127.0.0.1');
     a.send('127.0.0.1', bPort, Buffer.from('fresh'));
-    expect(await waitFor(() => b.stats.droppedReplay === 99 && got.length === 2, 5_000)).toBe(true);
+    expect(await waitFor(() => b.stats.droppedReplay === 99 && got.length === 2)).toBe(true);
     expect(got.sort()).toEqual(['fresh', 'transfer 100']);
   });
 });
@@ -175,7 +167,7 @@ describe('TCP pre-auth limits', () => {
     closers.push(() => a.close());
     a.send('b', '127.0.0.1', mitmPort, Buffer.alloc(100_000, 7)); // far above the 4 KiB pre-auth budget
     a.send('b', '127.0.0.1', mitmPort, Buffer.from('transfer 100'));
-    expect(await waitFor(() => got.length === 2, 5_000)).toBe(true);
+    expect(await waitFor(() => got.length === 2)).toBe(true);
     expect(got).toEqual([100_000, 12]);
     const replay = await rawConnect(port);
     replay.write(Buffer.concat(recorded));
@@ -189,9 +181,9 @@ describe('TCP pre-auth limits', () => {
     closers.push(() => b.close());
     const port = await b.start();
     const socks = await Promise.all(Array.from({ length: 8 }, () => rawConnect(port)));
-    expect(await waitFor(() => b.stats.refusedConnections === 3, 5_000)).toBe(true);
+    expect(await waitFor(() => b.stats.refusedConnections === 3)).toBe(true);
     await Promise.all(socks.map(closed));
-    expect(await waitFor(() => b.inboundConnections() === 0, 5_000)).toBe(true);
+    expect(await waitFor(() => b.inboundConnections() === 0)).toBe(true);
     expect(b.stats.idleTimeouts).toBe(5);
   });
 });

@@ -119,3 +119,12 @@ describe('empty windows are vacuous', () => {
     expect(verdictOf(run(text.replace('duration: 30s', 'duration: 40s'), 1), 'leader-within').status).toBe('pass');
   });
 });
+
+describe('resolved roles written back', () => {
+  it("a multi-node slot recorded as 'n1+n2' (what shrink materializes) loads and isolates both", () => {
+    const text = BASE.replace('target: leader', 'target: n1+n2').replace(/expect:[\s\S]*$/, 'expect:\n  - raft-safety\n');
+    const r = run(text, 1);
+    expect(r.timeline.find((l) => l.category === 'fault')!.text).toBe('isolate n1+n2 for 10.0s');
+    expect(() => parseScenario(BASE.replace('target: leader', 'target: n1+nX'), 'f.yaml')).toThrow(/unknown node, DC or region "n1\+nX"/);
+  });
+});
