@@ -210,7 +210,7 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
           ? { transport: new SwimTransport(swim, haCfg.maxTargets), observerView: new SwimObservers(swim, ctx.id, (n) => observers.has(n), () => cfg.observers) }
           : { transport: new DirectFanout(env, () => cfg.observers), observers: cfg.observers };
         const ha = new HaService(env, {
-          state: raft.sm as unknown as HaStateMachine,
+          state: raft.core.haState,
           replicator: raft.node as unknown as RaftNode<HaCommand, unknown>,
           probe: targets.probe(env),
           ...spread,

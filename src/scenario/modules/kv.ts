@@ -14,10 +14,8 @@
  *                                # the guarantees of hanode's ?consistent and default mode (docs/consistency.md)
  */
 import type { NodeId } from '../../core/env.ts';
-import type { KvStateMachine } from '../../core/kv/index.ts';
 import { KvClient } from '../../core/kvclient/index.ts';
 import { KV_SERVICE, KvServer } from '../../core/kvserver/index.ts';
-import type { Replicator } from '../../core/raft/api.ts';
 import { checkLinearizability, describeLinearizability } from '../../sim/checkers/linearizability/index.ts';
 import { KV_OPS, KvWorkload, type KvOpName } from '../../sim/workload/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
@@ -118,8 +116,8 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
         if (raftNodes.has(ctx.id)) {
           const raft = app.parts.raft as RaftPart | undefined;
           if (!raft) return;
-          const sm = raft.sm as unknown as KvStateMachine;
-          app.parts.kvServer = new KvServer(ctx.env(KV_SERVICE), raft.node as unknown as Replicator<never, never>, sm.store, { reads: cfg.reads });
+          // KV rides the server's one log as { type: 'kv', cmd } (what hanode's KV routes propose).
+          app.parts.kvServer = new KvServer(ctx.env(KV_SERVICE), raft.core.kvReplicator(), raft.core.store.kv, { reads: cfg.reads });
         } else if (clients.has(ctx.id)) {
           const attempt = Math.min(cfg.timeoutUs, 1_000_000);
           app.parts.kvClient = new KvClient(ctx.env(KV_SERVICE), { servers, opTimeoutUs: cfg.timeoutUs, attemptTimeoutUs: attempt });
