@@ -52,7 +52,6 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
   requires: ['raft'],
   parse(v, ctx) {
     v.allowKeys(['clients', 'ttl', 'keepalive']);
-    if (ctx.modules.has('kv') || ctx.modules.has('failover')) v.fail('leases share the Raft group with kv/failover: not supported yet, use separate scenarios');
     const raftNodes = raftNodesOf(ctx.modules);
     const clientsV = v.get('clients').required();
     const clients = ctx.topology.nodesOf(clientsV);
