@@ -49,3 +49,28 @@ describe('KV through the daemon API, in-process', () => {
     expect(() => parseScenario(SOURCE.replace('  via: api\n', '').replace('reads: default', 'reads: stale'), FILE)).toThrow(/needs via: api/);
   });
 });
+
+describe('issue 14 regressions through the in-loop API', () => {
+  it('DELETE ?recurse&cas is refused (400 Conflicting flags) and deletes nothing, also when a follower forwards it', () => {
+    const sc = parseScenario(SOURCE.replace(/\nfaults:[\s\S]*?\nexpect:/, '\nexpect:'), FILE);
+    const r = prepareRun(sc);
+    r.advanceTo(3_000_000);
+    type Answer = { status: number; json?: unknown; text?: string } | undefined;
+    const call = (via: string, method: 'GET' | 'PUT' | 'DELETE', key: string, query: string, body = ''): Answer => {
+      const client = r.world.app<{ kvClient?: import('../../src/scenario/modules/kv-api.ts').ApiKvClient }>(via)!.kvClient!;
+      const box: { got?: Answer; answered: boolean } = { answered: false };
+      client.request(method, key, query, body, (a) => Object.assign(box, { got: a, answered: true }));
+      r.advanceTo(r.world.now() + 2_000_000);
+      expect(box.answered).toBe(true);
+      return box.got;
+    };
+    for (const c of ['c1', 'c2', 'c3']) {
+      expect(call(c, 'PUT', `rc/${c}`, '', 'v')?.status).toBe(200);
+      const del = call(c, 'DELETE', 'rc/', 'recurse&cas=1');
+      expect(del?.status).toBe(400);
+      expect(del?.text).toMatch(/^Conflicting flags: /);
+      expect(call(c, 'PUT', `rc/${c}`, 'cas=0&acquire=x', 'w')?.status).toBe(400);
+    }
+    expect(call('c1', 'GET', 'rc/', 'keys&consistent')?.json).toEqual(['rc/c1', 'rc/c2', 'rc/c3']);
+  });
+});

@@ -217,6 +217,11 @@ export class ApiKvClient {
     });
   }
 
+  /** One raw API request (tests and workloads beyond the register model): undefined = no answer in time. */
+  request(method: ApiReq['method'], key: string, query: string, body: string, done: (r: { status: number; json?: unknown; text?: string } | undefined) => void): void {
+    this.call(method, key, query, body, done);
+  }
+
   private remember(key: string, value: string, index: number): void {
     if (!Number.isInteger(index) || index <= 0) return;
     let m = this.indexOf.get(key);
