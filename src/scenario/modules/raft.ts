@@ -101,7 +101,9 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     const checker = new RaftSafetyChecker({ throwOnViolation: true });
     const useKv = scenario.modules.has('kv');
     const useHa = scenario.modules.has('failover');
-    const useCoord = scenario.modules.has('locks') || scenario.modules.has('leases') || scenario.modules.has('shards');
+    const useCoord = scenario.modules.has('locks') || scenario.modules.has('leases') || scenario.modules.has('shards') || scenario.modules.has('tree');
+    // tree: { careless: true } breaks the tree servers on purpose (scenarios/broken).
+    const coordOpts = (scenario.modules.get('tree') as { careless?: boolean } | undefined)?.careless ? { tree: { unsafeServeClientsAhead: true } } : {};
     const overrides: Partial<RaftConfig> = {
       ...(cfg.electionTimeoutMinUs !== undefined ? { electionTimeoutMinUs: cfg.electionTimeoutMinUs } : {}),
       ...(cfg.electionTimeoutMaxUs !== undefined ? { electionTimeoutMaxUs: cfg.electionTimeoutMaxUs } : {}),
@@ -150,7 +152,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         app.parts.raftNode = node;
         app.starters.push(() => node.start());
         if (useCoord) {
-          const coord = new CoordNode({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, node as never, sm as unknown as CoordStore);
+          const coord = new CoordNode({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, node as never, sm as unknown as CoordStore, coordOpts);
           app.parts.coord = coord;
           app.starters.push(() => coord.start());
         }
