@@ -142,6 +142,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private round = 0;
   private confirmedRound = 0;
   private readonly roundSentAt = new Map<number, Micros>();
+  /** Leader: the highest commit index each follower can have learned from us (etcd's Progress.sentCommit). */
+  private readonly sentCommit = new Map<NodeId, number>();
   private leaseUntilUs = 0;
   /** Latest local time seen by lease code (detects a clock stepped backwards). */
   private leaseClockUs = 0;
@@ -622,6 +624,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.round = 0;
     this.confirmedRound = 0;
     this.roundSentAt.clear();
+    this.sentCommit.clear();
     this.leaseUntilUs = 0;
     const now = this.env.now();
     for (const p of peersOf(this.configs.current(), this.self)) {
@@ -749,6 +752,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     });
   }
 
+  private noteSentCommit(peer: NodeId, commit: number): void {
+    if (commit > (this.sentCommit.get(peer) ?? 0)) this.sentCommit.set(peer, commit);
+  }
+
   private scheduleRound(): void {
     if (this.roundScheduled) return;
     this.roundScheduled = true;
@@ -765,6 +772,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.roundSentAt.delete(this.round - MAX_ROUNDS_KEPT);
     for (const [p, pr] of this.progress) {
       const hb: HeartbeatReq = { type: 'raft.heartbeat', term: this.currentTerm, commit: Math.min(pr.match, this.commit), round: this.round };
+      this.noteSentCommit(p, hb.commit);
       this.send(p, hb);
     }
     this.confirmRounds();
@@ -786,6 +794,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       // Probes go out even when empty (they find the match point); in replicate, nothing new: stop.
       if (entries.length === 0 && pr.state === 'replicate') return;
       const req: AppendReq = { type: 'raft.append', term: this.currentTerm, prevIndex, prevTerm, entries, commit: this.commit };
+      this.noteSentCommit(peer, Math.min(this.commit, prevIndex + entries.length));
       // Stall detection measures from the later of the last ack and the moment the pipeline filled.
       if (pr.inflightCount() === 0) pr.lastHeardUs = this.env.now();
       this.send(peer, req);
@@ -1010,12 +1019,25 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const advanced = pr.acked(m.matchIndex);
       if (pr.state === 'probe') pr.becomeReplicate();
       else if (pr.state === 'snapshot' && pr.match >= pr.snapIndex) pr.becomeProbe();
+      const commitBefore = this.commit;
       if (advanced) {
         this.maybeCommit();
         this.maybeSendTimeoutNow();
         this.maybePromote();
       }
       this.sendAppend(from);
+      // Entries this follower just acked were committed already (the others made the quorum
+      // and the round announcing it capped this follower at its old match), and no append
+      // carries the news: tell it now rather than at the next heartbeat (etcd's
+      // Progress.CanBumpCommit), as its clients' tree writes and reads wait for it to apply.
+      // A commit that moved just now is announced by the round maybeCommit scheduled.
+      if (advanced && this.commit === commitBefore) {
+        const known = Math.min(pr.match, this.commit);
+        if (known > (this.sentCommit.get(from) ?? 0)) {
+          this.noteSentCommit(from, known);
+          this.send(from, { type: 'raft.heartbeat', term: this.currentTerm, commit: known, round: this.round } satisfies HeartbeatReq);
+        }
+      }
       return;
     }
     if (m.rejectIndex < 0) return; // a higher-term notice, handled in receive()
