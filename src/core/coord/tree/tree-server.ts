@@ -87,7 +87,10 @@ export class TreeServer {
     this.maxQueue = opts.maxQueuePerSession ?? 1000;
     this.maxSessions = opts.maxSessions ?? 10_000;
     this.unsafeServeClientsAhead = opts.unsafeServeClientsAhead === true;
-    env.onMessage((from, msg) => this.onMessage(from, msg as ZkMessage));
+    env.onMessage((from, msg) => {
+      // A network message claiming to come from an in-process endpoint is an impostor.
+      if (!this.locals.has(from)) this.onMessage(from, msg as ZkMessage);
+    });
     store.onApply((e) => this.onApplied(e));
     // A snapshot install jumps the tree forward without per-entry events: watches could miss
     // changes. Drop every connection; clients reconnect with their watches and last zxid,
