@@ -20,6 +20,17 @@ function haTiming(text: string): { checkIntervalUs: number; checkTimeoutUs: numb
 }
 
 const HANODE_VERSION = '0.1.0';
+
+/** --zk ADDR:PORT, or a one-line error and exit 2. */
+function zkAddr(text: string): string {
+  try {
+    return hostPort(text).join(':');
+  } catch (e) {
+    console.error(`hanode agent: bad --zk ${JSON.stringify(text)}: ${(e as Error).message}`);
+    process.exit(2);
+  }
+}
+
 const program = new Command();
 program.name('hanode').description('Run a hanode agent, or talk to one over its Consul-compatible HTTP API').version(HANODE_VERSION).exitOverride();
 program
@@ -75,7 +86,7 @@ program
   .option('--ha-verify-script <path>', 'failover: default verification script (args: key value; prints UP or DOWN)')
   .option('--ha-notify-script <path>', 'failover: default notification script (args: role key value state)')
   .option('--ha-check-interval <duration>', 'failover: time between two checks of a target (default 10s)')
-  .option('--zk <addr:port>', 'serve the ZooKeeper client protocol here (ZooKeeper: 2181); off by default', (v) => hostPort(v).join(':'))
+  .option('--zk <addr:port>', 'serve the ZooKeeper client protocol here (ZooKeeper: 2181); off by default')
   .action(async (o) => {
     const dev = o.dev === true;
     if (!dev && (!o.node || !o.dataDir)) {
@@ -138,7 +149,7 @@ program
       ...(o.haNotifyScript ? { haNotifyScript: o.haNotifyScript } : {}),
       ...(o.haCheckInterval ? { ha: haTiming(o.haCheckInterval) } : {}),
       log: timestamped,
-      ...(o.zk !== undefined ? { zk: o.zk } : {}),
+      ...(o.zk !== undefined ? { zk: zkAddr(o.zk) } : {}),
     };
     let agent: Agent;
     // Loaded here, not at the top: the client commands and --version do not need the daemon.

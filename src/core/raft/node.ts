@@ -799,6 +799,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     });
   }
 
+  private noteSentCommit(ls: LeaderState, peer: NodeId, commit: number): void {
+    if (commit > (ls.sentCommit.get(peer) ?? 0)) ls.sentCommit.set(peer, commit);
+  }
+
   private scheduleRound(): void {
     if (this.roundScheduled) return;
     this.roundScheduled = true;
@@ -816,6 +820,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     ls.roundSentAt.delete(ls.round - MAX_ROUNDS_KEPT);
     for (const [p, pr] of ls.progress) {
       const hb: HeartbeatReq = { type: 'raft.heartbeat', term: this.currentTerm, commit: Math.min(pr.match, this.commit), round: ls.round };
+      this.noteSentCommit(ls, p, hb.commit);
       this.send(p, hb);
     }
     this.confirmRounds(ls);
@@ -838,6 +843,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       // Probes go out even when empty (they find the match point); in replicate, nothing new: stop.
       if (entries.length === 0 && pr.state === 'replicate') return;
       const req: AppendReq = { type: 'raft.append', term: this.currentTerm, prevIndex, prevTerm, entries, commit: this.commit };
+      this.noteSentCommit(ls, peer, Math.min(this.commit, prevIndex + entries.length));
       // Stall detection measures from the later of the last ack and the moment the pipeline filled.
       if (pr.inflightCount() === 0) pr.lastHeardUs = this.env.now();
       this.send(peer, req);
@@ -1138,12 +1144,25 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const advanced = pr.acked(m.matchIndex);
       if (pr.state === 'probe') pr.becomeReplicate();
       else if (pr.state === 'snapshot' && pr.match >= pr.snapIndex) pr.becomeProbe();
+      const commitBefore = this.commit;
       if (advanced) {
         this.maybeCommit(ls);
         this.maybeSendTimeoutNow(ls);
         this.maybePromote(ls);
       }
       this.sendAppend(ls, from);
+      // Entries this follower just acked were committed already (the others made the quorum
+      // and the round announcing it capped this follower at its old match), and no append
+      // carries the news: tell it now rather than at the next heartbeat (etcd's
+      // Progress.CanBumpCommit), as its clients' tree writes and reads wait for it to apply.
+      // A commit that moved just now is announced by the round maybeCommit scheduled.
+      if (advanced && this.commit === commitBefore) {
+        const known = Math.min(pr.match, this.commit);
+        if (known > (ls.sentCommit.get(from) ?? 0)) {
+          this.noteSentCommit(ls, from, known);
+          this.send(from, { type: 'raft.heartbeat', term: this.currentTerm, commit: known, round: ls.round } satisfies HeartbeatReq);
+        }
+      }
       return;
     }
     if (m.rejectIndex < 0) return; // a higher-term notice, handled in receive()

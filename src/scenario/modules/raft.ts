@@ -104,6 +104,8 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     const members = new Set([...cfg.voters, ...cfg.learners]);
     const learners = new Set(cfg.learners);
     const checker = new RaftSafetyChecker({ throwOnViolation: true });
+    // tree: { careless: true } breaks the tree servers on purpose (scenarios/broken).
+    const coreOpts = (scenario.modules.get('tree') as { careless?: boolean } | undefined)?.careless ? { tree: { unsafeServeClientsAhead: true } } : {};
     const overrides: Partial<RaftConfig> = {
       ...(cfg.electionTimeoutMinUs !== undefined ? { electionTimeoutMinUs: cfg.electionTimeoutMinUs } : {}),
       ...(cfg.electionTimeoutMaxUs !== undefined ? { electionTimeoutMaxUs: cfg.electionTimeoutMaxUs } : {}),
@@ -156,7 +158,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     return {
       setupNode(ctx, app) {
         if (!members.has(ctx.id)) return;
-        const core = new ServerCore({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') });
+        const core = new ServerCore({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, coreOpts);
         const node = core.attachRaft(ctx.env('raft'), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters }) as unknown as RaftNode<unknown, unknown>;
         checker.attach(node);
         app.parts.raft = { node, sm: core.machine as unknown as StateMachine<unknown, unknown>, core } satisfies RaftPart;
