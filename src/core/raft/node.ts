@@ -519,7 +519,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   /** TEST ONLY: whether a paper rule is switched off (mutations.ts); false in every real use. */
   private mut(m: RaftMutation): boolean {
-    return mutated(this.config, m);
+    return mutated(this.config.mutations, m);
   }
 
   // ---------------------------------------------------------------- roles

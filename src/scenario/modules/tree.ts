@@ -15,6 +15,7 @@
  *     sessionTimeout: 4s
  *     careless: false        # true: servers serve clients ahead of them (broken on purpose)
  */
+import type { RaftPart } from './raft.ts';
 import type { NodeId } from '../../core/env.ts';
 import type { CoordStore } from '../../core/store/index.ts';
 import { ZkClientHost, type Stat, type ZkClient, type ZkError } from '../../core/coord/tree/index.ts';
@@ -214,7 +215,7 @@ export const treeModule: ScenarioModule<TreeModuleConfig> = {
           app.parts.zkHost = new ZkClientHost(ctx.env('zk'));
           return;
         }
-        const store = (app.parts.raft as { sm?: CoordStore } | undefined)?.sm;
+        const store = (app.parts.raft as RaftPart | undefined)?.core.store;
         if (!servers.includes(ctx.id) || !store) return;
         store.onApply((e) => {
           for (const fx of e.effects) if (fx.kind === 'zk.session.removed') checker.sessionRemoved(fx.id, e.index);
