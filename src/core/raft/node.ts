@@ -52,6 +52,7 @@ import {
 } from './messages.ts';
 import { campaignLost, campaignWon, grantsVote } from './election.ts';
 import { appendAccepted, appendContradiction, appendRejected, conflictStart, nextAfterRejection, showsLostLog } from './replication.ts';
+import { ForwardedReads } from './follower-reads.ts';
 import { mutated, type RaftMutation } from './mutations.ts';
 import { Progress } from './progress.ts';
 import { ReadQueue } from './read-index.ts';
@@ -144,8 +145,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private flushScheduled = false;
   private applyScheduled = false;
   /** Follower reads waiting for the leader's read index. */
-  private readonly forwarded = new Map<number, { deadlineUs: Micros; timer: Timer; done: (r: ReadResult) => void }>();
-  private forwardSeq = 0;
+  private readonly forwarded = new ForwardedReads();
   private stopped = false;
   /** Peer messages dropped because they contradict what Raft guarantees (droppedMessages()). */
   private dropped = 0;
@@ -220,12 +220,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.stopped = true;
     this.electionTimer?.cancel();
     this.reads.failAll(this.leaderId);
-    const forwarded = [...this.forwarded.values()];
-    this.forwarded.clear();
-    for (const f of forwarded) {
-      f.timer.cancel();
-      f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
-    }
+    for (const f of this.forwarded.takeAll()) f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
     notify?.();
   }
 
@@ -286,12 +281,13 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       done({ ok: false, error: 'timeout', leader });
       return;
     }
-    const id = ++this.forwardSeq;
-    const deadlineUs = this.env.now() + this.config.readTimeoutUs;
-    const timer = this.env.after(this.config.readTimeoutUs, () => {
-      if (this.forwarded.delete(id)) done({ ok: false, error: 'timeout', leader: this.leaderId });
-    });
-    this.forwarded.set(id, { deadlineUs, timer, done });
+    const id = this.forwarded.add(
+      this.env.now(),
+      this.config.readTimeoutUs,
+      (delay, fn) => this.env.after(delay, fn),
+      done,
+      (d) => d({ ok: false, error: 'timeout', leader: this.leaderId }),
+    );
     this.send(leader, { type: 'raft.read-index', term: this.currentTerm, id } satisfies ReadIndexReq);
   }
 
@@ -309,10 +305,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private onReadIndexResp(m: ReadIndexResp): void {
-    const f = this.forwarded.get(m.id);
+    const f = this.forwarded.take(m.id);
     if (f === undefined) return;
-    this.forwarded.delete(m.id);
-    f.timer.cancel();
     if (m.index < 0) return f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
     if (this.reads.full()) return f.done({ ok: false, error: 'timeout', leader: this.leaderId });
     this.reads.addConfirmed(m.index, f.deadlineUs, f.done);
