@@ -51,7 +51,16 @@ import {
   type VoteResp,
 } from './messages.ts';
 import { campaignLost, campaignWon, grantsVote } from './election.ts';
-import { appendAccepted, appendContradiction, appendRejected, conflictStart, nextAfterRejection, showsLostLog } from './replication.ts';
+import {
+  appendAccepted,
+  appendContradiction,
+  appendRejected,
+  conflictStart,
+  nextAfterRejection,
+  nextAppend,
+  nextSnapshotChunk,
+  showsLostLog,
+} from './replication.ts';
 import { ForwardedReads } from './follower-reads.ts';
 import { mutated, type RaftMutation } from './mutations.ts';
 import { Progress } from './progress.ts';
@@ -798,22 +807,13 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const pr = ls.progress.get(peer);
     if (pr === undefined) return;
     for (let k = 0; k < this.config.maxInflightAppends && !pr.paused(); k++) {
-      const prevIndex = pr.next - 1;
-      assert(prevIndex >= pr.match, () => `${peer}: next ${pr.next} not above match ${pr.match}`);
-      assert(prevIndex <= this.log.last(), () => `${peer}: next ${pr.next} beyond last ${this.log.last()} + 1`);
-      const prevTerm = this.log.term(prevIndex);
-      if (prevTerm === undefined) {
-        this.startSnapshot(peer, pr);
-        return;
-      }
-      const entries = this.log.slice(pr.next, this.log.last() + 1, this.config.maxEntriesPerAppend);
-      // Probes go out even when empty (they find the match point); in replicate, nothing new: stop.
-      if (entries.length === 0 && pr.state === 'replicate') return;
-      const req: AppendReq = { type: 'raft.append', term: this.currentTerm, prevIndex, prevTerm, entries, commit: this.commit };
+      const req = nextAppend(this.log, pr, this.currentTerm, this.commit, this.config.maxEntriesPerAppend);
+      if (req === 'snapshot') return this.startSnapshot(peer, pr);
+      if (req === undefined) return;
       // Stall detection measures from the later of the last ack and the moment the pipeline filled.
       if (pr.inflightCount() === 0) pr.lastHeardUs = this.env.now();
       this.send(peer, req);
-      pr.sent(prevIndex + entries.length);
+      pr.sent(req.prevIndex + req.entries.length);
       if (pr.state !== 'replicate') return;
     }
   }
@@ -828,25 +828,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private sendSnapshotChunk(peer: NodeId, pr: Progress): void {
-    const s = this.snap!;
-    if (pr.snapIndex !== s.index) {
-      // A newer snapshot replaced the one being sent: start over with it.
-      pr.snapIndex = s.index;
-      pr.snapOffset = 0;
-    }
-    const data = s.data.slice(pr.snapOffset, pr.snapOffset + this.config.snapshotChunkChars);
-    const done = pr.snapOffset + data.length >= s.data.length;
-    const req: SnapshotReq = {
-      type: 'raft.snapshot',
-      term: this.currentTerm,
-      index: s.index,
-      snapTerm: s.term,
-      membership: s.membership,
-      offset: pr.snapOffset,
-      data,
-      done,
-    };
-    this.send(peer, req);
+    const s = this.snap;
+    assert(s !== undefined, 'a snapshot transfer has a snapshot');
+    this.send(peer, nextSnapshotChunk(s, pr, this.currentTerm, this.config.snapshotChunkChars));
   }
 
   // ---------------------------------------------------------------- receiving
