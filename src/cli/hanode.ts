@@ -85,10 +85,10 @@ program
       }
     }
     const mgmtToken = 'token' in mgmt ? mgmt.token : undefined;
+    const roToken = 'token' in ro ? ro.token : undefined;
     // Read once; scripts the agent runs inherit its environment and must not see the tokens.
     delete process.env.HANODE_ACL_TOKEN;
     delete process.env.HANODE_ACL_READ_TOKEN;
-    const roToken = 'token' in ro ? ro.token : undefined;
     const cfg: AgentConfig = {
       node: o.node ?? 'dev',
       ...(dev ? {} : { dataDir: o.dataDir }),
