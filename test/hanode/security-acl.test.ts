@@ -6,7 +6,7 @@
  * never printed nor on the command line; the npm `consul` client works with its token.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Consul from 'consul';
@@ -117,6 +117,22 @@ describe('configuration', () => {
       expect(r.stderr + r.stdout).not.toContain(MGMT);
     }
   });
+
+  it('a script the agent runs does not inherit the token environment variables', async () => {
+    const envFile = join(root, 'script-env');
+    const a = await startAgent('envcheck', join(root, 'envcheck'), ['--dev', '--enable-script-checks'], undefined, { HANODE_ACL_TOKEN: 'env-mgmt-tok', HANODE_ACL_READ_TOKEN: 'env-read-tok' });
+    const r = await fetch(`http://${a.http}/v1/agent/check/register`, {
+      method: 'PUT',
+      headers: { 'X-Consul-Token': 'env-mgmt-tok' },
+      body: JSON.stringify({ Name: 'env', Args: ['/bin/sh', '-c', `env > ${envFile}.tmp && mv ${envFile}.tmp ${envFile}`], Interval: '30s' }),
+    });
+    expect(r.status).toBe(200);
+    await waitUntil(() => existsSync(envFile), 'the script to run', 20_000);
+    const env = readFileSync(envFile, 'utf8');
+    expect(env).toMatch(/^PATH=/m);
+    expect(env).not.toContain('env-mgmt-tok');
+    expect(env).not.toContain('env-read-tok');
+  }, 60_000);
 
   it('--dev defaults to allow; --acl-default-policy deny closes it', async () => {
     for (const [policy, want] of [[undefined, 200], ['deny', 403]] as const) {
