@@ -71,6 +71,18 @@ describe('per-key wake-ups', () => {
     await waitUntil(() => watch.parked() === 0, 'every watcher released', 10_000);
   }, 30_000);
 
+  it('a client that hangs up frees its parked slot at once', async () => {
+    const store = agent.node().store;
+    const watch = kvWatchFor(store);
+    const before = watch.parked();
+    const ac = new AbortController();
+    const poll = fetch(`${base}/v1/kv/gone?index=${store.indexOf('kv')}&wait=60s`, { signal: ac.signal }).catch(() => 'aborted');
+    await waitUntil(() => watch.parked() === before + 1, 'the long-poll to park', 10_000);
+    ac.abort();
+    expect(await poll).toBe('aborted');
+    await waitUntil(() => watch.parked() === before, 'the slot to be freed', 10_000);
+  });
+
   it('the pacer releases at most its batch per event-loop turn', async () => {
     const pacer = new WakePacer(10);
     const turns: number[] = [];

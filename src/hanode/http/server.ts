@@ -146,7 +146,11 @@ export class HttpServer {
       }
       return this.forward(req, res, addr, body);
     }
-    const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body, ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}) };
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body, signal: gone.signal, ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}) };
     try {
       const reply = await spec.handler(apiReq);
       if (reply.jsonChunks !== undefined) await this.sendChunks(res, reply);

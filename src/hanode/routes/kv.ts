@@ -37,7 +37,7 @@ async function get(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
   const q = req.query;
   // Every KV read answers with the KV table's index; a blocked read is woken by a change to
   // its key (or under its prefix for ?recurse / ?keys), as Consul's per-key watches do.
-  const index = await kvWatchFor(store).block(key, q.has('recurse') || q.has('keys'), opts);
+  const index = await kvWatchFor(store).block(key, q.has('recurse') || q.has('keys'), opts, req.signal);
   if (q.has('keys')) {
     const keys = listKeys(store.kv.range(key), key, q.get('separator') ?? '');
     if (keys.length === 0) return { status: 404, index };
