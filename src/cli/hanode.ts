@@ -55,6 +55,7 @@ program
   .option('--acl-token <token>', 'management token on the command line (visible in ps: prefer the file or env)')
   .option('--acl-read-token-file <path>', 'read-only token from a file; or env HANODE_ACL_READ_TOKEN')
   .option('--acl-read-token <token>', 'read-only token on the command line (visible in ps: prefer the file or env)')
+  .option('--http-max-conns-per-client <n>', 'concurrent HTTP connections one client IP may hold, cluster members exempt (Consul: 200; 0: no bound)')
   .option('--enable-script-checks', 'let any API client register script checks and script failover targets (remote code execution: use with ACLs)')
   .option('--enable-local-script-checks', 'let only loopback API clients register script checks and script failover targets')
   .option('--encrypt <key>', 'base64 32-byte key: AES-256-GCM for gossip and Raft; env HANODE_ENCRYPT')
@@ -74,6 +75,11 @@ program
     const [httpHost, httpPort] = hostPort(o.http);
     if (o.aclDefaultPolicy !== undefined && o.aclDefaultPolicy !== 'allow' && o.aclDefaultPolicy !== 'deny') {
       console.error(`hanode agent: --acl-default-policy wants allow or deny, not ${JSON.stringify(o.aclDefaultPolicy)}`);
+      process.exit(2);
+    }
+    const maxConns = o.httpMaxConnsPerClient === undefined ? undefined : Number(o.httpMaxConnsPerClient);
+    if (maxConns !== undefined && (!Number.isInteger(maxConns) || maxConns < 0)) {
+      console.error(`hanode agent: --http-max-conns-per-client wants a non-negative integer, not ${JSON.stringify(o.httpMaxConnsPerClient)}`);
       process.exit(2);
     }
     const mgmt = resolveToken('acl-token', o.aclToken, o.aclTokenFile, process.env.HANODE_ACL_TOKEN);
@@ -106,6 +112,7 @@ program
       aclDefaultPolicy: (o.aclDefaultPolicy ?? (dev ? 'allow' : 'deny')) as 'allow' | 'deny',
       ...((o.encrypt ?? process.env.HANODE_ENCRYPT) ? { encrypt: o.encrypt ?? process.env.HANODE_ENCRYPT } : {}),
       ...(o.enableScriptChecks === true ? { enableScriptChecks: true } : {}),
+      ...(maxConns !== undefined ? { httpMaxConnsPerClient: maxConns } : {}),
       ...(o.enableLocalScriptChecks === true ? { enableLocalScriptChecks: true } : {}),
       ...(o.haVerifyScript ? { haVerifyScript: o.haVerifyScript } : {}),
       ...(o.haNotifyScript ? { haNotifyScript: o.haNotifyScript } : {}),

@@ -13,6 +13,7 @@ import { Query } from './query.ts';
 import { parseRequestTarget } from './target.ts';
 import { writeSliced } from './stream.ts';
 import { WakePacer } from './pacer.ts';
+import { limitConnsPerClient, normaliseIp } from './conn-limit.ts';
 import { allowed, PERMISSION_DENIED, tokenOf, type AclConfig } from './acl.ts';
 import type { ApiReply, ApiRequest, Method, Placement, Route } from './types.ts';
 
@@ -21,6 +22,8 @@ export interface HttpServerOptions {
   readonly routes: readonly Route[];
   /** Tokens and default policy (src/hanode/http/acl.ts); absent: every request is allowed. */
   readonly acl?: AclConfig;
+  /** Concurrent connections one client IP may hold (cluster members exempt); 0 or absent: no bound. */
+  readonly maxConnsPerClient?: number;
   /** Largest request body read (bigger: 413). KV values are checked against Consul's 512 KiB separately. */
   readonly maxBodyBytes?: number;
   readonly log?: (line: string) => void;
@@ -73,6 +76,9 @@ export class HttpServer {
       });
     });
     this.server.keepAliveTimeout = 65_000;
+    if (opts.maxConnsPerClient !== undefined && opts.maxConnsPerClient > 0) {
+      limitConnsPerClient(this.server, opts.maxConnsPerClient, (ip) => opts.backend.members().some((m) => normaliseIp(m.addr) === ip));
+    }
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
