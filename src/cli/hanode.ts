@@ -103,6 +103,7 @@ program
       console.error(`hanode agent: ${key.error}`);
       process.exit(2);
     }
+    if (key.key === undefined && o.insecureCluster === true) console.error('[WARN] --insecure-cluster: no cluster key; anyone who reaches the Raft and Serf ports can join, forge and replay messages');
     const idleUs = o.tcpIdleTimeout === undefined ? undefined : parseGoDuration(o.tcpIdleTimeout);
     if (o.tcpIdleTimeout !== undefined && !(idleUs !== undefined && idleUs > 0)) {
       console.error(`hanode agent: bad --tcp-idle-timeout ${JSON.stringify(o.tcpIdleTimeout)}`);
