@@ -46,6 +46,8 @@ export const ZOOKEEPER_38_TRANSCRIPT: Transcript = [
   ["create with an empty ACL", -114],
   ["addWatch persistent recursive", 0],
   ["persistent recursive events", ["1@/t/pr", "1@/t/pr/x", "3@/t/pr/x", "2@/t/pr/x", "1@/t/pr/y"]],
+  ["addWatch persistent", 0],
+  ["persistent events", ["1@/t/pw", "4@/t/pw", "3@/t/pw", "4@/t/pw"]],
   ["ephemeral gone after close", {"ok": true, "value": null}],
   ["negotiated timeout", 4000],
   ["create ephemeral on the vanishing session", 0],

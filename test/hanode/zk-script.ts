@@ -207,6 +207,19 @@ export async function zkScript(servers: readonly string[], opts: ScriptOptions):
       }
       await eventually(async () => r.events.length, (n) => n >= 5, 5000);
       rec('persistent recursive events', r.events.map((e) => `${e.type}@${e.path}`));
+      const before = r.events.length;
+      rec('addWatch persistent', (await r.request(106, (w) => w.ustring('/t/pw').int(0))).err);
+      for (const [type, path] of [[1, '/t/pw'], [1, '/t/pw/c'], [5, '/t/pw'], [2, '/t/pw/c']] as const) {
+        const res = await r.request(type, (w) => {
+          w.ustring(path);
+          if (type === 1) openAcl(w.buffer(Buffer.from('d'))).int(0);
+          else if (type === 5) w.buffer(Buffer.from('e')).int(-1);
+          else w.int(-1);
+        });
+        if (res.err !== 0) rec(`op ${type} ${path}`, res.err);
+      }
+      await eventually(async () => r.events.length - before, (n) => n >= 4, 5000);
+      rec('persistent events', r.events.slice(before).map((e) => `${e.type}@${e.path}`));
     } finally {
       await r.close();
     }

@@ -151,7 +151,7 @@ function readSetWatches(r: JuteReader, v2: boolean): ZkRequest {
   for (const path of r.strings()) watches.push({ path, kind: 'exists' });
   for (const path of r.strings()) watches.push({ path, kind: 'child' });
   if (v2) {
-    r.strings(); // persistent (non-recursive) watches: not modelled, addWatch refused them
+    for (const path of r.strings()) watches.push({ path, kind: 'persistent' });
     for (const path of r.strings()) watches.push({ path, kind: 'persistentRecursive' });
   }
   return { op: 'setWatches', relativeZxid, watches };
@@ -211,9 +211,9 @@ export function decodeRequest(type: number, r: JuteReader): Decoded {
     case OP.addWatch: {
       const path = r.path();
       const mode = r.int();
-      // AddWatchMode: 0 PERSISTENT, 1 PERSISTENT_RECURSIVE; only the recursive one is modelled.
-      if (mode !== 1) return { kind: 'error', err: mode === 0 ? WIRE_ERRORS.Unimplemented : WIRE_ERRORS.BadArguments };
-      return { kind: 'core', req: { op: 'addWatch', path, mode: 'persistentRecursive' }, ctx: { op: type } };
+      // AddWatchMode: 0 PERSISTENT, 1 PERSISTENT_RECURSIVE.
+      if (mode !== 0 && mode !== 1) return { kind: 'error', err: WIRE_ERRORS.BadArguments };
+      return { kind: 'core', req: { op: 'addWatch', path, mode: mode === 0 ? 'persistent' : 'persistentRecursive' }, ctx: { op: type } };
     }
     default:
       // removeWatches, reconfig, TTL nodes, multiRead, sasl, ...: not modelled.

@@ -15,7 +15,8 @@
 import type { Micros } from '../../env.ts';
 import type { CreateMode, MultiResult, Stat, TreeOp, WatchEventType, ZkError } from './types.ts';
 
-export type WatchKind = 'data' | 'exists' | 'child' | 'persistentRecursive';
+/** persistent / persistentRecursive: ZooKeeper 3.6 addWatch modes PERSISTENT and PERSISTENT_RECURSIVE. */
+export type WatchKind = 'data' | 'exists' | 'child' | 'persistent' | 'persistentRecursive';
 
 export type ZkRequest =
   | { readonly op: 'create'; readonly path: string; readonly data: string; readonly mode: CreateMode }
@@ -26,7 +27,7 @@ export type ZkRequest =
   | { readonly op: 'getChildren'; readonly path: string; readonly watch: boolean }
   | { readonly op: 'multi'; readonly ops: readonly TreeOp[] }
   | { readonly op: 'sync'; readonly path: string }
-  | { readonly op: 'addWatch'; readonly path: string; readonly mode: 'persistentRecursive' }
+  | { readonly op: 'addWatch'; readonly path: string; readonly mode: 'persistent' | 'persistentRecursive' }
   | { readonly op: 'removeWatch'; readonly path: string; readonly kind: WatchKind }
   /**
    * ZooKeeper's SetWatches, sent as a request after a reconnect (the wire protocol's way; the

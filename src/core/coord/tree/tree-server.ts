@@ -367,7 +367,7 @@ export class TreeServer {
       }
       case 'addWatch':
         if (!isValidPath(req.path)) return { ok: false, error: 'BadArguments' };
-        this.watches.add(c.session, req.path, 'persistentRecursive');
+        this.watches.add(c.session, req.path, req.mode);
         return { ok: true, op: 'addWatch' };
       case 'removeWatch':
         this.watches.remove(c.session, req.path, req.kind);

@@ -22,6 +22,7 @@ export class WatchTable {
     data: new Map(),
     exists: new Map(),
     child: new Map(),
+    persistent: new Map(),
     persistentRecursive: new Map(),
   };
   private readonly perSession = new Map<string, number>();
@@ -85,6 +86,8 @@ export class WatchTable {
         fire('child', ev.path);
         break;
     }
+    // A persistent watch fires for every event on its own path (ZooKeeper's AddWatchMode.PERSISTENT).
+    for (const s of this.byKind.persistent.get(ev.path) ?? []) hit.add(s);
     if (ev.type !== 'NodeChildrenChanged') {
       for (const [root, set] of this.byKind.persistentRecursive) if (isUnder(ev.path, root)) for (const s of set) hit.add(s);
     }
