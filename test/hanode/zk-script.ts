@@ -220,6 +220,14 @@ export async function zkScript(servers: readonly string[], opts: ScriptOptions):
       }
       await eventually(async () => r.events.length - before, (n) => n >= 4, 5000);
       rec('persistent events', r.events.slice(before).map((e) => `${e.type}@${e.path}`));
+      const beforeRemove = r.events.length;
+      rec('getData with a watch', (await r.request(4, (w) => w.ustring('/t/m2').bool(true))).err);
+      rec('removeWatches data', (await r.request(18, (w) => w.ustring('/t/m2').int(2))).err);
+      rec('removeWatches data again', (await r.request(18, (w) => w.ustring('/t/m2').int(2))).err);
+      rec('removeWatches children (none set)', (await r.request(18, (w) => w.ustring('/t/m2').int(1))).err);
+      rec('setData after removeWatches', (await r.request(5, (w) => w.ustring('/t/m2').buffer(Buffer.from('z')).int(-1))).err);
+      await sleep(300);
+      rec('no event after removeWatches', r.events.slice(beforeRemove).map((e) => `${e.type}@${e.path}`));
     } finally {
       await r.close();
     }

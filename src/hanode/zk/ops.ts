@@ -4,7 +4,7 @@
  * core's reply as the op's response record. Ops the tree does not model answer
  * Unimplemented, as a ZooKeeper server does for an op it does not support.
  */
-import type { MultiResult, TreeOp, WatchRegistration, ZkReply, ZkRequest } from '../../core/coord/tree/index.ts';
+import type { MultiResult, TreeOp, WatchKind, WatchRegistration, ZkReply, ZkRequest } from '../../core/coord/tree/index.ts';
 import { createModeFromFlags, dataToTree, dataToWire, errorCode, WIRE_ERRORS, writeStat } from './convert.ts';
 import { JuteError, type JuteReader, type JuteWriter } from './jute.ts';
 
@@ -68,6 +68,14 @@ export interface ReplyContext {
   /** setACL: the expected ACL version. */
   readonly version?: number;
 }
+
+const REMOVE_KINDS: Record<number, readonly WatchKind[]> = {
+  1: ['child'],
+  2: ['data', 'exists'],
+  3: ['data', 'exists', 'child', 'persistent', 'persistentRecursive'],
+  4: ['persistent'],
+  5: ['persistentRecursive'],
+};
 
 /** Bound on ops in one multi() frame, before the tree core applies its own (MAX_MULTI_OPS). */
 const MAX_MULTI_FRAME_OPS = 10_000;
@@ -215,8 +223,15 @@ export function decodeRequest(type: number, r: JuteReader): Decoded {
       if (mode !== 0 && mode !== 1) return { kind: 'error', err: WIRE_ERRORS.BadArguments };
       return { kind: 'core', req: { op: 'addWatch', path, mode: mode === 0 ? 'persistent' : 'persistentRecursive' }, ctx: { op: type } };
     }
+    case OP.removeWatches: {
+      const path = r.path();
+      // WatcherType: 1 Children, 2 Data (data and exists watches), 3 Any, 4 Persistent, 5 PersistentRecursive.
+      const kinds = REMOVE_KINDS[r.int()];
+      if (!kinds) return { kind: 'error', err: WIRE_ERRORS.BadArguments };
+      return { kind: 'core', req: { op: 'removeWatch', path, kinds }, ctx: { op: type } };
+    }
     default:
-      // removeWatches, reconfig, TTL nodes, multiRead, sasl, ...: not modelled.
+      // checkWatches, reconfig, TTL nodes, multiRead, sasl, ...: not modelled.
       return { kind: 'error', err: WIRE_ERRORS.Unimplemented };
   }
 }

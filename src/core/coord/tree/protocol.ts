@@ -28,7 +28,8 @@ export type ZkRequest =
   | { readonly op: 'multi'; readonly ops: readonly TreeOp[] }
   | { readonly op: 'sync'; readonly path: string }
   | { readonly op: 'addWatch'; readonly path: string; readonly mode: 'persistent' | 'persistentRecursive' }
-  | { readonly op: 'removeWatch'; readonly path: string; readonly kind: WatchKind }
+  /** ZooKeeper's removeWatches: drops the session's watches of these kinds on the path; NoWatcher if there were none. */
+  | { readonly op: 'removeWatch'; readonly path: string; readonly kinds: readonly WatchKind[] }
   /**
    * ZooKeeper's SetWatches, sent as a request after a reconnect (the wire protocol's way; the
    * simulated client passes its watches in zk.connect instead): re-register, firing at once

@@ -38,11 +38,13 @@ export class WatchTable {
     return true;
   }
 
-  remove(session: string, path: string, kind: WatchKind): void {
+  /** Whether the session had that watch. */
+  remove(session: string, path: string, kind: WatchKind): boolean {
     const set = this.byKind[kind].get(path);
-    if (!set?.delete(session)) return;
+    if (!set?.delete(session)) return false;
     if (set.size === 0) this.byKind[kind].delete(path);
     this.dec(session);
+    return true;
   }
 
   /** Drops every watch of a session (closed or expired). */
