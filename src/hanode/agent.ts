@@ -260,6 +260,10 @@ export class Agent {
     if (!h || !Number.isInteger(p) || p < 0) throw new Error(`bad --zk address ${JSON.stringify(addr)} (want HOST:PORT)`);
     this.zk = new ZkGateway({
       treeServer: () => this.host.app()?.coord.treeServer,
+      status: () => {
+        const n = this.host.app();
+        return n ? { mode: n.replicator.isLeader() ? 'leader' : 'follower', zxid: n.store.appliedIndex(), nodeCount: n.store.tree.size() } : undefined;
+      },
       ...(this.config.encrypt !== undefined ? { secret: this.config.encrypt } : {}),
       log: this.log,
       onCoreError: (err) => {

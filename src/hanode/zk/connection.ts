@@ -32,6 +32,8 @@ export interface ConnectionHost {
   password(session: bigint): Buffer;
   /** Counts a malformed frame. */
   badFrame(reason: string): void;
+  /** The answer to a four-letter word (ruok, srvr), or undefined for one not served. */
+  fourLetterWord(cmd: string): string | undefined;
   closed(conn: ZkConnection): void;
 }
 
@@ -81,6 +83,16 @@ export class ZkConnection {
   // ---- from the client ----
 
   private onData(chunk: Buffer): void {
+    if (this.state === 'handshake' && this.frames.buffered() === 0 && chunk.length >= 4) {
+      // ZooKeeper's four-letter words come instead of a ConnectRequest: the first 4 bytes are
+      // the command (as a length they would exceed any frame), answered in text, then closed.
+      const answer = this.host.fourLetterWord(chunk.toString('latin1', 0, 4));
+      if (answer !== undefined) {
+        this.write(Buffer.from(answer, 'utf8'));
+        this.close(true);
+        return;
+      }
+    }
     let frames: Buffer[];
     try {
       frames = this.frames.push(chunk);

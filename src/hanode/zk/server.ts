@@ -27,6 +27,8 @@ export interface ZkGatewayOptions {
   readonly secret?: string;
   readonly maxConnections?: number;
   readonly log?: (line: string) => void;
+  /** For the `srvr` four-letter word: this server's Raft role and applied index, and the tree's size. */
+  readonly status?: () => { readonly mode: string; readonly zxid: number; readonly nodeCount: number } | undefined;
   /** A core that throws is a bug: reported here (the agent stops, as for its other cores). */
   readonly onCoreError?: (err: unknown) => void;
 }
@@ -66,6 +68,7 @@ export class ZkGateway {
           this.opts.log?.(`[WARN] zk: closing ${socket.remoteAddress}:${socket.remotePort}: ${reason}`);
         },
         closed: (conn) => this.conns.delete(conn.cid),
+        fourLetterWord: (cmd) => this.fourLetterWord(cmd),
       });
       this.conns.set(c.cid, c);
     });
@@ -89,6 +92,25 @@ export class ZkGateway {
 
   openConnections(): number {
     return this.conns.size;
+  }
+
+  /**
+   * ZooKeeper's `ruok` (imok when serving) and `srvr` (version, connections, zxid, mode, node
+   * count), the two health checks ZooKeeper 3.5+ whitelists or ships images with.
+   */
+  private fourLetterWord(cmd: string): string | undefined {
+    if (cmd === 'ruok') return this.opts.treeServer() ? 'imok' : '';
+    if (cmd !== 'srvr') return undefined;
+    const s = this.opts.status?.();
+    if (!s) return 'This ZooKeeper instance is not currently serving requests\n';
+    return [
+      'Zookeeper version: hanode 0.1.0 (ZooKeeper 3.8 client protocol)',
+      `Connections: ${this.conns.size}`,
+      `Zxid: 0x${s.zxid.toString(16)}`,
+      `Mode: ${s.mode}`,
+      `Node count: ${s.nodeCount}`,
+      '',
+    ].join('\n');
   }
 
   private toCore(msg: ClientToServer): boolean {
