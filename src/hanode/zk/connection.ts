@@ -101,12 +101,22 @@ export class ZkConnection {
     }
     for (const f of frames) {
       if (this.state === 'closed') return;
-      try {
-        this.onFrame(f);
-      } catch (e) {
-        if (e instanceof JuteError) return this.bad(e);
-        throw e;
-      }
+      if (!this.guarded(() => this.onFrame(f))) return;
+    }
+  }
+
+  /**
+   * Runs fn; a JuteError (a malformed frame) or anything else thrown while handling the
+   * client's bytes closes this connection and is counted, never reaching the socket's event
+   * handler (where it would end the process). False when it closed.
+   */
+  private guarded(fn: () => void): boolean {
+    try {
+      fn();
+      return true;
+    } catch (e) {
+      this.bad(e instanceof JuteError ? e : new Error(`internal error: ${(e as Error)?.stack ?? String(e)}`));
+      return false;
     }
   }
 
@@ -208,13 +218,7 @@ export class ZkConnection {
         this.socket.setTimeout(timeoutMs, () => this.close());
         this.state = 'open';
         for (const f of this.early.splice(0)) {
-          if (this.state !== 'open') return;
-          try {
-            this.onFrame(f);
-          } catch (e) {
-            if (e instanceof JuteError) return this.bad(e);
-            throw e;
-          }
+          if (this.state !== 'open' || !this.guarded(() => this.onFrame(f))) return;
         }
         return;
       }
