@@ -8,8 +8,8 @@
  * Session passwords: ZooKeeper derives a session's password from its id and a server-wide
  * secret (SessionTrackerImpl / ZooKeeperServer.generatePasswd), so any server of the ensemble
  * can check it on a reconnect. Ours is HMAC-SHA256(secret, id) truncated to 16 bytes, with the
- * cluster's gossip key as the secret when one is set (a constant otherwise, which, as in
- * ZooKeeper, only guards against a client guessing another session by mistake).
+ * cluster's gossip key and ACL token as the secret when set (a constant otherwise, which, as
+ * ZooKeeper's fixed superSecret, only guards against a client resuming a session by mistake).
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
