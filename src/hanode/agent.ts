@@ -264,6 +264,7 @@ export class Agent {
         const n = this.host.app();
         return n ? { mode: n.replicator.isLeader() ? 'leader' : 'follower', zxid: n.store.appliedIndex(), nodeCount: n.store.tree.size() } : undefined;
       },
+      ...(this.config.aclToken !== undefined ? { aclToken: this.config.aclToken } : {}),
       // Cluster-wide secrets, so any server can check a password its peer derived.
       ...(this.config.encrypt !== undefined || this.config.aclToken !== undefined ? { secret: `${this.config.encrypt ?? ''}/${this.config.aclToken ?? ''}` } : {}),
       log: this.log,

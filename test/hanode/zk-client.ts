@@ -33,6 +33,7 @@ interface RawClient {
   once(ev: string, fn: (...a: unknown[]) => void): void;
   on(ev: string, fn: (...a: unknown[]) => void): void;
   getSessionId(): Buffer;
+  addAuthInfo(scheme: string, auth: Buffer): void;
   getSessionPassword(): Buffer;
   getSessionTimeout(): number;
   getState(): { getName(): string };
@@ -97,6 +98,11 @@ export class Zk {
       throw new Error(`zk connect: ${state}`);
     }
     return new Zk(raw);
+  }
+
+  /** `addauth SCHEME AUTH`: sent at once, and again on every reconnect. */
+  addAuth(scheme: string, auth: string): void {
+    this.raw.addAuthInfo(scheme, Buffer.from(auth));
   }
 
   session(): { id: Buffer; password: Buffer } {

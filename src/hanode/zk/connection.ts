@@ -16,12 +16,15 @@
 import type { Socket } from 'node:net';
 import type { ClientToServer, ServerToClient } from '../../core/coord/tree/index.ts';
 import { clampSessionTimeout } from '../../core/coord/tree/index.ts';
-import { EVENT_TYPE, sessionFromWire, sessionToWire, STATE_SYNC_CONNECTED } from './convert.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { EVENT_TYPE, sessionFromWire, sessionToWire, STATE_SYNC_CONNECTED, WIRE_ERRORS } from './convert.ts';
 import { FrameSplitter, JuteError, JuteReader, JuteWriter } from './jute.ts';
 import { decodeRequest, encodeReply, OP, XID_AUTH, XID_NOTIFICATION, XID_PING, type ReplyContext } from './ops.ts';
 
 /** ZooKeeper's globalOutstandingLimit default (1000): past it the server stops reading the socket. */
 const MAX_OUTSTANDING = 1000;
+/** Requests that change the tree: they need the ACL token when one is configured. */
+const WRITES = new Set(['create', 'delete', 'setData', 'multi']);
 /** Requests a client may pipeline behind its ConnectRequest before the session is open. */
 const MAX_EARLY_FRAMES = 1000;
 
@@ -32,6 +35,11 @@ export interface ConnectionHost {
   password(session: bigint): Buffer;
   /** Counts a malformed frame. */
   badFrame(reason: string): void;
+  /**
+   * With an ACL token configured, writes need `addauth digest hanode:<token>` first (reads do
+   * not, as on the HTTP API); undefined: no token, everything is allowed.
+   */
+  readonly authToken?: string;
   /** The answer to a four-letter word (ruok, srvr), or undefined for one not served. */
   fourLetterWord(cmd: string): string | undefined;
   closed(conn: ZkConnection): void;
@@ -53,6 +61,7 @@ export class ZkConnection {
   private readonly pending: Pending[] = [];
   private readonly early: Buffer[] = [];
   private clientWantsReadOnly = false;
+  private authed = false;
   /** Highest zxid this connection told the client (stamped on local answers). */
   private zxid = 0;
 
@@ -140,10 +149,24 @@ export class ZkConnection {
       case 'ping':
         this.toCore({ type: 'zk.ping', cid: this.cid, conn: this.conn, seq: this.sendSeq++, session: this.session! });
         return;
-      case 'auth':
-        // Every scheme is accepted: ACLs are not modelled (see ops.ts).
-        this.write(new JuteWriter().int(XID_AUTH).long(this.zxid).int(0).frame());
+      case 'auth': {
+        const token = this.host.authToken;
+        if (token === undefined) {
+          // No token configured: every scheme is accepted (ACLs are not modelled, see ops.ts).
+          this.write(new JuteWriter().int(XID_AUTH).long(this.zxid).int(0).frame());
+          return;
+        }
+        const want = Buffer.from(`hanode:${token}`, 'utf8');
+        if (d.scheme === 'digest' && d.auth.length === want.length && timingSafeEqual(d.auth, want)) {
+          this.authed = true;
+          this.write(new JuteWriter().int(XID_AUTH).long(this.zxid).int(0).frame());
+          return;
+        }
+        // ZooKeeper answers a failed auth with AuthFailed and closes the connection.
+        this.write(new JuteWriter().int(XID_AUTH).long(this.zxid).int(WIRE_ERRORS.AuthFailed).frame());
+        this.close(true);
         return;
+      }
       case 'error':
         this.pending.push({ coreXid: 0, clientXid: xid, ctx: { op: type }, frame: new JuteWriter().int(xid).long(this.zxid).int(d.err).frame() });
         this.flush();
@@ -155,6 +178,11 @@ export class ZkConnection {
         return;
       }
       case 'core': {
+        if (this.host.authToken !== undefined && !this.authed && WRITES.has(d.req.op)) {
+          this.pending.push({ coreXid: 0, clientXid: xid, ctx: d.ctx, frame: new JuteWriter().int(xid).long(this.zxid).int(WIRE_ERRORS.NoAuth).frame() });
+          this.flush();
+          return;
+        }
         const coreXid = this.nextCoreXid++;
         this.pending.push({ coreXid, clientXid: xid, ctx: d.ctx });
         this.toCore({ type: 'zk.req', cid: this.cid, conn: this.conn, seq: this.sendSeq++, session: this.session!, xid: coreXid, req: d.req });

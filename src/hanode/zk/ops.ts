@@ -52,7 +52,7 @@ export const XID_AUTH = -4;
 /** What one request asks of the gateway. */
 export type Decoded =
   | { readonly kind: 'ping' }
-  | { readonly kind: 'auth' }
+  | { readonly kind: 'auth'; readonly scheme: string; readonly auth: Buffer }
   | { readonly kind: 'close' }
   /** Served by the tree core; `ctx` carries what the response record needs besides the reply. */
   | { readonly kind: 'core'; readonly req: ZkRequest; readonly ctx: ReplyContext }
@@ -170,11 +170,11 @@ export function decodeRequest(type: number, r: JuteReader): Decoded {
   switch (type) {
     case OP.ping:
       return { kind: 'ping' };
-    case OP.auth:
+    case OP.auth: {
       r.int();
-      r.ustring();
-      r.buffer();
-      return { kind: 'auth' };
+      const scheme = r.ustring() ?? '';
+      return { kind: 'auth', scheme, auth: r.buffer() ?? Buffer.alloc(0) };
+    }
     case OP.closeSession:
       return { kind: 'close' };
     case OP.create:

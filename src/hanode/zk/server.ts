@@ -25,6 +25,8 @@ export interface ZkGatewayOptions {
   /** The running node's tree server; undefined while the node is down. */
   readonly treeServer: () => TreeServer | undefined;
   readonly secret?: string;
+  /** The agent's ACL token: ZooKeeper writes then need `addauth digest hanode:<token>`. */
+  readonly aclToken?: string;
   readonly maxConnections?: number;
   readonly log?: (line: string) => void;
   /** For the `srvr` four-letter word: this server's Raft role and applied index, and the tree's size. */
@@ -69,6 +71,7 @@ export class ZkGateway {
         },
         closed: (conn) => this.conns.delete(conn.cid),
         fourLetterWord: (cmd) => this.fourLetterWord(cmd),
+        ...(this.opts.aclToken !== undefined ? { authToken: this.opts.aclToken } : {}),
       });
       this.conns.set(c.cid, c);
     });
