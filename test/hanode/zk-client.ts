@@ -74,14 +74,20 @@ export class Zk {
   readonly events: string[] = [];
   private constructor(readonly raw: RawClient) {}
 
-  /** Connects (bounded wait); `session` resumes an existing session. */
-  static async connect(servers: string, opts: { timeoutMs?: number; session?: { id: Buffer; password: Buffer } } = {}): Promise<Zk> {
+  /**
+   * Connects (bounded wait); `session` resumes an existing session. When the environment
+   * carries HANODE_ACL_TOKEN (the agents the launcher spawns read it too), the client
+   * authenticates with it (`addauth digest hanode:<token>`), unless `autoAuth` is false.
+   */
+  static async connect(servers: string, opts: { timeoutMs?: number; session?: { id: Buffer; password: Buffer }; autoAuth?: boolean } = {}): Promise<Zk> {
     const raw = zookeeper.createClient(servers, {
       sessionTimeout: opts.timeoutMs ?? 6000,
       spinDelay: 200,
       retries: 0,
       ...(opts.session ? { sessionId: opts.session.id, sessionPassword: opts.session.password } : {}),
     });
+    const token = process.env.HANODE_ACL_TOKEN;
+    if (token && opts.autoAuth !== false) raw.addAuthInfo('digest', Buffer.from(`hanode:${token}`));
     const state = await new Promise<string>((resolve) => {
       const t = setTimeout(() => resolve('TIMEOUT'), 20_000);
       raw.on('state', (s) => {
