@@ -192,6 +192,8 @@ export async function zkScript(servers: readonly string[], opts: ScriptOptions):
       rec('createContainer', [cont.err, cont.err === 0 ? [cont.body.ustring(), readStat(cont.body)] : null]);
       const badCont = await r.request(19, (w) => openAcl(w.ustring('/t/cont2').buffer(Buffer.alloc(0))).int(0));
       rec('createContainer without the container flag', badCont.err);
+      const emptySeq = await r.request(1, (w) => openAcl(w.ustring('/t/s/').buffer(Buffer.alloc(0))).int(2));
+      rec('sequential create with an empty name', [emptySeq.err, emptySeq.err === 0 ? emptySeq.body.ustring() : null]);
       const noAcl = await r.request(1, (w) => w.ustring('/t/noacl').buffer(Buffer.alloc(0)).int(0).int(0));
       rec('create with an empty ACL', noAcl.err);
       const aw = await r.request(106, (w) => w.ustring('/t/pr').int(1));
