@@ -50,6 +50,8 @@ export const ZOOKEEPER_38_TRANSCRIPT: Transcript = [
   ["addWatch persistent", 0],
   ["persistent events", ["1@/t/pw", "4@/t/pw", "3@/t/pw", "4@/t/pw"]],
   ["getData with a watch", 0],
+  ["checkWatches data", 0],
+  ["checkWatches children (none set)", -121],
   ["removeWatches data", 0],
   ["removeWatches data again", -121],
   ["removeWatches children (none set)", -121],

@@ -224,6 +224,8 @@ export async function zkScript(servers: readonly string[], opts: ScriptOptions):
       rec('persistent events', r.events.slice(before).map((e) => `${e.type}@${e.path}`));
       const beforeRemove = r.events.length;
       rec('getData with a watch', (await r.request(4, (w) => w.ustring('/t/m2').bool(true))).err);
+      rec('checkWatches data', (await r.request(17, (w) => w.ustring('/t/m2').int(2))).err);
+      rec('checkWatches children (none set)', (await r.request(17, (w) => w.ustring('/t/m2').int(1))).err);
       rec('removeWatches data', (await r.request(18, (w) => w.ustring('/t/m2').int(2))).err);
       rec('removeWatches data again', (await r.request(18, (w) => w.ustring('/t/m2').int(2))).err);
       rec('removeWatches children (none set)', (await r.request(18, (w) => w.ustring('/t/m2').int(1))).err);

@@ -223,15 +223,16 @@ export function decodeRequest(type: number, r: JuteReader): Decoded {
       if (mode !== 0 && mode !== 1) return { kind: 'error', err: WIRE_ERRORS.BadArguments };
       return { kind: 'core', req: { op: 'addWatch', path, mode: mode === 0 ? 'persistent' : 'persistentRecursive' }, ctx: { op: type } };
     }
+    case OP.checkWatches:
     case OP.removeWatches: {
       const path = r.path();
       // WatcherType: 1 Children, 2 Data (data and exists watches), 3 Any, 4 Persistent, 5 PersistentRecursive.
       const kinds = REMOVE_KINDS[r.int()];
       if (!kinds) return { kind: 'error', err: WIRE_ERRORS.BadArguments };
-      return { kind: 'core', req: { op: 'removeWatch', path, kinds }, ctx: { op: type } };
+      return { kind: 'core', req: { op: type === OP.checkWatches ? 'checkWatch' : 'removeWatch', path, kinds }, ctx: { op: type } };
     }
     default:
-      // checkWatches, reconfig, TTL nodes, multiRead, sasl, ...: not modelled.
+      // reconfig, TTL nodes, multiRead, sasl, ...: not modelled.
       return { kind: 'error', err: WIRE_ERRORS.Unimplemented };
   }
 }

@@ -374,6 +374,8 @@ export class TreeServer {
         for (const kind of req.kinds) if (this.watches.remove(c.session, req.path, kind)) removed = true;
         return removed ? { ok: true, op: 'removeWatch' } : { ok: false, error: 'NoWatcher' };
       }
+      case 'checkWatch':
+        return req.kinds.some((k) => this.watches.has(c.session, req.path, k)) ? { ok: true, op: 'checkWatch' } : { ok: false, error: 'NoWatcher' };
       case 'setWatches':
         for (const w of req.watches) if (isValidPath(w.path)) this.reRegister(c.session, w.path, w.kind, req.relativeZxid);
         return { ok: true, op: 'setWatches' };

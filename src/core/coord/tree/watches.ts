@@ -38,6 +38,10 @@ export class WatchTable {
     return true;
   }
 
+  has(session: string, path: string, kind: WatchKind): boolean {
+    return this.byKind[kind].get(path)?.has(session) ?? false;
+  }
+
   /** Whether the session had that watch. */
   remove(session: string, path: string, kind: WatchKind): boolean {
     const set = this.byKind[kind].get(path);
