@@ -44,6 +44,7 @@ export const ZOOKEEPER_38_TRANSCRIPT: Transcript = [
   ["createContainer", [0, ["/t/cont", {"version": 0, "cversion": 0, "dataLength": 0, "numChildren": 0, "ephemeral": false}]]],
   ["createContainer without the container flag", 0],
   ["sequential create with an empty name", [0, "/t/s/0000000004"]],
+  ["multiRead", [0, [["", 0], ["0000000004", "n-0000000000", "n-0000000002", "n-0000000003"], "error -101"]]],
   ["create with an empty ACL", -114],
   ["addWatch persistent recursive", 0],
   ["persistent recursive events", ["1@/t/pr", "1@/t/pr/x", "3@/t/pr/x", "2@/t/pr/x", "1@/t/pr/y"]],

@@ -194,6 +194,23 @@ export async function zkScript(servers: readonly string[], opts: ScriptOptions):
       rec('createContainer without the container flag', badCont.err);
       const emptySeq = await r.request(1, (w) => openAcl(w.ustring('/t/s/').buffer(Buffer.alloc(0))).int(2));
       rec('sequential create with an empty name', [emptySeq.err, emptySeq.err === 0 ? emptySeq.body.ustring() : null]);
+      const mr = await r.request(22, (w) => {
+        w.int(4).bool(false).int(-1).ustring('/t/m2').bool(false);
+        w.int(8).bool(false).int(-1).ustring('/t/s').bool(false);
+        w.int(4).bool(false).int(-1).ustring('/t/missing').bool(false);
+        w.int(-1).bool(true).int(-1);
+      });
+      const reads: unknown[] = [];
+      for (let i = 0; mr.err === 0 && i < 10; i++) {
+        const type = mr.body.int();
+        const done = mr.body.bool();
+        mr.body.int();
+        if (done) break;
+        if (type === -1) reads.push(`error ${mr.body.int()}`);
+        else if (type === 4) reads.push([mr.body.buffer()?.toString(), readStat(mr.body).version]);
+        else reads.push(mr.body.strings().sort());
+      }
+      rec('multiRead', [mr.err, reads]);
       const noAcl = await r.request(1, (w) => w.ustring('/t/noacl').buffer(Buffer.alloc(0)).int(0).int(0));
       rec('create with an empty ACL', noAcl.err);
       const aw = await r.request(106, (w) => w.ustring('/t/pr').int(1));

@@ -19,7 +19,7 @@ import { clampSessionTimeout } from '../../core/coord/tree/index.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { EVENT_TYPE, sessionFromWire, sessionToWire, STATE_SYNC_CONNECTED, WIRE_ERRORS } from './convert.ts';
 import { FrameSplitter, JuteError, JuteReader, JuteWriter } from './jute.ts';
-import { decodeRequest, encodeReply, OP, XID_AUTH, XID_NOTIFICATION, XID_PING, type ReplyContext } from './ops.ts';
+import { decodeRequest, encodeReadResult, encodeReply, OP, XID_AUTH, XID_NOTIFICATION, XID_PING, type ReplyContext } from './ops.ts';
 
 /** ZooKeeper's globalOutstandingLimit default (1000): past it the server stops reading the socket. */
 const MAX_OUTSTANDING = 1000;
@@ -50,6 +50,8 @@ interface Pending {
   readonly clientXid: number;
   readonly ctx: ReplyContext;
   frame?: Buffer;
+  /** multiRead: the core xid of each read (0: answered locally), and the results so far. */
+  readonly reads?: { readonly coreXid: number; readonly op: number; result?: Buffer }[];
 }
 
 export class ZkConnection {
@@ -177,6 +179,20 @@ export class ZkConnection {
         this.toCore({ type: 'zk.close', cid: this.cid, conn: this.conn, seq: this.sendSeq++, session: this.session!, xid: coreXid });
         return;
       }
+      case 'multiRead': {
+        const reads = d.reads.map((x) => {
+          if ('err' in x) return { coreXid: 0, op: x.op, result: new JuteWriter().int(-1).bool(false).int(x.err).int(x.err).frame().subarray(4) };
+          return { coreXid: this.nextCoreXid++, op: x.op };
+        });
+        const p: Pending = { coreXid: -1, clientXid: xid, ctx: { op: type }, reads };
+        this.pending.push(p);
+        d.reads.forEach((x, i) => {
+          if ('req' in x) this.toCore({ type: 'zk.req', cid: this.cid, conn: this.conn, seq: this.sendSeq++, session: this.session!, xid: reads[i]!.coreXid, req: x.req });
+        });
+        this.completeMultiRead(p);
+        if (this.pending.length >= MAX_OUTSTANDING) this.socket.pause();
+        return;
+      }
       case 'core': {
         if (this.host.authToken !== undefined && !this.authed && WRITES.has(d.req.op)) {
           this.pending.push({ coreXid: 0, clientXid: xid, ctx: d.ctx, frame: new JuteWriter().int(xid).long(this.zxid).int(WIRE_ERRORS.NoAuth).frame() });
@@ -267,6 +283,16 @@ export class ZkConnection {
         return;
       }
       case 'zk.res': {
+        const m = this.pending.find((x) => x.frame === undefined && x.reads?.some((r) => r.coreXid === msg.xid));
+        if (m) {
+          this.zxid = Math.max(this.zxid, msg.zxid);
+          const part = m.reads!.find((r) => r.coreXid === msg.xid)!;
+          const w = new JuteWriter();
+          encodeReadResult(w, part.op, msg.reply);
+          part.result = w.frame().subarray(4);
+          this.completeMultiRead(m);
+          return;
+        }
         const p = this.pending.find((x) => x.coreXid === msg.xid && x.frame === undefined);
         if (!p) return;
         this.zxid = Math.max(this.zxid, msg.zxid);
@@ -279,6 +305,15 @@ export class ZkConnection {
         return;
       }
     }
+  }
+
+  /** A multiRead whose reads all came back becomes one reply. */
+  private completeMultiRead(p: Pending): void {
+    if (p.frame !== undefined || !p.reads!.every((r) => r.result !== undefined)) return;
+    const w = new JuteWriter().int(p.clientXid).long(this.zxid).int(0);
+    for (const r of p.reads!) w.raw(r.result!);
+    p.frame = w.int(-1).bool(true).int(-1).frame();
+    this.flush();
   }
 
   /** Writes the answered head of the pending list, in request order. */

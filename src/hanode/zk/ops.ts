@@ -56,6 +56,8 @@ export type Decoded =
   | { readonly kind: 'close' }
   /** Served by the tree core; `ctx` carries what the response record needs besides the reply. */
   | { readonly kind: 'core'; readonly req: ZkRequest; readonly ctx: ReplyContext }
+  /** multiRead (3.6): independent reads, answered together in order (no all-or-nothing). */
+  | { readonly kind: 'multiRead'; readonly reads: readonly ({ readonly op: number; readonly req: ZkRequest } | { readonly op: number; readonly err: number })[] }
   /** Answered by the gateway itself with this error code. */
   | { readonly kind: 'error'; readonly err: number };
 
@@ -152,6 +154,35 @@ function readMulti(r: JuteReader): Decoded {
   return { kind: 'core', req: { op: 'multi', ops }, ctx: { op: OP.multi, subOps } };
 }
 
+function readMultiRead(r: JuteReader): Decoded {
+  const reads: ({ op: number; req: ZkRequest } | { op: number; err: number })[] = [];
+  for (;;) {
+    const type = r.int();
+    const done = r.bool();
+    r.int();
+    if (done) break;
+    if (reads.length >= MAX_MULTI_FRAME_OPS) throw new JuteError('multiRead: too many ops');
+    // GetDataRequest / GetChildrenRequest: path, watch (a multiRead sets no watches).
+    if (type !== OP.getData && type !== OP.getChildren) throw new JuteError(`multiRead: op ${type} not allowed`);
+    const path = r.path();
+    r.bool();
+    reads.push({ op: type, req: type === OP.getData ? { op: 'getData', path, watch: false } : { op: 'getChildren', path, watch: false } });
+  }
+  return { kind: 'multiRead', reads };
+}
+
+/** One multiRead result: MultiHeader, then GetDataResponse / GetChildrenResponse, or ErrorResponse. */
+export function encodeReadResult(w: JuteWriter, op: number, reply: ZkReply): void {
+  if (!reply.ok) {
+    const code = errorCode(reply.error);
+    w.int(OP.error).bool(false).int(code).int(code);
+    return;
+  }
+  w.int(op).bool(false).int(0);
+  if (reply.op === 'getData') writeStat(w.buffer(dataToWire(reply.data)), reply.stat);
+  else if (reply.op === 'getChildren') w.strings(reply.children);
+}
+
 function readSetWatches(r: JuteReader, v2: boolean): ZkRequest {
   const relativeZxid = Number(r.long());
   const watches: WatchRegistration[] = [];
@@ -213,6 +244,8 @@ export function decodeRequest(type: number, r: JuteReader): Decoded {
     }
     case OP.multi:
       return readMulti(r);
+    case OP.multiRead:
+      return readMultiRead(r);
     case OP.setWatches:
     case OP.setWatches2:
       return { kind: 'core', req: readSetWatches(r, type === OP.setWatches2), ctx: { op: type } };
