@@ -298,7 +298,13 @@ export class Agent {
     if (!h || !Number.isInteger(p) || p < 0) throw new Error(`bad --zk address ${JSON.stringify(addr)} (want HOST:PORT)`);
     this.zk = new ZkGateway({
       treeServer: () => this.host.app()?.coord.treeServer,
-      ...(this.config.encrypt !== undefined ? { secret: this.config.encrypt } : {}),
+      status: () => {
+        const n = this.host.app();
+        return n ? { mode: n.replicator.isLeader() ? 'leader' : 'follower', zxid: n.store.appliedIndex(), nodeCount: n.store.tree.size() } : undefined;
+      },
+      ...(this.config.aclToken !== undefined ? { aclToken: this.config.aclToken } : {}),
+      // Cluster-wide secrets, so any server can check a password its peer derived.
+      ...(this.config.encrypt !== undefined || this.config.aclToken !== undefined ? { secret: `${this.config.encrypt ?? ''}/${this.config.aclToken ?? ''}` } : {}),
       log: this.log,
       onCoreError: (err) => {
         this.log(`[ERR] core threw in zk: ${(err as Error)?.stack ?? String(err)}`);
