@@ -6,6 +6,7 @@
 import type { Micros } from '../core/env.ts';
 import type { Fault, ScheduledFault } from '../sim/index.ts';
 import type { LiveRun, LiveTimelineItem } from '../scenario/live-run.ts';
+import { LogView } from './log-view.ts';
 
 /** Virtual seconds per wall second; Infinity = as fast as possible. */
 export const SPEEDS = [1, 10, 100, 1000, Infinity] as const;
@@ -25,6 +26,8 @@ export class TuiController {
   showHelp = false;
   readonly injected: ScheduledFault[] = [];
   readonly log: LiveTimelineItem[] = [];
+  /** The log's filter and scroll position. */
+  readonly logView = new LogView();
   private nodeOrder: { dc: string; node: string }[];
   private selected = 0;
   message = '';
