@@ -10,11 +10,12 @@ import type { TuiController } from './controller.ts';
 import { EventLog } from './EventLog.tsx';
 import { clockText, speedText } from './format.ts';
 import { Help } from './Help.tsx';
+import { ExpectationsView } from './ExpectationsView.tsx';
 import { snapshotCluster } from './snapshot.ts';
 
 export const FRAME_MS = 100; // 10 frames/s: readable, cheap, flicker-free
 
-const KEYS_WIDE = 'space pause  . step  +/- speed  arrows select  c crash  r restart  p partition DC  h heal  w save  [ ] log  f filter  ? help  q quit';
+const KEYS_WIDE = 'space pause  . step  +/- speed  arrows select  c crash  r restart  p partition DC  h heal  w save  [ ] log  f filter  e expect  ? help  q quit';
 const KEYS_NARROW = '␣ pause . step +- speed ↑↓←→ pick c crash r restart p cut h heal w save ? help q';
 
 /** The separator above the log, carrying the log's filter / scroll state when there is one. */
@@ -84,6 +85,7 @@ export function App({ ctl, frameMs = FRAME_MS, autoTick = true, size }: AppProps
     else if (input === '[' || key.pageUp) ctl.logView.scroll(Math.max(1, logRows - 1));
     else if (input === ']' || key.pageDown) ctl.logView.scroll(-Math.max(1, logRows - 1));
     else if (input === 'f') ctl.logView.nextFilter();
+    else if (input === 'e') ctl.toggleExpectations();
     else return;
     setFrame((f) => f + 1);
   });
@@ -96,7 +98,7 @@ export function App({ ctl, frameMs = FRAME_MS, autoTick = true, size }: AppProps
   const perRow = Math.max(1, Math.min(dcCount, Math.floor(width / 56)));
   const clusterRows = Math.ceil(dcCount / perRow) + (perRow === 1 ? nodeCount : Math.ceil(nodeCount / perRow) + 1) + 1;
   const logRows = Math.max(1, height - clusterRows - 4);
-  const shownRows = ctl.showHelp ? 2 : logRows;
+  const shownRows = ctl.showHelp || ctl.showExpectations ? 2 : logRows;
   const view = ctl.logView.visible(ctl.log, shownRows);
   const logStatus = ctl.logView.status(view.newer);
   const title = titleParts(run.scenarioName, run.seed, clockText(snap.now), clockText(run.endUs), speedText(ctl.speed), state, snap.events, width);
@@ -109,7 +111,13 @@ export function App({ ctl, frameMs = FRAME_MS, autoTick = true, size }: AppProps
         <Text color={state === 'running' ? 'green' : state === 'STOPPED' ? 'red' : 'yellow'}>{state}</Text>
         {title.events}
       </Text>
-      {ctl.showHelp ? <Help width={width} /> : <ClusterView snap={snap} selection={ctl.selection} width={width} />}
+      {ctl.showHelp ? (
+        <Help width={width} />
+      ) : ctl.showExpectations ? (
+        <ExpectationsView list={ctl.expectations()} width={width} rows={Math.max(3, height - 7)} />
+      ) : (
+        <ClusterView snap={snap} selection={ctl.selection} width={width} />
+      )}
       <Text dimColor wrap="truncate">{rule(logStatus, width)}</Text>
       <EventLog items={view.lines} rows={shownRows} width={width} />
       <Text wrap="truncate" color={run.error() ? 'red' : undefined} dimColor={!run.error() && !ctl.message}>

@@ -13,6 +13,7 @@ export const KEYS: [string, string][] = [
   ['w', 'save scenario + faults'],
   ['[ ]', 'log: older / newer'],
   ['f', 'log: filter by kind'],
+  ['e', 'expectations so far'],
   ['?', 'this help / legend'],
   ['q', 'quit (verdicts so far)'],
 ];
