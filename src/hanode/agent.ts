@@ -20,6 +20,8 @@ import { metricsReply, type Metric } from './routes/metrics.ts';
 import { readPeersJson, retirePeersJson } from './peers-json.ts';
 import { clusterAuthMetrics } from './cluster-metrics.ts';
 import type { ScriptPolicy } from './script-policy.ts';
+import { LoopMonitor } from './loop-monitor.ts';
+import { DEFAULT_MAX_CONNS_PER_CLIENT } from './http/conn-limit.ts';
 import { describeAcl, type AclConfig, type AclDefaultPolicy } from './http/acl.ts';
 import { ZkGateway } from './zk/server.ts';
 import { describeCut } from './storage-damage-log.ts';
@@ -52,6 +54,8 @@ export interface AgentConfig {
   /** --enable-script-checks / --enable-local-script-checks (src/hanode/script-policy.ts); default: no scripts from the API. */
   readonly enableScriptChecks?: boolean;
   readonly enableLocalScriptChecks?: boolean;
+  /** Concurrent HTTP connections per client IP (Consul's http_max_conns_per_client, 200); 0: no bound. */
+  readonly httpMaxConnsPerClient?: number;
   /** Gossip / Raft key (32 bytes base64): AES-256-GCM on every packet and frame. */
   readonly encrypt?: string;
   /** Inbound Raft connection limits (src/net-real/tcp-transport.ts defaults otherwise). */
@@ -111,6 +115,7 @@ export class Agent {
   private readonly log: (line: string) => void;
   private readonly startedAt = Date.now();
   private readonly shutdownListeners: (() => void)[] = [];
+  private readonly loop = new LoopMonitor();
 
   constructor(readonly config: AgentConfig) {
     this.log = config.log ?? ((l) => console.log(l));
@@ -151,6 +156,7 @@ export class Agent {
 
   async start(): Promise<AgentAddresses> {
     const c = this.config;
+    this.loop.start();
     for (const s of this.dataDir ? ['raft', 'node'] : []) {
       const rec = this.dataDir!.storage(s).recovery;
       for (const cut of rec.cuts) this.log(describeCut(s, cut, rec.last, this.dataDir!.storage(s).load<{ index?: number }>('ack')?.index));
@@ -167,6 +173,7 @@ export class Agent {
       backend,
       scripts,
       acl,
+      maxConnsPerClient: c.httpMaxConnsPerClient ?? DEFAULT_MAX_CONNS_PER_CLIENT,
       log: this.log,
       leave: () => this.leave(),
       self: () => this.self(),
@@ -275,6 +282,7 @@ export class Agent {
     if (!this.stopping) {
       this.stopping = (async () => {
         this.log('==> hanode agent shutting down');
+        this.loop.stop();
         await this.http?.close();
         await this.zk?.close();
         await this.host.close();
@@ -318,6 +326,8 @@ export class Agent {
     const g = (name: string, help: string, value: number) => out.push({ name, help, type: 'gauge', value });
     const k = (name: string, help: string, value: number) => out.push({ name, help, type: 'counter', value });
     g('hanode.uptime_seconds', 'Seconds since the agent started.', (Date.now() - this.startedAt) / 1000);
+    g('hanode.runtime.event_loop_delay_max_ms', 'Longest event-loop stall since start (ms); compare with the election timeout.', this.loop.maxMs());
+    g('hanode.runtime.event_loop_delay_recent_max_ms', 'Longest event-loop stall in the last 1-2 s (ms).', this.loop.recentMaxMs());
     if (n) {
       const s = new NodeBackend(() => n, this.config.node, '', '', async () => {}).stats();
       g('hanode.raft.term', 'Current Raft term.', s.raftTerm!);

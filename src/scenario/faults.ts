@@ -31,6 +31,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'corrupt',
   'wipe',
   'restore-stale',
+  'forge',
 ];
 
 /** Bound on a written timeline: a scenario is a story, not a dump. */
@@ -53,6 +54,7 @@ const FIELDS: Record<FaultKind, readonly string[]> = {
   corrupt: ['node', 'where', 'records', 'key', 'svc', 'for'],
   wipe: ['node', 'for'],
   'restore-stale': ['node', 'for'],
+  forge: ['rate', 'for'],
 };
 
 function pair(v: View, topo: TopologyIndex): [string, string] {
@@ -135,6 +137,12 @@ export function parseFault(v: View, named: TopologyIndex): Fault {
       return { kind, node: topo.node(v.get('node').required()), ...dur };
     case 'restore-stale':
       return { kind, node: topo.node(v.get('node').required()), for: v.get('for').required().duration(1) };
+    case 'forge': {
+      const rateV = v.get('rate').required();
+      const rate = rateV.rate();
+      if (!(rate > 0 && rate <= 10_000)) rateV.fail('expected a rate in (0, 10000/s]');
+      return { kind, rate, ...dur };
+    }
   }
 }
 
@@ -152,7 +160,7 @@ export function parseFaults(v: View, topo: TopologyIndex, durationUs: Micros): S
   return out.map((f, i) => ({ f, i })).sort((a, b) => a.f.at - b.f.at || a.i - b.i).map((x) => x.f);
 }
 
-const NEMESIS_KINDS = ['partition', 'isolate', 'crash', 'pause', 'clock', 'loss', 'slow-node', 'slow-link', 'corrupt', 'wipe', 'restore-stale'] as const;
+const NEMESIS_KINDS = ['partition', 'isolate', 'crash', 'pause', 'clock', 'loss', 'slow-node', 'slow-link', 'corrupt', 'wipe', 'restore-stale', 'forge'] as const;
 
 /**
  *   nemesis: { rate: 6/min, durationMin: 1s, durationMax: 10s, until: 50s, kinds: { crash: 2, partition: 1 } }
@@ -190,6 +198,7 @@ export function faultToYaml(sf: ScheduledFault): Record<string, unknown> {
   for (const [k, val] of Object.entries(sf.fault)) {
     if (val === undefined) continue;
     if (k === 'for' || k === 'extra' || k === 'window') out[k] = formatDuration(val as number);
+    else if (k === 'rate') out[k] = `${val as number}/s`;
     else if (k === 'skew') out[k] = (val as number) < 0 ? `-${formatDuration(-(val as number))}` : formatDuration(val as number);
     else out[k] = val;
   }

@@ -47,6 +47,7 @@ export function faultsUseRoles(faults: readonly ScheduledFault[], topo: Topology
       case 'heal':
       case 'duplicate':
       case 'reorder':
+      case 'forge':
         return false;
       default:
         return isRole(f.node);

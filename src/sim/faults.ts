@@ -27,6 +27,8 @@ export interface FaultTarget {
   clockOf(id: NodeId): { skew: Micros; drift: number };
   setSlow(id: NodeId, extra: Micros): void;
   disks(id: NodeId): ReadonlyMap<string, MemoryStorage>;
+  /** Sends `ratePerSec` hostile messages per second until `untilUs` (src/sim/forge.ts). */
+  forge(ratePerSec: number, untilUs: Micros): void;
   atTime(t: Micros, fn: () => void): Timer;
   now(): Micros;
 }
@@ -81,6 +83,9 @@ export function describeFault(f: Fault): Record<string, string | number | boolea
     case 'wipe':
     case 'restore-stale':
       d.target = f.node;
+      break;
+    case 'forge':
+      d.rate = f.rate;
       break;
     case 'heal':
       break;
@@ -284,5 +289,10 @@ export function applyFault(w: FaultTarget, named: Fault): void {
       });
       return;
     }
+    case 'forge':
+      // Without `for` it runs to the end of the run; its end is only a trace marker.
+      w.forge(f.rate, f.for !== undefined ? w.now() + f.for : Number.MAX_SAFE_INTEGER);
+      end(() => {});
+      return;
   }
 }

@@ -27,6 +27,8 @@ const DEFAULT_WEIGHTS: Record<NemesisKind, number> = {
   corrupt: 0,
   wipe: 0,
   'restore-stale': 0,
+  // Opt-in only (kinds: { forge: N }): a default weight would change every nemesis run's trace.
+  forge: 0,
 };
 
 const US_PER_MIN = 60_000_000;
@@ -93,6 +95,10 @@ function draw(w: FaultTarget, kind: NemesisKind, duration: number, random: Rando
       return { kind: 'loss', p: 0.05 + random.next() * 0.25, for: duration };
     case 'slow-node':
       return { kind: 'slow-node', node: random.pick(nodes), extra: random.between(ms(50), ms(500)), for: duration };
+    case 'forge':
+      // 20 to 200 hostile messages a second: the rates at which the forged heartbeats
+      // (~10/s) kept a real cluster leaderless, and ten times that.
+      return { kind: 'forge', rate: random.between(20, 200), for: duration };
     case 'slow-link': {
       const dcs = w.topology.dcs;
       if (dcs.length < 2) return undefined;

@@ -136,6 +136,7 @@ export function usesRoles(f: Fault, topo: Topology): boolean {
     case 'heal':
     case 'duplicate':
     case 'reorder':
+    case 'forge':
       break;
     default:
       sels.push(f.node);
@@ -185,6 +186,7 @@ export function resolveRoles(world: RoleWorld, f: Fault): Resolution {
     case 'heal':
     case 'duplicate':
     case 'reorder':
+    case 'forge':
       out = f;
       break;
     default:

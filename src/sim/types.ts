@@ -89,7 +89,9 @@ export type Fault =
   /** The node's data dir is wiped (every service): it crashes and, after `for`, comes back empty under the same id. */
   | { readonly kind: 'wipe'; readonly node: NodeId; readonly for?: Micros }
   /** A copy of the node's data dir is taken now; after `for` the node crashes and restarts from that stale copy. */
-  | { readonly kind: 'restore-stale'; readonly node: NodeId; readonly for: Micros };
+  | { readonly kind: 'restore-stale'; readonly node: NodeId; readonly for: Micros }
+  /** Hostile input (src/sim/forge.ts): `rate` forged, malformed or replayed messages per second, to every core. */
+  | { readonly kind: 'forge'; readonly rate: number; readonly for?: Micros };
 
 export type CorruptWhere = 'mid' | 'tail' | 'state';
 
@@ -107,7 +109,7 @@ export interface ScheduledFault {
 export interface NemesisSpec {
   readonly ratePerMin: number;
   /** Kinds to draw from, with weights; default: a spread of all kinds. */
-  readonly kinds?: Partial<Record<'partition' | 'isolate' | 'crash' | 'pause' | 'clock' | 'loss' | 'slow-node' | 'slow-link' | StorageFaultKind, number>>;
+  readonly kinds?: Partial<Record<'partition' | 'isolate' | 'crash' | 'pause' | 'clock' | 'loss' | 'slow-node' | 'slow-link' | StorageFaultKind | 'forge', number>>;
   /** How long a drawn fault lasts: uniform in [min, max]. */
   readonly durationMin: Micros;
   readonly durationMax: Micros;

@@ -14,6 +14,7 @@ import { applyFault, type FaultTarget } from './faults.ts';
 import { MemoryStorage } from '../host/memory-storage.ts';
 import { Network } from './network.ts';
 import { startNemesis } from './nemesis.ts';
+import { Forger } from './forge.ts';
 import { validateWire } from '../core/wire-validators.ts';
 import { NodeClock } from './node-clock.ts';
 import { randomStream } from '../host/random.ts';
@@ -123,6 +124,7 @@ export class World implements FaultTarget {
    */
   private readonly linkGen = new Map<number, number>();
   private readonly checkMessages: boolean;
+  private forgeState: Forger | undefined;
   private readonly taps: ((to: NodeId, from: NodeId, svc: string, msg: Message, reliable: boolean) => void)[] = [];
   private nowUs: Micros = 0;
   private started = false;
@@ -281,7 +283,18 @@ export class World implements FaultTarget {
 
   /** Starts a random fault generator drawing from the seed's 'nemesis' stream. */
   nemesis(spec: NemesisSpec): void {
+    if ((spec.kinds?.forge ?? 0) > 0) this.forger(); // capture traffic from the start, for replays
     startNemesis(this, spec, this.rng('nemesis'));
+  }
+
+  /** The forge nemesis of this world (src/sim/forge.ts), made on first use. */
+  forger(): Forger {
+    this.forgeState ??= new Forger(this, this.rng('forge'));
+    return this.forgeState;
+  }
+
+  forge(ratePerSec: number, untilUs: Micros): void {
+    this.forger().start(ratePerSec, untilUs);
   }
 
   /**

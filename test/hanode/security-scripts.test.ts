@@ -116,6 +116,28 @@ describe('the policy itself', () => {
     expect(status(() => requireScriptAllowed({ enableScriptChecks: true }, '10.0.0.1'))).toBe(200);
   });
 
+  it('more node-run checks than the probe runner runs: 400 past the bound', async () => {
+    const agent = new Agent({ node: 'many', dev: true, bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, log: () => {} });
+    try {
+      const http = (await agent.start()).http;
+      await waitUntil(() => agent.node().replicator.isLeader(), 'leader', 10_000);
+      const reg = (i: number) => call(http, 'PUT', '/v1/agent/check/register', { Name: `c${i}`, TCP: '127.0.0.1:1', Interval: '60s' });
+      // (The probe runner's own bound, for a replicated catalog past it, is tested in test/coord/catalog.test.ts.)
+      const statuses: number[] = [];
+      for (let i = 0; i < 1000; i += 50) statuses.push(...(await Promise.all(Array.from({ length: 50 }, (_, j) => reg(i + j)))).map((r) => r.status));
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1000);
+      // Re-registering an existing check is not a new one.
+      expect((await reg(3)).status).toBe(200);
+      const over = await reg(5000);
+      expect(over.status).toBe(400);
+      expect(over.text).toMatch(/Too many HTTP\/TCP\/script checks on this node \(max 1000\)/);
+      expect(agent.node().replicator.isLeader()).toBe(true);
+      expect(process.exitCode).not.toBe(70);
+    } finally {
+      await agent.stop();
+    }
+  }, 60_000);
+
   it('Interval and Timeout below 1 s are raised to 1 s (Consul MinInterval)', async () => {
     const agent = new Agent({ node: 'clamp', dev: true, enableScriptChecks: true, bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, log: () => {} });
     try {

@@ -8,6 +8,7 @@
  * another with its session, ephemerals and watches; garbage on the port is counted and
  * closed, and the server goes on serving.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { getJson, kill9, killAll, waitUntil, type Proc } from '../../src/hanode/
 import { Mode, Zk } from './zk-client.ts';
 import { startZkCluster } from './zk-cluster.ts';
 import { ZOOKEEPER_38_TRANSCRIPT } from './zk-expected.ts';
+import { RawZk } from './zk-raw-client.ts';
 import { zkScript } from './zk-script.ts';
 
 let root: string;
@@ -65,11 +67,46 @@ describe('node-zookeeper-client against a 3-node hanode', () => {
     z.close();
   }, 180_000);
 
-  it('a client whose server is killed moves to another with its session, ephemeral and watches', async () => {
-    const victim = nodes[2]!;
+  it('a client that has seen a newer zxid than the server is refused (its session never goes back)', async () => {
+    const z = await RawZk.connect(nodes[0]!.zk, 6000);
+    const seen = (await z.request(3, (w) => w.ustring('/').bool(false))).zxid;
+    expect(seen).toBeGreaterThan(0n);
+    await z.close();
+    // The same server, as if the client had read zxid seen + 10^9 elsewhere: no ConnectResponse, the connection closes.
+    const ahead = await new Promise<string>((resolve) => {
+      const s = net.connect(Number(nodes[0]!.zk.split(':')[1]), '127.0.0.1');
+      let got = 0;
+      s.on('connect', () => {
+        const b = Buffer.alloc(4 + 4 + 8 + 4 + 8 + 4 + 16);
+        b.writeInt32BE(b.length - 4, 0);
+        b.writeBigInt64BE(seen + 1_000_000_000n, 8);
+        b.writeInt32BE(6000, 16);
+        b.writeInt32BE(16, 28);
+        s.write(b);
+      });
+      s.on('data', (d) => (got += d.length));
+      s.on('close', () => resolve(got === 0 ? 'closed without an answer' : `answered ${got} bytes`));
+      s.on('error', () => {});
+      setTimeout(() => resolve('still open'), 15_000).unref();
+    });
+    expect(ahead).toBe('closed without an answer');
+  }, 60_000);
+
+  it('a bad --zk address: one line on stderr, exit 2', () => {
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'hanode.js'), 'agent', '--dev', '--zk', 'nowhere'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(['hanode agent: bad --zk "nowhere": want ADDR:PORT']);
+  }, 60_000);
+
+  it('a client whose server (the leader) is killed moves to another with its session, ephemeral and watches', async () => {
+    // The victim is the Raft leader: the client must move, and writes resume once a new leader is elected.
+    const leaderAddr = (await getJson(nodes[0]!.http, '/v1/status/leader')).body;
+    const victim = nodes.find((p) => p.raft === leaderAddr)!;
+    expect(victim).toBeDefined();
+    const rest = nodes.filter((p) => p !== victim);
     // The victim first in the list: the client connects there, and moves on when it dies.
-    const z = await Zk.connect([victim, nodes[0]!, nodes[1]!].map((p) => p.zk).join(','), { timeoutMs: 10_000 });
-    const other = await Zk.connect(nodes[0]!.zk);
+    const z = await Zk.connect([victim, ...rest].map((p) => p.zk).join(','), { timeoutMs: 10_000 });
+    const other = await Zk.connect(rest[0]!.zk);
     try {
       const id = z.session().id;
       expect((await z.create('/moving', 'x', Mode.EPHEMERAL)).ok).toBe(true);
@@ -78,7 +115,8 @@ describe('node-zookeeper-client against a 3-node hanode', () => {
       await kill9(victim);
       // Changed while the client is between servers: SetWatches on reconnect fires it.
       await waitUntil(async () => (await other.exists('/moved-flag')).ok, 'the flag on another server');
-      expect((await other.setData('/moved-flag', '1')).ok).toBe(true);
+      // The victim may have been the leader: writes fail (ConnectionLoss) until a new one is elected.
+      await waitUntil(async () => (await other.setData('/moved-flag', '1')).ok, 'a write after the kill');
       await waitUntil(() => z.events.length > 0, 'the data watch to fire after the move');
       expect(z.events).toEqual(['data:NODE_DATA_CHANGED@/moved-flag']);
       expect(z.session().id.equals(id)).toBe(true);

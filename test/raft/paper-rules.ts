@@ -196,6 +196,79 @@ export const PAPER_RULES: readonly PaperRule[] = [
     },
   },
   {
+    title: '§5.2: "each candidate will time out and start a new election by incrementing its term and initiating another round of RequestVote RPCs"',
+    run(mutations) {
+      const h = new StepHarness();
+      h.add('n1', { voters: N3, mutations });
+      h.timeout('n1');
+      expect(h.node('n1').term()).toBe(2);
+      h.deliver('n1', 'n2', voteResp(2, false)); // a split vote: one refusal, one silence
+      h.drain();
+      h.timeout('n1');
+      expect(h.node('n1').role()).toBe('candidate');
+      expect(h.node('n1').term()).toBe(3);
+      expect(h.drain({ from: 'n1', type: 'raft.vote' }).map((s) => s.msg.term)).toEqual([3, 3]);
+    },
+  },
+  {
+    title: 'dissertation §9.6 (PreVote): a pre-candidate "does not increment its term" until it learns it could win',
+    run(mutations) {
+      const h = new StepHarness();
+      h.add('n1', { voters: N3, mutations, config: { preVote: true } });
+      h.timeout('n1');
+      const r = h.node('n1');
+      expect(r.role()).toBe('pre-candidate');
+      expect(r.term()).toBe(1);
+      const reqs = h.drain({ from: 'n1', type: 'raft.prevote' });
+      expect(reqs.map((s) => s.msg.term)).toEqual([2, 2]);
+      h.deliver('n1', 'n2', { type: 'raft.prevote.resp', term: 2, granted: true });
+      expect(r.role()).toBe('candidate');
+      expect(r.term()).toBe(2);
+    },
+  },
+  {
+    title: '§5.5: "if a follower receives an AppendEntries request that includes log entries already present in its log, it ignores those entries in the new request"',
+    run(mutations) {
+      const h = new StepHarness();
+      h.add('n2', { voters: N3, mutations });
+      const req = append(2, 1, 1, [cmd(2, 2), cmd(3, 2)]);
+      h.deliver('n2', 'n1', req);
+      h.deliver('n2', 'n1', append(2, 3, 2, [cmd(4, 2)]));
+      h.deliver('n2', 'n1', req); // a duplicate of the first: must not cut entry 4
+      expect(h.terms('n2')).toEqual([1, 2, 2, 2]);
+      const resps = h.drain({ from: 'n2', type: 'raft.append.resp' }).map((s) => s.msg as AppendResp);
+      expect(resps.map((r) => r.success)).toEqual([true, true, true]);
+    },
+  },
+  {
+    title: '§5.3: the leader "includes that index in future AppendEntries RPCs (including heartbeats) ... Once a follower learns that a log entry is committed, it applies the entry to its local state machine (in log order)."',
+    run(mutations) {
+      const h = new StepHarness();
+      h.add('n2', { voters: N3, mutations });
+      h.deliver('n2', 'n1', append(2, 1, 1, [cmd(2, 2, 'a'), cmd(3, 2, 'b'), cmd(4, 2, 'c')], 0));
+      expect(h.sms.get('n2')!.items).toEqual([]);
+      h.deliver('n2', 'n1', { type: 'raft.heartbeat', term: 2, commit: 3, round: 1 });
+      expect(h.node('n2').commitIndex()).toBe(3);
+      expect(h.sms.get('n2')!.items).toEqual(['a', 'b']);
+      h.deliver('n2', 'n1', append(2, 4, 2, [], 4));
+      expect(h.sms.get('n2')!.items).toEqual(['a', 'b', 'c']);
+    },
+  },
+  {
+    title: '§6 / dissertation §4.1: "a server always uses the latest configuration in its log, regardless of whether the entry is committed"',
+    run(mutations) {
+      const h = new StepHarness();
+      h.add('n2', { voters: N3, mutations });
+      const next = { voters: ['n1', 'n2', 'n3', 'n4'], learners: [], promoting: [] };
+      h.deliver('n2', 'n1', append(2, 1, 1, [{ index: 2, term: 2, kind: 'config', membership: next }], 0));
+      expect(h.node('n2').commitIndex()).toBe(0);
+      expect(h.node('n2').membership().voters).toEqual(['n1', 'n2', 'n3', 'n4']);
+      // And an uncommitted configuration that a new leader cuts away is forgotten with it.
+      h.deliver('n2', 'n3', append(3, 1, 1, [cmd(2, 3)], 0));
+      expect(h.node('n2').membership().voters).toEqual(N3);
+    },
+  },
+  {
     title: '§5.3: "If the follower does not find an entry in its log with the same index and term, then it refuses the new entries."',
     mutation: 'skipConsistencyCheck',
     run(mutations) {

@@ -16,7 +16,16 @@ import { SERVICE_VALIDATORS, validateWire } from '../../src/core/wire-validators
 import { loadScenarioFile } from '../../src/scenario/load.ts';
 import { prepareRun } from '../../src/scenario/runner.ts';
 import { World } from '../../src/sim/index.ts';
-import { mutateMessage, type Captured } from './mutate.ts';
+import type { Message, NodeId } from '../../src/core/env.ts';
+import { mutateMessage } from '../../src/sim/forge.ts';
+import { randomStream } from '../../src/host/random.ts';
+
+interface Captured {
+  readonly to: NodeId;
+  readonly from: NodeId;
+  readonly svc: string;
+  readonly msg: Message;
+}
 
 const SERVICES = Object.keys(SERVICE_VALIDATORS);
 
@@ -34,6 +43,9 @@ describe('wire validators', () => {
   it('refuse the single datagrams that stopped a node (issue 12)', () => {
     const bad: [string, unknown][] = [
       ['swim', { type: 'swim.ping', seq: 1, target: 'n1', u: null }],
+      // found by the forge nemesis (stress/forge-nemesis seeds 555, 912): the node reads `u` on every type
+      ['swim', { type: 'swim.nack', seq: 433_818, u: [null] }],
+      ['swim', { type: 'swim.push-pull', join: false, reply: true, states: [], u: null }],
       ['swim', { type: 'swim.push-pull', join: false, reply: false, states: [], app: 1 }],
       ['swim', { type: 'swim.gossip', u: [{ t: 'alive', node: 7, inc: 1, meta: {} }] }],
       ['swim', { type: 'swim.push-pull', join: true, reply: false, states: [{ node: null, inc: 1, status: 'alive', meta: {} }] }],
@@ -113,6 +125,10 @@ describe('live cores fed random and mutated messages', () => {
       expect(live.samples.length).toBeGreaterThan(3);
       const nodes = live.world.topology.nodes;
       const services = [...new Set(live.samples.map((s) => s.svc))];
+      // Real types with fields of any type drawn from every field name the cores use.
+      const types = [...new Set(live.samples.map((s) => `${s.svc} ${s.msg.type}`))];
+      const fields = [...new Set(live.samples.flatMap((s) => Object.keys(s.msg)))].filter((k) => k !== 'type');
+      const sampleOf = new Map(live.samples.map((s) => [`${s.svc} ${s.msg.type}`, s]));
       let t = live.world.now();
       const invalidBefore = live.world.stats.invalid;
       let injected = 0;
@@ -122,6 +138,10 @@ describe('live cores fed random and mutated messages', () => {
             fc.oneof(
               // a mutation of a captured message, from its real sender to its real receiver
               fc.record({ pick: fc.nat(), seed: fc.nat(), garbage: fc.anything({ maxDepth: 2 }) }).map((r) => ({ kind: 'mutate' as const, ...r })),
+              // a real type with some fields given arbitrary values, between the nodes that really exchange it
+              fc
+                .record({ kind: fc.constant('shaped' as const), t: fc.constantFrom(...types), extra: fc.dictionary(fc.constantFrom(...fields), fc.anything({ maxDepth: 2 }), { maxKeys: 3 }) })
+                .map((r) => r),
               // anything at all, to any service of any node
               fc.record({ to: fc.constantFrom(...nodes), from: fc.constantFrom(...nodes), svc: fc.constantFrom(...services), msg: fc.anything({ maxDepth: 3 }) }).map((r) => ({ kind: 'raw' as const, ...r })),
             ),
@@ -131,9 +151,14 @@ describe('live cores fed random and mutated messages', () => {
             for (const op of ops) {
               if (op.kind === 'raw') {
                 live.world.injectRaw(op.to, op.from, op.svc, op.msg, ms(1));
+              } else if (op.kind === 'shaped') {
+                const s = sampleOf.get(op.t)!;
+                const m = { ...structuredClone(s.msg), ...op.extra, type: s.msg.type };
+                if (validateWire(s.svc, m) === null) continue; // a well-formed lie from a member: not sent (as for mutations)
+                live.world.injectRaw(s.to, s.from, s.svc, m, ms(1));
               } else {
                 const s = live.samples[op.pick % live.samples.length]!;
-                const m = mutateMessage(s.msg, op.seed, op.garbage);
+                const m = mutateMessage(s.msg, randomStream(op.seed, 'mutate'), () => op.garbage);
                 // A mutation that still passes the schema is a valid-shaped lie from a member:
                 // the authenticated channel keeps non-members out, and members are trusted
                 // (Raft does not tolerate Byzantine members). Only refused mutations are sent.

@@ -33,13 +33,14 @@ describe.skipIf(!hasTmux)('hasim tui under tmux', () => {
   });
 
   it('renders at 80x24, pauses, crashes the selected node, heals, and quits with a summary', async () => {
-    // A copy in a scratch dir: quitting after a hand-injected crash saves the session next to it.
+    // A copy: quitting saves the replay (with the injected faults) beside the scenario file.
     const dir = mkdtempSync(join(tmpdir(), 'hasim-tui-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    copyFileSync(join(root, 'scenarios/faults/crash.yaml'), join(dir, 'crash.yaml'));
+    const file = join(dir, 'crash.yaml');
+    copyFileSync(join(root, 'scenarios/faults/crash.yaml'), file);
     tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-c', root,
       // Ink renders only the last frame when it believes it runs in CI (CI=true): a person's terminal is not CI.
-      `CI=false node bin/hasim.js tui ${join(dir, 'crash.yaml')}; echo EXITED-$?; sleep 60`);
+      `CI=false node bin/hasim.js tui ${file}; echo EXITED-$?; sleep 60`);
     let s = await waitFor((x) => x.includes('hasim tui') && /running|finished/.test(x));
     expect(s).toMatch(/fault-crash/);
     for (const line of s.split('\n')) expect(line.length).toBeLessThanOrEqual(80);

@@ -19,7 +19,8 @@ import { KnownPeers } from './known-peers.ts';
 import { Reconciler } from './reconcile.ts';
 import { appendRecoveryMembership } from './recover.ts';
 import { DEFAULT_HA_CONFIG, HaService, HaStateMachine, SwimObservers, SwimTransport, type HaCommand } from '../ha/index.ts';
-import { NodeMachine, type NodeCommand, type NodeResult } from './machine.ts';
+import type { NodeMachine, NodeCommand, NodeResult } from './machine.ts';
+import { ServerCore } from './assembly.ts';
 
 export interface NodeEnvs {
   readonly id: NodeId;
@@ -33,11 +34,13 @@ const MAX_HEARD_PEERS = 1024;
 
 export class ServerNode {
   readonly id: NodeId;
-  readonly store = new CoordStore();
-  readonly haState = new HaStateMachine();
-  readonly machine = new NodeMachine(this.store, this.haState);
+  /** The replicated core (store + HA state on one log, replicator, CoordNode), as the simulator assembles it too. */
+  readonly core: ServerCore;
+  readonly store: CoordStore;
+  readonly haState: HaStateMachine;
+  readonly machine: NodeMachine;
   readonly ha: HaService | undefined;
-  readonly replicator = new DeferredReplicator<StoreCommand, StoreResult>();
+  readonly replicator: DeferredReplicator<StoreCommand, StoreResult>;
   /** The coordination services beside the store: proposer, leader drivers, blocking hub, node-run probes. */
   readonly coord: CoordNode;
   readonly swim: SwimNode;
@@ -84,7 +87,8 @@ export class ServerNode {
     this.nodeEnv = ctx.env('node');
     this.knownPeers = new KnownPeers(this.nodeEnv.storage);
     this.coordEnv = ctx.env('coord');
-    this.coord = new CoordNode({ coord: this.coordEnv, ...(opts.zk ? { zk: ctx.env('zk') } : {}) }, this.replicator, this.store, opts.checkProbe ? { probe: opts.checkProbe } : {});
+    this.core = new ServerCore({ coord: this.coordEnv, ...(opts.zk ? { zk: ctx.env('zk') } : {}) }, opts.checkProbe ? { checkProbe: opts.checkProbe } : {});
+    ({ store: this.store, haState: this.haState, machine: this.machine, replicator: this.replicator, coord: this.coord } = this.core);
     // Peers known before a restart are SWIM seeds: joined at start and retried while not alive
     // (Serf rejoins the members of its snapshot), so no --join is needed to come back.
     const remembered = this.knownPeers.ids().filter((p) => p !== this.id && !(opts.swim?.seeds ?? []).includes(p));
@@ -276,11 +280,8 @@ export class ServerNode {
       }
     }
     assert(voters === undefined || (voters.length > 0 && new Set(voters).size === voters.length), () => `bad bootstrap voters ${String(voters)}`);
-    const raft: Raft = new RaftNode<NodeCommand, NodeResult>(this.raftEnv, this.machine, { ...this.opts.raft, voters: voters ?? [] });
+    const raft: Raft = this.core.attachRaft(this.raftEnv, { ...this.opts.raft, voters: voters ?? [] });
     this.raftNode = raft;
-    // The store's drivers and proposer see a Replicator of store commands: they only ever propose
-    // those, and the NodeMachine hands them the store's results.
-    this.replicator.attach(raft as unknown as Replicator<StoreCommand, StoreResult>);
     raft.start();
     const list = voters?.join(',');
     if (list !== undefined && list.length <= MAX_VOTERS_META_CHARS) this.swim.setMeta({ ...this.swim.localMeta(), [VOTERS_META_KEY]: list });

@@ -51,7 +51,17 @@ import {
   type VoteResp,
 } from './messages.ts';
 import { campaignLost, campaignWon, grantsVote } from './election.ts';
-import { appendAccepted, appendContradiction, appendRejected, conflictStart, nextAfterRejection, showsLostLog } from './replication.ts';
+import {
+  appendAccepted,
+  appendContradiction,
+  appendRejected,
+  conflictStart,
+  nextAfterRejection,
+  nextAppend,
+  nextSnapshotChunk,
+  showsLostLog,
+} from './replication.ts';
+import { ForwardedReads } from './follower-reads.ts';
 import { mutated, type RaftMutation } from './mutations.ts';
 import { Progress } from './progress.ts';
 import { ReadQueue } from './read-index.ts';
@@ -147,8 +157,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private flushScheduled = false;
   private applyScheduled = false;
   /** Follower reads waiting for the leader's read index. */
-  private readonly forwarded = new Map<number, { deadlineUs: Micros; timer: Timer; done: (r: ReadResult) => void }>();
-  private forwardSeq = 0;
+  private readonly forwarded = new ForwardedReads();
   private stopped = false;
   /** Peer messages dropped because they contradict what Raft guarantees (droppedMessages()). */
   private dropped = 0;
@@ -233,12 +242,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.stopped = true;
     this.electionTimer?.cancel();
     this.reads.failAll(this.leaderId);
-    const forwarded = [...this.forwarded.values()];
-    this.forwarded.clear();
-    for (const f of forwarded) {
-      f.timer.cancel();
-      f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
-    }
+    for (const f of this.forwarded.takeAll()) f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
     notify?.();
   }
 
@@ -301,12 +305,13 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       done({ ok: false, error: 'timeout', leader });
       return;
     }
-    const id = ++this.forwardSeq;
-    const deadlineUs = this.env.now() + this.config.readTimeoutUs;
-    const timer = this.env.after(this.config.readTimeoutUs, () => {
-      if (this.forwarded.delete(id)) done({ ok: false, error: 'timeout', leader: this.leaderId });
-    });
-    this.forwarded.set(id, { deadlineUs, timer, done });
+    const id = this.forwarded.add(
+      this.env.now(),
+      this.config.readTimeoutUs,
+      (delay, fn) => this.env.after(delay, fn),
+      done,
+      (d) => d({ ok: false, error: 'timeout', leader: this.leaderId }),
+    );
     this.send(leader, { type: 'raft.read-index', term: this.currentTerm, id } satisfies ReadIndexReq);
   }
 
@@ -324,10 +329,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private onReadIndexResp(m: ReadIndexResp): void {
-    const f = this.forwarded.get(m.id);
+    const f = this.forwarded.take(m.id);
     if (f === undefined) return;
-    this.forwarded.delete(m.id);
-    f.timer.cancel();
     if (m.index < 0) return f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
     if (this.reads.full()) return f.done({ ok: false, error: 'timeout', leader: this.leaderId });
     this.reads.addConfirmed(m.index, f.deadlineUs, f.done);
@@ -519,7 +522,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   /** TEST ONLY: whether a paper rule is switched off (mutations.ts); false in every real use. */
   private mut(m: RaftMutation): boolean {
-    return mutated(this.config, m);
+    return mutated(this.config.mutations, m);
   }
 
   // ---------------------------------------------------------------- roles
@@ -799,6 +802,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     });
   }
 
+  private noteSentCommit(ls: LeaderState, peer: NodeId, commit: number): void {
+    if (commit > (ls.sentCommit.get(peer) ?? 0)) ls.sentCommit.set(peer, commit);
+  }
+
   private scheduleRound(): void {
     if (this.roundScheduled) return;
     this.roundScheduled = true;
@@ -816,6 +823,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     ls.roundSentAt.delete(ls.round - MAX_ROUNDS_KEPT);
     for (const [p, pr] of ls.progress) {
       const hb: HeartbeatReq = { type: 'raft.heartbeat', term: this.currentTerm, commit: Math.min(pr.match, this.commit), round: ls.round };
+      this.noteSentCommit(ls, p, hb.commit);
       this.send(p, hb);
     }
     this.confirmRounds(ls);
@@ -826,22 +834,14 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const pr = ls.progress.get(peer);
     if (pr === undefined) return;
     for (let k = 0; k < this.config.maxInflightAppends && !pr.paused(); k++) {
-      const prevIndex = pr.next - 1;
-      assert(prevIndex >= pr.match, () => `${peer}: next ${pr.next} not above match ${pr.match}`);
-      assert(prevIndex <= this.log.last(), () => `${peer}: next ${pr.next} beyond last ${this.log.last()} + 1`);
-      const prevTerm = this.log.term(prevIndex);
-      if (prevTerm === undefined) {
-        this.startSnapshot(peer, pr);
-        return;
-      }
-      const entries = this.log.slice(pr.next, this.log.last() + 1, this.config.maxEntriesPerAppend);
-      // Probes go out even when empty (they find the match point); in replicate, nothing new: stop.
-      if (entries.length === 0 && pr.state === 'replicate') return;
-      const req: AppendReq = { type: 'raft.append', term: this.currentTerm, prevIndex, prevTerm, entries, commit: this.commit };
+      const req = nextAppend(this.log, pr, this.currentTerm, this.commit, this.config.maxEntriesPerAppend);
+      if (req === 'snapshot') return this.startSnapshot(peer, pr);
+      if (req === undefined) return;
+      this.noteSentCommit(ls, peer, Math.min(this.commit, req.prevIndex + req.entries.length));
       // Stall detection measures from the later of the last ack and the moment the pipeline filled.
       if (pr.inflightCount() === 0) pr.lastHeardUs = this.env.now();
       this.send(peer, req);
-      pr.sent(prevIndex + entries.length);
+      pr.sent(req.prevIndex + req.entries.length);
       if (pr.state !== 'replicate') return;
     }
   }
@@ -856,25 +856,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private sendSnapshotChunk(peer: NodeId, pr: Progress): void {
-    const s = this.snap!;
-    if (pr.snapIndex !== s.index) {
-      // A newer snapshot replaced the one being sent: start over with it.
-      pr.snapIndex = s.index;
-      pr.snapOffset = 0;
-    }
-    const data = s.data.slice(pr.snapOffset, pr.snapOffset + this.config.snapshotChunkChars);
-    const done = pr.snapOffset + data.length >= s.data.length;
-    const req: SnapshotReq = {
-      type: 'raft.snapshot',
-      term: this.currentTerm,
-      index: s.index,
-      snapTerm: s.term,
-      membership: s.membership,
-      offset: pr.snapOffset,
-      data,
-      done,
-    };
-    this.send(peer, req);
+    const s = this.snap;
+    assert(s !== undefined, 'a snapshot transfer has a snapshot');
+    this.send(peer, nextSnapshotChunk(s, pr, this.currentTerm, this.config.snapshotChunkChars));
   }
 
   // ---------------------------------------------------------------- receiving
@@ -1138,12 +1122,25 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const advanced = pr.acked(m.matchIndex);
       if (pr.state === 'probe') pr.becomeReplicate();
       else if (pr.state === 'snapshot' && pr.match >= pr.snapIndex) pr.becomeProbe();
+      const commitBefore = this.commit;
       if (advanced) {
         this.maybeCommit(ls);
         this.maybeSendTimeoutNow(ls);
         this.maybePromote(ls);
       }
       this.sendAppend(ls, from);
+      // Entries this follower just acked were committed already (the others made the quorum
+      // and the round announcing it capped this follower at its old match), and no append
+      // carries the news: tell it now rather than at the next heartbeat (etcd's
+      // Progress.CanBumpCommit), as its clients' tree writes and reads wait for it to apply.
+      // A commit that moved just now is announced by the round maybeCommit scheduled.
+      if (advanced && this.commit === commitBefore) {
+        const known = Math.min(pr.match, this.commit);
+        if (known > (ls.sentCommit.get(from) ?? 0)) {
+          this.noteSentCommit(ls, from, known);
+          this.send(from, { type: 'raft.heartbeat', term: this.currentTerm, commit: known, round: ls.round } satisfies HeartbeatReq);
+        }
+      }
       return;
     }
     if (m.rejectIndex < 0) return; // a higher-term notice, handled in receive()

@@ -4,9 +4,11 @@
  * append, and what the leader concludes from a rejection. RaftNode's onAppend / onAppendResp apply
  * them to its state.
  */
-import type { AppendReq, AppendResp } from './messages.ts';
+import { assert } from '../env.ts';
+import type { AppendReq, AppendResp, SnapshotReq } from './messages.ts';
 import type { RaftLog } from './log.ts';
 import type { Progress } from './progress.ts';
+import type { StoredSnapshot } from './snapshot.ts';
 
 /** Bounds the backwards scan for a conflict hint; the leader falls back to probing beyond it. */
 const MAX_HINT_SCAN = 4096;
@@ -65,4 +67,31 @@ export function nextAfterRejection(log: RaftLog, m: AppendResp): number {
 export function showsLostLog(pr: Progress, m: AppendResp): boolean {
   if (m.rejectIndex <= pr.match) return true;
   return m.conflictTerm === 0 && m.conflictIndex - 1 < pr.match;
+}
+
+/**
+ * Leader: the next append for a follower at `pr` (entries from pr.next, at most maxEntries), or
+ * 'snapshot' when the entry before pr.next is compacted away, or undefined when a replicating
+ * follower has nothing new (probes go out even when empty: they find the match point).
+ */
+export function nextAppend(log: RaftLog, pr: Progress, term: number, commit: number, maxEntries: number): AppendReq | 'snapshot' | undefined {
+  const prevIndex = pr.next - 1;
+  assert(prevIndex >= pr.match, () => `next ${pr.next} not above match ${pr.match}`);
+  assert(prevIndex <= log.last(), () => `next ${pr.next} beyond last ${log.last()} + 1`);
+  const prevTerm = log.term(prevIndex);
+  if (prevTerm === undefined) return 'snapshot';
+  const entries = log.slice(pr.next, log.last() + 1, maxEntries);
+  if (entries.length === 0 && pr.state === 'replicate') return undefined;
+  return { type: 'raft.append', term, prevIndex, prevTerm, entries, commit };
+}
+
+/** Leader: the next InstallSnapshot chunk for a follower at `pr` (paper Figure 13), starting over if a newer snapshot replaced the one being sent. */
+export function nextSnapshotChunk(s: StoredSnapshot, pr: Progress, term: number, chunkChars: number): SnapshotReq {
+  if (pr.snapIndex !== s.index) {
+    pr.snapIndex = s.index;
+    pr.snapOffset = 0;
+  }
+  const data = s.data.slice(pr.snapOffset, pr.snapOffset + chunkChars);
+  const done = pr.snapOffset + data.length >= s.data.length;
+  return { type: 'raft.snapshot', term, index: s.index, snapTerm: s.term, membership: s.membership, offset: pr.snapOffset, data, done };
 }

@@ -72,6 +72,8 @@ export class LeaderState {
   round = 0;
   confirmedRound = 0;
   readonly roundSentAt = new Map<number, Micros>();
+  /** The highest commit index each follower can have learned from us (etcd's Progress.sentCommit). */
+  readonly sentCommit = new Map<NodeId, number>();
   /** Lease reads (lease.ts): starts void with every leadership. */
   readonly lease = new Lease();
   /** Reads waiting for this term's first entry to commit (dissertation §6.4 step 1). */

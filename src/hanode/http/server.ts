@@ -11,6 +11,9 @@ import { HttpError, methodNotAllowed, noLeader } from './errors.ts';
 import { toJson } from './json.ts';
 import { Query } from './query.ts';
 import { parseRequestTarget } from './target.ts';
+import { writeSliced } from './stream.ts';
+import { WakePacer } from './pacer.ts';
+import { limitConnsPerClient, normaliseIp } from './conn-limit.ts';
 import { allowed, PERMISSION_DENIED, tokenOf, type AclConfig } from './acl.ts';
 import { FORWARDED, type ApiReply, type ApiRequest, type Method, type Placement, type Route } from './types.ts';
 
@@ -19,6 +22,8 @@ export interface HttpServerOptions {
   readonly routes: readonly Route[];
   /** Tokens and default policy (src/hanode/http/acl.ts); absent: every request is allowed. */
   readonly acl?: AclConfig;
+  /** Concurrent connections one client IP may hold (cluster members exempt); 0 or absent: no bound. */
+  readonly maxConnsPerClient?: number;
   /** Largest request body read (bigger: 413). KV values are checked against Consul's 512 KiB separately. */
   readonly maxBodyBytes?: number;
   readonly log?: (line: string) => void;
@@ -35,6 +40,9 @@ const DRAIN_FACTOR = 16;
 
 /** Bound on a forwarded request: the longest blocking wait (10 min + jitter) plus slack. */
 const FORWARD_TIMEOUT_MS = 11 * 60 * 1000;
+
+/** Requests started per event-loop turn in a burst (as WAKE_BATCH, pacer.ts). */
+const requestPacer = new WakePacer(64);
 
 export interface HttpCounters {
   requests: number;
@@ -54,14 +62,22 @@ export class HttpServer {
     // Longest prefix first.
     this.prefixes = opts.routes.filter((r) => r.prefix).sort((a, b) => b.path.length - a.path.length);
     this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch((err) => {
-        // Last resort: never let one request take the daemon down.
-        this.opts.log?.(`http: unhandled ${String(err)}`);
-        if (!res.headersSent) this.sendError(res, new HttpError(500, String((err as Error)?.message ?? err)));
-        else res.destroy();
+      // A burst of requests is started a batch per event-loop turn (pacer.ts), so Raft's
+      // timers and sockets run between batches.
+      requestPacer.push(() => {
+        if (req.destroyed) return;
+        this.handle(req, res).catch((err) => {
+          // Last resort: never let one request take the daemon down.
+          this.opts.log?.(`http: unhandled ${String(err)}`);
+          if (!res.headersSent) this.sendError(res, new HttpError(500, String((err as Error)?.message ?? err)));
+          else res.destroy();
+        });
       });
     });
     this.server.keepAliveTimeout = 65_000;
+    if (opts.maxConnsPerClient !== undefined && opts.maxConnsPerClient > 0) {
+      limitConnsPerClient(this.server, opts.maxConnsPerClient, (ip) => opts.backend.members().some((m) => normaliseIp(m.addr) === ip));
+    }
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
@@ -135,10 +151,15 @@ export class HttpServer {
       }
       return this.forward(req, res, addr, body);
     }
-    const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body, ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}) };
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body, signal: gone.signal, ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}) };
     try {
       const reply = await spec.handler(apiReq);
-      this.send(res, reply);
+      if (reply.jsonChunks !== undefined) await this.sendChunks(res, reply);
+      else this.send(res, reply);
     } catch (err) {
       if (err instanceof HttpError) this.sendError(res, err);
       else {
@@ -226,6 +247,16 @@ export class HttpServer {
     this.count(status);
     res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
     res.end(body);
+  }
+
+  /** A streamed JSON answer: no Content-Length (chunked), written in slices. */
+  private async sendChunks(res: http.ServerResponse, reply: ApiReply): Promise<void> {
+    const headers: Record<string, string> = { ...(reply.headers ?? {}), 'Content-Type': 'application/json' };
+    if (reply.index !== undefined) Object.assign(headers, this.indexHeaders(reply.index));
+    const status = reply.status ?? 200;
+    this.count(status);
+    res.writeHead(status, headers);
+    await writeSliced(res, reply.jsonChunks!);
   }
 
   private sendError(res: http.ServerResponse, err: HttpError): void {

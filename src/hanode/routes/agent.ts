@@ -10,6 +10,7 @@ import { parseGoDuration } from '../http/duration.ts';
 import { badRequest, HttpError, notFound } from '../http/errors.ts';
 import type { ApiReply, ApiRequest, Route } from '../http/types.ts';
 import { checkJson, serviceJson } from '../shapes.ts';
+import { MAX_RUNNING as MAX_NODE_PROBES } from '../../core/coord/probe-runner.ts';
 import { clampInterval, clampTimeout, requireScriptAllowed } from '../script-policy.ts';
 import { commit, isObject, jsonBody, okResult, type RouteContext } from './context.ts';
 
@@ -170,6 +171,15 @@ function checkInput(ctx: RouteContext, req: ApiRequest, def: Record<string, unkn
   };
 }
 
+/** 400 past the probe runner's bound on node-run checks (it would not run the excess). */
+function checkProbeRoom(ctx: RouteContext, checks: readonly CheckInput[]): void {
+  const b = ctx.backend;
+  const adding = new Set(checks.filter((c) => c.definition?.probe !== undefined).map((c) => c.checkId));
+  if (adding.size === 0) return;
+  const others = b.store.catalog.checksOfNode(b.nodeName).filter((c) => c.definition.probe !== undefined && !adding.has(c.checkId)).length;
+  if (others + adding.size > MAX_NODE_PROBES) throw badRequest(`Too many HTTP/TCP/script checks on this node (max ${MAX_NODE_PROBES})`);
+}
+
 async function registerService(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
   const body = jsonBody(req.body);
   if (!isObject(body)) throw badRequest('Request decode failed: expected an object');
@@ -198,6 +208,7 @@ async function registerService(ctx: RouteContext, req: ApiRequest): Promise<ApiR
     return checkInput(ctx, req, d, cid, id, `Service '${name}' check`);
   });
   const b = ctx.backend;
+  checkProbeRoom(ctx, checks);
   const { result } = await commit(ctx, { type: 'catalog.register', node: b.nodeName, address: b.advertiseAddr, service, checks });
   okResult(result);
   return {};
@@ -215,6 +226,7 @@ async function registerCheck(ctx: RouteContext, req: ApiRequest): Promise<ApiRep
     throw badRequest(`ServiceID "${serviceId}" does not exist`);
   }
   const input = checkInput(ctx, req, body, id, serviceId, name);
+  checkProbeRoom(ctx, [input]);
   const { result } = await commit(ctx, { type: 'catalog.register', node: b.nodeName, address: b.advertiseAddr, checks: [input] });
   okResult(result);
   return {};

@@ -16,7 +16,7 @@ import { createServer, type Server } from 'node:net';
 import type { ClientToServer, ServerToClient, TreeServer } from '../../core/coord/tree/index.ts';
 import { ZkConnection } from './connection.ts';
 
-/** The in-process endpoint's node id: no server can have it (node names are not empty-prefixed). */
+/** The in-process endpoint's node id: it starts with a NUL, which no command-line node name can hold (the tree server also drops network messages that claim it). */
 export const GATEWAY_NODE = '\u0000zk-gateway';
 /** ZooKeeper's maxClientCnxns is 60 per client IP; ours bounds the whole listener. */
 const DEFAULT_MAX_CONNECTIONS = 10_000;

@@ -29,6 +29,7 @@ import type { ClientReport, ExpectationSpec, HistoryOp, ParseContext, Verdict } 
 import { humanDuration } from '../units.ts';
 import { vacuous, verdict } from '../verdict.ts';
 import type { View } from '../yaml-view.ts';
+import type { RaftPart } from './raft.ts';
 
 export interface FailoverClientsConfig {
   readonly group: string;
@@ -163,7 +164,7 @@ export class FailoverClients {
       if (!this.world.isUp(a)) continue;
       const ai = this.world.topology.index(a);
       if (net.isCut(me, ai) || net.isCut(ai, me)) continue;
-      const sm = this.world.app<{ raft?: { sm?: unknown } }>(a)?.raft?.sm as HaStateMachine | undefined;
+      const sm: HaStateMachine | undefined = this.world.app<{ raft?: RaftPart }>(a)?.raft?.core.haState;
       const active = sm?.group?.(this.cfg.group)?.active;
       if (active !== undefined) return active;
     }

@@ -74,7 +74,6 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
     v.allowKeys(['observers', 'targets', 'groups', 'checkInterval', 'checkTimeout', 'failuresBeforeDown', 'successesBeforeUp', 'evalInterval', 'confirmEvals', 'clients']);
     const raft = ctx.modules.get('raft') as RaftModuleConfig | undefined;
     const raftNodes = new Set([...(raft?.voters ?? []), ...(raft?.learners ?? [])]);
-    if (ctx.modules.has('kv')) v.fail('kv and failover on one Raft group are not supported yet: use separate scenarios');
     const obsV = v.get('observers').required();
     const observers = ctx.topology.nodesOf(obsV);
     const off = observers.find((o) => !raftNodes.has(o));
@@ -210,7 +209,7 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
           ? { transport: new SwimTransport(swim, haCfg.maxTargets), observerView: new SwimObservers(swim, ctx.id, (n) => observers.has(n), () => cfg.observers) }
           : { transport: new DirectFanout(env, () => cfg.observers), observers: cfg.observers };
         const ha = new HaService(env, {
-          state: raft.sm as unknown as HaStateMachine,
+          state: raft.core.haState,
           replicator: raft.node as unknown as RaftNode<HaCommand, unknown>,
           probe: targets.probe(env),
           ...spread,

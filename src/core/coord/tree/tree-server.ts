@@ -53,6 +53,12 @@ export interface TreeServerOptions {
   readonly maxQueuePerSession?: number;
   /** Bound on connected sessions (ZooKeeper's maxClientCnxns is per IP, default 60; ours is per server). */
   readonly maxSessions?: number;
+  /**
+   * BROKEN on purpose (scenarios/broken only): serve a client that has seen a newer zxid than
+   * this replica has applied, instead of refusing it as ZooKeeper does. Its reads then go back
+   * in time; the ZooKeeper-guarantee checker must catch it.
+   */
+  readonly unsafeServeClientsAhead?: boolean;
 }
 
 export class TreeServer {
@@ -65,6 +71,7 @@ export class TreeServer {
   private readonly touchIntervalUs: Micros;
   private readonly maxQueue: number;
   private readonly maxSessions: number;
+  private readonly unsafeServeClientsAhead: boolean;
   /** In-process clients (hanode's ZooKeeper wire gateway): node id → delivery. */
   private readonly locals = new Map<NodeId, (msg: ServerToClient) => void>();
 
@@ -79,7 +86,11 @@ export class TreeServer {
     this.touchIntervalUs = opts.touchIntervalUs ?? ms(1000);
     this.maxQueue = opts.maxQueuePerSession ?? 1000;
     this.maxSessions = opts.maxSessions ?? 10_000;
-    env.onMessage((from, msg) => this.onMessage(from, msg as ZkMessage));
+    this.unsafeServeClientsAhead = opts.unsafeServeClientsAhead === true;
+    env.onMessage((from, msg) => {
+      // A network message claiming to come from an in-process endpoint is an impostor.
+      if (!this.locals.has(from)) this.onMessage(from, msg as ZkMessage);
+    });
     store.onApply((e) => this.onApplied(e));
     // A snapshot install jumps the tree forward without per-entry events: watches could miss
     // changes. Drop every connection; clients reconnect with their watches and last zxid,
@@ -212,7 +223,7 @@ export class TreeServer {
       return;
     }
     // ZooKeeper refuses a client that has seen a newer zxid than this server has.
-    if (msg.lastZxid > this.store.appliedIndex()) {
+    if (msg.lastZxid > this.store.appliedIndex() && !this.unsafeServeClientsAhead) {
       this.send(from, { type: 'zk.refused', cid: msg.cid, conn, reason: 'server behind client' });
       return;
     }
