@@ -27,6 +27,7 @@ const BUCKET_US = 64;
 /** Buckets in the ring (a power of two): 64 µs x 2048 = 131 ms, above cross-region delays (~35 ms). */
 const BUCKETS = 2048;
 const MASK = BUCKETS - 1;
+const WORDS = BUCKETS / 32;
 /** The ring's span: events further ahead wait in the far heap (exported for the tests' edge cases). */
 export const NEAR_SPAN_US = BUCKET_US * BUCKETS;
 
@@ -36,6 +37,8 @@ export class EventQueue<E extends QueuedEvent> {
   private readonly ring: E[][] = Array.from({ length: BUCKETS }, () => []);
   /** Index of the next unpopped event of each bucket (popped ones are dropped when it empties). */
   private readonly heads = new Int32Array(BUCKETS);
+  /** Bit per bucket: set while it holds unpopped events (finds the next one without a scan). */
+  private readonly occupied = new Uint32Array(WORDS);
   /** Absolute bucket number (time / BUCKET_US) of the ring's first bucket. */
   private cur = 0;
   /** Events in the ring. */
@@ -95,8 +98,10 @@ export class EventQueue<E extends QueuedEvent> {
     // Earlier than the ring's start (the ring ran ahead to the next event, then something was
     // scheduled before it): the first bucket, in order; everything after it is later still.
     if (ab < this.cur) ab = this.cur;
-    const bucket = this.ring[ab & MASK]!;
-    const head = this.heads[ab & MASK]!;
+    const slot = ab & MASK;
+    const bucket = this.ring[slot]!;
+    const head = this.heads[slot]!;
+    this.occupied[slot >>> 5]! |= 1 << (slot & 31);
     let i = bucket.length;
     bucket.push(e);
     while (i > head && before(e, bucket[i - 1]!)) {
@@ -124,9 +129,23 @@ export class EventQueue<E extends QueuedEvent> {
         this.cancelledCount--;
         continue;
       }
-      this.cur++;
+      // Straight to the next occupied bucket: a sparse run does not step through empty ones.
+      this.cur += this.distanceToOccupied(b);
       this.pullFar();
     }
+  }
+
+  /** Buckets from ring slot s (empty) to the next occupied one; the ring is not empty. */
+  private distanceToOccupied(s: number): number {
+    const occupied = this.occupied;
+    let w = s >>> 5;
+    let word = occupied[w]! & (-1 << (s & 31));
+    for (let k = 0; k <= WORDS; k++) {
+      if (word !== 0) return ((w << 5) + 31 - Math.clz32(word & -word) - s) & MASK;
+      w = (w + 1) % WORDS;
+      word = occupied[w]!;
+    }
+    throw new Error('event queue: ring count says non-empty, but no bucket is occupied');
   }
 
   /** Moves far events that the ring now spans into it. */
@@ -142,6 +161,7 @@ export class EventQueue<E extends QueuedEvent> {
     if (head + 1 === bucket.length) {
       bucket.length = 0; // drained: the popped events are no longer referenced
       this.heads[b] = 0;
+      this.occupied[b >>> 5]! &= ~(1 << (b & 31));
     } else this.heads[b] = head + 1;
     this.inRing--;
     this.count--;
@@ -161,6 +181,7 @@ export class EventQueue<E extends QueuedEvent> {
       bucket.length = 0;
       this.heads[b] = 0;
     }
+    this.occupied.fill(0);
     while (this.far.size > 0) keep(this.far.pop());
     this.inRing = 0;
     this.count = live.length;
