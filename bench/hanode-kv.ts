@@ -1,54 +1,23 @@
 // `npm run bench`: a 3-node hanode cluster on loopback (real processes, file storage with
 // fsync on), KV writes (PUT /v1/kv) with 1, 16 and 64 concurrent clients, to the leader and
 // through a follower (forwarded). Prints ops/s and p50 / p99 latency. Never asserts.
-import http from 'node:http';
 import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getJson, killAll, startAgent, waitUntil, type Proc } from '../src/hanode/launcher.ts';
+import { load, type Target } from './_http-load.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONCURRENCY = [1, 16, 64];
 const VALUE = 'x'.repeat(100);
 
-function put(agent: http.Agent, addr: string, key: string): Promise<number> {
-  const [host, port] = addr.split(':');
-  const t0 = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host, port: Number(port), method: 'PUT', path: `/v1/kv/${encodeURIComponent(key)}`, agent, timeout: 10_000 }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - t0) / 1e6) : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(VALUE);
-  });
+/** PUT /v1/kv on one agent, 1,000 keys per concurrency level. */
+function kvPut(addr: string, clients: number): Target {
+  return { name: 'hanode', addr, method: 'PUT', path: (i) => `/v1/kv/${encodeURIComponent(`bench/${clients}/${i % 1000}`)}`, body: () => VALUE, ok: (s) => s === 200 };
 }
 
-function pct(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function run(addr: string, clients: number, seconds = SECONDS): Promise<{ ops: number; p50: number; p99: number; errors: number }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
-  const lat: number[] = [];
-  let errors = 0;
-  const end = Date.now() + seconds * 1000;
-  const worker = async (w: number) => {
-    for (let i = 0; i < 1_000_000 && Date.now() < end; i++) {
-      try {
-        lat.push(await put(agent, addr, `bench/${clients}/${w}/${i % 1000}`));
-      } catch {
-        errors++;
-      }
-    }
-  };
-  const t0 = Date.now();
-  await Promise.all(Array.from({ length: clients }, (_, w) => worker(w)));
-  const secs = (Date.now() - t0) / 1000;
-  agent.destroy();
-  lat.sort((a, b) => a - b);
-  return { ops: lat.length / secs, p50: pct(lat, 50), p99: pct(lat, 99), errors };
+function run(addr: string, clients: number, seconds = SECONDS) {
+  return load(kvPut(addr, clients), clients, seconds);
 }
 
 /** The disk's own fsync latency (p50 of 100 small write+fsync): the floor of a durable commit. */

@@ -20,7 +20,7 @@ function newestMtime(dir, limit) {
   return newest;
 }
 
-function distIsFresh() {
+export function distIsFresh() {
   if (process.env.HASIM_NO_DIST === '1') return false; // force the sources (bench/cli-start.ts compares)
   let built;
   try {

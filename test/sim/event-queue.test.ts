@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { EventQueue } from '../../src/sim/event-queue.ts';
+import { EventQueue, NEAR_SPAN_US } from '../../src/sim/event-queue.ts';
 
 interface Ev {
   time: number;
@@ -67,4 +67,53 @@ describe('event queue', () => {
     for (let e = q.pop(); e; e = q.pop()) out.push(e.id);
     expect(out).toEqual(many.filter((_, i) => i % 5 === 0).sort((x, y) => x.time - y.time || x.id - y.id).map((e) => e.id));
   });
+
+  it('matches a sorted-list model over interleaved pushes, pops and cancels at every time scale', () => {
+    // Delays from 0 to far beyond the near-future ring (131 ms) exercise every path: same
+    // bucket, other buckets, the far heap, jumps over empty stretches, pushes behind the ring.
+    const delay = fc.oneof(
+      fc.integer({ min: 0, max: 100 }),
+      fc.integer({ min: 0, max: 300_000 }),
+      fc.integer({ min: NEAR_SPAN_US - 200, max: NEAR_SPAN_US + 200 }), // the ring's edge
+      fc.integer({ min: 0, max: 5_000_000_000 }),
+    );
+    const op = fc.oneof(
+      fc.record({ push: delay }),
+      fc.record({ pop: fc.integer({ min: 1, max: 4 }) }),
+      fc.record({ cancel: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+        const q = new EventQueue<Ev>();
+        let model: Ev[] = [];
+        const all: Ev[] = [];
+        let now = 0;
+        const popBoth = () => {
+          const e = q.pop();
+          const m = model.shift();
+          expect(e?.id).toBe(m?.id);
+          if (e) now = e.time;
+        };
+        for (const o of ops) {
+          if ('push' in o) {
+            const e = q.push(ev(now + o.push, all.length));
+            all.push(e);
+            model.push(e);
+            model.sort((a, b) => a.time - b.time || a.seq - b.seq);
+          } else if ('pop' in o) {
+            for (let k = 0; k < o.pop; k++) popBoth();
+          } else if (all.length > 0) {
+            const e = all[o.cancel % all.length]!;
+            q.cancel(e);
+            model = model.filter((m) => m !== e);
+          }
+          expect(q.size).toBe(model.length);
+          expect(q.peekTime()).toBe(model[0]?.time);
+        }
+        while (model.length > 0 || q.size > 0) popBoth();
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
+
