@@ -43,6 +43,8 @@ export interface Backend {
   lastContactMs(): number;
   /** Proposes a command (the backend stamps the leader clock `atUs`). */
   propose(cmd: StoreCommandBody): Promise<ProposeOutcome>;
+  /** True while the local Raft node repairs storage damage (src/core/raft/recovery.ts): its store may lack acknowledged writes. */
+  recovering?(): boolean;
   /** Linearizable read barrier: resolves once the local store reflects every write committed before the call. */
   readBarrier(): Promise<{ ok: true } | { ok: false; error: string; leader?: NodeId }>;
   /** The leader's HTTP address (host:port) for forwarding; undefined when unknown. */

@@ -2,8 +2,8 @@
  * Issue 15's recipe on real processes (docs/storage-faults.md): one flipped byte in the middle of
  * a follower's Raft log segment, then a crash of the leader. The follower's disk cuts its log at
  * the damage on start and says so in an ERROR line; the follower must not vote for the third
- * node, which missed the last writes, so no leader can be elected without them; once the old
- * leader is back every acknowledged write is there.
+ * node, which missed the last writes, so no leader can be elected without them, nor serve
+ * ?stale reads while it repairs; once the old leader is back every acknowledged write is there.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,6 +77,8 @@ describe('a follower whose log segment rots mid-log', () => {
     // F and T are a majority, but F lost writes and T never had them: no leader may be elected.
     await sleep(4000);
     expect(await leaderName([F2, T2])).toBeUndefined();
+    // Nor does the damaged node serve what it still has as if it were whole.
+    expect((await getJson(F2.http, '/v1/kv/early?stale')).status).toBe(500);
 
     const L2 = await startAgent(L.name, L.dataDir, ['--bootstrap-expect', '3', '--join', F.serf], ports(L));
     await waitUntil(async () => (await leaderName([L2, F2, T2])) !== undefined, 'a leader once the old leader is back', 30_000);

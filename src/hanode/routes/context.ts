@@ -26,6 +26,8 @@ export function okResult<T extends StoreResult>(result: StoreResult): Extract<T,
 
 /** ?consistent: a read barrier first (Consul's consistent mode verifies leadership with a quorum). */
 export async function readMode(ctx: RouteContext, opts: QueryOptions): Promise<void> {
+  // A node repairing lost writes (docs/storage-faults.md) serves no local read: it may lack them.
+  if (opts.consistency !== 'consistent' && ctx.backend.recovering?.() === true) throw noLeader();
   if (opts.consistency !== 'consistent') return;
   const r = await ctx.backend.readBarrier();
   if (!r.ok) throw noLeader();
