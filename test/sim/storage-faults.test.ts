@@ -180,6 +180,18 @@ describe('storage faults in a world', () => {
     expect(world.storage('a', 'raft').last()).toBeGreaterThan(syncedBefore + 40); // writing again
   });
 
+  it('a storage nemesis replays byte for byte: same seed, same trace hash; another seed, another', () => {
+    const hash = (seed: number) => {
+      const { world } = writerWorld(seed);
+      world.start();
+      world.nemesis({ ratePerMin: 300, durationMin: ms(50), durationMax: ms(400), until: sec(4), kinds: { corrupt: 2, wipe: 1, 'restore-stale': 1, 'disk-full': 1, crash: 1 } });
+      world.run(sec(5));
+      return world.traceHash();
+    };
+    expect(hash(11)).toBe(hash(11));
+    expect(hash(12)).not.toBe(hash(11));
+  });
+
   it('the nemesis draws storage faults only when a scenario asks for them', () => {
     const drawn = (kinds?: Record<string, number>) => {
       const { world } = writerWorld(5);
