@@ -41,12 +41,19 @@ export interface Backend {
   leader(): NodeId | undefined;
   /** ms since this node last heard from a leader (0 on the leader), Consul's X-Consul-LastContact. */
   lastContactMs(): number;
+  /** ms since this node last heard from `server` over Raft (the leader's view of its followers); undefined: never. */
+  sinceHeardFromMs(server: NodeId): number | undefined;
+  /** Wall-clock ms (Unix epoch) for timestamps the API reports, such as autopilot's StableSince. */
+  wallClockMs(): number;
   /** Proposes a command (the backend stamps the leader clock `atUs`). */
   propose(cmd: StoreCommandBody): Promise<ProposeOutcome>;
   /** True while the local Raft node repairs storage damage (src/core/raft/recovery.ts): its store may lack acknowledged writes. */
   recovering?(): boolean;
-  /** Linearizable read barrier: resolves once the local store reflects every write committed before the call. */
-  readBarrier(): Promise<{ ok: true } | { ok: false; error: string; leader?: NodeId }>;
+  /**
+   * Linearizable read barrier: resolves once the local store reflects every write committed
+   * before the call. `lease`: a leader within its lease skips the quorum round (default mode).
+   */
+  readBarrier(opts?: { lease?: boolean }): Promise<{ ok: true } | { ok: false; error: string; leader?: NodeId }>;
   /** The leader's HTTP address (host:port) for forwarding; undefined when unknown. */
   httpAddressOf(node: NodeId): string | undefined;
   /** Consul's session renew: the leader re-arms the TTL. */

@@ -2,6 +2,7 @@
  * Backend over a composed ServerNode: what the HTTP API sees of the node. Reads the node
  * through a getter, so a node rebuilt by its host (a restart) is picked up.
  */
+import { kvWatchFor } from './http/kv-watch.ts';
 import type { SessionRecord } from '../core/coord/sessions.ts';
 import type { NodeId } from '../core/env.ts';
 import type { ServerNode } from '../core/node/index.ts';
@@ -35,6 +36,14 @@ export class NodeBackend implements Backend {
     return this.node().lastContactUs() / 1000;
   }
 
+  sinceHeardFromMs(server: NodeId): number | undefined {
+    const us = this.node().sinceHeardFromUs(server);
+    return us === undefined ? undefined : us / 1000;
+  }
+  wallClockMs(): number {
+    return Date.now();
+  }
+
   propose(cmd: Parameters<ServerNode['propose']>[0]): Promise<ProposeOutcome> {
     return new Promise((resolve) => {
       // Raft answers every proposal (commit, or unknown-outcome when leadership is lost); this
@@ -50,9 +59,12 @@ export class NodeBackend implements Backend {
     });
   }
 
-  readBarrier(): Promise<{ ok: true } | { ok: false; error: string; leader?: NodeId }> {
+  readBarrier(opts?: { lease?: boolean }): Promise<{ ok: true } | { ok: false; error: string; leader?: NodeId }> {
     return new Promise((resolve) => {
-      this.node().replicator.readBarrier((r) => resolve(r.ok ? { ok: true } : { ok: false, error: r.error, ...(r.leader !== undefined ? { leader: r.leader } : {}) }));
+      this.node().replicator.readBarrier(
+        (r) => resolve(r.ok ? { ok: true } : { ok: false, error: r.error, ...(r.leader !== undefined ? { leader: r.leader } : {}) }),
+        opts?.lease === true ? { lease: true } : undefined,
+      );
     });
   }
 
@@ -123,8 +135,8 @@ export class NodeBackend implements Backend {
       raftIsLeader: n.replicator.isLeader() ? 1 : 0,
       swimMembers: n.members().length,
       swimAlive: n.members().filter((m) => m.status === 'alive').length,
-      blockingParked: n.hub.parked(),
-      kvKeys: n.store.kv.range('').length,
+      blockingParked: n.hub.parked() + kvWatchFor(n.store).parked(),
+      kvKeys: n.store.kv.size(),
       sessions: n.store.sessions.size(),
     };
   }

@@ -19,7 +19,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { LogWindow } from '../sim/log-window.ts';
+import { LogWindow } from '../host/log-window.ts';
 import { assert, type Storage, type StorageDamage } from '../core/env.ts';
 import { decode, encode } from './codec.ts';
 import { ensureDirDurable, fsyncDir, TMP_PREFIX, writeAll, writeFileAtomicNoDirSync } from './fs-util.ts';

@@ -7,13 +7,12 @@
 import type { RunResult, Scenario } from '../scenario/types.ts';
 import { humanDuration } from '../scenario/units.ts';
 import { extractReportData, type ReportData } from './html-data.ts';
+import { clientsHtml } from './clients.ts';
+import { esc } from './escape.ts';
 
 const W = 1000; // drawing width of the time axis, px
 const LEFT = 90; // lane label column, px
 
-export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** JSON safe inside <script>: no "</script>" or "<!--" can appear. */
 function scriptJson(v: unknown): string {
@@ -150,7 +149,7 @@ export function renderHtmlReport(r: RunResult, sc: Scenario): string {
   const d = extractReportData(r, sc);
   const verdictClass = (s: string) => (s === 'pass' ? 'pass' : s === 'fail' ? 'fail' : 'na');
   const rows = r.expectations
-    .map((v) => `<tr><td class="${verdictClass(v.status)}">${v.status.toUpperCase()}</td><td>${esc(v.name)}</td><td>${esc(v.detail)}${v.atUs !== undefined ? ` <span class="muted">(at ${esc(humanDuration(v.atUs))})</span>` : ''}</td></tr>`)
+    .map((v) => `<tr><td class="${verdictClass(v.status)}">${v.status.toUpperCase()}${v.vacuous ? ' (vacuous)' : ''}</td><td>${esc(v.name)}</td><td>${esc(v.detail)}${v.atUs !== undefined ? ` <span class="muted">(at ${esc(humanDuration(v.atUs))})</span>` : ''}</td></tr>`)
     .join('');
   const faultList = Object.entries(r.faults)
     .map(([k, n]) => `${esc(k)} ×${n}`)
@@ -176,6 +175,7 @@ ${sc.description ? `<p>${esc(sc.description)}</p>` : ''}
 <p class="muted"><span style="color:#cfe8cf">■</span> up <span style="color:#e05555">■</span> down/fault <span style="color:#f0b040">■</span> paused <span style="color:#d4a017">■</span> leader <span style="color:#7fb3d5">■</span> follower <span style="color:#ff8c42">■</span> candidate</p>
 <div class="tl" id="events">${timeline || '<span class="muted">nothing happened worth showing</span>'}</div>
 <h2>Client latency over time</h2>${latencySvg(r, d.endUs)}
+<h2>Clients: outages and latency per client</h2>${clientsHtml(r, d.endUs, LEFT, W)}
 <h2>Membership views</h2>${membershipSvg(r, d.endUs)}
 <h2>Message diagram</h2>
 <p>Window from <input id="win-from" type="number" value="${winFromMs}" min="0" step="1" style="width:90px"> ms, length <input id="win-len" type="number" value="200" min="1" step="1" style="width:70px"> ms <button id="win-draw">draw</button> <span id="win-info" class="muted"></span></p>

@@ -12,12 +12,14 @@ export interface RunJson {
   readonly file: string;
   readonly seed: number;
   readonly passed: boolean;
-  readonly expectations: readonly { name: string; kind: string; status: string; passed: boolean; detail: string; atUs?: number }[];
+  readonly expectations: readonly { name: string; kind: string; status: string; passed: boolean; detail: string; atUs?: number; vacuous?: true }[];
   readonly traceHash: string;
   readonly faults: Readonly<Record<string, number>>;
   readonly stats: RunResult['stats'];
   readonly latency?: RunResult['latency'];
   readonly availability?: RunResult['availability'];
+  /** Per application client: outages and latency over time (added in format 1; see docs/formats.md). */
+  readonly clients?: RunResult['clients'];
   readonly error?: string;
   readonly unavailable: readonly string[];
   readonly timeline: RunResult['timeline'];
@@ -37,12 +39,14 @@ export function runToJson(r: RunResult): RunJson {
       passed: v.passed,
       detail: v.detail,
       ...(v.atUs !== undefined ? { atUs: v.atUs } : {}),
+      ...(v.vacuous ? { vacuous: true as const } : {}),
     })),
     traceHash: r.traceHash,
     faults: r.faults,
     stats: r.stats,
     ...(r.latency ? { latency: r.latency } : {}),
     ...(r.availability ? { availability: r.availability } : {}),
+    ...(r.clients ? { clients: r.clients } : {}),
     ...(r.error ? { error: r.error } : {}),
     unavailable: r.unavailable,
     timeline: r.timeline,

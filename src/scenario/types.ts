@@ -41,7 +41,8 @@ export interface Scenario {
   readonly source: string;
 }
 
-export type VerdictStatus = 'pass' | 'fail' | 'unavailable';
+/** 'not-reached': the run was stopped before the expectation could be judged (hasim tui quit early). */
+export type VerdictStatus = 'pass' | 'fail' | 'unavailable' | 'not-reached';
 
 export interface Verdict {
   readonly name: string;
@@ -77,6 +78,26 @@ export interface LatencySummary {
   readonly maxUs: Micros;
 }
 
+/** What one application client of a failover group lived through (src/scenario/modules/failover-clients.ts). */
+export interface ClientReport {
+  readonly node: NodeId;
+  readonly dc: string;
+  readonly group: string;
+  /** Requests completed (served, refused or timed out; not those in flight at the end) and requests served. */
+  readonly ops: number;
+  readonly ok: number;
+  /** Total time between a first failing request and the next success, summed over outages. */
+  readonly unavailableUs: Micros;
+  readonly longestOutageUs: Micros;
+  /** Outages (bounded list): from the first failing request to the next success, and the target it was calling. */
+  readonly outages: readonly { readonly fromUs: Micros; readonly toUs: Micros; readonly target: string }[];
+  /** When the client's agent told it of a new active target. */
+  readonly switches: readonly { readonly atUs: Micros; readonly from: string; readonly to: string }[];
+  readonly latency?: LatencySummary;
+  /** Per window: [windowStartUs, p50Us, p99Us, okCount, unknownOutcomeCount] (as RunResult.latencySeries). */
+  readonly series: readonly (readonly [number, number, number, number, number])[];
+}
+
 export interface RunStats {
   readonly events: number;
   readonly messages: number;
@@ -108,6 +129,8 @@ export interface RunResult {
   readonly membership?: MembershipSeries;
   /** Per-window latency for the report: [windowStartUs, p50Us, p99Us, okCount, unknownOutcomeCount]. */
   readonly latencySeries?: readonly (readonly [number, number, number, number, number])[];
+  /** Per-client outages and latency, when a module ran application clients (failover.clients). */
+  readonly clients?: readonly ClientReport[];
 }
 
 /** What the loader hands a module to validate its section. */
@@ -160,6 +183,8 @@ export interface ModuleInstance {
   availability?(): { readonly ok: number; readonly total: number };
   /** After the run: membership views sampled over time, for the report. */
   membership?(): MembershipSeries;
+  /** After the run: what each application client lived through (outages, latency over time). */
+  clients?(): readonly ClientReport[];
 }
 
 /** How many members each node saw alive / suspect over time (sampled), for the report. */

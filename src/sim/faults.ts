@@ -4,11 +4,12 @@
  * a `for` duration.
  */
 import type { Micros, NodeId, Timer } from '../core/env.ts';
-import type { MemoryStorage } from './memory-storage.ts';
+import type { MemoryStorage } from '../host/memory-storage.ts';
 import type { Network } from './network.ts';
 import { applyStorageFault, setDiskFull } from './storage-faults.ts';
 import type { Topology } from './topology.ts';
 import type { Fault, FaultKind } from './types.ts';
+import { noteFaultForRoles, resolveRoles, splitSelector } from './roles.ts';
 
 /** The primitives of a world that faults are made of. */
 export interface FaultTarget {
@@ -26,6 +27,8 @@ export interface FaultTarget {
   clockOf(id: NodeId): { skew: Micros; drift: number };
   setSlow(id: NodeId, extra: Micros): void;
   disks(id: NodeId): ReadonlyMap<string, MemoryStorage>;
+  /** Sends `ratePerSec` hostile messages per second until `untilUs` (src/sim/forge.ts). */
+  forge(ratePerSec: number, untilUs: Micros): void;
   atTime(t: Micros, fn: () => void): Timer;
   now(): Micros;
 }
@@ -82,6 +85,9 @@ export function describeFault(f: Fault): Record<string, string | number | boolea
     case 'disk-full':
       d.target = f.node;
       break;
+    case 'forge':
+      d.rate = f.rate;
+      break;
     case 'heal':
       break;
   }
@@ -115,10 +121,18 @@ function bookOf(w: FaultTarget): FaultBook {
   return b;
 }
 
-export function applyFault(w: FaultTarget, f: Fault): void {
+export function applyFault(w: FaultTarget, named: Fault): void {
+  // Role selectors (leader, followers, ...) name nodes as of now (src/sim/roles.ts).
+  const r = resolveRoles(w, named);
+  if (!r.ok) {
+    w.emit('fault.skipped', { ...describeFault(named), reason: r.reason });
+    return;
+  }
+  const f = r.fault;
+  noteFaultForRoles(w, f);
   const book = bookOf(w);
   w.countFault(f.kind);
-  w.emit('fault', describeFault(f));
+  w.emit('fault', r.roles ? { ...describeFault(f), roles: r.roles } : describeFault(f));
   const end = (undo: () => void) => {
     if ('for' in f && f.for !== undefined) {
       w.atTime(w.now() + f.for, () => {
@@ -150,7 +164,7 @@ export function applyFault(w: FaultTarget, f: Fault): void {
       return;
     }
     case 'isolate': {
-      const inside = w.topology.mask([f.target]);
+      const inside = w.topology.mask(splitSelector(f.target));
       const outside = inside.map((v) => (v ? 0 : 1));
       const id = w.newFaultId();
       w.network.addCut(id, inside, outside, true);
@@ -219,8 +233,8 @@ export function applyFault(w: FaultTarget, f: Fault): void {
     }
     case 'loss': {
       const id = w.newFaultId();
-      const a = f.between ? w.topology.mask([f.between[0]]) : null;
-      const b = f.between ? w.topology.mask([f.between[1]]) : null;
+      const a = f.between ? w.topology.mask(splitSelector(f.between[0])) : null;
+      const b = f.between ? w.topology.mask(splitSelector(f.between[1])) : null;
       w.network.addLoss(id, f.p, a, b);
       end(() => w.network.removeRule(id));
       return;
@@ -239,7 +253,7 @@ export function applyFault(w: FaultTarget, f: Fault): void {
     }
     case 'slow-link': {
       const id = w.newFaultId();
-      w.network.addSlow(id, f.extra, w.topology.mask([f.between[0]]), w.topology.mask([f.between[1]]));
+      w.network.addSlow(id, f.extra, w.topology.mask(splitSelector(f.between[0])), w.topology.mask(splitSelector(f.between[1])));
       end(() => w.network.removeRule(id));
       return;
     }
@@ -284,5 +298,10 @@ export function applyFault(w: FaultTarget, f: Fault): void {
       });
       return;
     }
+    case 'forge':
+      // Without `for` it runs to the end of the run; its end is only a trace marker.
+      w.forge(f.rate, f.for !== undefined ? w.now() + f.for : Number.MAX_SAFE_INTEGER);
+      end(() => {});
+      return;
   }
 }

@@ -9,7 +9,7 @@
  * Where a fault has a `for`, the node crashes now and restarts with the damage after `for`.
  */
 import type { Micros, NodeId } from '../core/env.ts';
-import type { MemoryStorage, StorageBackup } from './memory-storage.ts';
+import type { MemoryStorage, StorageBackup } from '../host/memory-storage.ts';
 import type { Fault } from './types.ts';
 
 /** The primitives storage faults need from a world (a subset of FaultTarget). */

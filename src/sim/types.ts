@@ -91,7 +91,9 @@ export type Fault =
   /** A copy of the node's data dir is taken now; after `for` the node crashes and restarts from that stale copy. */
   | { readonly kind: 'restore-stale'; readonly node: NodeId; readonly for: Micros }
   /** The node's disk is full: its next sync fails and its process stops (never acknowledging); after `for` the disk has room and the node restarts. */
-  | { readonly kind: 'disk-full'; readonly node: NodeId; readonly for?: Micros };
+  | { readonly kind: 'disk-full'; readonly node: NodeId; readonly for?: Micros }
+  /** Hostile input (src/sim/forge.ts): `rate` forged, malformed or replayed messages per second, to every core. */
+  | { readonly kind: 'forge'; readonly rate: number; readonly for?: Micros };
 
 export type CorruptWhere = 'mid' | 'tail' | 'state';
 
@@ -109,12 +111,14 @@ export interface ScheduledFault {
 export interface NemesisSpec {
   readonly ratePerMin: number;
   /** Kinds to draw from, with weights; default: a spread of all kinds. */
-  readonly kinds?: Partial<Record<'partition' | 'isolate' | 'crash' | 'pause' | 'clock' | 'loss' | 'slow-node' | 'slow-link' | StorageFaultKind, number>>;
+  readonly kinds?: Partial<Record<'partition' | 'isolate' | 'crash' | 'pause' | 'clock' | 'loss' | 'slow-node' | 'slow-link' | StorageFaultKind | 'forge', number>>;
   /** How long a drawn fault lasts: uniform in [min, max]. */
   readonly durationMin: Micros;
   readonly durationMax: Micros;
   /** Do not inject after this time (so the run can heal and recover). */
   readonly until?: Micros;
+  /** Whom node faults pick from (names or role selectors, src/sim/roles.ts); default every node / DC. */
+  readonly targets?: readonly string[];
 }
 
 export interface WorldOptions {
@@ -129,11 +133,5 @@ export interface WorldOptions {
   readonly checkMessages?: boolean;
 }
 
-/** One event of the trace. `t` is true (global) virtual time. */
-export interface TraceEvent {
-  readonly t: Micros;
-  readonly kind: string;
-  readonly node?: NodeId;
-  readonly svc?: string;
-  readonly [field: string]: unknown;
-}
+/** Trace events are the host layer's (src/host/context.ts): the real host emits the same shape. */
+export type { TraceEvent } from '../host/context.ts';

@@ -16,7 +16,7 @@ const root = mkdtempSync(join(tmpdir(), 'hanode-storage-damage-'));
 afterAll(async () => {
   await killAll();
   rmSync(root, { recursive: true, force: true });
-}, 20_000);
+}, 180_000);
 
 async function put(http: string, key: string, value: string): Promise<number> {
   const res = await fetch(`http://${http}/v1/kv/${key}`, { method: 'PUT', body: value, signal: AbortSignal.timeout(3000) });
@@ -59,10 +59,10 @@ async function recipe(tag: string, damage: (dataDir: string) => void, logLine: R
   const rest = await Promise.all(['2', '3'].map((n) => startAgent(`${tag}${n}`, dir(n), ['--bootstrap-expect', '3', '--join', n1.serf])));
   const nodes = [n1, ...rest];
   const byName = new Map(nodes.map((p) => [p.name, p]));
-  await waitUntil(async () => (await leaderName(nodes)) !== undefined, 'a leader', 30_000);
+  await waitUntil(async () => (await leaderName(nodes)) !== undefined, 'a leader');
   const L = byName.get((await leaderName(nodes))!)!;
   const [F, T] = nodes.filter((p) => p !== L) as [Proc, Proc];
-  await waitUntil(async () => (await put(L.http, 'early', 'x')) === 200, 'a first write', 20_000);
+  await waitUntil(async () => (await put(L.http, 'early', 'x')) === 200, 'a first write');
 
   // T misses the writes; L and F acknowledge them.
   await kill9(T);
@@ -86,8 +86,8 @@ async function recipe(tag: string, damage: (dataDir: string) => void, logLine: R
   expect((await getJson(F2.http, '/v1/kv/early?stale')).status).toBe(500);
 
   const L2 = await startAgent(L.name, L.dataDir, ['--bootstrap-expect', '3', '--join', F.serf], ports(L));
-  await waitUntil(async () => (await leaderName([L2, F2, T2])) !== undefined, 'a leader once the old leader is back', 30_000);
-  await waitUntil(async () => (await put(L2.http, 'after', 'ok')) === 200, 'a write after', 30_000);
+  await waitUntil(async () => (await leaderName([L2, F2, T2])) !== undefined, 'a leader once the old leader is back');
+  await waitUntil(async () => (await put(L2.http, 'after', 'ok')) === 200, 'a write after');
   for (const k of acked) {
     const r = await getJson(L2.http, `/v1/kv/${k}?raw`);
     expect(r.status, k).toBe(200);
@@ -99,9 +99,9 @@ async function recipe(tag: string, damage: (dataDir: string) => void, logLine: R
 describe('a follower whose disk lost acknowledged writes', () => {
   it('one byte flipped mid-segment: no leader without the writes is elected; after the leader returns none is lost', async () => {
     await recipe('m', flipMidSegment, /\[ERROR\] storage raft: synced records damaged .* at offset \d+ .*log indices \d+\.\.\d+ lost on this node/);
-  }, 120_000);
+  }, 180_000);
 
   it('its log directory deleted (state kept): the same, never served as a fresh empty log', async () => {
     await recipe('d', (d) => rmSync(join(d, 'raft', 'log'), { recursive: true, force: true }), /\[ERROR\] storage raft: the log directory is gone/);
-  }, 120_000);
+  }, 180_000);
 });

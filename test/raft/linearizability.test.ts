@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ms, sec, type NodeId } from '../../src/core/env.ts';
 import { KvStateMachine, type KvCommand, type KvCommandResult } from '../../src/core/kv/index.ts';
 import { RaftNode, type RaftConfig } from '../../src/core/raft/index.ts';
+import type { ReadOptions } from '../../src/core/raft/api.ts';
 import { checkLinearizability, describeLinearizability } from '../../src/sim/checkers/linearizability/index.ts';
 import { RaftSafetyChecker } from '../../src/sim/checkers/raft-safety.ts';
 import { HistoryRecorder } from '../../src/sim/history.ts';
@@ -26,7 +27,7 @@ const KEYS = ['a', 'b', 'c'];
 const RUNS = Number(process.env.RAFT_LIN_RUNS ?? 0);
 
 /** readsAnywhere: reads go to a random live node (stale reads or follower ReadIndex), not the leader. */
-function runKv(ids: NodeId[], seed: number, schedule: readonly ScheduledFault[], raft: Partial<RaftConfig> = {}, readsAnywhere = false) {
+function runKv(ids: NodeId[], seed: number, schedule: readonly ScheduledFault[], raft: Partial<RaftConfig> = {}, readsAnywhere = false, readOpts?: ReadOptions) {
   const world = new World({
     seed,
     topology: { regions: [{ name: 'r', dcs: [{ name: 'dc', nodes: ids }] }] },
@@ -77,7 +78,7 @@ function runKv(ids: NodeId[], seed: number, schedule: readonly ScheduledFault[],
         timeout.cancel();
         if (r.ok) finish('ok', l.sm.store.get(key)?.value ?? null);
         else finish('fail');
-      });
+      }, readOpts);
     } else if (kind === 1) {
       const value = `v${++counter}`;
       h.invoke(process, 'write', key, value, world.now());
@@ -129,6 +130,19 @@ describe('linearizable KV through Raft', () => {
       fc.property(fc.integer({ min: 1, max: 1e9 }), faultSchedule(ids, sec(6), sec(2), 8), (seed, schedule) => {
         const noSteps = schedule.filter((f) => f.fault.kind !== 'clock');
         const { result, checker } = runKv(ids, seed, noSteps, { readMode: 'lease' });
+        expect(checker.ok()).toBe(true);
+        expect(result.valid, describeLinearizability(result)).toBe(true);
+      }),
+      { numRuns: RUNS || 10 },
+    );
+  });
+
+  it('per-read lease ({ lease: true }, what default-mode reads use; read-index otherwise): histories stay linearizable', () => {
+    const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e9 }), faultSchedule(ids, sec(6), sec(2), 8), (seed, schedule) => {
+        const noSteps = schedule.filter((f) => f.fault.kind !== 'clock');
+        const { result, checker } = runKv(ids, seed, noSteps, {}, false, { lease: true });
         expect(checker.ok()).toBe(true);
         expect(result.valid, describeLinearizability(result)).toBe(true);
       }),

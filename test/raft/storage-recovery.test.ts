@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ms, sec, type Env, type NodeId } from '../../src/core/env.ts';
 import { ACK_KEY, ACK_SAVE_STEP, RECOVERING_KEY, StorageRecovery } from '../../src/core/raft/recovery.ts';
 import type { Fault } from '../../src/sim/index.ts';
-import { MemoryStorage } from '../../src/sim/memory-storage.ts';
+import { MemoryStorage } from '../../src/host/memory-storage.ts';
 import { Cluster } from './cluster.ts';
 
 type Damage = (node: NodeId) => Fault;

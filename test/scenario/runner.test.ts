@@ -63,7 +63,7 @@ describe('dc-failover, the advertised story', () => {
   it('passes every expectation, with evidence', () => {
     expect(r.passed).toBe(true);
     const byKind = Object.fromEntries(r.expectations.map((v) => [v.kind, v]));
-    expect(Object.keys(byKind).sort()).toEqual(['failover-within', 'leader-within', 'no-broken-invariant', 'no-false-failover', 'raft-safety']);
+    expect(Object.keys(byKind).sort()).toEqual(['client-outage-within', 'failover-within', 'leader-within', 'no-broken-invariant', 'no-false-failover', 'raft-safety']);
     expect(byKind['failover-within']!.detail).toMatch(/cb-east-1 down at 1m10\.0s, declared DOWN at .*clients switched/);
   });
 

@@ -7,7 +7,7 @@ import { ms, sec } from '../../src/core/env.ts';
 import { faultFromEvent } from '../../src/scenario/fault-events.ts';
 import { faultToYaml } from '../../src/scenario/faults.ts';
 import { loadScenarioFile, parseScenario } from '../../src/scenario/load.ts';
-import { MemoryStorage } from '../../src/sim/memory-storage.ts';
+import { MemoryStorage } from '../../src/host/memory-storage.ts';
 import { World, type Fault, type TraceEvent } from '../../src/sim/index.ts';
 
 function filled(n: number): MemoryStorage {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LEGAL_STATUS_CHANGES, MemberTable, isLegalStatusChange, type MemberRecord } from '../../src/core/swim/member-table.ts';
 import type { MemberStatus } from '../../src/core/swim/messages.ts';
 import { EMPTY_META } from '../../src/core/swim/meta.ts';
-import { randomStream } from '../../src/sim/random.ts';
+import { randomStream } from '../../src/host/random.ts';
 
 const STATUSES: readonly MemberStatus[] = ['alive', 'suspect', 'dead', 'left'];
 

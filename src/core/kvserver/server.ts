@@ -25,9 +25,14 @@ export interface KvServerConfig {
    * and hashicorp/raft's MaxAppendEntries: a node never queues unboundedly for clients.
    */
   readonly maxInFlight: number;
+  /**
+   * The read guarantee, named as hanode's API modes (docs/consistency.md): 'consistent' (a quorum
+   * round per read: ReadIndex) or 'default' (the leader answers within its lease).
+   */
+  readonly reads: 'consistent' | 'default';
 }
 
-export const DEFAULT_KV_SERVER_CONFIG: KvServerConfig = { maxInFlight: 1024 };
+export const DEFAULT_KV_SERVER_CONFIG: KvServerConfig = { maxInFlight: 1024, reads: 'consistent' };
 
 export interface KvServerStats {
   requests: number;
@@ -100,7 +105,7 @@ export class KvServer {
       } else {
         this.fail(from, req, 'read-timeout', undefined, r.leader);
       }
-    });
+    }, this.cfg.reads === 'default' ? { lease: true } : undefined);
   }
 
   private write(from: NodeId, req: KvRequestMsg, cmd: KvCommand): void {

@@ -4,7 +4,7 @@
  * are built at boot. Until then it is a follower that knows no leader.
  */
 import { assert, type NodeId } from '../env.ts';
-import type { ProposeResult, RaftRole, ReadResult, Replicator } from '../raft/api.ts';
+import type { ProposeResult, RaftRole, ReadOptions, ReadResult, Replicator } from '../raft/api.ts';
 
 export class DeferredReplicator<Cmd, R> implements Replicator<Cmd, R> {
   private inner: Replicator<Cmd, R> | undefined;
@@ -24,9 +24,9 @@ export class DeferredReplicator<Cmd, R> implements Replicator<Cmd, R> {
     if (!this.inner) return done({ ok: false, error: 'not-leader' });
     this.inner.propose(command, done, dedup);
   }
-  readBarrier(done: (r: ReadResult) => void): void {
+  readBarrier(done: (r: ReadResult) => void, opts?: ReadOptions): void {
     if (!this.inner) return done({ ok: false, error: 'not-leader' });
-    this.inner.readBarrier(done);
+    this.inner.readBarrier(done, opts);
   }
   isLeader(): boolean {
     return this.inner?.isLeader() ?? false;

@@ -6,3 +6,4 @@ export { Reconciler, RECONCILE_INTERVAL_US, type ReconcileSource } from './recon
 export { DeferredReplicator } from './deferred-replicator.ts';
 export { appendRecoveryMembership } from './recover.ts';
 export { NodeMachine, type NodeCommand, type NodeResult } from './machine.ts';
+export { ServerCore, type ServerCoreOptions, type ServerRaft } from './assembly.ts';

@@ -15,10 +15,12 @@ import { SwimNode, type MemberInfo, type SwimEvent } from '../swim/index.ts';
 import { BOOTSTRAPPED_KEY, MAX_VOTERS_META_CHARS, ROLE_KEY, ROLE_SERVER, VOTERS_KEY, VOTERS_META_KEY, type ServerNodeOptions } from './config.ts';
 import { DeferredReplicator } from './deferred-replicator.ts';
 import { HelloExchange, isProvisionalId, type AddressCard } from './hello.ts';
+import { KnownPeers } from './known-peers.ts';
 import { Reconciler } from './reconcile.ts';
 import { appendRecoveryMembership } from './recover.ts';
 import { DEFAULT_HA_CONFIG, HaService, HaStateMachine, SwimObservers, SwimTransport, type HaCommand } from '../ha/index.ts';
-import { NodeMachine, type NodeCommand, type NodeResult } from './machine.ts';
+import type { NodeMachine, NodeCommand, NodeResult } from './machine.ts';
+import { ServerCore } from './assembly.ts';
 
 export interface NodeEnvs {
   readonly id: NodeId;
@@ -27,18 +29,24 @@ export interface NodeEnvs {
 
 type Raft = RaftNode<NodeCommand, NodeResult>;
 
+/** Bound on peers whose last Raft contact is remembered (far above any server count we run). */
+const MAX_HEARD_PEERS = 1024;
+
 export class ServerNode {
   readonly id: NodeId;
-  readonly store = new CoordStore();
-  readonly haState = new HaStateMachine();
-  readonly machine = new NodeMachine(this.store, this.haState);
+  /** The replicated core (store + HA state on one log, replicator, CoordNode), as the simulator assembles it too. */
+  readonly core: ServerCore;
+  readonly store: CoordStore;
+  readonly haState: HaStateMachine;
+  readonly machine: NodeMachine;
   readonly ha: HaService | undefined;
-  readonly replicator = new DeferredReplicator<StoreCommand, StoreResult>();
+  readonly replicator: DeferredReplicator<StoreCommand, StoreResult>;
   /** The coordination services beside the store: proposer, leader drivers, blocking hub, node-run probes. */
   readonly coord: CoordNode;
   readonly swim: SwimNode;
   readonly hello: HelloExchange;
   private readonly reconciler: Reconciler;
+  private readonly knownPeers: KnownPeers;
   private raftNode: Raft | undefined;
   private readonly raftEnv: Env;
   private readonly nodeEnv: Env;
@@ -48,6 +56,8 @@ export class ServerNode {
   private running = false;
   /** Local time of the last message from (or as) a leader, for X-Consul-LastContact. */
   private lastLeaderContactUs = 0;
+  /** Local time of the last Raft message from each peer (the leader's view feeds autopilot's LastContact). */
+  private readonly lastHeardUs = new Map<NodeId, number>();
 
   constructor(
     ctx: NodeEnvs,
@@ -70,13 +80,23 @@ export class ServerNode {
       onMessage: (handler) =>
         raftEnv.onMessage((from, msg) => {
           if (from === this.replicator.leader()) this.lastLeaderContactUs = raftEnv.now();
+          if (this.lastHeardUs.has(from) || this.lastHeardUs.size < MAX_HEARD_PEERS) this.lastHeardUs.set(from, raftEnv.now());
           handler(from, msg);
         }),
     };
     this.nodeEnv = ctx.env('node');
+    this.knownPeers = new KnownPeers(this.nodeEnv.storage);
     this.coordEnv = ctx.env('coord');
-    this.coord = new CoordNode({ coord: this.coordEnv }, this.replicator, this.store, opts.checkProbe ? { probe: opts.checkProbe } : {});
-    this.swim = new SwimNode(ctx.env('swim'), { ...opts.swim, meta: { ...(opts.swim?.meta ?? {}), ...this.card, [ROLE_KEY]: ROLE_SERVER } });
+    this.core = new ServerCore({ coord: this.coordEnv, ...(opts.zk ? { zk: ctx.env('zk') } : {}) }, opts.checkProbe ? { checkProbe: opts.checkProbe } : {});
+    ({ store: this.store, haState: this.haState, machine: this.machine, replicator: this.replicator, coord: this.coord } = this.core);
+    // Peers known before a restart are SWIM seeds: joined at start and retried while not alive
+    // (Serf rejoins the members of its snapshot), so no --join is needed to come back.
+    const remembered = this.knownPeers.ids().filter((p) => p !== this.id && !(opts.swim?.seeds ?? []).includes(p));
+    this.swim = new SwimNode(ctx.env('swim'), {
+      ...opts.swim,
+      seeds: [...(opts.swim?.seeds ?? []), ...remembered],
+      meta: { ...(opts.swim?.meta ?? {}), ...this.card, [ROLE_KEY]: ROLE_SERVER },
+    });
     this.hello = new HelloExchange(
       ctx.env('hello'),
       () => this.card,
@@ -117,6 +137,8 @@ export class ServerNode {
   start(): void {
     assert(!this.running, 'server node started twice');
     this.running = true;
+    // The host learns the remembered addresses before SWIM sends its first join.
+    for (const [node, card] of this.knownPeers.entries()) if (node !== this.id) for (const l of this.cardListeners) l(node, card);
     this.swim.start();
     this.coord.start();
     this.maybeBootstrap();
@@ -177,7 +199,7 @@ export class ServerNode {
   /** Address card of a node as gossiped (undefined when unknown). */
   cardOf(node: NodeId): AddressCard | undefined {
     if (node === this.id) return this.card;
-    return this.swim.member(node)?.meta;
+    return this.swim.member(node)?.meta ?? this.knownPeers.card(node);
   }
 
   /** µs since the last contact with a leader; 0 on the leader. */
@@ -186,8 +208,15 @@ export class ServerNode {
     return Math.max(0, this.raftEnv.now() - this.lastLeaderContactUs);
   }
 
+  /** µs since a Raft message last arrived from `peer`; undefined when none ever did. */
+  sinceHeardFromUs(peer: NodeId): number | undefined {
+    const at = this.lastHeardUs.get(peer);
+    return at === undefined ? undefined : Math.max(0, this.raftEnv.now() - at);
+  }
+
   private learnCard(node: NodeId, card: AddressCard): void {
     if (isProvisionalId(node) || node === this.id) return;
+    this.knownPeers.remember(node, card);
     for (const l of this.cardListeners) l(node, card);
   }
 
@@ -251,11 +280,8 @@ export class ServerNode {
       }
     }
     assert(voters === undefined || (voters.length > 0 && new Set(voters).size === voters.length), () => `bad bootstrap voters ${String(voters)}`);
-    const raft: Raft = new RaftNode<NodeCommand, NodeResult>(this.raftEnv, this.machine, { ...this.opts.raft, voters: voters ?? [] });
+    const raft: Raft = this.core.attachRaft(this.raftEnv, { ...this.opts.raft, voters: voters ?? [] });
     this.raftNode = raft;
-    // The store's drivers and proposer see a Replicator of store commands: they only ever propose
-    // those, and the NodeMachine hands them the store's results.
-    this.replicator.attach(raft as unknown as Replicator<StoreCommand, StoreResult>);
     raft.start();
     const list = voters?.join(',');
     if (list !== undefined && list.length <= MAX_VOTERS_META_CHARS) this.swim.setMeta({ ...this.swim.localMeta(), [VOTERS_META_KEY]: list });

@@ -15,6 +15,15 @@ export type ProposeResult<R = unknown> =
   | { readonly ok: false; readonly error: 'unknown-outcome'; readonly leader?: NodeId }
   | { readonly ok: false; readonly error: 'rejected'; readonly reason: string };
 
+/**
+ * Per-read options. `lease`: a leader holding a valid lease (dissertation §6.4.1; see
+ * RaftConfig.maxClockDriftRatio) answers without a quorum round, as if readMode were 'lease' —
+ * what hanode's default-mode reads and the simulator's default-mode KV reads use.
+ */
+export interface ReadOptions {
+  readonly lease?: boolean;
+}
+
 export type ReadResult =
   | { readonly ok: true; readonly index: number }
   | { readonly ok: false; readonly error: 'not-leader'; readonly leader?: NodeId }
@@ -37,7 +46,7 @@ export interface Replicator<Cmd = unknown, R = unknown> {
    * machine has applied everything committed at the time of the call, confirmed by a
    * heartbeat round of a quorum. Read the state machine inside `done`.
    */
-  readBarrier(done: (r: ReadResult) => void): void;
+  readBarrier(done: (r: ReadResult) => void, opts?: ReadOptions): void;
   isLeader(): boolean;
   leader(): NodeId | undefined;
   role(): RaftRole;

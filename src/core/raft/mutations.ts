@@ -2,10 +2,9 @@
  * TEST ONLY: switches that each break one rule of the Raft paper (Ongaro & Ousterhout 2014,
  * Figure 2 and §5–§8; dissertation §6.4), so a test can show that the test (or checker) guarding
  * the rule notices when it is broken. Every one of them breaks safety: never set them outside tests.
- * RaftConfig.mutations holds the set in force; a scenario's `raft: mutations: [...]` sets it for
+ * RaftConfig.mutations (config.ts) holds the set in force; a scenario's `raft: mutations: [...]` sets it for
  * swarms (also test-only).
  */
-import type { RaftConfig } from './config.ts';
 
 export const RAFT_MUTATIONS = [
   /** §5.4.1: grant votes without checking the candidate's log is at least as up-to-date. */
@@ -42,6 +41,6 @@ export function isRaftMutation(s: string): s is RaftMutation {
 }
 
 /** Whether the (test-only) mutation `m` is on. */
-export function mutated(config: RaftConfig, m: RaftMutation): boolean {
-  return config.mutations !== undefined && config.mutations.has(m);
+export function mutated(mutations: ReadonlySet<RaftMutation> | undefined, m: RaftMutation): boolean {
+  return mutations !== undefined && mutations.has(m);
 }

@@ -7,7 +7,7 @@
  * Sans-I/O: everything goes through the Env. Persistence discipline: term and vote are saved and
  * synced before a vote is answered; appended entries are synced before they are acknowledged; the
  * leader syncs its own entries before counting itself toward a commit; these are asserted where
- * the messages leave (send, respondAppend, onVoteRequest).
+ * the messages leave (send, ackAppend, onVoteRequest).
  *
  * Roles (roles.ts): one state object per role, replaced only by transition(), which asserts the
  * transition is legal; leader-only state lives in LeaderState. After the term gate, receive()
@@ -15,7 +15,7 @@
  */
 import { assert, type Env, type Micros, type NodeId, type Timer } from '../env.ts';
 import type { StateMachine } from '../sm.ts';
-import type { ProposeResult, RaftRole, ReadResult, Replicator } from './api.ts';
+import type { ProposeResult, RaftRole, ReadOptions, ReadResult, Replicator } from './api.ts';
 import { resolveConfig, type RaftConfig } from './config.ts';
 import { ConfigHistory } from './config-history.ts';
 import type { Entry } from './entry.ts';
@@ -50,6 +50,18 @@ import {
   type VoteReq,
   type VoteResp,
 } from './messages.ts';
+import { campaignLost, campaignWon, grantsVote } from './election.ts';
+import {
+  appendAccepted,
+  appendContradiction,
+  appendRejected,
+  conflictStart,
+  nextAfterRejection,
+  nextAppend,
+  nextSnapshotChunk,
+  showsLostLog,
+} from './replication.ts';
+import { ForwardedReads } from './follower-reads.ts';
 import { mutated, type RaftMutation } from './mutations.ts';
 import { Progress } from './progress.ts';
 import { ReadQueue } from './read-index.ts';
@@ -102,8 +114,6 @@ interface HardState {
 /** Result the state machine "returns" for a retried command older than the client's last one. */
 const STALE_SEQUENCE = Symbol('stale-sequence');
 const HS_KEY = 'hs';
-/** Bounds the backwards scan for a conflict hint; the leader falls back to probing beyond it. */
-const MAX_HINT_SCAN = 4096;
 /** Heartbeat rounds remembered for lease start times. */
 const MAX_ROUNDS_KEPT = 64;
 
@@ -147,9 +157,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private flushScheduled = false;
   private applyScheduled = false;
   /** Follower reads waiting for the leader's read index. */
-  private readonly forwarded = new Map<number, { deadlineUs: Micros; timer: Timer; done: (r: ReadResult) => void }>();
-  private forwardSeq = 0;
+  private readonly forwarded = new ForwardedReads();
   private stopped = false;
+  /** Peer messages dropped because they contradict what Raft guarantees (droppedMessages()). */
+  private dropped = 0;
 
   private readonly roleListeners: ((role: RaftRole, term: number, leader: NodeId | undefined) => void)[] = [];
   private readonly observers: RaftObserver[] = [];
@@ -231,12 +242,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.stopped = true;
     this.electionTimer?.cancel();
     this.reads.failAll(this.leaderId);
-    const forwarded = [...this.forwarded.values()];
-    this.forwarded.clear();
-    for (const f of forwarded) {
-      f.timer.cancel();
-      f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
-    }
+    for (const f of this.forwarded.takeAll()) f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
     notify?.();
   }
 
@@ -265,7 +271,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.scheduleFlush();
   }
 
-  readBarrier(done: (r: ReadResult) => void): void {
+  readBarrier(done: (r: ReadResult) => void, opts?: ReadOptions): void {
     const mode = this.config.readMode;
     if (mode === 'stale') {
       // A node repairing lost entries may not even hold what it served before (recovery.ts).
@@ -290,7 +296,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       ls.readsWaitingCommit.push({ deadlineUs, done });
       return;
     }
-    this.startRead(ls, deadlineUs, done);
+    this.startRead(ls, deadlineUs, done, opts?.lease === true);
   }
 
   /** Follower read: the leader confirms an index with a quorum round; we wait to apply up to it. */
@@ -299,12 +305,13 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       done({ ok: false, error: 'timeout', leader });
       return;
     }
-    const id = ++this.forwardSeq;
-    const deadlineUs = this.env.now() + this.config.readTimeoutUs;
-    const timer = this.env.after(this.config.readTimeoutUs, () => {
-      if (this.forwarded.delete(id)) done({ ok: false, error: 'timeout', leader: this.leaderId });
-    });
-    this.forwarded.set(id, { deadlineUs, timer, done });
+    const id = this.forwarded.add(
+      this.env.now(),
+      this.config.readTimeoutUs,
+      (delay, fn) => this.env.after(delay, fn),
+      done,
+      (d) => d({ ok: false, error: 'timeout', leader: this.leaderId }),
+    );
     this.send(leader, { type: 'raft.read-index', term: this.currentTerm, id } satisfies ReadIndexReq);
   }
 
@@ -322,10 +329,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private onReadIndexResp(m: ReadIndexResp): void {
-    const f = this.forwarded.get(m.id);
+    const f = this.forwarded.take(m.id);
     if (f === undefined) return;
-    this.forwarded.delete(m.id);
-    f.timer.cancel();
     if (m.index < 0) return f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
     if (this.reads.full()) return f.done({ ok: false, error: 'timeout', leader: this.leaderId });
     this.reads.addConfirmed(m.index, f.deadlineUs, f.done);
@@ -334,8 +339,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.env.after(Math.max(0, f.deadlineUs - this.env.now()), () => this.reads.expire(this.env.now(), this.leaderId));
   }
 
-  private startRead(ls: LeaderState, deadlineUs: Micros, done: (r: ReadResult) => void): void {
-    if (this.config.readMode === 'lease' && this.leaseValid(ls)) {
+  private startRead(ls: LeaderState, deadlineUs: Micros, done: (r: ReadResult) => void, lease = false): void {
+    // A per-read lease needs checkQuorum as lease mode does (followers refuse votes within a lease).
+    if ((this.config.readMode === 'lease' || (lease && this.config.checkQuorum)) && ls.lease.valid(this.env.now())) {
       this.reads.addConfirmed(this.commit, deadlineUs, done);
       this.reads.applied(this.applied);
       return;
@@ -344,18 +350,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.scheduleRound();
   }
 
-  /** The lease holds while our clock is before its end and has not been stepped back since it was granted. */
-  private leaseValid(ls: LeaderState): boolean {
-    const now = this.env.now();
-    if (now < ls.leaseClockUs) ls.leaseUntilUs = 0; // stepped back: the lease's start is no longer comparable
-    ls.leaseClockUs = now;
-    return now < ls.leaseUntilUs;
-  }
-
   /** True while this node repairs storage damage found at start (recovery.ts). */
   recovering(): boolean {
     return this.recovery.recovering();
   }
+
   isLeader(): boolean {
     return this.state.name === 'leader';
   }
@@ -370,6 +369,15 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
   commitIndex(): number {
     return this.commit;
+  }
+  /**
+   * Peer messages dropped because they contradict Raft's guarantees (a second leader in our term,
+   * entries that are not consecutive or come from a future term, an ack beyond our log, a heartbeat
+   * round we never sent): a forged or broken peer, never a correct one. Dropped and counted (and
+   * traced as raft.drop) rather than asserted: a peer must not be able to crash us.
+   */
+  droppedMessages(): number {
+    return this.dropped;
   }
   appliedIndex(): number {
     return this.applied;
@@ -514,7 +522,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   /** TEST ONLY: whether a paper rule is switched off (mutations.ts); false in every real use. */
   private mut(m: RaftMutation): boolean {
-    return mutated(this.config, m);
+    return mutated(this.config.mutations, m);
   }
 
   // ---------------------------------------------------------------- roles
@@ -654,17 +662,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private tallyWon(cs: CandidateState): boolean {
-    const m = this.configs.current();
-    let granted = 0;
-    for (const v of m.voters) if (cs.votes.get(v) === true) granted++;
-    return granted >= quorumSize(m);
+    return campaignWon(cs.votes, this.configs.current());
   }
 
   private tallyLost(cs: CandidateState): boolean {
-    const m = this.configs.current();
-    let rejected = 0;
-    for (const v of m.voters) if (cs.votes.get(v) === false) rejected++;
-    return rejected > m.voters.length - quorumSize(m);
+    return campaignLost(cs.votes, this.configs.current());
   }
 
   private becomeLeader(): void {
@@ -800,6 +802,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     });
   }
 
+  private noteSentCommit(ls: LeaderState, peer: NodeId, commit: number): void {
+    if (commit > (ls.sentCommit.get(peer) ?? 0)) ls.sentCommit.set(peer, commit);
+  }
+
   private scheduleRound(): void {
     if (this.roundScheduled) return;
     this.roundScheduled = true;
@@ -817,6 +823,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     ls.roundSentAt.delete(ls.round - MAX_ROUNDS_KEPT);
     for (const [p, pr] of ls.progress) {
       const hb: HeartbeatReq = { type: 'raft.heartbeat', term: this.currentTerm, commit: Math.min(pr.match, this.commit), round: ls.round };
+      this.noteSentCommit(ls, p, hb.commit);
       this.send(p, hb);
     }
     this.confirmRounds(ls);
@@ -827,22 +834,14 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const pr = ls.progress.get(peer);
     if (pr === undefined) return;
     for (let k = 0; k < this.config.maxInflightAppends && !pr.paused(); k++) {
-      const prevIndex = pr.next - 1;
-      assert(prevIndex >= pr.match, () => `${peer}: next ${pr.next} not above match ${pr.match}`);
-      assert(prevIndex <= this.log.last(), () => `${peer}: next ${pr.next} beyond last ${this.log.last()} + 1`);
-      const prevTerm = this.log.term(prevIndex);
-      if (prevTerm === undefined) {
-        this.startSnapshot(peer, pr);
-        return;
-      }
-      const entries = this.log.slice(pr.next, this.log.last() + 1, this.config.maxEntriesPerAppend);
-      // Probes go out even when empty (they find the match point); in replicate, nothing new: stop.
-      if (entries.length === 0 && pr.state === 'replicate') return;
-      const req: AppendReq = { type: 'raft.append', term: this.currentTerm, prevIndex, prevTerm, entries, commit: this.commit };
+      const req = nextAppend(this.log, pr, this.currentTerm, this.commit, this.config.maxEntriesPerAppend);
+      if (req === 'snapshot') return this.startSnapshot(peer, pr);
+      if (req === undefined) return;
+      this.noteSentCommit(ls, peer, Math.min(this.commit, req.prevIndex + req.entries.length));
       // Stall detection measures from the later of the last ack and the moment the pipeline filled.
       if (pr.inflightCount() === 0) pr.lastHeardUs = this.env.now();
       this.send(peer, req);
-      pr.sent(prevIndex + entries.length);
+      pr.sent(req.prevIndex + req.entries.length);
       if (pr.state !== 'replicate') return;
     }
   }
@@ -857,25 +856,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private sendSnapshotChunk(peer: NodeId, pr: Progress): void {
-    const s = this.snap!;
-    if (pr.snapIndex !== s.index) {
-      // A newer snapshot replaced the one being sent: start over with it.
-      pr.snapIndex = s.index;
-      pr.snapOffset = 0;
-    }
-    const data = s.data.slice(pr.snapOffset, pr.snapOffset + this.config.snapshotChunkChars);
-    const done = pr.snapOffset + data.length >= s.data.length;
-    const req: SnapshotReq = {
-      type: 'raft.snapshot',
-      term: this.currentTerm,
-      index: s.index,
-      snapTerm: s.term,
-      membership: s.membership,
-      offset: pr.snapOffset,
-      data,
-      done,
-    };
-    this.send(peer, req);
+    const s = this.snap;
+    assert(s !== undefined, 'a snapshot transfer has a snapshot');
+    this.send(peer, nextSnapshotChunk(s, pr, this.currentTerm, this.config.snapshotChunkChars));
   }
 
   // ---------------------------------------------------------------- receiving
@@ -900,7 +883,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     } else if (m.term < this.currentTerm && !this.mut('acceptStaleTerm')) {
       if (m.type === 'raft.append' || m.type === 'raft.heartbeat' || m.type === 'raft.snapshot') {
         // Tell a stale leader about the newer term so it steps down.
-        this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: -1, conflictTerm: 0, conflictIndex: 0 } satisfies AppendResp);
+        this.send(from, appendRejected(this.currentTerm, -1, 0, 0));
       } else if (m.type === 'raft.prevote') {
         this.send(from, { type: 'raft.prevote.resp', term: this.currentTerm, granted: false } satisfies PreVoteResp);
       }
@@ -943,8 +926,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       case 'raft.heartbeat':
       case 'raft.snapshot':
         // Election Safety (paper Figure 3): at most one leader per term, and we are it.
-        assert(from === this.self, () => `two leaders in term ${this.currentTerm}: ${this.self} and ${from}`);
-        return;
+        return this.drop(from, m, 'a second leader in our term');
       default:
         // Votes and pre-votes of a finished campaign, and TimeoutNow (a leader has nothing to start).
         return;
@@ -977,6 +959,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   /** Followers and learners. */
   private stepFollower(from: NodeId, m: RaftMessage): void {
     if (this.stepAny(from, m)) return;
+    const fromLeader = m.type === 'raft.append' || m.type === 'raft.heartbeat' || m.type === 'raft.snapshot';
+    if (fromLeader && this.leaderId !== undefined && this.leaderId !== from) {
+      // Election Safety: the term's leader is known, and it is someone else.
+      return this.drop(from, m, 'a second leader in our term');
+    }
     switch (m.type) {
       case 'raft.append':
         return this.onAppend(from, m);
@@ -1004,13 +991,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   private onVoteRequest(from: NodeId, m: PreVoteReq | VoteReq): void {
     const pre = m.type === 'raft.prevote';
-    const canVote =
-      this.votedFor === from ||
-      (this.votedFor === undefined && this.leaderId === undefined) ||
-      (pre && m.term > this.currentTerm);
-    const lastTerm = this.log.lastTerm();
-    const upToDate = m.lastTerm > lastTerm || (m.lastTerm === lastTerm && m.lastIndex >= this.log.last()) || this.mut('voteWithoutLogCheck');
-    const grant = canVote && upToDate && this.recovery.mayVoteFor(m.lastIndex, m.lastTerm);
+    const me = { term: this.currentTerm, votedFor: this.votedFor, leader: this.leaderId, lastIndex: this.log.last(), lastTerm: this.log.lastTerm() };
+    const grant = grantsVote(me, from, m, this.mut('voteWithoutLogCheck')) && this.recovery.mayVoteFor(m.lastIndex, m.lastTerm);
     if (pre) {
       this.send(from, { type: 'raft.prevote.resp', term: grant ? m.term : this.currentTerm, granted: grant } satisfies PreVoteResp);
       return;
@@ -1045,6 +1027,12 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     else if (this.tallyLost(cs)) this.becomeFollower(this.currentTerm, undefined);
   }
 
+  /** A peer message that contradicts Raft's guarantees: counted and traced, never acted on. */
+  private drop(from: NodeId, m: RaftMessage, reason: string): void {
+    this.dropped++;
+    this.env.trace('raft.drop', { from, type: m.type, term: m.term, reason });
+  }
+
   /** Follower: any valid message from the current term's leader. */
   private heardFromLeader(from: NodeId): void {
     if (this.leaderId !== from) this.setLeader(from);
@@ -1053,6 +1041,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private onAppend(from: NodeId, m: AppendReq): void {
+    const contradiction = appendContradiction(m);
+    if (contradiction !== undefined) return this.drop(from, m, contradiction);
     this.heardFromLeader(from);
     let prevIndex = m.prevIndex;
     let prevTerm = m.prevTerm;
@@ -1062,7 +1052,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const skip = Math.min(entries.length, this.commit - prevIndex);
       entries = entries.slice(skip);
       if (entries.length === 0) {
-        this.respondAppend(from, true, this.commit);
+        this.ackAppend(from, this.commit);
         return;
       }
       prevIndex = entries[0]!.index - 1;
@@ -1072,12 +1062,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     }
     const localPrevTerm = this.log.term(prevIndex);
     if (localPrevTerm === undefined) {
-      this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.prevIndex, conflictTerm: 0, conflictIndex: this.log.last() + 1 } satisfies AppendResp);
+      this.send(from, appendRejected(this.currentTerm, m.prevIndex, 0, this.log.last() + 1));
       return;
     }
     if (localPrevTerm !== prevTerm && !this.mut('skipConsistencyCheck')) {
-      const first = Math.max(this.commit + 1, this.log.firstIndexOfTerm(prevIndex, MAX_HINT_SCAN));
-      this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.prevIndex, conflictTerm: localPrevTerm, conflictIndex: first } satisfies AppendResp);
+      this.send(from, appendRejected(this.currentTerm, m.prevIndex, localPrevTerm, conflictStart(this.log, this.commit, prevIndex)));
       return;
     }
     // Append what is new; truncate at the first conflict (paper Figure 2, AppendEntries rule 3).
@@ -1104,15 +1093,15 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.recovery.verified(lastNew, this.log.term(lastNew), this.currentTerm, m.commit, this.log.last());
     this.refreshFollowerRole();
     this.advanceCommit(Math.min(m.commit, this.mut('commitBeyondVerified') ? this.log.last() : lastNew));
-    this.respondAppend(from, true, lastNew);
+    this.ackAppend(from, lastNew);
   }
 
-  private respondAppend(to: NodeId, success: boolean, matchIndex: number): void {
-    if (success && !this.mut('ackBeforeSync')) {
+  private ackAppend(to: NodeId, matchIndex: number): void {
+    if (!this.mut('ackBeforeSync')) {
       // Persist before send: what we acknowledge survives a crash (the leader counts it toward a commit).
       assert(matchIndex <= this.log.durableIndex(), () => `acking ${matchIndex} with only ${this.log.durableIndex()} durable`);
     }
-    this.send(to, { type: 'raft.append.resp', term: this.currentTerm, success, matchIndex, rejectIndex: 0, conflictTerm: 0, conflictIndex: 0 } satisfies AppendResp);
+    this.send(to, appendAccepted(this.currentTerm, matchIndex));
   }
 
   /** A membership change in the log may make us a learner or a voter. */
@@ -1128,25 +1117,35 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     pr.lastHeardUs = this.env.now();
     pr.recentActive = true;
     if (m.success) {
-      assert(m.matchIndex <= this.log.last(), () => `${from} acked ${m.matchIndex} beyond leader last ${this.log.last()}`);
+      // Only what we sent can be acknowledged, and we sent no more than our log.
+      if (m.matchIndex > this.log.last()) return this.drop(from, m, 'an ack beyond our log');
       const advanced = pr.acked(m.matchIndex);
       if (pr.state === 'probe') pr.becomeReplicate();
       else if (pr.state === 'snapshot' && pr.match >= pr.snapIndex) pr.becomeProbe();
+      const commitBefore = this.commit;
       if (advanced) {
         this.maybeCommit(ls);
         this.maybeSendTimeoutNow(ls);
         this.maybePromote(ls);
       }
       this.sendAppend(ls, from);
+      // Entries this follower just acked were committed already (the others made the quorum
+      // and the round announcing it capped this follower at its old match), and no append
+      // carries the news: tell it now rather than at the next heartbeat (etcd's
+      // Progress.CanBumpCommit), as its clients' tree writes and reads wait for it to apply.
+      // A commit that moved just now is announced by the round maybeCommit scheduled.
+      if (advanced && this.commit === commitBefore) {
+        const known = Math.min(pr.match, this.commit);
+        if (known > (ls.sentCommit.get(from) ?? 0)) {
+          this.noteSentCommit(ls, from, known);
+          this.send(from, { type: 'raft.heartbeat', term: this.currentTerm, commit: known, round: ls.round } satisfies HeartbeatReq);
+        }
+      }
       return;
     }
     if (m.rejectIndex < 0) return; // a higher-term notice, handled in receive()
-    let nextGuess = m.conflictIndex;
-    if (m.conflictTerm > 0) {
-      const idx = this.log.lastIndexOfTerm(m.conflictTerm, m.rejectIndex);
-      if (idx !== undefined) nextGuess = idx + 1;
-    }
-    if (pr.state !== 'snapshot' && this.lostLog(pr, m)) {
+    const nextGuess = nextAfterRejection(this.log, m);
+    if (pr.state !== 'snapshot' && showsLostLog(pr, m)) {
       this.env.trace('raft.lost-log', { peer: from, match: pr.match, reject: m.rejectIndex, hint: m.conflictIndex });
       pr.lostLog(Math.max(1, Math.min(nextGuess, m.rejectIndex)));
       this.sendAppend(ls, from);
@@ -1155,24 +1154,13 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (pr.rejected(m.rejectIndex, nextGuess)) this.sendAppend(ls, from);
   }
 
-  /**
-   * Whether a rejection shows the follower lost entries it acknowledged: it denies an index up to
-   * its match, or (conflictTerm 0: "I lack prevIndex; my log ends at conflictIndex - 1") its log ends
-   * below its match. Responses arrive in the order the follower sent them (the reliable channel is
-   * FIFO per link), so a rejection that follows an acknowledgement of the same index is not stale.
-   */
-  private lostLog(pr: Progress, m: AppendResp): boolean {
-    if (m.rejectIndex <= pr.match) return true;
-    return m.conflictTerm === 0 && m.conflictIndex - 1 < pr.match;
-  }
-
   private onHeartbeat(from: NodeId, m: HeartbeatReq): void {
     this.heardFromLeader(from);
     if (m.commit > this.log.last()) {
       // The leader sends min(our match, its commit): it counts us as holding entries we no longer
       // have (a wiped or cut disk, issue 15). With nothing new to send it would only heartbeat us
       // forever; a rejection saying where our log ends makes it repair us (Progress.lostLog).
-      this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.commit, conflictTerm: 0, conflictIndex: this.log.last() + 1 } satisfies AppendResp);
+      this.send(from, appendRejected(this.currentTerm, m.commit, 0, this.log.last() + 1));
     }
     // m.commit <= our match as the leader knows it, so our log agrees up to there; unless we lost
     // entries since it learnt that match (recovery.ts): then only verified appends move our commit.
@@ -1183,6 +1171,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private onHeartbeatResp(ls: LeaderState, from: NodeId, m: HeartbeatResp): void {
     const pr = ls.progress.get(from);
     if (pr === undefined) return;
+    // Acking a round we never sent would confirm reads (and a lease) nobody granted.
+    if (m.round > ls.round) return this.drop(from, m, 'an ack of a heartbeat round never sent');
     const now = this.env.now();
     pr.recentActive = true;
     if (m.round > pr.ackedRound) pr.ackedRound = m.round;
@@ -1211,11 +1201,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (sentAt !== undefined) {
       // Lease (dissertation §6.4.1): no voter that acked round q grants a vote to anyone else until an
       // election timeout after it heard us, measured on clocks that may run (1 ± drift) fast.
-      const lease = sentAt + Math.floor(this.config.electionTimeoutMinUs * (1 - this.config.maxClockDriftRatio));
-      const now = this.env.now();
-      if (now < ls.leaseClockUs) ls.leaseUntilUs = 0;
-      ls.leaseClockUs = now;
-      if (lease > ls.leaseUntilUs && sentAt <= now) ls.leaseUntilUs = lease;
+      ls.lease.extend(sentAt, Math.floor(this.config.electionTimeoutMinUs * (1 - this.config.maxClockDriftRatio)), this.env.now());
     }
     this.reads.confirm(q);
     this.reads.applied(this.applied);

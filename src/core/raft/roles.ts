@@ -10,6 +10,7 @@
  */
 import { assert, type Micros, type NodeId, type Timer } from '../env.ts';
 import type { ProposeResult, RaftRole, ReadResult } from './api.ts';
+import { Lease } from './lease.ts';
 import type { Progress } from './progress.ts';
 
 /** Which role may follow which. A same-role "transition" starts the role afresh (a new term, a new campaign). */
@@ -71,9 +72,10 @@ export class LeaderState {
   round = 0;
   confirmedRound = 0;
   readonly roundSentAt = new Map<number, Micros>();
-  leaseUntilUs = 0;
-  /** Latest local time seen by lease code (detects a clock stepped backwards). */
-  leaseClockUs = 0;
+  /** The highest commit index each follower can have learned from us (etcd's Progress.sentCommit). */
+  readonly sentCommit = new Map<NodeId, number>();
+  /** Lease reads (lease.ts): starts void with every leadership. */
+  readonly lease = new Lease();
   /** Reads waiting for this term's first entry to commit (dissertation §6.4 step 1). */
   readsWaitingCommit: WaitingRead[] = [];
   transfer: Transfer | undefined;

@@ -2,6 +2,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Query } from './query.ts';
 
+/**
+ * Header marking a forwarded request, so a request never bounces between two servers. Its
+ * value is the name of the agent that received the request (a session created through a
+ * follower is that follower's, as Consul's agent fills in its own node name before the RPC).
+ */
+export const FORWARDED = 'x-hanode-forwarded';
+
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
 export interface ApiRequest {
@@ -13,6 +20,10 @@ export interface ApiRequest {
   readonly query: Query;
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
+  /** The client's socket address (for loopback-only permissions). */
+  readonly remoteAddress?: string;
+  /** Aborted when the client goes away before the answer (a parked read then frees its slot). */
+  readonly signal?: AbortSignal;
 }
 
 export interface ApiReply {
@@ -25,6 +36,8 @@ export interface ApiReply {
   /** X-Consul-Index: written as max(1, index) (Consul never sends 0: the consul client's watch gives up on 0). */
   readonly index?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A large JSON body, produced lazily and written a slice per event-loop turn (http/stream.ts). */
+  readonly jsonChunks?: Iterable<string>;
 }
 
 export type Handler = (req: ApiRequest) => Promise<ApiReply> | ApiReply;

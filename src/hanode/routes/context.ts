@@ -4,10 +4,13 @@ import type { Backend } from '../backend.ts';
 import { HttpError, noLeader } from '../http/errors.ts';
 import type { QueryOptions } from '../http/query.ts';
 import type { BlockingHub } from '../../core/coord/blocking.ts';
+import type { ScriptPolicy } from '../script-policy.ts';
 
 export interface RouteContext {
   readonly backend: Backend;
   readonly hub: BlockingHub;
+  /** Who may register scripts (src/hanode/script-policy.ts); absent: nobody. */
+  readonly scripts?: ScriptPolicy;
 }
 
 /** Proposes and waits for the applied result; any failure to commit becomes Consul's 500. */
@@ -24,12 +27,20 @@ export function okResult<T extends StoreResult>(result: StoreResult): Extract<T,
   return result as Extract<T, { ok: true }>;
 }
 
-/** ?consistent: a read barrier first (Consul's consistent mode verifies leadership with a quorum). */
+/**
+ * The read guarantee of each mode (docs/consistency.md):
+ * - ?consistent: a read barrier with a quorum round (Consul's consistent mode verifies leadership);
+ * - default: the leader answers within its lease (Raft dissertation §6.4.1), a quorum round
+ *   only when the lease lapsed: linearizable while clocks drift less than maxClockDriftRatio.
+ *   Stronger than Consul's default ("leader, no quorum check"), which may answer stale values
+ *   from a deposed leader;
+ * - ?stale: this agent's state as it is, no leader involved.
+ */
 export async function readMode(ctx: RouteContext, opts: QueryOptions): Promise<void> {
   // A node repairing lost writes (docs/storage-faults.md) serves no local read: it may lack them.
-  if (opts.consistency !== 'consistent' && ctx.backend.recovering?.() === true) throw noLeader();
-  if (opts.consistency !== 'consistent') return;
-  const r = await ctx.backend.readBarrier();
+  if (opts.consistency === 'stale' && ctx.backend.recovering?.() === true) throw noLeader();
+  if (opts.consistency === 'stale') return;
+  const r = await ctx.backend.readBarrier(opts.consistency === 'default' ? { lease: true } : undefined);
   if (!r.ok) throw noLeader();
 }
 

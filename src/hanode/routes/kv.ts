@@ -6,9 +6,10 @@ import { kvFullError } from '../../core/kv/capacity.ts';
 import { KV_MAX_VALUE_CHARS } from '../../core/kv/commands.ts';
 import type { KvEntry } from '../../core/kv/types.ts';
 import { badRequest, HttpError } from '../http/errors.ts';
-import { parseU64 } from '../http/json.ts';
-import { queryOptions } from '../http/query.ts';
-import { blockOn } from '../http/blocking.ts';
+import { parseU64, toJson } from '../http/json.ts';
+import { queryOptions, type Query, type QueryOptions } from '../http/query.ts';
+import type { CoordStore, StoreCommandBody, StoreResult } from '../../core/store/index.ts';
+import { kvWatchFor } from '../http/kv-watch.ts';
 import type { ApiReply, ApiRequest, Route } from '../http/types.ts';
 import { kvJson } from '../shapes.ts';
 import { commit, okResult, readMode, type RouteContext } from './context.ts';
@@ -30,14 +31,59 @@ export function kvRoutes(ctx: RouteContext): Route[] {
   ];
 }
 
+/**
+ * A KV request split into what it needs from the node and how the answer is built from that,
+ * so the same route logic runs behind hanode's HTTP server (awaiting each step) and inside the
+ * simulator, whose loop is synchronous (each step a callback): a read needs its mode's
+ * barrier and then the store; a write needs one command committed and then its result.
+ */
+export type KvPlan =
+  | { readonly kind: 'read'; readonly opts: QueryOptions; answer(store: CoordStore, index: number): ApiReply }
+  | { readonly kind: 'write'; readonly cmd: StoreCommandBody; answer(result: StoreResult): ApiReply };
+
+/** Plans a /v1/kv/ request (`rest` is the key); throws HttpError on bad input, as the handler would. */
+export function planKv(req: ApiRequest): KvPlan {
+  if (req.method === 'GET') return planGet(req);
+  if (req.method === 'PUT') return planPut(req);
+  if (req.method === 'DELETE') return planDel(req);
+  throw badRequest(`method ${req.method} not allowed`);
+}
+
 async function get(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
-  const opts = queryOptions(req.query);
-  await readMode(ctx, opts);
+  const plan = planGet(req);
+  await readMode(ctx, plan.opts);
+  // Every KV read answers with the KV table's index; a blocked read is woken by a change to
+  // its key (or under its prefix for ?recurse / ?keys), as Consul's per-key watches do.
   const store = ctx.backend.store;
+  const index = await kvWatchFor(store).block(req.rest, req.query.has('recurse') || req.query.has('keys'), plan.opts, req.signal);
+  return plan.answer(store, index);
+}
+
+async function put(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
+  const plan = planPut(req);
+  // A new key past the bound is refused before it is proposed (the store refuses it on apply too,
+  // src/core/kv/capacity.ts: this local view may lag, the replicated rule decides).
+  const kv = ctx.backend.store.kv;
+  const full = req.query.get('release') === undefined ? kvFullError(kv.get(req.rest) === undefined ? 1 : 0, kv) : null;
+  if (full !== null) throw badRequest(full);
+  const { result } = await commit(ctx, plan.cmd);
+  return plan.answer(result);
+}
+
+async function del(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
+  const plan = planDel(req);
+  const { result } = await commit(ctx, plan.cmd);
+  return plan.answer(result);
+}
+
+function planGet(req: ApiRequest): Extract<KvPlan, { kind: 'read' }> {
+  const opts = queryOptions(req.query);
+  return { kind: 'read', opts, answer: (store, index) => readAnswer(req, store, index) };
+}
+
+function readAnswer(req: ApiRequest, store: CoordStore, index: number): ApiReply {
   const key = req.rest;
   const q = req.query;
-  // Consul answers every KV read with the KV table's index and wakes a blocked read on any KV change.
-  const index = await blockOn(ctx.hub, 'kv', opts);
   if (q.has('keys')) {
     const keys = listKeys(store.kv.range(key), key, q.get('separator') ?? '');
     if (keys.length === 0) return { status: 404, index };
@@ -46,12 +92,36 @@ async function get(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
   if (q.has('recurse')) {
     const entries = store.kv.range(key).slice(0, MAX_LIST);
     if (entries.length === 0) return { status: 404, index };
-    return { json: entries.map(kvJson), index };
+    const size = recurseBytes(entries);
+    if (size > MAX_RECURSE_BYTES) {
+      throw new HttpError(413, `Response too large: ${entries.length} keys under ${JSON.stringify(key)} encode to about ${size} bytes, over the ${MAX_RECURSE_BYTES}-byte limit of one recurse read; read a narrower prefix, or list ?keys and read them one by one`);
+    }
+    // The entries are a snapshot (a write replaces an entry object, never mutates it), encoded while they are written.
+    return { jsonChunks: recurseJson(entries), index };
   }
   const entry = store.kv.get(key);
   if (!entry) return { status: 404, index };
   if (q.has('raw')) return { raw: Buffer.from(entry.value, 'latin1'), contentType: 'application/octet-stream', index };
   return { json: [kvJson(entry)], index };
+}
+
+/**
+ * Largest recurse answer (ours; Consul has none, but three concurrent reads of 50 MB stalled
+ * a leader for seconds): 16 MiB, 32 full-size (512 KiB) values.
+ */
+export const MAX_RECURSE_BYTES = 16 * 1024 * 1024;
+
+/** The JSON size of a recurse answer, estimated without building it: base64 values plus per-entry fields. */
+function recurseBytes(entries: readonly KvEntry[]): number {
+  let n = 2;
+  for (const e of entries) n += 160 + e.key.length * 2 + Math.ceil(e.value.length / 3) * 4 + (e.session?.length ?? 0);
+  return n;
+}
+
+function* recurseJson(entries: readonly KvEntry[]): Generator<string> {
+  yield '[';
+  for (let i = 0; i < entries.length; i++) yield (i > 0 ? ',' : '') + toJson(kvJson(entries[i]!));
+  yield ']';
 }
 
 /** ?keys with a separator: keys up to and including the first separator after the prefix, deduplicated. */
@@ -69,18 +139,13 @@ function listKeys(entries: readonly KvEntry[], prefix: string, sep: string): str
   return out;
 }
 
-async function put(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
+function planPut(req: ApiRequest): Extract<KvPlan, { kind: 'write' }> {
   const key = req.rest;
   if (key === '') throw badRequest('Missing key name');
   const q = req.query;
   if (req.body.length > KV_MAX_VALUE_CHARS) {
     throw new HttpError(413, `Request body(${req.body.length} bytes) too large, max size: ${KV_MAX_VALUE_CHARS} bytes`);
   }
-  // A new key past the bound is refused before it is proposed (the store refuses it on apply too,
-  // src/core/kv/capacity.ts: this local view may lag, the replicated rule decides).
-  const kv = ctx.backend.store.kv;
-  const full = q.get('release') === undefined ? kvFullError(kv.get(key) === undefined ? 1 : 0, kv) : null;
-  if (full !== null) throw badRequest(full);
   const value = req.body.toString('latin1');
   let flags: string | undefined;
   const f = q.get('flags');
@@ -88,58 +153,75 @@ async function put(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
     flags = parseU64(f);
     if (flags === undefined) throw badRequest(`Invalid flags: ${JSON.stringify(f)}`);
   }
+  conflictingFlags(q, 'cas', 'acquire', 'release');
   const acquire = q.get('acquire');
   const release = q.get('release');
-  if (acquire !== undefined && release !== undefined) throw badRequest('Conflicting flags: acquire and release');
   if (acquire !== undefined) {
-    const { result } = await commit(ctx, { type: 'kv.acquire', key, value, session: acquire, ...(flags !== undefined ? { flags } : {}) });
-    const r = okResult<typeof result>(result);
-    return { json: r.type === 'kv.acquire' && r.acquired };
+    return {
+      kind: 'write',
+      cmd: { type: 'kv.acquire', key, value, session: acquire, ...(flags !== undefined ? { flags } : {}) },
+      answer: (result) => {
+        const r = okResult<typeof result>(result);
+        return { json: r.type === 'kv.acquire' && r.acquired };
+      },
+    };
   }
   if (release !== undefined) {
-    const { result } = await commit(ctx, { type: 'kv.release', key, value, session: release, ...(flags !== undefined ? { flags } : {}) });
-    const r = okResult<typeof result>(result);
-    return { json: r.type === 'kv.release' && r.released };
+    return {
+      kind: 'write',
+      cmd: { type: 'kv.release', key, value, session: release, ...(flags !== undefined ? { flags } : {}) },
+      answer: (result) => {
+        const r = okResult<typeof result>(result);
+        return { json: r.type === 'kv.release' && r.released };
+      },
+    };
   }
   const cas = q.uint('cas');
   const put = { op: 'put' as const, key, value, ...(flags !== undefined ? { flags } : {}) };
   if (cas !== undefined) {
     // cas=0: only if absent (a missing key compares as ModifyIndex 0, as in Consul).
-    const { result } = await commit(ctx, {
-      type: 'kv',
-      cmd: { type: 'txn', compare: [{ key, target: 'modifyIndex', op: '==', value: cas }], success: [put], failure: [] },
-    });
-    return { json: kvOutcome(result) };
+    return {
+      kind: 'write',
+      cmd: { type: 'kv', cmd: { type: 'txn', compare: [{ key, target: 'modifyIndex', op: '==', value: cas }], success: [put], failure: [] } },
+      answer: (result) => ({ json: kvOutcome(result) }),
+    };
   }
-  const { result } = await commit(ctx, { type: 'kv', cmd: { type: 'put', key, value, ...(flags !== undefined ? { flags } : {}) } });
+  return { kind: 'write', cmd: { type: 'kv', cmd: { type: 'put', key, value, ...(flags !== undefined ? { flags } : {}) } }, answer: written };
+}
+
+/** A plain write's answer: true once applied (400 for a malformed command). */
+function written(result: StoreResult): ApiReply {
   kvOutcome(result);
   return { json: true };
 }
 
-async function del(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
+function planDel(req: ApiRequest): Extract<KvPlan, { kind: 'write' }> {
   const key = req.rest;
   const q = req.query;
-  if (q.has('recurse')) {
-    const { result } = await commit(ctx, { type: 'kv', cmd: { type: 'delete-prefix', prefix: key } });
-    kvOutcome(result);
-    return { json: true };
-  }
+  conflictingFlags(q, 'recurse', 'cas');
+  if (q.has('recurse')) return { kind: 'write', cmd: { type: 'kv', cmd: { type: 'delete-prefix', prefix: key } }, answer: written };
   if (key === '') throw badRequest('Missing key name');
   const cas = q.uint('cas');
   if (cas !== undefined) {
-    const { result } = await commit(ctx, {
-      type: 'kv',
-      cmd: { type: 'txn', compare: [{ key, target: 'modifyIndex', op: '==', value: cas }], success: [{ op: 'delete', key }], failure: [] },
-    });
-    return { json: kvOutcome(result) };
+    return {
+      kind: 'write',
+      cmd: { type: 'kv', cmd: { type: 'txn', compare: [{ key, target: 'modifyIndex', op: '==', value: cas }], success: [{ op: 'delete', key }], failure: [] } },
+      answer: (result) => ({ json: kvOutcome(result) }),
+    };
   }
-  const { result } = await commit(ctx, { type: 'kv', cmd: { type: 'delete', key } });
-  kvOutcome(result);
-  return { json: true };
+  return { kind: 'write', cmd: { type: 'kv', cmd: { type: 'delete', key } }, answer: written };
+}
+
+/**
+ * Consul refuses flags that do not compose (agent/kvs_endpoint.go conflictingFlags: PUT with two
+ * of cas / acquire / release, DELETE with recurse and cas): 400 "Conflicting flags: <query>".
+ */
+function conflictingFlags(q: Query, ...flags: string[]): void {
+  if (flags.filter((f) => q.has(f)).length > 1) throw badRequest(`Conflicting flags: ${q.params.toString()}`);
 }
 
 /** Unwraps a KV result: true/false for a txn or cas, 400 for a malformed command. */
-function kvOutcome(result: import('../../core/store/index.ts').StoreResult): boolean {
+function kvOutcome(result: StoreResult): boolean {
   if (result.type !== 'kv' || !('result' in result)) {
     const err = 'error' in result ? result.error : 'unexpected result';
     throw badRequest(err);

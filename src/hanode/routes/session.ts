@@ -8,7 +8,10 @@ import { parseGoDuration } from '../http/duration.ts';
 import { badRequest, HttpError } from '../http/errors.ts';
 import { queryOptions } from '../http/query.ts';
 import { blockOn } from '../http/blocking.ts';
-import type { ApiReply, ApiRequest, Route } from '../http/types.ts';
+import { FORWARDED, type ApiReply, type ApiRequest, type Route } from '../http/types.ts';
+
+/** Bound on a node name taken from a header (Consul's node names are DNS labels, well under this). */
+const MAX_NODE_NAME = 256;
 import { sessionJson } from '../shapes.ts';
 import { commit, isObject, jsonBody, readMode, type RouteContext } from './context.ts';
 
@@ -45,6 +48,12 @@ export function sessionRoutes(ctx: RouteContext): Route[] {
   ];
 }
 
+/** The agent that forwarded this request to us, when one did (a non-empty node name). */
+function receivingAgent(req: ApiRequest): string | undefined {
+  const h = req.headers[FORWARDED];
+  return typeof h === 'string' && h !== '' && h.length <= MAX_NODE_NAME ? h : undefined;
+}
+
 function duration(v: unknown, what: string): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'number') return Math.round(v / 1000); // a Go Duration in JSON: nanoseconds
@@ -57,7 +66,9 @@ function duration(v: unknown, what: string): number | undefined {
 async function create(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
   const body = jsonBody(req.body, true) ?? {};
   if (!isObject(body)) throw badRequest('Request decode failed: expected an object');
-  const node = typeof body.Node === 'string' && body.Node !== '' ? body.Node : ctx.backend.nodeName;
+  // Consul binds a session to the agent that received the request: when a follower forwarded
+  // it here, that follower (named in the forwarding header), not this leader.
+  const node = typeof body.Node === 'string' && body.Node !== '' ? body.Node : receivingAgent(req) ?? ctx.backend.nodeName;
   const checksRaw = body.NodeChecks ?? body.Checks;
   let checks: string[] | undefined;
   if (checksRaw !== undefined && checksRaw !== null) {

@@ -22,6 +22,9 @@ interface Autopilot {
   ModifyIndex: number;
 }
 
+/** Bound on servers whose stability is tracked (far above any server count we run). */
+const MAX_TRACKED_SERVERS = 1024;
+
 export function statusRoutes(ctx: RouteContext): Route[] {
   const b = ctx.backend;
   const autopilot: Autopilot = {
@@ -37,6 +40,22 @@ export function statusRoutes(ctx: RouteContext): Route[] {
     ModifyIndex: 1,
   };
   const raftIndex = () => b.store.appliedIndex();
+  // Autopilot's StableSince: when each server's health last changed, as this agent saw it.
+  const stable = new Map<string, { healthy: boolean; since: number }>();
+  const stableSince = (id: string, healthy: boolean): string => {
+    let s = stable.get(id);
+    if (s === undefined || s.healthy !== healthy) {
+      s = { healthy, since: b.wallClockMs() };
+      if (stable.size < MAX_TRACKED_SERVERS || stable.has(id)) stable.set(id, s);
+    }
+    return new Date(s.since).toISOString();
+  };
+  // The leader's view of a follower: how long ago its last Raft message arrived.
+  const lastContact = (id: string, leader: boolean): string => {
+    if (leader) return '0s';
+    const ms = b.sinceHeardFromMs(id);
+    return ms === undefined ? '0s' : formatGoDuration(Math.round(ms * 1000));
+  };
   return [
     {
       path: '/v1/status/leader',
@@ -45,8 +64,10 @@ export function statusRoutes(ctx: RouteContext): Route[] {
           placement: 'local',
           handler: () => {
             const l = b.leader();
-            const addr = l === undefined ? '' : (b.raftServers().find((s) => s.id === l)?.address ?? '');
-            return { json: addr };
+            // Consul answers "ip:port" or "" (no leader known); never a node name, even before
+            // the leader's address was learned after a restart.
+            const s = l === undefined ? undefined : b.raftServers().find((x) => x.id === l);
+            return { json: s !== undefined && s.address !== s.id ? s.address : '' };
           },
         },
       },
@@ -130,12 +151,12 @@ export function statusRoutes(ctx: RouteContext): Route[] {
                 SerfStatus: serf,
                 Version: '0.1.0',
                 Leader: s.leader,
-                LastContact: s.leader ? '0s' : formatGoDuration(Math.round(b.lastContactMs()) * 1000),
+                LastContact: lastContact(s.id, s.leader),
                 LastTerm: b.stats().raftTerm ?? 0,
                 LastIndex: b.store.appliedIndex(),
                 Healthy: healthy,
                 Voter: s.voter,
-                StableSince: new Date(0).toISOString(),
+                StableSince: stableSince(s.id, healthy),
               };
             });
             const voters = servers.filter((s) => s.Voter);

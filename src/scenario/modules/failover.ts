@@ -31,6 +31,7 @@ import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { formatDuration, humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
 import type { RaftModuleConfig, RaftPart } from './raft.ts';
+import { FailoverClients, judgeClientOutages, parseFailoverClients, type FailoverClientsConfig } from './failover-clients.ts';
 
 export interface FailoverTarget {
   readonly name: string;
@@ -43,6 +44,8 @@ export interface FailoverModuleConfig {
   readonly targets: readonly FailoverTarget[];
   readonly groups: readonly { readonly name: string; readonly targets: readonly string[] }[];
   readonly ha: Partial<HaConfig>;
+  /** Application clients of one group (failover-clients.ts), when the scenario has them. */
+  readonly clients?: FailoverClientsConfig;
 }
 
 /** How often the setup writer retries putting targets and groups until a leader commits them. */
@@ -68,10 +71,9 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
   doc: 'health-quorum failover of monitored targets by spread observers',
   requires: ['raft'],
   parse(v, ctx) {
-    v.allowKeys(['observers', 'targets', 'groups', 'checkInterval', 'checkTimeout', 'failuresBeforeDown', 'successesBeforeUp', 'evalInterval', 'confirmEvals']);
+    v.allowKeys(['observers', 'targets', 'groups', 'checkInterval', 'checkTimeout', 'failuresBeforeDown', 'successesBeforeUp', 'evalInterval', 'confirmEvals', 'clients']);
     const raft = ctx.modules.get('raft') as RaftModuleConfig | undefined;
     const raftNodes = new Set([...(raft?.voters ?? []), ...(raft?.learners ?? [])]);
-    if (ctx.modules.has('kv')) v.fail('kv and failover on one Raft group are not supported yet: use separate scenarios');
     const obsV = v.get('observers').required();
     const observers = ctx.topology.nodesOf(obsV);
     const off = observers.find((o) => !raftNodes.has(o));
@@ -132,7 +134,8 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
     } catch (e) {
       v.fail(`inconsistent HA timing: ${(e as Error).message}`);
     }
-    return { observers, targets, groups, ha };
+    const clients = parseFailoverClients(v.get('clients'), ctx, groups, new Set(observers));
+    return { observers, targets, groups, ha, ...(clients ? { clients } : {}) };
   },
   expectations: {
     'failover-within': {
@@ -144,6 +147,10 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
         const q = p as { target: string; withinUs: number };
         return `${q.target} fails over within ${formatDuration(q.withinUs)} of being lost`;
       },
+    },
+    'client-outage-within': {
+      parse: (v) => v.required().duration(1),
+      name: (p) => `every failover client is served again within ${formatDuration(p as number)} of an outage starting`,
     },
     'no-false-failover': {
       parse: (v) => (v.present ? v.str() : undefined),
@@ -171,6 +178,7 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
       ...cfg.groups.map((g): HaCommand => ({ type: 'ha.group.put', name: g.name, targets: g.targets })),
     ];
     let setupDone = 0;
+    const apps = cfg.clients ? new FailoverClients(world, targets, cfg.clients, cfg.observers, run.endUs) : undefined;
     // Final: judged once over the whole run; mid-run (a live view): up to now.
     const verdictNow = () => (ended ? (result ??= checker!.verdict(run.endUs)) : checker!.verdict(world.now()));
     const raftVoters = (scenario.modules.get('raft') as RaftModuleConfig).voters;
@@ -201,7 +209,7 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
           ? { transport: new SwimTransport(swim, haCfg.maxTargets), observerView: new SwimObservers(swim, ctx.id, (n) => observers.has(n), () => cfg.observers) }
           : { transport: new DirectFanout(env, () => cfg.observers), observers: cfg.observers };
         const ha = new HaService(env, {
-          state: raft.sm as unknown as HaStateMachine,
+          state: raft.core.haState,
           replicator: raft.node as unknown as RaftNode<HaCommand, unknown>,
           probe: targets.probe(env),
           ...spread,
@@ -214,10 +222,19 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
       attach() {
         checker = new FailoverChecker(world, targets, { observers: cfg.observers, boundUs: bound.totalUs });
         world.after(0, writeSetup);
+        apps?.start();
       },
       end() {
         ended = true;
+        apps?.finish();
       },
+      ...(apps
+        ? {
+            history: () => apps.history(),
+            availability: () => apps.availability(),
+            clients: () => apps.reports(),
+          }
+        : {}),
       timeline(ev) {
         if (ev.kind === 'ha.event') {
           const id = Number(ev.id);
@@ -261,6 +278,7 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
           }
           return verdict(exp, true, `${lines.join('; ')} (computed bound ${humanDuration(bound.totalUs)})`);
         }
+        if (exp.kind === 'client-outage-within') return judgeClientOutages(exp, apps?.reports());
         if (exp.kind === 'no-false-failover') {
           const target = exp.params as string | undefined;
           const bad = v.violations.filter((x) => (/ (DOWN|UP) event #/.test(x) || x.includes('events for one real transition')) && (!target || x.startsWith(`${target}:`)));

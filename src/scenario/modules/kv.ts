@@ -10,17 +10,20 @@
  *     keys: 8
  *     distribution: zipf         # uniform | zipf
  *     timeout: 5s                # whole-operation deadline
+ *     reads: consistent          # consistent (quorum round per read) | default (leader lease),
+ *                                # the guarantees of hanode's ?consistent and default mode (docs/consistency.md)
+ *     via: api                   # kv-protocol (src/core/kvserver, the default) | api: hanode's
+ *                                # /v1/kv routes in-process with leader forwarding (./kv-api.ts)
  */
 import type { NodeId } from '../../core/env.ts';
-import type { KvStateMachine } from '../../core/kv/index.ts';
 import { KvClient } from '../../core/kvclient/index.ts';
 import { KV_SERVICE, KvServer } from '../../core/kvserver/index.ts';
-import type { Replicator } from '../../core/raft/api.ts';
 import { checkLinearizability, describeLinearizability } from '../../sim/checkers/linearizability/index.ts';
 import { KV_OPS, KvWorkload, type KvOpName } from '../../sim/workload/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { unavailable, verdict, vacuous } from '../verdict.ts';
 import { noParams } from './params.ts';
+import { API_SERVICE, ApiKvClient, ApiServer } from './kv-api.ts';
 import type { RaftModuleConfig, RaftPart } from './raft.ts';
 
 export interface KvModuleConfig {
@@ -30,6 +33,10 @@ export interface KvModuleConfig {
   readonly keys: number;
   readonly distribution: 'uniform' | 'zipf';
   readonly timeoutUs: number;
+  /** The read mode: the linearizability check judges reads by the guarantee docs/consistency.md claims for it. */
+  readonly reads: 'consistent' | 'default' | 'stale';
+  /** How clients reach the servers: the KV protocol of src/core/kvserver, or hanode's KV API (./kv-api.ts). */
+  readonly via: 'kv-protocol' | 'api';
   /** Nodes clients talk to (default: the Raft voters). */
   readonly servers?: readonly NodeId[];
 }
@@ -39,7 +46,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
   doc: 'KV clients (read, write, CAS) over Raft; history, linearizability, availability',
   requires: ['raft'],
   parse(v, ctx) {
-    v.allowKeys(['clients', 'rate', 'mix', 'keys', 'distribution', 'timeout', 'servers']);
+    v.allowKeys(['clients', 'rate', 'mix', 'keys', 'distribution', 'timeout', 'servers', 'reads', 'via']);
     const raft = ctx.modules.get('raft') as RaftModuleConfig | undefined;
     const raftNodes = new Set([...(raft?.voters ?? []), ...(raft?.learners ?? [])]);
     const clientsV = v.get('clients').required();
@@ -67,6 +74,12 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
       const off = servers.find((s) => !raftNodes.has(s));
       if (off) serversV.fail(`server "${off}" does not run Raft`);
     }
+    // kv-protocol by default: the runs before this key existed (their trace hashes stay).
+    const via = v.get('via').present ? v.get('via').oneOf(['kv-protocol', 'api'] as const) : 'kv-protocol';
+    const readsV = v.get('reads');
+    const reads = readsV.present ? readsV.oneOf(['consistent', 'default', 'stale'] as const) : 'consistent';
+    // ?stale exists only on the API (any server answers from its own state: no guarantee).
+    if (reads === 'stale' && via !== 'api') readsV.fail('reads: stale needs via: api (the KV protocol has no stale mode)');
     return {
       clients,
       ratePerSec,
@@ -77,6 +90,9 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
       distribution: v.get('distribution').present ? v.get('distribution').oneOf(['uniform', 'zipf'] as const) : 'uniform',
       // etcdctl's --command-timeout default is 5 s.
       timeoutUs: v.get('timeout').durationOr(5_000_000, 1),
+      // consistent by default: the strongest mode, and the one runs before this key existed used.
+      reads,
+      via,
       ...(servers ? { servers } : {}),
     };
   },
@@ -112,8 +128,17 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
         if (raftNodes.has(ctx.id)) {
           const raft = app.parts.raft as RaftPart | undefined;
           if (!raft) return;
-          const sm = raft.sm as unknown as KvStateMachine;
-          app.parts.kvServer = new KvServer(ctx.env(KV_SERVICE), raft.node as unknown as Replicator<never, never>, sm.store);
+          if (cfg.via === 'api') {
+            app.parts.apiServer = new ApiServer(ctx.env(API_SERVICE), raft.core);
+            return;
+          }
+          // KV rides the server's one log as { type: 'kv', cmd } (what hanode's KV routes propose).
+          app.parts.kvServer = new KvServer(ctx.env(KV_SERVICE), raft.core.kvReplicator(), raft.core.store.kv, { reads: cfg.reads === 'default' ? 'default' : 'consistent' });
+        } else if (clients.has(ctx.id) && cfg.via === 'api') {
+          // Client i calls servers[i mod n] first (its local agent), as KvWorkload.install spreads them.
+          const i = cfg.clients.indexOf(ctx.id);
+          const rotated = servers.map((_, j) => servers[(i + j) % servers.length]!);
+          app.parts.kvClient = new ApiKvClient(ctx.env(API_SERVICE), { servers: rotated, timeoutUs: cfg.timeoutUs, readFlag: cfg.reads === 'default' ? '' : cfg.reads });
         } else if (clients.has(ctx.id)) {
           const attempt = Math.min(cfg.timeoutUs, 1_000_000);
           app.parts.kvClient = new KvClient(ctx.env(KV_SERVICE), { servers, opTimeoutUs: cfg.timeoutUs, attemptTimeoutUs: attempt });

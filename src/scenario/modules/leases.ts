@@ -21,6 +21,7 @@ import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { formatDuration, humanDuration } from '../units.ts';
 import { verdict, vacuous } from '../verdict.ts';
 import { callFrom, raftNodesOf, setupCoordClient } from './coord-client.ts';
+import type { RaftPart } from './raft.ts';
 
 export interface LeasesModuleConfig {
   readonly clients: readonly NodeId[];
@@ -51,7 +52,6 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
   requires: ['raft'],
   parse(v, ctx) {
     v.allowKeys(['clients', 'ttl', 'keepalive']);
-    if (ctx.modules.has('kv') || ctx.modules.has('failover')) v.fail('leases share the Raft group with kv/failover: not supported yet, use separate scenarios');
     const raftNodes = raftNodesOf(ctx.modules);
     const clientsV = v.get('clients').required();
     const clients = ctx.topology.nodesOf(clientsV);
@@ -87,9 +87,9 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
     const goneFromSomeReplica = (id: string): boolean => {
       const grantIndex = Number(id);
       for (const n of voters) {
-        const a = world.app<{ raft?: { node: { appliedIndex(): number }; sm: unknown } }>(n);
+        const a = world.app<{ raft?: RaftPart }>(n);
         if (!a?.raft) continue;
-        const store = a.raft.sm as { leases: { get(id: string): unknown } };
+        const store = a.raft.core.store;
         if (a.raft.node.appliedIndex() >= grantIndex && store.leases.get(id) === undefined) return true;
       }
       return false;

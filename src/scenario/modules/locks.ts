@@ -65,7 +65,6 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
   requires: ['raft'],
   parse(v, ctx) {
     v.allowKeys(['clients', 'locks', 'hold', 'sessionTtl', 'lockDelay', 'rate', 'careless']);
-    if (ctx.modules.has('kv') || ctx.modules.has('failover')) v.fail('locks share the Raft group with kv/failover: not supported yet, use separate scenarios');
     const raftNodes = raftNodesOf(ctx.modules);
     const clientsV = v.get('clients').required();
     const clients = ctx.topology.nodesOf(clientsV);

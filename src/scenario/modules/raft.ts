@@ -11,22 +11,23 @@
  *     mutations: [commitOldTerms]  # TEST ONLY, breaks safety: paper rules to switch off (src/core/raft/mutations.ts),
  *                                  # to show a swarm's checkers catch the broken rule
  *
- * The state machine is the KV store when a `kv:` section is present, the HA state when a
- * `failover:` section is, the coordination store (with a CoordNode: leases, sessions, locks,
- * RPC, the ZooKeeper-style tree) when `locks:`, `leases:` or `shards:` is (one Raft group serves one of them), else a counter.
+ * Every member is assembled as hanode assembles a server (src/core/node/assembly.ts ServerCore):
+ * one Raft log carrying the coordination store (KV, sessions, locks, leases, the tree, the
+ * catalog) and the failover state, with a CoordNode beside it (leader drivers, proposer,
+ * blocking hub, the tree server and the RPC server). The other modules configure that
+ * assembly (kv serves its KV, failover runs its HA service over its HA state); none builds a
+ * Raft node or a state machine of its own.
  */
 import type { NodeId } from '../../core/env.ts';
-import { RAFT_MUTATIONS, RaftNode, isRaftMutation, type RaftConfig, type RaftMutation } from '../../core/raft/index.ts';
-import { KvStateMachine } from '../../core/kv/index.ts';
-import { HaStateMachine } from '../../core/ha/index.ts';
-import { CoordStore } from '../../core/store/index.ts';
-import { CoordNode } from '../../core/coord/index.ts';
+import { RAFT_MUTATIONS, isRaftMutation, type RaftNode, type RaftConfig, type RaftMutation } from '../../core/raft/index.ts';
+import { ServerCore } from '../../core/node/index.ts';
 import type { StateMachine } from '../../core/sm.ts';
 import { RaftSafetyChecker } from '../../sim/checkers/raft-safety.ts';
 import type { World } from '../../sim/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
+import { LeaderChangeWatch, leaderChangeExpectations } from './raft-leader-change.ts';
 import type { View } from '../yaml-view.ts';
 import { noParams, parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
 
@@ -40,24 +41,13 @@ export interface RaftModuleConfig {
   readonly mutations?: readonly RaftMutation[];
 }
 
-/** What other modules find in app.parts.raft / app.parts.raftSm. */
+/** What other modules find in app.parts.raft. */
 export interface RaftPart {
   readonly node: RaftNode<unknown, unknown>;
+  /** The NodeMachine the log feeds (core.store + core.haState). */
   readonly sm: StateMachine<unknown, unknown>;
-}
-
-/** The state machine when nothing else needs one: counts applied commands. */
-class CounterSM implements StateMachine<unknown, number> {
-  n = 0;
-  apply(): number {
-    return ++this.n;
-  }
-  snapshot(): unknown {
-    return this.n;
-  }
-  restore(s: unknown): void {
-    this.n = s as number;
-  }
+  /** The server assembly: store, HA state, replicator, CoordNode (the same as hanode's). */
+  readonly core: ServerCore;
 }
 
 /** `mutations: [name, ...]`: names from src/core/raft/mutations.ts (test-only). */
@@ -107,15 +97,15 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       parse: (v) => v.required().int(0, 1_000_000),
       name: (p) => `at most ${p as number} leader changes`,
     },
+    ...leaderChangeExpectations,
   },
   instantiate(cfg, run): ModuleInstance {
     const { world, scenario } = run;
     const members = new Set([...cfg.voters, ...cfg.learners]);
     const learners = new Set(cfg.learners);
     const checker = new RaftSafetyChecker({ throwOnViolation: true });
-    const useKv = scenario.modules.has('kv');
-    const useHa = scenario.modules.has('failover');
-    const useCoord = scenario.modules.has('locks') || scenario.modules.has('leases') || scenario.modules.has('shards');
+    // tree: { careless: true } breaks the tree servers on purpose (scenarios/broken).
+    const coreOpts = (scenario.modules.get('tree') as { careless?: boolean } | undefined)?.careless ? { tree: { unsafeServeClientsAhead: true } } : {};
     const overrides: Partial<RaftConfig> = {
       ...(cfg.electionTimeoutMinUs !== undefined ? { electionTimeoutMinUs: cfg.electionTimeoutMinUs } : {}),
       ...(cfg.electionTimeoutMaxUs !== undefined ? { electionTimeoutMaxUs: cfg.electionTimeoutMaxUs } : {}),
@@ -148,29 +138,38 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       return undefined;
     };
 
+    // Tells role selectors who leads (src/sim/roles.ts); watches new-leader-within.
+    const leaderChange = new LeaderChangeWatch(
+      world,
+      {
+        voters: () => cfg.voters,
+        leaderClaim: (n) => {
+          const r = sim.isUp(n) ? nodeRaft(n) : undefined;
+          return r?.isLeader() ? { term: r.term() } : undefined;
+        },
+      },
+      () => {
+        const n = stableLeader();
+        return n === undefined ? undefined : { node: n, term: nodeRaft(n)!.term() };
+      },
+      run.endUs,
+    );
+
     return {
       setupNode(ctx, app) {
         if (!members.has(ctx.id)) return;
-        const sm: StateMachine<unknown, unknown> = useCoord
-          ? (new CoordStore() as unknown as StateMachine<unknown, unknown>)
-          : useHa
-          ? (new HaStateMachine() as unknown as StateMachine<unknown, unknown>)
-          : useKv
-            ? (new KvStateMachine() as StateMachine<unknown, unknown>)
-            : new CounterSM();
-        const node = new RaftNode<unknown, unknown>(ctx.env('raft'), sm, { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
+        const core = new ServerCore({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, coreOpts);
+        const node = core.attachRaft(ctx.env('raft'), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters }) as unknown as RaftNode<unknown, unknown>;
         checker.attach(node);
-        app.parts.raft = { node, sm } satisfies RaftPart;
+        app.parts.raft = { node, sm: core.machine as unknown as StateMachine<unknown, unknown>, core } satisfies RaftPart;
         // Also the node itself, for views that find cores by their inspection methods (src/tui).
         app.parts.raftNode = node;
+        app.parts.coord = core.coord;
         app.starters.push(() => node.start());
-        if (useCoord) {
-          const coord = new CoordNode({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, node as never, sm as unknown as CoordStore);
-          app.parts.coord = coord;
-          app.starters.push(() => coord.start());
-        }
+        app.starters.push(() => core.coord.start());
       },
       attach() {
+        leaderChange.attach(scenario.expectations);
         for (const exp of scenario.expectations) {
           if (exp.kind !== 'leader-within') continue;
           const p = exp.params as WithinParams;
@@ -234,6 +233,9 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
               changes > max ? elections[max + 1]?.t : undefined,
             );
           }
+          case 'new-leader-within':
+          case 'leader-changed':
+            return leaderChange.evaluate(exp, elections);
           default:
             return verdict(exp, false, `the raft module does not know "${exp.kind}"`);
         }

@@ -42,7 +42,6 @@ export const shardsModule: ScenarioModule<ShardsModuleConfig> = {
   requires: ['raft'],
   parse(v, ctx) {
     v.allowKeys(['servers', 'groups', 'client', 'writeEvery', 'sessionTtl']);
-    if (ctx.modules.has('kv') || ctx.modules.has('failover')) v.fail('shards use the Raft group as their coordination ensemble: kv/failover cannot share it');
     const taken = raftNodesOf(ctx.modules);
     const claim = (x: ReturnType<typeof v.get>, ids: NodeId[]) => {
       for (const id of ids) {
