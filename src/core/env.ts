@@ -127,6 +127,8 @@ export interface StorageDamage {
   readonly wiped?: boolean;
   /** The data was replaced by an older copy (a restored backup): it may lack what was acknowledged since. */
   readonly stale?: boolean;
+  /** The whole log is gone while named values remain (a deleted log directory): how far it reached is unknown. */
+  readonly lostLog?: boolean;
 }
 
 /** Scalar fields of a trace event; keep them small, they are hashed. */

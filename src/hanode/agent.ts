@@ -160,6 +160,7 @@ export class Agent {
     for (const s of this.dataDir ? ['raft', 'node'] : []) {
       const rec = this.dataDir!.storage(s).recovery;
       for (const cut of rec.cuts) this.log(describeCut(s, cut, rec.last, this.dataDir!.storage(s).load<{ index?: number }>('ack')?.index));
+      if (this.dataDir!.storage(s).damage()?.lostLog) this.log(`[ERROR] storage ${s}: the log directory is gone but its state is not; the node repairs its log from its peers before it votes again`);
     }
     // The HTTP listener first: its port goes into the address card peers learn.
     const backend = new NodeBackend(() => this.node(), c.node, c.datacenter ?? 'dc1', c.bind, () => this.leave());

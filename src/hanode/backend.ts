@@ -47,6 +47,8 @@ export interface Backend {
   wallClockMs(): number;
   /** Proposes a command (the backend stamps the leader clock `atUs`). */
   propose(cmd: StoreCommandBody): Promise<ProposeOutcome>;
+  /** True while the local Raft node repairs storage damage (src/core/raft/recovery.ts): its store may lack acknowledged writes. */
+  recovering?(): boolean;
   /**
    * Linearizable read barrier: resolves once the local store reflects every write committed
    * before the call. `lease`: a leader within its lease skips the quorum round (default mode).

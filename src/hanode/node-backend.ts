@@ -77,6 +77,10 @@ export class NodeBackend implements Backend {
     return c?.host !== undefined && c.tcp !== undefined ? `${c.host}:${c.tcp}` : node;
   }
 
+  recovering(): boolean {
+    return this.node().raft()?.recovering() ?? false;
+  }
+
   raftServers(): readonly RaftServerView[] {
     const raft = this.node().raft();
     if (!raft) return [];

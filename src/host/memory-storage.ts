@@ -18,7 +18,7 @@
  * Crash recovery rolls back through an undo log of the unsynced mutations, so a sync is O(1)
  * and a crash costs only what was not synced.
  */
-import type { Random, Storage, StorageDamage } from '../core/env.ts';
+import type { NodeId, Random, Storage, StorageDamage } from '../core/env.ts';
 import { assert } from '../core/env.ts';
 import { LogWindow } from './log-window.ts';
 
@@ -35,6 +35,22 @@ export interface CrashOutcome {
   readonly lost: number;
   /** Whether a torn record was cut from the log tail. */
   readonly torn: boolean;
+}
+
+/**
+ * A sync the simulated disk refused (a `disk-full` fault: ENOSPC / EIO on fsync). The world stops
+ * the node's process where it stands, as a server must on a failed fsync (PostgreSQL's
+ * "fsyncgate" lesson: a retried fsync may report success for data that never reached the disk):
+ * nothing the failed sync covered is acknowledged, and a restart recovers from what is durable.
+ */
+export class DiskWriteError extends Error {
+  constructor(
+    readonly node: NodeId,
+    readonly service: string,
+  ) {
+    super(`${node}/${service}: fsync failed (no space left on device); the process stops rather than acknowledge`);
+    this.name = 'DiskWriteError';
+  }
 }
 
 /** A copy of a storage's content (a backup of its data dir). */
@@ -55,6 +71,8 @@ export class MemoryStorage implements Storage {
   private pendingWipe = false;
   private pendingStale = false;
   private found: StorageDamage | undefined;
+  /** Set while a disk-full fault holds: every sync with something to write fails. */
+  failSyncs: { readonly node: NodeId; readonly service: string } | null = null;
   /** Bound on the undo log: past it we refuse to keep buffering silently (a core forgot to sync). */
   static readonly UNSYNCED_LIMIT = 1_000_000;
 
@@ -111,6 +129,7 @@ export class MemoryStorage implements Storage {
   }
 
   sync(): void {
+    if (this.failSyncs !== null && this.undo.length > 0) throw new DiskWriteError(this.failSyncs.node, this.failSyncs.service);
     this.undo = [];
   }
 

@@ -86,6 +86,7 @@ export class FileStorage implements Storage {
   private segments: Segment[];
   private activeFd: number | null = null;
   private closed = false;
+  private readonly logDirLost: boolean;
 
   private constructor(dir: string, opts: FileStorageOptions) {
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
@@ -93,11 +94,14 @@ export class FileStorage implements Storage {
     assert(this.segmentBytes >= 64, 'segmentBytes must be >= 64');
     this.logDir = join(dir, 'log');
     const stateDir = join(dir, 'state');
+    const logDirExisted = existsSync(this.logDir);
     ensureDirDurable(this.logDir);
     ensureDirDurable(stateDir);
     // An interrupted atomic write of the compaction point: the target still holds the old value.
     for (const n of readdirSync(this.logDir)) if (n.startsWith(TMP_PREFIX)) unlinkSync(join(this.logDir, n));
     this.state = new StateFiles(stateDir);
+    // State without a log directory: the log was deleted (a fresh data dir has neither).
+    this.logDirLost = !logDirExisted && this.state.size() > 0;
     this.log = new LogWindow(readFirst(join(this.logDir, FIRST_FILE)));
     const scan = scanSegments(this.logDir, this.log.first());
     for (const r of scan.records) {
@@ -125,6 +129,7 @@ export class FileStorage implements Storage {
    * still notices, through its acked high-water mark, when it lost what it acknowledged).
    */
   damage(): StorageDamage | undefined {
+    if (this.logDirLost) return { lostLog: true };
     const damaged = this.recovery.cuts.filter((c) => !c.tail);
     if (damaged.length === 0) return undefined;
     const seen = Math.max(...damaged.map((c) => c.lastIndexSeen ?? 0));

@@ -50,6 +50,11 @@ export class StateFiles {
     }
   }
 
+  /** Number of named values held. */
+  size(): number {
+    return this.values.size;
+  }
+
   has(key: string): boolean {
     return this.values.has(key);
   }

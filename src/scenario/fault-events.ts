@@ -117,6 +117,7 @@ export function faultFromEvent(ev: TraceEvent): ScheduledFault | undefined {
       break;
     }
     case 'wipe':
+    case 'disk-full':
       if (target) f = { kind, node: target, ...withFor };
       break;
     case 'restore-stale':

@@ -31,6 +31,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'corrupt',
   'wipe',
   'restore-stale',
+  'disk-full',
   'forge',
 ];
 
@@ -54,6 +55,7 @@ const FIELDS: Record<FaultKind, readonly string[]> = {
   corrupt: ['node', 'where', 'records', 'key', 'svc', 'for'],
   wipe: ['node', 'for'],
   'restore-stale': ['node', 'for'],
+  'disk-full': ['node', 'for'],
   forge: ['rate', 'for'],
 };
 
@@ -134,6 +136,7 @@ export function parseFault(v: View, named: TopologyIndex): Fault {
       };
     }
     case 'wipe':
+    case 'disk-full':
       return { kind, node: topo.node(v.get('node').required()), ...dur };
     case 'restore-stale':
       return { kind, node: topo.node(v.get('node').required()), for: v.get('for').required().duration(1) };
@@ -160,7 +163,7 @@ export function parseFaults(v: View, topo: TopologyIndex, durationUs: Micros): S
   return out.map((f, i) => ({ f, i })).sort((a, b) => a.f.at - b.f.at || a.i - b.i).map((x) => x.f);
 }
 
-const NEMESIS_KINDS = ['partition', 'isolate', 'crash', 'pause', 'clock', 'loss', 'slow-node', 'slow-link', 'corrupt', 'wipe', 'restore-stale', 'forge'] as const;
+const NEMESIS_KINDS = ['partition', 'isolate', 'crash', 'pause', 'clock', 'loss', 'slow-node', 'slow-link', 'corrupt', 'wipe', 'restore-stale', 'disk-full', 'forge'] as const;
 
 /**
  *   nemesis: { rate: 6/min, durationMin: 1s, durationMax: 10s, until: 50s, kinds: { crash: 2, partition: 1 } }

@@ -6,7 +6,7 @@
 import type { Micros, NodeId, Timer } from '../core/env.ts';
 import type { MemoryStorage } from '../host/memory-storage.ts';
 import type { Network } from './network.ts';
-import { applyStorageFault } from './storage-faults.ts';
+import { applyStorageFault, setDiskFull } from './storage-faults.ts';
 import type { Topology } from './topology.ts';
 import type { Fault, FaultKind } from './types.ts';
 import { noteFaultForRoles, resolveRoles, splitSelector } from './roles.ts';
@@ -82,6 +82,7 @@ export function describeFault(f: Fault): Record<string, string | number | boolea
       break;
     case 'wipe':
     case 'restore-stale':
+    case 'disk-full':
       d.target = f.node;
       break;
     case 'forge':
@@ -274,6 +275,14 @@ export function applyFault(w: FaultTarget, named: Fault): void {
         };
         if (f.kind === 'restore-stale') back();
         else end(back);
+      });
+      return;
+    case 'disk-full':
+      setDiskFull(w, f.node, true);
+      end(() => {
+        setDiskFull(w, f.node, false);
+        // Room again: a node its failed sync stopped comes back (not one another fault holds down).
+        if (!w.isUp(f.node) && !book.crashedBy.has(f.node)) w.restart(f.node);
       });
       return;
     case 'slow-node': {

@@ -27,6 +27,7 @@ const DEFAULT_WEIGHTS: Record<NemesisKind, number> = {
   corrupt: 0,
   wipe: 0,
   'restore-stale': 0,
+  'disk-full': 0,
   // Opt-in only (kinds: { forge: N }): a default weight would change every nemesis run's trace.
   forge: 0,
 };
@@ -115,7 +116,8 @@ function draw(w: FaultTarget, kind: NemesisKind, duration: number, random: Rando
       return where === 'state' ? { kind, node, where, for: duration } : { kind, node, where, records: random.between(1, 3), for: duration };
     }
     case 'wipe':
-    case 'restore-stale': {
+    case 'restore-stale':
+    case 'disk-full': {
       // Nodes with a Raft disk: wiping a client's scratch state tests nothing.
       const withLog = nodes.filter((n) => w.disks(n).has(DEFAULT_CORRUPT_SVC));
       return withLog.length > 0 ? { kind, node: random.pick(withLog), for: duration } : undefined;

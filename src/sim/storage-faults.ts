@@ -22,6 +22,11 @@ export interface DiskTarget {
 
 type StorageFault = Extract<Fault, { kind: 'corrupt' | 'wipe' | 'restore-stale' }>;
 
+/** disk-full: every sync on the node's disks fails while `full` holds (MemoryStorage.failSyncs). */
+export function setDiskFull(w: DiskTarget, node: NodeId, full: boolean): void {
+  for (const [service, st] of w.disks(node)) st.failSyncs = full ? { node, service } : null;
+}
+
 /** The default service whose disk `corrupt` damages. */
 export const DEFAULT_CORRUPT_SVC = 'raft';
 /** The default state file `corrupt where: state` loses: Raft's hard state (term and vote). */

@@ -90,6 +90,8 @@ export type Fault =
   | { readonly kind: 'wipe'; readonly node: NodeId; readonly for?: Micros }
   /** A copy of the node's data dir is taken now; after `for` the node crashes and restarts from that stale copy. */
   | { readonly kind: 'restore-stale'; readonly node: NodeId; readonly for: Micros }
+  /** The node's disk is full: its next sync fails and its process stops (never acknowledging); after `for` the disk has room and the node restarts. */
+  | { readonly kind: 'disk-full'; readonly node: NodeId; readonly for?: Micros }
   /** Hostile input (src/sim/forge.ts): `rate` forged, malformed or replayed messages per second, to every core. */
   | { readonly kind: 'forge'; readonly rate: number; readonly for?: Micros };
 
@@ -98,7 +100,7 @@ export type CorruptWhere = 'mid' | 'tail' | 'state';
 export type FaultKind = Fault['kind'];
 
 /** Storage faults: opt-in in the nemesis (not in its default spread, so existing runs keep their traces). */
-export type StorageFaultKind = 'corrupt' | 'wipe' | 'restore-stale';
+export type StorageFaultKind = 'corrupt' | 'wipe' | 'restore-stale' | 'disk-full';
 
 export interface ScheduledFault {
   readonly at: Micros;

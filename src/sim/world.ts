@@ -11,7 +11,7 @@ import type { Env, Message, Micros, NodeId, Random, SendOptions, Storage, Timer,
 import { SimulationError } from './errors.ts';
 import { EventQueue, type QueuedEvent } from './event-queue.ts';
 import { applyFault, type FaultTarget } from './faults.ts';
-import { MemoryStorage } from '../host/memory-storage.ts';
+import { DiskWriteError, MemoryStorage } from '../host/memory-storage.ts';
 import { Network } from './network.ts';
 import { startNemesis } from './nemesis.ts';
 import { Forger } from './forge.ts';
@@ -440,6 +440,7 @@ export class World implements FaultTarget {
     try {
       node.app = node.factory!(ctx);
     } catch (err) {
+      if (this.stoppedByDisk(err)) return;
       throw new SimulationError(this.nowUs, node.id, undefined, err);
     }
     if (andStart) this.startApp(node);
@@ -451,6 +452,7 @@ export class World implements FaultTarget {
     try {
       app.start();
     } catch (err) {
+      if (this.stoppedByDisk(err)) return;
       throw new SimulationError(this.nowUs, node.id, undefined, err);
     }
   }
@@ -636,6 +638,7 @@ export class World implements FaultTarget {
         try {
           handler(fromId, msg);
         } catch (err) {
+          if (this.stoppedByDisk(err)) return;
           throw new SimulationError(this.nowUs, node.id, ev.svc, err);
         }
         // Delivered: the record is free for the next message (a dropped or held one is left
@@ -651,9 +654,22 @@ export class World implements FaultTarget {
     try {
       fn();
     } catch (err) {
+      if (this.stoppedByDisk(err)) return;
       if (err instanceof SimulationError) throw err;
       throw new SimulationError(this.nowUs, node?.id, svc, err);
     }
+  }
+
+  /**
+   * A sync a disk-full fault refused (DiskWriteError, possibly wrapped by an inner event) stops
+   * that node's process where it stands, as a failed fsync must: not a bug, not the run's end.
+   */
+  private stoppedByDisk(err: unknown): boolean {
+    const e = err instanceof SimulationError ? err.cause : err;
+    if (!(e instanceof DiskWriteError)) return false;
+    this.emit('disk.write-failed', { svc: e.service }, e.node);
+    this.crash(e.node);
+    return true;
   }
 
   private publish(ev: TraceEvent): void {

@@ -52,6 +52,21 @@ describe('FileStorage.damage', () => {
     st.close();
   });
 
+  it('reports a deleted log directory beside surviving state; a fresh data dir is no damage', () => {
+    const { dir: d } = written(5);
+    const st0 = FileStorage.open(d);
+    st0.save('hs', { term: 2, vote: null });
+    st0.close();
+    rmSync(join(d, 'log'), { recursive: true, force: true });
+    const st = FileStorage.open(d);
+    expect(st.last()).toBe(0);
+    expect(st.damage()).toEqual({ lostLog: true });
+    st.close();
+    const fresh = FileStorage.open(join(d, 'fresh'));
+    expect(fresh.damage()).toBeUndefined();
+    fresh.close();
+  });
+
   it('reports nothing for an intact log', () => {
     const { dir: d } = written(5);
     const st = FileStorage.open(d);

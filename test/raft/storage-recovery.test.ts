@@ -254,3 +254,15 @@ describe('the mark in its own term', () => {
     expect(rec.verified(10, 3, 3, 8, 10)).toBe(true);
   });
 });
+
+describe('a deleted log directory (FileStorage reports lostLog)', () => {
+  it('is amnesia: no vote at all until a leader repaired the log', () => {
+    const st = new MemoryStorage();
+    st.save(ACK_KEY, { index: 4, term: 1 });
+    const env = { storage: Object.assign(Object.create(st) as MemoryStorage, { damage: () => ({ lostLog: true }) }), trace: () => {} } as unknown as Env;
+    const rec = new StorageRecovery(env, true);
+    expect(rec.recovering()).toBe(true);
+    expect(st.load(RECOVERING_KEY)).toEqual({ reason: 'lost-log', mustReach: null });
+    expect(rec.mayVoteFor(1000, 9)).toBe(false);
+  });
+});

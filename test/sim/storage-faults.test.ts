@@ -160,6 +160,38 @@ describe('storage faults in a world', () => {
     expect(world.faultCounts()).toMatchObject({ wipe: 1, 'restore-stale': 1 });
   });
 
+  it('disk-full: the next sync fails and the process stops there (nothing it covered is kept as synced); it restarts when there is room', () => {
+    const { world, seen } = writerWorld();
+    world.start();
+    world.run(sec(1) - 1);
+    const syncedBefore = world.storage('a', 'raft').last();
+    world.schedule([{ at: sec(1), fault: { kind: 'disk-full', node: 'a', for: ms(500) } }]);
+    world.run(sec(1) + ms(100));
+    expect(world.isUp('a')).toBe(false);
+    expect(world.isUp('b')).toBe(true);
+    const failed = world.traceEvents().filter((e) => e.kind === 'disk.write-failed');
+    expect(failed).toMatchObject([{ node: 'a', svc: 'raft' }]);
+    // The record whose sync failed was never synced: a crash may lose it, never more.
+    expect(world.storage('a', 'raft').last()).toBeGreaterThanOrEqual(syncedBefore);
+    expect(world.storage('a', 'raft').last()).toBeLessThanOrEqual(syncedBefore + 1);
+    world.run(sec(2));
+    expect(world.isUp('a')).toBe(true);
+    expect(seen.filter((x) => x.node === 'a')).toHaveLength(2);
+    expect(world.storage('a', 'raft').last()).toBeGreaterThan(syncedBefore + 40); // writing again
+  });
+
+  it('a storage nemesis replays byte for byte: same seed, same trace hash; another seed, another', () => {
+    const hash = (seed: number) => {
+      const { world } = writerWorld(seed);
+      world.start();
+      world.nemesis({ ratePerMin: 300, durationMin: ms(50), durationMax: ms(400), until: sec(4), kinds: { corrupt: 2, wipe: 1, 'restore-stale': 1, 'disk-full': 1, crash: 1 } });
+      world.run(sec(5));
+      return world.traceHash();
+    };
+    expect(hash(11)).toBe(hash(11));
+    expect(hash(12)).not.toBe(hash(11));
+  });
+
   it('the nemesis draws storage faults only when a scenario asks for them', () => {
     const drawn = (kinds?: Record<string, number>) => {
       const { world } = writerWorld(5);
@@ -168,9 +200,9 @@ describe('storage faults in a world', () => {
       world.run(sec(6));
       return Object.keys(world.faultCounts());
     };
-    const storageKinds = ['corrupt', 'wipe', 'restore-stale'];
+    const storageKinds = ['corrupt', 'wipe', 'restore-stale', 'disk-full'];
     expect(drawn().filter((k) => storageKinds.includes(k))).toEqual([]);
-    expect(drawn({ corrupt: 1, wipe: 1, 'restore-stale': 1, crash: 1 }).sort()).toEqual(['corrupt', 'crash', 'restore-stale', 'wipe']);
+    expect(drawn({ corrupt: 1, wipe: 1, 'restore-stale': 1, 'disk-full': 1, crash: 1 }).sort()).toEqual(['corrupt', 'crash', 'disk-full', 'restore-stale', 'wipe']);
   });
 });
 
@@ -183,6 +215,7 @@ describe('storage fault kinds in scenarios', () => {
     expect(parse('{ at: 1s, kind: corrupt, node: n1, where: state, key: hs }')).toEqual({ kind: 'corrupt', node: 'n1', where: 'state', key: 'hs' });
     expect(parse('{ at: 1s, kind: wipe, node: n2, for: 1s }')).toEqual({ kind: 'wipe', node: 'n2', for: sec(1) });
     expect(parse('{ at: 1s, kind: restore-stale, node: n3, for: 5s }')).toEqual({ kind: 'restore-stale', node: 'n3', for: sec(5) });
+    expect(parse('{ at: 1s, kind: disk-full, node: n1, for: 2s }')).toEqual({ kind: 'disk-full', node: 'n1', for: sec(2) });
     expect(() => parse('{ at: 1s, kind: corrupt, node: n1, where: middle }')).toThrow(/mid/);
     expect(() => parse('{ at: 1s, kind: corrupt, node: n1, where: state, records: 2 }')).toThrow(/records/);
     expect(() => parse('{ at: 1s, kind: restore-stale, node: n3 }')).toThrow(/for/);
@@ -195,6 +228,7 @@ describe('storage fault kinds in scenarios', () => {
       { kind: 'corrupt', node: 'b', where: 'state', key: 'hs' },
       { kind: 'wipe', node: 'a', for: ms(200) },
       { kind: 'restore-stale', node: 'b', for: ms(400) },
+      { kind: 'disk-full', node: 'a', for: ms(300) },
     ];
     const { world } = writerWorld();
     world.start();
@@ -205,7 +239,7 @@ describe('storage fault kinds in scenarios', () => {
     expect(faultToYaml({ at: sec(1), fault: faults[0]! })).toEqual({ at: '1s', kind: 'corrupt', node: 'a', where: 'tail', records: 2, for: '300ms' });
   });
 
-  it.each(['corrupt', 'wipe', 'restore-stale'])('scenarios/faults/%s.yaml shows its kind', (k) => {
+  it.each(['corrupt', 'wipe', 'restore-stale', 'disk-full'])('scenarios/faults/%s.yaml shows its kind', (k) => {
     const sc = loadScenarioFile(`scenarios/faults/${k}.yaml`);
     expect(sc.faults.map((f) => f.fault.kind)).toContain(k);
   });

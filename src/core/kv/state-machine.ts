@@ -22,6 +22,7 @@ import {
 } from './commands.ts';
 import { KvStore, type KvStoreSnapshot } from './store.ts';
 import type { KvReader } from './types.ts';
+import { kvFullError, newKeysOf } from './capacity.ts';
 
 export class KvStateMachine implements StateMachine<KvCommand, KvCommandResult> {
   /** The store; read it directly after a read barrier. Composed stores may share it. */
@@ -36,6 +37,8 @@ export class KvStateMachine implements StateMachine<KvCommand, KvCommandResult> 
     assert(ctx.index > before, () => `apply index ${ctx.index} <= revision ${before}`);
     const invalid = validateCommand(cmd);
     if (invalid !== null) return { type: 'error', revision: before, reason: invalid };
+    const full = kvFullError(newKeysOf(cmd, this.store), this.store);
+    if (full !== null) return { type: 'error', revision: before, reason: full };
     const result = applyValid(this.store, cmd, ctx.index);
     // Revision moves only when something changed, and then to exactly this entry's index.
     const after = this.store.revision();

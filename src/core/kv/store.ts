@@ -32,6 +32,9 @@ export interface KvStoreSnapshot {
 export const KV_MAX_KEYS = 1_000_000;
 
 export class KvStore implements KvReader {
+  /** @param maxKeys the key bound (default KV_MAX_KEYS; smaller in tests). */
+  constructor(readonly maxKeys: number = KV_MAX_KEYS) {}
+
   private readonly entries = new Map<string, KvEntry>();
   /** Every key of `entries`, sorted; kept in step with the map on each create / delete. */
   private sortedKeys: string[] = [];
@@ -115,7 +118,8 @@ export class KvStore implements KvReader {
     };
     assert(entry.lockIndex >= 0 && Number.isInteger(entry.lockIndex), 'lockIndex must be a non-negative integer');
     if (!old) {
-      assert(this.entries.size < KV_MAX_KEYS, `kv store full (${KV_MAX_KEYS} keys)`);
+      // Commands that would pass the bound are refused before apply (kv/capacity.ts): never reached.
+      assert(this.entries.size < this.maxKeys, `kv store full (${this.maxKeys} keys)`);
       this.sortedKeys.splice(this.lowerBound(key), 0, key);
     }
     this.entries.set(key, entry);

@@ -134,6 +134,7 @@ export class StorageRecovery {
   private assess(d: StorageDamage): RecoveringState | undefined {
     if (d.wiped) return { reason: 'wipe', mustReach: null };
     if (d.stale) return { reason: 'stale', mustReach: null };
+    if (d.lostLog) return { reason: 'lost-log', mustReach: null };
     if (d.lostKeys?.includes(HS_KEY) || d.lostKeys?.includes(ACK_KEY)) return { reason: 'lost-state', mustReach: null };
     // Reported damage is rot of written records (a torn tail is not reported): they reached at
     // least cutTo (or the damaged record itself), and may have been acknowledged.

@@ -23,6 +23,7 @@ import type { StoreCommand, StoreResult } from './commands.ts';
 import { validateStoreCommand } from './validate.ts';
 import { runKvTxn, type KvTxnError, type KvTxnHost, type KvTxnOp, type KvTxnResultEntry, type LockOutcome, type UnlockOutcome } from './kv-txn.ts';
 import { TOPICS, type ApplyListener, type RestoreListener, type StoreEffect, type Topic } from './effects.ts';
+import { storeKvFullError } from './capacity.ts';
 
 export interface CoordStoreSnapshot {
   readonly version: 1;
@@ -74,8 +75,9 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
   private readonly applyListeners: ApplyListener[] = [];
   private readonly restoreListeners: RestoreListener[] = [];
 
-  constructor() {
-    this.kv = new KvStore();
+  /** @param opts.kvMaxKeys the KV key bound (default KV_MAX_KEYS; smaller in tests). */
+  constructor(opts: { readonly kvMaxKeys?: number } = {}) {
+    this.kv = new KvStore(opts.kvMaxKeys);
     this.kvMachine = new KvStateMachine(this.kv);
   }
 
@@ -192,6 +194,8 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
       const t = (cmd as { type?: unknown } | null)?.type;
       return { type: typeof t === 'string' && t in KNOWN ? (t as StoreCommand['type']) : 'unknown', ok: false, error: invalid };
     }
+    const full = storeKvFullError(cmd, this.kv);
+    if (full !== null) return { type: cmd.type, ok: false, error: full };
     const now = this.clock;
     switch (cmd.type) {
       case 'noop':

@@ -37,6 +37,8 @@ export function okResult<T extends StoreResult>(result: StoreResult): Extract<T,
  * - ?stale: this agent's state as it is, no leader involved.
  */
 export async function readMode(ctx: RouteContext, opts: QueryOptions): Promise<void> {
+  // A node repairing lost writes (docs/storage-faults.md) serves no local read: it may lack them.
+  if (opts.consistency === 'stale' && ctx.backend.recovering?.() === true) throw noLeader();
   if (opts.consistency === 'stale') return;
   const r = await ctx.backend.readBarrier(opts.consistency === 'default' ? { lease: true } : undefined);
   if (!r.ok) throw noLeader();

@@ -2,6 +2,7 @@
  * /v1/kv/:key — Consul's KV endpoint (GET recurse|keys+separator|raw, PUT cas|flags|acquire|
  * release, DELETE recurse|cas), over the replicated store.
  */
+import { kvFullError } from '../../core/kv/capacity.ts';
 import { KV_MAX_VALUE_CHARS } from '../../core/kv/commands.ts';
 import type { KvEntry } from '../../core/kv/types.ts';
 import { badRequest, HttpError } from '../http/errors.ts';
@@ -60,6 +61,11 @@ async function get(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
 
 async function put(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
   const plan = planPut(req);
+  // A new key past the bound is refused before it is proposed (the store refuses it on apply too,
+  // src/core/kv/capacity.ts: this local view may lag, the replicated rule decides).
+  const kv = ctx.backend.store.kv;
+  const full = req.query.get('release') === undefined ? kvFullError(kv.get(req.rest) === undefined ? 1 : 0, kv) : null;
+  if (full !== null) throw badRequest(full);
   const { result } = await commit(ctx, plan.cmd);
   return plan.answer(result);
 }
