@@ -45,8 +45,8 @@ describe('KV through the daemon API, in-process', () => {
   });
 
   it('reads: stale needs the API path', () => {
-    expect(() => parseScenario(SOURCE.replace('  via: api\n', ''), FILE)).not.toThrow();
-    expect(() => parseScenario(SOURCE.replace('  via: api\n', '').replace('reads: default', 'reads: stale'), FILE)).toThrow(/needs via: api/);
+    expect(() => parseScenario(SOURCE.replace('  via: api\n', '  via: kv-protocol\n'), FILE)).not.toThrow();
+    expect(() => parseScenario(SOURCE.replace('  via: api\n', '  via: kv-protocol\n').replace('reads: default', 'reads: stale'), FILE)).toThrow(/needs via: api/);
   });
 });
 
