@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The hanode daemon and its client CLI: the TypeScript sources run through tsx's loader.
-import { register } from 'tsx/esm/api';
+// The hanode daemon and its client CLI: compiled JavaScript from dist/ when it is up to date,
+// else the TypeScript sources through tsx (bin/launch.js).
+import { launch } from './launch.js';
 
-register();
-await import('../src/cli/hanode.ts');
+await launch('cli/hanode');

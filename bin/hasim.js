@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The hasim CLI: the TypeScript sources run through tsx's loader, so no build step is needed.
-import { register } from 'tsx/esm/api';
+// The hasim CLI: compiled JavaScript from dist/ when it is up to date, else the TypeScript
+// sources through tsx (bin/launch.js).
+import { launch } from './launch.js';
 
-register();
-await import('../src/cli/hasim.ts');
+await launch('cli/hasim');

@@ -2,10 +2,12 @@
  * hanode: the daemon (`hanode agent`) and a small client CLI against its HTTP API
  * (`leave`, `members`, `kv get|put|del`, `operator raft list-peers`), Consul-style.
  */
-import { Command, InvalidArgumentError } from 'commander';
-import { Agent, type AgentConfig } from '../hanode/agent.ts';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import type { Agent, AgentConfig } from '../hanode/agent.ts';
 import { ApiError, HanodeClient, memberStatus, table } from '../hanode/client.ts';
 import { parseGoDuration } from '../hanode/http/duration.ts';
+import { chooseClusterKey, generateKey } from '../hanode/cluster-key.ts';
+import { resolveToken } from '../hanode/token-source.ts';
 
 /** --ha-check-interval: the check period, with a timeout of half of it (the core requires timeout <= interval). */
 function haTiming(text: string): { checkIntervalUs: number; checkTimeoutUs: number } {
@@ -17,8 +19,29 @@ function haTiming(text: string): { checkIntervalUs: number; checkTimeoutUs: numb
   return { checkIntervalUs: us, checkTimeoutUs: Math.max(1000, Math.floor(us / 2)) };
 }
 
+const HANODE_VERSION = '0.1.0';
+
+/** --zk ADDR:PORT, or a one-line error and exit 2. */
+function zkAddr(text: string): string {
+  try {
+    return hostPort(text).join(':');
+  } catch (e) {
+    console.error(`hanode agent: bad --zk ${JSON.stringify(text)}: ${(e as Error).message}`);
+    process.exit(2);
+  }
+}
+
 const program = new Command();
-program.name('hanode').description('Run a hanode agent, or talk to one over its Consul-compatible HTTP API').version('0.1.0');
+program.name('hanode').description('Run a hanode agent, or talk to one over its Consul-compatible HTTP API').version(HANODE_VERSION).exitOverride();
+program
+  .command('version')
+  .description('print the version')
+  .action(() => console.log(`hanode v${HANODE_VERSION}`));
+
+/** Agent log lines carry an RFC 3339 UTC timestamp first, as Consul's do. */
+function timestamped(line: string): void {
+  console.log(`${new Date().toISOString()} ${line}`);
+}
 
 function port(v: string): number {
   const n = Number(v);
@@ -39,7 +62,7 @@ program
   .option('--node <name>', 'node name')
   .option('--data-dir <dir>', 'data directory (Raft log, snapshots; locked against a second process)')
   .option('--bind <addr>', 'address for the Raft (TCP) and Serf (UDP) sockets', '127.0.0.1')
-  .option('--http <addr:port>', 'HTTP API address', '127.0.0.1:8500')
+  .option('--http <addr:port>', 'HTTP API address (default 127.0.0.1:8500)', hostPort)
   .option('--raft <port>', 'Raft TCP port (Consul: 8300)', port, 8300)
   .option('--serf <port>', 'Serf/SWIM UDP port (Consul: 8301)', port, 8301)
   .option('--bootstrap-expect <n>', 'bootstrap once this many servers joined', (v) => {
@@ -49,11 +72,21 @@ program
   })
   .option('--join <addrs>', 'comma-separated ADDR:SERFPORT of agents to join')
   .option('--datacenter <dc>', 'datacenter name', 'dc1')
-  .option('--acl-token <token>', 'token required for writes (X-Consul-Token); env HANODE_ACL_TOKEN')
-  .option('--encrypt <key>', 'base64 32-byte key: AES-256-GCM for gossip and Raft; env HANODE_ENCRYPT')
+  .option('--acl-default-policy <allow|deny>', 'requests without a known token (Consul acl.default_policy; default: allow with --dev, deny otherwise)')
+  .option('--acl-token-file <path>', 'management token (reads and writes) from a file; or env HANODE_ACL_TOKEN')
+  .option('--acl-token <token>', 'management token on the command line (visible in ps: prefer the file or env)')
+  .option('--acl-read-token-file <path>', 'read-only token from a file; or env HANODE_ACL_READ_TOKEN')
+  .option('--acl-read-token <token>', 'read-only token on the command line (visible in ps: prefer the file or env)')
+  .option('--enable-script-checks', 'let any API client register script checks and script failover targets (remote code execution: use with ACLs)')
+  .option('--enable-local-script-checks', 'let only loopback API clients register script checks and script failover targets')
+  .option('--encrypt <key>', 'base64 32-byte key (hanode keygen): authenticates and encrypts gossip and Raft; env HANODE_ENCRYPT')
+  .option('--encrypt-file <path>', 'read the cluster key from a file (keeps it out of argv)')
+  .option('--insecure-cluster', 'run a multi-node cluster WITHOUT a key: anyone who reaches the Raft/Serf ports can join, forge or replay messages')
+  .option('--tcp-idle-timeout <duration>', 'close inbound Raft connections idle this long (default 90s)')
   .option('--ha-verify-script <path>', 'failover: default verification script (args: key value; prints UP or DOWN)')
   .option('--ha-notify-script <path>', 'failover: default notification script (args: role key value state)')
   .option('--ha-check-interval <duration>', 'failover: time between two checks of a target (default 10s)')
+  .option('--zk <addr:port>', 'serve the ZooKeeper client protocol here (ZooKeeper: 2181); off by default')
   .action(async (o) => {
     const dev = o.dev === true;
     if (!dev && (!o.node || !o.dataDir)) {
@@ -64,7 +97,35 @@ program
       console.error('hanode agent: give --bootstrap-expect N or --join ADDR,...');
       process.exit(2);
     }
-    const [httpHost, httpPort] = hostPort(o.http);
+    const key = chooseClusterKey(o, process.env, !dev && (o.join !== undefined || (o.bootstrapExpect ?? 1) > 1));
+    if (!key.ok) {
+      console.error(`hanode agent: ${key.error}`);
+      process.exit(2);
+    }
+    const idleUs = o.tcpIdleTimeout === undefined ? undefined : parseGoDuration(o.tcpIdleTimeout);
+    if (o.tcpIdleTimeout !== undefined && !(idleUs !== undefined && idleUs > 0)) {
+      console.error(`hanode agent: bad --tcp-idle-timeout ${JSON.stringify(o.tcpIdleTimeout)}`);
+      process.exit(2);
+    }
+    const [httpHost, httpPort]: [string, number] = o.http ?? ['127.0.0.1', 8500];
+    if (o.aclDefaultPolicy !== undefined && o.aclDefaultPolicy !== 'allow' && o.aclDefaultPolicy !== 'deny') {
+      console.error(`hanode agent: --acl-default-policy wants allow or deny, not ${JSON.stringify(o.aclDefaultPolicy)}`);
+      process.exit(2);
+    }
+    const mgmt = resolveToken('acl-token', o.aclToken, o.aclTokenFile, process.env.HANODE_ACL_TOKEN);
+    const ro = resolveToken('acl-read-token', o.aclReadToken, o.aclReadTokenFile, process.env.HANODE_ACL_READ_TOKEN);
+    for (const t of [mgmt, ro]) {
+      if ('error' in t) {
+        console.error(`hanode agent: ${t.error}`);
+        process.exit(2);
+      }
+    }
+    const mgmtToken = 'token' in mgmt ? mgmt.token : undefined;
+    // Read once; scripts the agent runs inherit its environment and must not see the tokens.
+    delete process.env.HANODE_ACL_TOKEN;
+    delete process.env.HANODE_ACL_READ_TOKEN;
+    delete process.env.HANODE_ENCRYPT; // read by chooseClusterKey above; never handed to scripts
+    const roToken = 'token' in ro ? ro.token : undefined;
     const cfg: AgentConfig = {
       node: o.node ?? 'dev',
       ...(dev ? {} : { dataDir: o.dataDir }),
@@ -77,13 +138,22 @@ program
       datacenter: o.datacenter,
       ...(o.bootstrapExpect !== undefined ? { bootstrapExpect: o.bootstrapExpect } : {}),
       ...(o.join ? { join: String(o.join).split(',').map((s: string) => s.trim()).filter(Boolean) } : {}),
-      ...((o.aclToken ?? process.env.HANODE_ACL_TOKEN) ? { aclToken: o.aclToken ?? process.env.HANODE_ACL_TOKEN } : {}),
-      ...((o.encrypt ?? process.env.HANODE_ENCRYPT) ? { encrypt: o.encrypt ?? process.env.HANODE_ENCRYPT } : {}),
+      ...(mgmtToken !== undefined ? { aclToken: mgmtToken } : {}),
+      ...(roToken !== undefined ? { aclReadToken: roToken } : {}),
+      aclDefaultPolicy: (o.aclDefaultPolicy ?? (dev ? 'allow' : 'deny')) as 'allow' | 'deny',
+      ...(o.enableScriptChecks === true ? { enableScriptChecks: true } : {}),
+      ...(o.enableLocalScriptChecks === true ? { enableLocalScriptChecks: true } : {}),
+      ...(key.key !== undefined ? { encrypt: key.key } : {}),
+      ...(idleUs !== undefined ? { clusterTcp: { idleTimeoutUs: idleUs, handshakeTimeoutUs: Math.min(idleUs, 10_000_000) } } : {}),
       ...(o.haVerifyScript ? { haVerifyScript: o.haVerifyScript } : {}),
       ...(o.haNotifyScript ? { haNotifyScript: o.haNotifyScript } : {}),
       ...(o.haCheckInterval ? { ha: haTiming(o.haCheckInterval) } : {}),
+      log: timestamped,
+      ...(o.zk !== undefined ? { zk: zkAddr(o.zk) } : {}),
     };
     let agent: Agent;
+    // Loaded here, not at the top: the client commands and --version do not need the daemon.
+    const { Agent } = await import('../hanode/agent.ts');
     try {
       agent = new Agent(cfg);
       await agent.start();
@@ -95,12 +165,19 @@ program
     const onSignal = (sig: string) => {
       signals++;
       if (signals > 1) process.exit(1);
-      console.log(`==> caught ${sig}, shutting down`);
+      timestamped(`==> caught ${sig}, shutting down`);
       void agent.stop().then(() => process.exit(process.exitCode ?? 0));
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     agent.onShutdown(() => setImmediate(() => process.exit(process.exitCode ?? 0)));
+  });
+
+program
+  .command('keygen')
+  .description('print a new cluster key (base64 of 32 random bytes) for --encrypt / --encrypt-file')
+  .action(() => {
+    console.log(generateKey());
   });
 
 const httpAddr = (o: { httpAddr?: string }) => {
@@ -170,4 +247,11 @@ clientCommand(raftCmd.command('list-peers').description('list the Raft configura
   }),
 );
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // Commander already printed its one-line message; --help, `help` and --version exit 0,
+  // every other parse problem is a usage error (exit 2, like hasim).
+  if (!(e instanceof CommanderError)) throw e;
+  process.exit(e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || (e.code === 'commander.help' && e.exitCode === 0) ? 0 : 2);
+}

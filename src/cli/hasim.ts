@@ -3,11 +3,11 @@
  * (or could not be checked), 2 a bad scenario file or bad usage (nothing ran).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT_USAGE, reportError } from './commands/common.ts';
-import { determinismCommand } from './commands/determinism.ts';
-import { runCommand, swarmCommand, type RunFlags } from './commands/run.ts';
-import { shrinkCommand } from './commands/shrink.ts';
-import { validateCommand } from './commands/validate.ts';
+import { EXIT_USAGE } from './commands/exit-codes.ts';
+import type { RunFlags } from './commands/run.ts';
+
+// Every command module is loaded on demand, in its action: `hasim --version` and `--help`
+// load commander alone, not the simulator, the scenario loader or Ink.
 
 function runOptions(cmd: Command): Command {
   return cmd
@@ -35,9 +35,11 @@ export function buildProgram(onExit: (code: number) => void): Command {
   )
     .addOption(new Option('--swarm <n>', 'run N seeds in worker threads'))
     .addOption(new Option('--seeds <a..b>', 'run seeds a..b (inclusive) in worker threads'))
+    .option('--shard <i/k>', 'run only the i-th of k slices of the swarm\'s seeds (merge the --json parts with `hasim merge`)')
     .option('--workers <k>', 'worker threads for a swarm', '2')
     .option('--quiet', 'no progress on stderr')
     .action(async (file: string, flags: RunFlags) => {
+      const { runCommand, swarmCommand } = await import('./commands/run.ts');
       onExit(flags.swarm || flags.seeds ? await swarmCommand(file, flags) : runCommand(file, flags));
     });
 
@@ -46,8 +48,9 @@ export function buildProgram(onExit: (code: number) => void): Command {
       .command('replay')
       .argument('<file>', 'scenario YAML file')
       .description('run one seed again, exactly (same trace hash); use --trace/--history/--report to look inside'),
-  ).action((file: string, flags: RunFlags) => {
+  ).action(async (file: string, flags: RunFlags) => {
     if (flags.seed === undefined) throw new CommanderError(EXIT_USAGE, 'hasim.seed', "error: replay needs --seed N");
+    const { runCommand } = await import('./commands/run.ts');
     onExit(runCommand(file, flags));
   });
 
@@ -60,7 +63,20 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .option('--out <file>', 'where to write the shrunk scenario (default FILE.shrunk-SEED.yaml)')
     .option('--max-runs <n>', 'budget of simulated runs', '300')
     .option('--json', 'print one JSON object on stdout')
-    .action((file: string, flags) => onExit(shrinkCommand(file, flags)));
+    .action(async (file: string, flags) => {
+      const { shrinkCommand } = await import('./commands/shrink.ts');
+      onExit(shrinkCommand(file, flags));
+    });
+
+  program
+    .command('merge')
+    .argument('<files...>', '--json reports of the shards of one swarm')
+    .description('combine the shards of a swarm (run --swarm N --shard i/k --json): one verdict, failing seeds, replay commands')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (files: string[], flags: { json?: boolean }) => {
+      const { mergeCommand } = await import('./commands/merge.ts');
+      onExit(mergeCommand(files, flags));
+    });
 
   program
     .command('determinism')
@@ -69,7 +85,10 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .option('--seed <n>', 'seed')
     .option('--duration <d>', 'virtual time to run')
     .option('--json', 'print one JSON object on stdout')
-    .action((file: string, flags) => onExit(determinismCommand(file, flags)));
+    .action(async (file: string, flags) => {
+      const { determinismCommand } = await import('./commands/determinism.ts');
+      onExit(determinismCommand(file, flags));
+    });
 
   program
     .command('tui')
@@ -87,7 +106,10 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .command('validate')
     .argument('<files...>', 'scenario YAML files')
     .description('check scenario files without running them')
-    .action((files: string[]) => onExit(validateCommand(files)));
+    .action(async (files: string[]) => {
+      const { validateCommand } = await import('./commands/validate.ts');
+      onExit(validateCommand(files));
+    });
 
   return program;
 }
@@ -106,9 +128,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       // --help and --version exit 0; every other commander error is a usage error.
       // --help and --version: 0. A bare `hasim` prints the help as a usage error.
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return 0;
+      if (e.code === 'commander.help') return e.exitCode === 0 ? 0 : EXIT_USAGE; // `hasim help` vs a bare `hasim`
       if (e.code === 'hasim.seed') process.stderr.write(`hasim: ${e.message.replace(/^error: /, '')}\n`);
       return EXIT_USAGE;
     }
+    const { reportError } = await import('./commands/common.ts');
     return reportError(e);
   }
 }

@@ -103,6 +103,30 @@ export interface Storage {
 
   /** Makes every mutation so far durable (fsync in hanode). */
   sync(): void;
+
+  /**
+   * Optional: what this storage found damaged when it was opened (undefined: nothing). A core
+   * that can tell lost acknowledged data from a torn unsynced tail uses it to recover safely
+   * (src/core/raft/recovery.ts). Torn unsynced tails are not damage: they were never synced.
+   */
+  damage?(): StorageDamage | undefined;
+}
+
+/**
+ * Damage found at open (docs/storage-faults.md). The log records from `cutFrom` on failed their
+ * checksum (or could not be read) and were cut: the log now ends at cutFrom - 1.
+ */
+export interface StorageDamage {
+  /** First log index cut for damage (records cutFrom..cutTo were synced once, maybe acknowledged). */
+  readonly cutFrom?: number;
+  /** Last log index held before the cut, when the storage can tell (FileStorage cannot read past damage). */
+  readonly cutTo?: number;
+  /** Named values (state files) that were lost or unreadable. */
+  readonly lostKeys?: readonly string[];
+  /** Everything was lost: the node comes back empty under the same id (a wiped data dir). */
+  readonly wiped?: boolean;
+  /** The data was replaced by an older copy (a restored backup): it may lack what was acknowledged since. */
+  readonly stale?: boolean;
 }
 
 /** Scalar fields of a trace event; keep them small, they are hashed. */

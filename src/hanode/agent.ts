@@ -18,6 +18,12 @@ import { splitHostPort } from './http/server.ts';
 import { NodeBackend } from './node-backend.ts';
 import { metricsReply, type Metric } from './routes/metrics.ts';
 import { readPeersJson, retirePeersJson } from './peers-json.ts';
+import { clusterAuthMetrics } from './cluster-metrics.ts';
+import type { ScriptPolicy } from './script-policy.ts';
+import { LoopMonitor } from './loop-monitor.ts';
+import { describeAcl, type AclConfig, type AclDefaultPolicy } from './http/acl.ts';
+import { ZkGateway } from './zk/server.ts';
+import { describeCut } from './storage-damage-log.ts';
 
 export interface AgentConfig {
   readonly node: string;
@@ -38,21 +44,34 @@ export interface AgentConfig {
   /** One node that elects itself at once (--dev). */
   readonly dev?: boolean;
   readonly datacenter?: string;
+  /** Management token (reads and writes). Never logged. */
   readonly aclToken?: string;
+  /** Read-only token. Never logged. */
+  readonly aclReadToken?: string;
+  /** Requests without a known token: Consul's acl.default_policy; default allow with dev, deny otherwise. */
+  readonly aclDefaultPolicy?: AclDefaultPolicy;
+  /** --enable-script-checks / --enable-local-script-checks (src/hanode/script-policy.ts); default: no scripts from the API. */
+  readonly enableScriptChecks?: boolean;
+  readonly enableLocalScriptChecks?: boolean;
   /** Gossip / Raft key (32 bytes base64): AES-256-GCM on every packet and frame. */
   readonly encrypt?: string;
+  /** Inbound Raft connection limits (src/net-real/tcp-transport.ts defaults otherwise). */
+  readonly clusterTcp?: { readonly idleTimeoutUs?: number; readonly handshakeTimeoutUs?: number };
   readonly raft?: Partial<Omit<RaftConfig, 'voters'>>;
   /** Failover service: default verification script (prints UP or DOWN), notification script, check period. */
   readonly haVerifyScript?: string;
   readonly haNotifyScript?: string;
   readonly ha?: Partial<HaConfig>;
   readonly log?: (line: string) => void;
+  /** ZooKeeper client protocol listener as HOST:PORT (port 0: ephemeral); absent: off. */
+  readonly zk?: string;
 }
 
 export interface AgentAddresses {
   readonly http: string;
   readonly raft: string;
   readonly serf: string;
+  readonly zk?: string;
 }
 
 /**
@@ -86,12 +105,14 @@ const DEV_READY_TIMEOUT_MS = 5_000;
 export class Agent {
   readonly host: RealHost<ServerNode>;
   private http: HttpServer | undefined;
+  private zk: ZkGateway | undefined;
   private dataDir: DataDir | undefined;
   private addrs: AgentAddresses | undefined;
   private stopping: Promise<void> | undefined;
   private readonly log: (line: string) => void;
   private readonly startedAt = Date.now();
   private readonly shutdownListeners: (() => void)[] = [];
+  private readonly loop = new LoopMonitor();
 
   constructor(readonly config: AgentConfig) {
     this.log = config.log ?? ((l) => console.log(l));
@@ -104,6 +125,7 @@ export class Agent {
       udpPort: config.serfPort,
       tcpPort: config.raftPort,
       ...(config.encrypt !== undefined ? { key: config.encrypt } : {}),
+      ...(config.clusterTcp ? { tcp: config.clusterTcp } : {}),
       ...(dd ? { storage: (service: string) => dd.storage(service) } : {}),
       onError: (err, where) => {
         // A broken invariant is a bug: say where, then stop (fail fast, like the simulator).
@@ -131,15 +153,23 @@ export class Agent {
 
   async start(): Promise<AgentAddresses> {
     const c = this.config;
+    this.loop.start();
     for (const s of this.dataDir ? ['raft', 'node'] : []) {
       const rec = this.dataDir!.storage(s).recovery;
-      for (const cut of rec.cuts) this.log(`[WARN] storage ${s}: cut ${JSON.stringify(cut)}`);
+      for (const cut of rec.cuts) this.log(describeCut(s, cut, rec.last, this.dataDir!.storage(s).load<{ index?: number }>('ack')?.index));
     }
     // The HTTP listener first: its port goes into the address card peers learn.
     const backend = new NodeBackend(() => this.node(), c.node, c.datacenter ?? 'dc1', c.bind, () => this.leave());
+    const scripts: ScriptPolicy = { enableScriptChecks: c.enableScriptChecks === true, enableLocalScriptChecks: c.enableLocalScriptChecks === true };
+    const acl: AclConfig = {
+      defaultPolicy: c.aclDefaultPolicy ?? (c.dev ? 'allow' : 'deny'),
+      ...(c.aclToken !== undefined ? { managementToken: c.aclToken } : {}),
+      ...(c.aclReadToken !== undefined ? { readToken: c.aclReadToken } : {}),
+    };
     this.http = createApi({
       backend,
-      ...(c.aclToken !== undefined ? { aclToken: c.aclToken } : {}),
+      scripts,
+      acl,
       log: this.log,
       leave: () => this.leave(),
       self: () => this.self(),
@@ -161,8 +191,14 @@ export class Agent {
           };
         }),
     });
-    const notifier = new ScriptNotifier(c.haNotifyScript, this.log);
-    const probe = new TargetProbe(c.haVerifyScript);
+    const notifier = new ScriptNotifier(c.haNotifyScript, this.log, scripts);
+    const refusedTargets = new Set<string>();
+    const probe = new TargetProbe(c.haVerifyScript, scripts, (key) => {
+      if (refusedTargets.size < 1000 && !refusedTargets.has(key)) {
+        refusedTargets.add(key);
+        this.log(`[WARN] ha: target ${key} has a check script, not run: scripts are disabled on this agent (reported DOWN)`);
+      }
+    });
     const httpAddr = await this.http.listen(c.httpHost, c.httpPort);
     const httpHostPort = `${c.httpHost}:${httpAddr.port}`;
     const join = (c.join ?? []).map((a) => {
@@ -190,7 +226,8 @@ export class Agent {
           join: join.map((j) => j.id),
           ...(recoverVoters ? { recoverVoters } : {}),
           ha: { probe, notify: notifier, ...(c.ha ? { config: c.ha } : {}) },
-          checkProbe: new AgentCheckProbe(),
+          checkProbe: new AgentCheckProbe(scripts),
+          ...(c.zk !== undefined ? { zk: true } : {}),
         });
         recoverVoters = undefined;
         node.onCard((id, peer) => {
@@ -211,9 +248,13 @@ export class Agent {
       const deadline = Date.now() + DEV_READY_TIMEOUT_MS;
       while (!this.host.app()?.replicator.isLeader() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     }
-    this.addrs = { http: httpHostPort, raft: `${bound.host}:${bound.tcpPort}`, serf: `${bound.host}:${bound.udpPort}` };
+    const zkAddr = c.zk !== undefined ? await this.startZk(c.zk) : undefined;
+    this.addrs = { http: httpHostPort, raft: `${bound.host}:${bound.tcpPort}`, serf: `${bound.host}:${bound.udpPort}`, ...(zkAddr ? { zk: zkAddr } : {}) };
     this.log(`==> hanode agent running: node=${c.node} dc=${c.datacenter ?? 'dc1'} ${c.dev ? 'mode=dev (in memory)' : `data-dir=${c.dataDir}`}`);
     this.log(`    HTTP: http://${this.addrs.http}  Raft (TCP): ${this.addrs.raft}  Serf (UDP): ${this.addrs.serf}${c.encrypt ? '  gossip+raft encrypted' : ''}`);
+    this.log(`    ${describeAcl(acl)}`);
+    if (acl.defaultPolicy === 'deny' && acl.managementToken === undefined) this.log('[WARN] acl: default policy deny and no management token: every write is refused (give --acl-token-file or HANODE_ACL_TOKEN)');
+    if (zkAddr) this.log(`    ZooKeeper: ${zkAddr}`);
     if (c.bootstrapExpect) this.log(`    waiting for ${c.bootstrapExpect} servers to bootstrap`);
     return this.addrs;
   }
@@ -237,13 +278,32 @@ export class Agent {
     if (!this.stopping) {
       this.stopping = (async () => {
         this.log('==> hanode agent shutting down');
+        this.loop.stop();
         await this.http?.close();
+        await this.zk?.close();
         await this.host.close();
         this.dataDir?.close();
         for (const l of this.shutdownListeners) l();
       })();
     }
     return this.stopping;
+  }
+
+  private async startZk(addr: string): Promise<string> {
+    const [h, p] = splitHostPort(addr);
+    if (!h || !Number.isInteger(p) || p < 0) throw new Error(`bad --zk address ${JSON.stringify(addr)} (want HOST:PORT)`);
+    this.zk = new ZkGateway({
+      treeServer: () => this.host.app()?.coord.treeServer,
+      ...(this.config.encrypt !== undefined ? { secret: this.config.encrypt } : {}),
+      log: this.log,
+      onCoreError: (err) => {
+        this.log(`[ERR] core threw in zk: ${(err as Error)?.stack ?? String(err)}`);
+        process.exitCode = 70;
+        void this.stop();
+      },
+    });
+    const a = await this.zk.listen(h, p);
+    return `${a.host}:${a.port}`;
   }
 
   private self(): unknown {
@@ -262,6 +322,8 @@ export class Agent {
     const g = (name: string, help: string, value: number) => out.push({ name, help, type: 'gauge', value });
     const k = (name: string, help: string, value: number) => out.push({ name, help, type: 'counter', value });
     g('hanode.uptime_seconds', 'Seconds since the agent started.', (Date.now() - this.startedAt) / 1000);
+    g('hanode.runtime.event_loop_delay_max_ms', 'Longest event-loop stall since start (ms); compare with the election timeout.', this.loop.maxMs());
+    g('hanode.runtime.event_loop_delay_recent_max_ms', 'Longest event-loop stall in the last 1-2 s (ms).', this.loop.recentMaxMs());
     if (n) {
       const s = new NodeBackend(() => n, this.config.node, '', '', async () => {}).stats();
       g('hanode.raft.term', 'Current Raft term.', s.raftTerm!);
@@ -279,7 +341,14 @@ export class Agent {
     k('hanode.net.sent', 'Messages sent by every service.', hs.sent);
     k('hanode.net.delivered', 'Messages delivered to a service.', hs.delivered);
     k('hanode.net.dropped_malformed', 'Packets or frames that did not decode.', hs.droppedMalformed);
+    k('hanode.net.dropped_invalid', 'Messages refused by their service\'s wire schema.', hs.droppedInvalid);
     k('hanode.net.udp_dropped_bad_auth', 'Datagrams that failed authentication (wrong or missing key).', this.host.udp.stats.droppedBadAuth);
+    clusterAuthMetrics(this.host, k, g);
+    if (this.zk) {
+      k('hanode.zk.connections', 'ZooKeeper client connections accepted.', this.zk.counters.connections);
+      k('hanode.zk.bad_frames', 'ZooKeeper connections closed on a malformed frame.', this.zk.counters.badFrames);
+      g('hanode.zk.open_connections', 'Open ZooKeeper client connections.', this.zk.openConnections());
+    }
     if (this.http) {
       const h = this.http.counters;
       k('hanode.http.requests', 'HTTP requests served.', h.requests);

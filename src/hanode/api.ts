@@ -10,10 +10,13 @@ import { sessionRoutes } from './routes/session.ts';
 import { statusRoutes } from './routes/status.ts';
 import { txnRoutes } from './routes/txn.ts';
 import type { Route } from './http/types.ts';
+import type { ScriptPolicy } from './script-policy.ts';
+import type { AclConfig } from './http/acl.ts';
 
 export interface ApiOptions {
   readonly backend: Backend;
-  readonly aclToken?: string;
+  readonly acl?: AclConfig;
+  readonly scripts?: ScriptPolicy;
   readonly log?: (line: string) => void;
   readonly leave: () => Promise<void>;
   readonly self: () => unknown;
@@ -30,6 +33,7 @@ export function createApi(opts: ApiOptions): HttpServer {
     get hub() {
       return backend.hub;
     },
+    ...(opts.scripts ? { scripts: opts.scripts } : {}),
   };
   const routes = [
     ...kvRoutes(ctx),
@@ -40,5 +44,5 @@ export function createApi(opts: ApiOptions): HttpServer {
     ...statusRoutes(ctx),
     ...(opts.extraRoutes ? opts.extraRoutes(ctx) : []),
   ];
-  return new HttpServer({ backend, routes, ...(opts.aclToken !== undefined ? { aclToken: opts.aclToken } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  return new HttpServer({ backend, routes, ...(opts.acl ? { acl: opts.acl } : {}), ...(opts.log ? { log: opts.log } : {}) });
 }

@@ -8,11 +8,15 @@ import { execFile } from 'node:child_process';
 import type { CheckStatus, Probe, ProbeSpec } from '../core/coord/index.ts';
 import type { Micros } from '../core/env.ts';
 import { tcpProbe } from './ha/probes.ts';
+import { SCRIPTS_DISABLED, scriptsRunnable, type ScriptPolicy } from './script-policy.ts';
 
 /** Consul truncates check output to 4 KiB (agent/checks: BufSize / output limit). */
 const MAX_OUTPUT_CHARS = 4096;
 
 export class AgentCheckProbe implements Probe {
+  /** Scripts run only when the agent's script policy allows them (checked again here: defence in depth). */
+  constructor(private readonly scripts: ScriptPolicy = {}) {}
+
   run(spec: ProbeSpec, timeoutUs: Micros, done: (status: CheckStatus, output: string) => void): void {
     const ms = Math.max(1, Math.round(timeoutUs / 1000));
     let answered = false;
@@ -37,6 +41,7 @@ export class AgentCheckProbe implements Probe {
         tcpProbe(spec.address, ms, (h) => answer(h === 'up' ? 'passing' : 'critical', h === 'up' ? `TCP connect ${spec.address}: Success` : `dial tcp ${spec.address}: failed`));
         return;
       case 'script': {
+        if (!scriptsRunnable(this.scripts)) return answer('critical', SCRIPTS_DISABLED);
         if (spec.args.length === 0) return answer('critical', 'no script');
         execFile(spec.args[0]!, spec.args.slice(1), { timeout: ms, maxBuffer: 64 * 1024 }, (err, stdout, stderr) => {
           const out = `${stdout}${stderr}`;

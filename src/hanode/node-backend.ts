@@ -2,6 +2,7 @@
  * Backend over a composed ServerNode: what the HTTP API sees of the node. Reads the node
  * through a getter, so a node rebuilt by its host (a restart) is picked up.
  */
+import { kvWatchFor } from './http/kv-watch.ts';
 import type { SessionRecord } from '../core/coord/sessions.ts';
 import type { NodeId } from '../core/env.ts';
 import type { ServerNode } from '../core/node/index.ts';
@@ -130,7 +131,7 @@ export class NodeBackend implements Backend {
       raftIsLeader: n.replicator.isLeader() ? 1 : 0,
       swimMembers: n.members().length,
       swimAlive: n.members().filter((m) => m.status === 'alive').length,
-      blockingParked: n.hub.parked(),
+      blockingParked: n.hub.parked() + kvWatchFor(n.store).parked(),
       kvKeys: n.store.kv.range('').length,
       sessions: n.store.sessions.size(),
     };

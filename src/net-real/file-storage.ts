@@ -19,8 +19,8 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { LogWindow } from '../sim/log-window.ts';
-import { assert, type Storage } from '../core/env.ts';
+import { LogWindow } from '../host/log-window.ts';
+import { assert, type Storage, type StorageDamage } from '../core/env.ts';
 import { decode, encode } from './codec.ts';
 import { ensureDirDurable, fsyncDir, TMP_PREFIX, writeAll, writeFileAtomicNoDirSync } from './fs-util.ts';
 import { scanSegments, segmentHeader, segmentName, truncateFile, type LogCut } from './log-segments.ts';
@@ -115,6 +115,20 @@ export class FileStorage implements Storage {
   /** Opens (creating if needed) the storage in dir and recovers it. Locking is the caller's (DataDir). */
   static open(dir: string, opts: FileStorageOptions = {}): FileStorage {
     return new FileStorage(dir, opts);
+  }
+
+  /**
+   * Storage.damage: a cut that valid records or later segments followed damaged synced data
+   * (media corruption), which a core must not take for a torn tail: the records from the cut on
+   * are reported lost, up to the last index readable past the damage when there is one.
+   * A tail cut is what a crash mid-write leaves and is not reported (src/core/raft/recovery.ts
+   * still notices, through its acked high-water mark, when it lost what it acknowledged).
+   */
+  damage(): StorageDamage | undefined {
+    const damaged = this.recovery.cuts.filter((c) => !c.tail);
+    if (damaged.length === 0) return undefined;
+    const seen = Math.max(...damaged.map((c) => c.lastIndexSeen ?? 0));
+    return { cutFrom: this.recovery.last + 1, ...(seen > this.recovery.last ? { cutTo: seen } : {}) };
   }
 
   load<T = unknown>(key: string): T | undefined {

@@ -27,28 +27,48 @@ export class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(private maxFrameBytes: number) {}
+
+  /** Raises (or lowers) the frame limit from the next frame on: a connection that authenticated gets the full limit. */
+  setLimit(maxFrameBytes: number): void {
+    this.maxFrameBytes = maxFrameBytes;
+  }
+
+  /** Bytes held waiting for the rest of a frame. */
+  bufferedBytes(): number {
+    return this.buffered;
+  }
 
   /** Feeds bytes from the stream; returns the frames completed by them (in order). */
   push(chunk: Buffer): Buffer[] {
+    this.feed(chunk);
+    const frames: Buffer[] = [];
+    // Each frame consumes >= FRAME_HEADER_BYTES bytes, so this is bounded by the input.
+    for (let f = this.next(); f !== null; f = this.next()) frames.push(f);
+    return frames;
+  }
+
+  /** Feeds bytes without parsing; take frames with next(). */
+  feed(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    const frames: Buffer[] = [];
-    // Each iteration consumes >= FRAME_HEADER_BYTES bytes, so it is bounded by the input.
-    while (this.buffered >= FRAME_HEADER_BYTES) {
-      if (this.chunks[0]!.length < FRAME_HEADER_BYTES) this.coalesce();
-      const length = this.chunks[0]!.readUInt32BE(0);
-      if (length > this.maxFrameBytes) throw new FrameTooLargeError(length, this.maxFrameBytes);
-      const total = FRAME_HEADER_BYTES + length;
-      if (this.buffered < total) break;
-      if (this.chunks[0]!.length < total) this.coalesce();
-      const head = this.chunks[0]!;
-      frames.push(head.subarray(FRAME_HEADER_BYTES, total));
-      if (head.length === total) this.chunks.shift();
-      else this.chunks[0] = head.subarray(total);
-      this.buffered -= total;
-    }
-    return frames;
+  }
+
+  /** The next complete frame, or null; throws FrameTooLargeError for a header above the current limit. */
+  next(): Buffer | null {
+    if (this.buffered < FRAME_HEADER_BYTES) return null;
+    if (this.chunks[0]!.length < FRAME_HEADER_BYTES) this.coalesce();
+    const length = this.chunks[0]!.readUInt32BE(0);
+    if (length > this.maxFrameBytes) throw new FrameTooLargeError(length, this.maxFrameBytes);
+    const total = FRAME_HEADER_BYTES + length;
+    if (this.buffered < total) return null;
+    if (this.chunks[0]!.length < total) this.coalesce();
+    const head = this.chunks[0]!;
+    const frame = head.subarray(FRAME_HEADER_BYTES, total);
+    if (head.length === total) this.chunks.shift();
+    else this.chunks[0] = head.subarray(total);
+    this.buffered -= total;
+    return frame;
   }
 
   private coalesce(): void {

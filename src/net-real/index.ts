@@ -24,4 +24,4 @@ export { CorruptStateError } from './state-files.ts';
 export { DataDir } from './data-dir.ts';
 export { lockDataDir, DataDirLockedError, LOCK_FILE, type DataDirLock } from './data-dir-lock.ts';
 /** --dev mode storage: the simulator's MemoryStorage, same semantics, nothing on disk. */
-export { MemoryStorage } from '../sim/memory-storage.ts';
+export { MemoryStorage } from '../host/memory-storage.ts';

@@ -38,6 +38,12 @@ export interface LogCut {
    * which an operator should hear about louder than a torn tail.
    */
   readonly tail: boolean;
+  /**
+   * A cut of a bad record that valid data followed: the highest log index among the readable
+   * records past it (in this segment, when the bad record's length field is intact, and in later
+   * segments), i.e. how far the log reached at least before the damage (docs/storage-faults.md).
+   */
+  readonly lastIndexSeen?: number;
 }
 
 export interface ScannedRecord {
@@ -116,7 +122,9 @@ export function scanSegments(dir: string, first: number): ScanResult {
       }
       if (reason !== undefined || !r.ok) {
         const tail = !laterSegments && !validRecordFollows(buf, offset);
-        cuts.push(cutTail(path, offset, buf.length - offset, reason ?? 'bad record', tail));
+        const seen = tail ? undefined : lastIndexSeen(buf, offset, base + count, names.slice(n + 1).map((x) => join(dir, x)));
+        const cut = cutTail(path, offset, buf.length - offset, reason ?? 'bad record', tail);
+        cuts.push(seen === undefined ? cut : { ...cut, lastIndexSeen: seen });
         cutRest = true;
         break;
       }
@@ -166,6 +174,39 @@ function deleteWhole(path: string, reason: string, tail: boolean): LogCut {
 function cutTail(path: string, offset: number, bytesCut: number, reason: string, tail: boolean): LogCut {
   truncateFile(path, offset);
   return { file: path, offset, bytesCut, reason, tail };
+}
+
+/**
+ * The highest index among the valid records after the bad record at `offset` (index `index`),
+ * going by its length field, and in the later segments (read before they are deleted).
+ */
+function lastIndexSeen(buf: Buffer, offset: number, index: number, laterPaths: readonly string[]): number {
+  let last = index;
+  if (buf.length - offset >= RECORD_HEADER_BYTES) {
+    let at = offset + RECORD_HEADER_BYTES + buf.readUInt32LE(offset);
+    for (let i = index + 1; at < buf.length; i++) {
+      const r = readRecord(buf, at);
+      if (!r.ok) break;
+      last = i;
+      at = r.next;
+    }
+  }
+  for (const p of laterPaths) {
+    const b = readFileSync(p);
+    const head = readRecord(b, 0);
+    const header = head.ok ? safeDecode(head.payload) : undefined;
+    if (!head.ok || !isHeader(header)) continue;
+    let at = head.next;
+    let count = 0;
+    while (at < b.length) {
+      const r = readRecord(b, at);
+      if (!r.ok) break;
+      count++;
+      at = r.next;
+    }
+    if (count > 0) last = Math.max(last, header.base + count - 1);
+  }
+  return last;
 }
 
 /** Whether a valid record starts right after the (bad) record at offset, going by its length field. */

@@ -15,13 +15,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Env, Message, Micros, NodeId, SendOptions, Storage, Timer, TraceFields } from '../core/env.ts';
 import { assert } from '../core/env.ts';
-import type { NodeContext, TraceEvent } from '../sim/index.ts';
-import { MemoryStorage } from '../sim/memory-storage.ts';
-import { randomStream } from '../sim/random.ts';
+import { validateWire } from '../core/wire-validators.ts';
+import type { NodeContext, TraceEvent } from '../host/context.ts';
+import { MemoryStorage } from '../host/memory-storage.ts';
+import { randomStream } from '../host/random.ts';
 import { RealClock, type Clock } from './clock.ts';
 import { decodeEnvelope, encodeEnvelope } from './envelope.ts';
 import type { RecoveryReport } from './file-storage.ts';
 import { PeerBook, type PeerAddress } from './peer-book.ts';
+import { AuthChannel } from './auth-channel.ts';
 import { Keyring } from './seal.ts';
 import { TcpTransport, type TcpTransportOptions } from './tcp-transport.ts';
 import { UdpTransport } from './udp-transport.ts';
@@ -51,7 +53,7 @@ export interface RealHostOptions {
   readonly onTrace?: (ev: TraceEvent) => void;
   /** A core threw (where: 'timer', 'message', 'start', ...). Default: rethrow (crash). */
   readonly onError?: (err: unknown, where: string) => void;
-  readonly tcp?: Omit<TcpTransportOptions, 'host' | 'port' | 'keyring'>;
+  readonly tcp?: Omit<TcpTransportOptions, 'host' | 'port' | 'keyring' | 'auth'>;
   readonly clock?: Clock;
 }
 
@@ -66,7 +68,20 @@ export interface RealHostStats {
   droppedNoHandler: number;
   /** Messages arriving while the app is stopped or the host is closing. */
   droppedDown: number;
+  /** Messages refused by their service's wire schema (src/core/wire-validators.ts). */
+  droppedInvalid: number;
+  /** Messages from a node id that is not in the peer book (not a known member). */
+  droppedUnknownSender: number;
+  /** Messages addressed to another node (a capture replayed here). */
+  droppedMisaddressed: number;
 }
+
+/**
+ * Services that take messages from nodes not yet in the peer book: the membership protocols
+ * themselves (the hello exchange introduces a joiner; SWIM is how members learn of each
+ * other). With a cluster key their senders are key holders all the same.
+ */
+const OPEN_SERVICES: ReadonlySet<string> = new Set(['hello', 'swim']);
 
 interface AppLike {
   start?(): void;
@@ -79,9 +94,11 @@ const MAX_PENDING_TIMERS = 1_000_000;
 export class RealHost<A = unknown> {
   readonly id: NodeId;
   readonly peers: PeerBook;
-  readonly stats: RealHostStats = { sent: 0, delivered: 0, droppedUnknownPeer: 0, droppedMalformed: 0, droppedNoHandler: 0, droppedDown: 0 };
+  readonly stats: RealHostStats = { sent: 0, delivered: 0, droppedUnknownPeer: 0, droppedMalformed: 0, droppedNoHandler: 0, droppedDown: 0, droppedInvalid: 0, droppedUnknownSender: 0, droppedMisaddressed: 0 };
   readonly udp: UdpTransport;
   readonly tcp: TcpTransport;
+  /** The authenticated channel of both transports (with a key): drop counters. */
+  readonly auth: AuthChannel | undefined;
 
   private readonly clock: Clock;
   private readonly seed: number | string;
@@ -103,10 +120,11 @@ export class RealHost<A = unknown> {
     this.clock = opts.clock ?? new RealClock();
     this.seed = opts.seed ?? randomBytes(16).toString('hex');
     this.peers = opts.peers instanceof PeerBook ? opts.peers : new PeerBook(opts.peers);
-    const keyring = opts.key === undefined ? undefined : Keyring.from(opts.key);
+    const auth = opts.key === undefined ? undefined : new AuthChannel(Keyring.from(opts.key));
+    this.auth = auth;
     const host = opts.host ?? '127.0.0.1';
-    this.udp = new UdpTransport({ host, port: opts.udpPort ?? 0, ...(keyring ? { keyring } : {}) });
-    this.tcp = new TcpTransport({ ...opts.tcp, host, port: opts.tcpPort ?? 0, ...(keyring ? { keyring } : {}) });
+    this.udp = new UdpTransport({ host, port: opts.udpPort ?? 0, ...(auth ? { auth } : {}) });
+    this.tcp = new TcpTransport({ ...opts.tcp, host, port: opts.tcpPort ?? 0, ...(auth ? { auth } : {}) });
     this.udp.onPacket((p) => this.receive(p));
     this.tcp.onFrame((p) => this.receive(p));
     // A peer that moved or left: its connection goes nowhere useful.
@@ -248,7 +266,7 @@ export class RealHost<A = unknown> {
   }
 
   private send(service: string, to: NodeId, msg: Message, reliable: boolean): void {
-    const bytes = encodeEnvelope({ from: this.id, service, msg });
+    const bytes = encodeEnvelope({ from: this.id, service, msg, to });
     this.stats.sent++;
     if (to === this.id) {
       // Loopback without sockets, still asynchronous like every delivery.
@@ -274,9 +292,22 @@ export class RealHost<A = unknown> {
       this.stats.droppedDown++;
       return;
     }
+    // A hello goes to a provisional id (the seed's address), the one message not sent by name.
+    if (env.to !== undefined && env.to !== this.id && env.service !== 'hello') {
+      this.stats.droppedMisaddressed++;
+      return;
+    }
+    if (env.from !== this.id && !OPEN_SERVICES.has(env.service) && this.peers.get(env.from) === undefined) {
+      this.stats.droppedUnknownSender++; // not a member we know: its claims are not for our cores
+      return;
+    }
     const handler = this.handlers.get(env.service);
     if (handler === undefined) {
       this.stats.droppedNoHandler++;
+      return;
+    }
+    if (validateWire(env.service, env.msg) !== null) {
+      this.stats.droppedInvalid++; // untrusted input never reaches a core unchecked
       return;
     }
     this.stats.delivered++;

@@ -8,10 +8,15 @@
  * connection-backoff.md); after a bounded number of failed attempts the queue is dropped,
  * because the Env contract lets reliable sends be lost to partitions and crashes, and stale
  * protocol messages are worth less than memory. Frames in flight on a connection that
- * breaks are lost for the same reason. With a cluster key every frame is sealed (seal.ts);
- * a frame that fails authentication closes the connection.
+ * breaks are lost for the same reason. With a cluster key every frame is sealed with a
+ * freshness header (auth-channel.ts) and every outgoing connection opens with a small sealed
+ * handshake frame. An inbound connection holds at most `preAuthMaxBytes` until its first frame
+ * authenticates, must do so within the handshake timeout, and is closed when idle; a frame
+ * that fails authentication (or is a replay) closes the connection. Inbound connections are
+ * capped in total and per remote address.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { AUTH_OVERHEAD, AuthChannel, type AuthSession } from './auth-channel.ts';
 import { buildFrame, FrameReader } from './frame-reader.ts';
 import type { Keyring } from './seal.ts';
 
@@ -20,6 +25,26 @@ export interface TcpTransportOptions {
   readonly port: number;
   /** Seals every frame (primary key) and accepts frames sealed with any of its keys. */
   readonly keyring?: Keyring;
+  /** The host's authenticated channel (shares the replay state with UDP); made from `keyring` when absent. */
+  readonly auth?: AuthChannel;
+  /**
+   * Bytes an inbound connection may buffer before its first frame authenticated. Default
+   * 4 KiB: a handshake frame is under 100 bytes; memberlist likewise reads only a small
+   * header from a stream before it checks the label and key (net_transport.go).
+   */
+  readonly preAuthMaxBytes?: number;
+  /** Time an inbound connection has to authenticate, µs. Default 10 s: memberlist's TCPTimeout (config.go). */
+  readonly handshakeTimeoutUs?: number;
+  /**
+   * An inbound connection with no traffic for this long is closed, µs. Default 90 s: Go's
+   * http.DefaultTransport IdleConnTimeout. A Raft leader heartbeats every 200 ms, so only
+   * connections of silent peers (or of an attacker) reach it; a peer reconnects on its next send.
+   */
+  readonly idleTimeoutUs?: number;
+  /** Inbound connections at once. Default 1024 (ours: far above a cluster's peers). */
+  readonly maxInbound?: number;
+  /** Inbound connections at once from one remote address. Default 100: Consul's limits.rpc_max_conns_per_client. */
+  readonly maxInboundPerAddress?: number;
   /** Largest frame sent or accepted. Default 4 MiB: gRPC's default max receive message size. */
   readonly maxFrameBytes?: number;
   /** Frames queued per disconnected peer. Default 1024: memberlist's HandoffQueueDepth (config.go). */
@@ -44,8 +69,18 @@ export interface TcpStats {
   /** Queued frames discarded after maxConnectAttempts failures. */
   droppedUnreachable: number;
   droppedBadAuth: number;
+  /** Authenticated frames that were replays (the connection is closed). */
+  droppedReplay: number;
+  /** Authenticated frames sent more than 60 s from our clock (the connection is closed). */
+  droppedStale: number;
   /** Inbound connections closed for an over-limit frame. */
   badFrames: number;
+  /** Inbound connections refused by the total or per-address cap. */
+  refusedConnections: number;
+  /** Inbound connections closed for not authenticating in time. */
+  handshakeTimeouts: number;
+  /** Inbound connections closed after the idle timeout. */
+  idleTimeouts: number;
   connects: number;
   connectFailures: number;
   disconnects: number;
@@ -62,8 +97,11 @@ interface PeerConn {
   readonly port: number;
   state: ConnState;
   socket: Socket | null;
+  /** Payloads not yet written (sealed when written, so counters follow the wire order). */
   queue: Buffer[];
   queuedBytes: number;
+  /** Sending session of the open connection (with a key): counters from 0, handshake first. */
+  session: AuthSession | null;
   failures: number;
   timer: NodeJS.Timeout | null;
 }
@@ -71,8 +109,16 @@ interface PeerConn {
 export class TcpTransport {
   readonly stats: TcpStats = {
     framesSent: 0, framesReceived: 0, droppedQueueFull: 0, droppedOversize: 0, droppedUnreachable: 0,
-    droppedBadAuth: 0, badFrames: 0, connects: 0, connectFailures: 0, disconnects: 0,
+    droppedBadAuth: 0, droppedReplay: 0, droppedStale: 0, badFrames: 0, refusedConnections: 0, handshakeTimeouts: 0, idleTimeouts: 0,
+    connects: 0, connectFailures: 0, disconnects: 0,
   };
+  private readonly auth: AuthChannel | undefined;
+  private readonly preAuthMaxBytes: number;
+  private readonly handshakeTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
+  private readonly maxInbound: number;
+  private readonly maxInboundPerAddress: number;
+  private readonly inboundPerAddress = new Map<string, number>();
   private readonly maxFrameBytes: number;
   private readonly maxQueueFrames: number;
   private readonly maxQueueBytes: number;
@@ -94,6 +140,17 @@ export class TcpTransport {
     this.backoffMaxMs = (opts.backoffMaxUs ?? 2_000_000) / 1000;
     this.maxConnectAttempts = opts.maxConnectAttempts ?? 10;
     this.connectTimeoutMs = (opts.connectTimeoutUs ?? 10_000_000) / 1000;
+    this.auth = opts.auth ?? (opts.keyring ? new AuthChannel(opts.keyring) : undefined);
+    this.preAuthMaxBytes = opts.preAuthMaxBytes ?? 4096;
+    this.handshakeTimeoutMs = (opts.handshakeTimeoutUs ?? 10_000_000) / 1000;
+    this.idleTimeoutMs = (opts.idleTimeoutUs ?? 90_000_000) / 1000;
+    this.maxInbound = opts.maxInbound ?? 1024;
+    this.maxInboundPerAddress = opts.maxInboundPerAddress ?? 100;
+  }
+
+  /** Inbound connections open now. */
+  inboundConnections(): number {
+    return this.inbound.size;
   }
 
   onFrame(fn: (payload: Buffer) => void): void {
@@ -117,36 +174,35 @@ export class TcpTransport {
   /** Queues or writes one payload to `peer` at host:port. Never throws for network reasons. */
   send(peer: string, host: string, port: number, payload: Uint8Array): void {
     if (this.closed) return;
-    const body = this.opts.keyring ? this.opts.keyring.seal(payload) : payload;
-    if (body.length > this.maxFrameBytes) {
+    if (payload.length + (this.auth ? AUTH_OVERHEAD : 0) > this.maxFrameBytes) {
       this.stats.droppedOversize++;
       return;
     }
-    const frame = buildFrame(body);
+    const body = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
     let conn = this.peers.get(peer);
     if (conn && (conn.host !== host || conn.port !== port)) {
       this.dropPeer(peer); // the peer moved: the old connection goes nowhere useful
       conn = undefined;
     }
     if (!conn) {
-      conn = { host, port, state: 'idle', socket: null, queue: [], queuedBytes: 0, failures: 0, timer: null };
+      conn = { host, port, state: 'idle', socket: null, session: null, queue: [], queuedBytes: 0, failures: 0, timer: null };
       this.peers.set(peer, conn);
     }
     if (conn.state === 'open' && conn.socket !== null) {
-      if (conn.socket.writableLength + frame.length > this.maxQueueBytes) {
+      if (conn.socket.writableLength + body.length > this.maxQueueBytes) {
         this.stats.droppedQueueFull++; // the peer reads slower than we write
         return;
       }
-      conn.socket.write(frame);
+      conn.socket.write(this.frameFor(conn, body));
       this.stats.framesSent++;
       return;
     }
-    if (conn.queue.length >= this.maxQueueFrames || conn.queuedBytes + frame.length > this.maxQueueBytes) {
+    if (conn.queue.length >= this.maxQueueFrames || conn.queuedBytes + body.length > this.maxQueueBytes) {
       this.stats.droppedQueueFull++;
       return;
     }
-    conn.queue.push(frame);
-    conn.queuedBytes += frame.length;
+    conn.queue.push(Buffer.from(body)); // a copy: the caller may reuse its buffer
+    conn.queuedBytes += body.length;
     if (conn.state === 'idle') this.connect(peer, conn);
   }
 
@@ -221,7 +277,11 @@ export class TcpTransport {
       conn.failures = 0;
       this.stats.connects++;
       socket.cork();
-      for (const frame of conn.queue) socket.write(frame);
+      if (this.auth) {
+        conn.session = this.auth.session(); // a fresh session per connection: counters start at 0
+        socket.write(this.frameFor(conn, Buffer.alloc(0))); // the handshake: proves the key first
+      }
+      for (const payload of conn.queue) socket.write(this.frameFor(conn, payload));
       socket.uncork();
       this.stats.framesSent += conn.queue.length;
       conn.queue = [];
@@ -252,6 +312,10 @@ export class TcpTransport {
     });
   }
 
+  private frameFor(conn: PeerConn, payload: Buffer): Buffer {
+    return buildFrame(this.auth ? this.auth.seal(conn.session!, payload) : payload);
+  }
+
   private backoffMs(failures: number): number {
     const exp = Math.min(failures, 30); // bounded exponent; the cap below applies long before
     const base = Math.min(this.backoffMaxMs, this.backoffMinMs * BACKOFF_MULTIPLIER ** exp);
@@ -259,31 +323,67 @@ export class TcpTransport {
   }
 
   private accept(socket: Socket): void {
-    if (this.closed) {
+    const addr = socket.remoteAddress ?? '?';
+    const fromAddr = this.inboundPerAddress.get(addr) ?? 0;
+    if (this.closed || this.inbound.size >= this.maxInbound || fromAddr >= this.maxInboundPerAddress) {
+      if (!this.closed) this.stats.refusedConnections++;
       socket.destroy();
       return;
     }
     this.inbound.add(socket);
+    this.inboundPerAddress.set(addr, fromAddr + 1);
     socket.setNoDelay(true);
-    const reader = new FrameReader(this.maxFrameBytes);
+    let authenticated = this.auth === undefined;
+    const reader = new FrameReader(authenticated ? this.maxFrameBytes : Math.min(this.preAuthMaxBytes, this.maxFrameBytes));
+    const handshake = authenticated
+      ? undefined
+      : setTimeout(() => {
+          this.stats.handshakeTimeouts++;
+          socket.destroy();
+        }, this.handshakeTimeoutMs);
+    socket.setTimeout(this.idleTimeoutMs, () => {
+      this.stats.idleTimeouts++;
+      socket.destroy();
+    });
     socket.on('error', () => {});
-    socket.once('close', () => this.inbound.delete(socket));
+    socket.once('close', () => {
+      clearTimeout(handshake);
+      this.inbound.delete(socket);
+      const n = (this.inboundPerAddress.get(addr) ?? 1) - 1;
+      if (n <= 0) this.inboundPerAddress.delete(addr);
+      else this.inboundPerAddress.set(addr, n);
+    });
     socket.on('data', (chunk: Buffer) => {
-      let frames: Buffer[];
-      try {
-        frames = reader.push(chunk);
-      } catch {
-        this.stats.badFrames++;
-        socket.destroy();
-        return;
-      }
-      for (const frame of frames) {
-        if (socket.destroyed) return;
-        const payload = this.opts.keyring ? this.opts.keyring.unseal(frame) : frame;
-        if (payload === null) {
-          this.stats.droppedBadAuth++;
-          socket.destroy(); // not a member of this cluster: nothing more from it is trusted
+      if (socket.destroyed) return;
+      reader.feed(chunk);
+      // Each frame consumes at least its header, so this loop is bounded by the bytes fed.
+      for (;;) {
+        let frame: Buffer | null;
+        try {
+          frame = reader.next();
+        } catch {
+          this.stats.badFrames++;
+          socket.destroy();
           return;
+        }
+        if (frame === null || socket.destroyed) return;
+        let payload = frame;
+        if (this.auth) {
+          const r = this.auth.open(frame);
+          if (!r.ok) {
+            if (r.reason === 'bad-auth') this.stats.droppedBadAuth++;
+            else if (r.reason === 'replay') this.stats.droppedReplay++;
+            else this.stats.droppedStale++;
+            socket.destroy(); // not a fresh frame of a key holder: nothing more from it is trusted
+            return;
+          }
+          payload = r.payload;
+          if (!authenticated) {
+            authenticated = true;
+            clearTimeout(handshake);
+            reader.setLimit(this.maxFrameBytes);
+          }
+          if (payload.length === 0) continue; // the handshake
         }
         this.stats.framesReceived++;
         this.handler(payload);

@@ -2,10 +2,12 @@
  * The datagram channel: one UDP socket per host, for `send(to, msg)` without `reliable`.
  * Fire and forget, like the simulator's datagrams: loss, duplication and reordering are
  * the network's business and the cores cope. With a cluster key every packet is sealed
- * (seal.ts); packets that fail authentication are dropped and counted.
+ * with a freshness header (auth-channel.ts); packets that fail authentication, replays and
+ * stale packets are dropped and counted.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { SEAL_OVERHEAD, type Keyring } from './seal.ts';
+import { AUTH_OVERHEAD, AuthChannel, type AuthSession } from './auth-channel.ts';
+import type { Keyring } from './seal.ts';
 
 /** Largest UDP payload over IPv4 (65,535 - 8 UDP header - 20 IP header). */
 export const MAX_UDP_PAYLOAD_BYTES = 65_507;
@@ -19,6 +21,10 @@ export interface UdpStats {
   droppedOversize: number;
   /** Failed authentication or decryption: dropped. */
   droppedBadAuth: number;
+  /** Authenticated, but a replay (seen before or left of the window): dropped. */
+  droppedReplay: number;
+  /** Authenticated, but sent more than 60 s from our clock: dropped. */
+  droppedStale: number;
   sendErrors: number;
 }
 
@@ -27,14 +33,21 @@ export interface UdpTransportOptions {
   readonly port: number;
   /** Seals every packet (primary key) and accepts packets sealed with any of its keys. */
   readonly keyring?: Keyring;
+  /** The host's authenticated channel (shares the replay state with TCP); made from `keyring` when absent. */
+  readonly auth?: AuthChannel;
 }
 
 export class UdpTransport {
-  readonly stats: UdpStats = { sent: 0, received: 0, droppedOversize: 0, droppedBadAuth: 0, sendErrors: 0 };
+  readonly stats: UdpStats = { sent: 0, received: 0, droppedOversize: 0, droppedBadAuth: 0, droppedReplay: 0, droppedStale: 0, sendErrors: 0 };
   private socket: Socket | null = null;
   private handler: (payload: Buffer) => void = () => {};
+  private readonly auth: AuthChannel | undefined;
+  private readonly session: AuthSession | undefined;
 
-  constructor(private readonly opts: UdpTransportOptions) {}
+  constructor(private readonly opts: UdpTransportOptions) {
+    this.auth = opts.auth ?? (opts.keyring ? new AuthChannel(opts.keyring) : undefined);
+    this.session = this.auth?.session();
+  }
 
   onPacket(fn: (payload: Buffer) => void): void {
     this.handler = fn;
@@ -68,7 +81,7 @@ export class UdpTransport {
   send(host: string, port: number, payload: Uint8Array): void {
     const socket = this.socket;
     if (socket === null) return;
-    const packet = this.opts.keyring ? this.opts.keyring.seal(payload) : payload;
+    const packet = this.auth ? this.auth.seal(this.session!, payload) : payload;
     if (packet.length > MAX_UDP_PAYLOAD_BYTES) {
       this.stats.droppedOversize++;
       return;
@@ -81,7 +94,7 @@ export class UdpTransport {
 
   /** Largest plaintext payload that fits one datagram with the current sealing. */
   maxPayloadBytes(): number {
-    return MAX_UDP_PAYLOAD_BYTES - (this.opts.keyring ? SEAL_OVERHEAD : 0);
+    return MAX_UDP_PAYLOAD_BYTES - (this.auth ? AUTH_OVERHEAD : 0);
   }
 
   close(): Promise<void> {
@@ -92,13 +105,17 @@ export class UdpTransport {
   }
 
   private receive(packet: Buffer): void {
-    let payload: Buffer | null = packet;
-    if (this.opts.keyring) {
-      payload = this.opts.keyring.unseal(packet);
-      if (payload === null) {
-        this.stats.droppedBadAuth++;
+    let payload: Buffer = packet;
+    if (this.auth) {
+      const r = this.auth.open(packet);
+      if (!r.ok) {
+        if (r.reason === 'bad-auth') this.stats.droppedBadAuth++;
+        else if (r.reason === 'replay') this.stats.droppedReplay++;
+        else this.stats.droppedStale++;
         return;
       }
+      payload = r.payload;
+      if (payload.length === 0) return; // a handshake: nothing to deliver
     }
     this.stats.received++;
     this.handler(payload);

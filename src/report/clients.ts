@@ -6,7 +6,7 @@
 import type { ClientReport, RunResult } from '../scenario/types.ts';
 import { humanDuration } from '../scenario/units.ts';
 import type { Paint } from './colors.ts';
-import { esc } from './html.ts';
+import { esc } from './escape.ts';
 
 /** Outages listed per client in the text summary (the HTML lists them all). */
 const TEXT_OUTAGES = 3;

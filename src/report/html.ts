@@ -8,13 +8,11 @@ import type { RunResult, Scenario } from '../scenario/types.ts';
 import { humanDuration } from '../scenario/units.ts';
 import { extractReportData, type ReportData } from './html-data.ts';
 import { clientsHtml } from './clients.ts';
+import { esc } from './escape.ts';
 
 const W = 1000; // drawing width of the time axis, px
 const LEFT = 90; // lane label column, px
 
-export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 /** JSON safe inside <script>: no "</script>" or "<!--" can appear. */
 function scriptJson(v: unknown): string {
@@ -151,7 +149,7 @@ export function renderHtmlReport(r: RunResult, sc: Scenario): string {
   const d = extractReportData(r, sc);
   const verdictClass = (s: string) => (s === 'pass' ? 'pass' : s === 'fail' ? 'fail' : 'na');
   const rows = r.expectations
-    .map((v) => `<tr><td class="${verdictClass(v.status)}">${v.status.toUpperCase()}</td><td>${esc(v.name)}</td><td>${esc(v.detail)}${v.atUs !== undefined ? ` <span class="muted">(at ${esc(humanDuration(v.atUs))})</span>` : ''}</td></tr>`)
+    .map((v) => `<tr><td class="${verdictClass(v.status)}">${v.status.toUpperCase()}${v.vacuous ? ' (vacuous)' : ''}</td><td>${esc(v.name)}</td><td>${esc(v.detail)}${v.atUs !== undefined ? ` <span class="muted">(at ${esc(humanDuration(v.atUs))})</span>` : ''}</td></tr>`)
     .join('');
   const faultList = Object.entries(r.faults)
     .map(([k, n]) => `${esc(k)} ×${n}`)

@@ -12,7 +12,7 @@ export interface RunJson {
   readonly file: string;
   readonly seed: number;
   readonly passed: boolean;
-  readonly expectations: readonly { name: string; kind: string; status: string; passed: boolean; detail: string; atUs?: number }[];
+  readonly expectations: readonly { name: string; kind: string; status: string; passed: boolean; detail: string; atUs?: number; vacuous?: true }[];
   readonly traceHash: string;
   readonly faults: Readonly<Record<string, number>>;
   readonly stats: RunResult['stats'];
@@ -39,6 +39,7 @@ export function runToJson(r: RunResult): RunJson {
       passed: v.passed,
       detail: v.detail,
       ...(v.atUs !== undefined ? { atUs: v.atUs } : {}),
+      ...(v.vacuous ? { vacuous: true as const } : {}),
     })),
     traceHash: r.traceHash,
     faults: r.faults,

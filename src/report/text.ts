@@ -32,9 +32,10 @@ function seconds(us: number): string {
 const ICON: Record<string, string> = { fault: '⚡', heal: '✚', role: '♛', suspect: '?', failover: '⇄', membership: '◎', node: '↻', error: '✗', note: '…' };
 
 function verdictLine(v: Verdict, p: Paint): string {
-  const tag = v.status === 'pass' ? p.green('✓ PASS') : v.status === 'fail' ? p.red('✗ FAIL') : p.yellow('? N/A ');
+  const tag = v.status === 'pass' ? p.green('✓ PASS') : v.status === 'fail' ? p.red('✗ FAIL') : v.status === 'not-reached' ? p.yellow('… NOT REACHED') : p.yellow('? N/A ');
   const at = v.atUs !== undefined ? p.dim(` (at ${seconds(v.atUs)})`) : '';
-  return `  ${tag}  ${v.name}\n          ${p.dim(v.detail)}${at}`;
+  const idle = v.vacuous ? p.yellow('  [vacuous: the run tested nothing here]') : '';
+  return `  ${tag}  ${v.name}${idle}\n          ${p.dim(v.detail)}${at}`;
 }
 
 export function formatRunText(r: RunResult, opts: TextOptions): string {
@@ -78,7 +79,11 @@ export function formatRunText(r: RunResult, opts: TextOptions): string {
   const failed = r.expectations.filter((v) => v.status === 'fail').length;
   const na = r.expectations.filter((v) => v.status === 'unavailable').length;
   out.push('');
-  if (r.passed) out.push(p.green(p.bold(`PASS`)) + ` — ${r.expectations.length} of ${r.expectations.length} expectations hold`);
+  const notReached = r.expectations.filter((v) => v.status === 'not-reached').length;
+  if (r.passed && notReached > 0) {
+    out.push(p.yellow(p.bold('STOPPED EARLY')) + ` — ${r.expectations.length - notReached} hold so far, ${notReached} not reached (of ${r.expectations.length}); nothing failed`);
+    if (opts.replayCommand) out.push(p.dim(`replay: ${opts.replayCommand}`));
+  } else if (r.passed) out.push(p.green(p.bold(`PASS`)) + ` — ${r.expectations.length} of ${r.expectations.length} expectations hold`);
   else {
     const why = [failed ? `${failed} failed` : '', na ? `${na} could not be checked` : ''].filter(Boolean).join(', ');
     out.push(p.red(p.bold('FAIL')) + ` — ${why} (of ${r.expectations.length})`);

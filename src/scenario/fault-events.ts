@@ -4,7 +4,7 @@
  * nemesis drew into an explicit, editable schedule).
  *
  * The simulator records faults with src/sim/faults.ts `describeFault`: { fault: kind,
- * target?, sides?, p?, skew?, drift?, extra?, window?, for? }.
+ * target?, sides?, p?, skew?, drift?, extra?, window?, rate?, for? }.
  */
 import type { Fault, FaultKind, ScheduledFault, TraceEvent } from '../sim/types.ts';
 import { humanDuration } from './units.ts';
@@ -26,6 +26,8 @@ export function describeFaultEvent(ev: TraceEvent): string {
   if (sides) parts.push(sides);
   const target = str(ev, 'target');
   if (target) parts.push(target);
+  const where = str(ev, 'where');
+  if (where) parts.push(where === 'state' ? `state ${str(ev, 'key') ?? 'hs'}` : `${where} of log${num(ev, 'records') ? ` x${num(ev, 'records')}` : ''}`);
   const p = num(ev, 'p');
   if (p !== undefined) parts.push(`p=${p}`);
   const skew = num(ev, 'skew');
@@ -36,8 +38,14 @@ export function describeFaultEvent(ev: TraceEvent): string {
   if (extra !== undefined) parts.push(`+${humanDuration(extra)}`);
   const window = num(ev, 'window');
   if (window !== undefined) parts.push(`window ${humanDuration(window)}`);
+  const rate = num(ev, 'rate');
+  if (rate !== undefined) parts.push(`${rate}/s`);
   const dur = num(ev, 'for');
   if (ev.kind === 'fault' && dur !== undefined) parts.push(`for ${humanDuration(dur)}`);
+  // Role selectors as resolved when the fault fired: "isolate n3 for 30s (leader=n3)".
+  const roles = str(ev, 'roles');
+  if (roles) parts.push(`(${roles})`);
+  if (ev.kind === 'fault.skipped') return `skipped ${parts.join(' ')}: ${str(ev, 'reason') ?? ''}`;
   return (ev.kind === 'fault.end' ? 'end of ' : '') + parts.join(' ');
 }
 
@@ -98,6 +106,24 @@ export function faultFromEvent(ev: TraceEvent): ScheduledFault | undefined {
     }
     case 'slow-node':
       if (target) f = { kind, node: target, extra: num(ev, 'extra') ?? 0, ...withFor };
+      break;
+    case 'corrupt': {
+      const where = str(ev, 'where');
+      if (!target || (where !== 'mid' && where !== 'tail' && where !== 'state')) break;
+      const records = num(ev, 'records');
+      const key = str(ev, 'key');
+      const svc = str(ev, 'svc');
+      f = { kind, node: target, where, ...(records !== undefined ? { records } : {}), ...(key ? { key } : {}), ...(svc ? { svc } : {}), ...withFor };
+      break;
+    }
+    case 'wipe':
+      if (target) f = { kind, node: target, ...withFor };
+      break;
+    case 'restore-stale':
+      if (target && dur !== undefined) f = { kind, node: target, for: dur };
+      break;
+    case 'forge':
+      f = { kind, rate: num(ev, 'rate') ?? 1, ...withFor };
       break;
   }
   return f ? { at: ev.t, fault: f } : undefined;

@@ -9,6 +9,8 @@
 import type { Micros } from '../core/env.ts';
 import type { Fault, FaultKind, NemesisSpec, ScheduledFault } from '../sim/types.ts';
 import type { TopologyIndex } from './topology.ts';
+import { collectEach } from './error-list.ts';
+import { roleAwareTopology } from './role-selectors.ts';
 import { formatDuration } from './units.ts';
 import type { View } from './yaml-view.ts';
 
@@ -26,6 +28,10 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'reorder',
   'slow-link',
   'slow-node',
+  'corrupt',
+  'wipe',
+  'restore-stale',
+  'forge',
 ];
 
 /** Bound on a written timeline: a scenario is a story, not a dump. */
@@ -45,6 +51,10 @@ const FIELDS: Record<FaultKind, readonly string[]> = {
   reorder: ['p', 'window', 'for'],
   'slow-link': ['between', 'extra', 'for'],
   'slow-node': ['node', 'extra', 'for'],
+  corrupt: ['node', 'where', 'records', 'key', 'svc', 'for'],
+  wipe: ['node', 'for'],
+  'restore-stale': ['node', 'for'],
+  forge: ['rate', 'for'],
 };
 
 function pair(v: View, topo: TopologyIndex): [string, string] {
@@ -54,7 +64,8 @@ function pair(v: View, topo: TopologyIndex): [string, string] {
 }
 
 /** Parses one fault body (without `at`). */
-export function parseFault(v: View, topo: TopologyIndex): Fault {
+export function parseFault(v: View, named: TopologyIndex): Fault {
+  const topo = roleAwareTopology(named);
   const kind = v.get('kind').required().oneOf(FAULT_KINDS);
   v.allowKeys(['at', 'kind', ...FIELDS[kind]]);
   const forV = v.get('for');
@@ -105,6 +116,33 @@ export function parseFault(v: View, topo: TopologyIndex): Fault {
       return { kind, between: pair(v.get('between').required(), topo), extra: v.get('extra').required().duration(1), ...dur };
     case 'slow-node':
       return { kind, node: topo.node(v.get('node').required()), extra: v.get('extra').required().duration(1), ...dur };
+    case 'corrupt': {
+      const where = v.get('where').required().oneOf(['mid', 'tail', 'state'] as const);
+      const recV = v.get('records');
+      const keyV = v.get('key');
+      const svcV = v.get('svc');
+      if (where === 'state' && recV.present) recV.fail('records apply to where: mid or tail');
+      if (where !== 'state' && keyV.present) keyV.fail('key applies to where: state');
+      return {
+        kind,
+        node: topo.node(v.get('node').required()),
+        where,
+        ...(recV.present ? { records: recV.int(1, 1000) } : {}),
+        ...(keyV.present ? { key: keyV.str() } : {}),
+        ...(svcV.present ? { svc: svcV.str() } : {}),
+        ...dur,
+      };
+    }
+    case 'wipe':
+      return { kind, node: topo.node(v.get('node').required()), ...dur };
+    case 'restore-stale':
+      return { kind, node: topo.node(v.get('node').required()), for: v.get('for').required().duration(1) };
+    case 'forge': {
+      const rateV = v.get('rate').required();
+      const rate = rateV.rate();
+      if (!(rate > 0 && rate <= 10_000)) rateV.fail('expected a rate in (0, 10000/s]');
+      return { kind, rate, ...dur };
+    }
   }
 }
 
@@ -112,7 +150,7 @@ export function parseFault(v: View, topo: TopologyIndex): Fault {
 export function parseFaults(v: View, topo: TopologyIndex, durationUs: Micros): ScheduledFault[] {
   const items = v.listOpt();
   if (items.length > MAX_SCHEDULED_FAULTS) v.fail(`at most ${MAX_SCHEDULED_FAULTS} faults`);
-  const out = items.map((fv) => {
+  const out = collectEach(v.src.errors, items, (fv) => {
     if (!fv.isMap()) fv.expect('a fault: a map with at, kind and its fields');
     const atV = fv.get('at').required();
     const at = atV.duration();
@@ -122,14 +160,17 @@ export function parseFaults(v: View, topo: TopologyIndex, durationUs: Micros): S
   return out.map((f, i) => ({ f, i })).sort((a, b) => a.f.at - b.f.at || a.i - b.i).map((x) => x.f);
 }
 
-const NEMESIS_KINDS = ['partition', 'isolate', 'crash', 'pause', 'clock', 'loss', 'slow-node', 'slow-link'] as const;
+const NEMESIS_KINDS = ['partition', 'isolate', 'crash', 'pause', 'clock', 'loss', 'slow-node', 'slow-link', 'corrupt', 'wipe', 'restore-stale', 'forge'] as const;
 
 /**
  *   nemesis: { rate: 6/min, durationMin: 1s, durationMax: 10s, until: 50s, kinds: { crash: 2, partition: 1 } }
  */
-export function parseNemesis(v: View, durationUs: Micros): NemesisSpec | undefined {
+export function parseNemesis(v: View, durationUs: Micros, topo?: TopologyIndex): NemesisSpec | undefined {
   if (!v.present) return undefined;
-  v.allowKeys(['rate', 'durationMin', 'durationMax', 'until', 'kinds']);
+  v.allowKeys(['rate', 'durationMin', 'durationMax', 'until', 'kinds', ...(topo ? ['targets'] : [])]);
+  // Whom node faults (isolate, crash, pause, clock, slow-node) pick from: names or roles.
+  const targets = topo && v.get('targets').present ? v.get('targets').list().map((t) => roleAwareTopology(topo).selector(t)) : undefined;
+  if (targets?.length === 0) v.get('targets').fail('expected at least one node, DC, region or role');
   const perSec = v.get('rate').required().rate();
   if (perSec > 100) v.get('rate').fail('expected at most 100 faults per second');
   const durationMin = v.get('durationMin').durationOr(1_000_000, 1);
@@ -148,7 +189,7 @@ export function parseNemesis(v: View, durationUs: Micros): NemesisSpec | undefin
     if (!Object.values(k).some((w) => w > 0)) kindsV.fail('expected at least one kind with a weight > 0');
     kinds = k;
   }
-  return { ratePerMin: perSec * 60, durationMin, durationMax, until, ...(kinds ? { kinds } : {}) };
+  return { ratePerMin: perSec * 60, durationMin, durationMax, until, ...(kinds ? { kinds } : {}), ...(targets ? { targets } : {}) };
 }
 
 /** The YAML form of a scheduled fault (inverse of parseFaults), for written scenarios. */
@@ -157,6 +198,7 @@ export function faultToYaml(sf: ScheduledFault): Record<string, unknown> {
   for (const [k, val] of Object.entries(sf.fault)) {
     if (val === undefined) continue;
     if (k === 'for' || k === 'extra' || k === 'window') out[k] = formatDuration(val as number);
+    else if (k === 'rate') out[k] = `${val as number}/s`;
     else if (k === 'skew') out[k] = (val as number) < 0 ? `-${formatDuration(-(val as number))}` : formatDuration(val as number);
     else out[k] = val;
   }

@@ -6,6 +6,10 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import type { LatencySpec } from '../sim/types.ts';
 import { ScenarioError } from './errors.ts';
+import { collect, collectEach, throwCollected } from './error-list.ts';
+import { repairFlowParens } from './flow-parens.ts';
+import { faultsUseRoles } from './role-selectors.ts';
+import { isRoleSelector } from '../sim/roles.ts';
 import { parseFaults, parseNemesis } from './faults.ts';
 import { MODULES, moduleOwning } from './modules/index.ts';
 import { parseTopology } from './topology.ts';
@@ -34,55 +38,66 @@ export function parseScenario(text: string, file = '<scenario>', overrides?: { d
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const p = lines.linePos(e.pos[0]);
-    throw new ScenarioError(file, p.line, p.col, '', `invalid YAML: ${e.message.split('\n')[0]}`);
+    throwCollected(
+      doc.errors.map((e) => {
+        const p = lines.linePos(e.pos[0]);
+        return new ScenarioError(file, p.line, p.col, '', `invalid YAML: ${e.message.split('\n')[0]}`);
+      }),
+    );
   }
-  const src = { file, lines };
+  repairFlowParens(doc.contents);
+  // Every independent part is validated even after another failed; all errors, in file order.
+  const errors: ScenarioError[] = [];
+  const src = { file, lines, errors };
   const root = new View(src, doc.contents as never, '');
   if (!root.isMap()) root.expect('a map with topology, faults, expect, ...');
   root.allowKeys([...CORE_KEYS, ...MODULES.map((m) => m.name)]);
 
-  const topology = parseTopology(root.get('topology'));
+  const topology = collect(errors, () => parseTopology(root.get('topology')));
+  if (!topology) throwCollected(errors);
   const durV = root.get('duration');
-  let durationUs = durV.durationOr(DEFAULT_DURATION_US, 1);
-  if (durationUs > MAX_DURATION_US) durV.fail('expected at most 24h of virtual time');
+  let durationUs =
+    collect(errors, () => {
+      const d = durV.durationOr(DEFAULT_DURATION_US, 1);
+      if (d > MAX_DURATION_US) durV.fail('expected at most 24h of virtual time');
+      return d;
+    }) ?? DEFAULT_DURATION_US;
   if (overrides?.durationUs !== undefined) durationUs = overrides.durationUs;
   const modules = new Map<string, unknown>();
-  const ctx: ParseContext = { topology, durationUs, modules };
+  const ctx: ParseContext = { topology: topology!, durationUs, modules };
 
-  const latency = parseLatencySection(root.get('latency'), ctx);
-  const netV = root.get('network').allowKeys(['loss', 'duplicate', 'reorder', 'reorderWindow']);
-  const network = netV.present
+  const latency = collect(errors, () => parseLatencySection(root.get('latency'), ctx));
+  const netV = root.get('network');
+  const network = collect(errors, () => netV.allowKeys(['loss', 'duplicate', 'reorder', 'reorderWindow']).present
     ? {
         loss: netV.get('loss').numOr(0, 0, 1),
         duplicate: netV.get('duplicate').numOr(0, 0, 1),
         reorder: netV.get('reorder').numOr(0, 0, 1),
         ...(netV.get('reorderWindow').present ? { reorderWindow: netV.get('reorderWindow').duration(1) } : {}),
       }
-    : undefined;
-  const diskV = root.get('disk').allowKeys(['unsyncedLoss', 'tornWrite']);
-  const disk = diskV.present
+    : undefined);
+  const diskV = root.get('disk');
+  const disk = collect(errors, () => diskV.allowKeys(['unsyncedLoss', 'tornWrite']).present
     ? // The simulator's own defaults (src/sim/world.ts), repeated so a partial section keeps them.
       { unsyncedLoss: diskV.get('unsyncedLoss').numOr(0.5, 0, 1), tornWrite: diskV.get('tornWrite').numOr(0.2, 0, 1) }
-    : undefined;
+    : undefined);
 
+  const badModules = new Set<string>();
   for (const m of MODULES) {
     const mv = root.get(m.name);
     if (!mv.present) continue;
-    modules.set(m.name, m.parse(mv, ctx));
+    const before = errors.length;
+    collect(errors, () => modules.set(m.name, m.parse(mv, ctx)));
+    if (errors.length > before && !modules.has(m.name)) badModules.add(m.name);
   }
   for (const m of MODULES) {
     if (!modules.has(m.name)) continue;
     for (const r of m.requires ?? []) {
-      if (!modules.has(r)) root.get(m.name).fail(`the ${m.name} module needs a \`${r}:\` section too`);
+      if (!modules.has(r) && !badModules.has(r)) collect(errors, () => root.get(m.name).fail(`the ${m.name} module needs a \`${r}:\` section too`));
     }
   }
 
-  const expectations: ExpectationSpec[] = root
-    .get('expect')
-    .listOpt()
-    .map((ev) => {
+  const expectations: ExpectationSpec[] = collectEach(errors, collect(errors, () => root.get('expect').listOpt()) ?? [], (ev) => {
       let kind: string;
       let pv: View;
       if (ev.isScalar()) {
@@ -99,25 +114,37 @@ export function parseScenario(text: string, file = '<scenario>', overrides?: { d
         const known = MODULES.flatMap((m) => Object.keys(m.expectations));
         return ev.fail(`unknown expectation "${kind}"; expected one of: ${known.join(', ')}`);
       }
-      if (!modules.has(owner.name)) return ev.fail(`"${kind}" is checked by the ${owner.name} module: add a \`${owner.name}:\` section`);
+      if (!modules.has(owner.name)) {
+        if (badModules.has(owner.name)) return ev.fail(`"${kind}" needs a valid \`${owner.name}:\` section (see the error above)`);
+        return ev.fail(`"${kind}" is checked by the ${owner.name} module: add a \`${owner.name}:\` section`);
+      }
       const def = owner.expectations[kind]!;
       const params = def.parse(pv, ctx);
       return { kind, module: owner.name, params, name: def.name(params), line: ev.where().line };
     });
 
   const seedV = root.get('seed');
+  const name = collect(errors, () => root.get('name').strOr(file.replace(/^.*\//, '').replace(/\.ya?ml$/, '')));
+  const description = collect(errors, () => root.get('description').strOr(''));
+  const seed = collect(errors, () => seedV.intOr(1, 0, 2 ** 32 - 1));
+  const faults = collect(errors, () => parseFaults(root.get('faults'), topology!, durationUs));
+  const nemesis = collect(errors, () => parseNemesis(root.get('nemesis'), durationUs, topology));
+  if ((faults && faultsUseRoles(faults, topology!)) || nemesis?.targets?.some((t) => isRoleSelector(t) && !topology!.has(t))) {
+    if (!modules.has('raft') && !badModules.has('raft')) collect(errors, () => root.get('faults').present ? root.get('faults').fail('role selectors (leader, followers, ...) need a `raft:` section: Raft says who leads') : root.get('nemesis').fail('role selectors need a `raft:` section'));
+  }
+  throwCollected(errors);
   return {
     file,
-    name: root.get('name').strOr(file.replace(/^.*\//, '').replace(/\.ya?ml$/, '')),
-    description: root.get('description').strOr(''),
-    seed: seedV.intOr(1, 0, 2 ** 32 - 1),
+    name: name!,
+    description: description!,
+    seed: seed!,
     durationUs,
-    topology,
+    topology: topology!,
     ...(latency ? { latency } : {}),
     ...(network ? { network } : {}),
     ...(disk ? { disk } : {}),
-    faults: parseFaults(root.get('faults'), topology, durationUs),
-    ...(root.get('nemesis').present ? { nemesis: parseNemesis(root.get('nemesis'), durationUs)! } : {}),
+    faults: faults!,
+    ...(nemesis ? { nemesis } : {}),
     modules,
     expectations,
     source: text,

@@ -5,15 +5,16 @@
  * swarm worker can call it in a loop.
  *
  * `prepareRun` exposes the same run a little at a time (advanceTo / step), for the TUI
- * (src/tui/live-run.ts) and for anyone who wants to watch a run as it goes; `runScenario`
+ * (src/scenario/live-run.ts) and for anyone who wants to watch a run as it goes; `runScenario`
  * is prepareRun + advance to the end + finish, so both give the same trace.
  */
 import { performance } from 'node:perf_hooks';
 import { assert, type Micros } from '../core/env.ts';
 import { SimulationError, World } from '../sim/index.ts';
 import type { TraceEvent } from '../sim/types.ts';
-import type { LiveRun } from '../tui/live-run.ts';
+import type { LiveRun } from './live-run.ts';
 import { describeFaultEvent } from './fault-events.ts';
+import { markEmptyWindow } from './vacuity.ts';
 import { availability, completedOps, latencySeries, latencySummary } from './metrics.ts';
 import { moduleNamed } from './modules/index.ts';
 import { unavailableInstance } from './modules/unavailable.ts';
@@ -38,7 +39,7 @@ export const MAX_TIMELINE = 2_000;
 export const NO_BROKEN_INVARIANT = 'no broken invariant (every core assert held to the end)';
 
 /**
- * A run that advances on demand: the TUI's LiveRun (src/tui/live-run.ts), with the
+ * A run that advances on demand: the TUI's LiveRun (src/scenario/live-run.ts), with the
  * scenario's own timeline and verdict types, and a way to end it.
  */
 export interface PreparedRun extends LiveRun {
@@ -83,8 +84,8 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): PreparedRun {
   const list = [...instances.values()];
   world.on((ev) => {
     opts.onEvent?.(ev);
-    if (ev.kind === 'fault' || ev.kind === 'fault.end') {
-      addTimeline({ t: ev.t, category: ev.kind === 'fault' ? 'fault' : 'heal', text: describeFaultEvent(ev) });
+    if (ev.kind === 'fault' || ev.kind === 'fault.end' || ev.kind === 'fault.skipped') {
+      addTimeline({ t: ev.t, category: ev.kind === 'fault.end' ? 'heal' : 'fault', text: describeFaultEvent(ev) });
     } else if (ev.kind === 'node.restart' && ev.node) {
       addTimeline({ t: ev.t, node: ev.node, category: 'node', text: `${ev.node} restarted` });
     }
@@ -140,7 +141,7 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): PreparedRun {
     ];
     for (const exp of sc.expectations) {
       const inst = instances.get(exp.module)!;
-      const v = inst.evaluate(exp);
+      const v = markEmptyWindow(exp, inst.evaluate(exp), sc, sc.durationUs);
       if (error && v.passed && !unavailableModules.includes(exp.module)) {
         // A run cut short cannot vouch for anything measured after the cut.
         verdicts.push({ ...v, status: 'fail', passed: false, detail: `${v.detail} (but the run stopped early)` });

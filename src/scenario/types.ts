@@ -41,7 +41,8 @@ export interface Scenario {
   readonly source: string;
 }
 
-export type VerdictStatus = 'pass' | 'fail' | 'unavailable';
+/** 'not-reached': the run was stopped before the expectation could be judged (hasim tui quit early). */
+export type VerdictStatus = 'pass' | 'fail' | 'unavailable' | 'not-reached';
 
 export interface Verdict {
   readonly name: string;

@@ -15,6 +15,8 @@ import { parseDuration, parseLatency, parseRatePerSec, parseRatio } from './unit
 export interface Source {
   readonly file: string;
   readonly lines: LineCounter;
+  /** When set, problems that need not stop validation (unknown keys) are recorded here. */
+  readonly errors?: ScenarioError[];
 }
 
 function describe(node: YamlNode | null | undefined): string {
@@ -131,19 +133,32 @@ export class View {
     return new View(this.src, undefined, this.childPath(key), this.offset());
   }
 
-  /** Fails on a key outside `allowed` (with a did-you-mean hint). */
+  /**
+   * Fails on a key outside `allowed` (with a did-you-mean hint). When errors are collected
+   * (Source.errors), every unknown key of the map is reported; the top level then goes on,
+   * a nested map stops (its other errors would only be consequences of the typo).
+   */
   allowKeys(allowed: readonly string[]): this {
     if (!this.present) return this;
     if (!isMap(this.node)) this.expect('a map');
+    const bad: ScenarioError[] = [];
     for (const p of this.node.items) {
       const k = isScalar(p.key) ? p.key.value : undefined;
       if (typeof k !== 'string' || !allowed.includes(k)) {
         const kv = new View(this.src, p.key as YamlNode, this.childPath(String(k)), this.offset());
         const hint = typeof k === 'string' ? closest(k, allowed) : undefined;
-        kv.fail(`unknown field${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of: ${allowed.join(', ')}`);
+        const { line, col } = kv.where();
+        bad.push(new ScenarioError(this.src.file, line, col, kv.path, `unknown field${hint ? ` (did you mean "${hint}"?)` : ''}; expected one of: ${allowed.join(', ')}`));
       }
     }
-    return this;
+    if (bad.length === 0) return this;
+    if (!this.src.errors) throw bad[0]!;
+    if (this.path === '') {
+      this.src.errors.push(...bad);
+      return this;
+    }
+    this.src.errors.push(...bad.slice(0, -1));
+    throw bad[bad.length - 1]!;
   }
 
   /** Elements of a list; a single scalar is NOT promoted (be strict). */

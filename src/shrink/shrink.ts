@@ -113,7 +113,7 @@ export function shrunkYaml(sc: Scenario, faults: readonly ScheduledFault[], drop
   const header = [
     ` Shrunk by \`hasim shrink ${sc.file} --seed ${seed}\`: ${faults.length} fault(s) still make it fail:`,
     ...failing.map((f) => `   - ${f}`),
-    ` Run: hasim run <this file> --seed ${seed}`,
+    ` Run: npx hasim run <this file> --seed ${seed}`,
   ].join('\n');
   return scenarioWithFaults(sc, faults, { dropNemesis, seed, header });
 }

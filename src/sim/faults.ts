@@ -4,9 +4,12 @@
  * a `for` duration.
  */
 import type { Micros, NodeId, Timer } from '../core/env.ts';
+import type { MemoryStorage } from '../host/memory-storage.ts';
 import type { Network } from './network.ts';
+import { applyStorageFault } from './storage-faults.ts';
 import type { Topology } from './topology.ts';
 import type { Fault, FaultKind } from './types.ts';
+import { noteFaultForRoles, resolveRoles, splitSelector } from './roles.ts';
 
 /** The primitives of a world that faults are made of. */
 export interface FaultTarget {
@@ -23,6 +26,9 @@ export interface FaultTarget {
   setClock(id: NodeId, skew: Micros, drift: number): void;
   clockOf(id: NodeId): { skew: Micros; drift: number };
   setSlow(id: NodeId, extra: Micros): void;
+  disks(id: NodeId): ReadonlyMap<string, MemoryStorage>;
+  /** Sends `ratePerSec` hostile messages per second until `untilUs` (src/sim/forge.ts). */
+  forge(ratePerSec: number, untilUs: Micros): void;
   atTime(t: Micros, fn: () => void): Timer;
   now(): Micros;
 }
@@ -67,6 +73,20 @@ export function describeFault(f: Fault): Record<string, string | number | boolea
       d.target = f.node;
       d.extra = f.extra;
       break;
+    case 'corrupt':
+      d.target = f.node;
+      d.where = f.where;
+      if (f.records !== undefined) d.records = f.records;
+      if (f.key !== undefined) d.key = f.key;
+      if (f.svc !== undefined) d.svc = f.svc;
+      break;
+    case 'wipe':
+    case 'restore-stale':
+      d.target = f.node;
+      break;
+    case 'forge':
+      d.rate = f.rate;
+      break;
     case 'heal':
       break;
   }
@@ -100,10 +120,18 @@ function bookOf(w: FaultTarget): FaultBook {
   return b;
 }
 
-export function applyFault(w: FaultTarget, f: Fault): void {
+export function applyFault(w: FaultTarget, named: Fault): void {
+  // Role selectors (leader, followers, ...) name nodes as of now (src/sim/roles.ts).
+  const r = resolveRoles(w, named);
+  if (!r.ok) {
+    w.emit('fault.skipped', { ...describeFault(named), reason: r.reason });
+    return;
+  }
+  const f = r.fault;
+  noteFaultForRoles(w, f);
   const book = bookOf(w);
   w.countFault(f.kind);
-  w.emit('fault', describeFault(f));
+  w.emit('fault', r.roles ? { ...describeFault(f), roles: r.roles } : describeFault(f));
   const end = (undo: () => void) => {
     if ('for' in f && f.for !== undefined) {
       w.atTime(w.now() + f.for, () => {
@@ -135,7 +163,7 @@ export function applyFault(w: FaultTarget, f: Fault): void {
       return;
     }
     case 'isolate': {
-      const inside = w.topology.mask([f.target]);
+      const inside = w.topology.mask(splitSelector(f.target));
       const outside = inside.map((v) => (v ? 0 : 1));
       const id = w.newFaultId();
       w.network.addCut(id, inside, outside, true);
@@ -204,8 +232,8 @@ export function applyFault(w: FaultTarget, f: Fault): void {
     }
     case 'loss': {
       const id = w.newFaultId();
-      const a = f.between ? w.topology.mask([f.between[0]]) : null;
-      const b = f.between ? w.topology.mask([f.between[1]]) : null;
+      const a = f.between ? w.topology.mask(splitSelector(f.between[0])) : null;
+      const b = f.between ? w.topology.mask(splitSelector(f.between[1])) : null;
       w.network.addLoss(id, f.p, a, b);
       end(() => w.network.removeRule(id));
       return;
@@ -224,10 +252,30 @@ export function applyFault(w: FaultTarget, f: Fault): void {
     }
     case 'slow-link': {
       const id = w.newFaultId();
-      w.network.addSlow(id, f.extra, w.topology.mask([f.between[0]]), w.topology.mask([f.between[1]]));
+      w.network.addSlow(id, f.extra, w.topology.mask(splitSelector(f.between[0])), w.topology.mask(splitSelector(f.between[1])));
       end(() => w.network.removeRule(id));
       return;
     }
+    case 'corrupt':
+    case 'wipe':
+    case 'restore-stale':
+      // A storage fault that takes the node down does it as a crash would (same bookkeeping).
+      applyStorageFault(w, f, (then) => {
+        const id = w.newFaultId();
+        if (w.crash(f.node)) {
+          book.crashedBy.set(f.node, id);
+          book.pausedBy.delete(f.node);
+        }
+        then?.();
+        const back = () => {
+          if (book.crashedBy.get(f.node) !== id) return;
+          book.crashedBy.delete(f.node);
+          if (!w.isUp(f.node)) w.restart(f.node);
+        };
+        if (f.kind === 'restore-stale') back();
+        else end(back);
+      });
+      return;
     case 'slow-node': {
       const id = w.newFaultId();
       const list = book.entries(book.slows, f.node);
@@ -241,5 +289,10 @@ export function applyFault(w: FaultTarget, f: Fault): void {
       });
       return;
     }
+    case 'forge':
+      // Without `for` it runs to the end of the run; its end is only a trace marker.
+      w.forge(f.rate, f.for !== undefined ? w.now() + f.for : Number.MAX_SAFE_INTEGER);
+      end(() => {});
+      return;
   }
 }

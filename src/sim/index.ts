@@ -1,9 +1,10 @@
 /** The simulator's public surface. */
-export { World, type NodeContext, type NodeFactory, type WorldStats } from './world.ts';
+export { World, type WorldStats } from './world.ts';
+export type { NodeContext, NodeFactory, TraceEvent } from '../host/context.ts';
 export { SimulationError } from './errors.ts';
 export { Topology } from './topology.ts';
-export { MemoryStorage, type CrashOutcome } from './memory-storage.ts';
-export { randomStream } from './random.ts';
+export { MemoryStorage, type CrashOutcome } from '../host/memory-storage.ts';
+export { randomStream } from '../host/random.ts';
 export { DEFAULT_LATENCY, sampleLatency, describeLatency } from './latency.ts';
 export { describeFault } from './faults.ts';
 export { EventQueue } from './event-queue.ts';

@@ -1,7 +1,7 @@
 /** Latency distributions: sampling in integer microseconds, and defaults per link class. */
 import type { Micros, Random } from '../core/env.ts';
 import { ms } from '../core/env.ts';
-import { gaussian } from './random.ts';
+import { gaussian } from '../host/random.ts';
 import type { LatencyDist, LatencySpec } from './types.ts';
 
 /**

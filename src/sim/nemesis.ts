@@ -7,7 +7,9 @@ import type { Random } from '../core/env.ts';
 import { ms } from '../core/env.ts';
 import type { FaultTarget } from './faults.ts';
 import { applyFault } from './faults.ts';
+import { DEFAULT_CORRUPT_SVC } from './storage-faults.ts';
 import type { Fault, NemesisSpec } from './types.ts';
+import { nemesisTarget } from './roles.ts';
 
 type NemesisKind = keyof NonNullable<NemesisSpec['kinds']>;
 
@@ -20,6 +22,13 @@ const DEFAULT_WEIGHTS: Record<NemesisKind, number> = {
   loss: 1,
   'slow-node': 1,
   'slow-link': 1,
+  // Storage faults are opt-in (a scenario names them in `kinds`): a weight here would change the
+  // draws, and so the traces, of every existing nemesis scenario.
+  corrupt: 0,
+  wipe: 0,
+  'restore-stale': 0,
+  // Opt-in only (kinds: { forge: N }): a default weight would change every nemesis run's trace.
+  forge: 0,
 };
 
 const US_PER_MIN = 60_000_000;
@@ -45,14 +54,17 @@ export function startNemesis(w: FaultTarget, spec: NemesisSpec, random: Random):
     const duration = random.between(spec.durationMin, spec.durationMax);
     let until = w.now() + duration;
     if (spec.until !== undefined && until > spec.until) until = Math.max(w.now() + 1, spec.until);
-    const fault = draw(w, kind, until - w.now(), random);
+    const fault = draw(w, kind, until - w.now(), random, spec.targets);
     if (fault) applyFault(w, fault);
     w.atTime(w.now() + nextGap(), tick);
   };
   w.atTime(w.now() + nextGap(), tick);
 }
 
-function draw(w: FaultTarget, kind: NemesisKind, duration: number, random: Random): Fault | undefined {
+function draw(w: FaultTarget, kind: NemesisKind, duration: number, random: Random, targets?: readonly string[]): Fault | undefined {
+  // With `targets` (names or roles, resolved when the fault fires) node faults pick from them.
+  const picked = targets ? nemesisTarget(w.topology, kind, targets, random) : undefined;
+  if (picked) return kind === 'isolate' ? { kind, target: picked, for: duration } : drawFor(w, kind, duration, random, picked);
   const nodes = w.topology.nodes;
   const upNodes = nodes.filter((n) => w.isUp(n));
   switch (kind) {
@@ -83,6 +95,10 @@ function draw(w: FaultTarget, kind: NemesisKind, duration: number, random: Rando
       return { kind: 'loss', p: 0.05 + random.next() * 0.25, for: duration };
     case 'slow-node':
       return { kind: 'slow-node', node: random.pick(nodes), extra: random.between(ms(50), ms(500)), for: duration };
+    case 'forge':
+      // 20 to 200 hostile messages a second: the rates at which the issue's forged heartbeats
+      // (~10/s) kept a real cluster leaderless, and ten times that.
+      return { kind: 'forge', rate: random.between(20, 200), for: duration };
     case 'slow-link': {
       const dcs = w.topology.dcs;
       if (dcs.length < 2) return undefined;
@@ -90,5 +106,34 @@ function draw(w: FaultTarget, kind: NemesisKind, duration: number, random: Rando
       const b = random.pick(dcs.filter((d) => d !== a));
       return { kind: 'slow-link', between: [a, b], extra: random.between(ms(10), ms(200)), for: duration };
     }
+    case 'corrupt': {
+      // A crash with a damaged disk: a few synced records rot, mid-log or at the tail, or the hard state is lost.
+      const withLog = nodes.filter((n) => w.disks(n).has(DEFAULT_CORRUPT_SVC));
+      if (withLog.length === 0) return undefined;
+      const where = random.pick(['mid', 'mid', 'tail', 'state'] as const);
+      const node = random.pick(withLog);
+      return where === 'state' ? { kind, node, where, for: duration } : { kind, node, where, records: random.between(1, 3), for: duration };
+    }
+    case 'wipe':
+    case 'restore-stale': {
+      // Nodes with a Raft disk: wiping a client's scratch state tests nothing.
+      const withLog = nodes.filter((n) => w.disks(n).has(DEFAULT_CORRUPT_SVC));
+      return withLog.length > 0 ? { kind, node: random.pick(withLog), for: duration } : undefined;
+    }
+  }
+}
+
+/** A node fault of `kind` on `node` (a name or a one-node role). */
+function drawFor(w: FaultTarget, kind: NemesisKind, duration: number, random: Random, node: string): Fault | undefined {
+  switch (kind) {
+    case 'crash':
+    case 'pause':
+      return { kind, node, for: duration };
+    case 'clock':
+      return { kind, node, skew: random.between(-ms(500), ms(500)), drift: (random.next() * 2 - 1) * 5e-4, for: duration };
+    case 'slow-node':
+      return { kind, node, extra: random.between(ms(50), ms(500)), for: duration };
+    default:
+      return draw(w, kind, duration, random);
   }
 }

@@ -26,10 +26,10 @@ export class Network {
   private slowRules: LinkRule[] = [];
   private dupRules: LinkRule[] = [];
   private reorderRules: (LinkRule & { window: Micros })[] = [];
-  private readonly classDist: Record<'sameDc' | 'sameRegion' | 'crossRegion', LatencyDist>;
-  private readonly overrideDists: LatencyDist[] = [];
-  /** overrideOf[a * n + b] = 1 + index into overrideDists, 0 for none. Allocated when overrides exist. */
-  private readonly overrideOf: Uint16Array | null = null;
+  /** The latency distributions: the three link classes, then each override. */
+  private readonly dists: LatencyDist[];
+  /** distOf[a * n + b]: index into dists of the link a→b (one lookup per message, no class test). */
+  private readonly distOf: Uint16Array;
 
   constructor(
     private readonly topology: Topology,
@@ -37,22 +37,21 @@ export class Network {
     private readonly spec: NetworkSpec = {},
   ) {
     this.n = topology.size;
-    this.classDist = {
-      sameDc: latency?.sameDc ?? DEFAULT_LATENCY.sameDc,
-      sameRegion: latency?.sameRegion ?? DEFAULT_LATENCY.sameRegion,
-      crossRegion: latency?.crossRegion ?? DEFAULT_LATENCY.crossRegion,
-    };
-    const overrides = latency?.overrides ?? [];
-    if (overrides.length > 0) {
-      this.overrideOf = new Uint16Array(this.n * this.n);
-      for (const o of overrides) {
-        const k = this.overrideDists.push(o.dist);
-        const a = topology.resolve(o.between[0]);
-        const b = topology.resolve(o.between[1]);
-        for (const x of a) for (const y of b) {
-          this.overrideOf[x * this.n + y] = k;
-          this.overrideOf[y * this.n + x] = k;
-        }
+    this.dists = [
+      latency?.sameDc ?? DEFAULT_LATENCY.sameDc,
+      latency?.sameRegion ?? DEFAULT_LATENCY.sameRegion,
+      latency?.crossRegion ?? DEFAULT_LATENCY.crossRegion,
+    ];
+    const classIndex = { local: 0, sameDc: 0, sameRegion: 1, crossRegion: 2 } as const;
+    this.distOf = new Uint16Array(this.n * this.n);
+    for (let a = 0; a < this.n; a++) for (let b = 0; b < this.n; b++) this.distOf[a * this.n + b] = classIndex[topology.linkClass(a, b)];
+    for (const o of latency?.overrides ?? []) {
+      const k = this.dists.push(o.dist) - 1;
+      const a = topology.resolve(o.between[0]);
+      const b = topology.resolve(o.between[1]);
+      for (const x of a) for (const y of b) {
+        this.distOf[x * this.n + y] = k;
+        this.distOf[y * this.n + x] = k;
       }
     }
   }
@@ -60,11 +59,7 @@ export class Network {
   /** One-way delay of a message from a to b, before slow-link extras. */
   latency(a: number, b: number, random: Random): Micros {
     if (a === b) return 0;
-    if (this.overrideOf) {
-      const k = this.overrideOf[a * this.n + b]!;
-      if (k > 0) return sampleLatency(this.overrideDists[k - 1]!, random);
-    }
-    return sampleLatency(this.classDist[this.topology.linkClass(a, b) as 'sameDc'], random);
+    return sampleLatency(this.dists[this.distOf[a * this.n + b]!]!, random);
   }
 
   isCut(a: number, b: number): boolean {

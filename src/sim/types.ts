@@ -78,9 +78,27 @@ export type Fault =
   /** Extra latency on links between two selectors. */
   | { readonly kind: 'slow-link'; readonly between: readonly [Selector, Selector]; readonly extra: Micros; readonly for?: Micros }
   /** The node handles each delivery `extra` later (CPU starvation). */
-  | { readonly kind: 'slow-node'; readonly node: NodeId; readonly extra: Micros; readonly for?: Micros };
+  | { readonly kind: 'slow-node'; readonly node: NodeId; readonly extra: Micros; readonly for?: Micros }
+  /**
+   * Damage at rest on the disk of service `svc` (default 'raft'), found at the node's next start:
+   * `records` (default 1) synced records in the middle or at the tail of the log rot (checksum
+   * mismatch), or (`where: state`) the state file `key` (default 'hs') is lost. With `for` the
+   * node crashes now and restarts with the damage after `for`. See docs/storage-faults.md.
+   */
+  | { readonly kind: 'corrupt'; readonly node: NodeId; readonly where: CorruptWhere; readonly records?: number; readonly key?: string; readonly svc?: string; readonly for?: Micros }
+  /** The node's data dir is wiped (every service): it crashes and, after `for`, comes back empty under the same id. */
+  | { readonly kind: 'wipe'; readonly node: NodeId; readonly for?: Micros }
+  /** A copy of the node's data dir is taken now; after `for` the node crashes and restarts from that stale copy. */
+  | { readonly kind: 'restore-stale'; readonly node: NodeId; readonly for: Micros }
+  /** Hostile input (src/sim/forge.ts): `rate` forged, malformed or replayed messages per second, to every core. */
+  | { readonly kind: 'forge'; readonly rate: number; readonly for?: Micros };
+
+export type CorruptWhere = 'mid' | 'tail' | 'state';
 
 export type FaultKind = Fault['kind'];
+
+/** Storage faults: opt-in in the nemesis (not in its default spread, so existing runs keep their traces). */
+export type StorageFaultKind = 'corrupt' | 'wipe' | 'restore-stale';
 
 export interface ScheduledFault {
   readonly at: Micros;
@@ -91,12 +109,14 @@ export interface ScheduledFault {
 export interface NemesisSpec {
   readonly ratePerMin: number;
   /** Kinds to draw from, with weights; default: a spread of all kinds. */
-  readonly kinds?: Partial<Record<'partition' | 'isolate' | 'crash' | 'pause' | 'clock' | 'loss' | 'slow-node' | 'slow-link', number>>;
+  readonly kinds?: Partial<Record<'partition' | 'isolate' | 'crash' | 'pause' | 'clock' | 'loss' | 'slow-node' | 'slow-link' | StorageFaultKind | 'forge', number>>;
   /** How long a drawn fault lasts: uniform in [min, max]. */
   readonly durationMin: Micros;
   readonly durationMax: Micros;
   /** Do not inject after this time (so the run can heal and recover). */
   readonly until?: Micros;
+  /** Whom node faults pick from (names or role selectors, src/sim/roles.ts); default every node / DC. */
+  readonly targets?: readonly string[];
 }
 
 export interface WorldOptions {
@@ -111,11 +131,5 @@ export interface WorldOptions {
   readonly checkMessages?: boolean;
 }
 
-/** One event of the trace. `t` is true (global) virtual time. */
-export interface TraceEvent {
-  readonly t: Micros;
-  readonly kind: string;
-  readonly node?: NodeId;
-  readonly svc?: string;
-  readonly [field: string]: unknown;
-}
+/** Trace events are the host layer's (src/host/context.ts): the real host emits the same shape. */
+export type { TraceEvent } from '../host/context.ts';

@@ -11,14 +11,17 @@ import type { Env, Message, Micros, NodeId, Random, SendOptions, Storage, Timer,
 import { SimulationError } from './errors.ts';
 import { EventQueue, type QueuedEvent } from './event-queue.ts';
 import { applyFault, type FaultTarget } from './faults.ts';
-import { MemoryStorage } from './memory-storage.ts';
+import { MemoryStorage } from '../host/memory-storage.ts';
 import { Network } from './network.ts';
 import { startNemesis } from './nemesis.ts';
+import { Forger } from './forge.ts';
+import { validateWire } from '../core/wire-validators.ts';
 import { NodeClock } from './node-clock.ts';
-import { randomStream } from './random.ts';
+import { randomStream } from '../host/random.ts';
 import { Topology } from './topology.ts';
 import { hashEvent, NetKind, TraceHasher } from './trace.ts';
-import type { DiskSpec, Fault, FaultKind, NemesisSpec, ScheduledFault, TraceEvent, WorldOptions } from './types.ts';
+import type { DiskSpec, Fault, FaultKind, NemesisSpec, ScheduledFault, WorldOptions } from './types.ts';
+import type { NodeContext, NodeFactory, TraceEvent } from '../host/context.ts';
 
 const enum EvKind {
   Timer = 0,
@@ -26,6 +29,11 @@ const enum EvKind {
   World = 2,
 }
 
+/**
+ * One queued event. Timers and world callbacks are their own Timer handle, so each is a new
+ * object; deliveries (most events) never escape the world, so their records are reused
+ * (World.spare): the hot path allocates nothing per message.
+ */
 class SimEvent implements QueuedEvent, Timer {
   time = 0;
   seq = 0;
@@ -35,14 +43,14 @@ class SimEvent implements QueuedEvent, Timer {
   gen = 0;
   constructor(
     private readonly queue: EventQueue<SimEvent>,
-    readonly kind: EvKind,
-    readonly node: number,
-    readonly epoch: number,
-    readonly fn: (() => void) | null,
-    readonly from: number,
-    readonly svc: string,
-    readonly msg: Message | null,
-    readonly reliable: boolean,
+    public kind: EvKind,
+    public node: number,
+    public epoch: number,
+    public fn: (() => void) | null,
+    public from: number,
+    public svc: string,
+    public msg: Message | null,
+    public reliable: boolean,
   ) {}
 
   cancel(): void {
@@ -50,18 +58,6 @@ class SimEvent implements QueuedEvent, Timer {
   }
 }
 
-/** What a node factory is given to build a node's app. */
-export interface NodeContext {
-  readonly id: NodeId;
-  readonly dc: string;
-  readonly region: string;
-  /** How many times this node has been restarted (0 at first boot). */
-  readonly restarts: number;
-  /** The environment of one service on this node (the same object for the same name). */
-  env(service: string): Env;
-}
-
-export type NodeFactory<A = unknown> = (ctx: NodeContext) => A;
 
 interface AppLike {
   start?(): void;
@@ -98,14 +94,18 @@ export interface WorldStats {
   dropped: number;
   duplicated: number;
   timers: number;
+  /** Deliveries refused by their service's wire schema (src/core/wire-validators.ts). */
+  invalid: number;
 }
 
 export class World implements FaultTarget {
   readonly topology: Topology;
   readonly network: Network;
   readonly seed: number | string;
-  readonly stats: WorldStats = { events: 0, sent: 0, delivered: 0, dropped: 0, duplicated: 0, timers: 0 };
+  readonly stats: WorldStats = { events: 0, sent: 0, delivered: 0, dropped: 0, duplicated: 0, timers: 0, invalid: 0 };
   private readonly queue = new EventQueue<SimEvent>();
+  /** Delivery records done with, for reuse (see SimEvent). */
+  private readonly spare: SimEvent[] = [];
   private readonly nodes: SimNode[];
   private readonly netRandom: Random[];
   private readonly diskRandom: Random[];
@@ -124,6 +124,8 @@ export class World implements FaultTarget {
    */
   private readonly linkGen = new Map<number, number>();
   private readonly checkMessages: boolean;
+  private forgeState: Forger | undefined;
+  private readonly taps: ((to: NodeId, from: NodeId, svc: string, msg: Message, reliable: boolean) => void)[] = [];
   private nowUs: Micros = 0;
   private started = false;
   private nextFaultId = 1;
@@ -167,11 +169,7 @@ export class World implements FaultTarget {
 
   /** Runs every event with time <= until; afterwards now() === until. */
   run(until: Micros): void {
-    for (;;) {
-      const t = this.queue.peekTime();
-      if (t === undefined || t > until) break;
-      this.dispatch(this.queue.pop()!);
-    }
+    for (let ev = this.queue.popDue(until); ev !== undefined; ev = this.queue.popDue(until)) this.dispatch(ev);
     if (until > this.nowUs) this.nowUs = until;
   }
 
@@ -285,7 +283,43 @@ export class World implements FaultTarget {
 
   /** Starts a random fault generator drawing from the seed's 'nemesis' stream. */
   nemesis(spec: NemesisSpec): void {
+    if ((spec.kinds?.forge ?? 0) > 0) this.forger(); // capture traffic from the start, for replays
     startNemesis(this, spec, this.rng('nemesis'));
+  }
+
+  /** The forge nemesis of this world (src/sim/forge.ts), made on first use. */
+  forger(): Forger {
+    this.forgeState ??= new Forger(this, this.rng('forge'));
+    return this.forgeState;
+  }
+
+  forge(ratePerSec: number, untilUs: Micros): void {
+    this.forger().start(ratePerSec, untilUs);
+  }
+
+  /**
+   * Raw delivery (the forge nemesis, fuzz tests): `msg` is any value, bypassing the types, and
+   * still meets the receiving service's wire schema at delivery. A sender outside the
+   * topology is dropped here and counted: in hanode that is the authenticated channel's and
+   * the peer book's job (src/net-real/auth-channel.ts).
+   */
+  injectRaw(to: NodeId, from: NodeId, svc: string, msg: unknown, delayUs: Micros = 0): boolean {
+    if (!this.topology.has(from) || !this.topology.has(to)) {
+      this.stats.invalid++;
+      return false;
+    }
+    this.pushDelivery(this.nowUs + Math.max(0, delayUs), this.topology.index(to), this.nodes[this.topology.index(to)]!.epoch, this.topology.index(from), svc, msg as Message, false);
+    return true;
+  }
+
+  /** Services with a handler on a node now (where forged messages can land). */
+  servicesOf(id: NodeId): string[] {
+    return [...this.nodes[this.topology.index(id)]!.handlers.keys()];
+  }
+
+  /** Hears every delivery just before its handler runs (the forge nemesis captures replays here). */
+  tapDeliveries(fn: (to: NodeId, from: NodeId, svc: string, msg: Message, reliable: boolean) => void): void {
+    this.taps.push(fn);
   }
 
   // FaultTarget: the primitives faults are made of.
@@ -318,6 +352,11 @@ export class World implements FaultTarget {
       if (out.unsynced > 0) this.emit('disk.crash', { svc, unsynced: out.unsynced, lost: out.lost, torn: out.torn }, id);
     }
     return true;
+  }
+
+  /** Every storage of a node, by service (storage faults act on them). */
+  disks(id: NodeId): ReadonlyMap<string, MemoryStorage> {
+    return this.node(id).storages;
   }
 
   restart(id: NodeId): void {
@@ -393,6 +432,11 @@ export class World implements FaultTarget {
       env: (service) => this.envOf(node, service),
     };
     this.emit(node.restarts === 0 ? 'node.boot' : 'node.restart', { restarts: node.restarts }, node.id);
+    // Opening the disk finds damage done at rest (storage faults); nothing to say otherwise.
+    for (const [svc, st] of node.storages) {
+      const d = st.reopen();
+      if (d) this.emit('disk.damage', { svc, ...d, ...(d.lostKeys ? { lostKeys: d.lostKeys.join(',') } : {}) }, node.id);
+    }
     try {
       node.app = node.factory!(ctx);
     } catch (err) {
@@ -497,7 +541,17 @@ export class World implements FaultTarget {
   }
 
   private pushDelivery(t: Micros, to: number, epoch: number, from: number, svc: string, msg: Message, reliable: boolean, gen = 0): void {
-    const ev = new SimEvent(this.queue, EvKind.Deliver, to, epoch, null, from, svc, msg, reliable);
+    let ev = this.spare.pop();
+    if (ev === undefined) ev = new SimEvent(this.queue, EvKind.Deliver, to, epoch, null, from, svc, msg, reliable);
+    else {
+      ev.cancelled = false;
+      ev.node = to;
+      ev.epoch = epoch;
+      ev.from = from;
+      ev.svc = svc;
+      ev.msg = msg;
+      ev.reliable = reliable;
+    }
     ev.time = t;
     ev.gen = gen;
     this.queue.push(ev);
@@ -513,7 +567,7 @@ export class World implements FaultTarget {
     this.stats.dropped++;
     this.hashNet(NetKind.Drop, a, b, svc, msg);
     if (this.recorded) {
-      this.recorded.push({ t: this.nowUs, kind: 'net.drop', from: this.nodes[a]!.id, to: this.nodes[b]!.id, svc, type: msg.type, why });
+      this.recorded.push({ t: this.nowUs, kind: 'net.drop', from: this.nodes[a]!.id, to: this.nodes[b]!.id, svc, type: wireType(msg), why });
     }
   }
 
@@ -524,7 +578,7 @@ export class World implements FaultTarget {
     h.int(a);
     h.int(b);
     h.str(svc);
-    h.str(msg.type);
+    h.str(wireType(msg));
   }
 
   private dispatch(ev: SimEvent): void {
@@ -567,17 +621,27 @@ export class World implements FaultTarget {
         }
         const handler = node.handlers.get(ev.svc);
         if (!handler) return this.dropped(ev.from, ev.node, ev.svc, msg, 'no-service');
+        if (validateWire(ev.svc, msg) !== null) {
+          // Untrusted input stops at the boundary, as in RealHost: counted, never delivered.
+          this.stats.invalid++;
+          return this.dropped(ev.from, ev.node, ev.svc, msg, 'invalid');
+        }
         this.stats.delivered++;
         this.hashNet(NetKind.Deliver, ev.from, ev.node, ev.svc, msg);
         if (this.recorded) {
           this.recorded.push({ t: this.nowUs, kind: 'net.deliver', from: this.nodes[ev.from]!.id, to: node.id, svc: ev.svc, type: msg.type });
         }
         const fromId = this.nodes[ev.from]!.id;
+        for (const tap of this.taps) tap(node.id, fromId, ev.svc, msg, ev.reliable);
         try {
           handler(fromId, msg);
         } catch (err) {
           throw new SimulationError(this.nowUs, node.id, ev.svc, err);
         }
+        // Delivered: the record is free for the next message (a dropped or held one is left
+        // to the garbage collector; drops are rare and a held one is still in use).
+        ev.msg = null;
+        this.spare.push(ev);
         return;
       }
     }
@@ -597,4 +661,10 @@ export class World implements FaultTarget {
     if (this.recorded) this.recorded.push(ev);
     for (const l of this.listeners) l(ev);
   }
+}
+
+/** A message's type for traces and hashes; raw (forged) deliveries may lack one. */
+function wireType(msg: Message): string {
+  const t = (msg as { type?: unknown } | null)?.type;
+  return typeof t === 'string' ? t : '(malformed)';
 }

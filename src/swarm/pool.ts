@@ -7,6 +7,10 @@ import { Worker } from 'node:worker_threads';
 import { assert } from '../core/env.ts';
 import type { FromWorker, SeedOutcome, ToWorker, WorkerInit } from './protocol.ts';
 
+// Compiled (dist/, no tsx loader): the worker body runs as it is. From the sources: worker.js
+// registers tsx in the new thread first, then imports worker-main.ts.
+const WORKER_ENTRY = new URL(import.meta.url.endsWith('.ts') ? './worker.js' : './worker-main.js', import.meta.url);
+
 export interface SwarmOptions {
   readonly file: string;
   readonly seeds: readonly number[];
@@ -85,7 +89,7 @@ export function runSwarm(opts: SwarmOptions): Promise<SwarmResult> {
       });
     };
     for (let i = 0; i < workersN; i++) {
-      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+      const w = new Worker(WORKER_ENTRY, { workerData: init });
       workers.push(w);
       w.on('message', (m: FromWorker) => {
         switch (m.type) {

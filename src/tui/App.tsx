@@ -14,6 +14,23 @@ import { snapshotCluster } from './snapshot.ts';
 
 export const FRAME_MS = 100; // 10 frames/s: readable, cheap, flicker-free
 
+const KEYS_WIDE = 'space pause  . step  +/- speed  arrows select  c crash  r restart  p partition DC  h heal  w save  ? help  q quit';
+const KEYS_NARROW = '␣ pause . step +- speed ↑↓←→ pick c crash r restart p cut h heal w save ? help q';
+
+/** The key line: every key named, in the words that fit the terminal. */
+export function keyLine(width: number): string {
+  return width >= KEYS_WIDE.length ? KEYS_WIDE : KEYS_NARROW;
+}
+
+/** The title's scenario name (shortened first) and event count (dropped first) so the rest fits. */
+export function titleParts(name: string, seed: number, now: string, end: string, speed: string, state: string, events: number, width: number): { name: string; events: string } {
+  const fixed = `hasim tui  · seed ${seed} · ${now} / ${end} · ${speed} · ${state}`.length;
+  const ev = ` · ${events.toLocaleString('en-US')} events`;
+  const withEvents = fixed + name.length + ev.length <= width;
+  const room = width - fixed - (withEvents ? ev.length : 0);
+  return { name: name.length <= room ? name : `${name.slice(0, Math.max(1, room - 1))}…`, events: withEvents ? ev : '' };
+}
+
 export interface AppProps {
   ctl: TuiController;
   frameMs?: number;
@@ -70,20 +87,21 @@ export function App({ ctl, frameMs = FRAME_MS, autoTick = true, size }: AppProps
   const perRow = Math.max(1, Math.min(dcCount, Math.floor(width / 56)));
   const clusterRows = Math.ceil(dcCount / perRow) + (perRow === 1 ? nodeCount : Math.ceil(nodeCount / perRow) + 1) + 1;
   const logRows = Math.max(1, height - clusterRows - 4);
+  const title = titleParts(run.scenarioName, run.seed, clockText(snap.now), clockText(run.endUs), speedText(ctl.speed), state, snap.events, width);
 
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate">
-        <Text bold color="cyan">hasim tui</Text> {run.scenarioName} · seed {run.seed} · <Text bold>{clockText(snap.now)}</Text>
+        <Text bold color="cyan">hasim tui</Text> {title.name} · seed {run.seed} · <Text bold>{clockText(snap.now)}</Text>
         {` / ${clockText(run.endUs)} · ${speedText(ctl.speed)} · `}
         <Text color={state === 'running' ? 'green' : state === 'STOPPED' ? 'red' : 'yellow'}>{state}</Text>
-        {` · ${snap.events.toLocaleString('en-US')} events`}
+        {title.events}
       </Text>
-      {ctl.showHelp ? <Help /> : <ClusterView snap={snap} selection={ctl.selection} width={width} />}
+      {ctl.showHelp ? <Help width={width} /> : <ClusterView snap={snap} selection={ctl.selection} width={width} />}
       <Text dimColor>{'─'.repeat(Math.min(width, 200))}</Text>
       <EventLog items={ctl.log} rows={ctl.showHelp ? 2 : logRows} width={width} />
       <Text wrap="truncate" color={run.error() ? 'red' : undefined} dimColor={!run.error() && !ctl.message}>
-        {run.error() ? `stopped: ${run.error()}` : ctl.message || 'space pause  . step  +/- speed  arrows select  c crash  r restart  p partition DC  h heal  w save  ? help  q quit'}
+        {run.error() ? `stopped: ${run.error()}` : ctl.message || keyLine(width)}
       </Text>
     </Box>
   );

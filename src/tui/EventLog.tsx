@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { LiveTimelineItem } from './live-run.ts';
+import type { LiveTimelineItem } from '../scenario/live-run.ts';
 import { clockText, fit } from './format.ts';
 
 const COLOR: Record<string, string> = { fault: 'red', heal: 'green', error: 'red', failover: 'yellow', election: 'cyan', leader: 'cyan', membership: 'magenta', verdict: 'yellow' };

@@ -5,7 +5,7 @@
  */
 import type { Micros } from '../core/env.ts';
 import type { Fault, ScheduledFault } from '../sim/index.ts';
-import type { LiveRun, LiveTimelineItem } from './live-run.ts';
+import type { LiveRun, LiveTimelineItem } from '../scenario/live-run.ts';
 
 /** Virtual seconds per wall second; Infinity = as fast as possible. */
 export const SPEEDS = [1, 10, 100, 1000, Infinity] as const;

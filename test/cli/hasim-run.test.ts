@@ -42,7 +42,7 @@ describe('hasim run', () => {
     const r = hasim('run', 'test/scenario/fixtures/careless-lock.yaml');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/✗ FAIL {2}lock exclusivity/);
-    expect(r.out).toContain('replay: hasim replay test/scenario/fixtures/careless-lock.yaml --seed 1');
+    expect(r.out).toContain('replay: npx hasim replay test/scenario/fixtures/careless-lock.yaml --seed 1');
   });
 
   it('exit 2 for a bad scenario, naming FILE:LINE:COL and the field; nothing runs', () => {
@@ -91,4 +91,17 @@ describe('hasim replay', () => {
     const times = ops.map((o) => o.time);
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
+});
+
+describe('printed next steps paste', () => {
+  it('the replay line printed after a failure runs as printed and gives the same trace hash', async () => {
+    const { execSync } = await import('node:child_process');
+    const first = hasim('run', 'test/scenario/fixtures/careless-lock.yaml', '--json');
+    const run = hasim('run', 'test/scenario/fixtures/careless-lock.yaml');
+    const line = /replay: (npx hasim replay .*)$/m.exec(run.out)?.[1];
+    expect(line).toBeDefined();
+    // Offline: npx must find the project's own bin, never fetch a package of that name.
+    const out = execSync(`${line} --json || true`, { encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true', NO_COLOR: '1' }, timeout: 120_000 });
+    expect(JSON.parse(out).traceHash).toBe(JSON.parse(first.out).traceHash);
+  }, 180_000);
 });

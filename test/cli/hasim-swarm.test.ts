@@ -21,7 +21,7 @@ describe('hasim run --swarm', () => {
     const r = hasim('run', 'test/scenario/fixtures/careless-lock.yaml', '--seeds', '1..3', '--quiet');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/seed 1: FAIL lock exclusivity/);
-    expect(r.out).toContain('hasim replay test/scenario/fixtures/careless-lock.yaml --seed 1');
+    expect(r.out).toContain('npx hasim replay test/scenario/fixtures/careless-lock.yaml --seed 1');
     expect(r.err).toBe('');
   });
 });

@@ -90,6 +90,27 @@ describe('catalog and health checks', () => {
   });
 });
 
+describe('node-run check bound', () => {
+  it('a catalog with more node-run checks than the runner runs: the excess is not run, and nothing throws', () => {
+    let runs = 0;
+    const counting: Probe = { run: (_s, _t, done) => (runs++, done('passing', '')) };
+    const c = new CoordCluster({ seed: 35, clients: ['c1'], probe: () => counting }).start();
+    c.waitLeader();
+    const rpc = c.client('c1').rpc;
+    for (let b = 0; b < 11; b++) {
+      const cmd = {
+        type: 'catalog.register' as const,
+        node: 'n2',
+        checks: Array.from({ length: 100 }, (_, i) => ({ checkId: `p${b * 100 + i}`, definition: { intervalUs: sec(60), probe: { kind: 'scripted' as const, target: 't' } } })),
+      };
+      expect(call<[RpcResult]>(c.world, (d) => rpc.call({ kind: 'propose', cmd }, d), sec(700))[0].ok).toBe(true);
+    }
+    c.world.runFor(sec(5));
+    // Each check runs once at once (then every 60 s): 1,000 of the 1,100, the runner's bound.
+    expect(runs).toBe(1000);
+  });
+});
+
 describe('blocking reads', () => {
   it('a read at index N waits for a change past N, and returns at the wait time otherwise', () => {
     const { w, rpc, op, propose } = setup(34);

@@ -11,24 +11,18 @@ type LooseConsul = any;
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Agent } from '../../src/hanode/agent.ts';
+import { waitUntil } from '../support/patience.ts';
 
 let agent: Agent;
 let base: string;
 let consul: LooseConsul;
 
 async function req(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${base}${path}`, { method, headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(30_000) });
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
-async function waitFor(cond: () => Promise<boolean> | boolean, what: string, limitMs = 5000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const waitFor = (cond: () => Promise<boolean> | boolean, what: string): Promise<void> => waitUntil(cond, what);
 
 beforeAll(async () => {
   agent = new Agent({ node: 'dev1', dev: true, bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, log: () => {} });
@@ -306,7 +300,7 @@ describe('client CLI', () => {
     // Asynchronous: the agent runs in this process and must keep serving while the CLI runs.
     const cli = (...args: string[]) =>
       new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-        execFile(process.execPath, [bin, ...args, '--http-addr', base.replace('http://', '')], { timeout: 20_000 }, (err, stdout, stderr) =>
+        execFile(process.execPath, [bin, ...args, '--http-addr', base.replace('http://', '')], { timeout: 60_000 }, (err, stdout, stderr) =>
           resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         ),
       );
@@ -322,7 +316,7 @@ describe('client CLI', () => {
     expect(members.stdout).toMatch(/^Node\s+Address\s+Status/m);
     expect(members.stdout).toMatch(/^dev1\s+127\.0\.0\.1:\d+\s+alive/m);
     expect((await cli('operator', 'raft', 'list-peers')).stdout).toMatch(/^dev1\s+dev1\s+127\.0\.0\.1:\d+\s+leader\s+true$/m);
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('ACL token', () => {

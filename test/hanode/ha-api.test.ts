@@ -20,7 +20,7 @@ let server: net.Server;
 let port: number;
 
 async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`${base}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body) } : {}), signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   return { status: res.status, body: res.headers.get('content-type') === 'application/json' ? JSON.parse(text) : text };
 }
@@ -45,13 +45,15 @@ beforeAll(async () => {
     serfPort: 0,
     haVerifyScript: verify,
     haNotifyScript: notify,
-    // Fast checks for the test: 200 ms period, 2 failures to report DOWN, 1 s staleness.
-    ha: { checkIntervalUs: ms(200), checkTimeoutUs: ms(150), failuresBeforeDown: 2, successesBeforeUp: 2, evalIntervalUs: ms(100), staleAfterUs: ms(1000) },
+    // Checks every 3 s, each allowed the whole period: a shell script started on a loaded
+    // 2-core machine can take hundreds of ms (a 150 ms timeout judged it DOWN). The TCP target
+    // is refused at once when closed, so DOWN comes after ~2 checks. Staleness: 10 checks.
+    ha: { checkIntervalUs: ms(3000), checkTimeoutUs: ms(3000), failuresBeforeDown: 2, successesBeforeUp: 2, evalIntervalUs: ms(100), staleAfterUs: ms(30_000) },
     log: () => {},
   });
   base = `http://${(await agent.start()).http}`;
-  await waitUntil(() => agent.node().replicator.isLeader(), 'leader', 10_000);
-}, 20_000);
+  await waitUntil(() => agent.node().replicator.isLeader(), 'leader');
+}, 180_000);
 
 afterAll(async () => {
   await agent?.stop();
@@ -70,7 +72,7 @@ describe('/v1/ha', () => {
     await waitUntil(async () => {
       const d = (await call('GET', '/v1/ha/detector')).body as { Results: { Target: string; Status: string }[] };
       return d.Results.length === 2 && d.Results.every((r) => r.Status === 'UP');
-    }, 'both targets UP in the detector', 10_000);
+    }, 'both targets UP in the detector');
     const gossip = (await call('GET', '/v1/ha/gossip')).body as { Observer: string }[];
     expect(gossip.every((g) => g.Observer === 'ha1')).toBe(true);
   });
@@ -80,8 +82,8 @@ describe('/v1/ha', () => {
     await waitUntil(async () => {
       const ev = (await call('GET', '/v1/ha/events')).body as { Key: string; To: string }[];
       return ev.some((e) => e.Key === 'db/eu-1' && e.To === 'DOWN');
-    }, 'a DOWN event', 10_000);
-    await waitUntil(() => existsSync(notifyLog) && readFileSync(notifyLog, 'utf8').includes('DOWN'), 'the notify script', 5000);
+    }, 'a DOWN event');
+    await waitUntil(() => existsSync(notifyLog) && readFileSync(notifyLog, 'utf8').includes('DOWN'), 'the notify script');
     expect(readFileSync(notifyLog, 'utf8')).toMatch(/^leader db\/eu-1 primary DOWN$/m);
     const t = (await call('GET', '/v1/ha/targets/db%2Feu-1')).body as { Health: string };
     expect(t.Health).toBe('down');

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/hanode/agent.ts';
+import { waitUntil } from '../support/patience.ts';
 
 let agent: Agent;
 let base: string;
@@ -15,7 +16,7 @@ async function req(method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, {
     method,
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(30_000),
   });
   const text = await res.text();
   let json: unknown;
@@ -28,14 +29,7 @@ async function req(method: string, path: string, body?: unknown) {
   return { status: res.status, text, json: json as any };
 }
 
-async function waitFor(cond: () => boolean, what: string, limitMs = 5000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const waitFor = (cond: () => boolean, what: string): Promise<void> => waitUntil(cond, what);
 
 async function session(lockDelay = '0s'): Promise<string> {
   const r = await req('PUT', '/v1/session/create', { LockDelay: lockDelay });

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, expect, it } from 'vitest';
 import { DataDir } from '../../src/net-real/data-dir.ts';
 import { freshDir, removeDirs } from './tmp-dir.ts';
+import { PATIENCE_MS } from '../support/patience.ts';
 
 afterAll(removeDirs);
 
@@ -14,7 +15,7 @@ it('SIGKILL mid-write loses nothing that was synced', async () => {
   let buf = '';
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
   await new Promise<void>((resolve) => {
-    const bound = setTimeout(resolve, 15_000); // never wait longer than this for output
+    const bound = setTimeout(resolve, PATIENCE_MS); // never wait longer than this for output
     child.stdout!.on('data', (chunk: Buffer) => {
       buf += chunk.toString();
       const lines = buf.split('\n');

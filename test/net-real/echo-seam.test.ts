@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DataDir, generateKey, RealHost, type PeerAddress } from '../../src/net-real/index.ts';
 import { freshDir, removeDirs } from './tmp-dir.ts';
 import { World, type NodeContext } from '../../src/sim/index.ts';
+import { eventually as waitFor } from '../support/patience.ts';
 
 const IDS: NodeId[] = ['n1', 'n2', 'n3'];
 const INTERVAL_US = ms(20);
@@ -45,15 +46,6 @@ function checkViews(apps: (EchoApp | undefined)[]): void {
 }
 
 /** Polls the real event loop until pred holds, bounded in time. */
-async function waitFor(pred: () => boolean, limitMs: number): Promise<boolean> {
-  const deadline = performance.now() + limitMs;
-  while (performance.now() < deadline) {
-    if (pred()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return pred();
-}
-
 describe('EchoNode in the simulator', () => {
   it('converges, survives a crash + restart with its synced boot counter, and replays identically', () => {
     const run = (): { hash: string; boots: number } => {
@@ -101,7 +93,7 @@ describe('EchoNode on real loopback sockets', () => {
 
   it('three hosts converge over UDP + TCP, and a restart keeps the stored boot counter', async () => {
     const { errors } = await cluster([undefined, undefined, undefined]);
-    expect(await waitFor(() => converged(hosts.map((h) => h.app()), 5), 10_000)).toBe(true);
+    expect(await waitFor(() => converged(hosts.map((h) => h.app()), 5))).toBe(true);
     checkViews(hosts.map((h) => h.app()));
     for (const h of hosts) {
       expect(h.udp.stats.received).toBeGreaterThan(0);
@@ -110,15 +102,15 @@ describe('EchoNode on real loopback sockets', () => {
     }
     hosts[1]!.restart();
     expect(hosts[1]!.app()!.echo.boot).toBe(2);
-    expect(await waitFor(() => hosts[0]!.app()!.echo.peers.get('n2')!.lastNoteBoot === 2, 10_000)).toBe(true);
+    expect(await waitFor(() => hosts[0]!.app()!.echo.peers.get('n2')!.lastNoteBoot === 2)).toBe(true);
     expect(errors).toEqual([]);
   });
 
   it('with a shared key everything still converges; a host with another key is shut out and counted', async () => {
     const key = generateKey();
     const { errors } = await cluster([key, key, generateKey()]);
-    expect(await waitFor(() => converged([hosts[0]!.app(), hosts[1]!.app()].map((a) => a && { ...a, echo: onlyPeers(a.echo, ['n1', 'n2']) }), 5), 10_000)).toBe(true);
-    await waitFor(() => hosts[0]!.udp.stats.droppedBadAuth > 3 && hosts[0]!.tcp.stats.droppedBadAuth > 0, 5_000);
+    expect(await waitFor(() => converged([hosts[0]!.app(), hosts[1]!.app()].map((a) => a && { ...a, echo: onlyPeers(a.echo, ['n1', 'n2']) }), 5))).toBe(true);
+    await waitFor(() => hosts[0]!.udp.stats.droppedBadAuth > 3 && hosts[0]!.tcp.stats.droppedBadAuth > 0);
     expect(hosts[0]!.udp.stats.droppedBadAuth).toBeGreaterThan(3);
     expect(hosts[0]!.tcp.stats.droppedBadAuth).toBeGreaterThan(0);
     expect(hosts[0]!.app()!.echo.peers.get('n3')!.pongs).toBe(0);

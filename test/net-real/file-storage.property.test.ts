@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { afterAll, expect, it } from 'vitest';
 import { FileStorage } from '../../src/net-real/file-storage.ts';
-import { MemoryStorage } from '../../src/sim/memory-storage.ts';
+import { MemoryStorage } from '../../src/host/memory-storage.ts';
 import { freshDir, removeDirs } from './tmp-dir.ts';
 
 afterAll(removeDirs);

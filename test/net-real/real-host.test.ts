@@ -3,15 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Env, Message, NodeId } from '../../src/core/env.ts';
 import { encodeEnvelope, RealHost } from '../../src/net-real/index.ts';
 import type { TraceEvent } from '../../src/sim/index.ts';
-
-async function waitFor(pred: () => boolean, limitMs: number): Promise<boolean> {
-  const deadline = performance.now() + limitMs;
-  while (performance.now() < deadline) {
-    if (pred()) return true;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return pred();
-}
+import { eventually as waitFor } from '../support/patience.ts';
 
 interface Probe {
   env: Env;
@@ -39,24 +31,26 @@ async function probeHost(id: string, extra: Partial<ConstructorParameters<typeof
 }
 
 describe('RealHost accounting', () => {
-  it('counts malformed packets, unknown services, unknown peers; reports core errors', async () => {
+  it('counts malformed packets, unknown services, unknown peers and senders; reports core errors', async () => {
     const errors: [unknown, string][] = [];
     const b = await probeHost('b', { onError: (e, where) => errors.push([e, where]) });
     const a = await probeHost('a');
     a.peers.set('b', b.address);
+    b.peers.set('a', a.address);
     const raw = createSocket('udp4');
     raw.send(Buffer.from('garbage'), b.address.udpPort, '127.0.0.1');
+    raw.send(encodeEnvelope({ from: 'mallory', service: 'probe', msg: { type: 'hello' } }), b.address.udpPort, '127.0.0.1');
     raw.send(encodeEnvelope({ from: 'a', service: 'nope', msg: { type: 'x' } }), b.address.udpPort, '127.0.0.1');
     a.app()!.env.send('zz', { type: 'lost' });
     a.app()!.env.send('b', { type: 'hello' });
     a.app()!.env.send('b', { type: 'boom' }, { reliable: true });
     a.app()!.env.send('a', { type: 'self' });
-    expect(await waitFor(() => b.stats.droppedMalformed === 1 && b.stats.droppedNoHandler === 1 && errors.length === 1 && b.app()!.got.length === 1, 5_000)).toBe(true);
+    expect(await waitFor(() => b.stats.droppedMalformed === 1 && b.stats.droppedNoHandler === 1 && b.stats.droppedUnknownSender === 1 && errors.length === 1 && b.app()!.got.length === 1)).toBe(true);
     await new Promise<void>((r) => raw.close(() => r()));
     expect(a.stats.droppedUnknownPeer).toBe(1);
     expect(b.app()!.got).toEqual([['a', { type: 'hello' }]]);
     expect(errors[0]![1]).toBe('message');
-    expect(await waitFor(() => a.app()!.got.length === 1, 2_000)).toBe(true);
+    expect(await waitFor(() => a.app()!.got.length === 1)).toBe(true);
     expect(a.app()!.got).toEqual([['a', { type: 'self' }]]);
   });
 
@@ -72,7 +66,7 @@ describe('RealHost accounting', () => {
     oldEnv.after(0, () => (oldFired = true)); // a stale env schedules nothing
     oldEnv.trace('stale.event');
     h.app()!.env.trace('fresh.event', { n: 1 });
-    expect(await waitFor(() => newFired, 2_000)).toBe(true);
+    expect(await waitFor(() => newFired)).toBe(true);
     await new Promise((r) => setTimeout(r, 40));
     expect(oldFired).toBe(false);
     expect(trace.map((e) => e.kind)).toEqual(['node.boot', 'node.restart', 'fresh.event']);

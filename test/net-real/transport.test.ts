@@ -7,15 +7,7 @@ import {
   addressCard, addressFromCard, buildFrame, decodeEnvelope, encodeEnvelope, FrameReader, FrameTooLargeError, generateKey, parseKey, PeerBook,
   Keyring, RealClock, seal, TcpTransport, UdpTransport, unseal,
 } from '../../src/net-real/index.ts';
-
-async function waitFor(pred: () => boolean, limitMs: number): Promise<boolean> {
-  const deadline = performance.now() + limitMs;
-  while (performance.now() < deadline) {
-    if (pred()) return true;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return pred();
-}
+import { eventually as waitFor } from '../support/patience.ts';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -99,7 +91,7 @@ describe('UDP transport', () => {
     forged[forged.length - 1]! ^= 0xff;
     raw.send(forged, bPort, '127.0.0.1');
     raw.send(Buffer.from('plaintext'), bPort, '127.0.0.1');
-    expect(await waitFor(() => got.length === 2 && b.stats.droppedBadAuth === 2, 5_000)).toBe(true);
+    expect(await waitFor(() => got.length === 2 && b.stats.droppedBadAuth === 2)).toBe(true);
     expect(got.sort()).toEqual(['one', 'two']);
     a.send('127.0.0.1', bPort, Buffer.alloc(70_000));
     expect(a.stats.droppedOversize).toBe(1);
@@ -125,18 +117,18 @@ describe('TCP transport', () => {
       return x;
     };
     for (let i = 0; i < 100; i++) a.send('b', '127.0.0.1', bPort, num(i));
-    expect(await waitFor(() => got.length === 100, 5_000)).toBe(true);
+    expect(await waitFor(() => got.length === 100)).toBe(true);
     expect(got).toEqual([...Array(100).keys()]);
     await b.close();
     // Wait until a notices the close, then send while b is down: frames queue, a retries.
-    expect(await waitFor(() => a.stats.disconnects === 1, 5_000)).toBe(true);
+    expect(await waitFor(() => a.stats.disconnects === 1)).toBe(true);
     for (let i = 100; i < 110; i++) a.send('b', '127.0.0.1', bPort, num(i));
-    expect(await waitFor(() => a.stats.connectFailures >= 1, 5_000)).toBe(true);
+    expect(await waitFor(() => a.stats.connectFailures >= 1)).toBe(true);
     b = new TcpTransport({ host: '127.0.0.1', port: bPort });
     closers.push(() => b.close());
     b.onFrame((p) => got.push(p.readUInt32BE(0)));
     await b.start();
-    expect(await waitFor(() => got.length === 110, 5_000)).toBe(true);
+    expect(await waitFor(() => got.length === 110)).toBe(true);
     expect(got.slice(100)).toEqual([...Array(10).keys()].map((i) => i + 100));
     expect(a.stats.connects).toBe(2);
   });
@@ -148,10 +140,10 @@ describe('TCP transport', () => {
     b.onFrame(() => got++);
     const a = pair();
     a.send('b', '127.0.0.1', bPort, Buffer.from('hello'));
-    expect(await waitFor(() => a.openConnections() === 1, 5_000)).toBe(true);
+    expect(await waitFor(() => a.openConnections() === 1)).toBe(true);
     for (let i = 0; i < 2_000; i++) a.send('b', '127.0.0.1', bPort, Buffer.alloc(1_000, i));
     await a.close();
-    expect(await waitFor(() => got === 2_001, 5_000)).toBe(true);
+    expect(await waitFor(() => got === 2_001)).toBe(true);
     a.send('b', '127.0.0.1', bPort, Buffer.from('after close')); // ignored, no throw
   });
 
@@ -162,7 +154,7 @@ describe('TCP transport', () => {
     const a = pair({ maxQueueFrames: 5, maxConnectAttempts: 3 });
     for (let i = 0; i < 8; i++) a.send('x', '127.0.0.1', deadPort, Buffer.from([i]));
     expect(a.stats.droppedQueueFull).toBe(3);
-    expect(await waitFor(() => a.stats.droppedUnreachable === 5, 5_000)).toBe(true);
+    expect(await waitFor(() => a.stats.droppedUnreachable === 5)).toBe(true);
     expect(a.stats.connectFailures).toBe(3);
   });
 
@@ -185,7 +177,7 @@ describe('TCP transport', () => {
     expect(b.stats.droppedBadAuth).toBe(1);
     const a = pair({ keyring: Keyring.from(key) });
     a.send('b', '127.0.0.1', bPort, Buffer.from('sealed ok'));
-    expect(await waitFor(() => got.length === 1, 5_000)).toBe(true);
+    expect(await waitFor(() => got.length === 1)).toBe(true);
     expect(got[0]!.toString()).toBe('sealed ok');
     const big = pair({ keyring: Keyring.from(key), maxFrameBytes: 50 });
     big.send('b', '127.0.0.1', bPort, Buffer.alloc(60));
@@ -207,7 +199,7 @@ describe('clock and peer book', () => {
     }
     let cancelledRan = false;
     clock.after(ms(1), () => (cancelledRan = true)).cancel();
-    expect(await waitFor(() => fired === 5, 2_000)).toBe(true);
+    expect(await waitFor(() => fired === 5)).toBe(true);
     await new Promise((r) => setTimeout(r, 10));
     expect(early).toEqual([]);
     expect(cancelledRan).toBe(false);

@@ -9,6 +9,7 @@ import { RaftSafetyChecker, RaftSafetyViolation } from '../../src/sim/checkers/r
 import type { Entry } from '../../src/core/raft/entry.ts';
 import type { RaftNode } from '../../src/core/raft/node.ts';
 import { SimulationError } from '../../src/sim/index.ts';
+import type { RaftMutation } from '../../src/core/raft/mutations.ts';
 import { Cluster } from './cluster.ts';
 
 const N5 = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -36,8 +37,7 @@ function figure8(unsafe: boolean): { violation: string | undefined; committedOld
     raft: {
       preVote: false,
       checkQuorum: true,
-      unsafeTestOnlyNoElectionNoop: true,
-      unsafeTestOnlyCommitOldTerms: unsafe,
+      mutations: new Set<RaftMutation>(unsafe ? ['noElectionNoop', 'commitOldTerms'] : ['noElectionNoop']),
     },
   }).start();
   const w = c.world;
@@ -99,7 +99,7 @@ describe('the Raft safety checker catches broken variants', () => {
 
   function lostAck(unsafe: boolean): string | undefined {
     const ids = ['n1', 'n2', 'n3'];
-    const c = new Cluster({ seed: 909, voters: ids, disk: { unsyncedLoss: 1, tornWrite: 0 }, raft: { unsafeTestOnlyAckBeforeSync: unsafe } });
+    const c = new Cluster({ seed: 909, voters: ids, disk: { unsyncedLoss: 1, tornWrite: 0 }, raft: { mutations: new Set<RaftMutation>(unsafe ? ['ackBeforeSync'] : []) } });
     c.start();
     return violationOf(c, () => {
       const l = c.waitStableLeader(sec(2))!;
@@ -132,7 +132,7 @@ describe('the Raft safety checker catches broken variants', () => {
    */
   function doubleVote(unsafe: boolean): { violation: string | undefined; lTerm: number; wTerm: number } {
     const ids = ['n1', 'n2', 'n3'];
-    const c = new Cluster({ seed: 707, voters: ids, raft: { preVote: false, checkQuorum: true, unsafeTestOnlySkipVotePersist: unsafe } });
+    const c = new Cluster({ seed: 707, voters: ids, raft: { preVote: false, checkQuorum: true, mutations: new Set<RaftMutation>(unsafe ? ['skipVotePersist'] : []) } });
     c.start();
     const w = c.world;
     let lTerm = 0;

@@ -119,7 +119,7 @@ describe('the scenario library', () => {
     for (const f of ['dc-failover', 'raft-partitions', 'swim-flaky-wan', 'lease-expiry', 'lock-under-partition', 'shard-primary-failover']) {
       expect(files).toContain(`scenarios/${f}.yaml`);
     }
-    for (const k of ['partition', 'isolate', 'heal', 'crash', 'restart', 'pause', 'resume', 'clock', 'loss', 'duplicate', 'reorder', 'slow-link', 'slow-node']) {
+    for (const k of ['partition', 'isolate', 'heal', 'crash', 'restart', 'pause', 'resume', 'clock', 'loss', 'duplicate', 'reorder', 'slow-link', 'slow-node', 'forge']) {
       expect(files).toContain(`scenarios/faults/${k}.yaml`);
     }
   });

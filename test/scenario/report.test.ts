@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenarioFile, runScenario } from '../../src/scenario/index.ts';
 import { renderHtmlReport } from '../../src/report/html.ts';
-import { esc } from '../../src/report/html.ts';
+import { esc } from '../../src/report/escape.ts';
 import { formatRunText } from '../../src/report/text.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hasim-report-'));

@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { App } from '../../src/tui/App.tsx';
+import { App, keyLine, titleParts } from '../../src/tui/App.tsx';
 import { TuiController } from '../../src/tui/controller.ts';
 import { fakeRun } from './fake-run.ts';
 
@@ -45,7 +45,37 @@ describe('TUI app (ink-testing-library)', () => {
     expect(lastFrame()).toContain('no partitions');
     stdin.write('?');
     await tick();
-    expect(lastFrame()).toContain('partition the selected DC');
+    expect(lastFrame()).toContain('partition the DC off');
     unmount();
+  });
+});
+
+describe('TUI at 80×24', () => {
+  it('? shows the keys and a legend of every node column, within 80×24', async () => {
+    const ctl = new TuiController(fakeRun());
+    ctl.tick(100);
+    const { lastFrame, stdin, unmount } = render(<App ctl={ctl} autoTick={false} size={{ columns: 80, rows: 24 }} />);
+    await tick();
+    stdin.write('?');
+    await tick();
+    const frame = lastFrame()!.replace(/\u001B\[[0-9;]*m/g, '');
+    for (const words of ['node columns', 'Raft role', 'commit index', 'alive/suspect/dead', 'incarnation', 'crash the node', 'q ', 'quit']) expect(frame).toContain(words);
+    const lines = frame.split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    expect(lines.length).toBeLessThanOrEqual(24);
+    expect(frame).not.toContain('…'); // nothing of the help cut off
+    unmount();
+  });
+
+  it('the title keeps clock, speed and state; the key line names every key', () => {
+    const t = titleParts('a-rather-long-scenario-name-that-would-push-the-state-off-screen', 12345, '12.345s', '1m30.0s', '×1', 'paused', 123456, 80);
+    const line = `hasim tui ${t.name} · seed 12345 · 12.345s / 1m30.0s · ×1 · paused${t.events}`;
+    expect(line.length).toBeLessThanOrEqual(80);
+    expect(t.name.endsWith('…')).toBe(true);
+    expect(titleParts('crash', 1, '1.000s', '30.000s', '×1', 'running', 10, 80).events).toBe(' · 10 events');
+    const keys = keyLine(80);
+    expect(keys.length).toBeLessThanOrEqual(80);
+    for (const k of ['pause', 'step', 'speed', 'crash', 'restart', 'heal', 'save', 'help', ' q']) expect(keys).toContain(k);
+    expect(keyLine(200)).toContain('partition DC');
   });
 });

@@ -1,7 +1,7 @@
 // A LiveRun over a bare World with a toy core, for testing the TUI without the scenario runner.
 import { ms, sec } from '../../src/core/env.ts';
 import { World } from '../../src/sim/index.ts';
-import type { LiveRun, LiveTimelineItem } from '../../src/tui/live-run.ts';
+import type { LiveRun, LiveTimelineItem } from '../../src/scenario/live-run.ts';
 
 /** A toy "raft-like" part: exposes role/term/commitIndex so the view can show it. */
 class Toy {

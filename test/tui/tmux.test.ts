@@ -2,8 +2,11 @@
 // reads the screen. Skips where tmux is not installed. Every wait is bounded; the session is
 // killed afterwards whatever happens.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PATIENCE_MS } from '../support/patience.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -13,7 +16,7 @@ const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8
 const screen = () => tmux('capture-pane', '-t', session, '-p');
 
 /** Polls the screen until `pred` holds; at most `ms` milliseconds. */
-async function waitFor(pred: (s: string) => boolean, ms = 15_000): Promise<string> {
+async function waitFor(pred: (s: string) => boolean, ms = PATIENCE_MS): Promise<string> {
   const until = Date.now() + ms;
   let s = '';
   while (Date.now() < until) {
@@ -54,5 +57,35 @@ describe.skipIf(!hasTmux)('hasim tui under tmux', () => {
     s = await waitFor((x) => x.includes('EXITED-'));
     // After quitting, the text summary with verdicts is printed.
     expect(s).toMatch(/PASS|FAIL/);
-  }, 60_000);
+  }, 180_000);
+
+  it('quitting early: pending expectations are "not reached" (exit 0), the replay includes the injected fault', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hasim-tui-'));
+    try {
+      const file = join(dir, 'crash.yaml');
+      copyFileSync(join(root, 'scenarios/faults/crash.yaml'), file);
+      spawnSync('tmux', ['kill-session', '-t', session]);
+      tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-c', root, `CI=false node bin/hasim.js tui ${file}; echo EXITED-$?; sleep 60`);
+      await waitFor((x) => x.includes('hasim tui') && /running|finished/.test(x));
+      tmux('send-keys', '-t', session, ' ');
+      await waitFor((x) => x.includes('paused'));
+      tmux('send-keys', '-t', session, 'Down');
+      tmux('send-keys', '-t', session, 'c');
+      await waitFor((x) => /DOWN/.test(x));
+      tmux('send-keys', '-t', session, 'q');
+      const s = await waitFor((x) => x.includes('EXITED-'));
+      const out = s.replace(/\s+/g, ' ');
+      expect(out).toMatch(/NOT REACHED/);
+      expect(out).toMatch(/STOPPED EARLY/);
+      expect(out).toContain('EXITED-0');
+      const session1 = join(dir, 'crash.session-1.yaml');
+      expect(existsSync(session1)).toBe(true);
+      const saved = readFileSync(session1, 'utf8');
+      expect(saved).toMatch(/kind: crash[\s\S]*node: n2/); // the injected crash
+      expect(saved).toMatch(/at: 10s[\s\S]*node: n1/); // and the file's own fault
+      expect(out).toContain('crash.session-1.yaml --seed 1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -4,9 +4,9 @@ import { loadScenarioFile } from '../../scenario/load.ts';
 import type { Scenario } from '../../scenario/types.ts';
 import { parseDuration } from '../../scenario/units.ts';
 
-export const EXIT_PASS = 0;
-export const EXIT_FAIL = 1;
-export const EXIT_USAGE = 2;
+import { EXIT_USAGE } from './exit-codes.ts';
+
+export { EXIT_FAIL, EXIT_PASS, EXIT_USAGE } from './exit-codes.ts';
 
 /** A usage problem: message on stderr, exit code 2, nothing runs. */
 export class UsageError extends Error {
@@ -43,7 +43,7 @@ export function load(file: string, durationUs: number | undefined): Scenario {
 /** The shell command that replays one seed exactly. */
 export function replayCommand(file: string, seed: number, durationUs?: number, durationText?: string): string {
   const dur = durationUs !== undefined && durationText ? ` --duration ${durationText}` : '';
-  return `hasim replay ${shellQuote(file)} --seed ${seed}${dur}`;
+  return `npx hasim replay ${shellQuote(file)} --seed ${seed}${dur}`;
 }
 
 export function shellQuote(s: string): string {
@@ -53,7 +53,14 @@ export function shellQuote(s: string): string {
 /** Maps an error to an exit code with a message on stderr. */
 export function reportError(e: unknown): number {
   if (e instanceof ScenarioError || e instanceof UsageError) {
-    process.stderr.write(`hasim: ${e.message}\n`);
+    // A scenario file with several errors: one line each, in file order.
+    for (const line of e.message.split('\n')) process.stderr.write(`hasim: ${line}\n`);
+    return EXIT_USAGE;
+  }
+  // A file the OS refused late (disk full, a directory removed mid-run): one line, not a stack.
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === 'string' && typeof err.syscall === 'string') {
+    process.stderr.write(`hasim: ${err.syscall} ${err.path ?? ''}: ${err.code}\n`);
     return EXIT_USAGE;
   }
   throw e;

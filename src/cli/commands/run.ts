@@ -9,6 +9,9 @@ import { runScenario } from '../../scenario/runner.ts';
 import { makeProgress, parseSeedRange, runSwarm, swarmSeeds, MAX_SWARM, MAX_WORKERS } from '../../swarm/index.ts';
 import { EXIT_FAIL, EXIT_PASS, load, parseDurationOption, parsePositiveInt, parseSeedOption, replayCommand, UsageError } from './common.ts';
 import { writeSideFiles } from './output.ts';
+import { MAX_SHARDS, parseShard, shardSeeds, type Shard, type SwarmReport } from '../../swarm/shard.ts';
+import { formatSwarmText } from './swarm-text.ts';
+import { checkOutputs } from './output-paths.ts';
 
 export interface RunFlags {
   seed?: string;
@@ -22,12 +25,15 @@ export interface RunFlags {
   workers?: string;
   color?: boolean;
   quiet?: boolean;
+  shard?: string;
 }
 
 export function runCommand(file: string, flags: RunFlags): number {
+  if (flags.shard !== undefined) throw new UsageError('--shard splits a swarm: give --swarm N or --seeds A..B too');
   const seed = parseSeedOption(flags.seed);
   const durationUs = parseDurationOption(flags.duration);
   const sc = load(file, durationUs);
+  checkOutputs([['--trace', flags.trace], ['--history', flags.history], ['--report', flags.report]]);
   const r = runScenario(sc, {
     ...(seed !== undefined ? { seed } : {}),
     recordTrace: Boolean(flags.trace || flags.report),
@@ -62,39 +68,34 @@ export async function swarmCommand(file: string, flags: RunFlags): Promise<numbe
     const n = parsePositiveInt('--swarm', flags.swarm, MAX_SWARM)!;
     seeds = swarmSeeds(n, parseSeedOption(flags.seed) ?? 1);
   }
+  let shard: Shard | undefined;
+  let swarmRange = `${seeds[0]}..${seeds[seeds.length - 1]}`;
+  if (flags.shard !== undefined) {
+    shard = parseShard(flags.shard);
+    if (!shard) throw new UsageError(`--shard: expected i/k with 1 <= i <= k <= ${MAX_SHARDS} (e.g. 2/4), got "${flags.shard}"`);
+    seeds = shardSeeds(seeds, shard);
+    if (seeds.length === 0) throw new UsageError(`--shard ${flags.shard}: no seeds in this shard (${swarmRange} split ${shard.count} ways)`);
+  }
   // Validate in this thread first: a bad file is exit 2 before any worker starts.
   const sc = load(file, durationUs);
   const progress = makeProgress(seeds.length, process.stderr, Boolean(flags.quiet));
   const res = await runSwarm({ file: resolve(file), seeds, workers, ...(durationUs !== undefined ? { durationUs } : {}), onProgress: (d, f) => progress.update(d, f) });
   progress.finish(res.runs, res.failed);
   const replays = res.failingSeeds.map((s) => replayCommand(file, s, durationUs, flags.duration));
-  if (flags.json) {
-    process.stdout.write(
-      `${JSON.stringify({
-        format: 1,
-        scenario: sc.name,
-        file,
-        runs: res.runs,
-        failed: res.failed,
-        passed: res.failed === 0,
-        failingSeeds: res.failingSeeds,
-        failures: res.failures.map((o, i) => ({ seed: o.seed, traceHash: o.traceHash, replay: replays[i], expectations: o.failures })),
-        faults: res.faults,
-        stats: { events: res.events, messages: res.messages, wallTimeMs: res.wallTimeMs, workers: res.workers },
-      })}\n`,
-    );
-  } else {
-    const out: string[] = [];
-    out.push(`hasim swarm · ${sc.name} · ${res.runs} runs on ${res.workers} workers in ${(res.wallTimeMs / 1000).toFixed(1)}s · ${res.failed} failed`);
-    out.push(`faults fired: ${Object.entries(res.faults).map(([k, n]) => `${k} ×${n}`).join(', ') || 'none'}`);
-    const shown = res.failures.slice(0, 50);
-    shown.forEach((o, i) => {
-      out.push(`  seed ${o.seed}: ${o.failures.map((f) => `${f.status === 'unavailable' ? 'N/A' : 'FAIL'} ${f.name}`).join('; ')}`);
-      out.push(`    ${replays[i]}`);
-    });
-    if (res.failures.length > shown.length) out.push(`  … ${res.failures.length - shown.length} more failing seeds (--json lists them all)`);
-    out.push(res.failed === 0 ? 'PASS — every seed held every expectation' : `FAIL — ${res.failed} of ${res.runs} seeds failed`);
-    process.stdout.write(`${out.join('\n')}\n`);
-  }
-  return res.failed === 0 ? EXIT_PASS : EXIT_FAIL;
+  const report: SwarmReport = {
+    format: 1,
+    scenario: sc.name,
+    file,
+    runs: res.runs,
+    failed: res.failed,
+    passed: res.failed === 0,
+    failingSeeds: res.failingSeeds,
+    failures: res.failures.map((o, i) => ({ seed: o.seed, traceHash: o.traceHash, replay: replays[i]!, expectations: o.failures })),
+    faults: res.faults,
+    stats: { events: res.events, messages: res.messages, wallTimeMs: res.wallTimeMs, workers: res.workers },
+    ...(shard ? { shard: { index: shard.index, count: shard.count, seeds: `${seeds[0]}..${seeds[seeds.length - 1]}`, swarmSeeds: swarmRange } } : {}),
+  };
+  if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else process.stdout.write(`${formatSwarmText(report)}\n`);
+  return report.passed ? EXIT_PASS : EXIT_FAIL;
 }

@@ -1,7 +1,8 @@
 /** `hasim shrink FILE --seed N [--out F]`: the smallest fault schedule that still fails. */
 import { writeFileSync } from 'node:fs';
 import { shrinkScenario } from '../../shrink/index.ts';
-import { EXIT_FAIL, EXIT_PASS, load, parseDurationOption, parsePositiveInt, parseSeedOption, UsageError } from './common.ts';
+import { checkWritable } from './output-paths.ts';
+import { EXIT_FAIL, EXIT_PASS, load, parseDurationOption, parsePositiveInt, parseSeedOption, shellQuote, UsageError } from './common.ts';
 
 export interface ShrinkFlags {
   seed?: string;
@@ -18,6 +19,7 @@ export function shrinkCommand(file: string, flags: ShrinkFlags): number {
   const maxRuns = parsePositiveInt('--max-runs', flags.maxRuns, 100_000) ?? 300;
   const sc = load(file, durationUs);
   const out = flags.out ?? file.replace(/(\.ya?ml)?$/, `.shrunk-${seed}.yaml`);
+  checkWritable('--out', out);
   const tty = Boolean(process.stderr.isTTY);
   const r = shrinkScenario(sc, {
     seed,
@@ -47,7 +49,7 @@ export function shrinkCommand(file: string, flags: ShrinkFlags): number {
         `shrunk ${sc.name} seed ${seed}: ${r.originalFaults} → ${r.faults.length} fault(s) in ${r.runs} runs${r.materialized ? ' (nemesis turned into an explicit schedule)' : ''}${r.minimal ? '' : ' (run budget reached: maybe not minimal)'}`,
         `still failing: ${r.failing.join('; ')}`,
         `wrote ${out}`,
-        `run it: hasim run ${out}`,
+        `run it: npx hasim run ${shellQuote(out)} --seed ${seed}`,
       ].join('\n') + '\n',
     );
   }

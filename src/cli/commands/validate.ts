@@ -13,7 +13,7 @@ export function validateCommand(files: readonly string[]): number {
     } catch (e) {
       if (!(e instanceof ScenarioError)) throw e;
       bad++;
-      process.stderr.write(`hasim: ${e.message}\n`);
+      for (const line of e.message.split('\n')) process.stderr.write(`hasim: ${line}\n`);
     }
   }
   return bad === 0 ? EXIT_PASS : EXIT_USAGE;

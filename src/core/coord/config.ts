@@ -46,7 +46,15 @@ export const SERF_HEALTH_CHECK = 'serfHealth';
  */
 export const MAX_CLOCK_DRIFT = 1e-3;
 
-/** Consul: maxInvalidateAttempts = 6, invalidateRetryBase = 10 s (agent/consul/session_ttl.go). */
+/**
+ * Consul: maxInvalidateAttempts = 6, invalidateRetryBase = 10 s (agent/consul/session_ttl.go).
+ * We keep the 6 attempts but retry after 1 s x attempt, not 10 s x attempt: a lock held by an
+ * expired session stays held until a retry lands, and a proposal here fails fast (it is
+ * answered within one proposal timeout), so Consul's base would add up to 10 s of needless
+ * lock unavailability after a failed attempt. All six attempts fit in 1+2+3+4+5 = 15 s,
+ * within one minimum session TTL x SessionTTLMultiplier (20 s), and they stop when the
+ * leadership stint that decided them ends.
+ */
 export const DRIVER_MAX_ATTEMPTS = 6;
 export const DRIVER_RETRY_BASE_US: Micros = sec(1);
 

@@ -9,6 +9,7 @@ import type { MemberInfo, StateDelegate, UserListener } from '../swim/index.ts';
 import type { ObserverView } from './observers.ts';
 import type { ResultTransport } from './transport.ts';
 import type { CheckResult, TargetKey } from './types.ts';
+import { isCheckResult as isResult } from './validate.ts';
 
 /** The part of SwimNode the adapter uses. */
 export interface SwimLike {
@@ -20,12 +21,6 @@ export interface SwimLike {
 
 const KEY_PREFIX = 'ha/';
 const DELEGATE = 'ha';
-
-function isResult(x: unknown): x is CheckResult {
-  const r = x as CheckResult;
-  return typeof r === 'object' && r !== null && typeof r.target === 'string' && typeof r.observer === 'string' &&
-    (r.status === 'up' || r.status === 'down') && Number.isInteger(r.boot) && Number.isInteger(r.seq);
-}
 
 export class SwimTransport implements ResultTransport {
   private handler: ((rs: readonly CheckResult[]) => void) | undefined;

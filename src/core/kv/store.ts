@@ -16,19 +16,10 @@
 import { assert } from '../env.ts';
 import type { CasExpect, KvCompare, TxnOp, TxnOpResult } from './commands.ts';
 import { applyTxnOp, casMatches, compareHolds } from './txn.ts';
-import type { KvEntry, KvReader } from './types.ts';
+import type { KvEntry, KvReader, PutOptions } from './types.ts';
 
-/** What a put may set besides the value. Omitted fields follow Consul's KVSet rules (see `put`). */
-export interface PutOptions {
-  /** Consul's opaque flags (decimal string). Default '0': like Consul, every PUT sets flags. */
-  readonly flags?: string;
-  /** undefined: keep the existing session; null: clear it; string: set it. */
-  readonly session?: string | null;
-  /** undefined or null: no lease (etcd: a put without a lease detaches the key from its old lease). */
-  readonly lease?: string | null;
-  /** undefined: keep the existing lockIndex (0 for a new key); a number: set it. */
-  readonly lockIndex?: number;
-}
+export type { PutOptions } from './types.ts';
+
 
 /** The serialisable form of the whole store (snapshot / restore). */
 export interface KvStoreSnapshot {
@@ -50,6 +41,25 @@ export class KvStore implements KvReader {
    * each touched key's entry before its first change (undefined = absent). null: no batch.
    */
   private undo: { readonly rev: number; readonly prior: Map<string, KvEntry | undefined> } | null = null;
+  /** Node-local observers of changed keys (hanode's per-key blocking-query index); never part of the state. */
+  private readonly keyListeners: ((key: string) => void)[] = [];
+
+  /**
+   * Calls `fn(key)` for every key a put, delete or batch rollback changes, synchronously and
+   * in order (a restore() changes every key: its callers use CoordStore.onRestore). Returns
+   * an unsubscribe function.
+   */
+  onKeyChange(fn: (key: string) => void): () => void {
+    this.keyListeners.push(fn);
+    return () => {
+      const i = this.keyListeners.indexOf(fn);
+      if (i >= 0) this.keyListeners.splice(i, 1);
+    };
+  }
+
+  private changed(key: string): void {
+    for (const l of this.keyListeners) l(key);
+  }
 
   revision(): number {
     return this.rev;
@@ -111,6 +121,7 @@ export class KvStore implements KvReader {
     this.entries.set(key, entry);
     this.rev = index;
     this.checkShape();
+    this.changed(key);
     return entry;
   }
 
@@ -126,6 +137,7 @@ export class KvStore implements KvReader {
     this.sortedKeys.splice(at, 1);
     this.rev = index;
     this.checkShape();
+    this.changed(key);
     return old;
   }
 
@@ -140,6 +152,7 @@ export class KvStore implements KvReader {
     for (const e of gone) this.entries.delete(e.key);
     this.rev = index;
     this.checkShape();
+    for (const e of gone) this.changed(e.key);
     return gone;
   }
 
@@ -211,6 +224,7 @@ export class KvStore implements KvReader {
     }
     this.rev = undo.rev;
     this.checkShape();
+    for (const key of undo.prior.keys()) this.changed(key);
   }
 
   /** Records key's entry before the open batch's first change to it. */

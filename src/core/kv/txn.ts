@@ -1,10 +1,9 @@
 /**
- * Compare-and-set and etcd-style transactions over a KvStore: the comparisons, and one
+ * Compare-and-set and etcd-style transactions over a KvStore (through TxnTarget): the comparisons, and one
  * branch of operations applied at a single index.
  */
 import { KV_MAX_RANGE, type CasExpect, type KvCompare, type TxnOp, type TxnOpResult } from './commands.ts';
-import type { KvStore } from './store.ts';
-import type { KvEntry } from './types.ts';
+import type { KvEntry, TxnTarget } from './types.ts';
 
 /** Whether a CAS expectation holds for the key's current entry. */
 export function casMatches(cur: KvEntry | undefined, expect: CasExpect): boolean {
@@ -45,7 +44,7 @@ export function compareHolds(cur: KvEntry | undefined, c: KvCompare): boolean {
 }
 
 /** Applies one transaction operation at `index`. */
-export function applyTxnOp(store: KvStore, op: TxnOp, index: number): TxnOpResult {
+export function applyTxnOp(store: TxnTarget, op: TxnOp, index: number): TxnOpResult {
   switch (op.op) {
     case 'get':
       return { op: 'get', entry: store.get(op.key) ?? null };

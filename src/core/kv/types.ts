@@ -32,3 +32,24 @@ export interface KvReader {
   /** Entries whose key starts with prefix, in key order. */
   range(prefix: string): KvEntry[];
 }
+
+/** What a put may set besides the value. Omitted fields follow Consul's KVSet rules (see KvStore.put). */
+export interface PutOptions {
+  /** Consul's opaque flags (decimal string). Default '0': like Consul, every PUT sets flags. */
+  readonly flags?: string;
+  /** undefined: keep the existing session; null: clear it; string: set it. */
+  readonly session?: string | null;
+  /** undefined or null: no lease (etcd: a put without a lease detaches the key from its old lease). */
+  readonly lease?: string | null;
+  /** undefined: keep the existing lockIndex (0 for a new key); a number: set it. */
+  readonly lockIndex?: number;
+}
+
+/** The store operations one transaction op applies (KvStore implements it; txn.ts needs no more). */
+export interface TxnTarget {
+  get(key: string): KvEntry | undefined;
+  range(prefix: string, limit?: number): KvEntry[];
+  put(key: string, value: string, index: number, opts?: PutOptions): KvEntry;
+  delete(key: string, index: number): KvEntry | undefined;
+  deletePrefix(prefix: string, index: number): KvEntry[];
+}

@@ -23,6 +23,8 @@ export type ServerRaft = RaftNode<NodeCommand, NodeResult>;
 export interface ServerCoreOptions {
   /** Runs this node's HTTP / TCP / script service checks (Consul agent checks). */
   readonly checkProbe?: import('../coord/index.ts').Probe;
+  /** Tree server options (a test-only broken variant lives there). */
+  readonly tree?: import('../coord/index.ts').CoordNodeOptions['tree'];
 }
 
 export class ServerCore {
@@ -34,7 +36,7 @@ export class ServerCore {
   private raftNode: ServerRaft | undefined;
 
   constructor(envs: CoordEnvs, opts: ServerCoreOptions = {}) {
-    this.coord = new CoordNode(envs, this.replicator, this.store, opts.checkProbe ? { probe: opts.checkProbe } : {});
+    this.coord = new CoordNode(envs, this.replicator, this.store, { ...(opts.checkProbe ? { probe: opts.checkProbe } : {}), ...(opts.tree ? { tree: opts.tree } : {}) });
   }
 
   /** Builds the Raft node over the NodeMachine and hands it to the drivers (once). */

@@ -36,6 +36,8 @@ export interface ServerNodeOptions {
   readonly card?: AddressCard;
   /** Provisional seed ids (`join@HOST:PORT`) to greet, then join SWIM through. */
   readonly join?: readonly NodeId[];
+  /** Runs the ZooKeeper-style tree server (service 'zk') for clients of this node (hanode --zk). */
+  readonly zk?: boolean;
 }
 
 /** SWIM meta key marking a server (Consul's serf tag role=consul). */

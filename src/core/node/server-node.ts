@@ -87,7 +87,7 @@ export class ServerNode {
     this.nodeEnv = ctx.env('node');
     this.knownPeers = new KnownPeers(this.nodeEnv.storage);
     this.coordEnv = ctx.env('coord');
-    this.core = new ServerCore({ coord: this.coordEnv }, opts.checkProbe ? { checkProbe: opts.checkProbe } : {});
+    this.core = new ServerCore({ coord: this.coordEnv, ...(opts.zk ? { zk: ctx.env('zk') } : {}) }, opts.checkProbe ? { checkProbe: opts.checkProbe } : {});
     ({ store: this.store, haState: this.haState, machine: this.machine, replicator: this.replicator, coord: this.coord } = this.core);
     // Peers known before a restart are SWIM seeds: joined at start and retried while not alive
     // (Serf rejoins the members of its snapshot), so no --join is needed to come back.

@@ -3,6 +3,7 @@
  * All durations are integer microseconds (see ../env.ts).
  */
 import { ms, sec, type Micros, type NodeId } from '../env.ts';
+import type { RaftMutation } from './mutations.ts';
 
 export type ReadMode =
   /** Linearizable: confirm leadership with one heartbeat round of a quorum (Raft dissertation §6.4). */
@@ -82,14 +83,8 @@ export interface RaftConfig {
   /** Client dedup table size; least recently used client sessions are evicted (dissertation §6.3). */
   readonly maxClientSessions: number;
 
-  /** TEST ONLY, breaks safety: commit entries of earlier terms by counting replicas (paper Figure 8). */
-  readonly unsafeTestOnlyCommitOldTerms?: boolean;
-  /** TEST ONLY, breaks safety: no no-op entry on election (so old-term entries wait for a client write). */
-  readonly unsafeTestOnlyNoElectionNoop?: boolean;
-  /** TEST ONLY, breaks safety: never persist term/vote (a restarted node may vote twice in a term). */
-  readonly unsafeTestOnlySkipVotePersist?: boolean;
-  /** TEST ONLY, breaks safety: acknowledge appends without syncing the log. */
-  readonly unsafeTestOnlyAckBeforeSync?: boolean;
+  /** TEST ONLY, breaks safety: the paper rules to break (mutations.ts). Absent or empty in every real use. */
+  readonly mutations?: ReadonlySet<RaftMutation>;
 }
 
 export const DEFAULT_RAFT_CONFIG: RaftConfig = {

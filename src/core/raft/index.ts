@@ -13,6 +13,7 @@
  */
 export type { ProposeResult, ReadResult, RaftRole, Replicator } from './api.ts';
 export { DEFAULT_RAFT_CONFIG, resolveConfig, type RaftConfig, type ReadMode } from './config.ts';
+export { RAFT_MUTATIONS, isRaftMutation, type RaftMutation } from './mutations.ts';
 export type { Entry, EntryKind } from './entry.ts';
 export {
   EMPTY_MEMBERSHIP,

@@ -100,7 +100,8 @@ export class RaftLog {
   /** Drops entries >= i. `commit` is the caller's commit index: committed entries are never dropped. */
   truncateFrom(i: number, commit: number): void {
     assert(i > commit, () => `truncating committed entry ${i} (commit ${commit})`);
-    assert(i > this.base.index && i <= this.last() + 1, () => `truncate ${i} outside (${this.base.index}, ${this.last() + 1}]`);
+    assert(i > this.base.index, () => `truncate ${i} at or below the compacted base ${this.base.index}`);
+    assert(i <= this.last() + 1, () => `truncate ${i} beyond last ${this.last()} + 1`);
     this.storage.truncateFrom(i);
     this.durable = Math.min(this.durable, i - 1);
   }
@@ -124,7 +125,8 @@ export class RaftLog {
     this.storage.compactTo(snap.index);
     this.storage.sync();
     this.durable = snap.index;
-    assert(this.last() === snap.index && this.first() === snap.index + 1, 'reset log is empty after the snapshot');
+    assert(this.last() === snap.index, 'reset log ends at the snapshot');
+    assert(this.first() === snap.index + 1, 'reset log is empty after the snapshot');
   }
 
   sync(): void {

@@ -6,7 +6,12 @@
  *
  * Sans-I/O: everything goes through the Env. Persistence discipline: term and vote are saved and
  * synced before a vote is answered; appended entries are synced before they are acknowledged; the
- * leader syncs its own entries before counting itself toward a commit.
+ * leader syncs its own entries before counting itself toward a commit; these are asserted where
+ * the messages leave (send, ackAppend, onVoteRequest).
+ *
+ * Roles (roles.ts): one state object per role, replaced only by transition(), which asserts the
+ * transition is legal; leader-only state lives in LeaderState. After the term gate, receive()
+ * hands each message to stepLeader / stepCandidate / stepFollower (etcd-io/raft's step functions).
  */
 import { assert, type Env, type Micros, type NodeId, type Timer } from '../env.ts';
 import type { StateMachine } from '../sm.ts';
@@ -45,8 +50,23 @@ import {
   type VoteReq,
   type VoteResp,
 } from './messages.ts';
+import { campaignLost, campaignWon, grantsVote } from './election.ts';
+import {
+  appendAccepted,
+  appendContradiction,
+  appendRejected,
+  conflictStart,
+  nextAfterRejection,
+  nextAppend,
+  nextSnapshotChunk,
+  showsLostLog,
+} from './replication.ts';
+import { ForwardedReads } from './follower-reads.ts';
+import { mutated, type RaftMutation } from './mutations.ts';
 import { Progress } from './progress.ts';
 import { ReadQueue } from './read-index.ts';
+import { StorageRecovery } from './recovery.ts';
+import { CandidateState, enterRole, FollowerState, LeaderState, type RoleState } from './roles.ts';
 import { ClientSessions } from './sessions.ts';
 import { decodePayload, encodePayload, loadSnapshot, saveSnapshot, SnapshotReceiver, type StoredSnapshot } from './snapshot.ts';
 
@@ -91,16 +111,9 @@ interface HardState {
   readonly vote: NodeId | null;
 }
 
-interface PendingProposal {
-  readonly term: number;
-  readonly done: (r: ProposeResult<unknown>) => void;
-}
-
 /** Result the state machine "returns" for a retried command older than the client's last one. */
 const STALE_SEQUENCE = Symbol('stale-sequence');
 const HS_KEY = 'hs';
-/** Bounds the backwards scan for a conflict hint; the leader falls back to probing beyond it. */
-const MAX_HINT_SCAN = 4096;
 /** Heartbeat rounds remembered for lease start times. */
 const MAX_ROUNDS_KEPT = 64;
 
@@ -113,46 +126,41 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private votedFor: NodeId | undefined;
   private readonly log: RaftLog;
   private snap: StoredSnapshot | undefined;
+  /** Storage damage found at start: while recovering, no vote for a shorter log, no campaign, no local reads (recovery.ts). */
+  private readonly recovery: StorageRecovery;
+
+  /** What the durable hard state holds (persist-before-send assertions compare against it). */
+  private durableHs: HardState = { term: 0, vote: null };
 
   // Volatile.
-  private roleName: RaftRole = 'follower';
+  /** The role and what only that role has (roles.ts); replaced only by transition(). */
+  private state: RoleState = new FollowerState('follower');
   private leaderId: NodeId | undefined;
   private commit = 0;
   private applied = 0;
   private readonly configs: ConfigHistory;
   private readonly sessions: ClientSessions;
-  private readonly votes = new Map<NodeId, boolean>();
-  private readonly progress = new Map<NodeId, Progress>();
-  private readonly pending = new Map<number, PendingProposal>();
+  /**
+   * Read barriers waiting for a confirmed round and/or the apply index. Not leader-only: a
+   * follower's forwarded reads wait here for the apply index the leader confirmed, whatever role
+   * the node has by then.
+   */
   private readonly reads: ReadQueue;
-  private readsWaitingCommit: { deadlineUs: Micros; done: (r: ReadResult) => void }[] = [];
   private readonly receiver: SnapshotReceiver;
 
   private electionDeadlineUs = 0;
   private electionTimer: Timer | undefined;
   private electionTimerAtUs = 0;
-  private heartbeatTimer: Timer | undefined;
-  private quorumTimer: Timer | undefined;
   private lastLeaderContactUs = Number.NEGATIVE_INFINITY;
 
-  /** Leader: index of its first entry (the no-op); reads and config changes wait for its commit. */
-  private termStartIndex = 0;
-  /** Leader: index of the last config entry it may not have seen committed. */
-  private pendingConfigIndex = 0;
-  private round = 0;
-  private confirmedRound = 0;
-  private readonly roundSentAt = new Map<number, Micros>();
-  private leaseUntilUs = 0;
-  /** Latest local time seen by lease code (detects a clock stepped backwards). */
-  private leaseClockUs = 0;
   private roundScheduled = false;
   private flushScheduled = false;
   private applyScheduled = false;
-  private transfer: { to: NodeId; timer: Timer; done: (r: TransferResult) => void } | undefined;
   /** Follower reads waiting for the leader's read index. */
-  private readonly forwarded = new Map<number, { deadlineUs: Micros; timer: Timer; done: (r: ReadResult) => void }>();
-  private forwardSeq = 0;
+  private readonly forwarded = new ForwardedReads();
   private stopped = false;
+  /** Peer messages dropped because they contradict what Raft guarantees (droppedMessages()). */
+  private dropped = 0;
 
   private readonly roleListeners: ((role: RaftRole, term: number, leader: NodeId | undefined) => void)[] = [];
   private readonly observers: RaftObserver[] = [];
@@ -171,10 +179,12 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
     // Recover from storage: hard state, snapshot, log, membership.
     const storage = env.storage;
+    this.recovery = new StorageRecovery(env, !this.mut('noStorageRecovery'));
     const hs = storage.load<HardState>(HS_KEY);
     if (hs !== undefined) {
       this.currentTerm = hs.term;
       this.votedFor = hs.vote ?? undefined;
+      this.durableHs = hs;
     }
     this.log = new RaftLog(storage);
     this.snap = loadSnapshot(storage);
@@ -197,10 +207,19 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const e = this.log.entry(i);
       if (e.kind === 'config') this.configs.added(i, e.membership);
     }
-    if (!this.config.unsafeTestOnlySkipVotePersist) {
+    const m0 = this.configs.current();
+    const soleVoter = m0.voters.length === 1 && m0.voters[0] === this.self;
+    this.recovery.checkHeld(this.log.last(), this.snap?.index ?? 0, this.log.lastTerm(), hs !== undefined || this.mut('skipVotePersist'), soleVoter);
+    if (this.recovery.lostHardState() && this.currentTerm < this.log.lastTerm()) {
+      // The hard state file is gone: the log's last term is the best floor; the vote is unknown.
+      this.currentTerm = this.log.lastTerm();
+      this.votedFor = undefined;
+      this.persistHardState();
+    }
+    if (!this.mut('skipVotePersist')) {
       assert(this.log.lastTerm() <= this.currentTerm, () => `log term ${this.log.lastTerm()} > term ${this.currentTerm}`);
     }
-    this.roleName = isLearner(this.configs.current(), this.self) ? 'learner' : 'follower';
+    this.state = new FollowerState(this.followerRole());
     env.onMessage((from, msg) => this.receive(from, msg as RaftMessage));
   }
 
@@ -215,35 +234,31 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   stop(): void {
     if (this.stopped) return;
     let notify: (() => void) | undefined;
-    if (this.roleName === 'leader') {
-      notify = this.stepDownCleanup(undefined);
+    const ls = this.leading();
+    if (ls !== undefined) {
+      notify = this.stepDownCleanup(ls, undefined);
       this.setRole(this.followerRole(), undefined);
     }
     this.stopped = true;
     this.electionTimer?.cancel();
-    this.stopLeaderTimers();
     this.reads.failAll(this.leaderId);
-    const forwarded = [...this.forwarded.values()];
-    this.forwarded.clear();
-    for (const f of forwarded) {
-      f.timer.cancel();
-      f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
-    }
+    for (const f of this.forwarded.takeAll()) f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
     notify?.();
   }
 
   // ---------------------------------------------------------------- Replicator
 
   propose(command: Cmd, done: (r: ProposeResult<R>) => void, dedup?: { client: string; seq: number }): void {
-    if (this.roleName !== 'leader') {
+    const ls = this.leading();
+    if (ls === undefined) {
       done({ ok: false, error: 'not-leader', leader: this.leaderId });
       return;
     }
-    if (this.transfer !== undefined) {
+    if (ls.transfer !== undefined) {
       done({ ok: false, error: 'rejected', reason: 'leadership transfer in progress' });
       return;
     }
-    if (this.pending.size >= this.config.maxPendingProposals) {
+    if (ls.pending.size >= this.config.maxPendingProposals) {
       done({ ok: false, error: 'rejected', reason: 'too many pending proposals' });
       return;
     }
@@ -251,34 +266,37 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       dedup === undefined
         ? { index: this.log.last() + 1, term: this.currentTerm, kind: 'cmd', data: command }
         : { index: this.log.last() + 1, term: this.currentTerm, kind: 'cmd', data: command, client: dedup.client, seq: dedup.seq };
-    this.appendLocal(entry);
-    this.pending.set(entry.index, { term: entry.term, done: done as (r: ProposeResult<unknown>) => void });
+    this.appendLocal(ls, entry);
+    ls.pending.set(entry.index, { term: entry.term, done: done as (r: ProposeResult<unknown>) => void });
     this.scheduleFlush();
   }
 
   readBarrier(done: (r: ReadResult) => void, opts?: ReadOptions): void {
     const mode = this.config.readMode;
     if (mode === 'stale') {
-      done({ ok: true, index: this.applied });
+      // A node repairing lost entries may not even hold what it served before (recovery.ts).
+      if (this.recovery.recovering()) done({ ok: false, error: 'not-leader', leader: this.leaderId });
+      else done({ ok: true, index: this.applied });
       return;
     }
-    if (this.roleName !== 'leader') {
+    const ls = this.leading();
+    if (ls === undefined) {
       if (this.config.followerReads && this.leaderId !== undefined) return this.forwardRead(this.leaderId, done);
       done({ ok: false, error: 'not-leader', leader: this.leaderId });
       return;
     }
-    if (this.reads.full() || this.readsWaitingCommit.length >= this.config.maxPendingReads) {
+    if (this.reads.full() || ls.readsWaitingCommit.length >= this.config.maxPendingReads) {
       done({ ok: false, error: 'timeout', leader: this.leaderId });
       return;
     }
     const deadlineUs = this.env.now() + this.config.readTimeoutUs;
     // The leader's commit index is only known to be the cluster's once an entry of its term committed
     // (dissertation §6.4 step 1): until then, wait.
-    if (this.commit < this.termStartIndex) {
-      this.readsWaitingCommit.push({ deadlineUs, done });
+    if (this.commit < ls.termStartIndex && !this.mut('readBeforeTermCommit')) {
+      ls.readsWaitingCommit.push({ deadlineUs, done });
       return;
     }
-    this.startRead(deadlineUs, done, opts?.lease === true);
+    this.startRead(ls, deadlineUs, done, opts?.lease === true);
   }
 
   /** Follower read: the leader confirms an index with a quorum round; we wait to apply up to it. */
@@ -287,28 +305,32 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       done({ ok: false, error: 'timeout', leader });
       return;
     }
-    const id = ++this.forwardSeq;
-    const deadlineUs = this.env.now() + this.config.readTimeoutUs;
-    const timer = this.env.after(this.config.readTimeoutUs, () => {
-      if (this.forwarded.delete(id)) done({ ok: false, error: 'timeout', leader: this.leaderId });
-    });
-    this.forwarded.set(id, { deadlineUs, timer, done });
+    const id = this.forwarded.add(
+      this.env.now(),
+      this.config.readTimeoutUs,
+      (delay, fn) => this.env.after(delay, fn),
+      done,
+      (d) => d({ ok: false, error: 'timeout', leader: this.leaderId }),
+    );
     this.send(leader, { type: 'raft.read-index', term: this.currentTerm, id } satisfies ReadIndexReq);
   }
 
+  /** Leader: a follower's read. */
   private onReadIndex(from: NodeId, m: ReadIndexReq): void {
-    const reply = (index: number) => this.send(from, { type: 'raft.read-index.resp', term: this.currentTerm, id: m.id, index } satisfies ReadIndexResp);
-    if (this.roleName !== 'leader' || this.config.readMode === 'stale') return reply(-1);
+    if (this.config.readMode === 'stale') return this.replyReadIndex(from, m, -1);
     // The leader's own barrier: it calls back once confirmed and applied here, at an index >= the
     // one recorded on arrival; that index is what the follower must apply before reading.
-    this.readBarrier((r) => reply(r.ok ? r.index : -1));
+    this.readBarrier((r) => this.replyReadIndex(from, m, r.ok ? r.index : -1));
+  }
+
+  /** index -1: not confirmed (not the leader, or the barrier failed). */
+  private replyReadIndex(to: NodeId, m: ReadIndexReq, index: number): void {
+    this.send(to, { type: 'raft.read-index.resp', term: this.currentTerm, id: m.id, index } satisfies ReadIndexResp);
   }
 
   private onReadIndexResp(m: ReadIndexResp): void {
-    const f = this.forwarded.get(m.id);
+    const f = this.forwarded.take(m.id);
     if (f === undefined) return;
-    this.forwarded.delete(m.id);
-    f.timer.cancel();
     if (m.index < 0) return f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
     if (this.reads.full()) return f.done({ ok: false, error: 'timeout', leader: this.leaderId });
     this.reads.addConfirmed(m.index, f.deadlineUs, f.done);
@@ -317,39 +339,45 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.env.after(Math.max(0, f.deadlineUs - this.env.now()), () => this.reads.expire(this.env.now(), this.leaderId));
   }
 
-  private startRead(deadlineUs: Micros, done: (r: ReadResult) => void, lease = false): void {
+  private startRead(ls: LeaderState, deadlineUs: Micros, done: (r: ReadResult) => void, lease = false): void {
     // A per-read lease needs checkQuorum as lease mode does (followers refuse votes within a lease).
-    if ((this.config.readMode === 'lease' || (lease && this.config.checkQuorum)) && this.leaseValid()) {
+    if ((this.config.readMode === 'lease' || (lease && this.config.checkQuorum)) && ls.lease.valid(this.env.now())) {
       this.reads.addConfirmed(this.commit, deadlineUs, done);
       this.reads.applied(this.applied);
       return;
     }
-    this.reads.add(this.round + 1, this.commit, deadlineUs, done);
+    this.reads.add(ls.round + 1, this.commit, deadlineUs, done);
     this.scheduleRound();
   }
 
-  /** The lease holds while our clock is before its end and has not been stepped back since it was granted. */
-  private leaseValid(): boolean {
-    const now = this.env.now();
-    if (now < this.leaseClockUs) this.leaseUntilUs = 0; // stepped back: the lease's start is no longer comparable
-    this.leaseClockUs = now;
-    return now < this.leaseUntilUs;
+  /** True while this node repairs storage damage found at start (recovery.ts). */
+  recovering(): boolean {
+    return this.recovery.recovering();
   }
 
   isLeader(): boolean {
-    return this.roleName === 'leader';
+    return this.state.name === 'leader';
   }
   leader(): NodeId | undefined {
     return this.leaderId;
   }
   role(): RaftRole {
-    return this.roleName;
+    return this.state.name;
   }
   term(): number {
     return this.currentTerm;
   }
   commitIndex(): number {
     return this.commit;
+  }
+  /**
+   * Peer messages dropped because they contradict Raft's guarantees (a second leader in our term,
+   * entries that are not consecutive or come from a future term, an ack beyond our log, a heartbeat
+   * round we never sent): a forged or broken peer, never a correct one. Dropped and counted (and
+   * traced as raft.drop) rather than asserted: a peer must not be able to crash us.
+   */
+  droppedMessages(): number {
+    return this.dropped;
   }
   appliedIndex(): number {
     return this.applied;
@@ -386,12 +414,12 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   status(): RaftStatus {
     const m = this.configs.current();
     const peers: PeerStatus[] = [];
-    for (const [id, pr] of this.progress) {
+    for (const [id, pr] of this.leading()?.progress ?? []) {
       peers.push({ id, voter: isVoter(m, id), state: pr.state, match: pr.match, next: pr.next, inflight: pr.inflightCount() });
     }
     return {
       id: this.self,
-      role: this.roleName,
+      role: this.state.name,
       term: this.currentTerm,
       leader: this.leaderId,
       votedFor: this.votedFor,
@@ -449,9 +477,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
    * the previous change and an entry of this leader's term are committed (the single-server fix).
    */
   changeMembership(next: Membership, done: (r: ChangeResult) => void): void {
-    if (this.roleName !== 'leader') return done({ ok: false, error: 'not-leader', leader: this.leaderId });
-    if (this.transfer !== undefined) return done({ ok: false, error: 'rejected', reason: 'leadership transfer in progress' });
-    if (this.commit < this.pendingConfigIndex) {
+    const ls = this.leading();
+    if (ls === undefined) return done({ ok: false, error: 'not-leader', leader: this.leaderId });
+    if (ls.transfer !== undefined) return done({ ok: false, error: 'rejected', reason: 'leadership transfer in progress' });
+    if (this.commit < ls.pendingConfigIndex) {
       return done({ ok: false, error: 'rejected', reason: 'a membership change (or this term\'s first entry) is not committed yet' });
     }
     if (!validMembership(next)) return done({ ok: false, error: 'rejected', reason: 'malformed membership' });
@@ -459,80 +488,114 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       return done({ ok: false, error: 'rejected', reason: 'only one voter may change at a time' });
     }
     const entry: Entry = { index: this.log.last() + 1, term: this.currentTerm, kind: 'config', membership: next };
-    this.appendLocal(entry);
-    this.pending.set(entry.index, { term: entry.term, done: done as (r: ProposeResult<unknown>) => void });
+    this.appendLocal(ls, entry);
+    ls.pending.set(entry.index, { term: entry.term, done: done as (r: ProposeResult<unknown>) => void });
     this.scheduleFlush();
   }
 
   /** Hands leadership to voter `to` (dissertation §3.10): catch it up, then TimeoutNow. */
   transferLeadership(to: NodeId, done: (r: TransferResult) => void): void {
-    if (this.roleName !== 'leader') return done({ ok: false, reason: 'not leader' });
+    const ls = this.leading();
+    if (ls === undefined) return done({ ok: false, reason: 'not leader' });
     if (to === this.self) return done({ ok: true });
-    if (this.transfer !== undefined) return done({ ok: false, reason: 'a transfer is in progress' });
+    if (ls.transfer !== undefined) return done({ ok: false, reason: 'a transfer is in progress' });
     if (!isVoter(this.configs.current(), to)) return done({ ok: false, reason: `${to} is not a voter` });
     const timer = this.env.after(this.config.transferTimeoutUs, () => {
-      const t = this.transfer;
+      const t = ls.transfer;
       if (t === undefined) return;
-      this.transfer = undefined;
+      ls.transfer = undefined;
       this.env.trace('raft.transfer.abort', { to: t.to, term: this.currentTerm });
       t.done({ ok: false, reason: 'timeout' });
     });
-    this.transfer = { to, timer, done };
+    ls.transfer = { to, timer, done };
     this.env.trace('raft.transfer', { to, term: this.currentTerm });
-    this.maybeSendTimeoutNow();
-    this.sendAppend(to);
+    this.maybeSendTimeoutNow(ls);
+    this.sendAppend(ls, to);
   }
 
-  private maybeSendTimeoutNow(): void {
-    const t = this.transfer;
+  private maybeSendTimeoutNow(ls: LeaderState): void {
+    const t = ls.transfer;
     if (t === undefined) return;
-    const pr = this.progress.get(t.to);
+    const pr = ls.progress.get(t.to);
     if (pr !== undefined && pr.match === this.log.last()) this.send(t.to, { type: 'raft.timeout-now', term: this.currentTerm } satisfies TimeoutNow);
+  }
+
+  /** TEST ONLY: whether a paper rule is switched off (mutations.ts); false in every real use. */
+  private mut(m: RaftMutation): boolean {
+    return mutated(this.config.mutations, m);
   }
 
   // ---------------------------------------------------------------- roles
 
-  private setRole(role: RaftRole, leader: NodeId | undefined): void {
-    const changed = role !== this.roleName || leader !== this.leaderId;
-    this.roleName = role;
+  /** The leader's state, or undefined when not leading. */
+  private leading(): LeaderState | undefined {
+    return this.state instanceof LeaderState ? this.state : undefined;
+  }
+
+  /**
+   * The one place the role changes: asserts the transition is legal (roles.ts LEGAL_TRANSITIONS)
+   * and enters the new role with fresh role state. Callers announce it (emitRole) when they are done.
+   */
+  private transition<S extends RoleState>(to: S['name'], leader: NodeId | undefined): S {
+    const next = enterRole(this.state.name, to) as S;
+    this.state = next;
     this.leaderId = leader;
+    return next;
+  }
+
+  /** transition(), announced if the role or the leader changed. */
+  private setRole(role: RaftRole, leader: NodeId | undefined): void {
+    const changed = role !== this.state.name || leader !== this.leaderId;
+    this.transition(role, leader);
     if (changed) this.emitRole();
   }
 
-  private emitRole(): void {
-    this.env.trace('raft.role', { role: this.roleName, term: this.currentTerm, leader: this.leaderId ?? null });
-    for (const o of this.observers) o.onRole?.(this.roleName, this.currentTerm, this.leaderId);
-    for (const l of this.roleListeners) l(this.roleName, this.currentTerm, this.leaderId);
+  /** The leader of the current term became known (no role change). */
+  private setLeader(leader: NodeId): void {
+    assert(this.state instanceof FollowerState, 'only followers and learners learn a leader this way');
+    assert(this.leaderId === undefined, () => `two leaders in term ${this.currentTerm}: ${this.leaderId} and ${leader}`);
+    this.leaderId = leader;
+    this.emitRole();
   }
 
-  private followerRole(): RaftRole {
+  private emitRole(): void {
+    const role = this.state.name;
+    this.env.trace('raft.role', { role, term: this.currentTerm, leader: this.leaderId ?? null });
+    for (const o of this.observers) o.onRole?.(role, this.currentTerm, this.leaderId);
+    for (const l of this.roleListeners) l(role, this.currentTerm, this.leaderId);
+  }
+
+  private followerRole(): 'follower' | 'learner' {
     return isLearner(this.configs.current(), this.self) ? 'learner' : 'follower';
   }
 
   private persistHardState(): void {
     assert(this.votedFor === undefined || this.currentTerm > 0, 'no vote in term 0');
-    if (this.config.unsafeTestOnlySkipVotePersist) return;
-    this.env.storage.save(HS_KEY, { term: this.currentTerm, vote: this.votedFor ?? null } satisfies HardState);
+    if (this.mut('skipVotePersist')) return;
+    const hs: HardState = { term: this.currentTerm, vote: this.votedFor ?? null };
+    this.env.storage.save(HS_KEY, hs);
     this.env.storage.sync();
+    this.durableHs = hs;
   }
 
   private becomeFollower(term: number, leader: NodeId | undefined): void {
     assert(term >= this.currentTerm, () => `term goes back: ${term} < ${this.currentTerm}`);
-    const wasLeader = this.roleName === 'leader';
+    const ls = this.leading();
     const termChanged = term > this.currentTerm;
     if (termChanged) {
       this.currentTerm = term;
       this.votedFor = undefined;
       this.persistHardState();
     }
-    const notify = wasLeader ? this.stepDownCleanup(leader) : undefined;
-    this.votes.clear();
+    const notify = ls !== undefined ? this.stepDownCleanup(ls, leader) : undefined;
     const role = this.followerRole();
-    if (termChanged && role === this.roleName && leader === this.leaderId) this.emitRole();
-    else this.setRole(role, leader);
+    // A new term is announced even when role and leader stay the same.
+    const changed = role !== this.state.name || leader !== this.leaderId;
+    this.transition(role, leader);
+    if (changed || termChanged) this.emitRole();
     // See RaftConfig.resetTimerOnStepDown: etcd restarts the timer here, LogCabin (the paper's) only
     // when it is not running.
-    if (this.config.resetTimerOnStepDown || wasLeader || leader !== undefined || this.electionTimer === undefined) {
+    if (this.config.resetTimerOnStepDown || ls !== undefined || leader !== undefined || this.electionTimer === undefined) {
       this.resetElectionTimer();
     }
     // Callers hear of the lost leadership only now that we are a follower: a callback that
@@ -541,19 +604,23 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   /**
-   * What a leader drops when it stops leading. Returns the notifications of waiting callers,
-   * to be run once the role has changed (their callbacks may call back into this node).
+   * What a leader drops when it stops leading (the LeaderState itself goes with the transition).
+   * Returns the notifications of waiting callers, to be run once the role has changed (their
+   * callbacks may call back into this node).
    */
-  private stepDownCleanup(newLeader: NodeId | undefined): () => void {
-    this.stopLeaderTimers();
-    this.progress.clear();
-    const pending = [...this.pending.values()];
-    this.pending.clear();
-    const waiting = this.readsWaitingCommit;
-    this.readsWaitingCommit = [];
-    this.leaseUntilUs = 0;
-    const t = this.transfer;
-    this.transfer = undefined;
+  private stepDownCleanup(ls: LeaderState, newLeader: NodeId | undefined): () => void {
+    ls.heartbeatTimer?.cancel();
+    ls.heartbeatTimer = undefined;
+    ls.quorumTimer?.cancel();
+    ls.quorumTimer = undefined;
+    // Code still holding `ls` further up the stack (a callback stepped us down) finds no peer to send to.
+    ls.progress.clear();
+    const pending = [...ls.pending.values()];
+    ls.pending.clear();
+    const waiting = ls.readsWaitingCommit;
+    ls.readsWaitingCommit = [];
+    const t = ls.transfer;
+    ls.transfer = undefined;
     t?.timer.cancel();
     return () => {
       for (const p of pending) p.done({ ok: false, error: 'unknown-outcome', leader: newLeader });
@@ -564,95 +631,72 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private canCampaign(): boolean {
-    return isVoter(this.configs.current(), this.self);
+    return isVoter(this.configs.current(), this.self) && !this.recovery.recovering();
   }
 
   private becomePreCandidate(): void {
-    assert(this.roleName !== 'leader', 'leader does not pre-campaign');
-    this.votes.clear();
-    this.setRole('pre-candidate', undefined);
+    // Announced only if something changed (a pre-candidate timing out again is not news).
+    const changed = this.state.name !== 'pre-candidate' || this.leaderId !== undefined;
+    const cs = this.transition<CandidateState>('pre-candidate', undefined);
+    if (changed) this.emitRole();
     this.resetElectionTimer();
     this.env.trace('raft.campaign', { term: this.currentTerm + 1, pre: true });
-    this.votes.set(this.self, true);
-    if (this.tallyWon()) return this.becomeCandidate(false);
+    cs.votes.set(this.self, true);
+    if (this.tallyWon(cs)) return this.becomeCandidate(false);
     const req: PreVoteReq = { type: 'raft.prevote', term: this.currentTerm + 1, lastIndex: this.log.last(), lastTerm: this.log.lastTerm() };
     for (const v of this.configs.current().voters) if (v !== this.self) this.send(v, req);
   }
 
   private becomeCandidate(transfer: boolean): void {
-    assert(this.roleName !== 'leader', 'leader does not campaign');
     this.currentTerm += 1;
     this.votedFor = this.self;
     this.persistHardState();
-    this.votes.clear();
-    this.roleName = 'candidate';
-    this.leaderId = undefined;
+    const cs = this.transition<CandidateState>('candidate', undefined);
     this.emitRole();
     this.resetElectionTimer();
     this.env.trace('raft.campaign', { term: this.currentTerm, pre: false });
-    this.votes.set(this.self, true);
-    if (this.tallyWon()) return this.becomeLeader();
+    cs.votes.set(this.self, true);
+    if (this.tallyWon(cs)) return this.becomeLeader();
     const req: VoteReq = { type: 'raft.vote', term: this.currentTerm, lastIndex: this.log.last(), lastTerm: this.log.lastTerm(), transfer };
     for (const v of this.configs.current().voters) if (v !== this.self) this.send(v, req);
   }
 
-  private tallyWon(): boolean {
-    const m = this.configs.current();
-    let granted = 0;
-    for (const v of m.voters) if (this.votes.get(v) === true) granted++;
-    return granted >= quorumSize(m);
+  private tallyWon(cs: CandidateState): boolean {
+    return campaignWon(cs.votes, this.configs.current());
   }
 
-  private tallyLost(): boolean {
-    const m = this.configs.current();
-    let rejected = 0;
-    for (const v of m.voters) if (this.votes.get(v) === false) rejected++;
-    return rejected > m.voters.length - quorumSize(m);
+  private tallyLost(cs: CandidateState): boolean {
+    return campaignLost(cs.votes, this.configs.current());
   }
 
   private becomeLeader(): void {
-    assert(this.roleName === 'candidate', 'only a candidate becomes leader');
     assert(this.votedFor === this.self, 'a leader voted for itself');
     assert(this.commit <= this.log.last(), 'a new leader holds everything it knows committed');
     this.electionTimer?.cancel();
     this.electionTimer = undefined;
-    this.roleName = 'leader';
-    this.leaderId = this.self;
-    this.votes.clear();
-    this.progress.clear();
-    this.round = 0;
-    this.confirmedRound = 0;
-    this.roundSentAt.clear();
-    this.leaseUntilUs = 0;
+    const ls = this.transition<LeaderState>('leader', this.self);
     const now = this.env.now();
     for (const p of peersOf(this.configs.current(), this.self)) {
-      this.progress.set(p, new Progress(this.log.last(), now, this.config.maxInflightAppends));
+      ls.progress.set(p, new Progress(this.log.last(), now, this.config.maxInflightAppends));
     }
-    if (!this.config.unsafeTestOnlyNoElectionNoop) {
-      this.appendLocal({ index: this.log.last() + 1, term: this.currentTerm, kind: 'noop' });
+    if (!this.mut('noElectionNoop')) {
+      this.appendLocal(ls, { index: this.log.last() + 1, term: this.currentTerm, kind: 'noop' });
     }
     if (this.configs.currentIndex() === 0) {
       // The bootstrap membership so far lives only in the servers' own configs. Log it, as
       // hashicorp/raft's BootstrapCluster makes it entry 1: a server that joins later (started
       // with no voters) learns the membership from the log, as it must to vote and campaign.
-      this.appendLocal({ index: this.log.last() + 1, term: this.currentTerm, kind: 'config', membership: this.configs.current() });
+      this.appendLocal(ls, { index: this.log.last() + 1, term: this.currentTerm, kind: 'config', membership: this.configs.current() });
     }
     // Reads and membership changes wait until this term's first entry commits (dissertation §6.4, and
     // the single-server membership fix: a new leader first commits an entry of its own term).
-    this.termStartIndex = this.log.last();
-    this.pendingConfigIndex = this.log.last();
+    ls.termStartIndex = this.log.last();
+    ls.pendingConfigIndex = this.log.last();
     this.emitRole();
     this.env.trace('raft.elected', { term: this.currentTerm, last: this.log.last() });
-    this.heartbeatTimer = this.env.after(this.config.heartbeatIntervalUs, () => this.onHeartbeatTick());
-    this.quorumTimer = this.env.after(this.config.electionTimeoutMinUs, () => this.onQuorumCheck());
+    ls.heartbeatTimer = this.env.after(this.config.heartbeatIntervalUs, () => this.onHeartbeatTick(ls));
+    ls.quorumTimer = this.env.after(this.config.electionTimeoutMinUs, () => this.onQuorumCheck(ls));
     this.scheduleFlush();
-  }
-
-  private stopLeaderTimers(): void {
-    this.heartbeatTimer?.cancel();
-    this.heartbeatTimer = undefined;
-    this.quorumTimer?.cancel();
-    this.quorumTimer = undefined;
   }
 
   // ---------------------------------------------------------------- timers
@@ -675,7 +719,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.electionTimerAtUs = this.env.now() + delay;
     this.electionTimer = this.env.after(delay, () => {
       this.electionTimer = undefined;
-      if (this.stopped || this.roleName === 'leader') return;
+      // becomeLeader cancels this timer and nothing re-arms it while leading.
+      assert(this.state.name !== 'leader', 'a leader has no election timer');
+      if (this.stopped) return;
       const now = this.env.now();
       if (now < this.electionDeadlineUs) {
         this.armElectionTimer(this.electionDeadlineUs - now);
@@ -694,37 +740,36 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     else this.becomeCandidate(false);
   }
 
-  private onHeartbeatTick(): void {
-    this.heartbeatTimer = undefined;
-    if (this.roleName !== 'leader') return;
-    this.heartbeatTimer = this.env.after(this.config.heartbeatIntervalUs, () => this.onHeartbeatTick());
-    this.broadcastHeartbeat();
+  /** Leader timers are cancelled on step-down (stepDownCleanup): they run only for the leadership that armed them. */
+  private onHeartbeatTick(ls: LeaderState): void {
+    assert(this.state === ls, 'heartbeat tick of a past leadership');
+    ls.heartbeatTimer = this.env.after(this.config.heartbeatIntervalUs, () => this.onHeartbeatTick(ls));
+    this.broadcastHeartbeat(ls);
     const now = this.env.now();
     this.reads.expire(now, this.leaderId);
-    this.expireWaitingReads(now);
-    this.maybePromote();
+    this.expireWaitingReads(ls, now);
+    this.maybePromote(ls);
   }
 
-  private expireWaitingReads(now: Micros): void {
-    if (this.readsWaitingCommit.length === 0) return;
-    const expired = this.readsWaitingCommit.filter((r) => r.deadlineUs <= now);
-    this.readsWaitingCommit = this.readsWaitingCommit.filter((r) => r.deadlineUs > now);
+  private expireWaitingReads(ls: LeaderState, now: Micros): void {
+    if (ls.readsWaitingCommit.length === 0) return;
+    const expired = ls.readsWaitingCommit.filter((r) => r.deadlineUs <= now);
+    ls.readsWaitingCommit = ls.readsWaitingCommit.filter((r) => r.deadlineUs > now);
     for (const r of expired) r.done({ ok: false, error: 'timeout', leader: this.leaderId });
   }
 
   /** CheckQuorum (etcd): a leader that heard from no quorum during an election timeout steps down. */
-  private onQuorumCheck(): void {
-    this.quorumTimer = undefined;
-    if (this.roleName !== 'leader') return;
-    this.quorumTimer = this.env.after(this.config.electionTimeoutMinUs, () => this.onQuorumCheck());
+  private onQuorumCheck(ls: LeaderState): void {
+    assert(this.state === ls, 'quorum check of a past leadership');
+    ls.quorumTimer = this.env.after(this.config.electionTimeoutMinUs, () => this.onQuorumCheck(ls));
     if (!this.config.checkQuorum) return;
     const m = this.configs.current();
     let active = 0;
     for (const v of m.voters) {
       if (v === this.self) active++;
-      else if (this.progress.get(v)?.recentActive) active++;
+      else if (ls.progress.get(v)?.recentActive) active++;
     }
-    for (const pr of this.progress.values()) pr.recentActive = false;
+    for (const pr of ls.progress.values()) pr.recentActive = false;
     if (active < quorumSize(m)) {
       this.env.trace('raft.stepdown', { term: this.currentTerm, reason: 'check-quorum', active });
       this.becomeFollower(this.currentTerm, undefined);
@@ -734,6 +779,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   // ---------------------------------------------------------------- sending
 
   private send(to: NodeId, msg: RaftMessage): void {
+    if (!this.mut('skipVotePersist')) {
+      // Persist before send: every message carries our term, which a crash must not take back.
+      assert(this.durableHs.term === this.currentTerm, () => `sending in term ${this.currentTerm} with durable term ${this.durableHs.term}`);
+    }
     this.env.send(to, msg, { reliable: true });
   }
 
@@ -742,12 +791,19 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.flushScheduled = true;
     this.env.after(0, () => {
       this.flushScheduled = false;
-      if (this.stopped || this.roleName !== 'leader') return;
+      // Scheduled by a leader, which may have stepped down (or stopped) since.
+      const ls = this.leading();
+      if (this.stopped || ls === undefined) return;
       // Entries appended since the last flush are made durable together (group commit), then sent.
+      this.recovery.willAck(this.log.last(), this.currentTerm); // the leader counts itself: its mark, in the same sync
       this.log.sync();
-      this.maybeCommit();
-      for (const p of this.progress.keys()) this.sendAppend(p);
+      this.maybeCommit(ls);
+      for (const p of ls.progress.keys()) this.sendAppend(ls, p);
     });
+  }
+
+  private noteSentCommit(ls: LeaderState, peer: NodeId, commit: number): void {
+    if (commit > (ls.sentCommit.get(peer) ?? 0)) ls.sentCommit.set(peer, commit);
   }
 
   private scheduleRound(): void {
@@ -755,42 +811,37 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.roundScheduled = true;
     this.env.after(0, () => {
       this.roundScheduled = false;
-      if (this.stopped || this.roleName !== 'leader') return;
-      this.broadcastHeartbeat();
+      const ls = this.leading();
+      if (this.stopped || ls === undefined) return;
+      this.broadcastHeartbeat(ls);
     });
   }
 
-  private broadcastHeartbeat(): void {
-    this.round += 1;
-    this.roundSentAt.set(this.round, this.env.now());
-    this.roundSentAt.delete(this.round - MAX_ROUNDS_KEPT);
-    for (const [p, pr] of this.progress) {
-      const hb: HeartbeatReq = { type: 'raft.heartbeat', term: this.currentTerm, commit: Math.min(pr.match, this.commit), round: this.round };
+  private broadcastHeartbeat(ls: LeaderState): void {
+    ls.round += 1;
+    ls.roundSentAt.set(ls.round, this.env.now());
+    ls.roundSentAt.delete(ls.round - MAX_ROUNDS_KEPT);
+    for (const [p, pr] of ls.progress) {
+      const hb: HeartbeatReq = { type: 'raft.heartbeat', term: this.currentTerm, commit: Math.min(pr.match, this.commit), round: ls.round };
+      this.noteSentCommit(ls, p, hb.commit);
       this.send(p, hb);
     }
-    this.confirmRounds();
+    this.confirmRounds(ls);
   }
 
   /** Sends what `peer` is missing, as far as the pipeline allows. */
-  private sendAppend(peer: NodeId): void {
-    const pr = this.progress.get(peer);
+  private sendAppend(ls: LeaderState, peer: NodeId): void {
+    const pr = ls.progress.get(peer);
     if (pr === undefined) return;
     for (let k = 0; k < this.config.maxInflightAppends && !pr.paused(); k++) {
-      const prevIndex = pr.next - 1;
-      assert(prevIndex >= pr.match && prevIndex <= this.log.last(), () => `${peer}: next ${pr.next} outside (match ${pr.match}, last ${this.log.last()}]`);
-      const prevTerm = this.log.term(prevIndex);
-      if (prevTerm === undefined) {
-        this.startSnapshot(peer, pr);
-        return;
-      }
-      const entries = this.log.slice(pr.next, this.log.last() + 1, this.config.maxEntriesPerAppend);
-      // Probes go out even when empty (they find the match point); in replicate, nothing new: stop.
-      if (entries.length === 0 && pr.state === 'replicate') return;
-      const req: AppendReq = { type: 'raft.append', term: this.currentTerm, prevIndex, prevTerm, entries, commit: this.commit };
+      const req = nextAppend(this.log, pr, this.currentTerm, this.commit, this.config.maxEntriesPerAppend);
+      if (req === 'snapshot') return this.startSnapshot(peer, pr);
+      if (req === undefined) return;
+      this.noteSentCommit(ls, peer, Math.min(this.commit, req.prevIndex + req.entries.length));
       // Stall detection measures from the later of the last ack and the moment the pipeline filled.
       if (pr.inflightCount() === 0) pr.lastHeardUs = this.env.now();
       this.send(peer, req);
-      pr.sent(prevIndex + entries.length);
+      pr.sent(req.prevIndex + req.entries.length);
       if (pr.state !== 'replicate') return;
     }
   }
@@ -805,29 +856,14 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private sendSnapshotChunk(peer: NodeId, pr: Progress): void {
-    const s = this.snap!;
-    if (pr.snapIndex !== s.index) {
-      // A newer snapshot replaced the one being sent: start over with it.
-      pr.snapIndex = s.index;
-      pr.snapOffset = 0;
-    }
-    const data = s.data.slice(pr.snapOffset, pr.snapOffset + this.config.snapshotChunkChars);
-    const done = pr.snapOffset + data.length >= s.data.length;
-    const req: SnapshotReq = {
-      type: 'raft.snapshot',
-      term: this.currentTerm,
-      index: s.index,
-      snapTerm: s.term,
-      membership: s.membership,
-      offset: pr.snapOffset,
-      data,
-      done,
-    };
-    this.send(peer, req);
+    const s = this.snap;
+    assert(s !== undefined, 'a snapshot transfer has a snapshot');
+    this.send(peer, nextSnapshotChunk(s, pr, this.currentTerm, this.config.snapshotChunkChars));
   }
 
   // ---------------------------------------------------------------- receiving
 
+  /** The term gate (paper Figure 2, "Rules for Servers: all servers"), then the role's step function. */
   private receive(from: NodeId, msg: RaftMessage): void {
     if (this.stopped || !isRaftMessage(msg)) return;
     const m = msg;
@@ -844,41 +880,104 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
         const leader = m.type === 'raft.append' || m.type === 'raft.heartbeat' || m.type === 'raft.snapshot' ? from : undefined;
         this.becomeFollower(m.term, leader);
       }
-    } else if (m.term < this.currentTerm) {
+    } else if (m.term < this.currentTerm && !this.mut('acceptStaleTerm')) {
       if (m.type === 'raft.append' || m.type === 'raft.heartbeat' || m.type === 'raft.snapshot') {
         // Tell a stale leader about the newer term so it steps down.
-        this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: -1, conflictTerm: 0, conflictIndex: 0 } satisfies AppendResp);
+        this.send(from, appendRejected(this.currentTerm, -1, 0, 0));
       } else if (m.type === 'raft.prevote') {
         this.send(from, { type: 'raft.prevote.resp', term: this.currentTerm, granted: false } satisfies PreVoteResp);
       }
       return;
     }
+    const st = this.state;
+    if (st instanceof LeaderState) this.stepLeader(st, from, m);
+    else if (st instanceof CandidateState) this.stepCandidate(st, from, m);
+    else this.stepFollower(from, m);
+  }
+
+  /** Messages every role handles the same way. Returns false for the role's own. */
+  private stepAny(from: NodeId, m: RaftMessage): boolean {
     switch (m.type) {
       case 'raft.prevote':
       case 'raft.vote':
-        return this.onVoteRequest(from, m);
-      case 'raft.prevote.resp':
-        return this.onPreVoteResp(from, m);
-      case 'raft.vote.resp':
-        return this.onVoteResp(from, m);
-      case 'raft.append':
-        return this.onAppend(from, m);
+        this.onVoteRequest(from, m);
+        return true;
+      case 'raft.read-index.resp':
+        // A follower's forwarded read may be answered after it changed role; it still holds.
+        this.onReadIndexResp(m);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private stepLeader(ls: LeaderState, from: NodeId, m: RaftMessage): void {
+    if (this.stepAny(from, m)) return;
+    switch (m.type) {
       case 'raft.append.resp':
-        return this.onAppendResp(from, m);
-      case 'raft.heartbeat':
-        return this.onHeartbeat(from, m);
+        return this.onAppendResp(ls, from, m);
       case 'raft.heartbeat.resp':
-        return this.onHeartbeatResp(from, m);
-      case 'raft.snapshot':
-        return this.onSnapshot(from, m);
+        return this.onHeartbeatResp(ls, from, m);
       case 'raft.snapshot.resp':
-        return this.onSnapshotResp(from, m);
+        return this.onSnapshotResp(ls, from, m);
       case 'raft.read-index':
         return this.onReadIndex(from, m);
-      case 'raft.read-index.resp':
-        return this.onReadIndexResp(m);
+      case 'raft.append':
+      case 'raft.heartbeat':
+      case 'raft.snapshot':
+        // Election Safety (paper Figure 3): at most one leader per term, and we are it.
+        return this.drop(from, m, 'a second leader in our term');
+      default:
+        // Votes and pre-votes of a finished campaign, and TimeoutNow (a leader has nothing to start).
+        return;
+    }
+  }
+
+  private stepCandidate(cs: CandidateState, from: NodeId, m: RaftMessage): void {
+    if (this.stepAny(from, m)) return;
+    switch (m.type) {
+      case 'raft.prevote.resp':
+        return this.onPreVoteResp(cs, from, m);
+      case 'raft.vote.resp':
+        return this.onVoteResp(cs, from, m);
+      case 'raft.append':
+      case 'raft.heartbeat':
+      case 'raft.snapshot':
+        // Paper §5.2: a candidate that hears from a leader of its term (or later) returns to follower.
+        this.becomeFollower(this.currentTerm, from);
+        return this.stepFollower(from, m);
+      case 'raft.read-index':
+        return this.replyReadIndex(from, m, -1);
       case 'raft.timeout-now':
         return this.onTimeoutNow(from, m);
+      default:
+        // Responses meant for a leader.
+        return;
+    }
+  }
+
+  /** Followers and learners. */
+  private stepFollower(from: NodeId, m: RaftMessage): void {
+    if (this.stepAny(from, m)) return;
+    const fromLeader = m.type === 'raft.append' || m.type === 'raft.heartbeat' || m.type === 'raft.snapshot';
+    if (fromLeader && this.leaderId !== undefined && this.leaderId !== from) {
+      // Election Safety: the term's leader is known, and it is someone else.
+      return this.drop(from, m, 'a second leader in our term');
+    }
+    switch (m.type) {
+      case 'raft.append':
+        return this.onAppend(from, m);
+      case 'raft.heartbeat':
+        return this.onHeartbeat(from, m);
+      case 'raft.snapshot':
+        return this.onSnapshot(from, m);
+      case 'raft.read-index':
+        return this.replyReadIndex(from, m, -1);
+      case 'raft.timeout-now':
+        return this.onTimeoutNow(from, m);
+      default:
+        // Votes of a campaign we left, and responses meant for a leader.
+        return;
     }
   }
 
@@ -886,19 +985,14 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     return (
       this.config.checkQuorum &&
       this.leaderId !== undefined &&
-      (this.roleName === 'leader' || this.env.now() - this.lastLeaderContactUs < this.config.electionTimeoutMinUs)
+      (this.state.name === 'leader' || this.env.now() - this.lastLeaderContactUs < this.config.electionTimeoutMinUs)
     );
   }
 
   private onVoteRequest(from: NodeId, m: PreVoteReq | VoteReq): void {
     const pre = m.type === 'raft.prevote';
-    const canVote =
-      this.votedFor === from ||
-      (this.votedFor === undefined && this.leaderId === undefined) ||
-      (pre && m.term > this.currentTerm);
-    const lastTerm = this.log.lastTerm();
-    const upToDate = m.lastTerm > lastTerm || (m.lastTerm === lastTerm && m.lastIndex >= this.log.last());
-    const grant = canVote && upToDate;
+    const me = { term: this.currentTerm, votedFor: this.votedFor, leader: this.leaderId, lastIndex: this.log.last(), lastTerm: this.log.lastTerm() };
+    const grant = grantsVote(me, from, m, this.mut('voteWithoutLogCheck')) && this.recovery.mayVoteFor(m.lastIndex, m.lastTerm);
     if (pre) {
       this.send(from, { type: 'raft.prevote.resp', term: grant ? m.term : this.currentTerm, granted: grant } satisfies PreVoteResp);
       return;
@@ -910,37 +1004,45 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       this.persistHardState(); // synced before the answer leaves
       this.resetElectionTimer();
     }
+    if (grant && !this.mut('skipVotePersist')) {
+      // Persist before send: the vote we announce survives a crash (paper Figure 2, "Persistent state").
+      assert(this.durableHs.term === this.currentTerm, () => `vote.resp for term ${this.currentTerm} but durable term ${this.durableHs.term}`);
+      assert(this.durableHs.vote === from, () => `vote.resp to ${from} but durable vote ${this.durableHs.vote}`);
+    }
     this.send(from, { type: 'raft.vote.resp', term: this.currentTerm, granted: grant } satisfies VoteResp);
   }
 
-  private onPreVoteResp(from: NodeId, m: PreVoteResp): void {
-    if (this.roleName !== 'pre-candidate') return;
+  private onPreVoteResp(cs: CandidateState, from: NodeId, m: PreVoteResp): void {
+    if (cs.name !== 'pre-candidate') return;
     if (m.granted && m.term !== this.currentTerm + 1) return;
-    this.votes.set(from, m.granted);
-    if (this.tallyWon()) this.becomeCandidate(false);
-    else if (this.tallyLost()) this.becomeFollower(this.currentTerm, undefined);
+    cs.votes.set(from, m.granted);
+    if (this.tallyWon(cs)) this.becomeCandidate(false);
+    else if (this.tallyLost(cs)) this.becomeFollower(this.currentTerm, undefined);
   }
 
-  private onVoteResp(from: NodeId, m: VoteResp): void {
-    if (this.roleName !== 'candidate' || m.term !== this.currentTerm) return;
-    this.votes.set(from, m.granted);
-    if (this.tallyWon()) this.becomeLeader();
-    else if (this.tallyLost()) this.becomeFollower(this.currentTerm, undefined);
+  private onVoteResp(cs: CandidateState, from: NodeId, m: VoteResp): void {
+    if (cs.name !== 'candidate' || m.term !== this.currentTerm) return;
+    cs.votes.set(from, m.granted);
+    if (this.tallyWon(cs)) this.becomeLeader();
+    else if (this.tallyLost(cs)) this.becomeFollower(this.currentTerm, undefined);
   }
 
-  /** Any valid message from the current term's leader. */
+  /** A peer message that contradicts Raft's guarantees: counted and traced, never acted on. */
+  private drop(from: NodeId, m: RaftMessage, reason: string): void {
+    this.dropped++;
+    this.env.trace('raft.drop', { from, type: m.type, term: m.term, reason });
+  }
+
+  /** Follower: any valid message from the current term's leader. */
   private heardFromLeader(from: NodeId): void {
-    assert(!(this.roleName === 'leader' && from !== this.self), () => `two leaders in term ${this.currentTerm}: ${this.self} and ${from}`);
-    if (this.roleName !== 'follower' && this.roleName !== 'learner') this.becomeFollower(this.currentTerm, from);
-    else if (this.leaderId !== from) {
-      assert(this.leaderId === undefined, () => `two leaders in term ${this.currentTerm}: ${this.leaderId} and ${from}`);
-      this.setRole(this.roleName, from);
-    }
+    if (this.leaderId !== from) this.setLeader(from);
     this.lastLeaderContactUs = this.env.now();
     this.resetElectionTimer();
   }
 
   private onAppend(from: NodeId, m: AppendReq): void {
+    const contradiction = appendContradiction(m);
+    if (contradiction !== undefined) return this.drop(from, m, contradiction);
     this.heardFromLeader(from);
     let prevIndex = m.prevIndex;
     let prevTerm = m.prevTerm;
@@ -950,30 +1052,33 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const skip = Math.min(entries.length, this.commit - prevIndex);
       entries = entries.slice(skip);
       if (entries.length === 0) {
-        this.respondAppend(from, true, this.commit);
+        this.ackAppend(from, this.commit);
         return;
       }
       prevIndex = entries[0]!.index - 1;
-      prevTerm = this.log.term(prevIndex)!;
-      assert(prevTerm !== undefined, 'term of a committed index is known');
+      const t = this.log.term(prevIndex);
+      assert(t !== undefined, 'term of a committed index is known');
+      prevTerm = t;
     }
     const localPrevTerm = this.log.term(prevIndex);
     if (localPrevTerm === undefined) {
-      this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.prevIndex, conflictTerm: 0, conflictIndex: this.log.last() + 1 } satisfies AppendResp);
+      this.send(from, appendRejected(this.currentTerm, m.prevIndex, 0, this.log.last() + 1));
       return;
     }
-    if (localPrevTerm !== prevTerm) {
-      const first = Math.max(this.commit + 1, this.log.firstIndexOfTerm(prevIndex, MAX_HINT_SCAN));
-      this.send(from, { type: 'raft.append.resp', term: this.currentTerm, success: false, matchIndex: 0, rejectIndex: m.prevIndex, conflictTerm: localPrevTerm, conflictIndex: first } satisfies AppendResp);
+    if (localPrevTerm !== prevTerm && !this.mut('skipConsistencyCheck')) {
+      this.send(from, appendRejected(this.currentTerm, m.prevIndex, localPrevTerm, conflictStart(this.log, this.commit, prevIndex)));
       return;
     }
     // Append what is new; truncate at the first conflict (paper Figure 2, AppendEntries rule 3).
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k]!;
-      assert(e.index === prevIndex + 1 + k && e.term <= m.term, 'append entries are consecutive and not from the future');
+      assert(e.index === prevIndex + 1 + k, 'append entries are consecutive');
+      assert(e.term <= m.term, 'append entries are not from the future');
       const t = this.log.term(e.index);
       if (t === e.term) continue;
+      if (t !== undefined && this.mut('keepConflictingEntries')) continue;
       if (t !== undefined) {
+        this.recovery.truncated(e.index);
         this.log.truncateFrom(e.index, this.commit);
         this.configs.truncatedFrom(e.index);
       }
@@ -982,67 +1087,96 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       for (const r of rest) if (r.kind === 'config') this.configs.added(r.index, r.membership);
       break;
     }
-    if (!this.config.unsafeTestOnlyAckBeforeSync) this.log.sync();
-    this.refreshFollowerRole();
     const lastNew = prevIndex + entries.length;
-    this.advanceCommit(Math.min(m.commit, lastNew));
-    this.respondAppend(from, true, lastNew);
+    this.recovery.willAck(lastNew, this.currentTerm); // the acked high-water mark, in the same sync
+    if (!this.mut('ackBeforeSync')) this.log.sync();
+    this.recovery.verified(lastNew, this.log.term(lastNew), this.currentTerm, m.commit, this.log.last());
+    this.refreshFollowerRole();
+    this.advanceCommit(Math.min(m.commit, this.mut('commitBeyondVerified') ? this.log.last() : lastNew));
+    this.ackAppend(from, lastNew);
   }
 
-  private respondAppend(to: NodeId, success: boolean, matchIndex: number): void {
-    this.send(to, { type: 'raft.append.resp', term: this.currentTerm, success, matchIndex, rejectIndex: 0, conflictTerm: 0, conflictIndex: 0 } satisfies AppendResp);
+  private ackAppend(to: NodeId, matchIndex: number): void {
+    if (!this.mut('ackBeforeSync')) {
+      // Persist before send: what we acknowledge survives a crash (the leader counts it toward a commit).
+      assert(matchIndex <= this.log.durableIndex(), () => `acking ${matchIndex} with only ${this.log.durableIndex()} durable`);
+    }
+    this.send(to, appendAccepted(this.currentTerm, matchIndex));
   }
 
   /** A membership change in the log may make us a learner or a voter. */
   private refreshFollowerRole(): void {
-    if (this.roleName !== 'follower' && this.roleName !== 'learner') return;
+    assert(this.state instanceof FollowerState, 'only followers take entries from a leader');
     const r = this.followerRole();
-    if (r !== this.roleName) this.setRole(r, this.leaderId);
+    if (r !== this.state.name) this.setRole(r, this.leaderId);
   }
 
-  private onAppendResp(from: NodeId, m: AppendResp): void {
-    if (this.roleName !== 'leader') return;
-    const pr = this.progress.get(from);
+  private onAppendResp(ls: LeaderState, from: NodeId, m: AppendResp): void {
+    const pr = ls.progress.get(from);
     if (pr === undefined) return;
     pr.lastHeardUs = this.env.now();
     pr.recentActive = true;
     if (m.success) {
-      assert(m.matchIndex <= this.log.last(), () => `${from} acked ${m.matchIndex} beyond leader last ${this.log.last()}`);
+      // Only what we sent can be acknowledged, and we sent no more than our log.
+      if (m.matchIndex > this.log.last()) return this.drop(from, m, 'an ack beyond our log');
       const advanced = pr.acked(m.matchIndex);
       if (pr.state === 'probe') pr.becomeReplicate();
       else if (pr.state === 'snapshot' && pr.match >= pr.snapIndex) pr.becomeProbe();
+      const commitBefore = this.commit;
       if (advanced) {
-        this.maybeCommit();
-        this.maybeSendTimeoutNow();
-        this.maybePromote();
+        this.maybeCommit(ls);
+        this.maybeSendTimeoutNow(ls);
+        this.maybePromote(ls);
       }
-      this.sendAppend(from);
+      this.sendAppend(ls, from);
+      // Entries this follower just acked were committed already (the others made the quorum
+      // and the round announcing it capped this follower at its old match), and no append
+      // carries the news: tell it now rather than at the next heartbeat (etcd's
+      // Progress.CanBumpCommit), as its clients' tree writes and reads wait for it to apply.
+      // A commit that moved just now is announced by the round maybeCommit scheduled.
+      if (advanced && this.commit === commitBefore) {
+        const known = Math.min(pr.match, this.commit);
+        if (known > (ls.sentCommit.get(from) ?? 0)) {
+          this.noteSentCommit(ls, from, known);
+          this.send(from, { type: 'raft.heartbeat', term: this.currentTerm, commit: known, round: ls.round } satisfies HeartbeatReq);
+        }
+      }
       return;
     }
     if (m.rejectIndex < 0) return; // a higher-term notice, handled in receive()
-    let nextGuess = m.conflictIndex;
-    if (m.conflictTerm > 0) {
-      const idx = this.log.lastIndexOfTerm(m.conflictTerm, m.rejectIndex);
-      if (idx !== undefined) nextGuess = idx + 1;
+    const nextGuess = nextAfterRejection(this.log, m);
+    if (pr.state !== 'snapshot' && showsLostLog(pr, m)) {
+      this.env.trace('raft.lost-log', { peer: from, match: pr.match, reject: m.rejectIndex, hint: m.conflictIndex });
+      pr.lostLog(Math.max(1, Math.min(nextGuess, m.rejectIndex)));
+      this.sendAppend(ls, from);
+      return;
     }
-    if (pr.rejected(m.rejectIndex, nextGuess)) this.sendAppend(from);
+    if (pr.rejected(m.rejectIndex, nextGuess)) this.sendAppend(ls, from);
   }
 
   private onHeartbeat(from: NodeId, m: HeartbeatReq): void {
     this.heardFromLeader(from);
-    // m.commit <= our match as the leader knows it, so our log agrees up to there.
-    this.advanceCommit(Math.min(m.commit, this.log.last()));
+    if (m.commit > this.log.last()) {
+      // The leader sends min(our match, its commit): it counts us as holding entries we no longer
+      // have (a wiped or cut disk, issue 15). With nothing new to send it would only heartbeat us
+      // forever; a rejection saying where our log ends makes it repair us (Progress.lostLog).
+      this.send(from, appendRejected(this.currentTerm, m.commit, 0, this.log.last() + 1));
+    }
+    // m.commit <= our match as the leader knows it, so our log agrees up to there; unless we lost
+    // entries since it learnt that match (recovery.ts): then only verified appends move our commit.
+    if (!this.recovery.recovering()) this.advanceCommit(Math.min(m.commit, this.log.last()));
     this.send(from, { type: 'raft.heartbeat.resp', term: this.currentTerm, round: m.round } satisfies HeartbeatResp);
   }
 
-  private onHeartbeatResp(from: NodeId, m: HeartbeatResp): void {
-    if (this.roleName !== 'leader') return;
-    const pr = this.progress.get(from);
+  private onHeartbeatResp(ls: LeaderState, from: NodeId, m: HeartbeatResp): void {
+    const pr = ls.progress.get(from);
     if (pr === undefined) return;
+    // Acking a round we never sent would confirm reads (and a lease) nobody granted.
+    if (m.round > ls.round) return this.drop(from, m, 'an ack of a heartbeat round never sent');
     const now = this.env.now();
     pr.recentActive = true;
     if (m.round > pr.ackedRound) pr.ackedRound = m.round;
-    this.confirmRounds();
+    this.confirmRounds(ls);
     // A silent pipeline (appends lost to a partition or a crash) restarts from the match point.
     const stalled = now - pr.lastHeardUs >= this.config.electionTimeoutMinUs;
     if (pr.state === 'snapshot') {
@@ -1055,23 +1189,19 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     }
     if (pr.state === 'replicate' && pr.inflightCount() > 0 && stalled) pr.becomeProbe();
     if (pr.state === 'probe') pr.probeSent = false;
-    if (pr.match < this.log.last()) this.sendAppend(from);
+    if (pr.match < this.log.last()) this.sendAppend(ls, from);
   }
 
-  private confirmRounds(): void {
+  private confirmRounds(ls: LeaderState): void {
     const m = this.configs.current();
-    const q = quorumValue(m, (id) => (id === this.self ? this.round : (this.progress.get(id)?.ackedRound ?? 0)));
-    if (q <= this.confirmedRound) return;
-    this.confirmedRound = q;
-    const sentAt = this.roundSentAt.get(q);
+    const q = quorumValue(m, (id) => (id === this.self ? ls.round : (ls.progress.get(id)?.ackedRound ?? 0)));
+    if (q <= ls.confirmedRound) return;
+    ls.confirmedRound = q;
+    const sentAt = ls.roundSentAt.get(q);
     if (sentAt !== undefined) {
       // Lease (dissertation §6.4.1): no voter that acked round q grants a vote to anyone else until an
       // election timeout after it heard us, measured on clocks that may run (1 ± drift) fast.
-      const lease = sentAt + Math.floor(this.config.electionTimeoutMinUs * (1 - this.config.maxClockDriftRatio));
-      const now = this.env.now();
-      if (now < this.leaseClockUs) this.leaseUntilUs = 0;
-      this.leaseClockUs = now;
-      if (lease > this.leaseUntilUs && sentAt <= now) this.leaseUntilUs = lease;
+      ls.lease.extend(sentAt, Math.floor(this.config.electionTimeoutMinUs * (1 - this.config.maxClockDriftRatio)), this.env.now());
     }
     this.reads.confirm(q);
     this.reads.applied(this.applied);
@@ -1097,6 +1227,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       this.log.compactTo(s.index);
       this.configs.compactedTo(s.index, s.membership);
     } else {
+      this.recovery.truncated(s.index + 1); // what followed disagreed with committed state: never committed
       this.log.resetTo({ index: s.index, term: s.term });
       this.configs.reset(s.membership, s.index);
     }
@@ -1111,9 +1242,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.refreshFollowerRole();
   }
 
-  private onSnapshotResp(from: NodeId, m: SnapshotResp): void {
-    if (this.roleName !== 'leader') return;
-    const pr = this.progress.get(from);
+  private onSnapshotResp(ls: LeaderState, from: NodeId, m: SnapshotResp): void {
+    const pr = ls.progress.get(from);
     if (pr === undefined) return;
     pr.lastHeardUs = this.env.now();
     pr.recentActive = true;
@@ -1121,8 +1251,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (m.done) {
       pr.acked(m.index);
       pr.becomeProbe();
-      this.maybeCommit();
-      this.sendAppend(from);
+      this.maybeCommit(ls);
+      this.sendAppend(ls, from);
       return;
     }
     pr.snapOffset = m.nextOffset < 0 ? 0 : m.nextOffset;
@@ -1130,42 +1260,44 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private onTimeoutNow(from: NodeId, m: TimeoutNow): void {
-    if (this.roleName === 'leader' || !this.canCampaign()) return;
+    if (!this.canCampaign()) return;
     this.env.trace('raft.timeout-now', { from, term: m.term });
     this.becomeCandidate(true);
   }
 
   // ---------------------------------------------------------------- log, commit, apply
 
-  private appendLocal(e: Entry): void {
-    assert(this.roleName === 'leader', 'only the leader appends new entries');
-    assert(e.term === this.currentTerm && e.index === this.log.last() + 1, 'leader appends at the end in its term');
+  /** Leader: a new entry of its term at the end of its log (synced by the next flush). */
+  private appendLocal(ls: LeaderState, e: Entry): void {
+    assert(this.state === ls, 'only the current leader appends new entries');
+    assert(e.term === this.currentTerm, 'the leader appends entries of its own term');
+    assert(e.index === this.log.last() + 1, 'the leader appends at the end of its log');
     this.log.append([e]);
     if (e.kind === 'config') {
       this.configs.added(e.index, e.membership);
-      this.pendingConfigIndex = e.index;
+      ls.pendingConfigIndex = e.index;
       this.env.trace('raft.config', { index: e.index, committed: false, members: describeMembership(e.membership) });
-      this.syncProgressWithMembership();
+      this.syncProgressWithMembership(ls);
     }
   }
 
   /** The leader replicates to exactly the current members. */
-  private syncProgressWithMembership(): void {
+  private syncProgressWithMembership(ls: LeaderState): void {
     const peers = new Set(peersOf(this.configs.current(), this.self));
-    for (const id of [...this.progress.keys()]) if (!peers.has(id)) this.progress.delete(id);
+    for (const id of [...ls.progress.keys()]) if (!peers.has(id)) ls.progress.delete(id);
     const now = this.env.now();
     for (const id of peers) {
-      if (!this.progress.has(id)) this.progress.set(id, new Progress(this.log.last(), now, this.config.maxInflightAppends));
+      if (!ls.progress.has(id)) ls.progress.set(id, new Progress(this.log.last(), now, this.config.maxInflightAppends));
     }
   }
 
   /** Leader: commit the highest index a quorum stores, if it is from this term (paper §5.4.2). */
-  private maybeCommit(): void {
+  private maybeCommit(ls: LeaderState): void {
     const m = this.configs.current();
     const durable = this.log.durableIndex();
-    const n = quorumValue(m, (id) => (id === this.self ? durable : (this.progress.get(id)?.match ?? 0)));
+    const n = quorumValue(m, (id) => (id === this.self ? durable : (ls.progress.get(id)?.match ?? 0)));
     if (n <= this.commit) return;
-    if (this.log.term(n) !== this.currentTerm && !this.config.unsafeTestOnlyCommitOldTerms) return;
+    if (this.log.term(n) !== this.currentTerm && !this.mut('commitOldTerms')) return;
     this.advanceCommit(n);
     // Tell followers now rather than at the next heartbeat (etcd broadcasts an append when the
     // commit index moves): follower reads, watches and tree writes served by a follower would
@@ -1178,16 +1310,18 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     assert(n <= this.log.last(), () => `commit ${n} beyond last ${this.log.last()}`);
     this.commit = n;
     for (const o of this.observers) o.onCommit?.(n);
-    if (this.roleName === 'leader' && this.commit >= this.termStartIndex && this.readsWaitingCommit.length > 0) {
-      const waiting = this.readsWaitingCommit;
-      this.readsWaitingCommit = [];
-      for (const r of waiting) this.startRead(r.deadlineUs, r.done);
+    const ls = this.leading();
+    if (ls !== undefined && this.commit >= ls.termStartIndex && ls.readsWaitingCommit.length > 0) {
+      const waiting = ls.readsWaitingCommit;
+      ls.readsWaitingCommit = [];
+      for (const r of waiting) this.startRead(ls, r.deadlineUs, r.done);
     }
     this.applyCommitted();
   }
 
   private applyCommitted(): void {
-    assert(this.applied <= this.commit && this.commit <= this.log.last(), () => `applied ${this.applied} <= commit ${this.commit} <= last ${this.log.last()}`);
+    assert(this.applied <= this.commit, () => `applied ${this.applied} beyond commit ${this.commit}`);
+    assert(this.commit <= this.log.last(), () => `commit ${this.commit} beyond last ${this.log.last()}`);
     const end = Math.min(this.commit, this.applied + this.config.maxApplyBatch);
     while (this.applied < end) this.applyEntry(this.log.entry(this.applied + 1));
     this.reads.applied(this.applied);
@@ -1202,7 +1336,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private applyEntry(e: Entry): void {
-    assert(e.index === this.applied + 1 && e.index <= this.commit, 'apply in order, committed only');
+    assert(e.index === this.applied + 1, 'apply in order');
+    assert(e.index <= this.commit, 'apply committed entries only');
     let result: unknown;
     if (e.kind === 'cmd') {
       if (e.client !== undefined && e.seq !== undefined) {
@@ -1224,17 +1359,21 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     }
     this.applied = e.index;
     for (const o of this.observers) o.onApply?.(e);
-    const p = this.pending.get(e.index);
+    // Only a leader has pending proposals (a step-down answers them all).
+    const ls = this.leading();
+    const p = ls?.pending.get(e.index);
     if (p !== undefined) {
-      this.pending.delete(e.index);
-      assert(p.term === e.term, () => `a leader's pending entries are its own: index ${e.index} pending from term ${p.term} but applied from term ${e.term} (now ${this.roleName}, term ${this.currentTerm})`);
+      ls!.pending.delete(e.index);
+      assert(p.term === e.term, () => `a leader's pending entries are its own: index ${e.index} pending from term ${p.term} but applied from term ${e.term} (term ${this.currentTerm})`);
       if (result === STALE_SEQUENCE) p.done({ ok: false, error: 'rejected', reason: 'stale client sequence number' });
       else p.done({ ok: true, index: e.index, term: e.term, result });
     }
-    if (e.kind === 'config' && this.roleName === 'leader') this.afterConfigCommitted(e.index);
+    // A callback above may have changed the role: look again.
+    const lsAfter = this.leading();
+    if (e.kind === 'config' && lsAfter !== undefined) this.afterConfigCommitted(lsAfter, e.index);
   }
 
-  private afterConfigCommitted(index: number): void {
+  private afterConfigCommitted(ls: LeaderState, index: number): void {
     if (index !== this.configs.currentIndex()) return;
     if (!isVoter(this.configs.current(), this.self)) {
       // Removed (dissertation §4.2.2): the leader managed the change without counting itself; now it goes.
@@ -1242,15 +1381,16 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       this.becomeFollower(this.currentTerm, undefined);
       return;
     }
-    this.maybePromote();
+    this.maybePromote(ls);
   }
 
   /** Leader: promote one caught-up learner marked for promotion. */
-  private maybePromote(): void {
-    if (this.roleName !== 'leader' || this.transfer !== undefined || this.commit < this.pendingConfigIndex) return;
+  private maybePromote(ls: LeaderState): void {
+    if (this.state !== ls) return; // a callback (a committed entry's, a transfer's) ended this leadership
+    if (ls.transfer !== undefined || this.commit < ls.pendingConfigIndex) return;
     const m = this.configs.current();
     for (const id of m.promoting) {
-      const pr = this.progress.get(id);
+      const pr = ls.progress.get(id);
       if (pr !== undefined && pr.match > 0 && pr.match + this.config.promoteMaxLagEntries >= this.commit) {
         this.env.trace('raft.promote', { node: id, match: pr.match, commit: this.commit });
         this.promote(id, () => {});

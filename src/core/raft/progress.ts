@@ -93,8 +93,26 @@ export class Progress {
   }
 
   /**
+   * The follower lost entries it acknowledged (a wiped or cut disk: issue 15): its log ends below
+   * `match`, or it holds another term at an index up to `match`. What it still holds is unverified,
+   * so match goes back to 0 and a probe starts at `next` (the follower's end as it reported it),
+   * backtracking from there as usual and falling back to a snapshot where the log is compacted.
+   * etcd's Progress has no such case: its rejections at or below match are always stale.
+   */
+  lostLog(next: number): void {
+    assert(this.state !== 'snapshot', 'a snapshot transfer repairs the follower anyway');
+    assert(next >= 1, () => `lost-log probe from ${next}`);
+    this.state = 'probe';
+    this.match = 0;
+    this.next = next;
+    this.probeSent = false;
+    this.inflight = [];
+  }
+
+  /**
    * A rejection of prevIndex `rejected` with the leader-computed next index. Returns false if the
-   * rejection is stale (answers an older append) and was ignored.
+   * rejection is stale (answers an older append) and was ignored. The caller first checks for a
+   * follower that lost its log (lostLog), which these rules would take for a stale rejection.
    */
   rejected(rejected: number, nextGuess: number): boolean {
     if (this.state === 'replicate') {

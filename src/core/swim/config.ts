@@ -56,7 +56,11 @@ export interface SwimConfig extends SwimTiming {
   readonly packetBudgetBytes: number;
   /** memberlist DisableTcpPings = false: a reliable-channel ping runs beside the indirect ones. */
   readonly reliableFallback: boolean;
-  /** memberlist HandoffQueueDepth = 1024: bound on relayed probes in flight. */
+  /**
+   * Bound on relayed (indirect) probes in flight for other members. A bound of our own, sized
+   * like memberlist's HandoffQueueDepth = 1024 (memberlist's queue of messages handed from the
+   * packet listener to the handler, dropped when full): past it, relay requests are dropped.
+   */
   readonly maxPendingRelays: number;
   /** Bound on queued broadcasts; the oldest, most-sent ones go first (serf prunes its queues likewise). */
   readonly maxQueuedBroadcasts: number;
@@ -134,7 +138,7 @@ export function swimConfig(input: SwimConfigInput = {}): SwimConfig {
     metaMaxBytes: 512, // memberlist MetaMaxSize = 512
     packetBudgetBytes: 1400, // memberlist UDPBufferSize = 1400 (safe under a 1500-byte Ethernet MTU)
     reliableFallback: true, // memberlist DisableTcpPings = false
-    maxPendingRelays: 1024, // memberlist HandoffQueueDepth = 1024
+    maxPendingRelays: 1024, // ours, sized as memberlist's HandoffQueueDepth = 1024 (see the field)
     maxQueuedBroadcasts: 4096, // a bound of our own: four times the handoff depth
     tombstoneUs: sec(24 * 3600), // serf tombstone_timeout default 24 h
     maxTombstones: 4096,

@@ -27,6 +27,23 @@ export interface MemberRecord {
   quiet: boolean;
 }
 
+/**
+ * Which status may follow which (SWIM §4.2 with memberlist's aliveNode / suspectNode / deadNode).
+ * Setting the same status again is not a change. A suspect or dead member comes back alive only
+ * with a higher incarnation (checked by the callers); nothing goes from dead to suspect or between
+ * dead and left: both are final until a newer incarnation says alive.
+ */
+export const LEGAL_STATUS_CHANGES: Readonly<Record<MemberStatus, readonly MemberStatus[]>> = {
+  alive: ['suspect', 'dead', 'left'],
+  suspect: ['alive', 'dead', 'left'],
+  dead: ['alive'],
+  left: ['alive'],
+};
+
+export function isLegalStatusChange(from: MemberStatus, to: MemberStatus): boolean {
+  return LEGAL_STATUS_CHANGES[from].includes(to);
+}
+
 export interface Tombstone {
   readonly inc: number;
   readonly status: 'dead' | 'left';
@@ -79,15 +96,20 @@ export class MemberTable {
     if (isLive(rec.status)) this.liveCount++;
   }
 
-  /** Call on every status change so the live count stays exact. */
+  /** The one way a member's status changes (LEGAL_STATUS_CHANGES); keeps the live count exact. */
   setStatus(rec: MemberRecord, status: MemberStatus, nowUs: Micros): void {
+    assert(this.byName.get(rec.node) === rec, () => `member table: ${rec.node} changes status but is not in the table`);
+    assert(isLegalStatusChange(rec.status, status), () => `member table: ${rec.node} may not go ${rec.status} -> ${status}`);
+    // Callers cancel a running suspicion first (its timer would declare the member dead later).
+    assert(rec.suspicion === undefined, () => `member table: ${rec.node} goes ${rec.status} -> ${status} with a suspicion running`);
     const was = isLive(rec.status);
     const now = isLive(status);
     rec.status = status;
     rec.sinceUs = nowUs;
     if (was && !now) this.liveCount--;
     if (!was && now) this.liveCount++;
-    assert(this.liveCount >= 0 && this.liveCount <= this.list.length, 'member table: live count in range');
+    assert(this.liveCount >= 0, 'member table: live count not negative');
+    assert(this.liveCount <= this.list.length, 'member table: live count within the table');
   }
 
   /**

@@ -612,6 +612,8 @@ export class SwimNode implements Core {
     m.quiet = !regossip;
     const prev = m.status;
     const metaChanged = !metaEqual(m.meta, meta);
+    // Only a higher incarnation changes a known member (SWIM §4.2; the early returns above).
+    assert(inc > m.inc, () => `swim: alive ${node} at inc ${inc} not above ${m!.inc}`);
     m.inc = inc;
     m.meta = meta;
     if (m.suspicion !== undefined) {
@@ -619,6 +621,7 @@ export class SwimNode implements Core {
       m.suspicion = undefined;
     }
     if (prev !== 'alive') this.table.setStatus(m, 'alive', now);
+    assert(m.status === 'alive', 'swim: aliveNode leaves the member alive');
     if (regossip) this.queueAlive(msg ?? { t: 'alive', node, inc, meta });
     else this.queue.remove(memberKey(node)); // our queued older news of it is stale now
     if (prev === 'suspect') {
@@ -647,6 +650,9 @@ export class SwimNode implements Core {
       return;
     }
     if (m.status !== 'alive') return; // dead or left: suspicion is old news
+    assert(inc >= m.inc, () => `swim: suspect ${node} at inc ${inc} below ${m.inc}`);
+    // An alive member has no suspicion timer: aliveNode cancels it, and it clears itself when it fires.
+    assert(m.suspicion === undefined, () => `swim: alive ${node} with a suspicion running`);
     const now = this.env.now();
     m.inc = inc;
     this.table.setStatus(m, 'suspect', now);
@@ -677,6 +683,7 @@ export class SwimNode implements Core {
     const m = this.table.get(node);
     if (m === undefined || inc < m.inc) return;
     if (m.status === 'dead' || m.status === 'left') return;
+    assert(isLive(m.status), () => `swim: dead news for ${node} in status ${m.status}`);
     m.inc = inc;
     if (m.suspicion !== undefined) {
       m.suspicion.cancel();
@@ -684,6 +691,7 @@ export class SwimNode implements Core {
     }
     const left = from === node;
     this.table.setStatus(m, left ? 'left' : 'dead', this.env.now());
+    assert(m.suspicion === undefined, 'swim: a dead member has no suspicion timer');
     this.queuePush(msg ?? { t: 'dead', node, inc, from });
     this.env.trace(left ? 'swim.left' : 'swim.dead', { target: node, inc, from });
     this.emit(left ? 'leave' : 'failed', m);

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import type { Notification, NotificationAction } from '../../core/ha/index.ts';
 import { parseTargetSpec } from './target-spec.ts';
+import { scriptsRunnable, type ScriptPolicy } from '../script-policy.ts';
 
 const MAX_RUNNING = 16;
 /** A notify script that hangs must not pile up: 30 s, Consul's default script check timeout. */
@@ -19,6 +20,8 @@ export class ScriptNotifier implements NotificationAction {
   constructor(
     private readonly defaultScript: string | undefined,
     private readonly log: (line: string) => void,
+    /** A target's own Notify.Args came from the API: run only when the policy allows scripts. */
+    private readonly scripts: ScriptPolicy = {},
   ) {}
 
   notify(n: Notification): void {
@@ -27,6 +30,10 @@ export class ScriptNotifier implements NotificationAction {
     const spec = parseTargetSpec(n.value);
     const args = spec.Notify?.Args ?? (this.defaultScript ? [this.defaultScript] : undefined);
     this.log(`[INFO] ha: ${n.key} is ${n.state.toUpperCase()} (event ${n.eventId}, ${n.role})${n.activeChanges.map((c) => `; group ${c.group} active ${c.from} -> ${c.to}`).join('')}`);
+    if (spec.Notify?.Args !== undefined && !scriptsRunnable(this.scripts)) {
+      this.log(`[WARN] ha: notify script of ${n.key} not run: scripts are disabled on this agent (--enable-script-checks)`);
+      return;
+    }
     if (!args) return;
     if (this.running >= MAX_RUNNING) {
       this.log(`[WARN] ha: notification for ${n.key} dropped: ${MAX_RUNNING} scripts already running`);

@@ -9,6 +9,7 @@ import net from 'node:net';
 import type { Micros } from '../../core/env.ts';
 import { parseUpDown, type Health, type Probe, type ProbeHandle, type TargetConfig } from '../../core/ha/index.ts';
 import { parseTargetSpec } from './target-spec.ts';
+import { scriptsRunnable, type ScriptPolicy } from '../script-policy.ts';
 
 /** Bound on a script's output we read (a verify script prints one word). */
 const MAX_SCRIPT_OUTPUT_BYTES = 64 * 1024;
@@ -53,7 +54,12 @@ export function tcpProbe(address: string, timeoutMs: number, done: (h: Health) =
 
 /** The hanode probe: the target's own check, else the agent's default verification script. */
 export class TargetProbe implements Probe {
-  constructor(private readonly defaultVerifyScript?: string) {}
+  constructor(
+    private readonly defaultVerifyScript?: string,
+    /** A target's own Check.Args came from the API: run only when the policy allows scripts. */
+    private readonly scripts: ScriptPolicy = {},
+    private readonly onRefused: (key: string) => void = () => {},
+  ) {}
 
   check(target: TargetConfig, timeoutUs: Micros, done: (status: Health) => void): ProbeHandle {
     const spec = parseTargetSpec(target.value);
@@ -61,6 +67,12 @@ export class TargetProbe implements Probe {
     const c = spec.Check;
     if (c?.HTTP) return httpProbe(c.HTTP, ms, done);
     if (c?.TCP) return tcpProbe(c.TCP, ms, done);
+    if (c?.Args !== undefined && !scriptsRunnable(this.scripts)) {
+      // Refused at run time too (a replicated target with a script): reported down, never run.
+      this.onRefused(target.key);
+      queueMicrotask(() => done('down'));
+      return { cancel() {} };
+    }
     const args = c?.Args ?? (this.defaultVerifyScript ? [this.defaultVerifyScript] : undefined);
     if (!args) {
       // Nothing says how to check it: report down rather than guess.

@@ -7,12 +7,16 @@
 import type { BlockingHub } from '../../core/coord/blocking.ts';
 import type { Topic } from '../../core/store/index.ts';
 import { HttpError } from './errors.ts';
+import { wakePacer } from './pacer.ts';
 import type { QueryOptions } from './query.ts';
 
 /** Resolves with the table's index (never 0) once it is past opts.minIndex or the wait ended. */
 export function blockOn(hub: BlockingHub, topic: Topic, opts: QueryOptions): Promise<number> {
   return new Promise((resolve, reject) => {
-    const parked = hub.wait(topic, opts.minIndex, opts.waitUs, (index) => resolve(index));
+    // Woken reads are released a batch per event-loop turn (pacer.ts); an immediate answer is not delayed.
+    let now = true;
+    const parked = hub.wait(topic, opts.minIndex, opts.waitUs, (index) => (now ? resolve(index) : wakePacer.push(() => resolve(Math.max(index, hub.indexOf(topic))))));
+    now = false;
     if (!parked) reject(new HttpError(429, 'Too many blocking queries'));
   });
 }

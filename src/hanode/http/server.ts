@@ -10,13 +10,17 @@ import type { Backend } from '../backend.ts';
 import { HttpError, methodNotAllowed, noLeader } from './errors.ts';
 import { toJson } from './json.ts';
 import { Query } from './query.ts';
+import { parseRequestTarget } from './target.ts';
+import { writeSliced } from './stream.ts';
+import { WakePacer } from './pacer.ts';
+import { allowed, PERMISSION_DENIED, tokenOf, type AclConfig } from './acl.ts';
 import { FORWARDED, type ApiReply, type ApiRequest, type Method, type Placement, type Route } from './types.ts';
 
 export interface HttpServerOptions {
   readonly backend: Backend;
   readonly routes: readonly Route[];
-  /** When set, writes need this token (X-Consul-Token, Authorization: Bearer, or ?token). */
-  readonly aclToken?: string;
+  /** Tokens and default policy (src/hanode/http/acl.ts); absent: every request is allowed. */
+  readonly acl?: AclConfig;
   /** Largest request body read (bigger: 413). KV values are checked against Consul's 512 KiB separately. */
   readonly maxBodyBytes?: number;
   readonly log?: (line: string) => void;
@@ -33,6 +37,9 @@ const DRAIN_FACTOR = 16;
 
 /** Bound on a forwarded request: the longest blocking wait (10 min + jitter) plus slack. */
 const FORWARD_TIMEOUT_MS = 11 * 60 * 1000;
+
+/** Requests started per event-loop turn in a burst (as WAKE_BATCH, pacer.ts). */
+const requestPacer = new WakePacer(64);
 
 export interface HttpCounters {
   requests: number;
@@ -52,11 +59,16 @@ export class HttpServer {
     // Longest prefix first.
     this.prefixes = opts.routes.filter((r) => r.prefix).sort((a, b) => b.path.length - a.path.length);
     this.server = http.createServer((req, res) => {
-      this.handle(req, res).catch((err) => {
-        // Last resort: never let one request take the daemon down.
-        this.opts.log?.(`http: unhandled ${String(err)}`);
-        if (!res.headersSent) this.sendError(res, new HttpError(500, String((err as Error)?.message ?? err)));
-        else res.destroy();
+      // A burst of requests is started a batch per event-loop turn (pacer.ts), so Raft's
+      // timers and sockets run between batches.
+      requestPacer.push(() => {
+        if (req.destroyed) return;
+        this.handle(req, res).catch((err) => {
+          // Last resort: never let one request take the daemon down.
+          this.opts.log?.(`http: unhandled ${String(err)}`);
+          if (!res.headersSent) this.sendError(res, new HttpError(500, String((err as Error)?.message ?? err)));
+          else res.destroy();
+        });
       });
     });
     this.server.keepAliveTimeout = 65_000;
@@ -92,7 +104,9 @@ export class HttpServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.counters.requests++;
-    const url = new URL(req.url ?? '/', 'http://local');
+    // Raw: no dot-segment resolution, no `\` rewriting (KV keys are opaque; see target.ts).
+    const url = parseRequestTarget(req.url ?? '/');
+    if (!url) return this.drainThen(req, () => this.sendError(res, new HttpError(400, 'Invalid request target')));
     const found = this.route(url.pathname);
     if (!found) return this.drainThen(req, () => this.sendError(res, new HttpError(404, '404 page not found')));
     const method = (req.method ?? 'GET') as Method;
@@ -113,8 +127,10 @@ export class HttpServer {
     if (dc !== undefined && dc !== '' && dc !== this.opts.backend.datacenter) {
       return this.drainThen(req, () => this.sendError(res, new HttpError(500, 'No path to datacenter')));
     }
-    if (spec.write && this.opts.aclToken !== undefined && tokenOf(req, query) !== this.opts.aclToken) {
-      return this.drainThen(req, () => this.sendError(res, new HttpError(403, 'Permission denied')));
+    // Any method but GET is a write, whatever the route says.
+    const acl = this.opts.acl;
+    if (acl && !allowed(acl, url.pathname, tokenOf(req, query), spec.write === true || method !== 'GET' ? 'write' : 'read')) {
+      return this.drainThen(req, () => this.sendError(res, new HttpError(403, PERMISSION_DENIED)));
     }
     const body = await this.readBody(req, res);
     if (body === undefined) return;
@@ -129,10 +145,11 @@ export class HttpServer {
       }
       return this.forward(req, res, addr, body);
     }
-    const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body };
+    const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body, ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}) };
     try {
       const reply = await spec.handler(apiReq);
-      this.send(res, reply);
+      if (reply.jsonChunks !== undefined) await this.sendChunks(res, reply);
+      else this.send(res, reply);
     } catch (err) {
       if (err instanceof HttpError) this.sendError(res, err);
       else {
@@ -222,6 +239,16 @@ export class HttpServer {
     res.end(body);
   }
 
+  /** A streamed JSON answer: no Content-Length (chunked), written in slices. */
+  private async sendChunks(res: http.ServerResponse, reply: ApiReply): Promise<void> {
+    const headers: Record<string, string> = { ...(reply.headers ?? {}), 'Content-Type': 'application/json' };
+    if (reply.index !== undefined) Object.assign(headers, this.indexHeaders(reply.index));
+    const status = reply.status ?? 200;
+    this.count(status);
+    res.writeHead(status, headers);
+    await writeSliced(res, reply.jsonChunks!);
+  }
+
   private sendError(res: http.ServerResponse, err: HttpError): void {
     if (res.headersSent) return void res.destroy();
     this.count(err.status);
@@ -236,14 +263,6 @@ export class HttpServer {
     if (status >= 500) this.counters.errors5xx++;
     else if (status >= 400) this.counters.errors4xx++;
   }
-}
-
-function tokenOf(req: http.IncomingMessage, q: Query): string | undefined {
-  const h = req.headers['x-consul-token'];
-  if (typeof h === 'string' && h !== '') return h;
-  const auth = req.headers.authorization;
-  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7);
-  return q.get('token');
 }
 
 export function splitHostPort(addr: string): [string, number] {

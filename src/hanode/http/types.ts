@@ -20,6 +20,8 @@ export interface ApiRequest {
   readonly query: Query;
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
+  /** The client's socket address (for loopback-only permissions). */
+  readonly remoteAddress?: string;
 }
 
 export interface ApiReply {
@@ -32,6 +34,8 @@ export interface ApiReply {
   /** X-Consul-Index: written as max(1, index) (Consul never sends 0: the consul client's watch gives up on 0). */
   readonly index?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A large JSON body, produced lazily and written a slice per event-loop turn (http/stream.ts). */
+  readonly jsonChunks?: Iterable<string>;
 }
 
 export type Handler = (req: ApiRequest) => Promise<ApiReply> | ApiReply;

@@ -10,6 +10,8 @@ import { parseGoDuration } from '../http/duration.ts';
 import { badRequest, HttpError, notFound } from '../http/errors.ts';
 import type { ApiReply, ApiRequest, Route } from '../http/types.ts';
 import { checkJson, serviceJson } from '../shapes.ts';
+import { MAX_RUNNING as MAX_NODE_PROBES } from '../../core/coord/probe-runner.ts';
+import { clampInterval, clampTimeout, requireScriptAllowed } from '../script-policy.ts';
 import { commit, isObject, jsonBody, okResult, type RouteContext } from './context.ts';
 
 /** Bound on checks one service registration may carry (ours). */
@@ -122,16 +124,31 @@ function stringMap(v: unknown, what: string): Record<string, string> | undefined
   return v as Record<string, string>;
 }
 
-/** A Consul check definition (CheckType) → our CheckInput. */
-function checkInput(def: Record<string, unknown>, id: string, serviceId: string, defaultName: string): CheckInput {
+/** Consul's names for a script check's command: Args (and its alias ScriptArgs), and the pre-1.1 Script string. */
+const SCRIPT_FIELDS = ['Args', 'ScriptArgs', 'Script'] as const;
+
+/**
+ * A Consul check definition (CheckType) → our CheckInput. A script check is refused (403)
+ * unless the script policy lets this client register one (src/hanode/script-policy.ts);
+ * Interval and Timeout below Consul's 1 s minimum are raised to it.
+ */
+function checkInput(ctx: RouteContext, req: ApiRequest, def: Record<string, unknown>, id: string, serviceId: string, defaultName: string): CheckInput {
+  if (SCRIPT_FIELDS.some((f) => def[f] !== undefined && def[f] !== null)) requireScriptAllowed(ctx.scripts ?? {}, req.remoteAddress);
+  if (def.Script !== undefined && def.Script !== null) throw badRequest('Invalid check: Script is not supported (removed in Consul 1.1); use Args');
   const ttlUs = optDuration(def.TTL, 'TTL');
-  const intervalUs = optDuration(def.Interval, 'Interval');
-  const timeoutUs = optDuration(def.Timeout, 'Timeout');
+  const rawInterval = optDuration(def.Interval, 'Interval');
+  const rawTimeout = optDuration(def.Timeout, 'Timeout');
+  const intervalUs = rawInterval === undefined ? undefined : clampInterval(rawInterval);
+  const timeoutUs = rawTimeout === undefined ? undefined : clampTimeout(rawTimeout);
+  const scriptArgs = def.Args ?? def.ScriptArgs;
   const deregUs = optDuration(def.DeregisterCriticalServiceAfter, 'DeregisterCriticalServiceAfter');
   let probe: ProbeSpec | undefined;
   if (typeof def.HTTP === 'string' && def.HTTP !== '') probe = { kind: 'http', url: def.HTTP, ...(typeof def.Method === 'string' ? { method: def.Method } : {}) };
   else if (typeof def.TCP === 'string' && def.TCP !== '') probe = { kind: 'tcp', address: def.TCP };
-  else if (Array.isArray(def.Args) && def.Args.every((a) => typeof a === 'string')) probe = { kind: 'script', args: def.Args as string[] };
+  else if (scriptArgs !== undefined && scriptArgs !== null) {
+    if (!Array.isArray(scriptArgs) || scriptArgs.length === 0 || !scriptArgs.every((a) => typeof a === 'string')) throw badRequest('Invalid check: Args must be a non-empty list of strings');
+    probe = { kind: 'script', args: scriptArgs as string[] };
+  }
   if (ttlUs === undefined && probe === undefined) throw badRequest('Invalid check: one of TTL, HTTP, TCP or Args is required');
   if (probe !== undefined && intervalUs === undefined) throw badRequest('Invalid check: Interval is required with HTTP, TCP or Args');
   const definition: CheckDefinition = {
@@ -152,6 +169,15 @@ function checkInput(def: Record<string, unknown>, id: string, serviceId: string,
     serviceId,
     definition,
   };
+}
+
+/** 400 past the probe runner's bound on node-run checks (it would not run the excess). */
+function checkProbeRoom(ctx: RouteContext, checks: readonly CheckInput[]): void {
+  const b = ctx.backend;
+  const adding = new Set(checks.filter((c) => c.definition?.probe !== undefined).map((c) => c.checkId));
+  if (adding.size === 0) return;
+  const others = b.store.catalog.checksOfNode(b.nodeName).filter((c) => c.definition.probe !== undefined && !adding.has(c.checkId)).length;
+  if (others + adding.size > MAX_NODE_PROBES) throw badRequest(`Too many HTTP/TCP/script checks on this node (max ${MAX_NODE_PROBES})`);
 }
 
 async function registerService(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
@@ -179,9 +205,10 @@ async function registerService(ctx: RouteContext, req: ApiRequest): Promise<ApiR
   if (defs.length > MAX_CHECKS_PER_REGISTRATION) throw badRequest(`Too many checks (max ${MAX_CHECKS_PER_REGISTRATION})`);
   const checks = defs.map((d, i) => {
     const cid = typeof d.CheckID === 'string' && d.CheckID !== '' ? d.CheckID : defs.length === 1 ? `service:${id}` : `service:${id}:${i + 1}`;
-    return checkInput(d, cid, id, `Service '${name}' check`);
+    return checkInput(ctx, req, d, cid, id, `Service '${name}' check`);
   });
   const b = ctx.backend;
+  checkProbeRoom(ctx, checks);
   const { result } = await commit(ctx, { type: 'catalog.register', node: b.nodeName, address: b.advertiseAddr, service, checks });
   okResult(result);
   return {};
@@ -198,7 +225,8 @@ async function registerCheck(ctx: RouteContext, req: ApiRequest): Promise<ApiRep
   if (serviceId !== '' && !b.store.catalog.servicesOfNode(b.nodeName).some((s) => s.id === serviceId)) {
     throw badRequest(`ServiceID "${serviceId}" does not exist`);
   }
-  const input = checkInput(body, id, serviceId, name);
+  const input = checkInput(ctx, req, body, id, serviceId, name);
+  checkProbeRoom(ctx, [input]);
   const { result } = await commit(ctx, { type: 'catalog.register', node: b.nodeName, address: b.advertiseAddr, checks: [input] });
   okResult(result);
   return {};

@@ -4,10 +4,13 @@ import type { Backend } from '../backend.ts';
 import { HttpError, noLeader } from '../http/errors.ts';
 import type { QueryOptions } from '../http/query.ts';
 import type { BlockingHub } from '../../core/coord/blocking.ts';
+import type { ScriptPolicy } from '../script-policy.ts';
 
 export interface RouteContext {
   readonly backend: Backend;
   readonly hub: BlockingHub;
+  /** Who may register scripts (src/hanode/script-policy.ts); absent: nobody. */
+  readonly scripts?: ScriptPolicy;
 }
 
 /** Proposes and waits for the applied result; any failure to commit becomes Consul's 500. */

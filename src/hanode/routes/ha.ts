@@ -8,6 +8,7 @@ import { badRequest, HttpError, notFound } from '../http/errors.ts';
 import type { ApiReply, Route } from '../http/types.ts';
 import { parseTargetSpec, specError, type TargetSpec } from '../ha/target-spec.ts';
 import { isObject, jsonBody, type RouteContext } from './context.ts';
+import { requireScriptAllowed } from '../script-policy.ts';
 
 export interface HaBackend {
   readonly state: HaStateMachine;
@@ -16,7 +17,7 @@ export interface HaBackend {
   propose(cmd: HaCommand): Promise<{ ok: true; result: HaApplyResult } | { ok: false; reason: string }>;
 }
 
-export function haRoutes(_ctx: RouteContext, ha: () => HaBackend | undefined): Route[] {
+export function haRoutes(ctx: RouteContext, ha: () => HaBackend | undefined): Route[] {
   const get = (): HaBackend => {
     const h = ha();
     if (!h) throw notFound('the failover service is not running on this agent');
@@ -67,6 +68,8 @@ export function haRoutes(_ctx: RouteContext, ha: () => HaBackend | undefined): R
             const err = specError(body);
             if (err) throw badRequest(err);
             const b = body as Partial<TargetSpec>;
+            // A script target runs its Check / Notify command on every server: remote code, refused by default.
+            if (b.Check?.Args !== undefined || b.Notify?.Args !== undefined) requireScriptAllowed(ctx.scripts ?? {}, req.remoteAddress);
             const spec: TargetSpec = { Value: b.Value ?? '', ...(b.Check ? { Check: b.Check } : {}), ...(b.Notify ? { Notify: b.Notify } : {}) };
             return commit({ type: 'ha.target.put', key: req.rest, value: JSON.stringify(spec) });
           },

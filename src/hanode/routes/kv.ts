@@ -5,10 +5,10 @@
 import { KV_MAX_VALUE_CHARS } from '../../core/kv/commands.ts';
 import type { KvEntry } from '../../core/kv/types.ts';
 import { badRequest, HttpError } from '../http/errors.ts';
-import { parseU64 } from '../http/json.ts';
+import { parseU64, toJson } from '../http/json.ts';
 import { queryOptions, type Query, type QueryOptions } from '../http/query.ts';
 import type { CoordStore, StoreCommandBody, StoreResult } from '../../core/store/index.ts';
-import { blockOn } from '../http/blocking.ts';
+import { kvWatchFor } from '../http/kv-watch.ts';
 import type { ApiReply, ApiRequest, Route } from '../http/types.ts';
 import { kvJson } from '../shapes.ts';
 import { commit, okResult, readMode, type RouteContext } from './context.ts';
@@ -51,9 +51,11 @@ export function planKv(req: ApiRequest): KvPlan {
 async function get(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
   const plan = planGet(req);
   await readMode(ctx, plan.opts);
-  // Consul answers every KV read with the KV table's index and wakes a blocked read on any KV change.
-  const index = await blockOn(ctx.hub, 'kv', plan.opts);
-  return plan.answer(ctx.backend.store, index);
+  // Every KV read answers with the KV table's index; a blocked read is woken by a change to
+  // its key (or under its prefix for ?recurse / ?keys), as Consul's per-key watches do.
+  const store = ctx.backend.store;
+  const index = await kvWatchFor(store).block(req.rest, req.query.has('recurse') || req.query.has('keys'), plan.opts);
+  return plan.answer(store, index);
 }
 
 async function put(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
@@ -84,12 +86,36 @@ function readAnswer(req: ApiRequest, store: CoordStore, index: number): ApiReply
   if (q.has('recurse')) {
     const entries = store.kv.range(key).slice(0, MAX_LIST);
     if (entries.length === 0) return { status: 404, index };
-    return { json: entries.map(kvJson), index };
+    const size = recurseBytes(entries);
+    if (size > MAX_RECURSE_BYTES) {
+      throw new HttpError(413, `Response too large: ${entries.length} keys under ${JSON.stringify(key)} encode to about ${size} bytes, over the ${MAX_RECURSE_BYTES}-byte limit of one recurse read; read a narrower prefix, or list ?keys and read them one by one`);
+    }
+    // The entries are a snapshot (a write replaces an entry object, never mutates it), encoded while they are written.
+    return { jsonChunks: recurseJson(entries), index };
   }
   const entry = store.kv.get(key);
   if (!entry) return { status: 404, index };
   if (q.has('raw')) return { raw: Buffer.from(entry.value, 'latin1'), contentType: 'application/octet-stream', index };
   return { json: [kvJson(entry)], index };
+}
+
+/**
+ * Largest recurse answer (ours; Consul has none, but three concurrent reads of 50 MB stalled
+ * a leader for seconds): 16 MiB, 32 full-size (512 KiB) values.
+ */
+export const MAX_RECURSE_BYTES = 16 * 1024 * 1024;
+
+/** The JSON size of a recurse answer, estimated without building it: base64 values plus per-entry fields. */
+function recurseBytes(entries: readonly KvEntry[]): number {
+  let n = 2;
+  for (const e of entries) n += 160 + e.key.length * 2 + Math.ceil(e.value.length / 3) * 4 + (e.session?.length ?? 0);
+  return n;
+}
+
+function* recurseJson(entries: readonly KvEntry[]): Generator<string> {
+  yield '[';
+  for (let i = 0; i < entries.length; i++) yield (i > 0 ? ',' : '') + toJson(kvJson(entries[i]!));
+  yield ']';
 }
 
 /** ?keys with a separator: keys up to and including the first separator after the prefix, deduplicated. */

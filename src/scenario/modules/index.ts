@@ -11,8 +11,9 @@ import { locksModule } from './locks.ts';
 import { raftModule } from './raft.ts';
 import { shardsModule } from './shards.ts';
 import { swimModule } from './swim.ts';
+import { treeModule } from './tree.ts';
 
-export const MODULES: readonly ScenarioModule<any>[] = [swimModule, raftModule, kvModule, locksModule, leasesModule, failoverModule, shardsModule];
+export const MODULES: readonly ScenarioModule<any>[] = [swimModule, raftModule, kvModule, locksModule, leasesModule, failoverModule, shardsModule, treeModule];
 
 export function moduleNamed(name: string): ScenarioModule<unknown> | undefined {
   return MODULES.find((m) => m.name === name);

@@ -8,6 +8,8 @@
  *     voters: [east-1, west-1]     # nodes, DCs or regions
  *     learners: [west-2]           # added by the first leader (addLearner)
  *     electionTimeoutMin: 150ms    # optional overrides of src/core/raft/config.ts
+ *     mutations: [commitOldTerms]  # TEST ONLY, breaks safety: paper rules to switch off (src/core/raft/mutations.ts),
+ *                                  # to show a swarm's checkers catch the broken rule
  *
  * Every member is assembled as hanode assembles a server (src/core/node/assembly.ts ServerCore):
  * one Raft log carrying the coordination store (KV, sessions, locks, leases, the tree, the
@@ -17,7 +19,7 @@
  * Raft node or a state machine of its own.
  */
 import type { NodeId } from '../../core/env.ts';
-import type { RaftNode, RaftConfig } from '../../core/raft/index.ts';
+import { RAFT_MUTATIONS, isRaftMutation, type RaftNode, type RaftConfig, type RaftMutation } from '../../core/raft/index.ts';
 import { ServerCore } from '../../core/node/index.ts';
 import type { StateMachine } from '../../core/sm.ts';
 import { RaftSafetyChecker } from '../../sim/checkers/raft-safety.ts';
@@ -25,6 +27,8 @@ import type { World } from '../../sim/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
+import { LeaderChangeWatch, leaderChangeExpectations } from './raft-leader-change.ts';
+import type { View } from '../yaml-view.ts';
 import { noParams, parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
 
 export interface RaftModuleConfig {
@@ -33,6 +37,8 @@ export interface RaftModuleConfig {
   readonly electionTimeoutMinUs?: number;
   readonly electionTimeoutMaxUs?: number;
   readonly heartbeatIntervalUs?: number;
+  /** TEST ONLY (breaks safety): RaftConfig.mutations. */
+  readonly mutations?: readonly RaftMutation[];
 }
 
 /** What other modules find in app.parts.raft. */
@@ -44,6 +50,14 @@ export interface RaftPart {
   readonly core: ServerCore;
 }
 
+/** `mutations: [name, ...]`: names from src/core/raft/mutations.ts (test-only). */
+function parseMutations(v: View): RaftMutation[] {
+  return v.list().map((item) => {
+    const name = item.str();
+    return isRaftMutation(name) ? name : item.fail(`a Raft mutation (one of ${RAFT_MUTATIONS.join(', ')})`);
+  });
+}
+
 /** How often leader-within polls the cluster (virtual time). */
 const LEADER_CHECK_US = 50_000;
 
@@ -51,7 +65,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
   name: 'raft',
   doc: 'Raft voters and learners; checks safety, leader election and churn',
   parse(v, ctx) {
-    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval']);
+    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations']);
     const voters = ctx.topology.nodesOf(v.get('voters').required());
     const learners = v.get('learners').present ? ctx.topology.nodesOf(v.get('learners')) : [];
     const both = learners.find((n) => voters.includes(n));
@@ -63,6 +77,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...opt('electionTimeoutMin', 'electionTimeoutMinUs'),
       ...opt('electionTimeoutMax', 'electionTimeoutMaxUs'),
       ...opt('heartbeatInterval', 'heartbeatIntervalUs'),
+      ...(v.get('mutations').present ? { mutations: parseMutations(v.get('mutations')) } : {}),
     };
     if ((cfg.electionTimeoutMinUs ?? 0) > (cfg.electionTimeoutMaxUs ?? Infinity)) {
       v.get('electionTimeoutMax').fail('expected electionTimeoutMax >= electionTimeoutMin');
@@ -82,16 +97,20 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       parse: (v) => v.required().int(0, 1_000_000),
       name: (p) => `at most ${p as number} leader changes`,
     },
+    ...leaderChangeExpectations,
   },
   instantiate(cfg, run): ModuleInstance {
     const { world, scenario } = run;
     const members = new Set([...cfg.voters, ...cfg.learners]);
     const learners = new Set(cfg.learners);
     const checker = new RaftSafetyChecker({ throwOnViolation: true });
+    // tree: { careless: true } breaks the tree servers on purpose (scenarios/broken).
+    const coreOpts = (scenario.modules.get('tree') as { careless?: boolean } | undefined)?.careless ? { tree: { unsafeServeClientsAhead: true } } : {};
     const overrides: Partial<RaftConfig> = {
       ...(cfg.electionTimeoutMinUs !== undefined ? { electionTimeoutMinUs: cfg.electionTimeoutMinUs } : {}),
       ...(cfg.electionTimeoutMaxUs !== undefined ? { electionTimeoutMaxUs: cfg.electionTimeoutMaxUs } : {}),
       ...(cfg.heartbeatIntervalUs !== undefined ? { heartbeatIntervalUs: cfg.heartbeatIntervalUs } : {}),
+      ...(cfg.mutations !== undefined ? { mutations: new Set(cfg.mutations) } : {}),
     };
     const elections: { t: number; node: NodeId; term: number }[] = [];
     const leaderAt: number[] = [];
@@ -119,10 +138,27 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       return undefined;
     };
 
+    // Tells role selectors who leads (src/sim/roles.ts); watches new-leader-within.
+    const leaderChange = new LeaderChangeWatch(
+      world,
+      {
+        voters: () => cfg.voters,
+        leaderClaim: (n) => {
+          const r = sim.isUp(n) ? nodeRaft(n) : undefined;
+          return r?.isLeader() ? { term: r.term() } : undefined;
+        },
+      },
+      () => {
+        const n = stableLeader();
+        return n === undefined ? undefined : { node: n, term: nodeRaft(n)!.term() };
+      },
+      run.endUs,
+    );
+
     return {
       setupNode(ctx, app) {
         if (!members.has(ctx.id)) return;
-        const core = new ServerCore({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') });
+        const core = new ServerCore({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, coreOpts);
         const node = core.attachRaft(ctx.env('raft'), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters }) as unknown as RaftNode<unknown, unknown>;
         checker.attach(node);
         app.parts.raft = { node, sm: core.machine as unknown as StateMachine<unknown, unknown>, core } satisfies RaftPart;
@@ -133,6 +169,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         app.starters.push(() => core.coord.start());
       },
       attach() {
+        leaderChange.attach(scenario.expectations);
         for (const exp of scenario.expectations) {
           if (exp.kind !== 'leader-within') continue;
           const p = exp.params as WithinParams;
@@ -196,6 +233,9 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
               changes > max ? elections[max + 1]?.t : undefined,
             );
           }
+          case 'new-leader-within':
+          case 'leader-changed':
+            return leaderChange.evaluate(exp, elections);
           default:
             return verdict(exp, false, `the raft module does not know "${exp.kind}"`);
         }

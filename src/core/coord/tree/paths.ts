@@ -29,7 +29,7 @@ export function isUnder(path: string, root: string): boolean {
   return path === root || path.startsWith(`${root}/`);
 }
 
-/** ZooKeeper's sequential suffix: the parent's cversion, zero-padded to 10 digits (%010d). */
-export function sequentialSuffix(parentCversion: number): string {
-  return String(parentCversion).padStart(10, '0');
+/** ZooKeeper's sequential suffix: the number of children created under the parent so far, zero-padded to 10 digits (%010d). */
+export function sequentialSuffix(created: number): string {
+  return String(created).padStart(10, '0');
 }

@@ -27,11 +27,17 @@ export type ZkRequest =
   | { readonly op: 'multi'; readonly ops: readonly TreeOp[] }
   | { readonly op: 'sync'; readonly path: string }
   | { readonly op: 'addWatch'; readonly path: string; readonly mode: 'persistentRecursive' }
-  | { readonly op: 'removeWatch'; readonly path: string; readonly kind: WatchKind };
+  | { readonly op: 'removeWatch'; readonly path: string; readonly kind: WatchKind }
+  /**
+   * ZooKeeper's SetWatches, sent as a request after a reconnect (the wire protocol's way; the
+   * simulated client passes its watches in zk.connect instead): re-register, firing at once
+   * what changed after `relativeZxid`.
+   */
+  | { readonly op: 'setWatches'; readonly relativeZxid: number; readonly watches: readonly WatchRegistration[] };
 
 export type ZkReply =
   | { readonly ok: true; readonly op: 'create'; readonly path: string; readonly stat: Stat }
-  | { readonly ok: true; readonly op: 'delete' | 'sync' | 'addWatch' | 'removeWatch' }
+  | { readonly ok: true; readonly op: 'delete' | 'sync' | 'addWatch' | 'removeWatch' | 'setWatches' }
   | { readonly ok: true; readonly op: 'setData'; readonly stat: Stat }
   | { readonly ok: true; readonly op: 'getData'; readonly data: string; readonly stat: Stat }
   | { readonly ok: true; readonly op: 'exists'; readonly stat: Stat | null }

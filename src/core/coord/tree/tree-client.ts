@@ -85,6 +85,7 @@ export class ZkClient implements TreeClient {
     persistentRecursive: new Map(),
   };
   private readonly stateListeners: ((s: SessionState) => void)[] = [];
+  private zxidObservers: ((zxid: number, what: 'connected' | 'pong' | 'watch' | 'res') => void)[] = [];
   private pingTimer: Timer | undefined;
   private deadTimer: Timer | undefined;
   private reconnects = 0;
@@ -111,6 +112,18 @@ export class ZkClient implements TreeClient {
 
   state(): SessionState {
     return this.st;
+  }
+
+  /**
+   * Calls `fn` with every zxid a server stamps on what it sends this client, in arrival order
+   * (for checkers: a session must never see the zxid go back, across reconnects too).
+   */
+  observeZxids(fn: (zxid: number, what: 'connected' | 'pong' | 'watch' | 'res') => void): void {
+    this.zxidObservers.push(fn);
+  }
+
+  private observed(zxid: number, what: 'connected' | 'pong' | 'watch' | 'res'): void {
+    for (const f of this.zxidObservers) f(zxid, what);
   }
 
   /** The server this client is attached to (for tests and reports). */
@@ -197,6 +210,7 @@ export class ZkClient implements TreeClient {
     }
     switch (msg.type) {
       case 'zk.connected':
+        this.observed(msg.zxid, 'connected');
         this.session = msg.session;
         this.timeoutUs = msg.timeoutUs;
         this.lastZxid = Math.max(this.lastZxid, msg.zxid);
@@ -212,15 +226,18 @@ export class ZkClient implements TreeClient {
         this.expire();
         return;
       case 'zk.pong':
+        this.observed(msg.zxid, 'pong');
         this.lastZxid = Math.max(this.lastZxid, msg.zxid);
         this.armDead();
         return;
       case 'zk.watch':
+        this.observed(msg.event.zxid, 'watch');
         this.armDead();
         this.lastZxid = Math.max(this.lastZxid, msg.event.zxid);
         this.deliver(msg.event);
         return;
       case 'zk.res': {
+        this.observed(msg.zxid, 'res');
         this.armDead();
         this.lastZxid = Math.max(this.lastZxid, msg.zxid);
         const p = this.pending.get(msg.xid);

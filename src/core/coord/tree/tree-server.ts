@@ -25,7 +25,7 @@ import type { StoreProposer } from '../../store/proposer.ts';
 import type { TreeDriver } from './tree-driver.ts';
 import { WatchTable } from './watches.ts';
 import { isValidPath } from './paths.ts';
-import type { ClientToServer, WatchedEvent, WatchKind, ZkMessage, ZkReply, ZkRequest } from './protocol.ts';
+import type { ClientToServer, ServerToClient, WatchedEvent, WatchKind, ZkMessage, ZkReply, ZkRequest } from './protocol.ts';
 import type { WatchEventType, ZkError } from './types.ts';
 
 interface Conn {
@@ -53,6 +53,12 @@ export interface TreeServerOptions {
   readonly maxQueuePerSession?: number;
   /** Bound on connected sessions (ZooKeeper's maxClientCnxns is per IP, default 60; ours is per server). */
   readonly maxSessions?: number;
+  /**
+   * BROKEN on purpose (scenarios/broken only): serve a client that has seen a newer zxid than
+   * this replica has applied, instead of refusing it as ZooKeeper does. Its reads then go back
+   * in time; the ZooKeeper-guarantee checker must catch it.
+   */
+  readonly unsafeServeClientsAhead?: boolean;
 }
 
 export class TreeServer {
@@ -65,6 +71,9 @@ export class TreeServer {
   private readonly touchIntervalUs: Micros;
   private readonly maxQueue: number;
   private readonly maxSessions: number;
+  private readonly unsafeServeClientsAhead: boolean;
+  /** In-process clients (hanode's ZooKeeper wire gateway): node id → delivery. */
+  private readonly locals = new Map<NodeId, (msg: ServerToClient) => void>();
 
   constructor(
     private readonly env: Env,
@@ -77,7 +86,11 @@ export class TreeServer {
     this.touchIntervalUs = opts.touchIntervalUs ?? ms(1000);
     this.maxQueue = opts.maxQueuePerSession ?? 1000;
     this.maxSessions = opts.maxSessions ?? 10_000;
-    env.onMessage((from, msg) => this.onMessage(from, msg as ZkMessage));
+    this.unsafeServeClientsAhead = opts.unsafeServeClientsAhead === true;
+    env.onMessage((from, msg) => {
+      // A network message claiming to come from an in-process endpoint is an impostor.
+      if (!this.locals.has(from)) this.onMessage(from, msg as ZkMessage);
+    });
     store.onApply((e) => this.onApplied(e));
     // A snapshot install jumps the tree forward without per-entry events: watches could miss
     // changes. Drop every connection; clients reconnect with their watches and last zxid,
@@ -119,6 +132,19 @@ export class TreeServer {
     }
   }
 
+  /**
+   * Attaches an in-process client endpoint under `node` (an id no server uses): what this
+   * server sends to `node` goes to `deliver` instead of the network, and the returned function
+   * hands the endpoint's messages in as if they came from `node`. Used by hanode's ZooKeeper
+   * wire gateway, which multiplexes its TCP clients on `cid`, exactly as a simulated client
+   * host does on one node.
+   */
+  attachLocal(node: NodeId, deliver: (msg: ServerToClient) => void): (msg: ClientToServer) => void {
+    assert(node !== this.env.self, 'a local endpoint cannot take the server\'s own id');
+    this.locals.set(node, deliver);
+    return (msg) => this.onMessage(node, msg);
+  }
+
   connectedSessions(): string[] {
     return [...this.conns.keys()].sort();
   }
@@ -156,7 +182,8 @@ export class TreeServer {
         return;
       }
       case 'zk.touch':
-        this.driver.touch(msg.sessions);
+        if (!Array.isArray(msg.sessions)) return; // from a peer: untrusted shape
+        this.driver.touch(msg.sessions.filter((s): s is string => typeof s === 'string'));
         return;
       default:
         return; // server-to-client messages are not for us
@@ -196,7 +223,7 @@ export class TreeServer {
       return;
     }
     // ZooKeeper refuses a client that has seen a newer zxid than this server has.
-    if (msg.lastZxid > this.store.appliedIndex()) {
+    if (msg.lastZxid > this.store.appliedIndex() && !this.unsafeServeClientsAhead) {
       this.send(from, { type: 'zk.refused', cid: msg.cid, conn, reason: 'server behind client' });
       return;
     }
@@ -345,6 +372,9 @@ export class TreeServer {
       case 'removeWatch':
         this.watches.remove(c.session, req.path, req.kind);
         return { ok: true, op: 'removeWatch' };
+      case 'setWatches':
+        for (const w of req.watches) if (isValidPath(w.path)) this.reRegister(c.session, w.path, w.kind, req.relativeZxid);
+        return { ok: true, op: 'setWatches' };
       default:
         return undefined;
     }
@@ -446,6 +476,8 @@ export class TreeServer {
   }
 
   private send(to: NodeId, msg: ZkMessage): void {
-    this.env.send(to, msg, { reliable: true });
+    const local = this.locals.get(to);
+    if (local) local(msg as ServerToClient);
+    else this.env.send(to, msg, { reliable: true });
   }
 }

@@ -231,8 +231,14 @@ export class ZkTree {
     if (!parent) return 'NoNode';
     if (parent.stat.ephemeralOwner !== '0') return 'NoChildrenForEphemerals';
     const sequential = mode === 'persistent_sequential' || mode === 'ephemeral_sequential';
-    // ZooKeeper appends the parent's cversion before it is incremented by this create.
-    const actual = sequential ? joinPath(parentPath, nameOf(path) + sequentialSuffix(parent.stat.cversion)) : path;
+    // ZooKeeper names a sequential child after the number of children ever created under the
+    // parent: its persisted cversion counts creates only, and the cversion clients see is
+    // creates + deletes (DataNode.copyStat reports cversion * 2 - numChildren). Ours counts
+    // both, so the creates are (cversion + numChildren) / 2 (checked against ZooKeeper 3.8 by
+    // test/hanode/zk-compare.test.ts: 3 creates, 1 delete, the next suffix is 3).
+    const created = (parent.stat.cversion + parent.stat.numChildren) / 2;
+    assert(Number.isInteger(created), () => `${parentPath}: cversion ${parent.stat.cversion} and ${parent.stat.numChildren} children disagree`);
+    const actual = sequential ? joinPath(parentPath, nameOf(path) + sequentialSuffix(created)) : path;
     if (this.nodes.has(actual)) return 'NodeExists';
     const ephemeral = mode === 'ephemeral' || mode === 'ephemeral_sequential';
     const stat: Stat = {

@@ -7,10 +7,18 @@
  * detected and cut on recovery (as the real file storage does with its checksums), never
  * replayed. Without a crash this is simply a memory store (hanode --dev uses it).
  *
+ * Storage faults at rest (docs/storage-faults.md; after TigerBeetle's VOPR storage faults and
+ * Alagappan et al., FAST'18): `rot` changes a record's bytes (its checksum no longer matches),
+ * `loseKey` loses a state file, `wipe` empties everything, `backup` / `restore` put back an
+ * older copy. A running process keeps reading its own in-memory copy, as FileStorage does; the
+ * damage is found when the storage is next opened (`reopen`, at the node's restart), where
+ * the log is cut at the first damaged record exactly as FileStorage cuts at the first bad
+ * checksum, and `damage()` reports what was found.
+ *
  * Crash recovery rolls back through an undo log of the unsynced mutations, so a sync is O(1)
  * and a crash costs only what was not synced.
  */
-import type { Random, Storage } from '../core/env.ts';
+import type { Random, Storage, StorageDamage } from '../core/env.ts';
 import { assert } from '../core/env.ts';
 import { LogWindow } from './log-window.ts';
 
@@ -29,10 +37,24 @@ export interface CrashOutcome {
   readonly torn: boolean;
 }
 
+/** A copy of a storage's content (a backup of its data dir). */
+export interface StorageBackup {
+  readonly first: number;
+  readonly records: readonly unknown[];
+  readonly state: ReadonlyMap<string, unknown>;
+}
+
 export class MemoryStorage implements Storage {
-  private readonly log = new LogWindow();
+  private log = new LogWindow();
   private readonly state = new Map<string, unknown>();
   private undo: Undo[] = [];
+  /** Log indices whose bytes rotted at rest, found at the next reopen. */
+  private readonly rotten = new Set<number>();
+  /** State keys lost at rest, found at the next reopen. */
+  private readonly lost = new Set<string>();
+  private pendingWipe = false;
+  private pendingStale = false;
+  private found: StorageDamage | undefined;
   /** Bound on the undo log: past it we refuse to keep buffering silently (a core forgot to sync). */
   static readonly UNSYNCED_LIMIT = 1_000_000;
 
@@ -75,6 +97,7 @@ export class MemoryStorage implements Storage {
   }
 
   truncateFrom(i: number): void {
+    for (const r of this.rotten) if (r >= i) this.rotten.delete(r); // rewritten records are new bytes
     const removed = this.log.truncateFrom(i);
     if (removed.length > 0) this.record({ op: 'truncate', from: i, removed });
   }
@@ -82,6 +105,7 @@ export class MemoryStorage implements Storage {
   compactTo(i: number): void {
     if (i < this.log.first()) return;
     const oldFirst = this.log.first();
+    for (const r of this.rotten) if (r <= i) this.rotten.delete(r);
     const removed = this.log.compactTo(i);
     this.record({ op: 'compact', oldFirst, removed });
   }
@@ -116,6 +140,83 @@ export class MemoryStorage implements Storage {
     }
     this.undo = [];
     return { unsynced, lost, torn };
+  }
+
+  // ---- storage faults at rest (found at the next reopen) -----------------------------------
+
+  /** What the last reopen found damaged (Storage.damage). */
+  damage(): StorageDamage | undefined {
+    return this.found;
+  }
+
+  /** Bit rot: the bytes of records [from, from + count) change; false when none is held. */
+  rot(from: number, count = 1): boolean {
+    let any = false;
+    for (let i = Math.max(from, this.first()); i < from + count && i <= this.last(); i++) {
+      this.rotten.add(i);
+      any = true;
+    }
+    return any;
+  }
+
+  /** A state file is lost (deleted, or unreadable); false when there is no such key. */
+  loseKey(key: string): boolean {
+    if (!this.state.has(key)) return false;
+    this.lost.add(key);
+    return true;
+  }
+
+  /** The whole data dir is gone: log and state, synced or not. */
+  wipe(): void {
+    this.log = new LogWindow();
+    this.state.clear();
+    this.undo = [];
+    this.rotten.clear();
+    this.lost.clear();
+    this.pendingWipe = true;
+  }
+
+  /** A copy of what is held now (a backup of the data dir, page cache included). */
+  backup(): StorageBackup {
+    return { first: this.log.first(), records: this.log.slice(this.log.first(), this.log.last() + 1), state: new Map(this.state) };
+  }
+
+  /** Replaces everything by an older copy. */
+  restore(b: StorageBackup): void {
+    this.log = new LogWindow(b.first);
+    for (const r of b.records) this.log.push(r);
+    this.state.clear();
+    for (const [k, v] of b.state) this.state.set(k, v);
+    this.undo = [];
+    this.rotten.clear();
+    this.lost.clear();
+    this.pendingStale = true;
+  }
+
+  /**
+   * Opening the storage at a (re)start: damage at rest is found now. The log is cut at the first
+   * rotten record (what follows it cannot be trusted to be in order either), lost keys go.
+   * Returns what was found (also kept for damage()); undefined when nothing was.
+   */
+  reopen(): StorageDamage | undefined {
+    assert(this.undo.length === 0, 'a storage is reopened only after a crash settled its unsynced writes');
+    let cutFrom: number | undefined;
+    for (const r of this.rotten) if (r >= this.first() && r <= this.last() && (cutFrom === undefined || r < cutFrom)) cutFrom = r;
+    const cutTo = this.last();
+    if (cutFrom !== undefined) this.log.truncateFrom(cutFrom);
+    const lostKeys = [...this.lost].filter((k) => this.state.delete(k)).sort();
+    const d: StorageDamage = {
+      ...(cutFrom !== undefined ? { cutFrom, cutTo } : {}),
+      ...(lostKeys.length > 0 ? { lostKeys } : {}),
+      ...(this.pendingWipe ? { wiped: true } : {}),
+      ...(this.pendingStale ? { stale: true } : {}),
+    };
+    this.rotten.clear();
+    this.lost.clear();
+    this.pendingWipe = false;
+    this.pendingStale = false;
+    this.found = Object.keys(d).length > 0 ? d : undefined;
+    return this.found;
   }
 
   private record(u: Undo): void {

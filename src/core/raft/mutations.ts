@@ -1,0 +1,46 @@
+/**
+ * TEST ONLY: switches that each break one rule of the Raft paper (Ongaro & Ousterhout 2014,
+ * Figure 2 and §5–§8; dissertation §6.4), so a test can show that the test (or checker) guarding
+ * the rule notices when it is broken. Every one of them breaks safety: never set them outside tests.
+ * RaftConfig.mutations (config.ts) holds the set in force; a scenario's `raft: mutations: [...]` sets it for
+ * swarms (also test-only).
+ */
+
+export const RAFT_MUTATIONS = [
+  /** §5.4.1: grant votes without checking the candidate's log is at least as up-to-date. */
+  'voteWithoutLogCheck',
+  /** Figure 2 "persistent state ... updated on stable storage before responding": term and vote are not saved. */
+  'skipVotePersist',
+  /** Figure 2 AppendEntries rule 3: keep an existing entry that conflicts with a new one. */
+  'keepConflictingEntries',
+  /** Figure 2 AppendEntries rule 5: commit up to leaderCommit, not min(leaderCommit, last new entry). */
+  'commitBeyondVerified',
+  /** §5.4.2: commit entries of earlier terms by counting replicas (Figure 8). */
+  'commitOldTerms',
+  /** §8: no blank no-op entry at the start of a term (old-term entries wait for a client write). */
+  'noElectionNoop',
+  /** Figure 2 / §5.1: act on a request with a stale term instead of rejecting it. */
+  'acceptStaleTerm',
+  /** Figure 2 AppendEntries rule 2: accept entries whose prevLogTerm does not match. */
+  'skipConsistencyCheck',
+  /** §8 / dissertation §6.4 step 1: serve a read index before an entry of the leader's term committed. */
+  'readBeforeTermCommit',
+  /** Figure 2: acknowledge appended entries before they are synced. */
+  'ackBeforeSync',
+  /**
+   * Protocol-aware recovery (recovery.ts; Alagappan et al., FAST'18): ignore storage damage found
+   * at start, so a node that lost entries it acknowledged votes and serves as if it had them.
+   */
+  'noStorageRecovery',
+] as const;
+
+export type RaftMutation = (typeof RAFT_MUTATIONS)[number];
+
+export function isRaftMutation(s: string): s is RaftMutation {
+  return (RAFT_MUTATIONS as readonly string[]).includes(s);
+}
+
+/** Whether the (test-only) mutation `m` is on. */
+export function mutated(mutations: ReadonlySet<RaftMutation> | undefined, m: RaftMutation): boolean {
+  return mutations !== undefined && mutations.has(m);
+}
