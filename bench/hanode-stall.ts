@@ -8,7 +8,7 @@
 // margin. Prints figures, never asserts.
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_RAFT_DEFAULTS } from '../src/hanode/agent.ts';
 import { getJson, killAll, sleep, startAgent, waitUntil, type Proc } from '../src/hanode/launcher.ts';
@@ -86,7 +86,7 @@ async function report(label: string, c: { nodes: Proc[] }, termsBefore: number[]
   const elections = Math.max(...after) - Math.max(...termsBefore);
   const margin = ELECTION_MS / Math.max(max, 1e-3);
   console.log(
-    `${label.padEnd(48)} max stall ${max.toFixed(1).padStart(7)} ms  election timeout ${ELECTION_MS} ms  margin ${margin.toFixed(1)}x ${margin >= 5 ? '(>= 5x)' : '(BELOW 5x)'}  new terms ${elections}  ${extra}`,
+    `${label.padEnd(48)} max stall ${max.toFixed(1).padStart(7)} ms  election timeout ${ELECTION_MS} ms  margin ${margin.toFixed(1)}x ${margin >= 5 ? '(>= 5x)' : '(BELOW 5x)'}  new terms ${elections}  load ${loadavg()[0]!.toFixed(1)}/${cpus().length} cpus  ${extra}`,
   );
 }
 
@@ -201,7 +201,8 @@ async function recurse(): Promise<void> {
   }
 }
 
-console.log(`hanode leader event-loop stalls (${POLLERS} long-polls, ${SECONDS} s per load; the leader's longest stall during each load)`);
+console.log(`hanode leader event-loop stalls (${POLLERS} long-polls, ${SECONDS} s per load; the leader's longest stall during each load).`);
+console.log('A stall includes time the OS did not run the process: on a machine loaded past its cores the idle baseline is the floor.');
 const phases = process.env.BENCH_PHASES ?? '0ABC';
 if (phases.includes('0')) await idle();
 let k = 0;

@@ -77,6 +77,7 @@ program
   .option('--acl-token <token>', 'management token on the command line (visible in ps: prefer the file or env)')
   .option('--acl-read-token-file <path>', 'read-only token from a file; or env HANODE_ACL_READ_TOKEN')
   .option('--acl-read-token <token>', 'read-only token on the command line (visible in ps: prefer the file or env)')
+  .option('--http-max-conns-per-client <n>', 'concurrent HTTP connections one client IP may hold, cluster members exempt (Consul: 200; 0: no bound)')
   .option('--enable-script-checks', 'let any API client register script checks and script failover targets (remote code execution: use with ACLs)')
   .option('--enable-local-script-checks', 'let only loopback API clients register script checks and script failover targets')
   .option('--encrypt <key>', 'base64 32-byte key (hanode keygen): authenticates and encrypts gossip and Raft; env HANODE_ENCRYPT')
@@ -102,6 +103,7 @@ program
       console.error(`hanode agent: ${key.error}`);
       process.exit(2);
     }
+    if (key.key === undefined && o.insecureCluster === true) console.error('[WARN] --insecure-cluster: no cluster key; anyone who reaches the Raft and Serf ports can join, forge and replay messages');
     const idleUs = o.tcpIdleTimeout === undefined ? undefined : parseGoDuration(o.tcpIdleTimeout);
     if (o.tcpIdleTimeout !== undefined && !(idleUs !== undefined && idleUs > 0)) {
       console.error(`hanode agent: bad --tcp-idle-timeout ${JSON.stringify(o.tcpIdleTimeout)}`);
@@ -110,6 +112,11 @@ program
     const [httpHost, httpPort]: [string, number] = o.http ?? ['127.0.0.1', 8500];
     if (o.aclDefaultPolicy !== undefined && o.aclDefaultPolicy !== 'allow' && o.aclDefaultPolicy !== 'deny') {
       console.error(`hanode agent: --acl-default-policy wants allow or deny, not ${JSON.stringify(o.aclDefaultPolicy)}`);
+      process.exit(2);
+    }
+    const maxConns = o.httpMaxConnsPerClient === undefined ? undefined : Number(o.httpMaxConnsPerClient);
+    if (maxConns !== undefined && (!Number.isInteger(maxConns) || maxConns < 0)) {
+      console.error(`hanode agent: --http-max-conns-per-client wants a non-negative integer, not ${JSON.stringify(o.httpMaxConnsPerClient)}`);
       process.exit(2);
     }
     const mgmt = resolveToken('acl-token', o.aclToken, o.aclTokenFile, process.env.HANODE_ACL_TOKEN);
@@ -121,11 +128,11 @@ program
       }
     }
     const mgmtToken = 'token' in mgmt ? mgmt.token : undefined;
+    const roToken = 'token' in ro ? ro.token : undefined;
     // Read once; scripts the agent runs inherit its environment and must not see the tokens.
     delete process.env.HANODE_ACL_TOKEN;
     delete process.env.HANODE_ACL_READ_TOKEN;
     delete process.env.HANODE_ENCRYPT; // read by chooseClusterKey above; never handed to scripts
-    const roToken = 'token' in ro ? ro.token : undefined;
     const cfg: AgentConfig = {
       node: o.node ?? 'dev',
       ...(dev ? {} : { dataDir: o.dataDir }),
@@ -142,6 +149,7 @@ program
       ...(roToken !== undefined ? { aclReadToken: roToken } : {}),
       aclDefaultPolicy: (o.aclDefaultPolicy ?? (dev ? 'allow' : 'deny')) as 'allow' | 'deny',
       ...(o.enableScriptChecks === true ? { enableScriptChecks: true } : {}),
+      ...(maxConns !== undefined ? { httpMaxConnsPerClient: maxConns } : {}),
       ...(o.enableLocalScriptChecks === true ? { enableLocalScriptChecks: true } : {}),
       ...(key.key !== undefined ? { encrypt: key.key } : {}),
       ...(idleUs !== undefined ? { clusterTcp: { idleTimeoutUs: idleUs, handshakeTimeoutUs: Math.min(idleUs, 10_000_000) } } : {}),

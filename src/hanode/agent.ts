@@ -21,6 +21,7 @@ import { readPeersJson, retirePeersJson } from './peers-json.ts';
 import { clusterAuthMetrics } from './cluster-metrics.ts';
 import type { ScriptPolicy } from './script-policy.ts';
 import { LoopMonitor } from './loop-monitor.ts';
+import { DEFAULT_MAX_CONNS_PER_CLIENT } from './http/conn-limit.ts';
 import { describeAcl, type AclConfig, type AclDefaultPolicy } from './http/acl.ts';
 import { ZkGateway } from './zk/server.ts';
 import { describeCut } from './storage-damage-log.ts';
@@ -53,6 +54,8 @@ export interface AgentConfig {
   /** --enable-script-checks / --enable-local-script-checks (src/hanode/script-policy.ts); default: no scripts from the API. */
   readonly enableScriptChecks?: boolean;
   readonly enableLocalScriptChecks?: boolean;
+  /** Concurrent HTTP connections per client IP (Consul's http_max_conns_per_client, 200); 0: no bound. */
+  readonly httpMaxConnsPerClient?: number;
   /** Gossip / Raft key (32 bytes base64): AES-256-GCM on every packet and frame. */
   readonly encrypt?: string;
   /** Inbound Raft connection limits (src/net-real/tcp-transport.ts defaults otherwise). */
@@ -170,6 +173,7 @@ export class Agent {
       backend,
       scripts,
       acl,
+      maxConnsPerClient: c.httpMaxConnsPerClient ?? DEFAULT_MAX_CONNS_PER_CLIENT,
       log: this.log,
       leave: () => this.leave(),
       self: () => this.self(),
@@ -294,7 +298,13 @@ export class Agent {
     if (!h || !Number.isInteger(p) || p < 0) throw new Error(`bad --zk address ${JSON.stringify(addr)} (want HOST:PORT)`);
     this.zk = new ZkGateway({
       treeServer: () => this.host.app()?.coord.treeServer,
-      ...(this.config.encrypt !== undefined ? { secret: this.config.encrypt } : {}),
+      status: () => {
+        const n = this.host.app();
+        return n ? { mode: n.replicator.isLeader() ? 'leader' : 'follower', zxid: n.store.appliedIndex(), nodeCount: n.store.tree.size() } : undefined;
+      },
+      ...(this.config.aclToken !== undefined ? { aclToken: this.config.aclToken } : {}),
+      // Cluster-wide secrets, so any server can check a password its peer derived.
+      ...(this.config.encrypt !== undefined || this.config.aclToken !== undefined ? { secret: `${this.config.encrypt ?? ''}/${this.config.aclToken ?? ''}` } : {}),
       log: this.log,
       onCoreError: (err) => {
         this.log(`[ERR] core threw in zk: ${(err as Error)?.stack ?? String(err)}`);

@@ -16,6 +16,7 @@ import type { AclConfig } from './http/acl.ts';
 export interface ApiOptions {
   readonly backend: Backend;
   readonly acl?: AclConfig;
+  readonly maxConnsPerClient?: number;
   readonly scripts?: ScriptPolicy;
   readonly log?: (line: string) => void;
   readonly leave: () => Promise<void>;
@@ -44,5 +45,5 @@ export function createApi(opts: ApiOptions): HttpServer {
     ...statusRoutes(ctx),
     ...(opts.extraRoutes ? opts.extraRoutes(ctx) : []),
   ];
-  return new HttpServer({ backend, routes, ...(opts.acl ? { acl: opts.acl } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  return new HttpServer({ backend, routes, ...(opts.acl ? { acl: opts.acl } : {}), ...(opts.maxConnsPerClient !== undefined ? { maxConnsPerClient: opts.maxConnsPerClient } : {}), ...(opts.log ? { log: opts.log } : {}) });
 }

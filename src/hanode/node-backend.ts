@@ -132,7 +132,7 @@ export class NodeBackend implements Backend {
       swimMembers: n.members().length,
       swimAlive: n.members().filter((m) => m.status === 'alive').length,
       blockingParked: n.hub.parked() + kvWatchFor(n.store).parked(),
-      kvKeys: n.store.kv.range('').length,
+      kvKeys: n.store.kv.size(),
       sessions: n.store.sessions.size(),
     };
   }

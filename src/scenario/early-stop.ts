@@ -9,7 +9,7 @@ import type { RunResult, Scenario, Verdict } from './types.ts';
 import { humanDuration } from './units.ts';
 
 /** Expectations whose failure is final the moment it is seen (a violation happened). */
-const SAFETY = new Set(['no-broken-invariant', 'raft-safety', 'linearizable', 'lock-exclusive', 'no-false-failover', 'no-lost-writes', 'max-leader-changes']);
+export const SAFETY = new Set(['no-broken-invariant', 'raft-safety', 'linearizable', 'lock-exclusive', 'no-false-failover', 'no-lost-writes', 'max-leader-changes']);
 
 export function judgeStoppedEarly(r: RunResult, sc: Scenario, stoppedAtUs: number): RunResult {
   const expectations: Verdict[] = r.expectations.map((v) => {

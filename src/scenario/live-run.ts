@@ -14,6 +14,8 @@ export interface LiveTimelineItem {
 
 export interface LiveVerdict {
   readonly name: string;
+  /** The expectation's kind (e.g. "raft-safety"): tells a final failure from a pending one. */
+  readonly kind?: string;
   readonly passed: boolean;
   readonly status?: string;
   readonly detail: string;

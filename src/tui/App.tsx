@@ -10,12 +10,19 @@ import type { TuiController } from './controller.ts';
 import { EventLog } from './EventLog.tsx';
 import { clockText, speedText } from './format.ts';
 import { Help } from './Help.tsx';
+import { ExpectationsView } from './ExpectationsView.tsx';
 import { snapshotCluster } from './snapshot.ts';
 
 export const FRAME_MS = 100; // 10 frames/s: readable, cheap, flicker-free
 
-const KEYS_WIDE = 'space pause  . step  +/- speed  arrows select  c crash  r restart  p partition DC  h heal  w save  ? help  q quit';
+const KEYS_WIDE = 'space pause  . step  +/- speed  arrows select  c crash  r restart  p partition DC  h heal  w save  [ ] log  f filter  e expect  ? help  q quit';
 const KEYS_NARROW = '␣ pause . step +- speed ↑↓←→ pick c crash r restart p cut h heal w save ? help q';
+
+/** The separator above the log, carrying the log's filter / scroll state when there is one. */
+function rule(status: string, width: number): string {
+  const w = Math.min(width, 200);
+  return status ? `── ${status} ${'─'.repeat(Math.max(0, w - status.length - 4))}` : '─'.repeat(w);
+}
 
 /** The key line: every key named, in the words that fit the terminal. */
 export function keyLine(width: number): string {
@@ -75,6 +82,10 @@ export function App({ ctl, frameMs = FRAME_MS, autoTick = true, size }: AppProps
     else if (input === 'h') ctl.healAll();
     else if (input === 'w') ctl.saveScenario();
     else if (input === '?') ctl.toggleHelp();
+    else if (input === '[' || key.pageUp) ctl.logView.scroll(Math.max(1, logRows - 1));
+    else if (input === ']' || key.pageDown) ctl.logView.scroll(-Math.max(1, logRows - 1));
+    else if (input === 'f') ctl.logView.nextFilter();
+    else if (input === 'e') ctl.toggleExpectations();
     else return;
     setFrame((f) => f + 1);
   });
@@ -87,6 +98,9 @@ export function App({ ctl, frameMs = FRAME_MS, autoTick = true, size }: AppProps
   const perRow = Math.max(1, Math.min(dcCount, Math.floor(width / 56)));
   const clusterRows = Math.ceil(dcCount / perRow) + (perRow === 1 ? nodeCount : Math.ceil(nodeCount / perRow) + 1) + 1;
   const logRows = Math.max(1, height - clusterRows - 4);
+  const shownRows = ctl.showHelp || ctl.showExpectations ? 2 : logRows;
+  const view = ctl.logView.visible(ctl.log, shownRows);
+  const logStatus = ctl.logView.status(view.newer);
   const title = titleParts(run.scenarioName, run.seed, clockText(snap.now), clockText(run.endUs), speedText(ctl.speed), state, snap.events, width);
 
   return (
@@ -97,9 +111,15 @@ export function App({ ctl, frameMs = FRAME_MS, autoTick = true, size }: AppProps
         <Text color={state === 'running' ? 'green' : state === 'STOPPED' ? 'red' : 'yellow'}>{state}</Text>
         {title.events}
       </Text>
-      {ctl.showHelp ? <Help width={width} /> : <ClusterView snap={snap} selection={ctl.selection} width={width} />}
-      <Text dimColor>{'─'.repeat(Math.min(width, 200))}</Text>
-      <EventLog items={ctl.log} rows={ctl.showHelp ? 2 : logRows} width={width} />
+      {ctl.showHelp ? (
+        <Help width={width} />
+      ) : ctl.showExpectations ? (
+        <ExpectationsView list={ctl.expectations()} width={width} rows={Math.max(3, height - 7)} />
+      ) : (
+        <ClusterView snap={snap} selection={ctl.selection} width={width} />
+      )}
+      <Text dimColor wrap="truncate">{rule(logStatus, width)}</Text>
+      <EventLog items={view.lines} rows={shownRows} width={width} />
       <Text wrap="truncate" color={run.error() ? 'red' : undefined} dimColor={!run.error() && !ctl.message}>
         {run.error() ? `stopped: ${run.error()}` : ctl.message || keyLine(width)}
       </Text>

@@ -4,7 +4,7 @@ import { clockText, fit } from './format.ts';
 
 const COLOR: Record<string, string> = { fault: 'red', heal: 'green', error: 'red', failover: 'yellow', election: 'cyan', leader: 'cyan', membership: 'magenta', verdict: 'yellow' };
 
-/** The last `rows` items of what mattered, newest at the bottom. */
+/** `rows` items of what mattered (the newest, unless scrolled), newest at the bottom. */
 export function EventLog({ items, rows, width }: { items: readonly LiveTimelineItem[]; rows: number; width: number }) {
   const shown = rows > 0 ? items.slice(-rows) : [];
   return (

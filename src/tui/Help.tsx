@@ -11,6 +11,9 @@ export const KEYS: [string, string][] = [
   ['p', 'partition the DC off'],
   ['h', 'heal all, resume all'],
   ['w', 'save scenario + faults'],
+  ['[ ]', 'log: older / newer'],
+  ['f', 'log: filter by kind'],
+  ['e', 'expectations so far'],
   ['?', 'this help / legend'],
   ['q', 'quit (verdicts so far)'],
 ];

@@ -6,6 +6,11 @@
 import type { Micros } from '../core/env.ts';
 import type { Fault, ScheduledFault } from '../sim/index.ts';
 import type { LiveRun, LiveTimelineItem } from '../scenario/live-run.ts';
+import { LogView } from './log-view.ts';
+import { liveExpectations, type LiveExpectation } from './expectations.ts';
+
+/** Judging every expectation can be costly (linearizability): at most once a wall second while shown. */
+const EXPECT_REFRESH_MS = 1000;
 
 /** Virtual seconds per wall second; Infinity = as fast as possible. */
 export const SPEEDS = [1, 10, 100, 1000, Infinity] as const;
@@ -25,6 +30,8 @@ export class TuiController {
   showHelp = false;
   readonly injected: ScheduledFault[] = [];
   readonly log: LiveTimelineItem[] = [];
+  /** The log's filter and scroll position. */
+  readonly logView = new LogView();
   private nodeOrder: { dc: string; node: string }[];
   private selected = 0;
   message = '';
@@ -122,6 +129,23 @@ export class TuiController {
 
   toggleHelp(): void {
     this.showHelp = !this.showHelp;
+  }
+
+  showExpectations = false;
+  private expectCache: { at: number; list: LiveExpectation[] } | undefined;
+
+  toggleExpectations(): void {
+    this.showExpectations = !this.showExpectations;
+    this.expectCache = undefined;
+  }
+
+  /** The live expectations (cached; refreshed at most once per EXPECT_REFRESH_MS of wall time). */
+  expectations(): LiveExpectation[] {
+    const now = this.wallNow();
+    if (!this.expectCache || now - this.expectCache.at >= EXPECT_REFRESH_MS) {
+      this.expectCache = { at: now, list: liveExpectations(this.run.verdicts(), this.finished) };
+    }
+    return this.expectCache.list;
   }
 
   /** Writes the session (the scenario plus the injected faults) as a scenario file. */

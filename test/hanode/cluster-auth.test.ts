@@ -3,7 +3,8 @@
  * 127.0.0.1 with a cluster key: forged Raft frames and forged heartbeats are dropped and
  * counted while the node stays up and the cluster keeps its leader; a datagram replayed 100
  * times is taken once; 200 slow connections that never authenticate cost a small, fixed amount
- * of memory and are closed by the timeouts.
+ * of memory and are closed by the timeouts; the malformed datagrams of the issue, even sealed
+ * by a key holder, are refused by the wire schemas (point 3) and the node stays up.
  */
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -170,4 +171,20 @@ describe('cluster ports with a key', () => {
     const st = await Promise.all(nodes.map(raftStatus));
     expect(st.every((x) => x.leader !== undefined && x.leader === st[0]!.leader)).toBe(true);
   }, 60_000);
+
+  it('the datagrams that stopped a node, sealed by a key holder, are refused by the wire schemas and counted', async () => {
+    const dev = await startAgent('dev1', join(root, 'dev1'), ['--dev']);
+    const channel = new AuthChannel(Keyring.from(TEST_CLUSTER_KEY));
+    const session = channel.session();
+    const bad = [
+      { type: 'swim.ping', seq: 1, target: 'dev1', u: null },
+      { type: 'swim.push-pull', join: false, reply: false, states: [], app: 1 },
+      { type: 'swim.gossip', u: [{ t: 'alive', node: 7, inc: 1, meta: {} }] },
+      { type: 'swim.nack', seq: 2, u: [null] },
+    ];
+    for (const msg of bad) await sendUdp(dev.serf, channel.seal(session, encodeEnvelope({ from: 'evil', service: 'swim', to: 'dev1', msg: msg as unknown as Message })));
+    await waitUntil(async () => ((await metrics(dev)).get('hanode_net_dropped_invalid') ?? 0) >= bad.length, 'the malformed datagrams to be counted', 10_000);
+    expect(alive(dev)).toBe(true);
+    expect((await getJson(dev.http, '/v1/status/leader')).status).toBe(200);
+  }, 30_000);
 });

@@ -3,7 +3,7 @@
  * one it exits 2 with a one-line message, unless --insecure-cluster; a bad key or key file is
  * refused the same way. The agent is never started in these cases (nothing binds).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,23 @@ describe('cluster key', () => {
       expect(r.stderr).toMatch(/^hanode agent: /);
     }
   });
+
+  it('--insecure-cluster starts a multi-node agent without a key, and says so', async () => {
+    const clean = { ...process.env };
+    delete clean.HANODE_ENCRYPT;
+    const child = spawn(process.execPath, [BIN, 'agent', '--node', 'k2', '--data-dir', join(dir, 'k2'), '--bind', '127.0.0.1', '--http', '127.0.0.1:0', '--raft', '0', '--serf', '0', '--bootstrap-expect', '3', '--insecure-cluster'], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!out.includes('hanode agent running') && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(out).toContain('hanode agent running');
+      expect(out).toMatch(/WARN.*insecure/);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
 
   it('chooses the key from a file, the environment or the flag; refuses two sources; allows no key only for one node or --insecure-cluster', () => {
     const key = hanode(['keygen']).stdout.trim();

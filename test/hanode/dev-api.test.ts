@@ -33,7 +33,7 @@ beforeAll(async () => {
   await waitFor(() => agent.node().replicator.isLeader(), 'dev leader');
   // The leader registers itself in the catalog (serfHealth), which sessions need.
   await waitFor(() => agent.node().store.catalog.checkStatus('dev1', 'serfHealth') === 'passing', 'self in catalog');
-});
+}, 180_000);
 
 afterAll(async () => {
   await agent?.stop();

@@ -6,7 +6,7 @@
  * never printed nor on the command line; the npm `consul` client works with its token.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Consul from 'consul';
@@ -101,6 +101,22 @@ describe('default policy deny with a management and a read token', () => {
   });
 });
 
+describe('a follower under deny', () => {
+  it('checks the token itself and forwards it with the request to the leader', async () => {
+    const tokenFile = join(root, 'mgmt.token');
+    const l = await startAgent('fl1', join(root, 'fl1'), ['--bootstrap-expect', '1', '--acl-token-file', tokenFile]);
+    await waitUntil(async () => (await fetch(`http://${l.http}/v1/status/leader`)).status === 200 && (await (await fetch(`http://${l.http}/v1/status/leader`)).text()).length > 4, 'fl1 to lead', 30_000);
+    const f = await startAgent('fl2', join(root, 'fl2'), ['--join', l.serf, '--acl-token-file', tokenFile]);
+    await waitUntil(async () => ((await (await fetch(`http://${f.http}/v1/status/peers`)).json()) as string[]).length === 2, 'fl2 to join Raft', 30_000);
+    const via = (method: string, path: string, headers: Record<string, string> = {}, body?: string) => fetch(`http://${f.http}${path}`, { method, headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(10_000) });
+    expect((await via('PUT', '/v1/kv/fwd', {}, 'x')).status).toBe(403);
+    await waitUntil(async () => (await via('PUT', '/v1/kv/fwd', { 'X-Consul-Token': MGMT }, 'y')).status === 200, 'a forwarded write', 20_000);
+    expect((await via('PUT', `/v1/kv/fwd2?token=${MGMT}`, {}, 'z')).status).toBe(200);
+    expect(await (await via('GET', '/v1/kv/fwd?raw', { 'X-Consul-Token': MGMT })).text()).toBe('y');
+    expect((await via('GET', '/v1/kv/fwd?raw')).status).toBe(403);
+  }, 90_000);
+});
+
 describe('configuration', () => {
   it('bad ACL flags: one line, exit 2, the token never echoed', () => {
     const cases: [string[], RegExp][] = [
@@ -117,6 +133,22 @@ describe('configuration', () => {
       expect(r.stderr + r.stdout).not.toContain(MGMT);
     }
   });
+
+  it('a script the agent runs does not inherit the token environment variables', async () => {
+    const envFile = join(root, 'script-env');
+    const a = await startAgent('envcheck', join(root, 'envcheck'), ['--dev', '--enable-script-checks'], undefined, { HANODE_ACL_TOKEN: 'env-mgmt-tok', HANODE_ACL_READ_TOKEN: 'env-read-tok' });
+    const r = await fetch(`http://${a.http}/v1/agent/check/register`, {
+      method: 'PUT',
+      headers: { 'X-Consul-Token': 'env-mgmt-tok' },
+      body: JSON.stringify({ Name: 'env', Args: ['/bin/sh', '-c', `env > ${envFile}.tmp && mv ${envFile}.tmp ${envFile}`], Interval: '30s' }),
+    });
+    expect(r.status).toBe(200);
+    await waitUntil(() => existsSync(envFile), 'the script to run', 20_000);
+    const env = readFileSync(envFile, 'utf8');
+    expect(env).toMatch(/^PATH=/m);
+    expect(env).not.toContain('env-mgmt-tok');
+    expect(env).not.toContain('env-read-tok');
+  }, 60_000);
 
   it('--dev defaults to allow; --acl-default-policy deny closes it', async () => {
     for (const [policy, want] of [[undefined, 200], ['deny', 403]] as const) {

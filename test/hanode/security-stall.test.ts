@@ -71,6 +71,18 @@ describe('per-key wake-ups', () => {
     await waitUntil(() => watch.parked() === 0, 'every watcher released', 10_000);
   }, 30_000);
 
+  it('a client that hangs up frees its parked slot at once', async () => {
+    const store = agent.node().store;
+    const watch = kvWatchFor(store);
+    const before = watch.parked();
+    const ac = new AbortController();
+    const poll = fetch(`${base}/v1/kv/gone?index=${store.indexOf('kv')}&wait=60s`, { signal: ac.signal }).catch(() => 'aborted');
+    await waitUntil(() => watch.parked() === before + 1, 'the long-poll to park', 10_000);
+    ac.abort();
+    expect(await poll).toBe('aborted');
+    await waitUntil(() => watch.parked() === before, 'the slot to be freed', 10_000);
+  });
+
   it('the pacer releases at most its batch per event-loop turn', async () => {
     const pacer = new WakePacer(10);
     const turns: number[] = [];
@@ -111,4 +123,39 @@ describe('recurse size', () => {
     expect(list.map((e) => e.Key)).toEqual(Array.from({ length: Math.min(n, 10) }, (_, i) => `big/00${i}`));
     expect(Buffer.from(list[3]!.Value, 'base64').toString()).toBe(value);
   }, 60_000);
+});
+
+describe('connections per client', () => {
+  it('past the bound a client IP gets 429 and a closed connection; cluster members are exempt', async () => {
+    const a = new Agent({ node: 'conns', dev: true, httpMaxConnsPerClient: 5, bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, log: () => {} });
+    try {
+      const addr = (await a.start()).http;
+      await waitUntil(() => a.node().replicator.isLeader(), 'leader', 10_000);
+      const [host, port] = [addr.split(':')[0]!, Number(addr.split(':')[1])];
+      const index = a.node().store.indexOf('kv');
+      const get = (path: string, localAddress: string, signal?: AbortSignal) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = http.get({ host, port, path, localAddress, agent: false, ...(signal ? { signal } : {}) }, (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          req.on('error', reject);
+        });
+      const ac = new AbortController();
+      // 127.0.0.2 is not a cluster member: five parked long-polls fill its bound.
+      const polls = Array.from({ length: 5 }, (_, i) => get(`/v1/kv/c${i}?index=${Math.max(1, index)}&wait=60s`, '127.0.0.2', ac.signal).catch(() => undefined));
+      await waitUntil(() => kvWatchFor(a.node().store).parked() === 5, 'five parked polls', 10_000);
+      const sixth = await get('/v1/status/leader', '127.0.0.2');
+      expect(sixth.status).toBe(429);
+      expect(sixth.body).toMatch(/too many concurrent connections/);
+      // 127.0.0.1 is the member's own address: exempt.
+      expect((await get('/v1/status/leader', '127.0.0.1')).status).toBe(200);
+      ac.abort();
+      await Promise.all(polls);
+      await waitUntil(async () => (await get('/v1/status/leader', '127.0.0.2')).status === 200, 'room again after the polls closed', 10_000);
+    } finally {
+      await a.stop();
+    }
+  }, 30_000);
 });

@@ -48,7 +48,7 @@ beforeAll(async () => {
   base = `http://${addrs.http}`;
   await waitFor(() => agent.node().replicator.isLeader(), 'dev leader');
   await waitFor(() => agent.node().store.catalog.checkStatus('txn1', 'serfHealth') === 'passing', 'self in catalog');
-});
+}, 180_000);
 
 afterAll(async () => {
   await agent?.stop();

@@ -33,6 +33,7 @@ interface RawClient {
   once(ev: string, fn: (...a: unknown[]) => void): void;
   on(ev: string, fn: (...a: unknown[]) => void): void;
   getSessionId(): Buffer;
+  addAuthInfo(scheme: string, auth: Buffer): void;
   getSessionPassword(): Buffer;
   getSessionTimeout(): number;
   getState(): { getName(): string };
@@ -73,14 +74,20 @@ export class Zk {
   readonly events: string[] = [];
   private constructor(readonly raw: RawClient) {}
 
-  /** Connects (bounded wait); `session` resumes an existing session. */
-  static async connect(servers: string, opts: { timeoutMs?: number; session?: { id: Buffer; password: Buffer } } = {}): Promise<Zk> {
+  /**
+   * Connects (bounded wait); `session` resumes an existing session. When the environment
+   * carries HANODE_ACL_TOKEN (the agents the launcher spawns read it too), the client
+   * authenticates with it (`addauth digest hanode:<token>`), unless `autoAuth` is false.
+   */
+  static async connect(servers: string, opts: { timeoutMs?: number; session?: { id: Buffer; password: Buffer }; autoAuth?: boolean } = {}): Promise<Zk> {
     const raw = zookeeper.createClient(servers, {
       sessionTimeout: opts.timeoutMs ?? 6000,
       spinDelay: 200,
       retries: 0,
       ...(opts.session ? { sessionId: opts.session.id, sessionPassword: opts.session.password } : {}),
     });
+    const token = process.env.HANODE_ACL_TOKEN;
+    if (token && opts.autoAuth !== false) raw.addAuthInfo('digest', Buffer.from(`hanode:${token}`));
     const state = await new Promise<string>((resolve) => {
       const t = setTimeout(() => resolve('TIMEOUT'), 20_000);
       raw.on('state', (s) => {
@@ -97,6 +104,11 @@ export class Zk {
       throw new Error(`zk connect: ${state}`);
     }
     return new Zk(raw);
+  }
+
+  /** `addauth SCHEME AUTH`: sent at once, and again on every reconnect. */
+  addAuth(scheme: string, auth: string): void {
+    this.raw.addAuthInfo(scheme, Buffer.from(auth));
   }
 
   session(): { id: Buffer; password: Buffer } {

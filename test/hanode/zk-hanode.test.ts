@@ -92,6 +92,22 @@ describe('node-zookeeper-client against a 3-node hanode', () => {
     expect(ahead).toBe('closed without an answer');
   }, 60_000);
 
+  it('four-letter words: ruok answers imok, srvr names the mode (one leader)', async () => {
+    const ask = (addr: string, cmd: string) =>
+      new Promise<string>((resolve) => {
+        const s = net.connect(Number(addr.split(':')[1]), '127.0.0.1', () => s.write(cmd));
+        let got = '';
+        s.on('data', (d) => (got += d.toString()));
+        s.on('close', () => resolve(got));
+        s.on('error', () => resolve(got));
+        setTimeout(() => s.destroy(), 10_000).unref();
+      });
+    expect(await ask(nodes[0]!.zk, 'ruok')).toBe('imok');
+    const modes = await Promise.all(nodes.map(async (p) => /^Mode: (\w+)$/m.exec(await ask(p.zk, 'srvr'))?.[1]));
+    expect(modes.filter((m) => m === 'leader')).toHaveLength(1);
+    expect(modes.filter((m) => m === 'follower')).toHaveLength(2);
+  }, 60_000);
+
   it('a bad --zk address: one line on stderr, exit 2', () => {
     const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'hanode.js'), 'agent', '--dev', '--zk', 'nowhere'], { encoding: 'utf8', timeout: 30_000 });
     expect(r.status).toBe(2);

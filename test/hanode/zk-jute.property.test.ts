@@ -61,6 +61,7 @@ function harness(openAtOnce: boolean) {
     },
     password: () => Buffer.alloc(16, 7),
     badFrame: () => bad++,
+    fourLetterWord: (cmd) => (cmd === 'ruok' ? 'imok' : undefined),
     closed: () => {
       closed = true;
     },

@@ -62,6 +62,9 @@ export class RawZk {
       socket.destroy();
       throw new Error(`connect to ${addr} failed`);
     }
+    // As Zk.connect: authenticate with the agents' ACL token when the environment has one.
+    const token = process.env.HANODE_ACL_TOKEN;
+    if (token) socket.write(new JuteWriter().int(-4).int(100).int(0).ustring('digest').buffer(Buffer.from(`hanode:${token}`)).frame());
     if (opts.ping !== false) c.pinger = setInterval(() => c.socket.write(new JuteWriter().int(-2).int(11).frame()), Math.max(200, Math.floor(c.timeoutMs / 3)));
     return c;
   }

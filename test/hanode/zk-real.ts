@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RawZk } from './zk-raw-client.ts';
 
 const JAR = '/usr/share/java/zookeeper.jar';
 const CONF = '/etc/zookeeper/conf';
@@ -43,6 +44,16 @@ function answersRuok(port: number): Promise<boolean> {
   });
 }
 
+async function opensSession(port: number): Promise<boolean> {
+  try {
+    const z = await RawZk.connect(`127.0.0.1:${port}`, 6000);
+    await z.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export interface RealZooKeeper {
   readonly addr: string;
   stop(): Promise<void>;
@@ -67,7 +78,8 @@ export async function startRealZooKeeper(jar: string): Promise<RealZooKeeper> {
   const deadline = Date.now() + 60_000;
   for (let i = 0; i < 600 && Date.now() < deadline; i++) {
     if (child.exitCode !== null) break;
-    if (await answersRuok(port)) return { addr: `127.0.0.1:${port}`, stop };
+    // ruok answers before the server takes sessions: wait for a session too.
+    if ((await answersRuok(port)) && (await opensSession(port))) return { addr: `127.0.0.1:${port}`, stop };
     await new Promise((r) => setTimeout(r, 250));
   }
   await stop();

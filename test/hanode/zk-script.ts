@@ -192,6 +192,25 @@ export async function zkScript(servers: readonly string[], opts: ScriptOptions):
       rec('createContainer', [cont.err, cont.err === 0 ? [cont.body.ustring(), readStat(cont.body)] : null]);
       const badCont = await r.request(19, (w) => openAcl(w.ustring('/t/cont2').buffer(Buffer.alloc(0))).int(0));
       rec('createContainer without the container flag', badCont.err);
+      const emptySeq = await r.request(1, (w) => openAcl(w.ustring('/t/s/').buffer(Buffer.alloc(0))).int(2));
+      rec('sequential create with an empty name', [emptySeq.err, emptySeq.err === 0 ? emptySeq.body.ustring() : null]);
+      const mr = await r.request(22, (w) => {
+        w.int(4).bool(false).int(-1).ustring('/t/m2').bool(false);
+        w.int(8).bool(false).int(-1).ustring('/t/s').bool(false);
+        w.int(4).bool(false).int(-1).ustring('/t/missing').bool(false);
+        w.int(-1).bool(true).int(-1);
+      });
+      const reads: unknown[] = [];
+      for (let i = 0; mr.err === 0 && i < 10; i++) {
+        const type = mr.body.int();
+        const done = mr.body.bool();
+        mr.body.int();
+        if (done) break;
+        if (type === -1) reads.push(`error ${mr.body.int()}`);
+        else if (type === 4) reads.push([mr.body.buffer()?.toString(), readStat(mr.body).version]);
+        else reads.push(mr.body.strings().sort());
+      }
+      rec('multiRead', [mr.err, reads]);
       const noAcl = await r.request(1, (w) => w.ustring('/t/noacl').buffer(Buffer.alloc(0)).int(0).int(0));
       rec('create with an empty ACL', noAcl.err);
       const aw = await r.request(106, (w) => w.ustring('/t/pr').int(1));
@@ -207,6 +226,29 @@ export async function zkScript(servers: readonly string[], opts: ScriptOptions):
       }
       await eventually(async () => r.events.length, (n) => n >= 5, 5000);
       rec('persistent recursive events', r.events.map((e) => `${e.type}@${e.path}`));
+      const before = r.events.length;
+      rec('addWatch persistent', (await r.request(106, (w) => w.ustring('/t/pw').int(0))).err);
+      for (const [type, path] of [[1, '/t/pw'], [1, '/t/pw/c'], [5, '/t/pw'], [2, '/t/pw/c']] as const) {
+        const res = await r.request(type, (w) => {
+          w.ustring(path);
+          if (type === 1) openAcl(w.buffer(Buffer.from('d'))).int(0);
+          else if (type === 5) w.buffer(Buffer.from('e')).int(-1);
+          else w.int(-1);
+        });
+        if (res.err !== 0) rec(`op ${type} ${path}`, res.err);
+      }
+      await eventually(async () => r.events.length - before, (n) => n >= 4, 5000);
+      rec('persistent events', r.events.slice(before).map((e) => `${e.type}@${e.path}`));
+      const beforeRemove = r.events.length;
+      rec('getData with a watch', (await r.request(4, (w) => w.ustring('/t/m2').bool(true))).err);
+      rec('checkWatches data', (await r.request(17, (w) => w.ustring('/t/m2').int(2))).err);
+      rec('checkWatches children (none set)', (await r.request(17, (w) => w.ustring('/t/m2').int(1))).err);
+      rec('removeWatches data', (await r.request(18, (w) => w.ustring('/t/m2').int(2))).err);
+      rec('removeWatches data again', (await r.request(18, (w) => w.ustring('/t/m2').int(2))).err);
+      rec('removeWatches children (none set)', (await r.request(18, (w) => w.ustring('/t/m2').int(1))).err);
+      rec('setData after removeWatches', (await r.request(5, (w) => w.ustring('/t/m2').buffer(Buffer.from('z')).int(-1))).err);
+      await sleep(300);
+      rec('no event after removeWatches', r.events.slice(beforeRemove).map((e) => `${e.type}@${e.path}`));
     } finally {
       await r.close();
     }

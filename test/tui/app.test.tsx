@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { App, keyLine, titleParts } from '../../src/tui/App.tsx';
 import { TuiController } from '../../src/tui/controller.ts';
 import { fakeRun } from './fake-run.ts';
-
-const tick = () => new Promise((r) => setTimeout(r, 30));
+import { eventually } from '../support/patience.ts';
 
 describe('TUI app (ink-testing-library)', () => {
   it('renders nodes grouped by region and DC within 80 columns', () => {
@@ -26,26 +25,22 @@ describe('TUI app (ink-testing-library)', () => {
   it('keys change state: space pauses, c crashes the selection, ? shows help, h heals', async () => {
     const ctl = new TuiController(fakeRun());
     const { lastFrame, stdin, unmount } = render(<App ctl={ctl} autoTick={false} />);
-    await tick();
+    // Wait on conditions, not on a clock: under load, input and frames take their time.
+    const until = async (what: string, cond: () => boolean) => expect(await eventually(cond), what).toBe(true);
+    const frame = () => lastFrame() ?? '';
+    await until('the key handler to listen', () => stdin.listenerCount('readable') > 0);
     stdin.write(' ');
-    await tick();
-    expect(ctl.paused).toBe(true);
-    expect(lastFrame()).toContain('paused');
+    await until('paused', () => ctl.paused && frame().includes('paused'));
     stdin.write('\u001B[B'); // down arrow → n2
-    await tick();
+    await until('n2 selected', () => ctl.selection.node === 'n2');
     stdin.write('c');
-    await tick();
-    expect(ctl.run.world.isUp('n2')).toBe(false);
-    expect(lastFrame()).toMatch(/n2\s+DOWN/);
+    await until('n2 down', () => !ctl.run.world.isUp('n2') && /n2\s+DOWN/.test(frame()));
     stdin.write('p');
-    await tick();
-    expect(lastFrame()).toMatch(/cut: eu-1 -\/-> /);
+    await until('a cut shown', () => /cut: eu-1 -\/-> /.test(frame()));
     stdin.write('h');
-    await tick();
-    expect(lastFrame()).toContain('no partitions');
+    await until('healed', () => frame().includes('no partitions'));
     stdin.write('?');
-    await tick();
-    expect(lastFrame()).toContain('partition the DC off');
+    await until('help shown', () => frame().includes('partition the DC off'));
     unmount();
   });
 });
@@ -55,9 +50,9 @@ describe('TUI at 80×24', () => {
     const ctl = new TuiController(fakeRun());
     ctl.tick(100);
     const { lastFrame, stdin, unmount } = render(<App ctl={ctl} autoTick={false} size={{ columns: 80, rows: 24 }} />);
-    await tick();
+    expect(await eventually(() => stdin.listenerCount('readable') > 0)).toBe(true);
     stdin.write('?');
-    await tick();
+    expect(await eventually(() => (lastFrame() ?? '').includes('node columns'))).toBe(true);
     const frame = lastFrame()!.replace(/\u001B\[[0-9;]*m/g, '');
     for (const words of ['node columns', 'Raft role', 'commit index', 'alive/suspect/dead', 'incarnation', 'crash the node', 'q ', 'quit']) expect(frame).toContain(words);
     const lines = frame.split('\n');

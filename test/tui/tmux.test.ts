@@ -5,7 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { PATIENCE_MS } from '../support/patience.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -33,9 +33,14 @@ describe.skipIf(!hasTmux)('hasim tui under tmux', () => {
   });
 
   it('renders at 80x24, pauses, crashes the selected node, heals, and quits with a summary', async () => {
+    // A copy: quitting saves the replay (with the injected faults) beside the scenario file.
+    const dir = mkdtempSync(join(tmpdir(), 'hasim-tui-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'crash.yaml');
+    copyFileSync(join(root, 'scenarios/faults/crash.yaml'), file);
     tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-c', root,
       // Ink renders only the last frame when it believes it runs in CI (CI=true): a person's terminal is not CI.
-      `CI=false node bin/hasim.js tui scenarios/faults/crash.yaml; echo EXITED-$?; sleep 60`);
+      `CI=false node bin/hasim.js tui ${file}; echo EXITED-$?; sleep 60`);
     let s = await waitFor((x) => x.includes('hasim tui') && /running|finished/.test(x));
     expect(s).toMatch(/fault-crash/);
     for (const line of s.split('\n')) expect(line.length).toBeLessThanOrEqual(80);

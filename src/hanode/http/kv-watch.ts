@@ -60,9 +60,9 @@ export class KvWatch {
   }
 
   /** Resolves with the KV index once `key` (or anything under it, with `prefix`) changed past opts.minIndex, or the wait ended. */
-  block(key: string, prefix: boolean, opts: QueryOptions): Promise<number> {
+  block(key: string, prefix: boolean, opts: QueryOptions, signal?: AbortSignal): Promise<number> {
     const now = this.index();
-    if (opts.minIndex <= 0 || now > opts.minIndex) return Promise.resolve(now);
+    if (opts.minIndex <= 0 || now > opts.minIndex || signal?.aborted === true) return Promise.resolve(now);
     if (this.count >= BLOCKING_MAX_WAITERS) return Promise.reject(new HttpError(429, 'Too many blocking queries'));
     return new Promise((resolve) => {
       const w: Watcher = { key, prefix, minIndex: opts.minIndex, resolve, timer: undefined };
@@ -73,6 +73,16 @@ export class KvWatch {
         w.timer = undefined;
         if (this.remove(w)) wakePacer.push(() => w.resolve(this.index()));
       }, delayMs);
+      // A client that hung up frees its slot at once (else abandoned polls fill the bound for up to 10 min).
+      signal?.addEventListener(
+        'abort',
+        () => {
+          if (!this.remove(w)) return;
+          if (w.timer) clearTimeout(w.timer);
+          w.resolve(this.index());
+        },
+        { once: true },
+      );
     });
   }
 

@@ -13,6 +13,7 @@ import { Query } from './query.ts';
 import { parseRequestTarget } from './target.ts';
 import { writeSliced } from './stream.ts';
 import { WakePacer } from './pacer.ts';
+import { limitConnsPerClient, normaliseIp } from './conn-limit.ts';
 import { allowed, PERMISSION_DENIED, tokenOf, type AclConfig } from './acl.ts';
 import { FORWARDED, type ApiReply, type ApiRequest, type Method, type Placement, type Route } from './types.ts';
 
@@ -21,6 +22,8 @@ export interface HttpServerOptions {
   readonly routes: readonly Route[];
   /** Tokens and default policy (src/hanode/http/acl.ts); absent: every request is allowed. */
   readonly acl?: AclConfig;
+  /** Concurrent connections one client IP may hold (cluster members exempt); 0 or absent: no bound. */
+  readonly maxConnsPerClient?: number;
   /** Largest request body read (bigger: 413). KV values are checked against Consul's 512 KiB separately. */
   readonly maxBodyBytes?: number;
   readonly log?: (line: string) => void;
@@ -72,6 +75,9 @@ export class HttpServer {
       });
     });
     this.server.keepAliveTimeout = 65_000;
+    if (opts.maxConnsPerClient !== undefined && opts.maxConnsPerClient > 0) {
+      limitConnsPerClient(this.server, opts.maxConnsPerClient, (ip) => opts.backend.members().some((m) => normaliseIp(m.addr) === ip));
+    }
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
@@ -145,7 +151,11 @@ export class HttpServer {
       }
       return this.forward(req, res, addr, body);
     }
-    const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body, ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}) };
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body, signal: gone.signal, ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}) };
     try {
       const reply = await spec.handler(apiReq);
       if (reply.jsonChunks !== undefined) await this.sendChunks(res, reply);

@@ -22,6 +22,8 @@ export interface ApiRequest {
   readonly body: Buffer;
   /** The client's socket address (for loopback-only permissions). */
   readonly remoteAddress?: string;
+  /** Aborted when the client goes away before the answer (a parked read then frees its slot). */
+  readonly signal?: AbortSignal;
 }
 
 export interface ApiReply {

@@ -54,7 +54,7 @@ async function get(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
   // Every KV read answers with the KV table's index; a blocked read is woken by a change to
   // its key (or under its prefix for ?recurse / ?keys), as Consul's per-key watches do.
   const store = ctx.backend.store;
-  const index = await kvWatchFor(store).block(req.rest, req.query.has('recurse') || req.query.has('keys'), plan.opts);
+  const index = await kvWatchFor(store).block(req.rest, req.query.has('recurse') || req.query.has('keys'), plan.opts, req.signal);
   return plan.answer(store, index);
 }
 

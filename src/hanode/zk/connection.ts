@@ -16,12 +16,15 @@
 import type { Socket } from 'node:net';
 import type { ClientToServer, ServerToClient } from '../../core/coord/tree/index.ts';
 import { clampSessionTimeout } from '../../core/coord/tree/index.ts';
-import { EVENT_TYPE, sessionFromWire, sessionToWire, STATE_SYNC_CONNECTED } from './convert.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { EVENT_TYPE, sessionFromWire, sessionToWire, STATE_SYNC_CONNECTED, WIRE_ERRORS } from './convert.ts';
 import { FrameSplitter, JuteError, JuteReader, JuteWriter } from './jute.ts';
-import { decodeRequest, encodeReply, OP, XID_AUTH, XID_NOTIFICATION, XID_PING, type ReplyContext } from './ops.ts';
+import { decodeRequest, encodeReadResult, encodeReply, OP, XID_AUTH, XID_NOTIFICATION, XID_PING, type ReplyContext } from './ops.ts';
 
 /** ZooKeeper's globalOutstandingLimit default (1000): past it the server stops reading the socket. */
 const MAX_OUTSTANDING = 1000;
+/** Requests that change the tree: they need the ACL token when one is configured. */
+const WRITES = new Set(['create', 'delete', 'setData', 'multi']);
 /** Requests a client may pipeline behind its ConnectRequest before the session is open. */
 const MAX_EARLY_FRAMES = 1000;
 
@@ -32,6 +35,13 @@ export interface ConnectionHost {
   password(session: bigint): Buffer;
   /** Counts a malformed frame. */
   badFrame(reason: string): void;
+  /**
+   * With an ACL token configured, writes need `addauth digest hanode:<token>` first (reads do
+   * not, as on the HTTP API); undefined: no token, everything is allowed.
+   */
+  readonly authToken?: string;
+  /** The answer to a four-letter word (ruok, srvr), or undefined for one not served. */
+  fourLetterWord(cmd: string): string | undefined;
   closed(conn: ZkConnection): void;
 }
 
@@ -40,6 +50,8 @@ interface Pending {
   readonly clientXid: number;
   readonly ctx: ReplyContext;
   frame?: Buffer;
+  /** multiRead: the core xid of each read (0: answered locally), and the results so far. */
+  readonly reads?: { readonly coreXid: number; readonly op: number; result?: Buffer }[];
 }
 
 export class ZkConnection {
@@ -51,6 +63,7 @@ export class ZkConnection {
   private readonly pending: Pending[] = [];
   private readonly early: Buffer[] = [];
   private clientWantsReadOnly = false;
+  private authed = false;
   /** Highest zxid this connection told the client (stamped on local answers). */
   private zxid = 0;
 
@@ -81,6 +94,16 @@ export class ZkConnection {
   // ---- from the client ----
 
   private onData(chunk: Buffer): void {
+    if (this.state === 'handshake' && this.frames.buffered() === 0 && chunk.length >= 4) {
+      // ZooKeeper's four-letter words come instead of a ConnectRequest: the first 4 bytes are
+      // the command (as a length they would exceed any frame), answered in text, then closed.
+      const answer = this.host.fourLetterWord(chunk.toString('latin1', 0, 4));
+      if (answer !== undefined) {
+        this.write(Buffer.from(answer, 'utf8'));
+        this.close(true);
+        return;
+      }
+    }
     let frames: Buffer[];
     try {
       frames = this.frames.push(chunk);
@@ -89,12 +112,22 @@ export class ZkConnection {
     }
     for (const f of frames) {
       if (this.state === 'closed') return;
-      try {
-        this.onFrame(f);
-      } catch (e) {
-        if (e instanceof JuteError) return this.bad(e);
-        throw e;
-      }
+      if (!this.guarded(() => this.onFrame(f))) return;
+    }
+  }
+
+  /**
+   * Runs fn; a JuteError (a malformed frame) or anything else thrown while handling the
+   * client's bytes closes this connection and is counted, never reaching the socket's event
+   * handler (where it would end the process). False when it closed.
+   */
+  private guarded(fn: () => void): boolean {
+    try {
+      fn();
+      return true;
+    } catch (e) {
+      this.bad(e instanceof JuteError ? e : new Error(`internal error: ${(e as Error)?.stack ?? String(e)}`));
+      return false;
     }
   }
 
@@ -118,10 +151,24 @@ export class ZkConnection {
       case 'ping':
         this.toCore({ type: 'zk.ping', cid: this.cid, conn: this.conn, seq: this.sendSeq++, session: this.session! });
         return;
-      case 'auth':
-        // Every scheme is accepted: ACLs are not modelled (see ops.ts).
-        this.write(new JuteWriter().int(XID_AUTH).long(this.zxid).int(0).frame());
+      case 'auth': {
+        const token = this.host.authToken;
+        if (token === undefined) {
+          // No token configured: every scheme is accepted (ACLs are not modelled, see ops.ts).
+          this.write(new JuteWriter().int(XID_AUTH).long(this.zxid).int(0).frame());
+          return;
+        }
+        const want = Buffer.from(`hanode:${token}`, 'utf8');
+        if (d.scheme === 'digest' && d.auth.length === want.length && timingSafeEqual(d.auth, want)) {
+          this.authed = true;
+          this.write(new JuteWriter().int(XID_AUTH).long(this.zxid).int(0).frame());
+          return;
+        }
+        // ZooKeeper answers a failed auth with AuthFailed and closes the connection.
+        this.write(new JuteWriter().int(XID_AUTH).long(this.zxid).int(WIRE_ERRORS.AuthFailed).frame());
+        this.close(true);
         return;
+      }
       case 'error':
         this.pending.push({ coreXid: 0, clientXid: xid, ctx: { op: type }, frame: new JuteWriter().int(xid).long(this.zxid).int(d.err).frame() });
         this.flush();
@@ -132,7 +179,26 @@ export class ZkConnection {
         this.toCore({ type: 'zk.close', cid: this.cid, conn: this.conn, seq: this.sendSeq++, session: this.session!, xid: coreXid });
         return;
       }
+      case 'multiRead': {
+        const reads = d.reads.map((x) => {
+          if ('err' in x) return { coreXid: 0, op: x.op, result: new JuteWriter().int(-1).bool(false).int(x.err).int(x.err).frame().subarray(4) };
+          return { coreXid: this.nextCoreXid++, op: x.op };
+        });
+        const p: Pending = { coreXid: -1, clientXid: xid, ctx: { op: type }, reads };
+        this.pending.push(p);
+        d.reads.forEach((x, i) => {
+          if ('req' in x) this.toCore({ type: 'zk.req', cid: this.cid, conn: this.conn, seq: this.sendSeq++, session: this.session!, xid: reads[i]!.coreXid, req: x.req });
+        });
+        this.completeMultiRead(p);
+        if (this.pending.length >= MAX_OUTSTANDING) this.socket.pause();
+        return;
+      }
       case 'core': {
+        if (this.host.authToken !== undefined && !this.authed && WRITES.has(d.req.op)) {
+          this.pending.push({ coreXid: 0, clientXid: xid, ctx: d.ctx, frame: new JuteWriter().int(xid).long(this.zxid).int(WIRE_ERRORS.NoAuth).frame() });
+          this.flush();
+          return;
+        }
         const coreXid = this.nextCoreXid++;
         this.pending.push({ coreXid, clientXid: xid, ctx: d.ctx });
         this.toCore({ type: 'zk.req', cid: this.cid, conn: this.conn, seq: this.sendSeq++, session: this.session!, xid: coreXid, req: d.req });
@@ -196,13 +262,7 @@ export class ZkConnection {
         this.socket.setTimeout(timeoutMs, () => this.close());
         this.state = 'open';
         for (const f of this.early.splice(0)) {
-          if (this.state !== 'open') return;
-          try {
-            this.onFrame(f);
-          } catch (e) {
-            if (e instanceof JuteError) return this.bad(e);
-            throw e;
-          }
+          if (this.state !== 'open' || !this.guarded(() => this.onFrame(f))) return;
         }
         return;
       }
@@ -223,6 +283,16 @@ export class ZkConnection {
         return;
       }
       case 'zk.res': {
+        const m = this.pending.find((x) => x.frame === undefined && x.reads?.some((r) => r.coreXid === msg.xid));
+        if (m) {
+          this.zxid = Math.max(this.zxid, msg.zxid);
+          const part = m.reads!.find((r) => r.coreXid === msg.xid)!;
+          const w = new JuteWriter();
+          encodeReadResult(w, part.op, msg.reply);
+          part.result = w.frame().subarray(4);
+          this.completeMultiRead(m);
+          return;
+        }
         const p = this.pending.find((x) => x.coreXid === msg.xid && x.frame === undefined);
         if (!p) return;
         this.zxid = Math.max(this.zxid, msg.zxid);
@@ -235,6 +305,15 @@ export class ZkConnection {
         return;
       }
     }
+  }
+
+  /** A multiRead whose reads all came back becomes one reply. */
+  private completeMultiRead(p: Pending): void {
+    if (p.frame !== undefined || !p.reads!.every((r) => r.result !== undefined)) return;
+    const w = new JuteWriter().int(p.clientXid).long(this.zxid).int(0);
+    for (const r of p.reads!) w.raw(r.result!);
+    p.frame = w.int(-1).bool(true).int(-1).frame();
+    this.flush();
   }
 
   /** Writes the answered head of the pending list, in request order. */

@@ -11,6 +11,8 @@ export const WIRE_ERRORS = {
   ...ZK_ERROR_CODES,
   MarshallingError: -5,
   Unimplemented: -6,
+  NoAuth: -102,
+  AuthFailed: -115,
   InvalidACL: -114,
 } as const;
 

@@ -4,7 +4,7 @@
  * core's reply as the op's response record. Ops the tree does not model answer
  * Unimplemented, as a ZooKeeper server does for an op it does not support.
  */
-import type { MultiResult, TreeOp, WatchRegistration, ZkReply, ZkRequest } from '../../core/coord/tree/index.ts';
+import type { MultiResult, TreeOp, WatchKind, WatchRegistration, ZkReply, ZkRequest } from '../../core/coord/tree/index.ts';
 import { createModeFromFlags, dataToTree, dataToWire, errorCode, WIRE_ERRORS, writeStat } from './convert.ts';
 import { JuteError, type JuteReader, type JuteWriter } from './jute.ts';
 
@@ -52,10 +52,12 @@ export const XID_AUTH = -4;
 /** What one request asks of the gateway. */
 export type Decoded =
   | { readonly kind: 'ping' }
-  | { readonly kind: 'auth' }
+  | { readonly kind: 'auth'; readonly scheme: string; readonly auth: Buffer }
   | { readonly kind: 'close' }
   /** Served by the tree core; `ctx` carries what the response record needs besides the reply. */
   | { readonly kind: 'core'; readonly req: ZkRequest; readonly ctx: ReplyContext }
+  /** multiRead (3.6): independent reads, answered together in order (no all-or-nothing). */
+  | { readonly kind: 'multiRead'; readonly reads: readonly ({ readonly op: number; readonly req: ZkRequest } | { readonly op: number; readonly err: number })[] }
   /** Answered by the gateway itself with this error code. */
   | { readonly kind: 'error'; readonly err: number };
 
@@ -68,6 +70,14 @@ export interface ReplyContext {
   /** setACL: the expected ACL version. */
   readonly version?: number;
 }
+
+const REMOVE_KINDS: Record<number, readonly WatchKind[]> = {
+  1: ['child'],
+  2: ['data', 'exists'],
+  3: ['data', 'exists', 'child', 'persistent', 'persistentRecursive'],
+  4: ['persistent'],
+  5: ['persistentRecursive'],
+};
 
 /** Bound on ops in one multi() frame, before the tree core applies its own (MAX_MULTI_OPS). */
 const MAX_MULTI_FRAME_OPS = 10_000;
@@ -144,6 +154,35 @@ function readMulti(r: JuteReader): Decoded {
   return { kind: 'core', req: { op: 'multi', ops }, ctx: { op: OP.multi, subOps } };
 }
 
+function readMultiRead(r: JuteReader): Decoded {
+  const reads: ({ op: number; req: ZkRequest } | { op: number; err: number })[] = [];
+  for (;;) {
+    const type = r.int();
+    const done = r.bool();
+    r.int();
+    if (done) break;
+    if (reads.length >= MAX_MULTI_FRAME_OPS) throw new JuteError('multiRead: too many ops');
+    // GetDataRequest / GetChildrenRequest: path, watch (a multiRead sets no watches).
+    if (type !== OP.getData && type !== OP.getChildren) throw new JuteError(`multiRead: op ${type} not allowed`);
+    const path = r.path();
+    r.bool();
+    reads.push({ op: type, req: type === OP.getData ? { op: 'getData', path, watch: false } : { op: 'getChildren', path, watch: false } });
+  }
+  return { kind: 'multiRead', reads };
+}
+
+/** One multiRead result: MultiHeader, then GetDataResponse / GetChildrenResponse, or ErrorResponse. */
+export function encodeReadResult(w: JuteWriter, op: number, reply: ZkReply): void {
+  if (!reply.ok) {
+    const code = errorCode(reply.error);
+    w.int(OP.error).bool(false).int(code).int(code);
+    return;
+  }
+  w.int(op).bool(false).int(0);
+  if (reply.op === 'getData') writeStat(w.buffer(dataToWire(reply.data)), reply.stat);
+  else if (reply.op === 'getChildren') w.strings(reply.children);
+}
+
 function readSetWatches(r: JuteReader, v2: boolean): ZkRequest {
   const relativeZxid = Number(r.long());
   const watches: WatchRegistration[] = [];
@@ -151,7 +190,7 @@ function readSetWatches(r: JuteReader, v2: boolean): ZkRequest {
   for (const path of r.strings()) watches.push({ path, kind: 'exists' });
   for (const path of r.strings()) watches.push({ path, kind: 'child' });
   if (v2) {
-    r.strings(); // persistent (non-recursive) watches: not modelled, addWatch refused them
+    for (const path of r.strings()) watches.push({ path, kind: 'persistent' });
     for (const path of r.strings()) watches.push({ path, kind: 'persistentRecursive' });
   }
   return { op: 'setWatches', relativeZxid, watches };
@@ -162,11 +201,11 @@ export function decodeRequest(type: number, r: JuteReader): Decoded {
   switch (type) {
     case OP.ping:
       return { kind: 'ping' };
-    case OP.auth:
+    case OP.auth: {
       r.int();
-      r.ustring();
-      r.buffer();
-      return { kind: 'auth' };
+      const scheme = r.ustring() ?? '';
+      return { kind: 'auth', scheme, auth: r.buffer() ?? Buffer.alloc(0) };
+    }
     case OP.closeSession:
       return { kind: 'close' };
     case OP.create:
@@ -205,18 +244,28 @@ export function decodeRequest(type: number, r: JuteReader): Decoded {
     }
     case OP.multi:
       return readMulti(r);
+    case OP.multiRead:
+      return readMultiRead(r);
     case OP.setWatches:
     case OP.setWatches2:
       return { kind: 'core', req: readSetWatches(r, type === OP.setWatches2), ctx: { op: type } };
     case OP.addWatch: {
       const path = r.path();
       const mode = r.int();
-      // AddWatchMode: 0 PERSISTENT, 1 PERSISTENT_RECURSIVE; only the recursive one is modelled.
-      if (mode !== 1) return { kind: 'error', err: mode === 0 ? WIRE_ERRORS.Unimplemented : WIRE_ERRORS.BadArguments };
-      return { kind: 'core', req: { op: 'addWatch', path, mode: 'persistentRecursive' }, ctx: { op: type } };
+      // AddWatchMode: 0 PERSISTENT, 1 PERSISTENT_RECURSIVE.
+      if (mode !== 0 && mode !== 1) return { kind: 'error', err: WIRE_ERRORS.BadArguments };
+      return { kind: 'core', req: { op: 'addWatch', path, mode: mode === 0 ? 'persistent' : 'persistentRecursive' }, ctx: { op: type } };
+    }
+    case OP.checkWatches:
+    case OP.removeWatches: {
+      const path = r.path();
+      // WatcherType: 1 Children, 2 Data (data and exists watches), 3 Any, 4 Persistent, 5 PersistentRecursive.
+      const kinds = REMOVE_KINDS[r.int()];
+      if (!kinds) return { kind: 'error', err: WIRE_ERRORS.BadArguments };
+      return { kind: 'core', req: { op: type === OP.checkWatches ? 'checkWatch' : 'removeWatch', path, kinds }, ctx: { op: type } };
     }
     default:
-      // removeWatches, reconfig, TTL nodes, multiRead, sasl, ...: not modelled.
+      // reconfig, TTL nodes, multiRead, sasl, ...: not modelled.
       return { kind: 'error', err: WIRE_ERRORS.Unimplemented };
   }
 }

@@ -8,8 +8,8 @@
  * Session passwords: ZooKeeper derives a session's password from its id and a server-wide
  * secret (SessionTrackerImpl / ZooKeeperServer.generatePasswd), so any server of the ensemble
  * can check it on a reconnect. Ours is HMAC-SHA256(secret, id) truncated to 16 bytes, with the
- * cluster's gossip key as the secret when one is set (a constant otherwise, which, as in
- * ZooKeeper, only guards against a client guessing another session by mistake).
+ * cluster's gossip key and ACL token as the secret when set (a constant otherwise, which, as
+ * ZooKeeper's fixed superSecret, only guards against a client resuming a session by mistake).
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
@@ -25,8 +25,12 @@ export interface ZkGatewayOptions {
   /** The running node's tree server; undefined while the node is down. */
   readonly treeServer: () => TreeServer | undefined;
   readonly secret?: string;
+  /** The agent's ACL token: ZooKeeper writes then need `addauth digest hanode:<token>`. */
+  readonly aclToken?: string;
   readonly maxConnections?: number;
   readonly log?: (line: string) => void;
+  /** For the `srvr` four-letter word: this server's Raft role and applied index, and the tree's size. */
+  readonly status?: () => { readonly mode: string; readonly zxid: number; readonly nodeCount: number } | undefined;
   /** A core that throws is a bug: reported here (the agent stops, as for its other cores). */
   readonly onCoreError?: (err: unknown) => void;
 }
@@ -66,6 +70,8 @@ export class ZkGateway {
           this.opts.log?.(`[WARN] zk: closing ${socket.remoteAddress}:${socket.remotePort}: ${reason}`);
         },
         closed: (conn) => this.conns.delete(conn.cid),
+        fourLetterWord: (cmd) => this.fourLetterWord(cmd),
+        ...(this.opts.aclToken !== undefined ? { authToken: this.opts.aclToken } : {}),
       });
       this.conns.set(c.cid, c);
     });
@@ -89,6 +95,25 @@ export class ZkGateway {
 
   openConnections(): number {
     return this.conns.size;
+  }
+
+  /**
+   * ZooKeeper's `ruok` (imok when serving) and `srvr` (version, connections, zxid, mode, node
+   * count), the two health checks ZooKeeper 3.5+ whitelists or ships images with.
+   */
+  private fourLetterWord(cmd: string): string | undefined {
+    if (cmd === 'ruok') return this.opts.treeServer() ? 'imok' : '';
+    if (cmd !== 'srvr') return undefined;
+    const s = this.opts.status?.();
+    if (!s) return 'This ZooKeeper instance is not currently serving requests\n';
+    return [
+      'Zookeeper version: hanode 0.1.0 (ZooKeeper 3.8 client protocol)',
+      `Connections: ${this.conns.size}`,
+      `Zxid: 0x${s.zxid.toString(16)}`,
+      `Mode: ${s.mode}`,
+      `Node count: ${s.nodeCount}`,
+      '',
+    ].join('\n');
   }
 
   private toCore(msg: ClientToServer): boolean {

@@ -227,7 +227,7 @@ export const treeModule: ScenarioModule<TreeModuleConfig> = {
       evaluate(exp) {
         const v = checker.verdict();
         const s = v.stats;
-        const seen = `${ops} operations (${answered} answered), ${s.writes} writes, ${s.reads} checked reads, ${s.zxidsSeen} zxids, ${s.ephemeralChecks} ephemeral checks, ${sessions} sessions`;
+        const seen = `${ops} operations (${answered} answered), ${s.writes} writes, ${s.reads} checked reads, ${s.zxidsSeen} zxids, ${s.watchChecks} watch checks, ${s.ephemeralChecks} ephemeral checks, ${sessions} sessions`;
         if (v.ok && (s.writes === 0 || s.reads === 0)) return vacuous(exp, `no write or no read completed: nothing to check (${seen})`);
         return verdict(exp, v.ok, v.ok ? seen : `${v.violations[0]} (${v.violations.length} violation(s); ${seen})`);
       },

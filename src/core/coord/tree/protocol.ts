@@ -15,7 +15,8 @@
 import type { Micros } from '../../env.ts';
 import type { CreateMode, MultiResult, Stat, TreeOp, WatchEventType, ZkError } from './types.ts';
 
-export type WatchKind = 'data' | 'exists' | 'child' | 'persistentRecursive';
+/** persistent / persistentRecursive: ZooKeeper 3.6 addWatch modes PERSISTENT and PERSISTENT_RECURSIVE. */
+export type WatchKind = 'data' | 'exists' | 'child' | 'persistent' | 'persistentRecursive';
 
 export type ZkRequest =
   | { readonly op: 'create'; readonly path: string; readonly data: string; readonly mode: CreateMode }
@@ -26,8 +27,11 @@ export type ZkRequest =
   | { readonly op: 'getChildren'; readonly path: string; readonly watch: boolean }
   | { readonly op: 'multi'; readonly ops: readonly TreeOp[] }
   | { readonly op: 'sync'; readonly path: string }
-  | { readonly op: 'addWatch'; readonly path: string; readonly mode: 'persistentRecursive' }
-  | { readonly op: 'removeWatch'; readonly path: string; readonly kind: WatchKind }
+  | { readonly op: 'addWatch'; readonly path: string; readonly mode: 'persistent' | 'persistentRecursive' }
+  /** ZooKeeper's removeWatches: drops the session's watches of these kinds on the path; NoWatcher if there were none. */
+  | { readonly op: 'removeWatch'; readonly path: string; readonly kinds: readonly WatchKind[] }
+  /** ZooKeeper's checkWatches: Ok if the session holds a watch of one of these kinds on the path, else NoWatcher. */
+  | { readonly op: 'checkWatch'; readonly path: string; readonly kinds: readonly WatchKind[] }
   /**
    * ZooKeeper's SetWatches, sent as a request after a reconnect (the wire protocol's way; the
    * simulated client passes its watches in zk.connect instead): re-register, firing at once
@@ -37,7 +41,7 @@ export type ZkRequest =
 
 export type ZkReply =
   | { readonly ok: true; readonly op: 'create'; readonly path: string; readonly stat: Stat }
-  | { readonly ok: true; readonly op: 'delete' | 'sync' | 'addWatch' | 'removeWatch' | 'setWatches' }
+  | { readonly ok: true; readonly op: 'delete' | 'sync' | 'addWatch' | 'removeWatch' | 'checkWatch' | 'setWatches' }
   | { readonly ok: true; readonly op: 'setData'; readonly stat: Stat }
   | { readonly ok: true; readonly op: 'getData'; readonly data: string; readonly stat: Stat }
   | { readonly ok: true; readonly op: 'exists'; readonly stat: Stat | null }

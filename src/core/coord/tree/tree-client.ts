@@ -59,7 +59,7 @@ interface Pending {
   readonly cb: (reply: ZkReply) => void;
 }
 
-const ONE_SHOT: Record<Exclude<WatchKind, 'persistentRecursive'>, true> = { data: true, exists: true, child: true };
+const ONE_SHOT: Record<Exclude<WatchKind, 'persistent' | 'persistentRecursive'>, true> = { data: true, exists: true, child: true };
 
 export class ZkClient implements TreeClient {
   private session: string | undefined;
@@ -82,6 +82,7 @@ export class ZkClient implements TreeClient {
     data: new Map(),
     exists: new Map(),
     child: new Map(),
+    persistent: new Map(),
     persistentRecursive: new Map(),
   };
   private readonly stateListeners: ((s: SessionState) => void)[] = [];
@@ -287,6 +288,7 @@ export class ZkClient implements TreeClient {
       take('exists');
       take('child');
     } else take('child');
+    fired.push(...(this.watchers.persistent.get(ev.path) ?? []));
     if (ev.type !== 'NodeChildrenChanged') {
       for (const [root, ws] of [...this.watchers.persistentRecursive.entries()].sort()) if (isUnder(ev.path, root)) fired.push(...ws);
     }
@@ -365,9 +367,10 @@ export class ZkClient implements TreeClient {
     this.request({ op: 'sync', path }, (r) => cb(r.ok ? null : r.error));
   }
 
-  addWatch(path: string, watcher: Watcher, cb: (err: ZkError | null) => void): void {
-    this.request({ op: 'addWatch', path, mode: 'persistentRecursive' }, (r) => {
-      if (r.ok) this.addWatcher('persistentRecursive', path, watcher);
+  /** A persistent watch: recursive (the default, as TreeClient.addWatch) or on the path only. */
+  addWatch(path: string, watcher: Watcher, cb: (err: ZkError | null) => void, mode: 'persistent' | 'persistentRecursive' = 'persistentRecursive'): void {
+    this.request({ op: 'addWatch', path, mode }, (r) => {
+      if (r.ok) this.addWatcher(mode, path, watcher);
       cb(r.ok ? null : r.error);
     });
   }

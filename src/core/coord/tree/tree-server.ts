@@ -367,11 +367,15 @@ export class TreeServer {
       }
       case 'addWatch':
         if (!isValidPath(req.path)) return { ok: false, error: 'BadArguments' };
-        this.watches.add(c.session, req.path, 'persistentRecursive');
+        this.watches.add(c.session, req.path, req.mode);
         return { ok: true, op: 'addWatch' };
-      case 'removeWatch':
-        this.watches.remove(c.session, req.path, req.kind);
-        return { ok: true, op: 'removeWatch' };
+      case 'removeWatch': {
+        let removed = false;
+        for (const kind of req.kinds) if (this.watches.remove(c.session, req.path, kind)) removed = true;
+        return removed ? { ok: true, op: 'removeWatch' } : { ok: false, error: 'NoWatcher' };
+      }
+      case 'checkWatch':
+        return req.kinds.some((k) => this.watches.has(c.session, req.path, k)) ? { ok: true, op: 'checkWatch' } : { ok: false, error: 'NoWatcher' };
       case 'setWatches':
         for (const w of req.watches) if (isValidPath(w.path)) this.reRegister(c.session, w.path, w.kind, req.relativeZxid);
         return { ok: true, op: 'setWatches' };

@@ -193,7 +193,9 @@ export class ZkTree {
   }
 
   private applyOne(op: TreeOp, session: string, zxid: number, nowUs: Micros, events: TreeEvent[]): TreeOpResult | ZkError {
-    if (!isValidPath(op.path)) return 'BadArguments';
+    // A sequential create is checked with its suffix, as ZooKeeper does: "/q/" names "/q/0000000000".
+    const sequential = op.op === 'create' && (op.mode === 'persistent_sequential' || op.mode === 'ephemeral_sequential');
+    if (!isValidPath(sequential ? `${op.path}0` : op.path)) return 'BadArguments';
     switch (op.op) {
       case 'create':
         return this.create(op.path, op.data, op.mode, session, zxid, nowUs, events);

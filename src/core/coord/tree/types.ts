@@ -44,6 +44,8 @@ export const ZK_ERROR_CODES = {
   NodeExists: -110,
   NotEmpty: -111,
   SessionExpired: -112,
+  /** removeWatches: the session holds no such watch. */
+  NoWatcher: -121,
   /** Not a ZooKeeper code: the server's connection to the ensemble failed (client retries). */
   ConnectionLoss: -4,
 } as const;

@@ -22,6 +22,7 @@ export class WatchTable {
     data: new Map(),
     exists: new Map(),
     child: new Map(),
+    persistent: new Map(),
     persistentRecursive: new Map(),
   };
   private readonly perSession = new Map<string, number>();
@@ -37,11 +38,17 @@ export class WatchTable {
     return true;
   }
 
-  remove(session: string, path: string, kind: WatchKind): void {
+  has(session: string, path: string, kind: WatchKind): boolean {
+    return this.byKind[kind].get(path)?.has(session) ?? false;
+  }
+
+  /** Whether the session had that watch. */
+  remove(session: string, path: string, kind: WatchKind): boolean {
     const set = this.byKind[kind].get(path);
-    if (!set?.delete(session)) return;
+    if (!set?.delete(session)) return false;
     if (set.size === 0) this.byKind[kind].delete(path);
     this.dec(session);
+    return true;
   }
 
   /** Drops every watch of a session (closed or expired). */
@@ -85,6 +92,8 @@ export class WatchTable {
         fire('child', ev.path);
         break;
     }
+    // A persistent watch fires for every event on its own path (ZooKeeper's AddWatchMode.PERSISTENT).
+    for (const s of this.byKind.persistent.get(ev.path) ?? []) hit.add(s);
     if (ev.type !== 'NodeChildrenChanged') {
       for (const [root, set] of this.byKind.persistentRecursive) if (isUnder(ev.path, root)) for (const s of set) hit.add(s);
     }

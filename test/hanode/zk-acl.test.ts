@@ -1,0 +1,51 @@
+/**
+ * With an ACL token (`--acl-token`), the ZooKeeper port is no back door: writes need
+ * `addauth digest hanode:<token>` (reads do not, as on the HTTP API); a wrong token fails the
+ * session's authentication, as ZooKeeper does.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '../../src/hanode/agent.ts';
+import { Zk } from './zk-client.ts';
+
+let agent: Agent;
+let zk: string;
+
+beforeAll(async () => {
+  agent = new Agent({ node: 'zkacl', dev: true, aclToken: 's3cret', bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, zk: '127.0.0.1:0', log: () => {} });
+  zk = (await agent.start()).zk!;
+}, 30_000);
+
+afterAll(async () => {
+  await agent?.stop();
+}, 20_000);
+
+describe('the ZooKeeper port with an ACL token', () => {
+  it('writes need the token; reads do not', async () => {
+    const z = await Zk.connect(zk, { autoAuth: false });
+    try {
+      expect(await z.create('/guarded', 'x')).toEqual({ ok: false, error: 'NO_AUTH' });
+      expect((await z.exists('/')).ok).toBe(true);
+      z.addAuth('digest', 'hanode:s3cret');
+      expect(await z.create('/guarded', 'x')).toEqual({ ok: true, value: '/guarded' });
+      expect(await z.multi((t) => t.setData('/guarded', Buffer.from('y')))).toMatchObject({ ok: true });
+    } finally {
+      z.close();
+    }
+  }, 30_000);
+
+  it('a wrong token fails authentication', async () => {
+    const z = await Zk.connect(zk, { autoAuth: false });
+    try {
+      const states: string[] = [];
+      z.raw.on('state', (st) => states.push((st as { getName(): string }).getName()));
+      z.addAuth('digest', 'hanode:wrong');
+      const deadline = Date.now() + 10_000;
+      while (!states.includes('AUTH_FAILED') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // ZooKeeper answers AuthFailed and closes the connection; the client does not reconnect.
+      expect(states).toContain('AUTH_FAILED');
+      expect((await z.create('/nope', 'x')).ok).toBe(false);
+    } finally {
+      z.close();
+    }
+  }, 30_000);
+});
