@@ -80,7 +80,7 @@ describe('hasim replay', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).traceHash).toBe(first.traceHash);
     const events = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(events.length).toBeGreaterThan(1000);
+    expect(events.length).toBeGreaterThan(500); // a 6 s run of three servers and one client: hundreds of events at least
     expect(events.some((e) => e.kind === 'raft.elected')).toBe(true);
     const ops = readFileSync(history, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(ops.length).toBeGreaterThan(30);

@@ -45,32 +45,62 @@ describe('KV through the daemon API, in-process', () => {
   });
 
   it('reads: stale needs the API path', () => {
-    expect(() => parseScenario(SOURCE.replace('  via: api\n', ''), FILE)).not.toThrow();
-    expect(() => parseScenario(SOURCE.replace('  via: api\n', '').replace('reads: default', 'reads: stale'), FILE)).toThrow(/needs via: api/);
+    expect(() => parseScenario(SOURCE.replace('  via: api\n', '  via: kv-protocol\n'), FILE)).not.toThrow();
+    expect(() => parseScenario(SOURCE.replace('  via: api\n', '  via: kv-protocol\n').replace('reads: default', 'reads: stale'), FILE)).toThrow(/needs via: api/);
   });
 });
 
+type Answer = { status: number; json?: unknown; text?: string } | undefined;
+
+/** The kv-api scenario without its faults, run 3 s in, with a raw API call from a client node. */
+function quietCluster() {
+  const sc = parseScenario(SOURCE.replace(/\nfaults:[\s\S]*?\nexpect:/, '\nexpect:'), FILE);
+  const r = prepareRun(sc);
+  r.advanceTo(3_000_000);
+  const call = (via: string, method: 'GET' | 'PUT' | 'DELETE', path: string, query: string, body = ''): Answer => {
+    const client = r.world.app<{ kvClient?: import('../../src/scenario/modules/kv-api.ts').ApiKvClient }>(via)!.kvClient!;
+    const box: { got?: Answer; answered: boolean } = { answered: false };
+    client.request(method, path, query, body, (a) => Object.assign(box, { got: a, answered: true }));
+    r.advanceTo(r.world.now() + 2_000_000);
+    expect(box.answered).toBe(true);
+    return box.got;
+  };
+  return { r, call };
+}
+
 describe('issue 14 regressions through the in-loop API', () => {
   it('DELETE ?recurse&cas is refused (400 Conflicting flags) and deletes nothing, also when a follower forwards it', () => {
-    const sc = parseScenario(SOURCE.replace(/\nfaults:[\s\S]*?\nexpect:/, '\nexpect:'), FILE);
-    const r = prepareRun(sc);
-    r.advanceTo(3_000_000);
-    type Answer = { status: number; json?: unknown; text?: string } | undefined;
-    const call = (via: string, method: 'GET' | 'PUT' | 'DELETE', key: string, query: string, body = ''): Answer => {
-      const client = r.world.app<{ kvClient?: import('../../src/scenario/modules/kv-api.ts').ApiKvClient }>(via)!.kvClient!;
-      const box: { got?: Answer; answered: boolean } = { answered: false };
-      client.request(method, key, query, body, (a) => Object.assign(box, { got: a, answered: true }));
-      r.advanceTo(r.world.now() + 2_000_000);
-      expect(box.answered).toBe(true);
-      return box.got;
-    };
+    const { call } = quietCluster();
     for (const c of ['c1', 'c2', 'c3']) {
-      expect(call(c, 'PUT', `rc/${c}`, '', 'v')?.status).toBe(200);
-      const del = call(c, 'DELETE', 'rc/', 'recurse&cas=1');
+      expect(call(c, 'PUT', `kv/rc/${c}`, '', 'v')?.status).toBe(200);
+      const del = call(c, 'DELETE', 'kv/rc/', 'recurse&cas=1');
       expect(del?.status).toBe(400);
       expect(del?.text).toMatch(/^Conflicting flags: /);
-      expect(call(c, 'PUT', `rc/${c}`, 'cas=0&acquire=x', 'w')?.status).toBe(400);
+      expect(call(c, 'PUT', `kv/rc/${c}`, 'cas=0&acquire=x', 'w')?.status).toBe(400);
     }
-    expect(call('c1', 'GET', 'rc/', 'keys&consistent')?.json).toEqual(['rc/c1', 'rc/c2', 'rc/c3']);
+    expect(call('c1', 'GET', 'kv/rc/', 'keys&consistent')?.json).toEqual(['rc/c1', 'rc/c2', 'rc/c3']);
+  });
+
+  it('a session created through a follower is bound to that follower, not to the leader it was forwarded to', () => {
+    const { r, call } = quietCluster();
+    type App = { raft?: import('../../src/scenario/modules/raft.ts').RaftPart };
+    const servers = ['r1', 'r2', 'r3'];
+    const leader = servers.find((n) => r.world.app<App>(n)?.raft?.core.replicator.isLeader())!;
+    expect(leader).toBeDefined();
+    // The catalog entries hanode's reconciler writes for live members (sessions need them).
+    for (const n of servers) {
+      r.world.app<App>(leader)!.raft!.core.coord.proposer.propose(
+        { type: 'catalog.register', node: n, checks: [{ checkId: 'serfHealth', name: 'Serf Health Status', status: 'passing' }] },
+        () => {},
+      );
+    }
+    r.advanceTo(r.world.now() + 1_000_000);
+    // Client c_i's local server is r_i: pick a client whose server follows.
+    const i = servers.findIndex((n) => n !== leader);
+    const created = call(`c${i + 1}`, 'PUT', 'session/create', '', '{"LockDelay":"0s"}');
+    expect(created?.status).toBe(200);
+    const id = (created!.json as { ID: string }).ID;
+    const info = call(`c${i + 1}`, 'GET', `session/info/${id}`, 'consistent');
+    expect((info?.json as { Node: string }[])[0]!.Node).toBe(servers[i]);
   });
 });

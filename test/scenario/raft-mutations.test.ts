@@ -17,8 +17,9 @@ function withMutations(list: string): string {
 
 describe('raft: mutations in a scenario (test-only)', () => {
   it('voteWithoutLogCheck: the safety checker fails a seed that passes with the rule in place', () => {
-    // Seed 39 of a 40-seed swarm of this scenario failed with the mutation (17 of 40 did).
-    const seed = 39;
+    // Seed 2 of a 40-seed swarm of this scenario failed with the mutation (8 of 40 did, with the
+    // KV clients on the API path; seed 39 was the pick when they spoke the KV protocol).
+    const seed = 2;
     const broken = runScenario(parseScenario(withMutations('[voteWithoutLogCheck]'), FILE), { seed });
     expect(broken.passed).toBe(false);
     expect(broken.expectations.find((v) => v.kind === 'raft-safety')?.passed).toBe(false);

@@ -4,6 +4,7 @@
  */
 import { SERF_HEALTH_CHECK } from '../../core/coord/config.ts';
 import type { SessionCreateInput } from '../../core/coord/sessions.ts';
+import type { StoreCommandBody, StoreResult } from '../../core/store/index.ts';
 import { parseGoDuration } from '../http/duration.ts';
 import { badRequest, HttpError } from '../http/errors.ts';
 import { queryOptions } from '../http/query.ts';
@@ -64,11 +65,21 @@ function duration(v: unknown, what: string): number | undefined {
 }
 
 async function create(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
+  const plan = planSessionCreate(req, ctx.backend.nodeName);
+  const { result } = await commit(ctx, plan.cmd);
+  return plan.answer(result);
+}
+
+/**
+ * PUT /v1/session/create as a plan (the command to commit, then the answer from its result),
+ * so the simulator runs the same logic in-process; `agent` is the node that runs this handler.
+ */
+export function planSessionCreate(req: ApiRequest, agent: string): { cmd: StoreCommandBody; answer(result: StoreResult): ApiReply } {
   const body = jsonBody(req.body, true) ?? {};
   if (!isObject(body)) throw badRequest('Request decode failed: expected an object');
   // Consul binds a session to the agent that received the request: when a follower forwarded
   // it here, that follower (named in the forwarding header), not this leader.
-  const node = typeof body.Node === 'string' && body.Node !== '' ? body.Node : receivingAgent(req) ?? ctx.backend.nodeName;
+  const node = typeof body.Node === 'string' && body.Node !== '' ? body.Node : receivingAgent(req) ?? agent;
   const checksRaw = body.NodeChecks ?? body.Checks;
   let checks: string[] | undefined;
   if (checksRaw !== undefined && checksRaw !== null) {
@@ -87,9 +98,13 @@ async function create(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
     ...(ttlUs !== undefined ? { ttlUs } : {}),
     ...(lockDelayUs !== undefined ? { lockDelayUs } : {}),
   };
-  const { result } = await commit(ctx, { type: 'session.create', input });
-  if (result.type !== 'session.create' || !result.ok) throw badRequest('error' in result ? result.error : 'session create failed');
-  return { json: { ID: result.session.id } };
+  return {
+    cmd: { type: 'session.create', input },
+    answer: (result) => {
+      if (result.type !== 'session.create' || !result.ok) throw badRequest('error' in result ? result.error : 'session create failed');
+      return { json: { ID: result.session.id } };
+    },
+  };
 }
 
 async function destroy(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {

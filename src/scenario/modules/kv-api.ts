@@ -20,7 +20,10 @@ import type { ServerCore } from '../../core/node/index.ts';
 import { HttpError } from '../../hanode/http/errors.ts';
 import { Query } from '../../hanode/http/query.ts';
 import { FORWARDED, type ApiReply, type ApiRequest } from '../../hanode/http/types.ts';
-import { planKv } from '../../hanode/routes/kv.ts';
+import { planKv, type KvPlan } from '../../hanode/routes/kv.ts';
+import { planSessionCreate } from '../../hanode/routes/session.ts';
+import { queryOptions } from '../../hanode/http/query.ts';
+import { sessionJson } from '../../hanode/shapes.ts';
 
 /** The service the API messages travel on. */
 export const API_SERVICE = 'http';
@@ -35,7 +38,8 @@ interface ApiReq {
   readonly type: 'api.req';
   readonly id: number;
   readonly method: 'GET' | 'PUT' | 'DELETE';
-  readonly key: string;
+  /** The path after /v1/, decoded: `kv/<key>`, `session/create`, `session/info/<id>`. */
+  readonly path: string;
   readonly query: string;
   readonly body: string;
   /** Set by a server that forwarded it: the agent that received it. */
@@ -55,7 +59,7 @@ function isReq(m: unknown): m is ApiReq {
   return (
     typeof r === 'object' && r !== null && r.type === 'api.req' && Number.isInteger(r.id) &&
     (r.method === 'GET' || r.method === 'PUT' || r.method === 'DELETE') &&
-    typeof r.key === 'string' && r.key.length <= MAX_FIELD_CHARS && typeof r.query === 'string' && r.query.length <= 4096 &&
+    typeof r.path === 'string' && r.path.length <= MAX_FIELD_CHARS && typeof r.query === 'string' && r.query.length <= 4096 &&
     typeof r.body === 'string' && r.body.length <= MAX_FIELD_CHARS && (r.fwd === undefined || typeof r.fwd === 'string')
   );
 }
@@ -111,10 +115,12 @@ export class ApiServer {
 
   private serve(msg: ApiReq, reply: (r: ApiReply | HttpError) => void): void {
     this.stats.served++;
+    const route = routeOf(msg);
+    if (route === undefined) return reply(new HttpError(404, '404 page not found'));
     const req: ApiRequest = {
       method: msg.method,
-      path: `/v1/kv/${encodeURIComponent(msg.key)}`,
-      rest: msg.key,
+      path: `/v1/${msg.path}`,
+      rest: route.rest,
       query: new Query(new URLSearchParams(msg.query)),
       headers: msg.fwd !== undefined ? { [FORWARDED]: msg.fwd } : {},
       body: Buffer.from(msg.body, 'latin1'),
@@ -127,9 +133,9 @@ export class ApiServer {
         else throw err;
       }
     };
-    let plan: ReturnType<typeof planKv>;
+    let plan: KvPlan;
     try {
-      plan = planKv(req);
+      plan = route.plan(req, this.env.self);
     } catch (err) {
       if (err instanceof HttpError) return reply(err);
       throw err;
@@ -151,6 +157,27 @@ export class ApiServer {
     if (p.opts.consistency === 'stale') return answer();
     this.core.replicator.readBarrier((b) => (b.ok ? answer() : reply(new HttpError(500, 'No cluster leader'))), p.opts.consistency === 'default' ? { lease: true } : undefined);
   }
+}
+
+/** The routes served in-process: hanode's KV routes and session create / info. */
+function routeOf(msg: ApiReq): { rest: string; plan: (req: ApiRequest, agent: NodeId) => KvPlan } | undefined {
+  if (msg.path.startsWith('kv/')) return { rest: msg.path.slice(3), plan: (req) => planKv(req) };
+  if (msg.path === 'session/create' && msg.method === 'PUT') return { rest: '', plan: (req, agent) => ({ kind: 'write', ...planSessionCreate(req, agent) }) };
+  if (msg.path.startsWith('session/info/') && msg.method === 'GET') {
+    const id = msg.path.slice('session/info/'.length);
+    return {
+      rest: id,
+      plan: (req) => ({
+        kind: 'read',
+        opts: queryOptions(req.query),
+        answer: (store, index) => {
+          const s = store.sessions.get(id);
+          return { json: s ? [sessionJson(s)] : [], index };
+        },
+      }),
+    };
+  }
+  return undefined;
 }
 
 function toResp(id: number, r: ApiReply | HttpError): ApiResp {
@@ -190,7 +217,7 @@ export class ApiKvClient {
   }
 
   get(key: string, done: (o: KvOutcome<KvEntry | null>) => void): void {
-    this.call('GET', key, this.cfg.readFlag, '', (r) => {
+    this.call('GET', `kv/${key}`, this.cfg.readFlag, '', (r) => {
       if (r?.status === 404) return done({ type: 'ok', result: null });
       const e = r?.status === 200 && Array.isArray(r.json) ? (r.json[0] as { Value?: string | null; ModifyIndex?: number; CreateIndex?: number }) : undefined;
       if (e === undefined) return done({ type: 'fail', error: r ? `${r.status} ${r.text ?? ''}` : 'timeout' });
@@ -201,25 +228,25 @@ export class ApiKvClient {
   }
 
   put(key: string, value: string, done: (o: KvOutcome<KvCommandResult>) => void): void {
-    this.call('PUT', key, '', value, (r) => done(writeOutcome(r)));
+    this.call('PUT', `kv/${key}`, '', value, (r) => done(writeOutcome(r)));
   }
 
   delete(key: string, done: (o: KvOutcome<KvCommandResult>) => void): void {
-    this.call('DELETE', key, '', '', (r) => done(writeOutcome(r)));
+    this.call('DELETE', `kv/${key}`, '', '', (r) => done(writeOutcome(r)));
   }
 
   cas(key: string, expect: { value: string | null }, value: string, done: (o: KvOutcome<KvCommandResult>) => void): void {
     const index = expect.value === null ? 0 : this.indexOf.get(key)?.get(expect.value);
     if (index === undefined) return done({ type: 'fail', error: 'cas-index-unknown' });
-    this.call('PUT', key, `cas=${index}`, value, (r) => {
+    this.call('PUT', `kv/${key}`, `cas=${index}`, value, (r) => {
       if (r?.status === 200 && r.json === false) return done({ type: 'fail', error: 'cas-mismatch' });
       done(writeOutcome(r));
     });
   }
 
-  /** One raw API request (tests and workloads beyond the register model): undefined = no answer in time. */
-  request(method: ApiReq['method'], key: string, query: string, body: string, done: (r: { status: number; json?: unknown; text?: string } | undefined) => void): void {
-    this.call(method, key, query, body, done);
+  /** One raw API request to a path after /v1/ (tests, workloads beyond the register model): undefined = no answer in time. */
+  request(method: ApiReq['method'], path: string, query: string, body: string, done: (r: { status: number; json?: unknown; text?: string } | undefined) => void): void {
+    this.call(method, path, query, body, done);
   }
 
   private remember(key: string, value: string, index: number): void {
@@ -231,7 +258,7 @@ export class ApiKvClient {
     if (m.size > 64) m.delete(m.keys().next().value!);
   }
 
-  private call(method: ApiReq['method'], key: string, query: string, body: string, done: (r: ApiResp | undefined) => void): void {
+  private call(method: ApiReq['method'], path: string, query: string, body: string, done: (r: ApiResp | undefined) => void): void {
     const id = this.nextId++;
     const to = this.cfg.servers[this.server % this.cfg.servers.length]!;
     const timer = this.env.after(this.cfg.timeoutUs, () => {
@@ -241,7 +268,7 @@ export class ApiKvClient {
       done(undefined);
     });
     this.pending.set(id, { done, timer });
-    const req: ApiReq = { type: 'api.req', id, method, key, query, body };
+    const req: ApiReq = { type: 'api.req', id, method, path, query, body };
     this.env.send(to, req, { reliable: true });
   }
 }

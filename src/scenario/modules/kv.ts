@@ -12,8 +12,8 @@
  *     timeout: 5s                # whole-operation deadline
  *     reads: consistent          # consistent (quorum round per read) | default (leader lease),
  *                                # the guarantees of hanode's ?consistent and default mode (docs/consistency.md)
- *     via: api                   # kv-protocol (src/core/kvserver, the default) | api: hanode's
- *                                # /v1/kv routes in-process with leader forwarding (./kv-api.ts)
+ *     via: api                   # api (the default): hanode's /v1/kv routes in-process with leader
+ *                                # forwarding (./kv-api.ts) | kv-protocol (src/core/kvserver)
  */
 import type { NodeId } from '../../core/env.ts';
 import { KvClient } from '../../core/kvclient/index.ts';
@@ -74,8 +74,9 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
       const off = servers.find((s) => !raftNodes.has(s));
       if (off) serversV.fail(`server "${off}" does not run Raft`);
     }
-    // kv-protocol by default: the runs before this key existed (their trace hashes stay).
-    const via = v.get('via').present ? v.get('via').oneOf(['kv-protocol', 'api'] as const) : 'kv-protocol';
+    // The daemon's API by default: what hanode serves is what the simulator judges. kv-protocol
+    // (src/core/kvserver's retrying client with (client, seq) de-duplication) stays selectable.
+    const via = v.get('via').present ? v.get('via').oneOf(['kv-protocol', 'api'] as const) : 'api';
     const readsV = v.get('reads');
     const reads = readsV.present ? readsV.oneOf(['consistent', 'default', 'stale'] as const) : 'consistent';
     // ?stale exists only on the API (any server answers from its own state: no guarantee).
