@@ -113,3 +113,51 @@ export async function getJson(http: string, path: string): Promise<{ status: num
   const text = await res.text();
   return { status: res.status, body: res.headers.get('content-type') === 'application/json' ? JSON.parse(text) : text, headers: res.headers };
 }
+
+/** PUT a KV value; the HTTP status (transport errors throw). */
+export async function putKv(http: string, key: string, value: string): Promise<number> {
+  const res = await fetch(`http://${http}/v1/kv/${key}`, { method: 'PUT', body: value, signal: AbortSignal.timeout(3000) });
+  await res.text();
+  return res.status;
+}
+
+/** The node the first reachable agent of `via` names as Raft leader (stale read), if any. */
+export async function leaderName(via: readonly Proc[]): Promise<string | undefined> {
+  for (const p of via) {
+    try {
+      const conf = (await getJson(p.http, '/v1/operator/raft/configuration?stale')).body as { Servers: { Node: string; Leader: boolean }[] };
+      const l = conf.Servers.find((s) => s.Leader);
+      if (l) return l.Node;
+    } catch {
+      // down
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Three agents `${prefix}1..3` bootstrapping one cluster (README recipe: the first joins nobody
+ * real, the others join it), with `extra` flags on each; resolves once a leader is known.
+ */
+export async function startCluster3(prefix: string, dirOf: (name: string) => string, extra: readonly string[] = []): Promise<Proc[]> {
+  const name = (i: number) => `${prefix}${i}`;
+  const first = await startAgent(name(1), dirOf(name(1)), ['--bootstrap-expect', '3', '--join', '127.0.0.1:1', ...extra]);
+  const rest = await Promise.all([2, 3].map((i) => startAgent(name(i), dirOf(name(i)), ['--bootstrap-expect', '3', '--join', first.serf, ...extra])));
+  const nodes = [first, ...rest];
+  await waitUntil(async () => (await leaderName(nodes)) !== undefined, 'a leader');
+  return nodes;
+}
+
+/** Every agent lists all of `nodes` in its catalog and knows a leader (sessions need node registrations). */
+export async function waitForCatalog(nodes: readonly Proc[]): Promise<void> {
+  await waitUntil(
+    async () => {
+      for (const p of nodes) {
+        const r = await getJson(p.http, '/v1/catalog/nodes?stale');
+        if ((r.body as unknown[]).length !== nodes.length || r.headers.get('x-consul-knownleader') !== 'true') return false;
+      }
+      return true;
+    },
+    `a catalog of ${nodes.length} nodes on every node`,
+  );
+}

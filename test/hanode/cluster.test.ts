@@ -15,7 +15,7 @@ import Consul from 'consul';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type LooseConsul = any;
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, kill9, killAll, sleep, startAgent, waitUntil, type Proc } from '../../src/hanode/launcher.ts';
+import { getJson, kill9, killAll, leaderName, sleep, startAgent, startCluster3, waitForCatalog, waitUntil, type Proc } from '../../src/hanode/launcher.ts';
 
 let root: string;
 const nodes: Proc[] = [];
@@ -31,37 +31,11 @@ function consulFor(p: Proc): LooseConsul {
   return c;
 }
 
-async function leaderName(via: readonly Proc[]): Promise<string | undefined> {
-  for (const p of via) {
-    try {
-      const conf = (await getJson(p.http, '/v1/operator/raft/configuration?stale')).body as { Servers: { Node: string; Leader: boolean }[] };
-      const l = conf.Servers.find((s) => s.Leader);
-      if (l) return l.Node;
-    } catch {
-      // down
-    }
-  }
-  return undefined;
-}
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'hanode-cluster-'));
-  const n1 = await startAgent('n1', join(root, 'n1'), ['--bootstrap-expect', '3', '--join', '127.0.0.1:1', '--ha-check-interval', '300ms']);
-  nodes.push(n1);
-  const rest = await Promise.all(['n2', 'n3'].map((n) => startAgent(n, join(root, n), ['--bootstrap-expect', '3', '--join', n1.serf, '--ha-check-interval', '300ms'])));
-  nodes.push(...rest);
-  await waitUntil(async () => (await leaderName(nodes)) !== undefined, 'a leader');
-  // Every node knows the leader and the catalog holds all three (sessions need node registrations).
-  await waitUntil(
-    async () => {
-      for (const p of nodes) {
-        const r = await getJson(p.http, '/v1/catalog/nodes?stale');
-        if ((r.body as unknown[]).length !== 3 || r.headers.get('x-consul-knownleader') !== 'true') return false;
-      }
-      return true;
-    },
-    'catalog of 3 nodes on every node',
-  );
+  nodes.push(...(await startCluster3('n', (n) => join(root, n), ['--ha-check-interval', '300ms'])));
+  await waitForCatalog(nodes);
 }, 180_000);
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/hanode/agent.ts';
-import { getJson, kill9, killAll, startAgent, waitUntil } from '../../src/hanode/launcher.ts';
+import { getJson, kill9, killAll, putKv, startAgent, waitUntil } from '../../src/hanode/launcher.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hanode-recovery-'));
 
@@ -17,11 +17,6 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 }, 180_000);
 
-async function put(http: string, key: string, value: string): Promise<number> {
-  const res = await fetch(`http://${http}/v1/kv/${key}`, { method: 'PUT', body: value, signal: AbortSignal.timeout(3000) });
-  await res.text();
-  return res.status;
-}
 
 function lastSegment(dataDir: string): string {
   const dir = join(dataDir, 'raft', 'log');
@@ -36,7 +31,7 @@ describe('log corruption', () => {
     const first = mk([]);
     const a1 = await first.start();
     await waitUntil(() => first.node().replicator.isLeader(), 'solo leader');
-    for (let i = 0; i < 30; i++) expect(await put(a1.http, `k${i}`, `v${i}`)).toBe(200);
+    for (let i = 0; i < 30; i++) expect(await putKv(a1.http, `k${i}`, `v${i}`)).toBe(200);
     const lastBefore = first.node().raft()!.lastIndex();
     // The data dir is locked against a second agent while the first runs.
     expect(() => mk([])).toThrow(/lock/i);
@@ -61,7 +56,7 @@ describe('log corruption', () => {
         const r = await getJson(a2.http, `/v1/kv/k${i}`);
         expect(r.status, `k${i}`).toBe(200);
       }
-      expect(await put(a2.http, 'after', 'ok')).toBe(200);
+      expect(await putKv(a2.http, 'after', 'ok')).toBe(200);
     } finally {
       await second.stop();
     }
@@ -72,15 +67,15 @@ describe('recovery without quorum (raft/peers.json)', () => {
   it('the last server standing comes back as a cluster of one', async () => {
     const n1 = await startAgent('r1', join(root, 'r1'), ['--bootstrap-expect', '3']);
     const others = await Promise.all(['r2', 'r3'].map((n) => startAgent(n, join(root, n), ['--bootstrap-expect', '3', '--join', n1.serf])));
-    await waitUntil(async () => (await put(n1.http, 'before', 'kept')) === 200, 'a first write');
+    await waitUntil(async () => (await putKv(n1.http, 'before', 'kept')) === 200, 'a first write');
     await Promise.all(others.map((p) => kill9(p)));
     // No quorum: writes fail (500 once the leader, if it was r1, stepped down; or a timeout).
-    await waitUntil(async () => (await put(n1.http, 'nope', 'x').catch(() => 0)) !== 200, 'writes to fail without quorum');
+    await waitUntil(async () => (await putKv(n1.http, 'nope', 'x').catch(() => 0)) !== 200, 'writes to fail without quorum');
     await kill9(n1);
     writeFileSync(join(root, 'r1', 'raft', 'peers.json'), JSON.stringify([{ id: 'r1', address: n1.raft, non_voter: false }]));
     const back = await startAgent('r1', join(root, 'r1'), ['--bootstrap-expect', '3'], { http: n1.http, raft: n1.raft, serf: n1.serf });
     expect(back.log.join('\n')).toMatch(/peers\.json found: recovering the Raft membership to r1/);
-    await waitUntil(async () => (await put(back.http, 'after', 'ok')) === 200, 'writes after recovery');
+    await waitUntil(async () => (await putKv(back.http, 'after', 'ok')) === 200, 'writes after recovery');
     const before = await getJson(back.http, '/v1/kv/before?raw');
     expect(before.body).toBe('kept');
     const conf = (await getJson(back.http, '/v1/operator/raft/configuration')).body as { Servers: { ID: string }[] };

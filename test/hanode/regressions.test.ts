@@ -8,23 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, kill9, killAll, startAgent, waitUntil, type Proc } from '../../src/hanode/launcher.ts';
+import { getJson, kill9, killAll, leaderName, startAgent, startCluster3, waitForCatalog, waitUntil, type Proc } from '../../src/hanode/launcher.ts';
 
 let root: string;
 const nodes: Proc[] = [];
 
-async function leaderName(via: readonly Proc[]): Promise<string | undefined> {
-  for (const p of via) {
-    try {
-      const conf = (await getJson(p.http, '/v1/operator/raft/configuration?stale')).body as { Servers: { Node: string; Leader: boolean }[] };
-      const l = conf.Servers.find((s) => s.Leader);
-      if (l) return l.Node;
-    } catch {
-      // down
-    }
-  }
-  return undefined;
-}
 
 async function req(p: Proc, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
   const res = await fetch(`http://${p.http}${path}`, { method, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(10_000) });
@@ -33,19 +21,8 @@ async function req(p: Proc, method: string, path: string, body?: string): Promis
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'hanode-regress-'));
-  const n1 = await startAgent('n1', join(root, 'n1'), ['--bootstrap-expect', '3', '--join', '127.0.0.1:1']);
-  nodes.push(n1);
-  nodes.push(...(await Promise.all(['n2', 'n3'].map((n) => startAgent(n, join(root, n), ['--bootstrap-expect', '3', '--join', n1.serf])))));
-  await waitUntil(
-    async () => {
-      for (const p of nodes) {
-        const r = await getJson(p.http, '/v1/catalog/nodes?stale');
-        if ((r.body as unknown[]).length !== 3 || r.headers.get('x-consul-knownleader') !== 'true') return false;
-      }
-      return true;
-    },
-    'a leader and a catalog of 3 nodes on every node',
-  );
+  nodes.push(...(await startCluster3('n', (n) => join(root, n))));
+  await waitForCatalog(nodes);
 }, 180_000);
 
 afterAll(async () => {

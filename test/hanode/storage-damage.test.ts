@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getJson, kill9, killAll, sleep, startAgent, waitUntil, type Proc } from '../../src/hanode/launcher.ts';
+import { getJson, kill9, killAll, leaderName, putKv, sleep, startAgent, startCluster3, waitUntil, type Proc } from '../../src/hanode/launcher.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hanode-storage-damage-'));
 
@@ -18,24 +18,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 }, 180_000);
 
-async function put(http: string, key: string, value: string): Promise<number> {
-  const res = await fetch(`http://${http}/v1/kv/${key}`, { method: 'PUT', body: value, signal: AbortSignal.timeout(3000) });
-  await res.text();
-  return res.status;
-}
 
-async function leaderName(via: readonly Proc[]): Promise<string | undefined> {
-  for (const p of via) {
-    try {
-      const conf = (await getJson(p.http, '/v1/operator/raft/configuration?stale')).body as { Servers: { Node: string; Leader: boolean }[] };
-      const l = conf.Servers.find((s) => s.Leader);
-      if (l) return l.Node;
-    } catch {
-      // down
-    }
-  }
-  return undefined;
-}
 
 function flipMidSegment(dataDir: string): void {
   const dir = join(dataDir, 'raft', 'log');
@@ -54,21 +37,17 @@ const ports = (p: Proc) => ({ http: p.http, raft: p.raft, serf: p.serf });
  * them. Every acknowledged write must be read back once L is back.
  */
 async function recipe(tag: string, damage: (dataDir: string) => void, logLine: RegExp): Promise<void> {
-  const dir = (n: string) => join(root, tag, n);
-  const n1 = await startAgent(`${tag}1`, dir('1'), ['--bootstrap-expect', '3', '--join', '127.0.0.1:1']);
-  const rest = await Promise.all(['2', '3'].map((n) => startAgent(`${tag}${n}`, dir(n), ['--bootstrap-expect', '3', '--join', n1.serf])));
-  const nodes = [n1, ...rest];
+  const nodes = await startCluster3(tag, (n) => join(root, tag, n.slice(tag.length)));
   const byName = new Map(nodes.map((p) => [p.name, p]));
-  await waitUntil(async () => (await leaderName(nodes)) !== undefined, 'a leader');
   const L = byName.get((await leaderName(nodes))!)!;
   const [F, T] = nodes.filter((p) => p !== L) as [Proc, Proc];
-  await waitUntil(async () => (await put(L.http, 'early', 'x')) === 200, 'a first write');
+  await waitUntil(async () => (await putKv(L.http, 'early', 'x')) === 200, 'a first write');
 
   // T misses the writes; L and F acknowledge them.
   await kill9(T);
   const acked: string[] = [];
   for (let i = 0; i < 40; i++) {
-    if ((await put(L.http, `k${i}`, `v${i}`)) === 200) acked.push(`k${i}`);
+    if ((await putKv(L.http, `k${i}`, `v${i}`)) === 200) acked.push(`k${i}`);
   }
   expect(acked.length).toBeGreaterThan(30);
 
@@ -87,7 +66,7 @@ async function recipe(tag: string, damage: (dataDir: string) => void, logLine: R
 
   const L2 = await startAgent(L.name, L.dataDir, ['--bootstrap-expect', '3', '--join', F.serf], ports(L));
   await waitUntil(async () => (await leaderName([L2, F2, T2])) !== undefined, 'a leader once the old leader is back');
-  await waitUntil(async () => (await put(L2.http, 'after', 'ok')) === 200, 'a write after');
+  await waitUntil(async () => (await putKv(L2.http, 'after', 'ok')) === 200, 'a write after');
   for (const k of acked) {
     const r = await getJson(L2.http, `/v1/kv/${k}?raw`);
     expect(r.status, k).toBe(200);
