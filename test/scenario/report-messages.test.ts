@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { loadScenarioFile, runScenario } from '../../src/scenario/index.ts';
 import { extractReportData } from '../../src/report/html-data.ts';
 import { selectMessages } from '../../src/report/message-selection.ts';
+import { renderHtmlReport } from '../../src/report/html.ts';
+import { esc } from '../../src/report/escape.ts';
+import { humanDuration } from '../../src/scenario/units.ts';
 
 describe('messages embedded in a report', () => {
   const rows = Array.from({ length: 100_000 }, (_, i) => i * 1000); // one message per ms, 100 s
@@ -41,5 +44,35 @@ describe('messages embedded in a report', () => {
     expect(d.messages.some((m) => m[0] <= firstRole && /vote/i.test(m[3]))).toBe(true);
     for (const t of faultTimes) expect(d.messages.some((m) => Math.abs(m[0] - t) < 500_000)).toBe(true);
     expect(d.spans.length).toBeGreaterThan(1);
+  });
+});
+
+describe('a failing run in the HTML report', () => {
+  const sc = loadScenarioFile('scenarios/broken/careless-lock.yaml');
+  const r = runScenario(sc, { recordTrace: true, keepHistory: true });
+  const html = renderHtmlReport(r, sc);
+
+  it('draws each violation on the timeline with the expectation, and offers it in the diagram', () => {
+    const failed = r.expectations.filter((v) => v.status === 'fail' && v.atUs !== undefined);
+    expect(failed.length).toBeGreaterThan(0);
+    const timeline = /<svg id="timeline".*?<\/svg>/s.exec(html)![0];
+    for (const v of failed) {
+      expect(timeline).toContain(`<g class="violation">`);
+      expect(timeline).toContain(`✗ ${esc(v.name)}`);
+      expect(html).toContain(`violation at ${humanDuration(v.atUs!)}`);
+    }
+    const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!);
+    expect(data.violations.map((v: [number, string]) => v[0])).toEqual(failed.map((v) => v.atUs));
+    // the messages just before the violation are embedded
+    expect(data.messages.some((m: number[]) => m[0] <= failed[0]!.atUs! && m[0] > failed[0]!.atUs! - 1_000_000)).toBe(true);
+  });
+
+  it('a passing run draws no violation', () => {
+    const s2 = loadScenarioFile('scenarios/raft-partitions.yaml');
+    const r2 = runScenario(s2, { recordTrace: true });
+    expect(r2.passed).toBe(true);
+    const h2 = renderHtmlReport(r2, s2);
+    expect(/<svg id="timeline".*?<\/svg>/s.exec(h2)![0]).not.toContain('class="violation"');
+    expect(JSON.parse(/id="report-data">(.*?)<\/script>/s.exec(h2)![1]!).violations).toEqual([]);
   });
 });
