@@ -145,6 +145,11 @@ export function extractReportData(r: RunResult, sc: Scenario, budget: number = M
     .map((v) => ({ t: v.atUs!, name: v.name, detail: v.detail }));
   // The cause of a violation comes before it: most of its window is kept before.
   for (const v of violations) anchors.push({ t: v.t, before: 0.75 });
-  const { rows: messages, spans } = selectMessages(allMessages, (m) => m[0], anchors, budget);
+  const sel = selectMessages(allMessages, (m) => m[0], anchors, budget);
+  const messages = sel.rows;
+  // A span reaching the first (last) message reaches the start (end) of the run: nothing was left out there.
+  const firstT = allMessages[0]?.[0];
+  const lastT = allMessages[allMessages.length - 1]?.[0];
+  const spans = sel.spans.map(([a, b]): KeptSpan => [a === firstT ? 0 : a, b === lastT ? endUs : b]);
   return { nodes, lanes, roles, faults, messages, spans, violations, endUs, focusUs: Math.max(0, focusUs) };
 }

@@ -42,7 +42,7 @@ function violationMarks(d: ReportData, bottom: number): string {
     .map((v) => {
       const vx = x(v.t, d.endUs);
       const right = vx > LEFT + W / 2;
-      return `<g class="violation"><line x1="${vx}" y1="2" x2="${vx}" y2="${bottom}" stroke="#c62828" stroke-width="2"/><text x="${right ? vx - 4 : vx + 4}" y="${bottom - 4}" text-anchor="${right ? 'end' : 'start'}" font-size="11" font-weight="600" fill="#c62828">✗ ${esc(v.name)}</text><title>violation at ${esc(humanDuration(v.t))}: ${esc(v.name)}: ${esc(v.detail)}</title></g>`;
+      return `<g class="violation"><line x1="${vx}" y1="2" x2="${vx}" y2="${bottom}" stroke="#c62828" stroke-width="2"/><text x="${right ? vx - 4 : vx + 4}" y="${bottom - 4}" text-anchor="${right ? 'end' : 'start'}" font-size="11" font-weight="600" fill="#c62828" stroke="#fff" stroke-width="3" paint-order="stroke">✗ ${esc(v.name)}</text><title>violation at ${esc(humanDuration(v.t))}: ${esc(v.name)}: ${esc(v.detail)}</title></g>`;
     })
     .join('');
 }

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile, runScenario } from '../../src/scenario/index.ts';
 import { extractReportData } from '../../src/report/html-data.ts';
@@ -65,6 +69,21 @@ describe('a failing run in the HTML report', () => {
     expect(data.violations.map((v: [number, string]) => v[0])).toEqual(failed.map((v) => v.atUs));
     // the messages just before the violation are embedded
     expect(data.messages.some((m: number[]) => m[0] <= failed[0]!.atUs! && m[0] > failed[0]!.atUs! - 1_000_000)).toBe(true);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/chromium'))('in headless Chromium the diagram draws the violation at its time', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hasim-report-v-'));
+    try {
+      const file = join(dir, 'fail.html');
+      writeFileSync(file, html);
+      const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--window-size=1200,1600'];
+      const dom = execFileSync('/usr/bin/chromium', [...flags, '--dump-dom', `file://${file}`], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+      const msgs = /<svg id="msgs".*?<\/svg>/s.exec(dom)![0];
+      expect(msgs).toContain('<g class="violation">');
+      expect(msgs).toContain(`✗ ${esc(r.expectations.find((v) => v.status === 'fail')!.name)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a passing run draws no violation', () => {
