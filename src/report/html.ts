@@ -1,8 +1,8 @@
 /**
  * The self-contained HTML report of one run: inline CSS, inline SVG and a little inline JS,
  * no network, so it opens offline from a file. Sections: verdicts, a timeline of node states
- * (up/down/paused, Raft roles) and faults, client latency over time, membership views, and a
- * message diagram for a window the reader chooses.
+ * (up/down/paused, Raft roles), faults and a failed run's violations, client latency over time,
+ * membership views, and a message diagram that pans and zooms over the run (message-diagram.ts).
  */
 import type { RunResult, Scenario } from '../scenario/types.ts';
 import { humanDuration } from '../scenario/units.ts';
