@@ -60,9 +60,9 @@ for(var f=0;f<D.faults.length;f++){var F=D.faults[f];if(F[1]<v0||F[0]>v1)continu
 for(var k2=0;k2<nodes.length;k2++){s+='<text x="4" y="'+(ly(k2)+4)+'" class="ln">'+e(nodes[k2])+'</text><line x1="'+L+'" y1="'+ly(k2)+'" x2="'+(L+W)+'" y2="'+ly(k2)+'" stroke="#bbb"/>';}
 var B=Math.ceil(W/2),cnt=new Array(B).fill(0),mx=1;for(var i=i0;i<i1;i++){var bk=Math.min(B-1,Math.floor((X(rows[i][0])-L)/2));if(bk>=0){cnt[bk]++;if(cnt[bk]>mx)mx=cnt[bk];}}
 for(var b2=0;b2<B;b2++)if(cnt[b2]){var hh=Math.max(1,cnt[b2]/mx*24);s+='<rect x="'+(L+b2*2)+'" y="'+(TOP-6-hh)+'" width="2" height="'+hh+'" fill="#3070c0"/>';}
-if(n<=MAXA){var sl=Math.min(8,W/Math.max(1,n));for(var j=i0;j<i1;j++){var m=rows[j],x2=X(m[0]),c=m[4]?'#e05555':'#3070c0';
+if(n<=MAXA){var lastLbl={},sl=Math.min(8,W/Math.max(1,n));for(var j=i0;j<i1;j++){var m=rows[j],x2=X(m[0]),c=m[4]?'#e05555':'#3070c0';
 s+='<line x1="'+(x2-sl)+'" y1="'+ly(m[1])+'" x2="'+x2+'" y2="'+(ly(m[2])+(m[2]>m[1]?-3:3))+'" stroke="'+c+'" marker-end="url(#arr)"'+(m[4]?' stroke-dasharray="3,2"':'')+'><title>'+e(m[3])+' '+e(nodes[m[1]])+' → '+e(nodes[m[2]])+(m[4]?' (dropped)':'')+' at '+hd(m[0])+'</title></line>';
-if(n<=120)s+='<text x="'+(x2+2)+'" y="'+((ly(m[1])+ly(m[2]))/2)+'" font-size="9" fill="'+c+'">'+e(m[3])+'</text>';}}
+var lk=Math.min(m[1],m[2])+','+Math.max(m[1],m[2]);if(n<=120&&x2-(lastLbl[lk]===undefined?-1e9:lastLbl[lk])>90){lastLbl[lk]=x2;s+='<text x="'+(x2+2)+'" y="'+((ly(m[1])+ly(m[2]))/2)+'" font-size="9" fill="'+c+'">'+e(m[3])+'</text>';}}}
 for(var q=0;q<D.violations.length;q++){var V=D.violations[q];if(V[0]<v0||V[0]>v1)continue;var vx=X(V[0]);s+='<g class="violation"><line x1="'+vx+'" y1="'+(TOP-30)+'" x2="'+vx+'" y2="'+(H-26)+'" stroke="#c62828" stroke-width="2"/><text x="'+(vx>L+W/2?vx-4:vx+4)+'" y="'+(TOP-32)+'" text-anchor="'+(vx>L+W/2?'end':'start')+'" font-size="11" fill="#c62828">✗ '+e(V[1])+'</text><title>violation at '+hd(V[0])+': '+e(V[1])+'</title></g>';}
 svg.setAttribute('height',H+12);svg.setAttribute('viewBox','0 0 1110 '+(H+12));
 svg.innerHTML='<defs><marker id="arr" markerWidth="6" markerHeight="6" refX="5" refY="3" orient="auto"><path d="M0,0 L6,3 L0,6 z" fill="#666"/></marker></defs>'+s;
