@@ -1,12 +1,14 @@
 /**
  * What the HTML report draws, extracted from a run: per-node lanes of states over time
  * (up/down/paused, Raft role when a core traces one), fault intervals, and the message
- * events embedded for the message diagram (bounded).
+ * events embedded for the message diagram (bounded: those around the start, every fault and
+ * every violation, see message-selection.ts), and the violations of a failed run.
  */
 import type { Micros } from '../core/env.ts';
 import type { TraceEvent } from '../sim/types.ts';
 import { describeFaultEvent } from '../scenario/fault-events.ts';
 import type { RunResult, Scenario } from '../scenario/types.ts';
+import { selectMessages, type Anchor, type KeptSpan } from './message-selection.ts';
 
 export interface Segment {
   readonly from: Micros;
@@ -27,12 +29,22 @@ export type MsgRow = [number, number, number, string, number];
 /** Bound on message events embedded in a report (keeps the file a few MB at most). */
 export const MAX_EMBEDDED_MESSAGES = 20_000;
 
+/** A failed expectation drawn on the timeline at the time of its first violation. */
+export interface ViolationMark {
+  readonly t: Micros;
+  readonly name: string;
+  readonly detail: string;
+}
+
 export interface ReportData {
   readonly nodes: readonly string[];
   readonly lanes: readonly (readonly Segment[])[];
   readonly roles: readonly (readonly Segment[])[];
   readonly faults: readonly FaultBar[];
   readonly messages: readonly MsgRow[];
+  /** Time spans the embedded messages come from (messages between them were left out). */
+  readonly spans: readonly KeptSpan[];
+  readonly violations: readonly ViolationMark[];
   readonly endUs: Micros;
   readonly focusUs: Micros;
 }
@@ -45,7 +57,7 @@ function faultNodes(ev: TraceEvent, sc: Scenario): string[] {
   return sc.topology.expandAll(names.filter((n) => sc.topology.has(n)));
 }
 
-export function extractReportData(r: RunResult, sc: Scenario): ReportData {
+export function extractReportData(r: RunResult, sc: Scenario, budget: number = MAX_EMBEDDED_MESSAGES): ReportData {
   const nodes = sc.topology.nodes.map((n) => n.id);
   const idx = new Map(nodes.map((n, i) => [n, i]));
   const endUs = r.stats.virtualTimeUs;
@@ -69,6 +81,8 @@ export function extractReportData(r: RunResult, sc: Scenario): ReportData {
   const faults: FaultBar[] = [];
   const allMessages: MsgRow[] = [];
   let focusUs = -1;
+  // Where the reader will look: the start (first election), every fault, every violation.
+  const anchors: Anchor[] = [{ t: 0, before: 0 }];
   const trace = r.trace ?? [];
 
   for (const ev of trace) {
@@ -76,6 +90,7 @@ export function extractReportData(r: RunResult, sc: Scenario): ReportData {
     switch (ev.kind) {
       case 'fault': {
         if (focusUs < 0) focusUs = ev.t;
+        anchors.push({ t: ev.t, before: 0.25 });
         const key = describeFaultEvent({ ...ev, kind: 'fault.end' });
         const ns = faultNodes(ev, sc);
         const list = open.get(key) ?? [];
@@ -125,11 +140,16 @@ export function extractReportData(r: RunResult, sc: Scenario): ReportData {
   }
   for (const l of open.values()) for (const o of l) faults.push({ from: o.from, to: endUs, label: o.label, nodes: o.nodes });
   faults.sort((a, b) => a.from - b.from);
-  // Embed a bounded run of messages starting a little before the first fault (the part a
-  // reader most likely wants to look at), or from the start when nothing was injected.
-  const focus = Math.max(0, focusUs);
-  let first = allMessages.findIndex((m) => m[0] >= focus - 1_000_000);
-  if (first < 0) first = Math.max(0, allMessages.length - MAX_EMBEDDED_MESSAGES);
-  const messages = allMessages.slice(first, first + MAX_EMBEDDED_MESSAGES);
-  return { nodes, lanes, roles, faults, messages, endUs, focusUs: Math.max(0, focusUs) };
+  const violations: ViolationMark[] = r.expectations
+    .filter((v) => v.status === 'fail' && v.atUs !== undefined)
+    .map((v) => ({ t: v.atUs!, name: v.name, detail: v.detail }));
+  // The cause of a violation comes before it: most of its window is kept before.
+  for (const v of violations) anchors.push({ t: v.t, before: 0.75 });
+  const sel = selectMessages(allMessages, (m) => m[0], anchors, budget);
+  const messages = sel.rows;
+  // A span reaching the first (last) message reaches the start (end) of the run: nothing was left out there.
+  const firstT = allMessages[0]?.[0];
+  const lastT = allMessages[allMessages.length - 1]?.[0];
+  const spans = sel.spans.map(([a, b]): KeptSpan => [a === firstT ? 0 : a, b === lastT ? endUs : b]);
+  return { nodes, lanes, roles, faults, messages, spans, violations, endUs, focusUs: Math.max(0, focusUs) };
 }

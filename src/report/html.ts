@@ -1,14 +1,15 @@
 /**
  * The self-contained HTML report of one run: inline CSS, inline SVG and a little inline JS,
  * no network, so it opens offline from a file. Sections: verdicts, a timeline of node states
- * (up/down/paused, Raft roles) and faults, client latency over time, membership views, and a
- * message diagram for a window the reader chooses.
+ * (up/down/paused, Raft roles), faults and a failed run's violations, client latency over time,
+ * membership views, and a message diagram that pans and zooms over the run (message-diagram.ts).
  */
 import type { RunResult, Scenario } from '../scenario/types.ts';
 import { humanDuration } from '../scenario/units.ts';
 import { extractReportData, type ReportData } from './html-data.ts';
 import { clientsHtml } from './clients.ts';
 import { esc } from './escape.ts';
+import { messageDiagramData, messageDiagramHtml, MSG_JS } from './message-diagram.ts';
 
 const W = 1000; // drawing width of the time axis, px
 const LEFT = 90; // lane label column, px
@@ -33,6 +34,17 @@ function timeAxis(end: number, y: number): string {
     ticks.push(`<line x1="${x(t, end)}" y1="${y}" x2="${x(t, end)}" y2="${y + 5}" stroke="#888"/><text x="${x(t, end)}" y="${y + 17}" text-anchor="middle" class="ax">${esc(humanDuration(t))}</text>`);
   }
   return `<line x1="${LEFT}" y1="${y}" x2="${LEFT + W}" y2="${y}" stroke="#888"/>${ticks.join('')}`;
+}
+
+/** A failed run's violations: a red line at the time of each, labelled with the expectation. */
+function violationMarks(d: ReportData, bottom: number): string {
+  return d.violations
+    .map((v) => {
+      const vx = x(v.t, d.endUs);
+      const right = vx > LEFT + W / 2;
+      return `<g class="violation"><line x1="${vx}" y1="2" x2="${vx}" y2="${bottom}" stroke="#c62828" stroke-width="2"/><text x="${right ? vx - 4 : vx + 4}" y="${bottom - 4}" text-anchor="${right ? 'end' : 'start'}" font-size="11" font-weight="600" fill="#c62828" stroke="#fff" stroke-width="3" paint-order="stroke">✗ ${esc(v.name)}</text><title>violation at ${esc(humanDuration(v.t))}: ${esc(v.name)}: ${esc(v.detail)}</title></g>`;
+    })
+    .join('');
 }
 
 function timelineSvg(d: ReportData): string {
@@ -62,6 +74,7 @@ function timelineSvg(d: ReportData): string {
       parts.push(`<rect x="${x(f.from, d.endUs)}" y="${y + laneH - 3}" width="${Math.max(1, x(f.to, d.endUs) - x(f.from, d.endUs))}" height="3" fill="#b00"/>`);
     }
   });
+  parts.push(violationMarks(d, h - 26));
   parts.push(timeAxis(d.endUs, h - 26));
   return `<svg id="timeline" width="${LEFT + W + 20}" height="${h}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
 }
@@ -127,24 +140,6 @@ table{border-collapse:collapse}td,th{padding:3px 8px;border-bottom:1px solid #ee
 svg{display:block;max-width:100%;height:auto}#msgs text{font-size:10px}code{background:#f4f4f4;padding:1px 4px}
 .tl{font-family:ui-monospace,monospace;font-size:12px;max-height:320px;overflow:auto;border:1px solid #eee;padding:6px}`;
 
-/** The message diagram: drawn in the page from the embedded rows, for the window in the inputs. */
-const MSG_JS = `(function(){
-var D=JSON.parse(document.getElementById('report-data').textContent);
-var rows=D.messages,nodes=D.nodes,svg=document.getElementById('msgs');
-var from=document.getElementById('win-from'),len=document.getElementById('win-len'),info=document.getElementById('win-info');
-function draw(){var a=Number(from.value)*1000,b=a+Number(len.value)*1000;var sel=[];
-for(var i=0;i<rows.length&&sel.length<400;i++){var r=rows[i];if(r[0]>=a&&r[0]<=b)sel.push(r);}
-var colW=Math.max(60,Math.min(140,900/Math.max(1,nodes.length))),H=40+sel.length*14+20,W=60+colW*nodes.length;
-var s='';for(var k=0;k<nodes.length;k++){var cx=60+colW*k+colW/2;s+='<text x="'+cx+'" y="14" text-anchor="middle">'+nodes[k].replace(/[<&]/g,'')+'</text><line x1="'+cx+'" y1="20" x2="'+cx+'" y2="'+H+'" stroke="#bbb"/>';}
-for(var j=0;j<sel.length;j++){var m=sel[j],y=34+j*14,x1=60+colW*m[1]+colW/2,x2=60+colW*m[2]+colW/2;
-var c=m[4]?'#e05555':'#3070c0';s+='<text x="2" y="'+(y+3)+'" fill="#888">'+(m[0]/1000).toFixed(2)+'ms</text>';
-s+='<line x1="'+x1+'" y1="'+(y-8)+'" x2="'+x2+'" y2="'+y+'" stroke="'+c+'" marker-end="url(#arr)"'+(m[4]?' stroke-dasharray="3,2"':'')+'><title>'+m[3]+'</title></line>';
-s+='<text x="'+((x1+x2)/2)+'" y="'+(y-5)+'" text-anchor="middle" fill="'+c+'">'+String(m[3]).replace(/[<&]/g,'')+(m[4]?' ✗':'')+'</text>';}
-svg.setAttribute('height',H);svg.setAttribute('width',W);
-svg.innerHTML='<defs><marker id="arr" markerWidth="6" markerHeight="6" refX="5" refY="3" orient="auto"><path d="M0,0 L6,3 L0,6 z" fill="#666"/></marker></defs>'+s;
-info.textContent=sel.length+' messages shown'+(sel.length>=400?' (first 400 of the window)':'')+'; '+rows.length+' message events embedded from '+(rows.length?(rows[0][0]/1e6).toFixed(3)+'s to '+(rows[rows.length-1][0]/1e6).toFixed(3)+'s':'—');}
-document.getElementById('win-draw').addEventListener('click',draw);draw();})();`;
-
 export function renderHtmlReport(r: RunResult, sc: Scenario): string {
   const d = extractReportData(r, sc);
   const verdictClass = (s: string) => (s === 'pass' ? 'pass' : s === 'fail' ? 'fail' : 'na');
@@ -155,9 +150,7 @@ export function renderHtmlReport(r: RunResult, sc: Scenario): string {
     .map(([k, n]) => `${esc(k)} ×${n}`)
     .join(', ');
   const timeline = r.timeline.map((i) => `<div>${esc((i.t / 1e6).toFixed(3))}s  ${esc(i.text)}</div>`).join('');
-  const firstMsg = d.messages.length > 0 ? d.messages.find((m) => m[0] >= d.focusUs)?.[0] ?? d.messages[0]![0] : 0;
-  const winFromMs = Math.max(0, Math.floor(firstMsg / 1000) - 5);
-  const data = { nodes: d.nodes, messages: d.messages };
+  const data = messageDiagramData(d);
   const lat = r.latency
     ? `p50 ${esc(humanDuration(r.latency.p50Us))}, p90 ${esc(humanDuration(r.latency.p90Us))}, p99 ${esc(humanDuration(r.latency.p99Us))}, max ${esc(humanDuration(r.latency.maxUs))}`
     : 'no client operations';
@@ -178,8 +171,7 @@ ${sc.description ? `<p>${esc(sc.description)}</p>` : ''}
 <h2>Clients: outages and latency per client</h2>${clientsHtml(r, d.endUs, LEFT, W)}
 <h2>Membership views</h2>${membershipSvg(r, d.endUs)}
 <h2>Message diagram</h2>
-<p>Window from <input id="win-from" type="number" value="${winFromMs}" min="0" step="1" style="width:90px"> ms, length <input id="win-len" type="number" value="200" min="1" step="1" style="width:70px"> ms <button id="win-draw">draw</button> <span id="win-info" class="muted"></span></p>
-<svg id="msgs" width="600" height="60" xmlns="http://www.w3.org/2000/svg"></svg>
+${messageDiagramHtml(d)}
 <script type="application/json" id="report-data">${scriptJson(data)}</script>
 <script>${MSG_JS}</script>
 </body></html>

@@ -71,9 +71,15 @@ describe.skipIf(!existsSync(CHROMIUM))('HTML report in headless Chromium', () =>
     expect(statSync(png).size).toBeGreaterThan(20_000); // not a blank page
   });
 
-  it('runs its script offline: the message diagram is drawn', () => {
-    const dom = execFileSync(CHROMIUM, [...flags, '--dump-dom', `file://${file}`], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
-    expect(dom).toMatch(/\d+ messages shown; \d+ message events embedded/);
-    expect(dom).toMatch(/<svg id="msgs"[^>]*>.*<line/s);
+  it('runs its script offline: the whole run as density, a window (#t=from-to, seconds) as arrows', () => {
+    const dump = (url: string) => execFileSync(CHROMIUM, [...flags, '--dump-dom', url], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'ignore'] });
+    const whole = dump(`file://${file}`);
+    expect(whole).toMatch(/\d+ messages in view, zoom in to see each one.*; \d+ message events embedded, view 0µs – 60.000s of 60.000s/);
+    const win = dump(`file://${file}#t=0.1-0.4`);
+    const shown = Number(/(\d+) messages shown; \d+ message events embedded, view 100ms – 400ms/.exec(win)![1]);
+    expect(shown).toBeGreaterThan(10); // the first election's messages are there
+    const arrows = [...win.matchAll(/<line [^>]*marker-end="url\(#arr\)"[^>]*><title>([^<]*)<\/title>/g)];
+    expect(arrows.length).toBe(shown);
+    expect(arrows.some((a) => /vote/i.test(a[1]!))).toBe(true);
   });
 });
