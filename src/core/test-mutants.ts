@@ -19,6 +19,8 @@ export const CORE_MUTANTS = [
   'snapshotOverNewerEntries',
   /** Raft leader lease (dissertation §6.4.1): the lease runs 3× its duration, outliving the followers' election timeout. */
   'leaseOutlivesTtl',
+  /** Coordination leases (etcd-style): the expiry deadline set at grant is 3× the TTL. */
+  'coordLeaseOutlivesTtl',
   /** Consul sessions: a released lock can be taken again at once (no lock-delay). */
   'lockNoDelay',
   /** SWIM §4.2: a member never refutes a suspicion of itself. */
