@@ -49,7 +49,7 @@ export class LeaseDriver extends LeaderDriver {
       if (!b.ok || !this.active) return done(this.notLeader());
       const lease = this.store.leases.get(id);
       if (!lease || this.expiring.has(id) || !this.deadlines.has(id)) return done({ ok: false, error: 'not-found' });
-      this.deadlines.setAfter(id, lease.ttlUs);
+      this.deadlines.setAfter(id, lease.ttlUs * (testMutant('coordLeaseOutlivesTtl') ? 3 : 1)); // TEST ONLY: the factor
       done({ ok: true, value: { ttlUs: lease.ttlUs } });
     });
   }
