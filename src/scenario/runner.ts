@@ -20,6 +20,7 @@ import { moduleNamed } from './modules/index.ts';
 import { unavailableInstance } from './modules/unavailable.ts';
 import type { HistoryOp, ModuleInstance, NodeApp, RunContext, RunResult, Scenario, TimelineItem, Verdict } from './types.ts';
 import { humanDuration } from './units.ts';
+import { applyTestMutantsFromEnv } from './test-mutants-env.ts';
 
 export interface RunOptions {
   /** Defaults to the scenario's seed. */
@@ -52,6 +53,7 @@ export interface PreparedRun extends LiveRun {
 }
 
 export function prepareRun(sc: Scenario, opts: RunOptions = {}): PreparedRun {
+  applyTestMutantsFromEnv(); // TEST ONLY: the mutation harness's planted bugs (empty unless HASIM_MUTANTS is set)
   const seed = opts.seed ?? sc.seed;
   const wallStart = performance.now();
   const world = new World({

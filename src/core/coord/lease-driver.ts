@@ -16,6 +16,7 @@ import type { Replicator } from '../raft/api.ts';
 import type { CoordStore } from '../store/coord-store.ts';
 import type { StoreCommand, StoreResult } from '../store/commands.ts';
 import type { AppliedEntry } from '../store/effects.ts';
+import { testMutant } from '../test-mutants.ts';
 
 export interface LeaseTimeToLive {
   readonly id: string;
@@ -48,7 +49,7 @@ export class LeaseDriver extends LeaderDriver {
       if (!b.ok || !this.active) return done(this.notLeader());
       const lease = this.store.leases.get(id);
       if (!lease || this.expiring.has(id) || !this.deadlines.has(id)) return done({ ok: false, error: 'not-found' });
-      this.deadlines.setAfter(id, lease.ttlUs);
+      this.deadlines.setAfter(id, lease.ttlUs * (testMutant('coordLeaseOutlivesTtl') ? 3 : 1)); // TEST ONLY: the factor
       done({ ok: true, value: { ttlUs: lease.ttlUs } });
     });
   }
@@ -77,7 +78,7 @@ export class LeaseDriver extends LeaderDriver {
 
   protected onApplied(e: AppliedEntry): void {
     for (const fx of e.effects) {
-      if (fx.kind === 'lease.granted') this.deadlines.setAfter(fx.id, fx.ttlUs);
+      if (fx.kind === 'lease.granted') this.deadlines.setAfter(fx.id, fx.ttlUs * (testMutant('coordLeaseOutlivesTtl') ? 3 : 1)); // TEST ONLY: the factor
       else if (fx.kind === 'lease.removed') {
         this.deadlines.delete(fx.id);
         this.expiring.delete(fx.id);

@@ -18,6 +18,7 @@ import {
   SESSION_TTL_MIN_US,
 } from './config.ts';
 import { sessionIdFromIndex } from './ids.ts';
+import { testMutant } from '../test-mutants.ts';
 
 export type SessionBehavior = 'release' | 'delete';
 
@@ -126,6 +127,7 @@ export class SessionTable {
 
   /** Blocks acquisition of key until `untilUs` (replicated clock). Keeps the later bound. */
   delayKey(key: string, untilUs: Micros): void {
+    if (testMutant('lockNoDelay')) return; // TEST ONLY: no lock-delay
     this.lockDelays.set(key, Math.max(untilUs, this.lockDelays.get(key) ?? 0));
   }
 

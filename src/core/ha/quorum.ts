@@ -12,6 +12,7 @@
 import { assert, type Micros, type NodeId } from '../env.ts';
 import type { GossipDb } from './gossip-db.ts';
 import type { Health, TargetKey } from './types.ts';
+import { testMutant } from '../test-mutants.ts';
 
 export function majority(n: number): number {
   return Math.floor(n / 2) + 1;
@@ -19,7 +20,7 @@ export function majority(n: number): number {
 
 export function quorumSize(live: number, known: number): number {
   assert(live <= known, () => `quorum: live ${live} > known ${known}`);
-  return Math.max(majority(live), majority(known));
+  return testMutant('haMinorityQuorum') ? majority(live) : Math.max(majority(live), majority(known)); // TEST ONLY: the mutant branch
 }
 
 export interface Tally {

@@ -6,6 +6,7 @@
  * clock; a clock seen stepping backwards voids the lease, whose start is no longer comparable.
  */
 import type { Micros } from '../env.ts';
+import { testMutant } from '../test-mutants.ts';
 
 export class Lease {
   private untilUs: Micros = 0;
@@ -26,7 +27,7 @@ export class Lease {
   /** A quorum acknowledged the heartbeat sent at `sentAtUs`: the lease runs to sentAtUs + durationUs. */
   extend(sentAtUs: Micros, durationUs: Micros, nowUs: Micros): void {
     this.observe(nowUs);
-    const end = sentAtUs + durationUs;
+    const end = sentAtUs + durationUs * (testMutant('leaseOutlivesTtl') ? 3 : 1); // TEST ONLY: the factor
     if (end > this.untilUs && sentAtUs <= nowUs) this.untilUs = end;
   }
 }

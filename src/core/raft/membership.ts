@@ -5,6 +5,7 @@
  * its own term committed (the fix for the single-server change bug, raft-dev 2015).
  */
 import type { NodeId } from '../env.ts';
+import { testMutant } from '../test-mutants.ts';
 
 export interface Membership {
   /** Sorted, distinct. */
@@ -69,7 +70,8 @@ export function votingDiff(a: Membership, b: Membership): NodeId[] {
  */
 export function quorumValue(m: Membership, valueOf: (id: NodeId) => number): number {
   if (m.voters.length === 0) return 0;
-  const values = m.voters.map(valueOf).sort((x, y) => y - x);
+  const values = (testMutant('learnerInQuorum') ? [...m.voters, ...m.learners] : m.voters).map(valueOf) // TEST ONLY: learners counted
+   .sort((x, y) => y - x);
   return values[quorumSize(m) - 1]!;
 }
 

@@ -69,6 +69,7 @@ import { StorageRecovery } from './recovery.ts';
 import { CandidateState, enterRole, FollowerState, LeaderState, type RoleState } from './roles.ts';
 import { ClientSessions } from './sessions.ts';
 import { decodePayload, encodePayload, loadSnapshot, saveSnapshot, SnapshotReceiver, type StoredSnapshot } from './snapshot.ts';
+import { testMutant } from '../test-mutants.ts';
 
 /** Hooks for checkers and inspection (the Raft safety checker attaches here). */
 export interface RaftObserver {
@@ -522,7 +523,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   /** TEST ONLY: whether a paper rule is switched off (mutations.ts); false in every real use. */
   private mut(m: RaftMutation): boolean {
-    return mutated(this.config.mutations, m);
+    return mutated(this.config.mutations, m) || testMutant(m); // TEST ONLY: the harness's set (test-mutants.ts)
   }
 
   // ---------------------------------------------------------------- roles
@@ -762,7 +763,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private onQuorumCheck(ls: LeaderState): void {
     assert(this.state === ls, 'quorum check of a past leadership');
     ls.quorumTimer = this.env.after(this.config.electionTimeoutMinUs, () => this.onQuorumCheck(ls));
-    if (!this.config.checkQuorum) return;
+    if (!this.config.checkQuorum || testMutant('noCheckQuorum')) return; // TEST ONLY: 2nd operand
     const m = this.configs.current();
     let active = 0;
     for (const v of m.voters) {
@@ -984,6 +985,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private inLease(): boolean {
     return (
       this.config.checkQuorum &&
+      !testMutant('noCheckQuorum') && // TEST ONLY
       this.leaderId !== undefined &&
       (this.state.name === 'leader' || this.env.now() - this.lastLeaderContactUs < this.config.electionTimeoutMinUs)
     );
@@ -992,7 +994,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private onVoteRequest(from: NodeId, m: PreVoteReq | VoteReq): void {
     const pre = m.type === 'raft.prevote';
     const me = { term: this.currentTerm, votedFor: this.votedFor, leader: this.leaderId, lastIndex: this.log.last(), lastTerm: this.log.lastTerm() };
-    const grant = grantsVote(me, from, m, this.mut('voteWithoutLogCheck')) && this.recovery.mayVoteFor(m.lastIndex, m.lastTerm);
+    const grant = grantsVote(me, from, m, this.mut('voteWithoutLogCheck') || (pre && testMutant('preVoteWithoutLogCheck'))) && // TEST ONLY: 2nd operand
+      this.recovery.mayVoteFor(m.lastIndex, m.lastTerm);
     if (pre) {
       this.send(from, { type: 'raft.prevote.resp', term: grant ? m.term : this.currentTerm, granted: grant } satisfies PreVoteResp);
       return;
@@ -1222,7 +1225,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     assert(s.index > this.commit, 'installed snapshots are ahead of us');
     const payload = decodePayload(s.data);
     saveSnapshot(this.env.storage, s); // durable before the log behind it goes
-    if (this.log.term(s.index) === s.term) {
+    if (this.log.term(s.index) === s.term && !testMutant('snapshotOverNewerEntries')) { // TEST ONLY: 2nd operand
       // Our log agrees at the snapshot point: keep what follows it.
       this.log.compactTo(s.index);
       this.configs.compactedTo(s.index, s.membership);

@@ -37,6 +37,7 @@ import { EMPTY_META, checkMeta, metaEqual, type Meta } from './meta.ts';
 import { estimateBytes } from './size.ts';
 import { Suspicion } from './suspicion.ts';
 import { UserDedup } from './user-dedup.ts';
+import { testMutant } from '../test-mutants.ts';
 
 /** Storage key of the last incarnation used, so a restarted node outranks its old death. */
 const INC_KEY = 'swim.incarnation';
@@ -639,7 +640,7 @@ export class SwimNode implements Core {
   /** `from` suspects `node` at `inc` (memberlist suspectNode). */
   private suspectNode(node: NodeId, inc: number, from: NodeId, msg: SuspectUpdate | undefined): void {
     if (node === this.selfName) {
-      if (!this.leaving && inc >= this.inc) this.refute(inc, from);
+      if (!this.leaving && inc >= this.inc && !testMutant('swimNoRefute')) this.refute(inc, from); // TEST ONLY: 3rd operand
       return;
     }
     const m = this.table.get(node);

@@ -23,6 +23,7 @@ import { RAFT_MUTATIONS, isRaftMutation, type RaftNode, type RaftConfig, type Ra
 import { ServerCore } from '../../core/node/index.ts';
 import type { StateMachine } from '../../core/sm.ts';
 import { RaftSafetyChecker } from '../../sim/checkers/raft-safety.ts';
+import { FollowerCommitChecker } from '../../sim/checkers/follower-commit.ts';
 import type { World } from '../../sim/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { humanDuration } from '../units.ts';
@@ -104,6 +105,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     const members = new Set([...cfg.voters, ...cfg.learners]);
     const learners = new Set(cfg.learners);
     const checker = new RaftSafetyChecker({ throwOnViolation: true });
+    const followerCommit = new FollowerCommitChecker({ throwOnViolation: true }); // Figure 2 AppendEntries rule 5, judged as raft-safety
     // tree: { careless: true } breaks the tree servers on purpose (scenarios/broken).
     const coreOpts = (scenario.modules.get('tree') as { careless?: boolean } | undefined)?.careless ? { tree: { unsafeServeClientsAhead: true } } : {};
     const overrides: Partial<RaftConfig> = {
@@ -161,6 +163,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         const core = new ServerCore({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, coreOpts);
         const node = core.attachRaft(ctx.env('raft'), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters }) as unknown as RaftNode<unknown, unknown>;
         checker.attach(node);
+        followerCommit.attach(node);
         app.parts.raft = { node, sm: core.machine as unknown as StateMachine<unknown, unknown>, core } satisfies RaftPart;
         // Also the node itself, for views that find cores by their inspection methods (src/tui).
         app.parts.raftNode = node;
