@@ -104,9 +104,14 @@ export class PrimaryBackup implements Core {
     }
     for (const n of this.others()) {
       const start = (this.matched.get(n) ?? 0) + 1;
-      this.env.send(n, { type: 'append', view: this.view, start, entries: s.slice<Entry>(start, s.last() + 1) }, { reliable: true });
+      this.sendTo(n, { type: 'append', view: this.view, start, entries: s.slice<Entry>(start, s.last() + 1) });
     }
     this.timer = this.env.after(TICK_US, () => this.tick());
+  }
+
+  /** On the stream channel (TCP on real sockets): FIFO, so appends arrive in order. */
+  private sendTo(to: NodeId, msg: PbMessage): void {
+    this.env.send(to, msg, { reliable: true });
   }
 
   private ack(index: number): void {
@@ -135,12 +140,12 @@ export class PrimaryBackup implements Core {
       if (this.isPrimary()) return; // cannot happen: the sender is the primary of this view
       const s = this.env.storage;
       if (msg.start > s.last() + 1) {
-        this.env.send(from, { type: 'ack', view: this.view, len: 0, ok: false }, { reliable: true });
+        this.sendTo(from, { type: 'ack', view: this.view, len: 0, ok: false });
       } else {
         s.truncateFrom(msg.start);
         if (msg.entries.length > 0) s.append(msg.entries);
         s.sync();
-        this.env.send(from, { type: 'ack', view: this.view, len: s.last(), ok: true }, { reliable: true });
+        this.sendTo(from, { type: 'ack', view: this.view, len: s.last(), ok: true });
       }
       this.armElection();
       return;
