@@ -4,7 +4,7 @@
  * that index in the log of any node that is up at the end of the run. (A node whose log is
  * shorter may just not have received it yet: the run can end while replication is in flight.)
  */
-import type { AppChecker } from '../../src/scenario/modules/user-module.ts';
+import type { AppChecker } from '../../src/api/index.ts'; // 'hasim' in your project
 import type { PrimaryBackup } from './register.ts';
 
 const ackedWritesSurvive: AppChecker<PrimaryBackup> = (run) => {

@@ -13,8 +13,7 @@
  * (asynchronous replication): a primary cut off from the others keeps acknowledging writes
  * that the next view overwrites. The checker in checks.ts finds it.
  */
-import type { Core, Env, Message, NodeId, Timer } from '../../src/core/env.ts';
-import type { AppNodeInfo } from '../../src/scenario/modules/user-module.ts';
+import type { AppNodeInfo, Core, Env, Message, NodeId, Timer } from '../../src/api/index.ts'; // 'hasim' in your project
 
 export interface RegisterConfig {
   /** Acknowledge before the backups have the write (the bug). */
