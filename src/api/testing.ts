@@ -64,7 +64,7 @@ export function simulate(file: string, opts: SimulateOptions = {}): RunResult {
 }
 
 /** The fast-check module (passed in, so hasim does not depend on fast-check at run time). */
-type FastCheck = typeof import('fast-check');
+type FastCheck = Pick<typeof import('fast-check'), 'constantFrom' | 'integer' | 'oneof' | 'record' | 'array'>;
 
 /**
  * A fast-check arbitrary of fault schedules on `nodes`: up to `maxFaults` crashes and
