@@ -61,5 +61,6 @@ export async function hostCommand(file: string, flags: HostFlags): Promise<numbe
     process.once('SIGTERM', done);
   });
   await host.close();
+  process.stdout.write(`hasim host: ${flags.node} stopped (sent ${host.stats.sent}, delivered ${host.stats.delivered} messages)\n`);
   return 0;
 }
