@@ -103,6 +103,19 @@ export function buildProgram(onExit: (code: number) => void): Command {
     });
 
   program
+    .command('host')
+    .argument('<module>', 'an app module (.ts or .js) exporting createCore(env, info)')
+    .description('run your own core on real sockets (UDP and TCP) until Ctrl-C (docs/your-own-protocol.md)')
+    .option('--node <id>', 'this node\'s id')
+    .option('--listen <host:port>', 'address for UDP and TCP (default 127.0.0.1:0)')
+    .option('--peers <list>', 'the other nodes: ID=HOST:PORT,...')
+    .option('--config <json>', 'handed to createCore as info.config')
+    .action(async (file: string, flags) => {
+      const { hostCommand } = await import('./commands/host.ts');
+      onExit(await hostCommand(file, flags));
+    });
+
+  program
     .command('validate')
     .argument('<files...>', 'scenario YAML files')
     .description('check scenario files without running them')

@@ -1,5 +1,6 @@
 /** `hasim shrink FILE --seed N [--out F]`: the smallest fault schedule that still fails. */
 import { writeFileSync } from 'node:fs';
+import { rebaseAppPaths } from '../../scenario/modules/app-paths.ts';
 import { shrinkScenario } from '../../shrink/index.ts';
 import { checkWritable } from './output-paths.ts';
 import { EXIT_FAIL, EXIT_PASS, load, parseDurationOption, parsePositiveInt, parseSeedOption, shellQuote, UsageError } from './common.ts';
@@ -38,7 +39,7 @@ export function shrinkCommand(file: string, flags: ShrinkFlags): number {
     else process.stdout.write(`${msg}\n`);
     return EXIT_PASS;
   }
-  writeFileSync(out, r.yaml);
+  writeFileSync(out, rebaseAppPaths(r.yaml, file, out));
   if (flags.json) {
     process.stdout.write(
       `${JSON.stringify({ shrunk: true, seed, out, originalFaults: r.originalFaults, faults: r.faults.length, materializedNemesis: r.materialized, runs: r.runs, minimal: r.minimal, failing: r.failing })}\n`,

@@ -4,6 +4,7 @@
  * modules before it (kv uses raft's Replicator).
  */
 import type { ScenarioModule } from '../types.ts';
+import { appModule } from './app.ts';
 import { failoverModule } from './failover.ts';
 import { kvModule } from './kv.ts';
 import { leasesModule } from './leases.ts';
@@ -13,7 +14,7 @@ import { shardsModule } from './shards.ts';
 import { swimModule } from './swim.ts';
 import { treeModule } from './tree.ts';
 
-export const MODULES: readonly ScenarioModule<any>[] = [swimModule, raftModule, kvModule, locksModule, leasesModule, failoverModule, shardsModule, treeModule];
+export const MODULES: readonly ScenarioModule<any>[] = [swimModule, raftModule, kvModule, locksModule, leasesModule, failoverModule, shardsModule, treeModule, appModule];
 
 export function moduleNamed(name: string): ScenarioModule<unknown> | undefined {
   return MODULES.find((m) => m.name === name);
