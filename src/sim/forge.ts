@@ -179,7 +179,10 @@ export class Forger {
  * or its type changed. The message itself is not touched (a copy is mutated).
  */
 export function mutateMessage(msg: Message, random: Random, garbage: (depth: number) => unknown): unknown {
-  const copy = structuredClone(msg) as unknown as Record<string, unknown>;
+  const clone: unknown = structuredClone(msg);
+  // A service may send a bare value (not a record): replace it with garbage instead.
+  if (typeof clone !== 'object' || clone === null) return garbage(0);
+  const copy = clone as Record<string, unknown>;
   const slots: { holder: Record<string, unknown> | unknown[]; key: string | number }[] = [];
   const walk = (v: unknown, depth: number): void => {
     if (depth > 5 || slots.length > 300 || typeof v !== 'object' || v === null) return;

@@ -76,7 +76,8 @@ function capture(world: World, advance: (t: number) => void, until: number): Cap
   const samples: Captured[] = [];
   const perType = new Map<string, number>();
   world.tapDeliveries((to, from, svc, msg) => {
-    const k = `${svc}/${msg.type}`;
+    // Some services send bare values (the API-in-the-loop replies), not typed records.
+    const k = `${svc}/${msg !== null && typeof msg === 'object' ? String((msg as { type?: unknown }).type) : typeof msg}`;
     const n = perType.get(k) ?? 0;
     if (n >= 5) return;
     perType.set(k, n + 1);
