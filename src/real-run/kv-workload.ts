@@ -30,13 +30,15 @@ export interface RealKvStats {
   ok: number;
   fail: number;
   info: number;
+  /** Ops the system answered (ok, or a cas refused by a mismatch), as the simulator counts availability. */
+  answered: number;
 }
 
 type Answer = { status: number; text: string } | 'refused' | 'timeout';
 
 export class RealKvWorkload {
   readonly history = new HistoryRecorder();
-  readonly stats: RealKvStats = { invoked: 0, ok: 0, fail: 0, info: 0 };
+  readonly stats: RealKvStats = { invoked: 0, ok: 0, fail: 0, info: 0, answered: 0 };
   private stopping = false;
   private lastTime = 0;
   private nextProcess: number;
@@ -105,7 +107,9 @@ export class RealKvWorkload {
         if (f === 'cas' && idx === undefined) type = 'fail';
         else {
           const a = await this.call('PUT', idx === undefined ? base : `${base}?cas=${idx}`, v);
-          type = f === 'cas' && typeof a !== 'string' && a.status === 200 && a.text.trim() === 'false' ? 'fail' : writeOutcome(a);
+          const mismatch = f === 'cas' && typeof a !== 'string' && a.status === 200 && a.text.trim() === 'false';
+          type = mismatch ? 'fail' : writeOutcome(a);
+          if (mismatch) this.stats.answered++;
         }
         if (type === 'ok') lastSeen.set(key, v);
       } else {
@@ -115,6 +119,7 @@ export class RealKvWorkload {
       }
       this.history.complete(process, type, this.now(), value);
       this.stats[type]++;
+      if (type === 'ok') this.stats.answered++;
       if (type === 'info') process = this.nextProcess++;
       if (type !== 'ok') server = (server + 1) % this.o.servers.length;
     }
