@@ -73,13 +73,15 @@ export class RealKvWorkload {
 
   private async thread(index: number, count: number): Promise<void> {
     let process = index;
-    let server = index % this.o.servers.length;
+    let server = 0;
     const lastSeen = new Map<string, string | null>();
     const indexOf = new Map<string, Map<string, number>>();
     const meanGapMs = (1000 * count) / this.o.cfg.ratePerSec;
     for (let i = 0; i < 1_000_000 && !this.stopping; i++) {
       await sleep(meanGapMs * (0.5 + this.o.random.next()));
       if (this.stopping) break;
+      // Each op goes to a server drawn from the seed (a client with every agent's address).
+      server = this.o.random.int(this.o.servers.length);
       const key = `k${this.o.random.int(this.o.cfg.keys)}`;
       const f = this.pickOp();
       const base = `http://${this.o.servers[server]}/v1/kv/${key}`;
@@ -121,7 +123,6 @@ export class RealKvWorkload {
       this.stats[type]++;
       if (type === 'ok') this.stats.answered++;
       if (type === 'info') process = this.nextProcess++;
-      if (type !== 'ok') server = (server + 1) % this.o.servers.length;
     }
   }
 
