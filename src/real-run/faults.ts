@@ -49,6 +49,8 @@ export class FaultPlayer {
     private readonly nft: NftTable | undefined,
     private readonly nftReason: string | undefined,
     private readonly t0: number,
+    /** Told each played or skipped fault as it happens (progress output). */
+    private readonly onNote: (line: string) => void = () => {},
   ) {}
 
   /** Schedules every fault at its time (relative to t0). */
@@ -83,10 +85,12 @@ export class FaultPlayer {
 
   private note(text: string): void {
     this.played.push({ atMs: this.now(), text });
+    this.onNote(`${(this.now() / 1000).toFixed(1)}s ${text}`);
   }
 
   private skip(kind: string, reason: string): void {
     this.skipped.push({ atMs: this.now(), kind, reason });
+    this.onNote(`${(this.now() / 1000).toFixed(1)}s SKIPPED ${kind}: ${reason}`);
   }
 
   private after(f: Fault, fn: () => Promise<void>): void {

@@ -80,7 +80,7 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     const leader = await cluster.waitLeader(FIRST_LEADER_LIMIT_MS);
     log(`leader ${leader}; running ${sc.durationUs / 1e6}s of the scenario for real`);
     t0 = performance.now();
-    player = new FaultPlayer(cluster, sc.topology, nft, nftReason, t0);
+    player = new FaultPlayer(cluster, sc.topology, nft, nftReason, t0, log);
     player.schedule(sc.faults);
     if (kv) {
       workload = new RealKvWorkload({ cfg: kv, servers: cluster.nodes.map((n) => cluster.http(n)), random: randomStream(seed, 'real-kv'), t0, ...(opts.staleReads ? { staleReads: true } : {}) });

@@ -60,4 +60,21 @@ describe.skipIf(why !== undefined)('hasim run --real', () => {
     expect(ourAgents()).toEqual([]);
     expect(listOurTables()).toEqual([]);
   }, 240_000);
+
+  it('Ctrl-C in the middle of a partition stops every agent and deletes the nft table', async () => {
+    const c = spawn(process.execPath, [join(ROOT, 'bin', 'hasim.js'), 'run', 'test/real-run/stale-reads.yaml', '--real'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const exited = new Promise<number | null>((resolve) => c.once('exit', (code) => resolve(code)));
+    c.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    c.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const deadline = Date.now() + 120_000;
+    while (!out.includes('isolate n3') && Date.now() < deadline && c.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    expect(out, out).toContain('isolate n3');
+    expect(listOurTables().length).toBe(1);
+    expect(ourAgents().length).toBe(3);
+    c.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(ourAgents()).toEqual([]);
+    expect(listOurTables()).toEqual([]);
+  }, 240_000);
 });
