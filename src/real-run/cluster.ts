@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKey } from '../net-real/seal.ts';
 import { sleep, waitUntil } from '../hanode/launcher.ts';
-import { trackChild } from './cleanup.ts';
+import { trackChild, trackDir, untrackDir } from './cleanup.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'hanode.js');
 
@@ -39,6 +39,7 @@ export class RealCluster {
   constructor(names: readonly string[], basePort: number) {
     if (names.length === 0 || names.length > MAX_REAL_SERVERS) throw new Error(`a real run needs 1..${MAX_REAL_SERVERS} servers, got ${names.length}`);
     this.dir = mkdtempSync(join(tmpdir(), 'hasim-real-'));
+    trackDir(this.dir);
     this.nodes = names.map((name, i) => ({
       name,
       addr: `127.0.0.${i + 2}`,
@@ -119,6 +120,7 @@ export class RealCluster {
   async stopAll(): Promise<void> {
     await Promise.all(this.nodes.map((n) => this.kill(n)));
     rmSync(this.dir, { recursive: true, force: true });
+    untrackDir(this.dir);
   }
 
   private spawn(n: RealNode): void {

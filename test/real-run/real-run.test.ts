@@ -7,6 +7,7 @@
  * with a message otherwise.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../../src/scenario/load.ts';
@@ -72,9 +73,12 @@ describe.skipIf(why !== undefined)('hasim run --real', () => {
     expect(out, out).toContain('isolate n3');
     expect(listOurTables().length).toBe(1);
     expect(ourAgents().length).toBe(3);
+    const dir = /--data-dir (\S*hasim-real-[^/\s]+)/.exec(ourAgents()[0]!)![1]!;
+    expect(existsSync(dir)).toBe(true);
     c.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(ourAgents()).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
     expect(listOurTables()).toEqual([]);
   }, 240_000);
 });
