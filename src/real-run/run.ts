@@ -21,11 +21,12 @@ import { RealCluster } from './cluster.ts';
 import { FaultPlayer, type PlayedFault, type SkippedFault } from './faults.ts';
 import { NftTable, nftUnavailable } from './nft.ts';
 import { RealKvWorkload, type RealKvStats } from './kv-workload.ts';
+import { LeaderWatch } from './leader-watch.ts';
 
 /** Modules a real run plays: Raft (the agents) and the KV workload (over HTTP). */
 export const REAL_MODULES = new Set(['raft', 'kv']);
 /** Expectations a real run judges. */
-export const REAL_EXPECTATIONS = new Set(['linearizable', 'availability']);
+export const REAL_EXPECTATIONS = new Set(['linearizable', 'availability', 'leader-within']);
 /** Time the agents get to elect a first leader before the scenario's clock starts. */
 const FIRST_LEADER_LIMIT_MS = 60_000;
 
@@ -72,6 +73,7 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
   const nft = needsNet && nftReason === undefined ? new NftTable() : undefined;
   let player: FaultPlayer | undefined;
   let workload: RealKvWorkload | undefined;
+  let watch: LeaderWatch | undefined;
   let t0 = 0;
   try {
     nft?.create();
@@ -82,21 +84,25 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     t0 = performance.now();
     player = new FaultPlayer(cluster, sc.topology, nft, nftReason, t0, log);
     player.schedule(sc.faults);
+    watch = new LeaderWatch(cluster, sc, t0);
+    watch.start();
     if (kv) {
       workload = new RealKvWorkload({ cfg: kv, servers: cluster.nodes.map((n) => cluster.http(n)), random: randomStream(seed, 'real-kv'), t0, ...(opts.staleReads ? { staleReads: true } : {}) });
       workload.start();
     }
     await sleep(sc.durationUs / 1000);
     await player.stop();
+    await watch.stop();
     await workload?.stop();
   } finally {
     await player?.stop();
+    await watch?.stop();
     nft?.delete();
     await cluster.stopAll();
   }
   const durationMs = Math.round(performance.now() - t0);
   const history = workload ? workload.history.events() : [];
-  const verdicts = sc.expectations.map((e): Verdict => judge(e.kind, e.name, e.params, history, workload?.stats));
+  const verdicts = sc.expectations.map((e): Verdict => (e.kind === 'leader-within' ? watch!.evaluate(e, durationMs) : judge(e.kind, e.name, e.params, history, workload?.stats)));
   const skippedFaults = player.skipped;
   const incomplete = skippedFaults.length > 0 || unsupportedModules.length > 0 || verdicts.some((v) => v.status === 'unavailable') || player.errors.length > 0;
   return {

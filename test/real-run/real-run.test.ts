@@ -43,6 +43,7 @@ describe.skipIf(why !== undefined)('hasim run --real', () => {
     expect(r.out).toContain('partition n3 | n1,n2');
     expect(r.out).toContain('not deterministic');
     expect(r.out).toMatch(/PASS +KV history is linearizable/);
+    expect(r.out).toMatch(/PASS +a leader within 4s/);
     expect(r.out, r.out).toContain('verdict: PASS');
     expect(r.code).toBe(0);
     expect(ourAgents()).toEqual([]);
@@ -57,6 +58,8 @@ describe.skipIf(why !== undefined)('hasim run --real', () => {
     expect(r.incomplete).toBe(true);
     const lin = r.verdicts.find((v) => v.kind === 'linearizable')!;
     expect(lin.status, lin.detail).toBe('fail');
+    const lw = r.verdicts.find((v) => v.kind === 'leader-within')!;
+    expect(lw.status, lw.detail).toBe('fail');
     expect(r.passed).toBe(false);
     expect(ourAgents()).toEqual([]);
     expect(listOurTables()).toEqual([]);
