@@ -25,7 +25,16 @@ export async function realCommand(file: string, flags: RealFlags): Promise<numbe
   const seed = parseSeedOption(flags.seed);
   const sc = load(file, parseDurationOption(flags.duration));
   checkOutputs([['--history', flags.history]]);
-  const r = await runReal(sc, { ...(seed !== undefined ? { seed } : {}), log: (l) => process.stderr.write(`${l}\n`) });
+  const raft = sc.modules.get('raft') as { voters?: readonly string[] } | undefined;
+  if (!raft?.voters?.length) throw new UsageError(`${file}: --real needs a raft: section with voters (each voter becomes a hanode agent)`);
+  let r: RealRunResult;
+  try {
+    r = await runReal(sc, { ...(seed !== undefined ? { seed } : {}), log: (l) => process.stderr.write(`${l}\n`) });
+  } catch (e) {
+    // Everything started was stopped by runReal's cleanup; say what broke, without a stack.
+    process.stderr.write(`hasim: the real run broke off: ${(e as Error).message}\n`);
+    return EXIT_FAIL;
+  }
   if (flags.history) writeFileSync(flags.history, r.history.map((e) => JSON.stringify(e)).join('\n') + (r.history.length ? '\n' : ''));
   if (flags.json) {
     const { history: _h, ...rest } = r;

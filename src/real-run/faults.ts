@@ -181,6 +181,7 @@ export class FaultPlayer {
   }
 
   private addCuts(cuts: Cut[], text: string, f: Fault): void {
+    if (cuts.length === 0) return this.skip(f.kind, `${text}: no link between two servers to cut`);
     const id = this.nextCut++;
     this.cuts.set(id, cuts);
     this.nft!.setCuts([...this.cuts.values()].flat());
@@ -219,7 +220,10 @@ export class FaultPlayer {
       return [];
     }
     const names = new Set(this.topo.expand(sel));
-    return this.cluster.nodes.filter((n) => names.has(n.name));
+    const servers = this.cluster.nodes.filter((n) => names.has(n.name));
+    const clients = [...names].filter((x) => !servers.some((n) => n.name === x));
+    if (clients.length > 0) this.skip(kind, `${clients.join(',')}: not a server; client links are not cut (the clients run in this process on 127.0.0.1)`);
+    return servers;
   }
 
   private async leaderNode(): Promise<RealNode | undefined> {
