@@ -38,7 +38,9 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .option('--shard <i/k>', 'run only the i-th of k slices of the swarm\'s seeds (merge the --json parts with `hasim merge`)')
     .option('--workers <k>', 'worker threads for a swarm', '2')
     .option('--quiet', 'no progress on stderr')
-    .action(async (file: string, flags: RunFlags) => {
+    .option('--real', 'run it on real hanode processes on 127.0.0.2.. (crash/pause by signals, partitions by nftables; not deterministic)')
+    .action(async (file: string, flags: RunFlags & { real?: boolean }) => {
+      if (flags.real) return onExit(await (await import('../real-run/command.ts')).realCommand(file, flags));
       const { runCommand, swarmCommand } = await import('./commands/run.ts');
       onExit(flags.swarm || flags.seeds ? await swarmCommand(file, flags) : runCommand(file, flags));
     });

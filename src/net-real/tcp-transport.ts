@@ -15,7 +15,7 @@
  * that fails authentication (or is a replay) closes the connection. Inbound connections are
  * capped in total and per remote address.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, connect, isIP, type Server, type Socket } from 'node:net';
 import { AUTH_OVERHEAD, AuthChannel, type AuthSession } from './auth-channel.ts';
 import { buildFrame, FrameReader } from './frame-reader.ts';
 import type { Keyring } from './seal.ts';
@@ -264,7 +264,10 @@ export class TcpTransport {
     if (this.closed || this.peers.get(peer) !== conn) return;
     conn.timer = null;
     conn.state = 'connecting';
-    const socket = connect({ host: conn.host, port: conn.port });
+    // Dial from the bound address (not the kernel's pick, 127.0.0.1 on loopback), so a peer
+    // and a firewall see this node's own address (hasim run --real cuts links by address).
+    const local = isSpecificAddress(this.opts.host) ? { localAddress: this.opts.host } : {};
+    const socket = connect({ host: conn.host, port: conn.port, ...local });
     conn.socket = socket;
     socket.setNoDelay(true); // small protocol messages: latency over batching
     socket.setTimeout(this.connectTimeoutMs, () => socket.destroy());
@@ -390,4 +393,9 @@ export class TcpTransport {
       }
     });
   }
+}
+
+/** A concrete local address to dial from: not a wildcard, not a host name. */
+function isSpecificAddress(host: string): boolean {
+  return isIP(host) !== 0 && host !== '0.0.0.0' && host !== '::';
 }

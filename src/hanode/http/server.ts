@@ -211,7 +211,10 @@ export class HttpServer {
     const [host, port] = splitHostPort(addr);
     const headers = { ...req.headers, [FORWARDED]: this.opts.backend.nodeName, 'content-length': String(body.length) };
     delete headers['transfer-encoding'];
-    const out = http.request({ host, port, method: req.method, path: req.url, headers, timeout: FORWARD_TIMEOUT_MS }, (up) => {
+    // From our own listening address (not the kernel's pick), so the leader and a firewall see this agent.
+    const own = (this.server.address() as AddressInfo | null)?.address;
+    const local = own !== undefined && own !== '0.0.0.0' && own !== '::' ? { localAddress: own } : {};
+    const out = http.request({ host, port, method: req.method, path: req.url, headers, timeout: FORWARD_TIMEOUT_MS, ...local }, (up) => {
       res.writeHead(up.statusCode ?? 500, up.headers);
       up.pipe(res);
     });
