@@ -213,30 +213,26 @@ export async function zkScript(servers: readonly string[], opts: ScriptOptions):
       rec('multiRead', [mr.err, reads]);
       const noAcl = await r.request(1, (w) => w.ustring('/t/noacl').buffer(Buffer.alloc(0)).int(0).int(0));
       rec('create with an empty ACL', noAcl.err);
+      /** create (1) with data 'd', setData (5) to 'e', delete (2): raw ops, errors recorded. */
+      const writeOps = async (ops: readonly (readonly [1 | 2 | 5, string])[]): Promise<void> => {
+        for (const [type, path] of ops) {
+          const res = await r.request(type, (w) => {
+            w.ustring(path);
+            if (type === 1) openAcl(w.buffer(Buffer.from('d'))).int(0);
+            else if (type === 5) w.buffer(Buffer.from('e')).int(-1);
+            else w.int(-1);
+          });
+          if (res.err !== 0) rec(`op ${type} ${path}`, res.err);
+        }
+      };
       const aw = await r.request(106, (w) => w.ustring('/t/pr').int(1));
       rec('addWatch persistent recursive', aw.err);
-      for (const [type, path] of [[1, '/t/pr'], [1, '/t/pr/x'], [5, '/t/pr/x'], [2, '/t/pr/x'], [1, '/t/pr/y']] as const) {
-        const res = await r.request(type, (w) => {
-          w.ustring(path);
-          if (type === 1) openAcl(w.buffer(Buffer.from('d'))).int(0);
-          else if (type === 5) w.buffer(Buffer.from('e')).int(-1);
-          else w.int(-1);
-        });
-        if (res.err !== 0) rec(`op ${type} ${path}`, res.err);
-      }
+      await writeOps([[1, '/t/pr'], [1, '/t/pr/x'], [5, '/t/pr/x'], [2, '/t/pr/x'], [1, '/t/pr/y']]);
       await eventually(async () => r.events.length, (n) => n >= 5, 5000);
       rec('persistent recursive events', r.events.map((e) => `${e.type}@${e.path}`));
       const before = r.events.length;
       rec('addWatch persistent', (await r.request(106, (w) => w.ustring('/t/pw').int(0))).err);
-      for (const [type, path] of [[1, '/t/pw'], [1, '/t/pw/c'], [5, '/t/pw'], [2, '/t/pw/c']] as const) {
-        const res = await r.request(type, (w) => {
-          w.ustring(path);
-          if (type === 1) openAcl(w.buffer(Buffer.from('d'))).int(0);
-          else if (type === 5) w.buffer(Buffer.from('e')).int(-1);
-          else w.int(-1);
-        });
-        if (res.err !== 0) rec(`op ${type} ${path}`, res.err);
-      }
+      await writeOps([[1, '/t/pw'], [1, '/t/pw/c'], [5, '/t/pw'], [2, '/t/pw/c']]);
       await eventually(async () => r.events.length - before, (n) => n >= 4, 5000);
       rec('persistent events', r.events.slice(before).map((e) => `${e.type}@${e.path}`));
       const beforeRemove = r.events.length;
