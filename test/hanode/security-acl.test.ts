@@ -13,7 +13,7 @@ import Consul from 'consul';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/hanode/agent.ts';
 import { allowed, type AclConfig } from '../../src/hanode/http/acl.ts';
-import { killAll, startAgent, waitUntil, type Proc } from '../../src/hanode/launcher.ts';
+import { killAll, startAgent, TEST_CLUSTER_KEY, waitUntil, type Proc } from '../../src/hanode/launcher.ts';
 
 /** The client's typings are stricter than its runtime; tests use it as plain JS. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -134,7 +134,7 @@ describe('configuration', () => {
     }
   });
 
-  it('a script the agent runs does not inherit the token environment variables', async () => {
+  it('a script the agent runs does not inherit the token or cluster-key environment variables', async () => {
     const envFile = join(root, 'script-env');
     const a = await startAgent('envcheck', join(root, 'envcheck'), ['--dev', '--enable-script-checks'], undefined, { HANODE_ACL_TOKEN: 'env-mgmt-tok', HANODE_ACL_READ_TOKEN: 'env-read-tok' });
     const r = await fetch(`http://${a.http}/v1/agent/check/register`, {
@@ -148,6 +148,8 @@ describe('configuration', () => {
     expect(env).toMatch(/^PATH=/m);
     expect(env).not.toContain('env-mgmt-tok');
     expect(env).not.toContain('env-read-tok');
+    // The launcher hands every agent the cluster key in HANODE_ENCRYPT: a script must not see it.
+    expect(env).not.toContain(TEST_CLUSTER_KEY);
   }, 60_000);
 
   it('--dev defaults to allow; --acl-default-policy deny closes it', async () => {
