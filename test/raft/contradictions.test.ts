@@ -8,6 +8,7 @@ import type { ReadResult } from '../../src/core/raft/api.ts';
 import type { HeartbeatReq } from '../../src/core/raft/messages.ts';
 import { ack, append, cmd, electWith, heartbeatResp } from './paper-rules.ts';
 import { StepHarness } from './step-harness.ts';
+import { makeMembership } from '../../src/core/raft/membership.ts';
 
 const N3 = ['n1', 'n2', 'n3'];
 
@@ -78,5 +79,17 @@ describe('semantic contradictions from peers are dropped and counted', () => {
     expect(r.droppedMessages()).toBe(2);
     h.deliver('n1', 'n3', heartbeatResp(term, Math.max(...rounds)));
     expect(read).toMatchObject({ ok: true });
+  });
+
+  it('a snapshot whose reassembled payload is not a snapshot is dropped, not installed or asserted on', () => {
+    const h = new StepHarness();
+    h.add('n1', { voters: N3 });
+    const r = h.node('n1');
+    for (const data of ['{not json', 'null', '{"sm":1}', '[1,2]']) {
+      h.deliver('n1', 'n2', { type: 'raft.snapshot', term: 2, index: 5, snapTerm: 2, membership: makeMembership(N3), offset: 0, data, done: true });
+    }
+    expect(r.droppedMessages()).toBe(4);
+    expect(r.commitIndex()).toBe(0);
+    expect(h.traces.filter((t) => t.kind === 'raft.drop').every((t) => t.fields.reason === 'malformed snapshot payload')).toBe(true);
   });
 });

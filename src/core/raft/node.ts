@@ -68,7 +68,7 @@ import { ReadQueue } from './read-index.ts';
 import { StorageRecovery } from './recovery.ts';
 import { CandidateState, enterRole, FollowerState, LeaderState, type RoleState } from './roles.ts';
 import { ClientSessions } from './sessions.ts';
-import { decodePayload, encodePayload, loadSnapshot, saveSnapshot, SnapshotReceiver, type StoredSnapshot } from './snapshot.ts';
+import { decodePayload, encodePayload, loadSnapshot, parsePayload, saveSnapshot, SnapshotReceiver, type SnapshotPayload, type StoredSnapshot } from './snapshot.ts';
 import { testMutant } from '../test-mutants.ts';
 
 /** Hooks for checkers and inspection (the Raft safety checker attaches here). */
@@ -1217,13 +1217,15 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (m.index <= this.commit) return resp(0, true);
     const r = this.receiver.accept(m.index, m.snapTerm, m.offset, m.data, m.done);
     if ('next' in r) return resp(r.next, false);
-    this.installSnapshot({ index: m.index, term: m.snapTerm, membership: m.membership, data: r.data });
+    // The reassembled bytes are peer input: a payload that does not parse is dropped, never asserted on.
+    const payload = parsePayload(r.data);
+    if (payload === undefined) return this.drop(from, m, 'malformed snapshot payload');
+    this.installSnapshot({ index: m.index, term: m.snapTerm, membership: m.membership, data: r.data }, payload);
     resp(0, true);
   }
 
-  private installSnapshot(s: StoredSnapshot): void {
+  private installSnapshot(s: StoredSnapshot, payload: SnapshotPayload): void {
     assert(s.index > this.commit, 'installed snapshots are ahead of us');
-    const payload = decodePayload(s.data);
     saveSnapshot(this.env.storage, s); // durable before the log behind it goes
     if (this.log.term(s.index) === s.term && !testMutant('snapshotOverNewerEntries')) { // TEST ONLY: 2nd operand
       // Our log agrees at the snapshot point: keep what follows it.

@@ -38,10 +38,23 @@ export function encodePayload(p: SnapshotPayload): string {
   return JSON.stringify(p);
 }
 
+/** Decodes a payload this node wrote itself (its own stored snapshot): malformed is a broken invariant. */
 export function decodePayload(data: string): SnapshotPayload {
-  const p = JSON.parse(data) as SnapshotPayload;
-  assert(p !== null && typeof p === 'object' && Array.isArray(p.sessions), 'snapshot payload well-formed');
+  const p = parsePayload(data);
+  assert(p !== undefined, 'snapshot payload well-formed');
   return p;
+}
+
+/** Decodes a payload that came from a peer: undefined when it is not JSON of the payload's shape. */
+export function parsePayload(data: string): SnapshotPayload | undefined {
+  let p: unknown;
+  try {
+    p = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (p === null || typeof p !== 'object' || !Array.isArray((p as SnapshotPayload).sessions) || !('sm' in p)) return undefined;
+  return p as SnapshotPayload;
 }
 
 /**
