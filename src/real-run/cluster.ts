@@ -154,13 +154,15 @@ export class RealCluster {
   }
 
   private async waitListening(n: RealNode): Promise<void> {
+    // waitUntil treats a throw as "not yet": an agent that exited ends the wait by returning true.
     await waitUntil(async () => {
-      if (n.state === 'down') throw new Error('exited');
+      if (n.state === 'down') return true;
       const r = await fetch(`http://${this.http(n)}/v1/status/peers`, { signal: AbortSignal.timeout(2000) });
       return r.status === 200;
     }, `${n.name} to listen on ${this.http(n)}`).catch((e: Error) => {
       throw new Error(`${n.name} did not start (${e.message}):\n${n.log.slice(-20).join('\n')}`);
     });
+    if (n.state === 'down') throw new Error(`${n.name} did not start (exited):\n${n.log.slice(-20).join('\n')}`);
   }
 
   private signal(n: RealNode, sig: NodeJS.Signals): void {

@@ -636,7 +636,7 @@ export class World implements FaultTarget {
         this.stats.delivered++;
         this.hashNet(NetKind.Deliver, ev.from, ev.node, ev.svc, msg);
         if (this.recorded) {
-          this.recorded.push({ t: this.nowUs, kind: 'net.deliver', from: this.nodes[ev.from]!.id, to: node.id, svc: ev.svc, type: msg.type });
+          this.recorded.push({ t: this.nowUs, kind: 'net.deliver', from: this.nodes[ev.from]!.id, to: node.id, svc: ev.svc, type: wireType(msg) });
         }
         const fromId = this.nodes[ev.from]!.id;
         for (const tap of this.taps) tap(node.id, fromId, ev.svc, msg, ev.reliable);

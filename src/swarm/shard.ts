@@ -51,13 +51,23 @@ export interface SwarmReport {
 /** Why a set of reports cannot be merged (a usage problem: exit 2). */
 export class MergeError extends Error {}
 
+/** A file from disk is input: every field the merge computes with is checked, the shard by parseShard's rules. */
 function isReport(x: unknown): x is SwarmReport {
   const r = x as SwarmReport;
-  return (
-    typeof r === 'object' && r !== null && r.format === 1 && typeof r.scenario === 'string' && typeof r.file === 'string' &&
-    Number.isInteger(r.runs) && Number.isInteger(r.failed) && Array.isArray(r.failingSeeds) && Array.isArray(r.failures) &&
-    typeof r.faults === 'object' && r.faults !== null && typeof r.stats === 'object' && r.stats !== null
-  );
+  if (
+    !(typeof r === 'object' && r !== null && r.format === 1 && typeof r.scenario === 'string' && typeof r.file === 'string' &&
+      Number.isInteger(r.runs) && Number.isInteger(r.failed) && Array.isArray(r.failingSeeds) && Array.isArray(r.failures) &&
+      typeof r.faults === 'object' && r.faults !== null && typeof r.stats === 'object' && r.stats !== null)
+  ) {
+    return false;
+  }
+  const st = r.stats as unknown as Record<string, unknown>;
+  if (!['events', 'messages', 'wallTimeMs', 'workers'].every((k) => typeof st[k] === 'number' && Number.isFinite(st[k]))) return false;
+  if (!r.failingSeeds.every((s) => Number.isInteger(s))) return false;
+  if (!r.failures.every((f) => typeof f === 'object' && f !== null && Number.isInteger(f.seed))) return false;
+  if (!Object.values(r.faults).every((n) => typeof n === 'number' && Number.isFinite(n))) return false;
+  if (r.shard !== undefined && (typeof r.shard !== 'object' || r.shard === null || parseShard(`${r.shard.index}/${r.shard.count}`) === undefined)) return false;
+  return true;
 }
 
 /** Validates one parsed file as a swarm report (`name` for messages). */

@@ -63,6 +63,19 @@ describe('shards', () => {
     expect(twice.code).toBe(2);
     expect(twice.err).toMatch(/shard 2\/4 given twice/);
     expect(hasim('merge', FILE).code).toBe(2);
+    // A report edited on disk: a shard out of range, a huge count, non-numeric stats are refused.
+    const part1 = JSON.parse(readFileSync(p(1), 'utf8')) as { shard: { index: number; count: number }; stats: { events: unknown } };
+    for (const [name, edit] of [
+      ['index', { ...part1, shard: { ...part1.shard, index: 5 } }],
+      ['count', { ...part1, shard: { ...part1.shard, count: 1e9 } }],
+      ['stats', { ...part1, stats: { ...part1.stats, events: 'many' } }],
+    ] as const) {
+      const f = join(dir, `edited-${name}.json`);
+      writeFileSync(f, JSON.stringify(edit));
+      const r = hasim('merge', f, p(2), p(3), p(4));
+      expect(r.code, name).toBe(2);
+      expect(r.err, name).toMatch(/not a swarm report/);
+    }
     expect(hasim('run', FILE, '--swarm', '4', '--shard', '5/4').code).toBe(2);
     expect(hasim('run', FILE, '--shard', '1/2').code).toBe(2);
   });
