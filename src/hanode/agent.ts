@@ -253,7 +253,7 @@ export class Agent {
       const deadline = Date.now() + DEV_READY_TIMEOUT_MS;
       while (!this.host.app()?.replicator.isLeader() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     }
-    const zkAddr = c.zk !== undefined ? await this.startZk(c.zk) : undefined;
+    const zkAddr = c.zk !== undefined ? await this.startZk(c.zk, acl) : undefined;
     this.addrs = { http: httpHostPort, raft: `${bound.host}:${bound.tcpPort}`, serf: `${bound.host}:${bound.udpPort}`, ...(zkAddr ? { zk: zkAddr } : {}) };
     this.log(`==> hanode agent running: node=${c.node} dc=${c.datacenter ?? 'dc1'} ${c.dev ? 'mode=dev (in memory)' : `data-dir=${c.dataDir}`}`);
     this.log(`    HTTP: http://${this.addrs.http}  Raft (TCP): ${this.addrs.raft}  Serf (UDP): ${this.addrs.serf}${c.encrypt ? '  gossip+raft encrypted' : ''}`);
@@ -294,7 +294,7 @@ export class Agent {
     return this.stopping;
   }
 
-  private async startZk(addr: string): Promise<string> {
+  private async startZk(addr: string, acl: AclConfig): Promise<string> {
     const [h, p] = splitHostPort(addr);
     if (!h || !Number.isInteger(p) || p < 0) throw new Error(`bad --zk address ${JSON.stringify(addr)} (want HOST:PORT)`);
     this.zk = new ZkGateway({
@@ -303,7 +303,7 @@ export class Agent {
         const n = this.host.app();
         return n ? { mode: n.replicator.isLeader() ? 'leader' : 'follower', zxid: n.store.appliedIndex(), nodeCount: n.store.tree.size() } : undefined;
       },
-      ...(this.config.aclToken !== undefined ? { aclToken: this.config.aclToken } : {}),
+      acl,
       // Cluster-wide secrets, so any server can check a password its peer derived.
       ...(this.config.encrypt !== undefined || this.config.aclToken !== undefined ? { secret: `${this.config.encrypt ?? ''}/${this.config.aclToken ?? ''}` } : {}),
       log: this.log,

@@ -1,6 +1,6 @@
 /**
  * With an ACL token (`--acl-token`), the ZooKeeper port is no back door: writes need
- * `addauth digest hanode:<token>` (reads do not, as on the HTTP API); a wrong token fails the
+ * `addauth digest hanode:<token>` (the agent's HTTP ACL decides, as for a request on path /zk); a wrong token fails the
  * session's authentication, as ZooKeeper does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,29 @@ describe('the ZooKeeper port with an ACL token', () => {
       expect((await z.create('/nope', 'x')).ok).toBe(false);
     } finally {
       z.close();
+    }
+  }, 30_000);
+
+  it('the agent\'s default policy and read token hold on this port as on HTTP (deny: no anonymous reads; read token: reads only)', async () => {
+    const denying = new Agent({ node: 'zkdeny', dev: true, aclDefaultPolicy: 'deny', aclToken: 'mgmt', aclReadToken: 'reader', bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, zk: '127.0.0.1:0', log: () => {} });
+    const addr = (await denying.start()).zk!;
+    try {
+      const anon = await Zk.connect(addr, { autoAuth: false });
+      try {
+        expect(await anon.getData('/')).toEqual({ ok: false, error: 'NO_AUTH' });
+      } finally {
+        anon.close();
+      }
+      const reader = await Zk.connect(addr, { autoAuth: false });
+      try {
+        reader.addAuth('digest', 'hanode:reader');
+        expect((await reader.getData('/')).ok).toBe(true);
+        expect(await reader.create('/by-reader', 'x')).toEqual({ ok: false, error: 'NO_AUTH' });
+      } finally {
+        reader.close();
+      }
+    } finally {
+      await denying.stop();
     }
   }, 30_000);
 });

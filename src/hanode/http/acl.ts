@@ -44,7 +44,8 @@ export function tokenOf(req: http.IncomingMessage, q: Query): string | undefined
 }
 
 /** Equal strings, in time independent of where they differ (both hashed to 32 bytes first). */
-function same(a: string, b: string): boolean {
+/** Constant-time string equality (hashes first, so lengths do not leak). */
+export function same(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a).digest();
   const hb = createHash('sha256').update(b).digest();
   return timingSafeEqual(ha, hb);

@@ -19,6 +19,7 @@ import { clampSessionTimeout } from '../../core/coord/tree/index.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { EVENT_TYPE, sessionFromWire, sessionToWire, STATE_SYNC_CONNECTED, WIRE_ERRORS } from './convert.ts';
 import { FrameSplitter, JuteError, JuteReader, JuteWriter } from './jute.ts';
+import { allowed, same, type Access, type AclConfig } from '../http/acl.ts';
 import { decodeRequest, encodeReadResult, encodeReply, OP, XID_AUTH, XID_NOTIFICATION, XID_PING, type ReplyContext } from './ops.ts';
 
 /** ZooKeeper's globalOutstandingLimit default (1000): past it the server stops reading the socket. */
@@ -36,10 +37,11 @@ export interface ConnectionHost {
   /** Counts a malformed frame. */
   badFrame(reason: string): void;
   /**
-   * With an ACL token configured, writes need `addauth digest hanode:<token>` first (reads do
-   * not, as on the HTTP API); undefined: no token, everything is allowed.
+   * The agent's HTTP ACL (src/hanode/http/acl.ts), applied to every request as to a request for
+   * path `/zk`: the client's token is the one given by `addauth digest hanode:<token>`. Without
+   * it (tests of the wire alone) everything is allowed.
    */
-  readonly authToken?: string;
+  readonly acl?: AclConfig;
   /** The answer to a four-letter word (ruok, srvr), or undefined for one not served. */
   fourLetterWord(cmd: string): string | undefined;
   closed(conn: ZkConnection): void;
@@ -63,7 +65,8 @@ export class ZkConnection {
   private readonly pending: Pending[] = [];
   private readonly early: Buffer[] = [];
   private clientWantsReadOnly = false;
-  private authed = false;
+  /** The token from `addauth digest hanode:<token>`, if any. */
+  private token: string | undefined;
   /** Highest zxid this connection told the client (stamped on local answers). */
   private zxid = 0;
 
@@ -152,15 +155,14 @@ export class ZkConnection {
         this.toCore({ type: 'zk.ping', cid: this.cid, conn: this.conn, seq: this.sendSeq++, session: this.session! });
         return;
       case 'auth': {
-        const token = this.host.authToken;
-        if (token === undefined) {
-          // No token configured: every scheme is accepted (ACLs are not modelled, see ops.ts).
-          this.write(new JuteWriter().int(XID_AUTH).long(this.zxid).int(0).frame());
-          return;
-        }
-        const want = Buffer.from(`hanode:${token}`, 'utf8');
-        if (d.scheme === 'digest' && d.auth.length === want.length && timingSafeEqual(d.auth, want)) {
-          this.authed = true;
+        const acl = this.host.acl;
+        const prefix = 'hanode:';
+        const text = d.auth.toString('utf8');
+        const token = d.scheme === 'digest' && text.startsWith(prefix) ? text.slice(prefix.length) : undefined;
+        const known = (t: string) => (acl?.managementToken !== undefined && same(t, acl.managementToken)) || (acl?.readToken !== undefined && same(t, acl.readToken));
+        if (acl === undefined || (acl.managementToken === undefined && acl.readToken === undefined) || (token !== undefined && known(token))) {
+          // No token configured: every scheme is accepted (ACLs on znodes are not modelled, see ops.ts).
+          if (token !== undefined) this.token = token;
           this.write(new JuteWriter().int(XID_AUTH).long(this.zxid).int(0).frame());
           return;
         }
@@ -180,6 +182,11 @@ export class ZkConnection {
         return;
       }
       case 'multiRead': {
+        if (!this.permits('read')) {
+          this.pending.push({ coreXid: 0, clientXid: xid, ctx: { op: type }, frame: new JuteWriter().int(xid).long(this.zxid).int(WIRE_ERRORS.NoAuth).frame() });
+          this.flush();
+          return;
+        }
         const reads = d.reads.map((x) => {
           if ('err' in x) return { coreXid: 0, op: x.op, result: new JuteWriter().int(-1).bool(false).int(x.err).int(x.err).frame().subarray(4) };
           return { coreXid: this.nextCoreXid++, op: x.op };
@@ -194,7 +201,7 @@ export class ZkConnection {
         return;
       }
       case 'core': {
-        if (this.host.authToken !== undefined && !this.authed && WRITES.has(d.req.op)) {
+        if (!this.permits(WRITES.has(d.req.op) ? 'write' : 'read')) {
           this.pending.push({ coreXid: 0, clientXid: xid, ctx: d.ctx, frame: new JuteWriter().int(xid).long(this.zxid).int(WIRE_ERRORS.NoAuth).frame() });
           this.flush();
           return;
@@ -208,6 +215,11 @@ export class ZkConnection {
     }
   }
 
+  /** The agent's ACL decides, as for an HTTP request on path /zk with this connection's token. */
+  private permits(need: Access): boolean {
+    return this.host.acl === undefined || allowed(this.host.acl, '/zk', this.token, need);
+  }
+
   private onConnectRequest(r: JuteReader): void {
     r.int(); // protocolVersion
     const lastZxid = r.long();
@@ -217,7 +229,7 @@ export class ZkConnection {
     if (r.remaining() > 0) this.clientWantsReadOnly = r.bool();
     if (lastZxid < 0n || lastZxid > BigInt(Number.MAX_SAFE_INTEGER)) throw new JuteError('lastZxidSeen out of range');
     const session = sessionFromWire(sessionId);
-    if (session !== undefined && !(passwd !== null && passwd.length === 16 && passwd.equals(this.host.password(sessionId)))) {
+    if (session !== undefined && !(passwd !== null && passwd.length === 16 && timingSafeEqual(passwd, this.host.password(sessionId)))) {
       // ZooKeeper answers a wrong password as an expired session.
       return this.expired();
     }

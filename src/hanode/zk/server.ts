@@ -11,6 +11,7 @@
  * cluster's gossip key and ACL token as the secret when set (a constant otherwise, which, as
  * ZooKeeper's fixed superSecret, only guards against a client resuming a session by mistake).
  */
+import type { AclConfig } from '../http/acl.ts';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import type { ClientToServer, ServerToClient, TreeServer } from '../../core/coord/tree/index.ts';
@@ -25,8 +26,8 @@ export interface ZkGatewayOptions {
   /** The running node's tree server; undefined while the node is down. */
   readonly treeServer: () => TreeServer | undefined;
   readonly secret?: string;
-  /** The agent's ACL token: ZooKeeper writes then need `addauth digest hanode:<token>`. */
-  readonly aclToken?: string;
+  /** The agent's HTTP ACL, applied to ZooKeeper requests too (the token via `addauth digest hanode:<token>`). */
+  readonly acl?: AclConfig;
   readonly maxConnections?: number;
   readonly log?: (line: string) => void;
   /** For the `srvr` four-letter word: this server's Raft role and applied index, and the tree's size. */
@@ -71,7 +72,7 @@ export class ZkGateway {
         },
         closed: (conn) => this.conns.delete(conn.cid),
         fourLetterWord: (cmd) => this.fourLetterWord(cmd),
-        ...(this.opts.aclToken !== undefined ? { authToken: this.opts.aclToken } : {}),
+        ...(this.opts.acl !== undefined ? { acl: this.opts.acl } : {}),
       });
       this.conns.set(c.cid, c);
     });
