@@ -18,7 +18,7 @@ import type { ClientToServer, ServerToClient } from '../../core/coord/tree/index
 import { clampSessionTimeout } from '../../core/coord/tree/index.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { EVENT_TYPE, sessionFromWire, sessionToWire, STATE_SYNC_CONNECTED, WIRE_ERRORS } from './convert.ts';
-import { FrameSplitter, JuteError, JuteReader, JuteWriter } from './jute.ts';
+import { FrameSplitter, JuteError, JuteReader, JuteWriter, MAX_FRAME_BYTES } from './jute.ts';
 import { allowed, same, type Access, type AclConfig } from '../http/acl.ts';
 import { decodeRequest, encodeReadResult, encodeReply, OP, XID_AUTH, XID_NOTIFICATION, XID_PING, type ReplyContext } from './ops.ts';
 
@@ -26,8 +26,14 @@ import { decodeRequest, encodeReadResult, encodeReply, OP, XID_AUTH, XID_NOTIFIC
 const MAX_OUTSTANDING = 1000;
 /** Requests that change the tree: they need the ACL token when one is configured. */
 const WRITES = new Set(['create', 'delete', 'setData', 'multi']);
-/** Requests a client may pipeline behind its ConnectRequest before the session is open. */
-const MAX_EARLY_FRAMES = 1000;
+/**
+ * Bytes of requests a client may pipeline behind its ConnectRequest before the session is open:
+ * one largest frame (jute.maxbuffer, 1 MiB + 1 KiB). Counting frames (1,000 of up to 1 MiB)
+ * let one unauthenticated socket hold a gigabyte.
+ */
+const MAX_EARLY_BYTES = MAX_FRAME_BYTES;
+/** A socket must complete its ConnectRequest and get its session within this (ours; as the cluster TCP handshake bound, src/net-real/tcp-transport.ts). */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export interface ConnectionHost {
   /** Hands a message to the tree core; false when no tree server runs (the connection closes). */
@@ -64,6 +70,7 @@ export class ZkConnection {
   private nextCoreXid = 1;
   private readonly pending: Pending[] = [];
   private readonly early: Buffer[] = [];
+  private earlyBytes = 0;
   private clientWantsReadOnly = false;
   /** The token from `addauth digest hanode:<token>`, if any. */
   private token: string | undefined;
@@ -77,6 +84,8 @@ export class ZkConnection {
     private readonly host: ConnectionHost,
   ) {
     socket.setNoDelay(true);
+    // Until the session is open (then the session timeout takes over, in the connected handler).
+    socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => this.close());
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
@@ -142,7 +151,8 @@ export class ZkConnection {
   private onFrame(frame: Buffer): void {
     if (this.state === 'handshake') return this.onConnectRequest(new JuteReader(frame));
     if (this.state === 'opening') {
-      if (this.early.length >= MAX_EARLY_FRAMES) throw new JuteError('too many requests before the session opened');
+      this.earlyBytes += frame.length;
+      if (this.earlyBytes > MAX_EARLY_BYTES) throw new JuteError('too many request bytes before the session opened');
       this.early.push(frame);
       return;
     }
