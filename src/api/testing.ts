@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { NodeId } from '../core/env.ts';
-import { shellQuote } from '../cli/commands/common.ts';
+import { replayCommand } from '../cli/commands/common.ts';
 import { faultToYaml } from '../scenario/faults.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import { runScenario } from '../scenario/runner.ts';
@@ -56,7 +56,7 @@ export function simulate(file: string, opts: SimulateOptions = {}): RunResult {
     replayFile = file.replace(/(\.ya?ml)?$/, `.failing-${seed}.yaml`);
     writeFileSync(replayFile, scenarioWithFaults(base, opts.faults, { dropNemesis: true, seed, header: '# written by simulate(): a failing fault schedule' }));
   }
-  const replay = `npx hasim replay ${shellQuote(replayFile)} --seed ${seed}`;
+  const replay = replayCommand(replayFile, seed);
   const failed = r.expectations.filter((v) => !v.passed).map((v) => `  ✗ ${v.name}: ${v.detail}`);
   const faults = (opts.faults ?? sc.faults).map((f) => `  ${JSON.stringify(faultToYaml(f))}`);
   const msg = [`${sc.name} failed with seed ${seed}`, ...failed, r.error ? `  error: ${r.error}` : '', 'faults:', ...(faults.length ? faults : ['  (none scheduled)']), `replay: ${replay}`].filter(Boolean).join('\n');

@@ -26,8 +26,6 @@ export const ROLE_SELECTORS = ['leader', 'followers', 'a-follower', 'leader-dc',
 export type RoleSelector = (typeof ROLE_SELECTORS)[number];
 /** Roles that name exactly one node (usable where a fault takes a node: crash, pause, clock, slow-node). */
 export const SINGLE_NODE_ROLES: readonly RoleSelector[] = ['leader', 'a-follower'];
-/** Roles that name one selector (usable in `between` pairs): a node, a DC or a region. */
-export const SINGLE_SELECTOR_ROLES: readonly RoleSelector[] = ['leader', 'a-follower', 'leader-dc', 'leader-region'];
 
 export function isRoleSelector(s: string): s is RoleSelector {
   return (ROLE_SELECTORS as readonly string[]).includes(s);

@@ -45,5 +45,3 @@ export const validateRaftMessage: Validator = union('raft', {
   'raft.timeout-now': obj({ term: nat }),
 });
 
-/** Used by tests that fuzz the validator against the message union. */
-export const RAFT_MESSAGE_TYPES = ['raft.prevote', 'raft.prevote.resp', 'raft.vote', 'raft.vote.resp', 'raft.append', 'raft.append.resp', 'raft.heartbeat', 'raft.heartbeat.resp', 'raft.snapshot', 'raft.snapshot.resp', 'raft.read-index', 'raft.read-index.resp', 'raft.timeout-now'] as const;

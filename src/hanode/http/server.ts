@@ -41,8 +41,8 @@ const DRAIN_FACTOR = 16;
 /** Bound on a forwarded request: the longest blocking wait (10 min + jitter) plus slack. */
 const FORWARD_TIMEOUT_MS = 11 * 60 * 1000;
 
-/** Requests started per event-loop turn in a burst (as WAKE_BATCH, pacer.ts). */
-const requestPacer = new WakePacer(64);
+/** Requests started per event-loop turn in a burst (WAKE_BATCH, pacer.ts). */
+const requestPacer = new WakePacer();
 
 export interface HttpCounters {
   requests: number;

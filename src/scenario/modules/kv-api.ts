@@ -17,7 +17,7 @@ import { assert, type Env, type Micros, type NodeId, type Timer } from '../../co
 import type { KvCommandResult, KvEntry } from '../../core/kv/index.ts';
 import type { KvOutcome } from '../../core/kvclient/index.ts';
 import type { ServerCore } from '../../core/node/index.ts';
-import { HttpError } from '../../hanode/http/errors.ts';
+import { HttpError, noLeader } from '../../hanode/http/errors.ts';
 import { Query } from '../../hanode/http/query.ts';
 import { FORWARDED, type ApiReply, type ApiRequest } from '../../hanode/http/types.ts';
 import { planKv, type KvPlan } from '../../hanode/routes/kv.ts';
@@ -92,7 +92,7 @@ export class ApiServer {
     if (!stale && !raft.isLeader()) {
       // As hanode's HTTP server: forward to the leader once; no leader known → 500.
       const leader = raft.leader();
-      if (leader === undefined || msg.fwd !== undefined || this.forwarded.size >= MAX_FORWARDED) return reply(new HttpError(500, 'No cluster leader'));
+      if (leader === undefined || msg.fwd !== undefined || this.forwarded.size >= MAX_FORWARDED) return reply(noLeader());
       const id = this.nextId++;
       this.stats.forwarded++;
       const timer = this.env.after(FORWARD_FORGET_US, () => this.forwarded.delete(id));
@@ -144,7 +144,7 @@ export class ApiServer {
       const p = plan;
       this.core.coord.proposer.propose(p.cmd, (r) => {
         if (r.ok) guard(() => p.answer(r.result));
-        else if (r.error === 'not-leader') reply(new HttpError(500, 'No cluster leader'));
+        else if (r.error === 'not-leader') reply(noLeader());
         else reply(new HttpError(500, r.error === 'unknown-outcome' ? 'leadership lost while committing log' : r.reason));
       });
       return;
@@ -155,7 +155,7 @@ export class ApiServer {
       if (!parked) reply(new HttpError(429, 'Too many blocking queries'));
     };
     if (p.opts.consistency === 'stale') return answer();
-    this.core.replicator.readBarrier((b) => (b.ok ? answer() : reply(new HttpError(500, 'No cluster leader'))), p.opts.consistency === 'default' ? { lease: true } : undefined);
+    this.core.replicator.readBarrier((b) => (b.ok ? answer() : reply(noLeader())), p.opts.consistency === 'default' ? { lease: true } : undefined);
   }
 }
 
@@ -285,4 +285,3 @@ function writeOutcome(r: ApiResp | undefined): KvOutcome<KvCommandResult> {
   return { type: 'info', error: `${r.status} ${r.text ?? ''}` };
 }
 
-export type { ApiMsg };
