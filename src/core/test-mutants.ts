@@ -8,6 +8,8 @@
  * environment itself; the set is fixed for a whole run, so runs stay deterministic.
  */
 
+import type { RaftMutation } from './raft/mutations.ts';
+
 export const CORE_MUTANTS = [
   /** Raft §9.6: grant pre-votes without the candidate-log up-to-date check. */
   'preVoteWithoutLogCheck',
@@ -33,9 +35,12 @@ export type CoreMutant = (typeof CORE_MUTANTS)[number];
 
 const active = new Set<string>();
 
-/** Whether the (test-only) mutant `name` is in force; false in every real use. */
-export function testMutant(name: string): boolean {
-  return active.size > 0 && active.has(name);
+/**
+ * Whether the (test-only) mutant `name` is in force; false in every real use. Typed, so a
+ * misspelled name at a guard is a compile error rather than a mutant that can never fire.
+ */
+export function testMutant(name: CoreMutant | RaftMutation): boolean {
+  return active.has(name);
 }
 
 /** TEST ONLY: replaces the set of mutants in force (the simulator calls this before a run). */
