@@ -61,6 +61,16 @@ describe('wire validators', () => {
     // and honest shapes pass
     expect(validateWire('swim', { type: 'swim.ping', seq: 1, target: 'n1' })).toBeNull();
     expect(validateWire('raft', { type: 'raft.append', term: 2, prevIndex: 0, prevTerm: 0, entries: [{ index: 1, term: 2, kind: 'noop' }], commit: 0 })).toBeNull();
+    // The tree protocol's newer requests (persistent watches, removeWatches/checkWatches with kinds, SetWatches).
+    const zkReq = (req: unknown) => ({ type: 'zk.req', cid: 'c', conn: 1, seq: 0, session: 's', xid: 1, req });
+    for (const req of [
+      { op: 'addWatch', path: '/a', mode: 'persistent' },
+      { op: 'removeWatch', path: '/a', kinds: ['data', 'persistent'] },
+      { op: 'checkWatch', path: '/a', kinds: ['child'] },
+      { op: 'setWatches', relativeZxid: 3, watches: [{ path: '/a', kind: 'persistentRecursive' }] },
+    ]) {
+      expect(validateWire('zk', zkReq(req)), JSON.stringify(req)).toBeNull();
+    }
   });
 });
 

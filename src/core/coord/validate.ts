@@ -54,7 +54,8 @@ const path = str(4096);
 const zdata = str(1024 * 1024);
 const version = int;
 const createMode = lit('persistent', 'ephemeral', 'persistent_sequential', 'ephemeral_sequential', 'container');
-const watchKind = lit('data', 'exists', 'child', 'persistentRecursive');
+const watchKind = lit('data', 'exists', 'child', 'persistent', 'persistentRecursive');
+const watchKinds = arr(watchKind, 5);
 const treeOp = tagged('op', {
   create: obj({ path, data: zdata, mode: createMode }),
   delete: obj({ path, version }),
@@ -70,8 +71,10 @@ const zkRequest = tagged('op', {
   getChildren: obj({ path, watch: bool }),
   multi: obj({ ops: arr(treeOp, 10_000) }),
   sync: obj({ path }),
-  addWatch: obj({ path, mode: lit('persistentRecursive') }),
-  removeWatch: obj({ path, kind: watchKind }),
+  addWatch: obj({ path, mode: lit('persistent', 'persistentRecursive') }),
+  removeWatch: obj({ path, kinds: watchKinds }),
+  checkWatch: obj({ path, kinds: watchKinds }),
+  setWatches: obj({ relativeZxid: nat, watches: arr(obj({ path, kind: watchKind }), 100_000) }),
 });
 const stat = obj({ czxid: nat, mzxid: nat, ctime: num, mtime: num, version: int, cversion: int, aversion: int, ephemeralOwner: str(), dataLength: nat, numChildren: nat, pzxid: nat });
 const okReply = tagged('op', {
@@ -80,6 +83,8 @@ const okReply = tagged('op', {
   sync: any,
   addWatch: any,
   removeWatch: any,
+  checkWatch: any,
+  setWatches: any,
   setData: obj({ stat }),
   getData: obj({ data: zdata, stat }),
   exists: obj({ stat: nullable(stat) }),
