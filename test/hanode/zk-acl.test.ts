@@ -9,10 +9,13 @@ import { Zk } from './zk-client.ts';
 
 let agent: Agent;
 let zk: string;
+let http: string;
 
 beforeAll(async () => {
   agent = new Agent({ node: 'zkacl', dev: true, aclToken: 's3cret', bind: '127.0.0.1', httpHost: '127.0.0.1', httpPort: 0, raftPort: 0, serfPort: 0, zk: '127.0.0.1:0', log: () => {} });
-  zk = (await agent.start()).zk!;
+  const addrs = await agent.start();
+  zk = addrs.zk!;
+  http = addrs.http;
 }, 30_000);
 
 afterAll(async () => {
@@ -69,6 +72,28 @@ describe('the ZooKeeper port with an ACL token', () => {
       }
     } finally {
       await denying.stop();
+    }
+  }, 30_000);
+
+  it('a request past the tree protocol\'s wire bounds (a 5,000-character path) is refused and counted, and the port keeps serving', async () => {
+    const badFrames = async () => {
+      const text = await (await fetch(`http://${http}/v1/agent/metrics?format=prometheus`, { headers: { 'X-Consul-Token': 's3cret' } })).text();
+      return Number(/^hanode_zk_bad_frames (\S+)$/m.exec(text)?.[1] ?? NaN);
+    };
+    const before = await badFrames();
+    const z = await Zk.connect(zk, { autoAuth: false });
+    try {
+      z.addAuth('digest', 'hanode:s3cret');
+      expect((await z.create(`/${'p'.repeat(5000)}`, 'x')).ok).toBe(false);
+    } finally {
+      z.close();
+    }
+    expect(await badFrames()).toBe(before + 1);
+    const again = await Zk.connect(zk, { autoAuth: false });
+    try {
+      expect((await again.exists('/')).ok).toBe(true);
+    } finally {
+      again.close();
     }
   }, 30_000);
 });

@@ -11,6 +11,7 @@
  * cluster's gossip key and ACL token as the secret when set (a constant otherwise, which, as
  * ZooKeeper's fixed superSecret, only guards against a client resuming a session by mistake).
  */
+import { validateWire } from '../../core/wire-validators.ts';
 import type { AclConfig } from '../http/acl.ts';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
@@ -118,6 +119,14 @@ export class ZkGateway {
   }
 
   private toCore(msg: ClientToServer): boolean {
+    // Decoded from a client's bytes: it meets the tree protocol's wire schema (path and data
+    // bounds) as a message from the network would, before the core sees it.
+    const bad = validateWire('zk', msg);
+    if (bad !== null) {
+      this.counters.badFrames++;
+      this.opts.log?.(`[WARN] zk: refused a request: ${bad}`);
+      return false;
+    }
     const ts = this.opts.treeServer();
     if (!ts) return false;
     if (ts !== this.attached) {
