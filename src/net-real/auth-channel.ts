@@ -46,6 +46,13 @@ export class AuthSession {
   }
 }
 
+/** Counts a refused packet or frame under its reason (the transports' stats use AuthStats' names). */
+export function countAuthDrop(stats: AuthStats, reason: 'bad-auth' | 'replay' | 'stale'): void {
+  if (reason === 'bad-auth') stats.droppedBadAuth++;
+  else if (reason === 'replay') stats.droppedReplay++;
+  else stats.droppedStale++;
+}
+
 export class AuthChannel {
   readonly stats: AuthStats = { droppedBadAuth: 0, droppedReplay: 0, droppedStale: 0 };
 

@@ -16,7 +16,7 @@
  * capped in total and per remote address.
  */
 import { createServer, connect, isIP, type Server, type Socket } from 'node:net';
-import { AUTH_OVERHEAD, AuthChannel, type AuthSession } from './auth-channel.ts';
+import { AUTH_OVERHEAD, AuthChannel, countAuthDrop, type AuthSession } from './auth-channel.ts';
 import { buildFrame, FrameReader } from './frame-reader.ts';
 import type { Keyring } from './seal.ts';
 
@@ -374,9 +374,7 @@ export class TcpTransport {
         if (this.auth) {
           const r = this.auth.open(frame);
           if (!r.ok) {
-            if (r.reason === 'bad-auth') this.stats.droppedBadAuth++;
-            else if (r.reason === 'replay') this.stats.droppedReplay++;
-            else this.stats.droppedStale++;
+            countAuthDrop(this.stats, r.reason);
             socket.destroy(); // not a fresh frame of a key holder: nothing more from it is trusted
             return;
           }

@@ -6,7 +6,7 @@
  * stale packets are dropped and counted.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { AUTH_OVERHEAD, AuthChannel, type AuthSession } from './auth-channel.ts';
+import { AUTH_OVERHEAD, AuthChannel, countAuthDrop, type AuthSession } from './auth-channel.ts';
 import type { Keyring } from './seal.ts';
 
 /** Largest UDP payload over IPv4 (65,535 - 8 UDP header - 20 IP header). */
@@ -109,9 +109,7 @@ export class UdpTransport {
     if (this.auth) {
       const r = this.auth.open(packet);
       if (!r.ok) {
-        if (r.reason === 'bad-auth') this.stats.droppedBadAuth++;
-        else if (r.reason === 'replay') this.stats.droppedReplay++;
-        else this.stats.droppedStale++;
+        countAuthDrop(this.stats, r.reason);
         return;
       }
       payload = r.payload;
