@@ -13,6 +13,7 @@ import type { Random } from '../core/env.ts';
 import { HistoryRecorder } from '../sim/history.ts';
 import { DEFAULT_MIX, KV_OPS, type KvOpName } from '../sim/workload/index.ts';
 import type { KvModuleConfig } from '../scenario/modules/kv.ts';
+import { keyChooser } from '../sim/workload/key-dist.ts';
 import { sleep } from '../hanode/launcher.ts';
 
 export interface RealKvOptions {
@@ -77,12 +78,14 @@ export class RealKvWorkload {
     const lastSeen = new Map<string, string | null>();
     const indexOf = new Map<string, Map<string, number>>();
     const meanGapMs = (1000 * count) / this.o.cfg.ratePerSec;
+    // The scenario's key distribution, as the simulated workload draws it (src/sim/workload/key-dist.ts).
+    const nextKey = keyChooser(this.o.cfg.keys, { kind: this.o.cfg.distribution }, this.o.random);
     for (let i = 0; i < 1_000_000 && !this.stopping; i++) {
       await sleep(meanGapMs * (0.5 + this.o.random.next()));
       if (this.stopping) break;
       // Each op goes to a server drawn from the seed (a client with every agent's address).
       server = this.o.random.int(this.o.servers.length);
-      const key = `k${this.o.random.int(this.o.cfg.keys)}`;
+      const key = `k${nextKey()}`;
       const f = this.pickOp();
       const base = `http://${this.o.servers[server]}/v1/kv/${key}`;
       this.stats.invoked++;
