@@ -65,8 +65,8 @@ export async function startAgent(
       if (z) p.zk = z[1]!;
     }
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   await waitUntil(() => p.http !== '' || child.exitCode !== null, `${name} to start`);
   if (p.http === '') throw new Error(`${name} did not start:\n${p.log.join('\n')}`);
   return p;

@@ -58,7 +58,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
     if (mixV.present) {
       mixV.allowKeys(KV_OPS);
       for (const k of mixV.keys()) mix[k as KvOpName] = mixV.get(k).num(0, 1e6);
-      if (!Object.values(mix).some((w) => w! > 0)) mixV.fail('expected at least one operation with a weight > 0');
+      if (!Object.values(mix).some((w) => w > 0)) mixV.fail('expected at least one operation with a weight > 0');
     } else {
       mix.read = 50;
       mix.write = 50;
