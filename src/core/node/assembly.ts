@@ -13,10 +13,10 @@ import { CoordNode, type CoordEnvs } from '../coord/index.ts';
 import { HaStateMachine } from '../ha/index.ts';
 import type { KvCommand, KvCommandResult } from '../kv/index.ts';
 import { RaftNode, type RaftConfig, type Replicator } from '../raft/index.ts';
-import type { ProposeResult, ReadOptions, ReadResult } from '../raft/api.ts';
 import { CoordStore, type StoreCommand, type StoreResult } from '../store/index.ts';
 import { DeferredReplicator } from './deferred-replicator.ts';
-import { NodeMachine, type NodeCommand, type NodeResult } from './machine.ts';
+import { NodeMachine, storeResultOf, type NodeCommand, type NodeResult } from './machine.ts';
+import { replicatorView } from './replicator-view.ts';
 
 export type ServerRaft = RaftNode<NodeCommand, NodeResult>;
 
@@ -45,7 +45,7 @@ export class ServerCore {
     this.raftNode = raft;
     // The store's drivers and proposer see a Replicator of store commands: they only ever propose
     // those, and the NodeMachine hands them the store's results.
-    this.replicator.attach(raft as unknown as Replicator<StoreCommand, StoreResult>);
+    this.replicator.attach(replicatorView(raft, (cmd: StoreCommand): NodeCommand => cmd, storeResultOf));
     return raft;
   }
 
@@ -58,26 +58,10 @@ export class ServerCore {
    * service that speaks plain KvCommands (the simulated KvServer).
    */
   kvReplicator(): Replicator<KvCommand, KvCommandResult> {
-    const r = this.replicator;
-    return {
-      propose: (cmd: KvCommand, done: (x: ProposeResult<KvCommandResult>) => void, dedup?: { client: string; seq: number }) =>
-        r.propose(
-          { type: 'kv', cmd },
-          (x) => {
-            if (!x.ok) return done(x);
-            const res = x.result;
-            done({ ...x, result: res.type === 'kv' && res.ok ? res.result : { type: 'error', revision: this.store.kv.revision(), reason: 'error' in res ? res.error : 'unexpected result' } });
-          },
-          dedup,
-        ),
-      readBarrier: (done: (x: ReadResult) => void, opts?: ReadOptions) => r.readBarrier(done, opts),
-      isLeader: () => r.isLeader(),
-      leader: () => r.leader(),
-      role: () => r.role(),
-      term: () => r.term(),
-      commitIndex: () => r.commitIndex(),
-      appliedIndex: () => r.appliedIndex(),
-      onRoleChange: (l) => r.onRoleChange(l),
-    } as Replicator<KvCommand, KvCommandResult>;
+    return replicatorView(
+      this.replicator,
+      (cmd: KvCommand): StoreCommand => ({ type: 'kv', cmd }),
+      (res): KvCommandResult => (res.type === 'kv' && res.ok ? res.result : { type: 'error', revision: this.store.kv.revision(), reason: 'error' in res ? res.error : 'unexpected result' }),
+    );
   }
 }

@@ -25,7 +25,6 @@ import {
 } from '../../core/ha/index.ts';
 import type { RaftNode } from '../../core/raft/index.ts';
 import { FailoverChecker, type FailoverVerdict } from '../../sim/checkers/failover.ts';
-import type { World } from '../../sim/index.ts';
 import { SimTargets, type HealthStep } from '../../sim/targets.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { formatDuration, humanDuration } from '../units.ts';
@@ -158,7 +157,7 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
     },
   },
   instantiate(cfg, run): ModuleInstance {
-    const world = run.world as unknown as World;
+    const world = run.world;
     const { scenario } = run;
     const observers = new Set(cfg.observers);
     const haCfg = haConfig(cfg.ha);

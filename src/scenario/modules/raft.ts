@@ -24,7 +24,6 @@ import { ServerCore } from '../../core/node/index.ts';
 import type { StateMachine } from '../../core/sm.ts';
 import { RaftSafetyChecker } from '../../sim/checkers/raft-safety.ts';
 import { FollowerCommitChecker } from '../../sim/checkers/follower-commit.ts';
-import type { World } from '../../sim/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
@@ -118,12 +117,11 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     const leaderAt: number[] = [];
     const nodeRaft = (n: NodeId) => world.app<{ raft?: RaftPart }>(n)?.raft?.node;
 
-    const sim = world as unknown as World;
     /** Whether a and b can talk both ways right now (no partition between them). */
     const linked = (a: NodeId, b: NodeId) => {
-      const ia = sim.topology.index(a);
-      const ib = sim.topology.index(b);
-      return !sim.network.isCut(ia, ib) && !sim.network.isCut(ib, ia);
+      const ia = world.topology.index(a);
+      const ib = world.topology.index(b);
+      return !world.network.isCut(ia, ib) && !world.network.isCut(ib, ia);
     };
     /** A live leader that a quorum of the voters, reachable from it, follows in its term. */
     const stableLeader = (): NodeId | undefined => {
@@ -146,7 +144,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       {
         voters: () => cfg.voters,
         leaderClaim: (n) => {
-          const r = sim.isUp(n) ? nodeRaft(n) : undefined;
+          const r = world.isUp(n) ? nodeRaft(n) : undefined;
           return r?.isLeader() ? { term: r.term() } : undefined;
         },
       },
