@@ -11,12 +11,6 @@ import type { CoordStore, CoordStoreSnapshot, StoreCommand, StoreResult } from '
 export type NodeCommand = StoreCommand | HaCommand;
 export type NodeResult = StoreResult | HaApplyResult;
 
-/** A store command's result (the NodeMachine routes store commands to the store, so never an HA result). */
-export function storeResultOf(res: NodeResult): StoreResult {
-  assert('type' in res, 'a store command answered with an HA result');
-  return res;
-}
-
 interface NodeSnapshot {
   readonly version: 1;
   readonly coord: CoordStoreSnapshot;
