@@ -13,9 +13,9 @@ import { CoordNode, type CoordEnvs } from '../coord/index.ts';
 import { HaStateMachine } from '../ha/index.ts';
 import type { KvCommand, KvCommandResult } from '../kv/index.ts';
 import { RaftNode, type RaftConfig, type Replicator } from '../raft/index.ts';
-import { CoordStore, type StoreCommand, type StoreResult } from '../store/index.ts';
+import { CoordStore, StoreProposer, type Proposer, type StoreCommand, type StoreResult } from '../store/index.ts';
 import { DeferredReplicator } from './deferred-replicator.ts';
-import { NodeMachine, type NodeCommand, type NodeResult } from './machine.ts';
+import { NodeMachine, storeResultOf, type NodeCommand, type NodeCommandBody, type NodeResult } from './machine.ts';
 import { replicatorView } from './replicator-view.ts';
 
 export type ServerRaft = RaftNode<NodeCommand, NodeResult>;
@@ -31,22 +31,32 @@ export class ServerCore {
   readonly store = new CoordStore();
   readonly haState = new HaStateMachine();
   readonly machine = new NodeMachine(this.store, this.haState);
-  readonly replicator = new DeferredReplicator<StoreCommand, StoreResult>();
+  /** The node's whole log (store and 'ha.*' commands); the Raft node arrives later. */
+  readonly log = new DeferredReplicator<NodeCommand, NodeResult>();
+  /** The store's view of the log: store commands in, the store's results out. */
+  readonly replicator: Replicator<StoreCommand, StoreResult> = replicatorView(this.log, (cmd: StoreCommand): NodeCommand => cmd, storeResultOf);
+  /** Proposes any of the log's commands from any server (followers forward on the coord channel). */
+  readonly proposer: StoreProposer<NodeCommandBody, NodeResult>;
   readonly coord: CoordNode;
   private raftNode: ServerRaft | undefined;
 
   constructor(envs: CoordEnvs, opts: ServerCoreOptions = {}) {
-    this.coord = new CoordNode(envs, this.replicator, this.store, { ...(opts.checkProbe ? { probe: opts.checkProbe } : {}), ...(opts.tree ? { tree: opts.tree } : {}) });
+    this.proposer = new StoreProposer<NodeCommandBody, NodeResult>(envs.coord, this.log);
+    const storeProposer: Proposer = {
+      propose: (cmd, done) => this.proposer.propose(cmd, (r) => done(r.ok ? { ...r, result: storeResultOf(r.result) } : r)),
+    };
+    this.coord = new CoordNode(envs, this.replicator, this.store, {
+      sharedProposer: storeProposer,
+      ...(opts.checkProbe ? { probe: opts.checkProbe } : {}),
+      ...(opts.tree ? { tree: opts.tree } : {}),
+    });
   }
 
   /** Builds the Raft node over the NodeMachine and hands it to the drivers (once). */
   attachRaft(env: Env, config: Partial<RaftConfig>): ServerRaft {
     const raft: ServerRaft = new RaftNode<NodeCommand, NodeResult>(env, this.machine, config);
     this.raftNode = raft;
-    // The store's drivers and proposer see a Replicator of store commands, but the proposer also
-    // forwards 'ha.*' commands for ServerNode.proposeHa and hands back their HA results: typing
-    // that honestly needs a proposer over the node's whole log (not done yet, hence the cast).
-    this.replicator.attach(raft as unknown as Replicator<StoreCommand, StoreResult>);
+    this.log.attach(raft);
     return raft;
   }
 
