@@ -7,8 +7,8 @@
  * Sans-I/O: everything goes through the Env. Persistence discipline: term and vote are saved and
  * synced before a vote is answered; appended entries are written asynchronously (durability.ts):
  * a follower acknowledges them once durable, and the leader replicates before its own write is
- * durable but counts itself toward a commit only once it is; these are asserted where the
- * messages leave (send, ackAppend, onVoteRequest) and where the commit moves (maybeCommit).
+ * durable but counts itself toward a commit only at its durable index (maybeCommit); the rules
+ * are asserted where the messages leave (send, ackAppend, onVoteRequest).
  *
  * Roles (roles.ts): one state object per role, replaced only by transition(), which asserts the
  * transition is legal; leader-only state lives in LeaderState. After the term gate, receive()
