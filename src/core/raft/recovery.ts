@@ -165,12 +165,14 @@ export class StorageRecovery {
 
   /**
    * Call before the sync that makes entries up to `index` durable and before acknowledging them
-   * (the same sync then covers the mark): the mark never trails an acknowledgement.
+   * (the same sync then covers the mark): the mark never trails an acknowledgement. Returns true
+   * when it saved a new mark (the caller syncs before acknowledging anything).
    */
-  willAck(index: number, currentTerm: number): void {
-    if (index < this.ack.index + ACK_SAVE_STEP && currentTerm <= this.ack.term) return;
+  willAck(index: number, currentTerm: number): boolean {
+    if (index < this.ack.index + ACK_SAVE_STEP && currentTerm <= this.ack.term) return false;
     this.ack = { index: Math.max(index, this.ack.index), term: Math.max(currentTerm, this.ack.term) };
     this.env.storage.save(ACK_KEY, this.ack);
+    return true;
   }
 
   /**
