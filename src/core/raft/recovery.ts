@@ -73,6 +73,8 @@ export class StorageRecovery {
   private hardStateLost: boolean;
   /** Records cut for damage at open (for the counters: repaired = records regained since). */
   readonly cut: number;
+  /** First index of that cut (0: none). */
+  private readonly cutFrom: number;
 
   constructor(
     private readonly env: Env,
@@ -83,6 +85,7 @@ export class StorageRecovery {
     this.ack = st.load<AckMark>(ACK_KEY) ?? { index: 0, term: 0 };
     this.state = st.load<RecoveringState>(RECOVERING_KEY);
     this.cut = damage?.cutFrom !== undefined && damage.cutTo !== undefined ? damage.cutTo - damage.cutFrom + 1 : 0;
+    this.cutFrom = this.cut > 0 ? damage!.cutFrom! : 0;
     if (damage !== undefined) this.env.trace('raft.disk-damage', describeDamage(damage, this.ack));
     this.hardStateLost = damage?.lostKeys?.includes(HS_KEY) === true;
     const found = damage !== undefined ? this.assess(damage) : undefined;
@@ -140,6 +143,11 @@ export class StorageRecovery {
     // least cutTo (or the damaged record itself), and may have been acknowledged.
     if (d.cutFrom !== undefined) return { reason: 'damage', mustReach: Math.max(this.ack.index, d.cutTo ?? d.cutFrom) };
     return undefined;
+  }
+
+  /** Of the records cut for damage at open, how many the log (or snapshot) ending at `held` holds again: repaired by peers. */
+  repaired(held: number): number {
+    return this.cut === 0 ? 0 : Math.min(this.cut, Math.max(0, held - this.cutFrom + 1));
   }
 
   /** True while the node may not vote, campaign, trust a heartbeat's commit index or serve local reads. */
