@@ -25,6 +25,7 @@ import { DEFAULT_MAX_CONNS_PER_CLIENT } from './http/conn-limit.ts';
 import { describeAcl, type AclConfig, type AclDefaultPolicy } from './http/acl.ts';
 import { ZkGateway } from './zk/server.ts';
 import { describeCut } from './storage-damage-log.ts';
+import { raftReplicationMetrics } from './raft-replication-metrics.ts';
 
 export interface AgentConfig {
   readonly node: string;
@@ -330,8 +331,8 @@ export class Agent {
   private metrics(): Metric[] {
     const n = this.host.app();
     const out: Metric[] = [];
-    const g = (name: string, help: string, value: number) => out.push({ name, help, type: 'gauge', value });
-    const k = (name: string, help: string, value: number) => out.push({ name, help, type: 'counter', value });
+    const g = (name: string, help: string, value: number, labels?: Readonly<Record<string, string>>) => out.push({ name, help, type: 'gauge', value, ...(labels ? { labels } : {}) });
+    const k = (name: string, help: string, value: number, labels?: Readonly<Record<string, string>>) => out.push({ name, help, type: 'counter', value, ...(labels ? { labels } : {}) });
     g('hanode.uptime_seconds', 'Seconds since the agent started.', (Date.now() - this.startedAt) / 1000);
     g('hanode.runtime.event_loop_delay_max_ms', 'Longest event-loop stall since start (ms); compare with the election timeout.', this.loop.maxMs());
     g('hanode.runtime.event_loop_delay_recent_max_ms', 'Longest event-loop stall in the last 1-2 s (ms).', this.loop.recentMaxMs());
@@ -347,6 +348,7 @@ export class Agent {
       g('hanode.http.blocking_queries', 'Parked blocking queries.', s.blockingParked!);
       g('hanode.kv.keys', 'Keys in the KV store.', s.kvKeys!);
       g('hanode.session.count', 'Live sessions.', s.sessions!);
+      raftReplicationMetrics(n.raft(), g, k);
     }
     const hs = this.host.stats;
     k('hanode.net.sent', 'Messages sent by every service.', hs.sent);
