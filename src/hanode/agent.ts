@@ -12,6 +12,7 @@ import { AgentCheckProbe } from './check-probe.ts';
 import { ScriptNotifier } from './ha/notify.ts';
 import { haRoutes } from './routes/ha.ts';
 import { DataDir, RealHost } from '../net-real/index.ts';
+import type { Storage } from '../core/env.ts';
 import { createApi } from './api.ts';
 import type { HttpServer } from './http/server.ts';
 import { splitHostPort } from './http/server.ts';
@@ -25,6 +26,7 @@ import { DEFAULT_MAX_CONNS_PER_CLIENT } from './http/conn-limit.ts';
 import { describeAcl, type AclConfig, type AclDefaultPolicy } from './http/acl.ts';
 import { ZkGateway } from './zk/server.ts';
 import { describeCut } from './storage-damage-log.ts';
+import { describeDiskFailure, EXIT_IO_ERROR, guardStorage, isDiskError, StorageFailedError } from './storage-failure.ts';
 import { raftReplicationMetrics } from './raft-replication-metrics.ts';
 
 export interface AgentConfig {
@@ -111,6 +113,9 @@ export class Agent {
   private http: HttpServer | undefined;
   private zk: ZkGateway | undefined;
   private dataDir: DataDir | undefined;
+  private readonly guarded = new Map<string, Storage>();
+  /** The disk error that stopped this agent (storage-failure.ts). */
+  private diskFailure: NodeJS.ErrnoException | undefined;
   private addrs: AgentAddresses | undefined;
   private stopping: Promise<void> | undefined;
   private readonly log: (line: string) => void;
@@ -130,14 +135,31 @@ export class Agent {
       tcpPort: config.raftPort,
       ...(config.encrypt !== undefined ? { key: config.encrypt } : {}),
       ...(config.clusterTcp ? { tcp: config.clusterTcp } : {}),
-      ...(dd ? { storage: (service: string) => dd.storage(service) } : {}),
+      ...(dd ? { storage: (service: string) => this.guardedStorage(service, dd) } : {}),
       onError: (err, where) => {
+        if (this.diskFailure !== undefined && (err instanceof StorageFailedError || isDiskError(err))) return; // said once; stopping
         // A broken invariant is a bug: say where, then stop (fail fast, like the simulator).
         this.log(`[ERR] core threw in ${where}: ${(err as Error)?.stack ?? String(err)}`);
         process.exitCode = 70;
         void this.stop();
       },
     });
+  }
+
+  /** The data dir's storage for `service`, wrapped so a disk error stops the agent cleanly (storage-failure.ts). */
+  private guardedStorage(service: string, dd: DataDir): Storage {
+    let g = this.guarded.get(service);
+    if (g === undefined) {
+      g = guardStorage(service, dd.storage(service), (err) => {
+        if (this.diskFailure !== undefined) return;
+        this.diskFailure = err;
+        this.log(describeDiskFailure(service, err));
+        process.exitCode = EXIT_IO_ERROR;
+        void this.stop();
+      });
+      this.guarded.set(service, g);
+    }
+    return g;
   }
 
   get addresses(): AgentAddresses {
