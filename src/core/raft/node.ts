@@ -88,6 +88,10 @@ export interface PeerStatus {
   readonly match: number;
   readonly next: number;
   readonly inflight: number;
+  /** The leader found this follower lost entries it had acknowledged and is repairing it (Progress.repairing). */
+  readonly repairing: boolean;
+  /** Virtual µs of its last append/snapshot response (or of the first append to an idle pipeline). */
+  readonly lastHeardUs: number;
 }
 
 /** What a TUI or an inspector shows of a node. */
@@ -360,6 +364,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     return this.recovery.recovering();
   }
 
+  /** Records its storage cut for damage at start, and how many of them peers have repaired since (metrics). */
+  storageRepair(): { readonly cut: number; readonly repaired: number } {
+    return { cut: this.recovery.cut, repaired: this.recovery.repaired(Math.max(this.log.last(), this.snapshotIndex())) };
+  }
+
   isLeader(): boolean {
     return this.state.name === 'leader';
   }
@@ -420,7 +429,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const m = this.configs.current();
     const peers: PeerStatus[] = [];
     for (const [id, pr] of this.leading()?.progress ?? []) {
-      peers.push({ id, voter: isVoter(m, id), state: pr.state, match: pr.match, next: pr.next, inflight: pr.inflightCount() });
+      peers.push({ id, voter: isVoter(m, id), state: pr.state, match: pr.match, next: pr.next, inflight: pr.inflightCount(), repairing: pr.repairing(), lastHeardUs: pr.lastHeardUs });
     }
     return {
       id: this.self,
@@ -1182,7 +1191,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const nextGuess = nextAfterRejection(this.log, m);
     if (pr.state !== 'snapshot' && showsLostLog(pr, m)) {
       this.env.trace('raft.lost-log', { peer: from, match: pr.match, reject: m.rejectIndex, hint: m.conflictIndex });
-      pr.lostLog(Math.max(1, Math.min(nextGuess, m.rejectIndex)));
+      pr.lostLog(Math.max(1, Math.min(nextGuess, m.rejectIndex)), this.log.last());
       this.sendAppend(ls, from);
       return;
     }
