@@ -92,9 +92,8 @@ export class ZkWireClient implements TreeClient {
   private readonly listeners: ((s: SessionState) => void)[] = [];
   private pinger: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /** When a server last sent us a frame: the session was alive then (the local expiry rule). */
   private lastHeardMs = Date.now();
-  /** When the session last had a live connection (for the local expiry rule). */
-  private connectedAtMs = Date.now();
 
   constructor(private readonly opts: ZkWireClientOptions) {
     if (opts.servers.length === 0) throw new Error('zk client: no servers');
@@ -136,7 +135,6 @@ export class ZkWireClient implements TreeClient {
     socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy());
     socket.on('connect', () => {
       socket.setTimeout(0);
-      this.lastHeardMs = Date.now();
       socket.write(new JuteWriter().int(0).long(0).int(this.opts.sessionTimeoutMs).long(this.session).buffer(this.password).bool(false).frame());
       if (this.opts.token) socket.write(new JuteWriter().int(XID_AUTH).int(OP.auth).int(0).ustring('digest').buffer(Buffer.from(`hanode:${this.opts.token}`)).frame());
     });
@@ -161,7 +159,7 @@ export class ZkWireClient implements TreeClient {
     this.pinger = undefined;
     for (const r of this.inFlight.splice(0)) this.fail(r, 'ConnectionLoss');
     if (this.st === 'closed' || this.st === 'expired') return;
-    if (this.session !== 0n && Date.now() - this.connectedAtMs > this.negotiatedMs) return this.expire('cut off longer than the session timeout');
+    if (this.session !== 0n && Date.now() - this.lastHeardMs > this.negotiatedMs) return this.expire('cut off longer than the session timeout');
     if (this.session !== 0n) this.setState('disconnected');
     this.reconnectTimer = setTimeout(() => this.connect(), RECONNECT_DELAY_MS);
   }
@@ -195,7 +193,6 @@ export class ZkWireClient implements TreeClient {
       this.session = id;
       this.password = passwd;
       this.negotiatedMs = timeoutMs;
-      this.connectedAtMs = Date.now();
       this.setState('connected');
       this.pinger = setInterval(() => this.ping(), Math.max(100, Math.floor(timeoutMs / 3)));
       for (const q of this.queued.splice(0)) this.transmit(q);
@@ -227,7 +224,6 @@ export class ZkWireClient implements TreeClient {
       this.socket.destroy(); // ClientCnxn: readTimeout passed without a word from the server
       return;
     }
-    this.connectedAtMs = Date.now();
     this.socket.write(new JuteWriter().int(XID_PING).int(OP.ping).frame());
   }
 
