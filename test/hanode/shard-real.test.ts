@@ -8,8 +8,10 @@
  *  3. kill -9 the master: another candidate is elected through the tree, takes over the
  *     stored placement, replaces the dead node's role, and writes go on;
  *  4. every acknowledged write reads back with its value (0 lost).
+ * Before the faults, `hanode shard-client` puts and gets a key (routed by the stored ring).
  * No timing is asserted (bench/shard-real-failover.ts prints the promotion time).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +37,11 @@ afterAll(async () => {
   }
 }, 120_000);
 
+function shardClient(c: ShardCluster, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const bin = join(import.meta.dirname, '..', '..', 'bin', 'hanode.js');
+  return spawnSync(process.execPath, [bin, 'shard-client', ...args, ...c.coordArgs], { encoding: 'utf8', timeout: 120_000 });
+}
+
 /** Writes acknowledged after a point must keep coming: at least this many (a bound, not a speed). */
 const MORE_WRITES = 20;
 
@@ -42,6 +49,13 @@ describe('sharded store on real processes', () => {
   it('a killed primary is replaced, a killed master too, and no acknowledged write is lost', async () => {
     const c = cluster;
     const first = await waitSettled(c, 'both groups placed with a synced standby and a ring of both');
+    // The command-line client: the ring and the primary from the tree, then the primary's HTTP.
+    const put = shardClient(c, ['put', 'cli-key', 'cli-value']);
+    expect(put.stderr).toBe('');
+    expect(put.status).toBe(0);
+    const got = shardClient(c, ['get', 'cli-key']);
+    expect([got.status, got.stdout]).toEqual([0, 'cli-value\n']);
+    expect(shardClient(c, ['get', 'never-written']).status).toBe(1);
     const writer = new Writer(c, 'k');
     writer.start();
     try {
