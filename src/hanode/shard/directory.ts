@@ -81,10 +81,11 @@ export class ShardDirectory {
     this.tick();
   }
 
-  stop(): void {
+  /** Stops refreshing and closes the session: our znode goes at once, not after the session timeout. */
+  async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
-    this.client?.close();
+    await this.client?.closeNow();
   }
 
   private live(): ZkWireClient {

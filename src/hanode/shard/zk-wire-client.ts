@@ -92,6 +92,8 @@ export class ZkWireClient implements TreeClient {
   private readonly listeners: ((s: SessionState) => void)[] = [];
   private pinger: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  /** closeNow(): the closeSession request whose reply ends the wait. */
+  private closeWaiter: { readonly xid: number; readonly finish: () => void } | undefined;
   /** When a server last sent us a frame: the session was alive then (the local expiry rule). */
   private lastHeardMs = Date.now();
 
@@ -214,6 +216,7 @@ export class ZkWireClient implements TreeClient {
     }
     const req = this.inFlight.shift();
     if (!req || req.xid !== xid) throw new JuteError(`reply xid ${xid} out of order`);
+    if (this.closeWaiter?.xid === xid) return this.closeWaiter.finish();
     const name = err === 0 ? null : (ERROR_NAMES.get(err) ?? 'BadArguments');
     this.opts.schedule(() => req.answer(name, name === null ? r : undefined));
   }
@@ -345,6 +348,30 @@ export class ZkWireClient implements TreeClient {
 
   addWatch(_path: string, _watcher: Watcher, cb: (err: ZkError | null) => void): void {
     this.opts.schedule(() => cb('BadArguments'));
+  }
+
+  /**
+   * Closes the session at process shutdown, when the owning core no longer runs its events:
+   * resolves once the server confirmed (the session's ephemerals are gone) or after `waitMs`.
+   */
+  closeNow(waitMs = 1000): Promise<void> {
+    if (this.st !== 'connected' || !this.socket || this.handshaking) {
+      this.shutdown('closed');
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(finish, waitMs);
+      const xid = this.xid++;
+      const self = this;
+      function finish(): void {
+        clearTimeout(timer);
+        self.shutdown('closed');
+        resolve();
+      }
+      // Answered directly, not through `schedule`: the core may be stopped already.
+      this.transmit({ xid, frame: new JuteWriter().int(xid).int(OP.closeSession).frame(), answer: () => {} });
+      this.closeWaiter = { xid, finish };
+    });
   }
 
   /** Closes the session (its ephemerals go at once), then the connection. */
