@@ -39,7 +39,7 @@ export interface ZkWireClientOptions {
   readonly log?: (line: string) => void;
 }
 
-/** Requests waiting for a connection: ZooKeeper's client queues without a bound; ours has one. */
+/** Requests waiting for a connection or an answer: ZooKeeper's client queues without a bound; ours has one. */
 const MAX_QUEUED = 1000;
 /** Pause between connection attempts (ClientCnxn sleeps up to 1 s between servers). */
 const RECONNECT_DELAY_MS = 200;
@@ -267,8 +267,8 @@ export class ZkWireClient implements TreeClient {
     body(w);
     const r: Request = { xid, frame: w.frame(), answer };
     if (this.st === 'closed' || this.st === 'expired') return this.fail(r, this.st === 'expired' ? 'SessionExpired' : 'ConnectionLoss');
+    if (this.inFlight.length + this.queued.length >= MAX_QUEUED) return this.fail(r, 'ConnectionLoss');
     if (this.st === 'connected' && this.socket && !this.handshaking) return this.transmit(r);
-    if (this.queued.length >= MAX_QUEUED) return this.fail(r, 'ConnectionLoss');
     this.queued.push(r);
   }
 
