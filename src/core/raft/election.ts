@@ -4,7 +4,7 @@
  * (becomePreCandidate / becomeCandidate / onVoteRequest) applies them to its state.
  */
 import type { NodeId } from '../env.ts';
-import { quorumSize, type Membership } from './membership.ts';
+import { voteResult, type Membership } from './membership.ts';
 import type { PreVoteReq, VoteReq } from './messages.ts';
 
 /** What a voter knows when it decides. */
@@ -39,14 +39,10 @@ export function grantsVote(me: VoterView, from: NodeId, m: PreVoteReq | VoteReq,
 
 /** §5.2: "A candidate wins an election if it receives votes from a majority of the servers in the full cluster". */
 export function campaignWon(votes: ReadonlyMap<NodeId, boolean>, m: Membership): boolean {
-  let granted = 0;
-  for (const v of m.voters) if (votes.get(v) === true) granted++;
-  return granted >= quorumSize(m);
+  return voteResult(m, (id) => votes.get(id)) === 'won';
 }
 
 /** So many voters refused that a majority can no longer be reached. */
 export function campaignLost(votes: ReadonlyMap<NodeId, boolean>, m: Membership): boolean {
-  let rejected = 0;
-  for (const v of m.voters) if (votes.get(v) === false) rejected++;
-  return rejected > m.voters.length - quorumSize(m);
+  return voteResult(m, (id) => votes.get(id)) === 'lost';
 }

@@ -65,14 +65,51 @@ export function votingDiff(a: Membership, b: Membership): NodeId[] {
 }
 
 /**
- * The nth largest value among voters (n = quorum size): the highest index a quorum has reached.
- * `valueOf` gives each voter's value.
+ * The quorum rules: the one place that decides what a quorum of the voters has reached. Commitment
+ * and read-index / lease rounds use `quorumIndex`; elections (votes and pre-votes) and CheckQuorum
+ * use `voteResult`. Nothing else counts voters.
  */
-export function quorumValue(m: Membership, valueOf: (id: NodeId) => number): number {
-  if (m.voters.length === 0) return 0;
-  const values = (testMutant('learnerInQuorum') ? [...m.voters, ...m.learners] : m.voters).map(valueOf) // TEST ONLY: learners counted
-   .sort((x, y) => y - x);
-  return values[quorumSize(m) - 1]!;
+
+/** The nth largest value among `voters` (n = their majority): the highest value a majority has reached. */
+function majorityIndex(voters: readonly NodeId[], counted: readonly NodeId[], valueOf: (id: NodeId) => number): number {
+  if (voters.length === 0) return 0;
+  const values = counted.map(valueOf).sort((x, y) => y - x);
+  return values[Math.floor(voters.length / 2)]!;
+}
+
+/**
+ * The highest value (a match index, an acked heartbeat round) that a quorum of the voters has
+ * reached; `valueOf` gives each voter's value.
+ */
+export function quorumIndex(m: Membership, valueOf: (id: NodeId) => number): number {
+  const counted = testMutant('learnerInQuorum') ? [...m.voters, ...m.learners] : m.voters; // TEST ONLY: learners counted
+  return majorityIndex(m.voters, counted, valueOf);
+}
+
+export type VoteResult = 'won' | 'lost' | 'pending';
+
+/** The outcome among `voters` of yes (true), no (false) and unknown (undefined) answers. */
+function majorityVote(voters: readonly NodeId[], vote: (id: NodeId) => boolean | undefined): VoteResult {
+  if (voters.length === 0) return 'won'; // an empty set agrees to anything (etcd's MajorityConfig.VoteResult)
+  const q = Math.floor(voters.length / 2) + 1;
+  let yes = 0;
+  let no = 0;
+  for (const v of voters) {
+    const x = vote(v);
+    if (x === true) yes++;
+    else if (x === false) no++;
+  }
+  if (yes >= q) return 'won';
+  if (no > voters.length - q) return 'lost';
+  return 'pending';
+}
+
+/**
+ * A vote among the voters (paper §5.2: "votes from a majority of the servers in the full
+ * cluster"): won once a majority said yes, lost once so many said no that a majority is out of reach.
+ */
+export function voteResult(m: Membership, vote: (id: NodeId) => boolean | undefined): VoteResult {
+  return majorityVote(m.voters, vote);
 }
 
 export function describeMembership(m: Membership): string {

@@ -20,19 +20,8 @@ import { resolveConfig, type RaftConfig } from './config.ts';
 import { ConfigHistory } from './config-history.ts';
 import type { Entry } from './entry.ts';
 import { RaftLog } from './log.ts';
-import {
-  describeMembership,
-  isLearner,
-  isMember,
-  isVoter,
-  makeMembership,
-  peersOf,
-  quorumSize,
-  quorumValue,
-  validMembership,
-  votingDiff,
-  type Membership,
-} from './membership.ts';
+import { describeMembership, isLearner, isVoter, makeMembership, peersOf, quorumIndex, voteResult, type Membership } from './membership.ts';
+import { promotable, singleServerRefusal, withLearner, withoutMember, withPromoted, type Planned } from './conf-change.ts';
 import {
   isRaftMessage,
   type AppendReq,
@@ -438,9 +427,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   /** Adds `id` as a learner (non-voter): it receives the log but neither votes nor counts. */
   addLearner(id: NodeId, done: (r: ChangeResult) => void): void {
-    const m = this.configs.current();
-    if (isMember(m, id)) return done({ ok: false, error: 'rejected', reason: `${id} is already a member` });
-    this.changeMembership(makeMembership(m.voters, [...m.learners, id], m.promoting), done);
+    this.proposePlanned(withLearner(this.configs.current(), id, false), done);
   }
 
   /**
@@ -449,45 +436,38 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
    * watch membership() (or the 'raft.config' trace) for the promotion.
    */
   addServer(id: NodeId, done: (r: ChangeResult) => void): void {
-    const m = this.configs.current();
-    if (isMember(m, id)) return done({ ok: false, error: 'rejected', reason: `${id} is already a member` });
-    this.changeMembership(makeMembership(m.voters, [...m.learners, id], [...m.promoting, id]), done);
+    this.proposePlanned(withLearner(this.configs.current(), id, true), done);
   }
 
   /** Turns learner `id` into a voter now. */
   promote(id: NodeId, done: (r: ChangeResult) => void): void {
-    const m = this.configs.current();
-    if (!isLearner(m, id)) return done({ ok: false, error: 'rejected', reason: `${id} is not a learner` });
-    this.changeMembership(
-      makeMembership([...m.voters, id], m.learners.filter((l) => l !== id), m.promoting.filter((l) => l !== id)),
-      done,
-    );
+    this.proposePlanned(withPromoted(this.configs.current(), id), done);
   }
 
   /** Removes `id` (voter or learner). A leader that removes itself steps down once the change commits. */
   removeServer(id: NodeId, done: (r: ChangeResult) => void): void {
-    const m = this.configs.current();
-    if (!isMember(m, id)) return done({ ok: false, error: 'rejected', reason: `${id} is not a member` });
-    const next = makeMembership(m.voters.filter((v) => v !== id), m.learners.filter((l) => l !== id), m.promoting.filter((l) => l !== id));
-    if (next.voters.length === 0) return done({ ok: false, error: 'rejected', reason: 'cannot remove the last voter' });
-    this.changeMembership(next, done);
+    this.proposePlanned(withoutMember(this.configs.current(), id), done);
+  }
+
+  private proposePlanned(p: Planned, done: (r: ChangeResult) => void): void {
+    if (!p.ok) return done({ ok: false, error: 'rejected', reason: p.reason });
+    this.changeMembership(p.next, done);
   }
 
   /**
    * Proposes a new membership differing from the current one in at most one voter. Refused until
-   * the previous change and an entry of this leader's term are committed (the single-server fix).
+   * the previous change and an entry of this leader's term are committed (conf-change.ts).
    */
   changeMembership(next: Membership, done: (r: ChangeResult) => void): void {
     const ls = this.leading();
     if (ls === undefined) return done({ ok: false, error: 'not-leader', leader: this.leaderId });
-    if (ls.transfer !== undefined) return done({ ok: false, error: 'rejected', reason: 'leadership transfer in progress' });
-    if (this.commit < ls.pendingConfigIndex) {
-      return done({ ok: false, error: 'rejected', reason: 'a membership change (or this term\'s first entry) is not committed yet' });
-    }
-    if (!validMembership(next)) return done({ ok: false, error: 'rejected', reason: 'malformed membership' });
-    if (votingDiff(this.configs.current(), next).length > 1) {
-      return done({ ok: false, error: 'rejected', reason: 'only one voter may change at a time' });
-    }
+    const gate = { current: this.configs.current(), commit: this.commit, pendingConfigIndex: ls.pendingConfigIndex, transferring: ls.transfer !== undefined };
+    const refusal = singleServerRefusal(gate, next);
+    if (refusal !== undefined) return done({ ok: false, error: 'rejected', reason: refusal });
+    this.appendConfig(ls, next, done);
+  }
+
+  private appendConfig(ls: LeaderState, next: Membership, done: (r: ChangeResult) => void): void {
     const entry: Entry = { index: this.log.last() + 1, term: this.currentTerm, kind: 'config', membership: next };
     this.appendLocal(ls, entry);
     ls.pending.set(entry.index, { term: entry.term, done: done as (r: ProposeResult<unknown>) => void });
@@ -764,14 +744,12 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     assert(this.state === ls, 'quorum check of a past leadership');
     ls.quorumTimer = this.env.after(this.config.electionTimeoutMinUs, () => this.onQuorumCheck(ls));
     if (!this.config.checkQuorum || testMutant('noCheckQuorum')) return; // TEST ONLY: 2nd operand
+    const heard = (id: NodeId) => id === this.self || ls.progress.get(id)?.recentActive === true;
     const m = this.configs.current();
-    let active = 0;
-    for (const v of m.voters) {
-      if (v === this.self) active++;
-      else if (ls.progress.get(v)?.recentActive) active++;
-    }
+    const active = m.voters.filter(heard).length;
+    const ok = voteResult(m, heard) === 'won';
     for (const pr of ls.progress.values()) pr.recentActive = false;
-    if (active < quorumSize(m)) {
+    if (!ok) {
       this.env.trace('raft.stepdown', { term: this.currentTerm, reason: 'check-quorum', active });
       this.becomeFollower(this.currentTerm, undefined);
     }
@@ -1196,8 +1174,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private confirmRounds(ls: LeaderState): void {
-    const m = this.configs.current();
-    const q = quorumValue(m, (id) => (id === this.self ? ls.round : (ls.progress.get(id)?.ackedRound ?? 0)));
+    const q = quorumIndex(this.configs.current(), (id) => (id === this.self ? ls.round : (ls.progress.get(id)?.ackedRound ?? 0)));
     if (q <= ls.confirmedRound) return;
     ls.confirmedRound = q;
     const sentAt = ls.roundSentAt.get(q);
@@ -1298,9 +1275,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   /** Leader: commit the highest index a quorum stores, if it is from this term (paper §5.4.2). */
   private maybeCommit(ls: LeaderState): void {
-    const m = this.configs.current();
     const durable = this.log.durableIndex();
-    const n = quorumValue(m, (id) => (id === this.self ? durable : (ls.progress.get(id)?.match ?? 0)));
+    const n = quorumIndex(this.configs.current(), (id) => (id === this.self ? durable : (ls.progress.get(id)?.match ?? 0)));
     if (n <= this.commit) return;
     if (this.log.term(n) !== this.currentTerm && !this.mut('commitOldTerms')) return;
     this.advanceCommit(n);
@@ -1393,15 +1369,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private maybePromote(ls: LeaderState): void {
     if (this.state !== ls) return; // a callback (a committed entry's, a transfer's) ended this leadership
     if (ls.transfer !== undefined || this.commit < ls.pendingConfigIndex) return;
-    const m = this.configs.current();
-    for (const id of m.promoting) {
-      const pr = ls.progress.get(id);
-      if (pr !== undefined && pr.match > 0 && pr.match + this.config.promoteMaxLagEntries >= this.commit) {
-        this.env.trace('raft.promote', { node: id, match: pr.match, commit: this.commit });
-        this.promote(id, () => {});
-        return;
-      }
-    }
+    const id = promotable(this.configs.current(), (p) => ls.progress.get(p)?.match, this.commit, this.config.promoteMaxLagEntries);
+    if (id === undefined) return;
+    this.env.trace('raft.promote', { node: id, match: ls.progress.get(id)!.match, commit: this.commit });
+    this.promote(id, () => {});
   }
 
   private maybeSnapshot(): void {
