@@ -1,7 +1,9 @@
 /**
  * The election rules as pure functions (paper §5.2, §5.4.1; dissertation §9.6 for pre-votes):
  * whether a server grants a vote, and whether a campaign is won or lost. RaftNode's election code
- * (becomePreCandidate / becomeCandidate / onVoteRequest) applies them to its state.
+ * (becomePreCandidate / becomeCandidate / onVoteRequest) applies them to its state. While the
+ * membership is joint, a campaign needs a majority of C_old and of C_new (membership.ts voteResult).
+ * `newOnly` is the test-only jointVoteNewOnly mutation.
  */
 import type { NodeId } from '../env.ts';
 import { voteResult, type Membership } from './membership.ts';
@@ -38,11 +40,11 @@ export function grantsVote(me: VoterView, from: NodeId, m: PreVoteReq | VoteReq,
 }
 
 /** §5.2: "A candidate wins an election if it receives votes from a majority of the servers in the full cluster". */
-export function campaignWon(votes: ReadonlyMap<NodeId, boolean>, m: Membership): boolean {
-  return voteResult(m, (id) => votes.get(id)) === 'won';
+export function campaignWon(votes: ReadonlyMap<NodeId, boolean>, m: Membership, newOnly = false): boolean {
+  return voteResult(m, (id) => votes.get(id), newOnly) === 'won';
 }
 
 /** So many voters refused that a majority can no longer be reached. */
-export function campaignLost(votes: ReadonlyMap<NodeId, boolean>, m: Membership): boolean {
-  return voteResult(m, (id) => votes.get(id)) === 'lost';
+export function campaignLost(votes: ReadonlyMap<NodeId, boolean>, m: Membership, newOnly = false): boolean {
+  return voteResult(m, (id) => votes.get(id), newOnly) === 'lost';
 }
