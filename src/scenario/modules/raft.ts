@@ -8,6 +8,8 @@
  *     voters: [east-1, west-1]     # nodes, DCs or regions
  *     learners: [west-2]           # added by the first leader (addLearner)
  *     electionTimeoutMin: 150ms    # optional overrides of src/core/raft/config.ts
+ *     reconfigure:                 # optional: replace voters by joint consensus (raft-reconfigure.ts)
+ *       - { at: 10s, voters: [east-1, west-2] }
  *     mutations: [commitOldTerms]  # TEST ONLY, breaks safety: paper rules to switch off (src/core/raft/mutations.ts),
  *                                  # to show a swarm's checkers catch the broken rule
  *
@@ -29,6 +31,7 @@ import { verdict } from '../verdict.ts';
 import { LeaderChangeWatch, leaderChangeExpectations } from './raft-leader-change.ts';
 import type { View } from '../yaml-view.ts';
 import { noParams, parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
+import { parseReconfigure, ReconfigureDriver, type ReconfigureStep } from './raft-reconfigure.ts';
 
 export interface RaftModuleConfig {
   readonly voters: readonly NodeId[];
@@ -38,6 +41,8 @@ export interface RaftModuleConfig {
   readonly heartbeatIntervalUs?: number;
   /** TEST ONLY (breaks safety): RaftConfig.mutations. */
   readonly mutations?: readonly RaftMutation[];
+  /** Voter replacements by joint consensus during the run. */
+  readonly reconfigure?: readonly ReconfigureStep[];
 }
 
 /** What other modules find in app.parts.raft. */
@@ -64,7 +69,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
   name: 'raft',
   doc: 'Raft voters and learners; checks safety, leader election and churn',
   parse(v, ctx) {
-    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations']);
+    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations', 'reconfigure']);
     const voters = ctx.topology.nodesOf(v.get('voters').required());
     const learners = v.get('learners').present ? ctx.topology.nodesOf(v.get('learners')) : [];
     const both = learners.find((n) => voters.includes(n));
@@ -77,6 +82,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...opt('electionTimeoutMax', 'electionTimeoutMaxUs'),
       ...opt('heartbeatInterval', 'heartbeatIntervalUs'),
       ...(v.get('mutations').present ? { mutations: parseMutations(v.get('mutations')) } : {}),
+      ...(v.get('reconfigure').present ? { reconfigure: parseReconfigure(v.get('reconfigure'), ctx, new Set([...voters, ...learners])) } : {}),
     };
     if ((cfg.electionTimeoutMinUs ?? 0) > (cfg.electionTimeoutMaxUs ?? Infinity)) {
       v.get('electionTimeoutMax').fail('expected electionTimeoutMax >= electionTimeoutMin');
@@ -91,6 +97,10 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     'leader-within': {
       parse: parseWithin,
       name: (p) => withinName('a leader', p as WithinParams),
+    },
+    reconfigured: {
+      parse: noParams,
+      name: () => 'every raft.reconfigure step completed (its voters committed, not joint)',
     },
     'max-leader-changes': {
       parse: (v) => v.required().int(0, 1_000_000),
@@ -124,7 +134,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     };
     /** A live leader that a quorum of the voters, reachable from it, follows in its term. */
     const stableLeader = (): NodeId | undefined => {
-      for (const n of cfg.voters) {
+      for (const n of members) {
         const r = nodeRaft(n);
         if (!r || !r.isLeader()) continue;
         const voters = r.membership().voters;
@@ -137,11 +147,22 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       return undefined;
     };
 
+    /** The live leader of the highest term, if any. */
+    const currentLeader = () => {
+      let best: ServerRaft | undefined;
+      for (const n of members) {
+        const r = world.isUp(n) ? nodeRaft(n) : undefined;
+        if (r?.isLeader() && (best === undefined || r.term() > best.term())) best = r;
+      }
+      return best;
+    };
+    const reconfigure = new ReconfigureDriver(world, cfg.reconfigure ?? [], cfg.voters, currentLeader, run.endUs);
+
     // Tells role selectors who leads (src/sim/roles.ts); watches new-leader-within.
     const leaderChange = new LeaderChangeWatch(
       world,
       {
-        voters: () => cfg.voters,
+        voters: () => reconfigure.voters(),
         leaderClaim: (n) => {
           const r = world.isUp(n) ? nodeRaft(n) : undefined;
           return r?.isLeader() ? { term: r.term() } : undefined;
@@ -170,6 +191,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       },
       attach() {
         leaderChange.attach(scenario.expectations);
+        reconfigure.start();
         for (const exp of scenario.expectations) {
           if (exp.kind !== 'leader-within') continue;
           const p = exp.params as WithinParams;
@@ -232,6 +254,12 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
               `${elections.length} elections → ${changes} leader change(s) after the first leader [${list}${elections.length > 6 ? ', …' : ''}]`,
               changes > max ? elections[max + 1]?.t : undefined,
             );
+          }
+          case 'reconfigured': {
+            const steps = cfg.reconfigure ?? [];
+            const missing = steps.findIndex((_, i) => reconfigure.doneAt[i]! < 0);
+            if (missing < 0) return verdict(exp, true, `${steps.length} step(s) completed at ${reconfigure.doneAt.map((t) => humanDuration(t)).join(', ') || '-'}`);
+            return verdict(exp, false, `step ${missing + 1} (voters ${steps[missing]!.voters.join(',')}, from ${humanDuration(steps[missing]!.atUs)}) never completed`);
           }
           case 'new-leader-within':
           case 'leader-changed':
