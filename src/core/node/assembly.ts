@@ -8,7 +8,7 @@
  * The Raft node itself is attached when its voters are known (at once in the simulator, after
  * bootstrap_expect in hanode).
  */
-import type { Env } from '../env.ts';
+import { assert, type Env } from '../env.ts';
 import { CoordNode, type CoordEnvs } from '../coord/index.ts';
 import { HaStateMachine } from '../ha/index.ts';
 import type { KvCommand, KvCommandResult } from '../kv/index.ts';
@@ -34,6 +34,7 @@ export class ServerCore {
   readonly replicator = new DeferredReplicator<StoreCommand, StoreResult>();
   readonly coord: CoordNode;
   private raftNode: ServerRaft | undefined;
+  private readonly raftListeners: ((raft: ServerRaft) => void)[] = [];
 
   constructor(envs: CoordEnvs, opts: ServerCoreOptions = {}) {
     this.coord = new CoordNode(envs, this.replicator, this.store, { ...(opts.checkProbe ? { probe: opts.checkProbe } : {}), ...(opts.tree ? { tree: opts.tree } : {}) });
@@ -46,7 +47,14 @@ export class ServerCore {
     // The store's drivers and proposer see a Replicator of store commands: they only ever propose
     // those, and the NodeMachine hands them the store's results.
     this.replicator.attach(raft as unknown as Replicator<StoreCommand, StoreResult>);
+    for (const l of this.raftListeners) l(raft);
     return raft;
+  }
+
+  /** Called once the Raft node is built (before it starts): checkers attach here. */
+  onRaftAttached(listener: (raft: ServerRaft) => void): void {
+    assert(this.raftListeners.length < 16, 'too many raft listeners');
+    this.raftListeners.push(listener);
   }
 
   raft(): ServerRaft | undefined {

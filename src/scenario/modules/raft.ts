@@ -31,6 +31,7 @@ import { verdict } from '../verdict.ts';
 import { LeaderChangeWatch, leaderChangeExpectations } from './raft-leader-change.ts';
 import type { View } from '../yaml-view.ts';
 import { noParams, parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
+import { bootstrapExpectations, parseBootstrap, ServerNodes, type BootstrapConfig } from './raft-bootstrap.ts';
 
 export interface RaftModuleConfig {
   readonly voters: readonly NodeId[];
@@ -40,6 +41,12 @@ export interface RaftModuleConfig {
   readonly heartbeatIntervalUs?: number;
   /** TEST ONLY (breaks safety): RaftConfig.mutations. */
   readonly mutations?: readonly RaftMutation[];
+  /**
+   * How the servers find each other (./raft-bootstrap.ts): `static` (default) — every voter
+   * starts with the full voter list; `expect` — each runs hanode's ServerNode with
+   * `--bootstrap-expect` and `--join`, and the scenario judges its join / rejoin rules.
+   */
+  readonly bootstrap?: BootstrapConfig;
 }
 
 /** What other modules find in app.parts.raft. */
@@ -66,7 +73,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
   name: 'raft',
   doc: 'Raft voters and learners; checks safety, leader election and churn',
   parse(v, ctx) {
-    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations']);
+    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations', 'bootstrap', 'expect', 'join', 'restartJoin']);
     const voters = ctx.topology.nodesOf(v.get('voters').required());
     const learners = v.get('learners').present ? ctx.topology.nodesOf(v.get('learners')) : [];
     const both = learners.find((n) => voters.includes(n));
@@ -79,6 +86,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...opt('electionTimeoutMax', 'electionTimeoutMaxUs'),
       ...opt('heartbeatInterval', 'heartbeatIntervalUs'),
       ...(v.get('mutations').present ? { mutations: parseMutations(v.get('mutations')) } : {}),
+      ...parseBootstrap(v, voters, learners, ctx),
     };
     if ((cfg.electionTimeoutMinUs ?? 0) > (cfg.electionTimeoutMaxUs ?? Infinity)) {
       v.get('electionTimeoutMax').fail('expected electionTimeoutMax >= electionTimeoutMin');
@@ -99,6 +107,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       name: (p) => `at most ${p as number} leader changes`,
     },
     ...leaderChangeExpectations,
+    ...bootstrapExpectations,
   },
   instantiate(cfg, run): ModuleInstance {
     const { world, scenario } = run;
@@ -157,9 +166,32 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       run.endUs,
     );
 
+    const boot = cfg.bootstrap ? new ServerNodes(world, cfg.bootstrap, cfg.voters, overrides, scenario) : undefined;
+
     return {
       setupNode(ctx, app) {
         if (!members.has(ctx.id)) return;
+        if (boot) {
+          // hanode's own assembly: Raft is built when bootstrap_expect is met (or from storage).
+          const sn = boot.setup(ctx);
+          sn.core.onRaftAttached((raft) => {
+            const node = raft as unknown as RaftNode<unknown, unknown>;
+            checker.attach(node);
+            followerCommit.attach(node);
+            app.parts.raftNode = node;
+          });
+          app.parts.raft = {
+            get node() {
+              return sn.raft() as unknown as RaftNode<unknown, unknown>;
+            },
+            sm: sn.machine as unknown as StateMachine<unknown, unknown>,
+            core: sn.core,
+          } satisfies RaftPart;
+          app.parts.coord = sn.coord;
+          app.parts.serverNode = sn;
+          app.starters.push(() => sn.start());
+          return;
+        }
         const core = new ServerCore({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, coreOpts);
         const node = core.attachRaft(ctx.env('raft'), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters }) as unknown as RaftNode<unknown, unknown>;
         checker.attach(node);
@@ -172,6 +204,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         app.starters.push(() => core.coord.start());
       },
       attach() {
+        boot?.attach(scenario.expectations, run.endUs);
         leaderChange.attach(scenario.expectations);
         for (const exp of scenario.expectations) {
           if (exp.kind !== 'leader-within') continue;
@@ -239,6 +272,8 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
           case 'new-leader-within':
           case 'leader-changed':
             return leaderChange.evaluate(exp, elections);
+          case 'members-converge':
+            return boot ? boot.evaluate(exp) : verdict(exp, false, 'members-converge needs raft.bootstrap: expect (the servers run their own gossip)');
           default:
             return verdict(exp, false, `the raft module does not know "${exp.kind}"`);
         }
