@@ -2,10 +2,16 @@
  * The lock and lease workloads speak hanode's API in the simulator's loop (issue 14 pt 2):
  * their history holds the HTTP-level requests, served by the route logic with forwarding.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setTestMutants } from '../../src/core/test-mutants.ts';
 import { loadScenarioFile, runScenario } from '../../src/scenario/index.ts';
 
 describe('lock and lease workloads through the API', () => {
+  afterEach(() => {
+    delete process.env['HASIM_MUTANTS'];
+    setTestMutants([]);
+  });
+
   it('lock-under-partition: sessions, acquires and releases are /v1 requests in the history, and lock-exclusive judges them', () => {
     const r = runScenario(loadScenarioFile('scenarios/lock-under-partition.yaml'), { keepHistory: true });
     const h = r.history!;
@@ -29,5 +35,13 @@ describe('lock and lease workloads through the API', () => {
     const v = r.expectations.find((e) => e.kind === 'lease-expires-within')!;
     expect(v.status).toBe('pass');
     expect(v.detail).toMatch(/sessions \(leases via the API\) created, [1-9]\d* expired/);
+  });
+
+  it('the session-lease checker fails a leader that invalidates at TTL instead of 2 x TTL (test-only mutant sessionTtlOnce)', () => {
+    process.env['HASIM_MUTANTS'] = 'sessionTtlOnce';
+    const r = runScenario(loadScenarioFile('scenarios/lease-expiry.yaml'));
+    const v = r.expectations.find((e) => e.kind === 'lease-expires-within')!;
+    expect(v.passed).toBe(false);
+    expect(v.detail).toMatch(/lease of c1 expired at .*, before its deadline/);
   });
 });

@@ -231,7 +231,7 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
           const latest = cfg.via === 'api' ? Math.max(l.lastKeepaliveSentUs, lastElectionBefore(l.expiredUs ?? run.endUs)) + span : due;
           if (l.expiredUs !== undefined) {
             expired++;
-            if (l.expiredUs < due) problems.push({ t: l.expiredUs, text: `lease of ${l.client} expired at ${humanDuration(l.expiredUs)}, before its TTL ran out (${humanDuration(due)})` });
+            if (l.expiredUs < due) problems.push({ t: l.expiredUs, text: `lease of ${l.client} expired at ${humanDuration(l.expiredUs)}, before its deadline (${humanDuration(due)})` });
             else if (l.expiredUs > latest + slack) problems.push({ t: latest + slack, text: `lease of ${l.client} expired only at ${humanDuration(l.expiredUs)}, ${humanDuration(l.expiredUs - latest)} after its deadline (${humanDuration(latest)})` });
           } else if (run.endUs > latest + slack + cfg.keepaliveUs && !world.isUp(l.client)) {
             problems.push({ t: latest + slack, text: `lease of ${l.client} (down) never expired; its deadline was ${humanDuration(latest)}` });
