@@ -22,6 +22,9 @@ import { FaultPlayer, type PlayedFault, type SkippedFault } from './faults.ts';
 import { NftTable, nftUnavailable } from './nft.ts';
 import { RealKvWorkload, type RealKvStats } from './kv-workload.ts';
 import { LeaderWatch } from './leader-watch.ts';
+import { ClientNodes } from './client-nodes.ts';
+import { RealRoleView } from './roles.ts';
+import { closeHttpAgents } from './http-call.ts';
 
 /** Modules a real run plays: Raft (the agents) and the KV workload (over HTTP). */
 export const REAL_MODULES = new Set(['raft', 'kv']);
@@ -70,6 +73,8 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
   if (sc.nemesis) unsupportedModules.push('nemesis (random faults)');
 
   const cluster = new RealCluster(raft.voters, 10_000 + (process.pid % 6000) * 3);
+  // Every other node of the topology is a client node of this process, with an address of its own.
+  const clients = new ClientNodes(sc.topology.nodes.map((n) => n.id).filter((id) => !raft.voters.includes(id)));
   const nft = needsNet && nftReason === undefined ? new NftTable() : undefined;
   let player: FaultPlayer | undefined;
   let workload: RealKvWorkload | undefined;
@@ -82,12 +87,13 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     const leader = await cluster.waitLeader(FIRST_LEADER_LIMIT_MS);
     log(`leader ${leader}; running ${sc.durationUs / 1e6}s of the scenario for real`);
     t0 = performance.now();
-    player = new FaultPlayer(cluster, sc.topology, nft, nftReason, t0, log);
+    const roles = new RealRoleView(sc.topology.spec, cluster, clients, t0);
+    player = new FaultPlayer(cluster, sc.topology, nft, nftReason, t0, roles, clients, log);
     player.schedule(sc.faults);
     watch = new LeaderWatch(cluster, sc, t0);
     watch.start();
     if (kv) {
-      workload = new RealKvWorkload({ cfg: kv, servers: cluster.nodes.map((n) => cluster.http(n)), random: randomStream(seed, 'real-kv'), t0, ...(opts.staleReads ? { staleReads: true } : {}) });
+      workload = new RealKvWorkload({ cfg: kv, servers: cluster.nodes.map((n) => cluster.http(n)), random: randomStream(seed, 'real-kv'), t0, clients, ...(opts.staleReads ? { staleReads: true } : {}) });
       workload.start();
     }
     await sleep(sc.durationUs / 1000);
@@ -99,6 +105,7 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     await watch?.stop();
     nft?.delete();
     await cluster.stopAll();
+    closeHttpAgents();
   }
   const durationMs = Math.round(performance.now() - t0);
   const history = workload ? workload.history.events() : [];
