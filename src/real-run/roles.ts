@@ -2,11 +2,9 @@
  * Role selectors in a real run, resolved by the SAME resolver as in the simulator
  * (src/sim/roles.ts: resolveRoles, every selector: leader, followers, a-follower, leader-dc,
  * leader-region, minority-with-leader, majority-without-leader). What differs is only where
- * the view comes from: here each running agent is asked GET /v1/status/leader just before the
- * fault fires, and an agent "claims" leadership when it names itself. The claim's weight
- * (the `term` the resolver uses to pick among several claimants) is how many agents name that
- * node: the agents do not publish their Raft term on that path, and the claimant a majority
- * follows is the one the simulator's "highest term" picks in a settled cluster.
+ * the view comes from: here each running agent is asked its Raft state (GET /v1/agent/self,
+ * raft-watch.ts) just before the fault fires; an agent that says it leads claims leadership
+ * in its term, and the resolver picks the highest term as in the simulator.
  */
 import type { NodeId } from '../core/env.ts';
 import { resolveRoles, setRoleOracle, usesRoles, type Resolution } from '../sim/roles.ts';
@@ -15,14 +13,11 @@ import type { Fault } from '../sim/types.ts';
 import type { TopologySpec } from '../sim/types.ts';
 import type { ClientNodes } from './client-nodes.ts';
 import type { RealCluster } from './cluster.ts';
-import { httpCall } from './http-call.ts';
-
-/** Bound on one leader question: a paused or cut-off agent just does not count. */
-const ASK_TIMEOUT_MS = 2000;
+import { askRaftState, type RaftSample } from './raft-watch.ts';
 
 export class RealRoleView {
   readonly topology: Topology;
-  /** Node → how many agents name it leader, for nodes that name themselves. */
+  /** Node → its term, for agents that say they lead. */
   private claims = new Map<NodeId, number>();
 
   constructor(
@@ -50,35 +45,15 @@ export class RealRoleView {
     return this.clients?.isUp(id) ?? false;
   }
 
-  /** Asks every running agent whom it follows. */
+  /** Asks every running agent its Raft state (raft-watch.ts). */
   async refresh(): Promise<void> {
-    const answers = await Promise.all(
-      this.cluster.nodes.map(async (n) => {
-        if (n.state !== 'up') return undefined;
-        const a = await httpCall('GET', `http://${this.cluster.http(n)}/v1/status/leader`, { timeoutMs: ASK_TIMEOUT_MS });
-        if (typeof a === 'string' || a.status !== 200) return undefined;
-        let addr: unknown;
-        try {
-          addr = JSON.parse(a.text);
-        } catch {
-          return undefined;
-        }
-        if (typeof addr !== 'string') return undefined;
-        const host = addr.split(':')[0];
-        return { from: n.name, leader: this.cluster.nodes.find((x) => x.addr === host)?.name };
-      }),
-    );
-    this.see(answers.filter((a): a is { from: NodeId; leader: NodeId | undefined } => a !== undefined));
+    const got = await Promise.all(this.cluster.nodes.map((n) => (n.state === 'up' ? askRaftState(this.cluster.http(n), n.name) : undefined)));
+    this.see(got.filter((s): s is RaftSample => s !== undefined));
   }
 
-  /** Takes the agents' answers (who each names leader) as the view the resolver reads. */
-  see(answers: readonly { readonly from: NodeId; readonly leader: NodeId | undefined }[]): void {
-    const votes = new Map<NodeId, number>();
-    for (const a of answers) if (a?.leader !== undefined) votes.set(a.leader, (votes.get(a.leader) ?? 0) + 1);
-    const claims = new Map<NodeId, number>();
-    // A claim is a node naming itself; its weight is how many name it.
-    for (const a of answers) if (a?.leader !== undefined && a.leader === a.from) claims.set(a.from, votes.get(a.from)!);
-    this.claims = claims;
+  /** Takes the agents' reports as the view the resolver reads: who says it leads, in which term. */
+  see(samples: readonly RaftSample[]): void {
+    this.claims = new Map(samples.filter((s) => s.leader).map((s) => [s.node, s.term] as const));
   }
 
   /** The current leader's name (after refresh), by the resolver's own rule. */

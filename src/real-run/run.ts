@@ -25,11 +25,18 @@ import { LeaderWatch } from './leader-watch.ts';
 import { ClientNodes } from './client-nodes.ts';
 import { RealRoleView } from './roles.ts';
 import { closeHttpAgents } from './http-call.ts';
+import { RaftWatch } from './raft-watch.ts';
+import { RealLockWorkload } from './lock-workload.ts';
+import type { LocksModuleConfig } from '../scenario/modules/locks.ts';
+import { judgeLockBeliefs } from '../scenario/modules/lock-beliefs.ts';
+import { RealLeaseWorkload } from './lease-workload.ts';
+import type { LeasesModuleConfig } from '../scenario/modules/leases.ts';
+import { judgeLeaseLives } from '../scenario/modules/lease-judge.ts';
 
-/** Modules a real run plays: Raft (the agents) and the KV workload (over HTTP). */
-export const REAL_MODULES = new Set(['raft', 'kv']);
-/** Expectations a real run judges. */
-export const REAL_EXPECTATIONS = new Set(['linearizable', 'availability', 'leader-within']);
+/** Modules a real run plays: Raft (the agents) and the KV / lock workloads (over HTTP). */
+export const REAL_MODULES = new Set(['raft', 'kv', 'locks', 'leases']);
+/** Expectations a real run judges (raft-safety only partially: raft-watch.ts says what it cannot see). */
+export const REAL_EXPECTATIONS = new Set(['linearizable', 'availability', 'leader-within', 'raft-safety', 'max-leader-changes', 'lock-exclusive', 'lease-expires-within']);
 /** Time the agents get to elect a first leader before the scenario's clock starts. */
 const FIRST_LEADER_LIMIT_MS = 60_000;
 
@@ -66,6 +73,8 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
   const raft = sc.modules.get('raft') as RaftModuleConfig | undefined;
   if (!raft || raft.voters.length === 0) throw new Error(`${sc.name}: a real run needs raft voters (hanode agents are Raft servers)`);
   const kv = sc.modules.get('kv') as KvModuleConfig | undefined;
+  const locksCfg = sc.modules.get('locks') as LocksModuleConfig | undefined;
+  const leasesCfg = sc.modules.get('leases') as LeasesModuleConfig | undefined;
   const unsupportedModules = [...sc.modules.keys()].filter((m) => !REAL_MODULES.has(m));
   if (raft.learners.length > 0) unsupportedModules.push('raft learners');
   const needsNet = sc.faults.some((f) => ['partition', 'isolate', 'heal'].includes(f.fault.kind));
@@ -79,6 +88,9 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
   let player: FaultPlayer | undefined;
   let workload: RealKvWorkload | undefined;
   let watch: LeaderWatch | undefined;
+  let raftWatch: RaftWatch | undefined;
+  let locks: RealLockWorkload | undefined;
+  let leases: RealLeaseWorkload | undefined;
   let t0 = 0;
   try {
     nft?.create();
@@ -92,6 +104,17 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     player.schedule(sc.faults);
     watch = new LeaderWatch(cluster, sc, t0);
     watch.start();
+    raftWatch = new RaftWatch(cluster, t0);
+    raftWatch.start();
+    const servers = cluster.nodes.map((n) => cluster.http(n));
+    if (locksCfg) {
+      locks = new RealLockWorkload({ cfg: locksCfg, servers, clients, seed, t0, endUs: sc.durationUs, log });
+      locks.start();
+    }
+    if (leasesCfg) {
+      leases = new RealLeaseWorkload({ cfg: leasesCfg, servers, clients, seed, t0, log });
+      leases.start();
+    }
     if (kv) {
       workload = new RealKvWorkload({ cfg: kv, servers: cluster.nodes.map((n) => cluster.http(n)), random: randomStream(seed, 'real-kv'), t0, clients, ...(opts.staleReads ? { staleReads: true } : {}) });
       workload.start();
@@ -100,16 +123,30 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     await player.stop();
     await watch.stop();
     await workload?.stop();
+    await locks?.stop();
+    await leases?.stop();
+    await raftWatch.stop();
   } finally {
     await player?.stop();
     await watch?.stop();
+    await raftWatch?.stop();
+    await locks?.stop();
+    await leases?.stop();
     nft?.delete();
     await cluster.stopAll();
     closeHttpAgents();
   }
   const durationMs = Math.round(performance.now() - t0);
   const history = workload ? workload.history.events() : [];
-  const verdicts = sc.expectations.map((e): Verdict => (e.kind === 'leader-within' ? watch!.evaluate(e, durationMs) : judge(e.kind, e.name, e.params, history, workload?.stats)));
+  const verdicts = sc.expectations.map((e): Verdict => {
+    if (e.kind === 'leader-within') return watch!.evaluate(e, durationMs);
+    if (e.kind === 'raft-safety' || e.kind === 'max-leader-changes') return raftWatch!.evaluate(e);
+    if (e.kind === 'lock-exclusive' && locks) return judgeLockBeliefs(e, locks.holdings, { acquires: locks.acquires, attempts: locks.attempts, clients: locksCfg!.clients.length });
+    if (e.kind === 'lease-expires-within' && leases) return judgeLeaseLives(e, leases.lives, { ttlUs: leasesCfg!.ttlUs, keepaliveUs: leasesCfg!.keepaliveUs, endUs: durationMs * 1000, isUp: (n) => clients.isUp(n) });
+    return judge(e.kind, e.name, e.params, history, workload?.stats);
+  });
+  // The --history file: KV operations and every lock / lease client call (f: acquire, lease-keepalive, ...), in time order.
+  const allHistory = [...history, ...(locks?.history.events() ?? []), ...(leases?.history.events() ?? [])].sort((a, b) => a.time - b.time);
   const skippedFaults = player.skipped;
   const incomplete = skippedFaults.length > 0 || unsupportedModules.length > 0 || verdicts.some((v) => v.status === 'unavailable') || player.errors.length > 0;
   return {
@@ -124,7 +161,7 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     faultErrors: player.errors,
     verdicts,
     stats: workload?.stats ?? { invoked: 0, ok: 0, fail: 0, info: 0, answered: 0 },
-    history,
+    history: allHistory,
     passed: !incomplete && verdicts.every((v) => v.passed),
     incomplete,
   };

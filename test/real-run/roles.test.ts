@@ -23,13 +23,13 @@ describe('real-run role selectors', () => {
     try {
       for (const n of cluster.nodes) n.state = 'up'; // as if running: nothing is spawned here
       const view = new RealRoleView(spec, cluster, new ClientNodes(['c1']), performance.now());
-      // r3 names itself and is named by three others; r5 (stale) names itself alone.
+      // r3 leads in term 7; r5 (stale, cut off) still says it leads in term 6.
       view.see([
-        { from: 'r1', leader: 'r3' },
-        { from: 'r2', leader: 'r3' },
-        { from: 'r3', leader: 'r3' },
-        { from: 'r4', leader: 'r3' },
-        { from: 'r5', leader: 'r5' },
+        { node: 'r1', leader: false, term: 7, commit: 10 },
+        { node: 'r2', leader: false, term: 7, commit: 10 },
+        { node: 'r3', leader: true, term: 7, commit: 10 },
+        { node: 'r4', leader: false, term: 7, commit: 10 },
+        { node: 'r5', leader: true, term: 6, commit: 8 },
       ]);
       const got: Record<string, string> = {};
       for (const role of ROLE_SELECTORS) {
@@ -46,12 +46,12 @@ describe('real-run role selectors', () => {
         'minority-with-leader': 'r3+r1',
         'majority-without-leader': 'r2+r4+r5',
       });
-      // No agent names itself: "leader" names nothing, and the fault is skipped with the reason.
-      view.see([{ from: 'r1', leader: 'r2' }]);
+      // No agent says it leads: "leader" names nothing, and the fault is skipped with the reason.
+      view.see([{ node: 'r1', leader: false, term: 8, commit: 10 }]);
       const none = resolveRoles(view, { kind: 'crash', node: 'leader' });
       expect(none.ok).toBe(false);
       // A paused leader's follower is not "a-follower" (only running ones are).
-      view.see([{ from: 'r1', leader: 'r1' }]);
+      view.see([{ node: 'r1', leader: true, term: 9, commit: 10 }]);
       cluster.nodes[1]!.state = 'paused';
       const af = resolveRoles(view, { kind: 'pause', node: 'a-follower' });
       expect(af.ok && af.fault.kind === 'pause' ? af.fault.node : '').toBe('r3');

@@ -19,7 +19,7 @@ import type { NodeId } from '../../core/env.ts';
 import type { StoreResult } from '../../core/store/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { formatDuration, humanDuration } from '../units.ts';
-import { verdict, vacuous } from '../verdict.ts';
+import { judgeLeaseLives, type LeaseLife } from './lease-judge.ts';
 import { callFrom, raftNodesOf, setupCoordClient } from './coord-client.ts';
 import type { RaftPart } from './raft.ts';
 
@@ -29,13 +29,6 @@ export interface LeasesModuleConfig {
   readonly keepaliveUs: number;
 }
 
-interface LeaseLife {
-  readonly id: string;
-  readonly client: NodeId;
-  readonly grantedUs: number;
-  lastKeepaliveSentUs: number;
-  expiredUs?: number;
-}
 
 /**
  * How often the replicas' lease tables are sampled to see expiries (virtual time). Only a
@@ -156,32 +149,7 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
         if (l) expired(l, ev.t);
       },
       evaluate(exp) {
-        const slack = exp.params as number;
-        const problems: { t: number; text: string }[] = [];
-        let expired = 0;
-        for (const l of lives) {
-          const due = l.lastKeepaliveSentUs + cfg.ttlUs;
-          if (l.expiredUs !== undefined) {
-            expired++;
-            if (l.expiredUs < due) problems.push({ t: l.expiredUs, text: `lease of ${l.client} expired at ${humanDuration(l.expiredUs)}, before its TTL ran out (${humanDuration(due)})` });
-            else if (l.expiredUs > due + slack) problems.push({ t: due + slack, text: `lease of ${l.client} expired only at ${humanDuration(l.expiredUs)}, ${humanDuration(l.expiredUs - due)} after its TTL ran out` });
-          } else if (run.endUs > due + slack + cfg.keepaliveUs && !world.isUp(l.client)) {
-            problems.push({ t: due + slack, text: `lease of ${l.client} (down) never expired; TTL ran out at ${humanDuration(due)}` });
-          }
-        }
-        problems.sort((a, b) => a.t - b.t);
-        if (lives.length === 0) return vacuous(exp, 'no lease was ever granted: nothing to check');
-        const lat = lives
-          .filter((l) => l.expiredUs !== undefined)
-          .map((l) => l.expiredUs! - l.lastKeepaliveSentUs)
-          .sort((a, b) => a - b);
-        const range = lat.length ? `, expiry after last keep-alive ${humanDuration(lat[0]!)}..${humanDuration(lat[lat.length - 1]!)}` : '';
-        return verdict(
-          exp,
-          problems.length === 0,
-          problems.length === 0 ? `${lives.length} leases granted, ${expired} expired, all in [TTL, TTL + ${humanDuration(slack)}]${range}` : `${problems[0]!.text}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`,
-          problems[0]?.t,
-        );
+        return judgeLeaseLives(exp, lives, { ttlUs: cfg.ttlUs, keepaliveUs: cfg.keepaliveUs, endUs: run.endUs, isUp: (n) => world.isUp(n) });
       },
     };
   },

@@ -24,8 +24,7 @@
 import type { NodeId } from '../../core/env.ts';
 import type { StoreResult } from '../../core/store/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
-import { humanDuration } from '../units.ts';
-import { verdict, vacuous } from '../verdict.ts';
+import { judgeLockBeliefs, type Holding } from './lock-beliefs.ts';
 import { callFrom, raftNodesOf, setupCoordClient } from './coord-client.ts';
 import { noParams } from './params.ts';
 
@@ -43,13 +42,6 @@ export interface LocksModuleConfig {
   readonly careless: boolean;
 }
 
-interface Holding {
-  readonly lock: string;
-  readonly client: NodeId;
-  readonly token: number;
-  readonly fromUs: number;
-  toUs: number;
-}
 
 /** Retry pause after a failed setup step (catalog, session). */
 const SETUP_RETRY_US = 500_000;
@@ -244,37 +236,7 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
 
       evaluate(exp) {
         // Beliefs still open at the end end there (bounded by the session rule).
-        const byLock = new Map<string, Holding[]>();
-        for (const h of holdings) {
-          const l = byLock.get(h.lock) ?? [];
-          l.push(h);
-          byLock.set(h.lock, l);
-        }
-        const problems: { t: number; text: string }[] = [];
-        for (const [lock, hs] of byLock) {
-          hs.sort((a, b) => a.fromUs - b.fromUs);
-          for (let i = 1; i < hs.length; i++) {
-            const a = hs[i - 1]!;
-            const b = hs[i]!;
-            // The same session re-acquiring a lock it still holds keeps its LockIndex (Consul):
-            // only a different client must come with a larger fencing token.
-            if (b.client !== a.client && b.token <= a.token) problems.push({ t: b.fromUs, text: `${lock}: fencing token ${b.token} of ${b.client} at ${humanDuration(b.fromUs)} does not exceed ${a.token} of ${a.client}` });
-            for (let j = i - 1; j >= 0 && j >= i - 8; j--) {
-              const p = hs[j]!;
-              if (p.client !== b.client && p.toUs > b.fromUs) {
-                problems.push({ t: b.fromUs, text: `${lock}: ${b.client} holds it from ${humanDuration(b.fromUs)} while ${p.client} still believes it holds it (${humanDuration(p.fromUs)}–${humanDuration(p.toUs)})` });
-              }
-            }
-          }
-        }
-        problems.sort((a, b) => a.t - b.t);
-        if (acquires === 0) return vacuous(exp, `no lock was ever acquired (${attempts} attempts): nothing to check`);
-        return verdict(
-          exp,
-          problems.length === 0,
-          problems.length === 0 ? `${acquires} acquisitions of ${byLock.size} lock(s) by ${cfg.clients.length} clients (${attempts} attempts), none overlapping` : `${problems[0]!.text}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`,
-          problems[0]?.t,
-        );
+        return judgeLockBeliefs(exp, holdings, { acquires, attempts, clients: cfg.clients.length });
       },
     };
   },
