@@ -48,6 +48,8 @@ export class FaultPlayer {
   private readonly timers = new Set<NodeJS.Timeout>();
   private pending = Promise.resolve();
   private stopped = false;
+  /** Addresses a selector names besides nodes (the failover module's targets, failover.ts). */
+  extraAddrs: ((sel: string) => readonly { name: string; addr: string }[]) | undefined;
 
   constructor(
     private readonly cluster: RealCluster,
@@ -61,6 +63,11 @@ export class FaultPlayer {
     /** Told each played or skipped fault as it happens (progress output). */
     private readonly onNote: (line: string) => void = () => {},
   ) {}
+
+  /** The cuts in force now. */
+  cutsNow(): Cut[] {
+    return [...this.cuts.values()].flat();
+  }
 
   /** Schedules every fault at its time (relative to t0). */
   schedule(faults: readonly ScheduledFault[]): void {
@@ -175,7 +182,7 @@ export class FaultPlayer {
         for (let i = 0; i < sides.length; i++) {
           for (let j = 0; j < sides.length; j++) {
             if (i === j || (f.oneWay && !(i === 0 && j === 1))) continue;
-            for (const a of sides[i]!) for (const b of sides[j]!) if (a.server || b.server) cuts.push({ from: a.addr, to: b.addr });
+            for (const a of sides[i]!) for (const b of sides[j]!) if (a.kind !== 'client' || b.kind !== 'client') cuts.push({ from: a.addr, to: b.addr });
           }
         }
         const text = sides.map((s) => s.map((n) => n.name).join(',')).join(f.oneWay ? ' -> ' : ' | ');
@@ -188,7 +195,7 @@ export class FaultPlayer {
         const outside = this.addrsOf(['*']).filter((n) => !names.has(n.name));
         const cuts: Cut[] = [];
         for (const a of inside) {
-          for (const b of outside) if (a.server || b.server) cuts.push({ from: a.addr, to: b.addr }, { from: b.addr, to: a.addr });
+          for (const b of outside) if (a.kind !== 'client' || b.kind !== 'client') cuts.push({ from: a.addr, to: b.addr }, { from: b.addr, to: a.addr });
         }
         this.addCuts(cuts, `isolate ${[...names].join(',')}${roles}`, f);
         return;
@@ -244,17 +251,19 @@ export class FaultPlayer {
     return undefined;
   }
 
-  /** Addresses of the nodes some selectors name (servers and client nodes; others run nothing). */
-  private addrsOf(sels: readonly Selector[]): { name: string; addr: string; server: boolean }[] {
-    const out: { name: string; addr: string; server: boolean }[] = [];
-    for (const name of this.topo.expandAll(sels.flatMap((s) => splitSelector(s)))) {
+  /** Addresses of the nodes some selectors name (servers, client nodes, targets; others run nothing). */
+  private addrsOf(sels: readonly Selector[]): { name: string; addr: string; kind: 'server' | 'client' | 'target' }[] {
+    const out: { name: string; addr: string; kind: 'server' | 'client' | 'target' }[] = [];
+    const split = sels.flatMap((s) => splitSelector(s));
+    for (const name of this.topo.expandAll(split)) {
       const server = this.cluster.nodes.find((n) => n.name === name);
-      if (server) out.push({ name, addr: server.addr, server: true });
+      if (server) out.push({ name, addr: server.addr, kind: 'server' });
       else {
         const c = this.clients?.get(name);
-        if (c) out.push({ name, addr: c.addr, server: false });
+        if (c) out.push({ name, addr: c.addr, kind: 'client' });
       }
     }
+    for (const s of split) for (const t of this.extraAddrs?.(s) ?? []) if (!out.some((o) => o.addr === t.addr)) out.push({ ...t, kind: 'target' });
     return out;
   }
 }

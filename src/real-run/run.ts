@@ -10,7 +10,7 @@
  * as unsupported, an expectation it cannot judge as unavailable; any of them makes the run
  * INCOMPLETE (not a pass).
  */
-import type { Scenario, Verdict } from '../scenario/types.ts';
+import type { ClientReport, Scenario, Verdict } from '../scenario/types.ts';
 import type { HistoryEvent } from '../sim/history.ts';
 import { checkLinearizability, describeLinearizability } from '../sim/checkers/linearizability/index.ts';
 import { randomStream } from '../host/random.ts';
@@ -25,18 +25,20 @@ import { LeaderWatch } from './leader-watch.ts';
 import { ClientNodes } from './client-nodes.ts';
 import { RealRoleView } from './roles.ts';
 import { closeHttpAgents } from './http-call.ts';
-import { RaftWatch } from './raft-watch.ts';
+import { RaftWatch, type Leadership } from './raft-watch.ts';
 import { RealLockWorkload } from './lock-workload.ts';
 import type { LocksModuleConfig } from '../scenario/modules/locks.ts';
 import { judgeLockBeliefs } from '../scenario/modules/lock-beliefs.ts';
 import { RealLeaseWorkload } from './lease-workload.ts';
 import type { LeasesModuleConfig } from '../scenario/modules/leases.ts';
 import { judgeLeaseLives } from '../scenario/modules/lease-judge.ts';
+import type { FailoverModuleConfig } from '../scenario/modules/failover.ts';
+import { failoverAgentArgs, RealFailover } from './failover.ts';
 
 /** Modules a real run plays: Raft (the agents) and the KV / lock workloads (over HTTP). */
-export const REAL_MODULES = new Set(['raft', 'kv', 'locks', 'leases']);
+export const REAL_MODULES = new Set(['raft', 'kv', 'locks', 'leases', 'failover', 'swim']);
 /** Expectations a real run judges (raft-safety only partially: raft-watch.ts says what it cannot see). */
-export const REAL_EXPECTATIONS = new Set(['linearizable', 'availability', 'leader-within', 'raft-safety', 'max-leader-changes', 'lock-exclusive', 'lease-expires-within']);
+export const REAL_EXPECTATIONS = new Set(['linearizable', 'availability', 'leader-within', 'raft-safety', 'max-leader-changes', 'lock-exclusive', 'lease-expires-within', 'failover-within', 'no-false-failover', 'client-outage-within']);
 /** Time the agents get to elect a first leader before the scenario's clock starts. */
 const FIRST_LEADER_LIMIT_MS = 60_000;
 
@@ -60,6 +62,18 @@ export interface RealRunResult {
   readonly faultErrors: readonly string[];
   readonly verdicts: readonly Verdict[];
   readonly stats: RealKvStats;
+  /** Scenario settings the agents could not take (the run is then INCOMPLETE). */
+  readonly notApplied: readonly string[];
+  /** How the real environment differs from the simulated one, by design. */
+  readonly notes: readonly string[];
+  /** The failover application clients' outages and latencies (ClientReport, as the simulator's). */
+  readonly failoverClients: readonly ClientReport[];
+  /** Scripted target loss → DOWN event seen, per loss (µs). */
+  readonly detectionUs: readonly number[];
+  /** Leaderships the agents reported (raft-watch.ts). */
+  readonly raftLeaderships: readonly Leadership[];
+  /** One line per lock / lease workload: what its clients did. */
+  readonly workloads: readonly string[];
   readonly history: readonly HistoryEvent[];
   /** Every expectation passed and nothing was skipped. */
   readonly passed: boolean;
@@ -81,7 +95,17 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
   const nftReason = needsNet ? nftUnavailable() : undefined;
   if (sc.nemesis) unsupportedModules.push('nemesis (random faults)');
 
-  const cluster = new RealCluster(raft.voters, 10_000 + (process.pid % 6000) * 3);
+  const failoverCfg = sc.modules.get('failover') as FailoverModuleConfig | undefined;
+  const fo = failoverCfg ? failoverAgentArgs(failoverCfg, raft.voters) : undefined;
+  // Settings of the scenario the agents cannot take: listed; they make the run INCOMPLETE.
+  const notApplied = [...(fo?.notApplied ?? [])];
+  // Environment differences that are the point of a real run (loopback, no injected loss): said, not counted.
+  const notes = [
+    'network: loopback between the agents (the scenario\'s latency model and network loss are the simulator\'s; hasim compare runs the simulator with loopback latency)',
+    ...(sc.modules.has('swim') ? ['swim: every agent runs SWIM with hanode\'s LAN profile (memberlist DefaultLANConfig)'] : []),
+  ];
+  const basePort = 10_000 + (process.pid % 6000) * 3;
+  const cluster = new RealCluster(raft.voters, basePort, fo?.args ?? []);
   // Every other node of the topology is a client node of this process, with an address of its own.
   const clients = new ClientNodes(sc.topology.nodes.map((n) => n.id).filter((id) => !raft.voters.includes(id)));
   const nft = needsNet && nftReason === undefined ? new NftTable() : undefined;
@@ -91,6 +115,7 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
   let raftWatch: RaftWatch | undefined;
   let locks: RealLockWorkload | undefined;
   let leases: RealLeaseWorkload | undefined;
+  let failover: RealFailover | undefined;
   let t0 = 0;
   try {
     nft?.create();
@@ -101,6 +126,13 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     t0 = performance.now();
     const roles = new RealRoleView(sc.topology.spec, cluster, clients, t0);
     player = new FaultPlayer(cluster, sc.topology, nft, nftReason, t0, roles, clients, log);
+    if (failoverCfg) {
+      const topo = roles.topology;
+      const f = new RealFailover(failoverCfg, cluster, clients, topo, basePort + 2, t0, sc.durationUs, () => player!.cutsNow(), seed);
+      failover = f;
+      player.extraAddrs = (sel) => f.addrsOf(sel, topo);
+      await failover.start();
+    }
     player.schedule(sc.faults);
     watch = new LeaderWatch(cluster, sc, t0);
     watch.start();
@@ -125,6 +157,7 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     await workload?.stop();
     await locks?.stop();
     await leases?.stop();
+    await failover?.stop();
     await raftWatch.stop();
   } finally {
     await player?.stop();
@@ -132,6 +165,7 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     await raftWatch?.stop();
     await locks?.stop();
     await leases?.stop();
+    await failover?.stop();
     nft?.delete();
     await cluster.stopAll();
     closeHttpAgents();
@@ -143,12 +177,13 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     if (e.kind === 'raft-safety' || e.kind === 'max-leader-changes') return raftWatch!.evaluate(e);
     if (e.kind === 'lock-exclusive' && locks) return judgeLockBeliefs(e, locks.holdings, { acquires: locks.acquires, attempts: locks.attempts, clients: locksCfg!.clients.length });
     if (e.kind === 'lease-expires-within' && leases) return judgeLeaseLives(e, leases.lives, { ttlUs: leasesCfg!.ttlUs, keepaliveUs: leasesCfg!.keepaliveUs, endUs: durationMs * 1000, isUp: (n) => clients.isUp(n) });
+    if (['failover-within', 'no-false-failover', 'client-outage-within'].includes(e.kind) && failover) return failover.evaluate(e);
     return judge(e.kind, e.name, e.params, history, workload?.stats);
   });
   // The --history file: KV operations and every lock / lease client call (f: acquire, lease-keepalive, ...), in time order.
-  const allHistory = [...history, ...(locks?.history.events() ?? []), ...(leases?.history.events() ?? [])].sort((a, b) => a.time - b.time);
+  const allHistory = [...history, ...(locks?.history.events() ?? []), ...(leases?.history.events() ?? []), ...(failover?.apps?.history() ?? [])].sort((a, b) => a.time - b.time);
   const skippedFaults = player.skipped;
-  const incomplete = skippedFaults.length > 0 || unsupportedModules.length > 0 || verdicts.some((v) => v.status === 'unavailable') || player.errors.length > 0;
+  const incomplete = skippedFaults.length > 0 || unsupportedModules.length > 0 || notApplied.length > 0 || verdicts.some((v) => v.status === 'unavailable') || player.errors.length > 0;
   return {
     scenario: sc.name,
     seed,
@@ -162,6 +197,15 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     verdicts,
     stats: workload?.stats ?? { invoked: 0, ok: 0, fail: 0, info: 0, answered: 0 },
     history: allHistory,
+    notApplied,
+    notes,
+    failoverClients: failover?.apps?.reports() ?? [],
+    detectionUs: failover?.detectionTimesUs() ?? [],
+    raftLeaderships: raftWatch?.leaderships ?? [],
+    workloads: [
+      ...(locks ? [`locks: ${locks.acquires} acquisitions in ${locks.attempts} attempts by ${locksCfg!.clients.length} clients`] : []),
+      ...(leases ? [`leases: ${leases.lives.length} granted, ${leases.lives.filter((l) => l.expiredUs !== undefined).length} seen expiring`] : []),
+    ],
     passed: !incomplete && verdicts.every((v) => v.passed),
     incomplete,
   };
