@@ -3,9 +3,11 @@
  *   crash   = SIGKILL, restarted with the same data dir and flags after `for` (or at `restart`);
  *   restart = SIGTERM + start (start only, when the node is down);
  *   pause / resume = SIGSTOP / SIGCONT;
- *   partition (both ways or oneWay), isolate, heal = drop rules in our nft table (nft.ts).
- * Every other kind (loss, latency, clock skew, duplication, reordering, slow nodes, storage
- * damage, forged peers) is NOT played: it is listed as skipped, and the verdict says so. So is a
+ *   partition (both ways or oneWay), isolate, heal = drop rules in our nft table (nft.ts);
+ *   corrupt (where mid / tail) / wipe = SIGKILL, the stopped node's files damaged with the
+ *   helpers the real-process storage tests use (src/net-real/disk-damage.ts), restart after `for`.
+ * Every other kind (loss, latency, clock skew, duplication, reordering, slow nodes,
+ * restore-stale, disk-full, corrupt of the state file, forged peers) is NOT played: it is listed as skipped, and the verdict says so. So is a
  * partition when nft or root is missing. Client nodes run in this process, each sending from an
  * address of its own (client-nodes.ts): cutting one is an nft rule too; crash/pause stop it.
  * Role selectors are resolved by the simulator's resolver over the agents' view (roles.ts).
@@ -16,6 +18,8 @@ import type { Fault, ScheduledFault, Selector } from '../sim/types.ts';
 import type { RealCluster, RealNode } from './cluster.ts';
 import type { Cut, NftTable } from './nft.ts';
 import { splitSelector } from '../sim/roles.ts';
+import { basename } from 'node:path';
+import { flipMidSegment, tearSegmentTail, wipeDataDir } from '../net-real/disk-damage.ts';
 import type { ClientNode, ClientNodes } from './client-nodes.ts';
 import type { RealRoleView } from './roles.ts';
 
@@ -35,7 +39,7 @@ export interface SkippedFault {
 }
 
 /** Kinds a real run plays (with nft for the network ones). */
-export const REAL_FAULT_KINDS = ['crash', 'restart', 'pause', 'resume', 'partition', 'isolate', 'heal'] as const;
+export const REAL_FAULT_KINDS = ['crash', 'restart', 'pause', 'resume', 'partition', 'isolate', 'heal', 'corrupt', 'wipe'] as const;
 const NET_KINDS = new Set(['partition', 'isolate', 'heal']);
 
 export class FaultPlayer {
@@ -116,7 +120,7 @@ export class FaultPlayer {
 
   private async play(written: Fault): Promise<void> {
     if (!(REAL_FAULT_KINDS as readonly string[]).includes(written.kind)) {
-      return this.skip(written.kind, written.kind === 'clock' ? 'clock skew cannot be applied to a real process here' : `a real run cannot play ${written.kind} (no tc netem / storage / forge hooks)`);
+      return this.skip(written.kind, written.kind === 'clock' ? 'clock skew cannot be applied to a real process here' : `a real run cannot play ${written.kind} (no tc netem, restore-stale, disk-full or forge hooks here)`);
     }
     if (NET_KINDS.has(written.kind) && !this.nft) return this.skip(written.kind, this.nftReason ?? 'nft unavailable');
     // Role selectors: the simulator's resolver over the agents' view (roles.ts).
@@ -198,6 +202,30 @@ export class FaultPlayer {
           for (const b of outside) if (a.kind !== 'client' || b.kind !== 'client') cuts.push({ from: a.addr, to: b.addr }, { from: b.addr, to: a.addr });
         }
         this.addCuts(cuts, `isolate ${[...names].join(',')}${roles}`, f);
+        return;
+      }
+      case 'corrupt':
+      case 'wipe': {
+        if (f.kind === 'corrupt' && f.where === 'state') return this.skip(f.kind, 'corrupting the hard-state file is not done on real processes (only the log: where mid or tail)');
+        const n = this.one(f.node, f.kind);
+        if (!n) return;
+        if (n.kind === 'client') return this.skip(f.kind, `${n.node.name} is a client node: it has no data dir`);
+        // As in the simulator: the node crashes now, its stopped files are damaged, it restarts after `for`.
+        await this.cluster.kill(n.node);
+        let what: string;
+        if (f.kind === 'wipe') {
+          wipeDataDir(n.node.dataDir);
+          what = 'data dir wiped';
+        } else {
+          const seg = f.where === 'mid' ? flipMidSegment(n.node.dataDir) : tearSegmentTail(n.node.dataDir);
+          what = seg === undefined ? 'no Raft log segment to damage (nothing changed)' : f.where === 'mid' ? `one byte flipped mid ${basename(seg)}` : `${basename(seg)} torn (last bytes cut)`;
+          if (f.records !== undefined || f.key !== undefined || f.svc !== undefined) what += '; records/key/svc not applied (real damage is one byte or a torn tail of the Raft log)';
+        }
+        this.note(`${f.kind} ${n.node.name}: SIGKILL, ${what}${roles}`);
+        this.after(f, async () => {
+          await this.cluster.start(n.node);
+          this.note(`restart ${n.node.name} (damaged data dir)`);
+        });
         return;
       }
       case 'heal':

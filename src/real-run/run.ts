@@ -105,7 +105,15 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     ...(sc.modules.has('swim') ? ['swim: every agent runs SWIM with hanode\'s LAN profile (memberlist DefaultLANConfig)'] : []),
   ];
   const basePort = 10_000 + (process.pid % 6000) * 3;
-  const cluster = new RealCluster(raft.voters, basePort, fo?.args ?? []);
+  // The scenario's Raft timings, as agent flags (src/hanode/raft-timing-flags.ts).
+  const raftArgs = [
+    ...(raft.heartbeatIntervalUs !== undefined ? ['--raft-heartbeat-interval', `${Math.round(raft.heartbeatIntervalUs / 1000)}ms`] : []),
+    ...(raft.electionTimeoutMinUs !== undefined || raft.electionTimeoutMaxUs !== undefined
+      ? ['--raft-election-timeout', `${Math.round((raft.electionTimeoutMinUs ?? 1_000_000) / 1000)}ms-${Math.round((raft.electionTimeoutMaxUs ?? 2_000_000) / 1000)}ms`]
+      : []),
+  ];
+  if (raft.mutations?.length) notApplied.push('raft.mutations (test-only protocol bugs exist only in the simulator)');
+  const cluster = new RealCluster(raft.voters, basePort, [...raftArgs, ...(fo?.args ?? [])]);
   // Every other node of the topology is a client node of this process, with an address of its own.
   const clients = new ClientNodes(sc.topology.nodes.map((n) => n.id).filter((id) => !raft.voters.includes(id)));
   const nft = needsNet && nftReason === undefined ? new NftTable() : undefined;
