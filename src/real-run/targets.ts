@@ -18,7 +18,7 @@ export interface RealTarget {
   readonly dc: string;
   readonly addr: string;
   readonly port: number;
-  server?: net.Server;
+  server?: net.Server | undefined;
 }
 
 export class RealTargets {
