@@ -65,6 +65,8 @@ export class CrashPoints {
   constructor(
     private readonly w: CrashPointWorld,
     private readonly crash: Crasher,
+    /** Nodes a trap may crash (the nemesis's named targets); default every node. */
+    private readonly eligible: (node: NodeId) => boolean = () => true,
   ) {}
 
   /** Arms a trap: the next event of `kind` before `untilUs` crashes its node for `forUs`. */
@@ -89,7 +91,7 @@ export class CrashPoints {
         continue;
       }
       const victim = crashPointVictim(t.kind, to, from, msg);
-      if (victim === undefined || !this.w.isUp(victim)) continue;
+      if (victim === undefined || !this.eligible(victim) || !this.w.isUp(victim)) continue;
       this.traps.splice(i, 1);
       // Right after the delivery's handler: this event is queued at the same instant, behind the
       // handler but ahead of any timer the handler starts (a deferred flush, say).

@@ -63,10 +63,16 @@ export function startNemesis(w: FaultTarget, spec: NemesisSpec, random: Random):
     if (spec.until !== undefined && until > spec.until) until = Math.max(w.now() + 1, spec.until);
     if (isCrashPointKind(kind)) {
       // A trap, not a fault: it crashes a node (for the drawn duration) at its next event.
-      traps ??= new CrashPoints(w, (node, forUs, cut) => {
-        if (cut) applyFault(w, { kind: 'isolate', target: node, for: forUs });
-        applyFault(w, { kind: 'crash', node, for: forUs });
-      });
+      // Named targets bound the victims too (a role among them: any node).
+      const named = spec.targets?.every((t) => w.topology.nodes.includes(t)) ? new Set(spec.targets) : undefined;
+      traps ??= new CrashPoints(
+        w,
+        (node, forUs, cut) => {
+          if (cut) applyFault(w, { kind: 'isolate', target: node, for: forUs });
+          applyFault(w, { kind: 'crash', node, for: forUs });
+        },
+        (node) => named === undefined || named.has(node),
+      );
       traps.arm(kind, duration, spec.until ?? Number.MAX_SAFE_INTEGER);
       w.atTime(w.now() + nextGap(), tick);
       return;

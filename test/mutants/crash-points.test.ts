@@ -62,12 +62,21 @@ describe('raft-crash-points', () => {
 
   it('catches acknowledgements sent before the sync (ackBeforeSync) on a seed that passes without', () => {
     process.env['HASIM_MUTANTS'] = 'ackBeforeSync';
-    expect(runScenario(loadScenarioFile(FILE), { seed: 2 }).passed).toBe(false);
+    expect(runScenario(loadScenarioFile(FILE), { seed: 5 }).passed).toBe(false);
+    delete process.env['HASIM_MUTANTS'];
+    expect(runScenario(loadScenarioFile(FILE), { seed: 5 }).passed).toBe(true);
   });
 
   it('without crash points the same seed does not reach ackBeforeSync', () => {
     process.env['HASIM_MUTANTS'] = 'ackBeforeSync';
     const text = readFileSync(FILE, 'utf8').replace(/crash-after-vote: 2, crash-after-append: 2, crash-leader-after-minority: 4, /, '');
-    expect(runScenario(parseScenario(text, FILE), { seed: 2 }).passed).toBe(true);
+    expect(runScenario(parseScenario(text, FILE), { seed: 5 }).passed).toBe(true);
+  });
+
+  it('catches learners counted in the commit quorum (learnerInQuorum): the learners join and the cut-off side commits', () => {
+    process.env['HASIM_MUTANTS'] = 'learnerInQuorum';
+    expect(runScenario(loadScenarioFile(FILE), { seed: 1 }).expectations.find((e) => e.kind === 'raft-safety')!.passed).toBe(false);
+    delete process.env['HASIM_MUTANTS'];
+    expect(runScenario(loadScenarioFile(FILE), { seed: 1 }).passed).toBe(true);
   });
 });
