@@ -60,15 +60,15 @@ describe('raft-crash-points', () => {
     expect([...points.keys()].sort()).toEqual(['crash-after-append', 'crash-after-vote', 'crash-leader-after-minority']);
   });
 
-  it('catches acknowledgements sent before the sync (ackBeforeSync) on a seed that passes without', () => {
-    process.env['HASIM_MUTANTS'] = 'ackBeforeSync';
+  it('catches acknowledgements sent before the sync (ackBeforeDurable) on a seed that passes without', () => {
+    process.env['HASIM_MUTANTS'] = 'ackBeforeDurable';
     expect(runScenario(loadScenarioFile(FILE), { seed: 5 }).passed).toBe(false);
     delete process.env['HASIM_MUTANTS'];
     expect(runScenario(loadScenarioFile(FILE), { seed: 5 }).passed).toBe(true);
   });
 
-  it('without crash points the same seed does not reach ackBeforeSync', () => {
-    process.env['HASIM_MUTANTS'] = 'ackBeforeSync';
+  it('without crash points the same seed does not reach ackBeforeDurable', () => {
+    process.env['HASIM_MUTANTS'] = 'ackBeforeDurable';
     const text = readFileSync(FILE, 'utf8').replace(/crash-after-vote: 2, crash-after-append: 2, crash-leader-after-minority: 4, /, '');
     expect(runScenario(parseScenario(text, FILE), { seed: 5 }).passed).toBe(true);
   });
