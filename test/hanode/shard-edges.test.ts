@@ -7,26 +7,23 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ShardApp } from '../../src/hanode/shard/node.ts';
 import { parseCard } from '../../src/hanode/shard/directory.ts';
-import { MAX_VALUE_BYTES, startShardHttp, type ShardHttp } from '../../src/hanode/shard/http.ts';
+import { MAX_VALUE_BYTES, startShardHttp, type ShardHttp, type ShardKv } from '../../src/hanode/shard/http.ts';
 
 const TOKEN = 'secret-token-1';
 const store = new Map<string, string>();
-const fakeApp = {
-  client: {
+const fakeClient: ShardKv = {
     put: (k: string, v: string, done: (r: { ok: true; seq: number } | { ok: false; error: string }) => void) => {
       if (k === 'unknown-outcome') return done({ ok: false, error: 'unknown-outcome' });
       store.set(k, v);
       done({ ok: true, seq: store.size });
     },
     get: (k: string, done: (r: { ok: true; value: string | null }) => void) => done({ ok: true, value: store.get(k) ?? null }),
-  },
-} as unknown as ShardApp;
+};
 
 let http: ShardHttp;
 beforeAll(async () => {
-  http = await startShardHttp({ host: '127.0.0.1', port: 0, app: () => fakeApp, token: TOKEN, status: () => ({ name: 'x' }) });
+  http = await startShardHttp({ host: '127.0.0.1', port: 0, client: () => fakeClient, token: TOKEN, status: () => ({ name: 'x' }) });
 });
 afterAll(async () => {
   await http?.close();

@@ -10,7 +10,10 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { ShardApp } from './node.ts';
+import type { ShardClient } from '../../core/shard/index.ts';
+
+/** What the endpoint asks of the node's shard client (ShardClient; a stub in tests). */
+export type ShardKv = Pick<ShardClient, 'get' | 'put'>;
 
 /** Value size bound: Consul's KV limit (512 KiB, `kv_max_value_size`), ours too. */
 export const MAX_VALUE_BYTES = 512 * 1024;
@@ -21,7 +24,8 @@ const KV_PREFIX = '/v1/shard/kv/';
 export interface ShardHttpOptions {
   readonly host: string;
   readonly port: number;
-  readonly app: () => ShardApp | undefined;
+  /** The running node's shard client (undefined while the node is down). */
+  readonly client: () => ShardKv | undefined;
   readonly token?: string;
   readonly status: () => Record<string, unknown>;
 }
@@ -91,10 +95,10 @@ export function startShardHttp(o: ShardHttpOptions): Promise<ShardHttp> {
     if (req.method === 'GET' && url.split('?')[0] === '/v1/shard/status') return send(res, 200, JSON.stringify(o.status()));
     const key = keyOf(url);
     if (key === undefined) return send(res, url.startsWith(KV_PREFIX) ? 400 : 404, JSON.stringify({ error: url.startsWith(KV_PREFIX) ? `bad key (1..${MAX_KEY_CHARS} chars, URL-encoded)` : 'not found' }));
-    const app = o.app();
-    if (!app) return send(res, 503, JSON.stringify({ error: 'node down' }));
+    const client = o.client();
+    if (!client) return send(res, 503, JSON.stringify({ error: 'node down' }));
     if (req.method === 'GET') {
-      app.client.get(key, (r) => {
+      client.get(key, (r) => {
         if (!r.ok) return send(res, 503, JSON.stringify({ error: r.error }));
         if (r.value === null) return send(res, 404, JSON.stringify({ error: 'no such key' }));
         send(res, 200, Buffer.from(r.value, 'latin1'), 'application/octet-stream');
@@ -105,7 +109,7 @@ export function startShardHttp(o: ShardHttpOptions): Promise<ShardHttp> {
       const body = await readBody(req, MAX_VALUE_BYTES);
       if (body === undefined) return send(res, 413, JSON.stringify({ error: `value over ${MAX_VALUE_BYTES} bytes` }));
       // Values are strings in the core: bytes travel one char per byte (latin1), as the tree's data.
-      app.client.put(key, body.toString('latin1'), (r) => {
+      client.put(key, body.toString('latin1'), (r) => {
         if (!r.ok) return send(res, 503, JSON.stringify({ error: r.error }));
         send(res, 200, JSON.stringify({ seq: r.seq }));
       });

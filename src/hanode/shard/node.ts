@@ -113,7 +113,7 @@ export async function startShardNode(o: ShardNodeOptions): Promise<RunningShardN
     };
   });
   await host.start();
-  const http = o.http ? await startShardHttp({ host: o.http.host, port: o.http.port, app: () => host.app(), ...(o.token !== undefined ? { token: o.token } : {}), status: () => status() }) : undefined;
+  const http = o.http ? await startShardHttp({ host: o.http.host, port: o.http.port, client: () => host.app()?.client, ...(o.token !== undefined ? { token: o.token } : {}), status: () => status() }) : undefined;
   const a = host.address;
   const directory = new ShardDirectory({
     self: o.name,
