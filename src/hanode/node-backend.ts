@@ -6,7 +6,7 @@ import { kvWatchFor } from './http/kv-watch.ts';
 import type { SessionRecord } from '../core/coord/sessions.ts';
 import type { NodeId } from '../core/env.ts';
 import type { ServerNode } from '../core/node/index.ts';
-import type { Backend, MemberView, ProposeOutcome, RaftServerView } from './backend.ts';
+import type { Backend, MemberView, ProposeOutcome, RaftProgressView, RaftServerView } from './backend.ts';
 
 /** Consul's RPC hold timeout is 7 s (rpc_hold_timeout); a commit normally takes milliseconds. 30 s is a safety net. */
 const PROPOSE_TIMEOUT_MS = 30_000;
@@ -81,6 +81,13 @@ export class NodeBackend implements Backend {
     return this.node().raft()?.recovering() ?? false;
   }
 
+  raftProgress(): RaftProgressView | undefined {
+    const raft = this.node().raft();
+    if (!raft?.isLeader()) return undefined;
+    const st = raft.status();
+    return { term: st.term, lastIndex: st.lastIndex, commitIndex: st.commitIndex, peers: st.peers };
+  }
+
   raftServers(): readonly RaftServerView[] {
     const raft = this.node().raft();
     if (!raft) return [];
@@ -118,6 +125,10 @@ export class NodeBackend implements Backend {
     return new Promise((resolve) =>
       this.node().sessions.renew(id, (r) => resolve(r.ok ? r.value : r.error === 'not-found' ? 'not-found' : 'not-leader')),
     );
+  }
+
+  keepAliveLease(id: string): Promise<{ ttlUs: number } | 'not-found' | 'not-leader'> {
+    return new Promise((resolve) => this.node().coord.leases.keepAlive(id, (r) => resolve(r.ok ? r.value : r.error === 'not-found' ? 'not-found' : 'not-leader')));
   }
 
   leave(): Promise<void> {

@@ -20,6 +20,7 @@ import { validateWire } from '../core/wire-validators.ts';
 import { NodeClock } from './node-clock.ts';
 import { randomStream } from '../host/random.ts';
 import { Topology } from './topology.ts';
+import { lanTopology, type LanNames } from './lan.ts';
 import { hashEvent, NetKind, TraceHasher } from './trace.ts';
 import type { DiskSpec, Fault, FaultKind, NemesisSpec, ScheduledFault, WorldOptions } from './types.ts';
 import type { NodeContext, NodeFactory, TraceEvent } from '../host/context.ts';
@@ -132,6 +133,12 @@ export class World implements FaultTarget {
   private nowUs: Micros = 0;
   private started = false;
   private nextFaultId = 1;
+
+  /** A world of one region and one DC holding `ids` (src/sim/lan.ts); other options as for new World. */
+  static lan(ids: readonly NodeId[], seed: number | string, options: Omit<WorldOptions, 'seed' | 'topology'> & LanNames = {}): World {
+    const { region, dc, ...rest } = options;
+    return new World({ ...rest, seed, topology: lanTopology(ids, { region, dc }) });
+  }
 
   constructor(readonly options: WorldOptions) {
     this.seed = options.seed;

@@ -16,7 +16,7 @@ it.each(['sync', 'async'])('SIGKILL mid-write loses nothing that was synced (%s)
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
   await new Promise<void>((resolve) => {
     const bound = setTimeout(resolve, PATIENCE_MS); // never wait longer than this for output
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       buf += chunk.toString();
       const lines = buf.split('\n');
       buf = lines.pop()!;
