@@ -383,8 +383,12 @@ export class FileStorage implements Storage {
     });
   }
 
+  /**
+   * fsyncs the active segment when it holds bytes not known durable: written since its last fsync,
+   * or covered only by an asynchronous fsync still running (sync() must not return before them).
+   */
   private fsyncActiveIfDirty(): void {
-    if (!this.fdDirty || this.activeFd === null) return;
+    if (this.activeFd === null || (!this.fdDirty && this.fsyncing?.fd !== this.activeFd)) return;
     fsyncSync(this.activeFd);
     this.stats.fsyncs++;
     this.fdDirty = false;
