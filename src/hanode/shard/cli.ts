@@ -201,7 +201,7 @@ async function httpCall(http: string, token: string | undefined, op: 'get' | 'pu
   try {
     const res = await fetch(`http://${http}/v1/shard/kv/${encodeURIComponent(key)}`, {
       method: op === 'get' ? 'GET' : 'PUT',
-      ...(op === 'put' ? { body: value } : {}),
+      ...(op === 'put' && value !== undefined ? { body: value } : {}),
       headers: token !== undefined ? { 'x-consul-token': token } : {},
       signal: AbortSignal.timeout(15_000),
     });
