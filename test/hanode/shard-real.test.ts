@@ -117,4 +117,36 @@ describe('sharded store on real processes', () => {
     expect(lost).toEqual([]);
     expect([...c.shards.values()].filter(alive).length).toBe(3);
   }, 600_000);
+
+  it('a master paused past its session is replaced; woken, it is deposed, not a second master', async () => {
+    const c = cluster;
+    for (const p of [...c.shards.values()]) if (!alive(p)) c.shards.set(p.name, await restartShard(p));
+    const before = await waitSettled(c, 'every node back and the store settled');
+    const m = c.shards.get(before.name)!;
+    const writer = new Writer(c, 'p');
+    writer.start();
+    try {
+      m.child.kill('SIGSTOP');
+      try {
+        // A new master means the paused one's session expired (its election znode is gone).
+        await waitUntil(async () => {
+          const x = await masterStatus(c);
+          return x !== undefined && x.name !== m.name;
+        }, 'a new master while the old one is paused', 120_000);
+      } finally {
+        m.child.kill('SIGCONT');
+      }
+      await waitUntil(async () => !(await shardStatus(m)).master, 'the woken master deposed', 120_000);
+      const after = await waitSettled(c, 'the store settled again, the woken node re-admitted');
+      expect(after.name).not.toBe(m.name);
+      expect(m.log.some((l) => / session \S+ expired/.test(l))).toBe(true);
+      const since = Date.now();
+      await waitUntil(() => writer.ackedSince(since) >= MORE_WRITES, 'writes after the pause', 120_000);
+    } finally {
+      await writer.stop();
+    }
+    const lost = await readBack(c, writer.acked);
+    console.log(`shard-real (pause): ${writer.acked.size} acknowledged writes read back, ${lost.length} lost`);
+    expect(lost).toEqual([]);
+  }, 600_000);
 });

@@ -67,10 +67,11 @@ export class FakeRegistry {
         const r: ReadResult = v ? { ok: true, data: v.data, version: v.version } : { ok: true, data: null, version: -1 };
         env.after(this.rttUs, () => done(r));
       },
-      write: (path: string, data: string, version: number, done: (r: WriteResult) => void) => {
+      write: (path: string, data: string, version: number, done: (r: WriteResult) => void, fence?: string) => {
         const cur = this.values.get(path)?.version ?? -1;
         let r: WriteResult;
-        if (cur !== version) r = { ok: false, error: cur < 0 ? 'NoNode' : version < 0 ? 'NodeExists' : 'BadVersion', conflict: true };
+        if (fence !== undefined && !this.holds(fence)) r = { ok: false, error: 'fenced: NoNode', conflict: false, fenced: true };
+        else if (cur !== version) r = { ok: false, error: cur < 0 ? 'NoNode' : version < 0 ? 'NodeExists' : 'BadVersion', conflict: true };
         else {
           this.values.set(path, { data, version: version + 1 });
           r = { ok: true, version: version + 1 };
@@ -90,6 +91,12 @@ export class FakeRegistry {
   overwrite(path: string, data: string): void {
     const cur = this.values.get(path)?.version ?? -1;
     this.values.set(path, { data, version: cur + 1 });
+  }
+
+  /** Whether the entry at `path` (dir/name) still exists (a write's fence). */
+  private holds(path: string): boolean {
+    const i = path.lastIndexOf('/');
+    return (this.dirs.get(path.slice(0, i)) ?? []).some((e) => e.name === path.slice(i + 1));
   }
 
   entries(dir: string): string[] {

@@ -21,6 +21,8 @@ export interface ElectionView {
   readonly master: NodeId | undefined;
   /** The master's sequence number: its term for configuration epochs. */
   readonly masterSeq: number | undefined;
+  /** The master's entry (its name under the directory): the fence of its writes. */
+  readonly masterEntry?: string;
 }
 
 export class MasterElection {
@@ -94,7 +96,7 @@ export class MasterElection {
         }
         const isMaster = lowest !== undefined && lowest.name === this.myName;
         assert(!isMaster || lowest.data === this.env.self, 'election: my entry names another node');
-        this.update({ isMaster, master: lowest?.data, masterSeq: lowest ? sequenceOf(lowest.name) : undefined });
+        this.update({ isMaster, master: lowest?.data, masterSeq: lowest ? sequenceOf(lowest.name) : undefined, ...(lowest ? { masterEntry: lowest.name } : {}) });
       },
     );
   }

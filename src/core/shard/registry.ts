@@ -17,7 +17,7 @@ export type ListResult = { readonly ok: true; readonly children: readonly Regist
 /** A stored value and its version (-1 and null data: there is none yet). */
 export type ReadResult = { readonly ok: true; readonly data: string | null; readonly version: number } | { readonly ok: false; readonly error: string };
 /** `conflict`: the value changed since the version given (someone else wrote it). */
-export type WriteResult = { readonly ok: true; readonly version: number } | { readonly ok: false; readonly error: string; readonly conflict: boolean };
+export type WriteResult = { readonly ok: true; readonly version: number } | { readonly ok: false; readonly error: string; readonly conflict: boolean; readonly fenced?: boolean };
 
 export interface Registry {
   /** Creates an ephemeral-sequential child `dir/prefix<seq>`; it vanishes when this node's session ends. */
@@ -30,8 +30,13 @@ export interface Registry {
    * Writes a persistent value if it still has `version` (-1: only if it does not exist yet),
    * creating missing parents: a compare-and-set, so of two writers working from the same read
    * only one succeeds (ZooKeeper setData/create with a version).
+   * `fence`: the path of an entry made by `register` that must still exist for the write to
+   * happen, in the same atomic step (ZooKeeper: a multi of check(fence) and the write, the
+   * fencing recipe). A master passes the entry it was elected with: once its session ended
+   * (its entry gone, another master elected) no write of it lands, even through a new session.
+   * A write refused by the fence answers ok: false, fenced: true.
    */
-  write(path: string, data: string, version: number, done: (r: WriteResult) => void): void;
+  write(path: string, data: string, version: number, done: (r: WriteResult) => void, fence?: string): void;
 }
 
 /** The sequence number ZooKeeper appends to a sequential node's name (10 digits). */
@@ -79,8 +84,8 @@ export class BoundedRegistry implements Registry {
     this.bounded<ReadResult>((d) => this.inner.read(path, d), { ok: false, error: 'timeout' }, done);
   }
 
-  write(path: string, data: string, version: number, done: (r: WriteResult) => void): void {
-    this.bounded<WriteResult>((d) => this.inner.write(path, data, version, d), { ok: false, error: 'timeout', conflict: false }, done);
+  write(path: string, data: string, version: number, done: (r: WriteResult) => void, fence?: string): void {
+    this.bounded<WriteResult>((d) => this.inner.write(path, data, version, d, fence), { ok: false, error: 'timeout', conflict: false }, done);
   }
 
   private bounded<T>(start: (done: (r: T) => void) => void, timedOut: T, done: (r: T) => void): void {

@@ -79,6 +79,8 @@ export class ShardServer {
   /** While master: the placement being decided (ahead of `stored` until written). */
   private table: PlacementTable | undefined;
   private term = 0;
+  /** While master: the election entry it was elected with, which every write of it checks (registry.ts). */
+  private fence: string | undefined;
   /** While master: the ring being decided (ahead of `stored` until written). */
   private ring: RingState = EMPTY_RING;
   /** While master: the placement as last read from or written to the registry (undefined: loading). */
@@ -150,6 +152,7 @@ export class ShardServer {
     // +1: ZooKeeper sequences start at 0 and epochs reserve term 0 for "never configured".
     if (v.isMaster && (!this.table || this.term !== v.masterSeq! + 1)) {
       this.term = v.masterSeq! + 1;
+      this.fence = v.masterEntry === undefined ? undefined : `${this.cfg.dir}/${v.masterEntry}`;
       this.masterSinceUs = this.env.now();
       this.lastSeen.clear();
       this.restart();
@@ -215,10 +218,10 @@ export class ShardServer {
       if (gen !== this.gen || !this.running) return;
       this.writing = false;
       if (!r.ok) {
-        this.env.trace('shard.store.failed', { error: r.error, conflict: r.conflict });
+        this.env.trace('shard.store.failed', { error: r.error, conflict: r.conflict, fenced: r.fenced === true });
         // A lost answer may hide a write that happened: retrying it then conflicts, and we reload.
         if (r.conflict) this.restart();
-        else this.retryAtUs = this.env.now() + this.cfg.retryUs; // the master's tick retries
+        else this.retryAtUs = this.env.now() + this.cfg.retryUs; // the master's tick retries; fenced ones fail until the election deposes us
         return;
       }
       assert(r.version > st.version, 'shard server: stored version grows');
@@ -232,7 +235,7 @@ export class ShardServer {
         for (const c of configs) for (const n of membersOf(c)) this.send(n, { type: 'shard.ring', ring } satisfies RingPush);
       }
       this.flush();
-    });
+    }, this.fence);
   }
 
   private acting(): boolean {

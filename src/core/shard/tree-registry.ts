@@ -5,7 +5,7 @@
  * vanishes, the others' watches fire and the next lowest becomes master; the expired server
  * gets a fresh session from `connect` on its next registration.
  */
-import type { TreeClient } from '../coord/tree/index.ts';
+import type { Stat, TreeClient, TreeOp } from '../coord/tree/index.ts';
 import type { ListResult, ReadResult, RegisterResult, Registry, RegistryEntry, WriteResult } from './registry.ts';
 
 /** Children read per list (a handful of servers in practice). */
@@ -104,23 +104,33 @@ export class TreeRegistry implements Registry {
     });
   }
 
-  write(path: string, data: string, version: number, done: (r: WriteResult) => void): void {
+  write(path: string, data: string, version: number, done: (r: WriteResult) => void, fence?: string): void {
     const c = this.live();
-    if (version >= 0) {
-      c.setData(path, data, version, (e, stat) => {
-        if (e || !stat) return done({ ok: false, error: e ?? 'no stat', conflict: e === 'BadVersion' || e === 'NoNode' });
-        done({ ok: true, version: stat.version });
+    const op: TreeOp = version >= 0 ? { op: 'setData', path, data, version } : { op: 'create', path, data, mode: 'persistent' };
+    const conflictOf = (e: string): boolean => (version >= 0 ? e === 'BadVersion' || e === 'NoNode' : e === 'NodeExists');
+    const run = (): void => {
+      if (fence === undefined) {
+        const answer = (e: string | null, stat?: Stat): void => {
+          if (e) return done({ ok: false, error: e, conflict: conflictOf(e) });
+          done({ ok: true, version: stat?.version ?? 0 });
+        };
+        if (op.op === 'setData') c.setData(path, data, version, (e, stat) => answer(e, stat));
+        else c.create(path, data, 'persistent', (e, _p, stat) => answer(e, stat));
+        return;
+      }
+      // The fencing recipe: the write applies only while the fence entry exists, atomically.
+      c.multi([{ op: 'check', path: fence, version: -1 }, op], (e, res) => {
+        if (e || !res) return done({ ok: false, error: e ?? 'no result', conflict: false });
+        if (!res.ok) {
+          if (res.failedAt === 0) return done({ ok: false, error: `fenced: ${res.error}`, conflict: false, fenced: true });
+          return done({ ok: false, error: res.error, conflict: conflictOf(res.error) });
+        }
+        const r = res.results[1];
+        done({ ok: true, version: r && (r.op === 'setData' || r.op === 'create') ? r.stat.version : 0 });
       });
-      return;
-    }
-    const parent = path.slice(0, path.lastIndexOf('/'));
-    this.ensure(c, parent, (err) => {
-      if (err) return done({ ok: false, error: err, conflict: false });
-      c.create(path, data, 'persistent', (e, _p, stat) => {
-        if (e) return done({ ok: false, error: e, conflict: e === 'NodeExists' });
-        done({ ok: true, version: stat?.version ?? 0 });
-      });
-    });
+    };
+    if (version >= 0) return run();
+    this.ensure(c, path.slice(0, path.lastIndexOf('/')), (err) => (err ? done({ ok: false, error: err, conflict: false }) : run()));
   }
 
   /** Creates every missing ancestor of `dir` (persistent), tolerating races with other servers. */

@@ -193,7 +193,7 @@ async function shardRequest(coord: string[], token: string | undefined, op: 'get
     }
     return last;
   } finally {
-    zk.close();
+    await zk.closeNow();
   }
 }
 

@@ -56,7 +56,7 @@ export interface RunningShardNode {
 }
 
 /** Trace kinds worth a log line (role and placement changes). */
-const LOGGED = new Set(['shard.master', 'shard.config', 'shard.placement', 'shard.loaded', 'shard.deposed', 'shard.rebalanced', 'shard.election.error', 'storage.cut']);
+const LOGGED = new Set(['shard.master', 'shard.config', 'shard.placement', 'shard.loaded', 'shard.deposed', 'shard.rebalanced', 'shard.election.error', 'shard.store.failed', 'storage.cut']);
 
 export async function startShardNode(o: ShardNodeOptions): Promise<RunningShardNode> {
   const dir = DataDir.open(o.dataDir);

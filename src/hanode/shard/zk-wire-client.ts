@@ -22,7 +22,7 @@
  * core): callbacks then run as the core's events, guarded and inert after it stops.
  */
 import net from 'node:net';
-import type { CreateMode, MultiResult, SessionState, Stat, TreeClient, TreeOp, Watcher, ZkError } from '../../core/coord/tree/index.ts';
+import type { CreateMode, MultiResult, SessionState, Stat, TreeClient, TreeOp, TreeOpResult, Watcher, ZkError } from '../../core/coord/tree/index.ts';
 import { ZK_ERROR_CODES } from '../../core/coord/tree/index.ts';
 import { dataToTree, dataToWire } from '../zk/convert.ts';
 import { FrameSplitter, JuteError, JuteReader, JuteWriter } from '../zk/jute.ts';
@@ -55,6 +55,8 @@ interface Request {
   readonly frame: Buffer;
   /** Reads the reply body (err 0) or reports the error. */
   readonly answer: (err: ZkError | null, body: JuteReader | undefined) => void;
+  /** multi: a failed one has a body too (the per-op errors). */
+  readonly bodyOnError?: boolean;
 }
 
 function readStat(r: JuteReader): Stat {
@@ -70,6 +72,35 @@ function readStat(r: JuteReader): Stat {
   const numChildren = r.int();
   const pzxid = Number(r.long());
   return { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: owner === 0n ? '0' : `0x${owner.toString(16)}`, dataLength, numChildren, pzxid } as Stat;
+}
+
+/** A MultiResponse: a MultiHeader and result record per op, then the done header. */
+function readMultiResult(r: JuteReader, types: readonly number[]): MultiResult {
+  const results: TreeOpResult[] = [];
+  const errors: (ZkError | 'Ok')[] = [];
+  for (let i = 0; i <= types.length; i++) {
+    const type = r.int();
+    const done = r.bool();
+    r.int(); // err of the header
+    if (done) break;
+    if (type === OP.error) {
+      const code = r.int();
+      errors.push(code === 0 ? 'Ok' : (ERROR_NAMES.get(code) ?? 'BadArguments'));
+      continue;
+    }
+    errors.push('Ok');
+    if (type === OP.create || type === OP.create2) {
+      const path = r.path();
+      results.push({ op: 'create', path, stat: type === OP.create2 ? readStat(r) : ({} as Stat) });
+    } else if (type === OP.setData) results.push({ op: 'setData', stat: readStat(r) });
+    else if (type === OP.delete) results.push({ op: 'delete' });
+    else if (type === OP.check) results.push({ op: 'check' });
+    else throw new JuteError(`multi: unexpected result type ${type}`);
+  }
+  if (errors.length !== types.length) throw new JuteError(`multi: ${errors.length} results for ${types.length} ops`);
+  const failedAt = errors.findIndex((e) => e !== 'Ok' && e !== 'RuntimeInconsistency');
+  if (failedAt < 0) return { ok: true, results };
+  return { ok: false, failedAt, error: errors[failedAt] as ZkError, errors };
 }
 
 /** OPEN_ACL_UNSAFE: the gateway applies the agents' token ACL, not per-node ACLs. */
@@ -218,7 +249,7 @@ export class ZkWireClient implements TreeClient {
     if (!req || req.xid !== xid) throw new JuteError(`reply xid ${xid} out of order`);
     if (this.closeWaiter?.xid === xid) return this.closeWaiter.finish();
     const name = err === 0 ? null : (ERROR_NAMES.get(err) ?? 'BadArguments');
-    this.opts.schedule(() => req.answer(name, name === null ? r : undefined));
+    this.opts.schedule(() => req.answer(name, name === null || (req.bodyOnError === true && r.remaining() > 0) ? r : undefined));
   }
 
   private ping(): void {
@@ -261,11 +292,11 @@ export class ZkWireClient implements TreeClient {
     this.socket!.write(r.frame);
   }
 
-  private request(op: number, body: (w: JuteWriter) => void, answer: Request['answer']): void {
+  private request(op: number, body: (w: JuteWriter) => void, answer: Request['answer'], bodyOnError = false): void {
     const xid = this.xid++;
     const w = new JuteWriter().int(xid).int(op);
     body(w);
-    const r: Request = { xid, frame: w.frame(), answer };
+    const r: Request = { xid, frame: w.frame(), answer, bodyOnError };
     if (this.st === 'closed' || this.st === 'expired') return this.fail(r, this.st === 'expired' ? 'SessionExpired' : 'ConnectionLoss');
     if (this.inFlight.length + this.queued.length >= MAX_QUEUED) return this.fail(r, 'ConnectionLoss');
     if (this.st === 'connected' && this.socket && !this.handshaking) return this.transmit(r);
@@ -341,9 +372,40 @@ export class ZkWireClient implements TreeClient {
     this.request(OP.sync, (w) => w.ustring(path), (err) => cb(err));
   }
 
-  /** Not needed by the shard cores: refused as a server refuses an op it does not serve. */
-  multi(_ops: readonly TreeOp[], cb: (err: ZkError | null, result?: MultiResult) => void): void {
-    this.opts.schedule(() => cb('BadArguments'));
+  /**
+   * All or nothing (MultiRequest: a MultiHeader before each op, a done header last). The
+   * shard master's fenced write is a multi of check and setData / create.
+   */
+  multi(ops: readonly TreeOp[], cb: (err: ZkError | null, result?: MultiResult) => void): void {
+    const types: number[] = [];
+    this.request(OP.multi, (w) => {
+      for (const op of ops) {
+        switch (op.op) {
+          case 'create':
+            types.push(OP.create2);
+            openAcl(w.int(OP.create2).bool(false).int(-1).ustring(op.path).buffer(dataToWire(op.data))).int(MODE_FLAGS[op.mode]);
+            break;
+          case 'delete':
+            types.push(OP.delete);
+            w.int(OP.delete).bool(false).int(-1).ustring(op.path).int(op.version);
+            break;
+          case 'setData':
+            types.push(OP.setData);
+            w.int(OP.setData).bool(false).int(-1).ustring(op.path).buffer(dataToWire(op.data)).int(op.version);
+            break;
+          case 'check':
+            types.push(OP.check);
+            w.int(OP.check).bool(false).int(-1).ustring(op.path).int(op.version);
+            break;
+        }
+      }
+      w.int(-1).bool(true).int(-1);
+    }, (err, body) => {
+      // A failed multi still carries its per-op results (ZooKeeper sets the header's err too).
+      const parsed = this.read(body ?? undefined, (r) => readMultiResult(r, types));
+      if (parsed) return cb(null, parsed);
+      cb(err ?? 'ConnectionLoss');
+    }, true);
   }
 
   addWatch(_path: string, _watcher: Watcher, cb: (err: ZkError | null) => void): void {
