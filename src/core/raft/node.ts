@@ -29,8 +29,6 @@ import {
   type HeartbeatReq,
   type HeartbeatResp,
   type PreVoteReq,
-  type ReadIndexReq,
-  type ReadIndexResp,
   type PreVoteResp,
   type RaftMessage,
   type SnapshotReq,
@@ -50,10 +48,9 @@ import {
   nextSnapshotChunk,
   showsLostLog,
 } from './replication.ts';
-import { ForwardedReads } from './follower-reads.ts';
 import { mutated, type RaftMutation } from './mutations.ts';
 import { Progress } from './progress.ts';
-import { ReadQueue } from './read-index.ts';
+import { ReadPath } from './read-path.ts';
 import { StorageRecovery } from './recovery.ts';
 import { CandidateState, enterRole, FollowerState, LeaderState, type RoleState } from './roles.ts';
 import { ClientSessions } from './sessions.ts';
@@ -130,12 +127,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private applied = 0;
   private readonly configs: ConfigHistory;
   private readonly sessions: ClientSessions;
-  /**
-   * Read barriers waiting for a confirmed round and/or the apply index. Not leader-only: a
-   * follower's forwarded reads wait here for the apply index the leader confirmed, whatever role
-   * the node has by then.
-   */
-  private readonly reads: ReadQueue;
+  /** ReadIndex, lease and forwarded follower reads (read-path.ts). */
+  private readonly readPath: ReadPath;
   private readonly receiver: SnapshotReceiver;
 
   private electionDeadlineUs = 0;
@@ -146,8 +139,6 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private roundScheduled = false;
   private flushScheduled = false;
   private applyScheduled = false;
-  /** Follower reads waiting for the leader's read index. */
-  private readonly forwarded = new ForwardedReads();
   private stopped = false;
   /** Peer messages dropped because they contradict what Raft guarantees (droppedMessages()). */
   private dropped = 0;
@@ -163,7 +154,21 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.config = resolveConfig(config);
     this.self = env.self;
     this.sessions = new ClientSessions(this.config.maxClientSessions);
-    this.reads = new ReadQueue(this.config.maxPendingReads);
+    this.readPath = new ReadPath({
+      config: this.config,
+      env,
+      self: this.self,
+      leading: () => this.leading(),
+      leader: () => this.leaderId,
+      term: () => this.currentTerm,
+      commitIndex: () => this.commit,
+      appliedIndex: () => this.applied,
+      recovering: () => this.recovery.recovering(),
+      membership: () => this.configs.current(),
+      send: (to, msg) => this.send(to, msg),
+      scheduleRound: () => this.scheduleRound(),
+      mut: (m) => this.mut(m),
+    });
     // A snapshot is at most a few chunks per entry of the threshold; bound the reassembly buffer generously.
     this.receiver = new SnapshotReceiver(1 << 30);
 
@@ -231,8 +236,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     }
     this.stopped = true;
     this.electionTimer?.cancel();
-    this.reads.failAll(this.leaderId);
-    for (const f of this.forwarded.takeAll()) f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
+    this.readPath.stop(this.leaderId);
     notify?.();
   }
 
@@ -262,82 +266,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   readBarrier(done: (r: ReadResult) => void, opts?: ReadOptions): void {
-    const mode = this.config.readMode;
-    if (mode === 'stale') {
-      // A node repairing lost entries may not even hold what it served before (recovery.ts).
-      if (this.recovery.recovering()) done({ ok: false, error: 'not-leader', leader: this.leaderId });
-      else done({ ok: true, index: this.applied });
-      return;
-    }
-    const ls = this.leading();
-    if (ls === undefined) {
-      if (this.config.followerReads && this.leaderId !== undefined) return this.forwardRead(this.leaderId, done);
-      done({ ok: false, error: 'not-leader', leader: this.leaderId });
-      return;
-    }
-    if (this.reads.full() || ls.readsWaitingCommit.length >= this.config.maxPendingReads) {
-      done({ ok: false, error: 'timeout', leader: this.leaderId });
-      return;
-    }
-    const deadlineUs = this.env.now() + this.config.readTimeoutUs;
-    // The leader's commit index is only known to be the cluster's once an entry of its term committed
-    // (dissertation §6.4 step 1): until then, wait.
-    if (this.commit < ls.termStartIndex && !this.mut('readBeforeTermCommit')) {
-      ls.readsWaitingCommit.push({ deadlineUs, done });
-      return;
-    }
-    this.startRead(ls, deadlineUs, done, opts?.lease === true);
-  }
-
-  /** Follower read: the leader confirms an index with a quorum round; we wait to apply up to it. */
-  private forwardRead(leader: NodeId, done: (r: ReadResult) => void): void {
-    if (this.forwarded.size >= this.config.maxPendingReads || this.reads.full()) {
-      done({ ok: false, error: 'timeout', leader });
-      return;
-    }
-    const id = this.forwarded.add(
-      this.env.now(),
-      this.config.readTimeoutUs,
-      (delay, fn) => this.env.after(delay, fn),
-      done,
-      (d) => d({ ok: false, error: 'timeout', leader: this.leaderId }),
-    );
-    this.send(leader, { type: 'raft.read-index', term: this.currentTerm, id } satisfies ReadIndexReq);
-  }
-
-  /** Leader: a follower's read. */
-  private onReadIndex(from: NodeId, m: ReadIndexReq): void {
-    if (this.config.readMode === 'stale') return this.replyReadIndex(from, m, -1);
-    // The leader's own barrier: it calls back once confirmed and applied here, at an index >= the
-    // one recorded on arrival; that index is what the follower must apply before reading.
-    this.readBarrier((r) => this.replyReadIndex(from, m, r.ok ? r.index : -1));
-  }
-
-  /** index -1: not confirmed (not the leader, or the barrier failed). */
-  private replyReadIndex(to: NodeId, m: ReadIndexReq, index: number): void {
-    this.send(to, { type: 'raft.read-index.resp', term: this.currentTerm, id: m.id, index } satisfies ReadIndexResp);
-  }
-
-  private onReadIndexResp(m: ReadIndexResp): void {
-    const f = this.forwarded.take(m.id);
-    if (f === undefined) return;
-    if (m.index < 0) return f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
-    if (this.reads.full()) return f.done({ ok: false, error: 'timeout', leader: this.leaderId });
-    this.reads.addConfirmed(m.index, f.deadlineUs, f.done);
-    this.reads.applied(this.applied);
-    // Followers have no heartbeat tick to expire reads: a timer does (a partitioned follower may not apply).
-    this.env.after(Math.max(0, f.deadlineUs - this.env.now()), () => this.reads.expire(this.env.now(), this.leaderId));
-  }
-
-  private startRead(ls: LeaderState, deadlineUs: Micros, done: (r: ReadResult) => void, lease = false): void {
-    // A per-read lease needs checkQuorum as lease mode does (followers refuse votes within a lease).
-    if ((this.config.readMode === 'lease' || (lease && this.config.checkQuorum)) && ls.lease.valid(this.env.now())) {
-      this.reads.addConfirmed(this.commit, deadlineUs, done);
-      this.reads.applied(this.applied);
-      return;
-    }
-    this.reads.add(ls.round + 1, this.commit, deadlineUs, done);
-    this.scheduleRound();
+    this.readPath.barrier(done, opts);
   }
 
   /** True while this node repairs storage damage found at start (recovery.ts). */
@@ -628,7 +557,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     t?.timer.cancel();
     return () => {
       for (const p of pending) p.done({ ok: false, error: 'unknown-outcome', leader: newLeader });
-      this.reads.failAll(newLeader);
+      this.readPath.failAll(newLeader);
       for (const r of waiting) r.done({ ok: false, error: 'not-leader', leader: newLeader });
       t?.done({ ok: true });
     };
@@ -750,16 +679,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     ls.heartbeatTimer = this.env.after(this.config.heartbeatIntervalUs, () => this.onHeartbeatTick(ls));
     this.broadcastHeartbeat(ls);
     const now = this.env.now();
-    this.reads.expire(now, this.leaderId);
-    this.expireWaitingReads(ls, now);
+    this.readPath.expire(ls, now);
     this.maybePromote(ls);
-  }
-
-  private expireWaitingReads(ls: LeaderState, now: Micros): void {
-    if (ls.readsWaitingCommit.length === 0) return;
-    const expired = ls.readsWaitingCommit.filter((r) => r.deadlineUs <= now);
-    ls.readsWaitingCommit = ls.readsWaitingCommit.filter((r) => r.deadlineUs > now);
-    for (const r of expired) r.done({ ok: false, error: 'timeout', leader: this.leaderId });
   }
 
   /** CheckQuorum (etcd): a leader that heard from no quorum during an election timeout steps down. */
@@ -828,7 +749,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       this.noteSentCommit(ls, p, hb.commit);
       this.send(p, hb);
     }
-    this.confirmRounds(ls);
+    this.readPath.confirmRounds(ls);
   }
 
   /** Sends what `peer` is missing, as far as the pipeline allows. */
@@ -906,7 +827,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
         return true;
       case 'raft.read-index.resp':
         // A follower's forwarded read may be answered after it changed role; it still holds.
-        this.onReadIndexResp(m);
+        this.readPath.onReadIndexResp(m);
         return true;
       default:
         return false;
@@ -923,7 +844,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       case 'raft.snapshot.resp':
         return this.onSnapshotResp(ls, from, m);
       case 'raft.read-index':
-        return this.onReadIndex(from, m);
+        return this.readPath.onReadIndex(from, m);
       case 'raft.append':
       case 'raft.heartbeat':
       case 'raft.snapshot':
@@ -949,7 +870,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
         this.becomeFollower(this.currentTerm, from);
         return this.stepFollower(from, m);
       case 'raft.read-index':
-        return this.replyReadIndex(from, m, -1);
+        return this.readPath.replyReadIndex(from, m, -1);
       case 'raft.timeout-now':
         return this.onTimeoutNow(from, m);
       default:
@@ -974,7 +895,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       case 'raft.snapshot':
         return this.onSnapshot(from, m);
       case 'raft.read-index':
-        return this.replyReadIndex(from, m, -1);
+        return this.readPath.replyReadIndex(from, m, -1);
       case 'raft.timeout-now':
         return this.onTimeoutNow(from, m);
       default:
@@ -1180,7 +1101,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const now = this.env.now();
     pr.recentActive = true;
     if (m.round > pr.ackedRound) pr.ackedRound = m.round;
-    this.confirmRounds(ls);
+    this.readPath.confirmRounds(ls);
     // A silent pipeline (appends lost to a partition or a crash) restarts from the match point.
     const stalled = now - pr.lastHeardUs >= this.config.electionTimeoutMinUs;
     if (pr.state === 'snapshot') {
@@ -1194,20 +1115,6 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (pr.state === 'replicate' && pr.inflightCount() > 0 && stalled) pr.becomeProbe();
     if (pr.state === 'probe') pr.probeSent = false;
     if (pr.match < this.log.last()) this.sendAppend(ls, from);
-  }
-
-  private confirmRounds(ls: LeaderState): void {
-    const q = quorumIndex(this.configs.current(), (id) => (id === this.self ? ls.round : (ls.progress.get(id)?.ackedRound ?? 0)), this.mut('jointCommitNewOnly'));
-    if (q <= ls.confirmedRound) return;
-    ls.confirmedRound = q;
-    const sentAt = ls.roundSentAt.get(q);
-    if (sentAt !== undefined) {
-      // Lease (dissertation §6.4.1): no voter that acked round q grants a vote to anyone else until an
-      // election timeout after it heard us, measured on clocks that may run (1 ± drift) fast.
-      ls.lease.extend(sentAt, Math.floor(this.config.electionTimeoutMinUs * (1 - this.config.maxClockDriftRatio)), this.env.now());
-    }
-    this.reads.confirm(q);
-    this.reads.applied(this.applied);
   }
 
   private onSnapshot(from: NodeId, m: SnapshotReq): void {
@@ -1315,11 +1222,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.commit = n;
     for (const o of this.observers) o.onCommit?.(n);
     const ls = this.leading();
-    if (ls !== undefined && this.commit >= ls.termStartIndex && ls.readsWaitingCommit.length > 0) {
-      const waiting = ls.readsWaitingCommit;
-      ls.readsWaitingCommit = [];
-      for (const r of waiting) this.startRead(ls, r.deadlineUs, r.done);
-    }
+    if (ls !== undefined) this.readPath.commitAdvanced(ls);
     this.applyCommitted();
   }
 
@@ -1328,7 +1231,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     assert(this.commit <= this.log.last(), () => `commit ${this.commit} beyond last ${this.log.last()}`);
     const end = Math.min(this.commit, this.applied + this.config.maxApplyBatch);
     while (this.applied < end) this.applyEntry(this.log.entry(this.applied + 1));
-    this.reads.applied(this.applied);
+    this.readPath.applied(this.applied);
     const ls = this.leading();
     if (ls !== undefined) this.maybeLeaveJoint(ls);
     if (this.applied < this.commit && !this.applyScheduled) {
