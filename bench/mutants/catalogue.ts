@@ -35,7 +35,7 @@ export const CATALOGUE: readonly Mutant[] = [
   { name: 'acceptStaleTerm', kind: 'raft', rule: 'Raft Fig. 2 / §5.1: reject a request with a stale term', where: 'raft/node.ts', scenarios: ['stress/raft-stale-term-leader.yaml', 'raft-partitions.yaml'] },
   { name: 'skipConsistencyCheck', kind: 'raft', rule: 'Raft Fig. 2 AppendEntries rule 2: reply false if the log has no entry at prevLogIndex with prevLogTerm', where: 'raft/node.ts onAppend', scenarios: RAFT_CORE },
   { name: 'readBeforeTermCommit', kind: 'raft', rule: 'Raft §8 / dissertation §6.4 step 1: no read index before an entry of the leader\'s term committed', where: 'raft/read-index.ts', scenarios: ['kv-default-reads.yaml', 'raft-partitions.yaml'] },
-  { name: 'ackBeforeSync', kind: 'raft', rule: 'Raft Fig. 2: acknowledge entries only once they are on stable storage', where: 'raft/node.ts', scenarios: ['stress/storage-nemesis.yaml', 'stress/raft5-kv-nemesis.yaml'] },
+  { name: 'ackBeforeDurable', kind: 'raft', rule: 'Raft Fig. 2: acknowledge entries only once they are on stable storage', where: 'raft/node.ts', scenarios: ['stress/storage-nemesis.yaml', 'stress/raft5-kv-nemesis.yaml'] },
   { name: 'noStorageRecovery', kind: 'raft', rule: 'Protocol-aware recovery (Alagappan et al., FAST\'18): a node that lost acknowledged entries must not vote as if it had them', where: 'raft/recovery.ts', scenarios: ['stress/storage-nemesis.yaml'] },
   // ---- switches in src/core/test-mutants.ts
   { name: 'preVoteWithoutLogCheck', kind: 'core', rule: 'Raft dissertation §9.6: a pre-vote applies the same log check as a vote', where: 'raft/node.ts onVoteRequest', scenarios: RAFT_CORE },

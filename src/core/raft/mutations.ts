@@ -25,8 +25,11 @@ export const RAFT_MUTATIONS = [
   'skipConsistencyCheck',
   /** §8 / dissertation §6.4 step 1: serve a read index before an entry of the leader's term committed. */
   'readBeforeTermCommit',
-  /** Figure 2: acknowledge appended entries before they are synced. */
-  'ackBeforeSync',
+  /**
+   * Figure 2 / dissertation §10.2.1: acknowledge appended entries before their (asynchronous) write
+   * is durable, and let the leader count its own entries before its write is.
+   */
+  'ackBeforeDurable',
   /**
    * Protocol-aware recovery (recovery.ts; Alagappan et al., FAST'18): ignore storage damage found
    * at start, so a node that lost entries it acknowledged votes and serves as if it had them.

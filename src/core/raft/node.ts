@@ -5,9 +5,10 @@
  * lease / stale reads and client-session dedup.
  *
  * Sans-I/O: everything goes through the Env. Persistence discipline: term and vote are saved and
- * synced before a vote is answered; appended entries are synced before they are acknowledged; the
- * leader syncs its own entries before counting itself toward a commit; these are asserted where
- * the messages leave (send, ackAppend, onVoteRequest).
+ * synced before a vote is answered; appended entries are written asynchronously (durability.ts):
+ * a follower acknowledges them once durable, and the leader replicates before its own write is
+ * durable but counts itself toward a commit only at its durable index (maybeCommit); the rules
+ * are asserted where the messages leave (send, ackAppend, onVoteRequest).
  *
  * Roles (roles.ts): one state object per role, replaced only by transition(), which asserts the
  * transition is legal; leader-only state lives in LeaderState. After the term gate, receive()
@@ -54,6 +55,7 @@ import { ReadPath } from './read-path.ts';
 import { StorageRecovery } from './recovery.ts';
 import { CandidateState, enterRole, FollowerState, LeaderState, type RoleState } from './roles.ts';
 import { ClientSessions } from './sessions.ts';
+import { AckAfterDurable } from './durability.ts';
 import { decodePayload, encodePayload, loadSnapshot, parsePayload, saveSnapshot, SnapshotReceiver, type SnapshotPayload, type StoredSnapshot } from './snapshot.ts';
 import { testMutant } from '../test-mutants.ts';
 
@@ -72,6 +74,10 @@ export interface PeerStatus {
   readonly match: number;
   readonly next: number;
   readonly inflight: number;
+  /** The leader found this follower lost entries it had acknowledged and is repairing it (Progress.repairing). */
+  readonly repairing: boolean;
+  /** Virtual µs of its last append/snapshot response (or of the first append to an idle pipeline). */
+  readonly lastHeardUs: number;
 }
 
 /** What a TUI or an inspector shows of a node. */
@@ -139,6 +145,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private roundScheduled = false;
   private flushScheduled = false;
   private applyScheduled = false;
+  /** A follower's append acknowledgement waiting for its entries to be durable (durability.ts). */
+  private readonly heldAck = new AckAfterDurable();
   private stopped = false;
   /** Peer messages dropped because they contradict what Raft guarantees (droppedMessages()). */
   private dropped = 0;
@@ -274,6 +282,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     return this.recovery.recovering();
   }
 
+  /** Records its storage cut for damage at start, and how many of them peers have repaired since (metrics). */
+  storageRepair(): { readonly cut: number; readonly repaired: number } {
+    return { cut: this.recovery.cut, repaired: this.recovery.repaired(Math.max(this.log.last(), this.snapshotIndex())) };
+  }
+
   isLeader(): boolean {
     return this.state.name === 'leader';
   }
@@ -334,7 +347,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const m = this.configs.current();
     const peers: PeerStatus[] = [];
     for (const [id, pr] of this.leading()?.progress ?? []) {
-      peers.push({ id, voter: isVoter(m, id), state: pr.state, match: pr.match, next: pr.next, inflight: pr.inflightCount() });
+      peers.push({ id, voter: isVoter(m, id), state: pr.state, match: pr.match, next: pr.next, inflight: pr.inflightCount(), repairing: pr.repairing(), lastHeardUs: pr.lastHeardUs });
     }
     return {
       id: this.self,
@@ -717,12 +730,32 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       // Scheduled by a leader, which may have stepped down (or stopped) since.
       const ls = this.leading();
       if (this.stopped || ls === undefined) return;
-      // Entries appended since the last flush are made durable together (group commit), then sent.
-      this.recovery.willAck(this.log.last(), this.currentTerm); // the leader counts itself: its mark, in the same sync
-      this.log.sync();
+      // Entries appended since the last flush are written together (group commit) and sent at once,
+      // before they are durable (dissertation §10.2.1): the leader counts itself when the write
+      // completes (onDurable). A new acked mark is synced with them at once (recovery.ts).
+      if (this.recovery.willAck(this.log.last(), this.currentTerm)) this.log.sync(); // the leader counts itself: its mark first
+      if (this.log.durableIndex() < this.log.last()) this.syncLogAsync();
       this.maybeCommit(ls);
       for (const p of ls.progress.keys()) this.sendAppend(ls, p);
     });
+  }
+
+  /** Starts making the log durable; onDurable runs when it is. */
+  private syncLogAsync(): void {
+    this.log.syncAsync((fn) => this.env.after(0, fn), () => this.onDurable());
+  }
+
+  /** An asynchronous log write completed: the leader may count itself, a follower may acknowledge. */
+  private onDurable(): void {
+    if (this.stopped) return;
+    const ls = this.leading();
+    if (ls !== undefined) {
+      this.heldAck.clear();
+      this.maybeCommit(ls);
+      return;
+    }
+    const a = this.heldAck.release(this.currentTerm, this.leaderId, this.log.durableIndex());
+    if (a !== undefined) this.ackAppend(a.to, a.match);
   }
 
   private noteSentCommit(ls: LeaderState, peer: NodeId, commit: number): void {
@@ -977,7 +1010,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const skip = Math.min(entries.length, this.commit - prevIndex);
       entries = entries.slice(skip);
       if (entries.length === 0) {
-        this.ackAppend(from, this.commit);
+        this.ackWhenDurable(from, this.commit);
         return;
       }
       prevIndex = entries[0]!.index - 1;
@@ -1013,16 +1046,24 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       break;
     }
     const lastNew = prevIndex + entries.length;
-    this.recovery.willAck(lastNew, this.currentTerm); // the acked high-water mark, in the same sync
-    if (!this.mut('ackBeforeSync')) this.log.sync();
+    // The acked high-water mark is durable before any ack it covers leaves (recovery.ts): a new
+    // mark (every ACK_SAVE_STEP entries, or a new term) is synced at once, with the entries.
+    if (this.recovery.willAck(lastNew, this.currentTerm)) this.log.sync();
+    else if (this.log.durableIndex() < this.log.last()) this.syncLogAsync();
     this.recovery.verified(lastNew, this.log.term(lastNew), this.currentTerm, m.commit, this.log.last());
     this.refreshFollowerRole();
     this.advanceCommit(Math.min(m.commit, this.mut('commitBeyondVerified') ? this.log.last() : lastNew));
-    this.ackAppend(from, lastNew);
+    this.ackWhenDurable(from, lastNew);
+  }
+
+  /** Acknowledges `matchIndex` now if it is durable, else when it is (onDurable). */
+  private ackWhenDurable(to: NodeId, matchIndex: number): void {
+    if (matchIndex <= this.log.durableIndex() || this.mut('ackBeforeDurable')) return this.ackAppend(to, matchIndex);
+    this.heldAck.hold(to, this.currentTerm, matchIndex);
   }
 
   private ackAppend(to: NodeId, matchIndex: number): void {
-    if (!this.mut('ackBeforeSync')) {
+    if (!this.mut('ackBeforeDurable')) {
       // Persist before send: what we acknowledge survives a crash (the leader counts it toward a commit).
       assert(matchIndex <= this.log.durableIndex(), () => `acking ${matchIndex} with only ${this.log.durableIndex()} durable`);
     }
@@ -1072,7 +1113,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const nextGuess = nextAfterRejection(this.log, m);
     if (pr.state !== 'snapshot' && showsLostLog(pr, m)) {
       this.env.trace('raft.lost-log', { peer: from, match: pr.match, reject: m.rejectIndex, hint: m.conflictIndex });
-      pr.lostLog(Math.max(1, Math.min(nextGuess, m.rejectIndex)));
+      pr.lostLog(Math.max(1, Math.min(nextGuess, m.rejectIndex)), this.log.last());
       this.sendAppend(ls, from);
       return;
     }
@@ -1205,7 +1246,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   /** Leader: commit the highest index a quorum stores, if it is from this term (paper §5.4.2). */
   private maybeCommit(ls: LeaderState): void {
-    const durable = this.log.durableIndex();
+    // The leader counts itself only for what its own disk holds (dissertation §10.2.1).
+    const durable = this.mut('ackBeforeDurable') ? this.log.last() : this.log.durableIndex();
     const n = quorumIndex(this.configs.current(), (id) => (id === this.self ? durable : (ls.progress.get(id)?.match ?? 0)), this.mut('jointCommitNewOnly'));
     if (n <= this.commit) return;
     if (this.log.term(n) !== this.currentTerm && !this.mut('commitOldTerms')) return;

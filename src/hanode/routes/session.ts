@@ -66,6 +66,9 @@ function duration(v: unknown, what: string): number | undefined {
 
 async function create(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
   const plan = planSessionCreate(req, ctx.backend.nodeName);
+  // The bound is checked again at apply (a refusal, alike on every replica); here it spares a log entry.
+  const full = ctx.backend.store.sessions.fullError();
+  if (full !== null) throw badRequest(full);
   const { result } = await commit(ctx, plan.cmd);
   return plan.answer(result);
 }

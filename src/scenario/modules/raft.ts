@@ -21,12 +21,10 @@
  * Raft node or a state machine of its own.
  */
 import type { NodeId } from '../../core/env.ts';
-import { RAFT_MUTATIONS, isRaftMutation, type RaftNode, type RaftConfig, type RaftMutation } from '../../core/raft/index.ts';
-import { ServerCore } from '../../core/node/index.ts';
-import type { StateMachine } from '../../core/sm.ts';
+import { RAFT_MUTATIONS, isRaftMutation, type RaftConfig, type RaftMutation } from '../../core/raft/index.ts';
+import { ServerCore, type NodeMachine, type ServerRaft } from '../../core/node/index.ts';
 import { RaftSafetyChecker } from '../../sim/checkers/raft-safety.ts';
 import { FollowerCommitChecker } from '../../sim/checkers/follower-commit.ts';
-import type { World } from '../../sim/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
@@ -49,9 +47,9 @@ export interface RaftModuleConfig {
 
 /** What other modules find in app.parts.raft. */
 export interface RaftPart {
-  readonly node: RaftNode<unknown, unknown>;
+  readonly node: ServerRaft;
   /** The NodeMachine the log feeds (core.store + core.haState). */
-  readonly sm: StateMachine<unknown, unknown>;
+  readonly sm: NodeMachine;
   /** The server assembly: store, HA state, replicator, CoordNode (the same as hanode's). */
   readonly core: ServerCore;
 }
@@ -128,12 +126,11 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     const leaderAt: number[] = [];
     const nodeRaft = (n: NodeId) => world.app<{ raft?: RaftPart }>(n)?.raft?.node;
 
-    const sim = world as unknown as World;
     /** Whether a and b can talk both ways right now (no partition between them). */
     const linked = (a: NodeId, b: NodeId) => {
-      const ia = sim.topology.index(a);
-      const ib = sim.topology.index(b);
-      return !sim.network.isCut(ia, ib) && !sim.network.isCut(ib, ia);
+      const ia = world.topology.index(a);
+      const ib = world.topology.index(b);
+      return !world.network.isCut(ia, ib) && !world.network.isCut(ib, ia);
     };
     /** A live leader that a quorum of the voters, reachable from it, follows in its term. */
     const stableLeader = (): NodeId | undefined => {
@@ -152,9 +149,9 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
 
     /** The live leader of the highest term, if any. */
     const currentLeader = () => {
-      let best: RaftNode<unknown, unknown> | undefined;
+      let best: ServerRaft | undefined;
       for (const n of members) {
-        const r = sim.isUp(n) ? nodeRaft(n) : undefined;
+        const r = world.isUp(n) ? nodeRaft(n) : undefined;
         if (r?.isLeader() && (best === undefined || r.term() > best.term())) best = r;
       }
       return best;
@@ -167,7 +164,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       {
         voters: () => reconfigure.voters(),
         leaderClaim: (n) => {
-          const r = sim.isUp(n) ? nodeRaft(n) : undefined;
+          const r = world.isUp(n) ? nodeRaft(n) : undefined;
           return r?.isLeader() ? { term: r.term() } : undefined;
         },
       },
@@ -182,10 +179,10 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       setupNode(ctx, app) {
         if (!members.has(ctx.id)) return;
         const core = new ServerCore({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, coreOpts);
-        const node = core.attachRaft(ctx.env('raft'), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters }) as unknown as RaftNode<unknown, unknown>;
+        const node = core.attachRaft(ctx.env('raft'), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
         checker.attach(node);
         followerCommit.attach(node);
-        app.parts.raft = { node, sm: core.machine as unknown as StateMachine<unknown, unknown>, core } satisfies RaftPart;
+        app.parts.raft = { node, sm: core.machine, core } satisfies RaftPart;
         // Also the node itself, for views that find cores by their inspection methods (src/tui).
         app.parts.raftNode = node;
         app.parts.coord = core.coord;
