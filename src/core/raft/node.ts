@@ -62,6 +62,8 @@ import { testMutant } from '../test-mutants.ts';
 /** Hooks for checkers and inspection (the Raft safety checker attaches here). */
 export interface RaftObserver {
   onRole?(role: RaftRole, term: number, leader: NodeId | undefined): void;
+  /** Just elected: the voters whose votes it counted, and the membership it counted them in. */
+  onElected?(term: number, granted: readonly NodeId[], membership: Membership): void;
   onCommit?(commitIndex: number): void;
   onApply?(entry: Entry): void;
   onSnapshotInstalled?(index: number, term: number): void;
@@ -602,7 +604,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.resetElectionTimer();
     this.env.trace('raft.campaign', { term: this.currentTerm, pre: false });
     cs.votes.set(this.self, true);
-    if (this.tallyWon(cs)) return this.becomeLeader();
+    if (this.tallyWon(cs)) return this.becomeLeader(cs);
     const req: VoteReq = { type: 'raft.vote', term: this.currentTerm, lastIndex: this.log.last(), lastTerm: this.log.lastTerm(), transfer };
     for (const v of allVoters(this.configs.current())) if (v !== this.self) this.send(v, req);
   }
@@ -615,9 +617,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     return campaignLost(cs.votes, this.configs.current(), this.mut('jointVoteNewOnly'));
   }
 
-  private becomeLeader(): void {
+  private becomeLeader(cs: CandidateState): void {
     assert(this.votedFor === this.self, 'a leader voted for itself');
     assert(this.commit <= this.log.last(), 'a new leader holds everything it knows committed');
+    const won = this.configs.current();
+    const granted = [...cs.votes].filter(([, yes]) => yes).map(([id]) => id);
     this.electionTimer?.cancel();
     this.electionTimer = undefined;
     const ls = this.transition<LeaderState>('leader', this.self);
@@ -638,6 +642,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     // the single-server membership fix: a new leader first commits an entry of its own term).
     ls.termStartIndex = this.log.last();
     ls.pendingConfigIndex = this.log.last();
+    for (const o of this.observers) o.onElected?.(this.currentTerm, granted, won);
     this.emitRole();
     this.env.trace('raft.elected', { term: this.currentTerm, last: this.log.last() });
     ls.heartbeatTimer = this.env.after(this.config.heartbeatIntervalUs, () => this.onHeartbeatTick(ls));
@@ -981,7 +986,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private onVoteResp(cs: CandidateState, from: NodeId, m: VoteResp): void {
     if (cs.name !== 'candidate' || m.term !== this.currentTerm) return;
     cs.votes.set(from, m.granted);
-    if (this.tallyWon(cs)) this.becomeLeader();
+    if (this.tallyWon(cs)) this.becomeLeader(cs);
     else if (this.tallyLost(cs)) this.becomeFollower(this.currentTerm, undefined);
   }
 
