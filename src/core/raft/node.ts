@@ -22,7 +22,6 @@ import { ConfigHistory } from './config-history.ts';
 import type { Entry } from './entry.ts';
 import { RaftLog } from './log.ts';
 import { allVoters, describeMembership, isJoint, isLearner, isVoter, makeMembership, peersOf, quorumIndex, voteResult, type Membership } from './membership.ts';
-import { enterJoint, leaveJoint, promotable, singleServerRefusal, withLearner, withoutMember, withPromoted, type ChangeGate, type Planned } from './conf-change.ts';
 import {
   isRaftMessage,
   type AppendReq,
@@ -52,6 +51,7 @@ import {
 import { mutated, type RaftMutation } from './mutations.ts';
 import { Progress } from './progress.ts';
 import { ReadPath } from './read-path.ts';
+import { MembershipOps } from './membership-ops.ts';
 import { StorageRecovery } from './recovery.ts';
 import { CandidateState, enterRole, FollowerState, LeaderState, type RoleState } from './roles.ts';
 import { ClientSessions } from './sessions.ts';
@@ -137,6 +137,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private readonly sessions: ClientSessions;
   /** ReadIndex, lease and forwarded follower reads (read-path.ts). */
   private readonly readPath: ReadPath;
+  /** Membership changes on the leader's side (membership-ops.ts). */
+  private readonly members: MembershipOps;
   private readonly receiver: SnapshotReceiver;
 
   private electionDeadlineUs = 0;
@@ -164,6 +166,22 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.config = resolveConfig(config);
     this.self = env.self;
     this.sessions = new ClientSessions(this.config.maxClientSessions);
+    this.members = new MembershipOps({
+      config: this.config,
+      env,
+      self: this.self,
+      leading: () => this.leading(),
+      isCurrent: (ls) => this.state === ls,
+      leader: () => this.leaderId,
+      term: () => this.currentTerm,
+      current: () => this.configs.current(),
+      currentIndex: () => this.configs.currentIndex(),
+      commitIndex: () => this.commit,
+      appliedIndex: () => this.applied,
+      appendConfig: (ls, next, done) => this.appendConfig(ls, next, done),
+      stepDown: () => this.becomeFollower(this.currentTerm, undefined),
+      mut: (m) => this.mut(m),
+    });
     this.readPath = new ReadPath({
       config: this.config,
       env,
@@ -371,7 +389,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   /** Adds `id` as a learner (non-voter): it receives the log but neither votes nor counts. */
   addLearner(id: NodeId, done: (r: ChangeResult) => void): void {
-    this.proposePlanned(withLearner(this.configs.current(), id, false), done);
+    this.members.addLearner(id, done);
   }
 
   /**
@@ -380,22 +398,17 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
    * watch membership() (or the 'raft.config' trace) for the promotion.
    */
   addServer(id: NodeId, done: (r: ChangeResult) => void): void {
-    this.proposePlanned(withLearner(this.configs.current(), id, true), done);
+    this.members.addServer(id, done);
   }
 
   /** Turns learner `id` into a voter now. */
   promote(id: NodeId, done: (r: ChangeResult) => void): void {
-    this.proposePlanned(withPromoted(this.configs.current(), id), done);
+    this.members.promote(id, done);
   }
 
   /** Removes `id` (voter or learner). A leader that removes itself steps down once the change commits. */
   removeServer(id: NodeId, done: (r: ChangeResult) => void): void {
-    this.proposePlanned(withoutMember(this.configs.current(), id), done);
-  }
-
-  private proposePlanned(p: Planned, done: (r: ChangeResult) => void): void {
-    if (!p.ok) return done({ ok: false, error: 'rejected', reason: p.reason });
-    this.changeMembership(p.next, done);
+    this.members.removeServer(id, done);
   }
 
   /**
@@ -403,11 +416,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
    * the previous change and an entry of this leader's term are committed (conf-change.ts).
    */
   changeMembership(next: Membership, done: (r: ChangeResult) => void): void {
-    const ls = this.leading();
-    if (ls === undefined) return done({ ok: false, error: 'not-leader', leader: this.leaderId });
-    const refusal = singleServerRefusal(this.changeGate(ls), next);
-    if (refusal !== undefined) return done({ ok: false, error: 'rejected', reason: refusal });
-    this.appendConfig(ls, next, done);
+    this.members.changeMembership(next, done);
   }
 
   /**
@@ -416,21 +425,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
    * with the failure that stopped the change: a lost leadership answers unknown-outcome).
    */
   replaceVoters(voters: readonly NodeId[], done: (r: ChangeResult) => void): void {
-    const ls = this.leading();
-    if (ls === undefined) return done({ ok: false, error: 'not-leader', leader: this.leaderId });
-    const p = enterJoint(this.changeGate(ls), voters);
-    if (!p.ok) return done({ ok: false, error: 'rejected', reason: p.reason });
-    this.appendConfig(ls, p.next, done);
-  }
-
-  private changeGate(ls: LeaderState): ChangeGate {
-    return {
-      current: this.configs.current(),
-      commit: this.commit,
-      pendingConfigIndex: ls.pendingConfigIndex,
-      transferring: ls.transfer !== undefined,
-      ...(this.mut('concurrentConfigChange') ? { concurrent: true } : {}), // TEST ONLY
-    };
+    this.members.replaceVoters(voters, done);
   }
 
   private appendConfig(ls: LeaderState, next: Membership, done: (r: ChangeResult) => void): void {
@@ -698,7 +693,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.broadcastHeartbeat(ls);
     const now = this.env.now();
     this.readPath.expire(ls, now);
-    this.maybePromote(ls);
+    this.members.maybePromote(ls);
   }
 
   /** CheckQuorum (etcd): a leader that heard from no quorum during an election timeout steps down. */
@@ -1097,7 +1092,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       if (advanced) {
         this.maybeCommit(ls);
         this.maybeSendTimeoutNow(ls);
-        this.maybePromote(ls);
+        this.members.maybePromote(ls);
       }
       this.sendAppend(ls, from);
       // Entries this follower just acked were committed already (the others made the quorum
@@ -1280,7 +1275,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     while (this.applied < end) this.applyEntry(this.log.entry(this.applied + 1));
     this.readPath.applied(this.applied);
     const ls = this.leading();
-    if (ls !== undefined) this.maybeLeaveJoint(ls);
+    if (ls !== undefined) this.members.maybeLeaveJoint(ls);
     if (this.applied < this.commit && !this.applyScheduled) {
       this.applyScheduled = true;
       this.env.after(0, () => {
@@ -1328,44 +1323,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     }
     // A callback above may have changed the role: look again.
     const lsAfter = this.leading();
-    if (e.kind === 'config' && lsAfter !== undefined) this.afterConfigCommitted(lsAfter, e.index);
-  }
-
-  private afterConfigCommitted(ls: LeaderState, index: number): void {
-    if (index !== this.configs.currentIndex()) return;
-    if (isJoint(this.configs.current())) return this.maybeLeaveJoint(ls);
-    if (!isVoter(this.configs.current(), this.self) && !this.mut('jointLeaderStays')) {
-      // Removed (dissertation §4.2.2): the leader managed the change without counting itself; now it goes.
-      this.env.trace('raft.stepdown', { term: this.currentTerm, reason: 'removed' });
-      this.becomeFollower(this.currentTerm, undefined);
-      return;
-    }
-    this.maybePromote(ls);
-  }
-
-  /**
-   * Leader: C_old,new committed (and an entry of this term, for a leader elected while joint):
-   * append C_new (paper §6; etcd's auto-leave). The new leader of a cluster left joint by a crashed
-   * leader gets here from applyCommitted once its first entry applied.
-   */
-  private maybeLeaveJoint(ls: LeaderState): void {
-    if (this.state !== ls || this.mut('noJointAutoLeave')) return;
-    const m = this.configs.current();
-    if (!isJoint(m) || this.configs.currentIndex() > this.applied || this.applied < ls.pendingConfigIndex) return;
-    const waiter = ls.leaveWaiter;
-    ls.leaveWaiter = undefined;
-    this.env.trace('raft.leave-joint', { term: this.currentTerm, members: describeMembership(m) });
-    this.appendConfig(ls, leaveJoint(m), waiter?.done ?? (() => {}));
-  }
-
-  /** Leader: promote one caught-up learner marked for promotion. */
-  private maybePromote(ls: LeaderState): void {
-    if (this.state !== ls) return; // a callback (a committed entry's, a transfer's) ended this leadership
-    if (ls.transfer !== undefined || this.commit < ls.pendingConfigIndex) return;
-    const id = promotable(this.configs.current(), (p) => ls.progress.get(p)?.match, this.commit, this.config.promoteMaxLagEntries);
-    if (id === undefined) return;
-    this.env.trace('raft.promote', { node: id, match: ls.progress.get(id)!.match, commit: this.commit });
-    this.promote(id, () => {});
+    if (e.kind === 'config' && lsAfter !== undefined) this.members.afterConfigCommitted(lsAfter, e.index);
   }
 
   private maybeSnapshot(): void {
