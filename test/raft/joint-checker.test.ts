@@ -50,3 +50,32 @@ describe('raft-safety: commit quorum against the configuration in the leader log
     expect(checker.violations[0]).toMatch(/^commit quorum: leader n1 .* committed 3 but only n1,n4,n5 of voters=n1,n4,n5 outgoing=n1,n2,n3/);
   });
 });
+
+describe('raft-safety: election quorum against the configuration in the candidate log', () => {
+  /** n1 (in C_old,new = n1..n3 -> n1,n4,n5) campaigns; only n4 answers. */
+  function campaign(mutations: readonly RaftMutation[]) {
+    const h = new StepHarness();
+    for (const id of ['n1', 'n2', 'n3', 'n4', 'n5']) h.add(id, { voters: C_OLD, mutations });
+    const checker = new RaftSafetyChecker({ throwOnViolation: false });
+    for (const id of ['n1', 'n2', 'n3', 'n4', 'n5']) checker.attach(h.node(id));
+    const joint = { voters: ['n1', 'n4', 'n5'], learners: [], promoting: [], outgoing: C_OLD };
+    for (const id of ['n1', 'n4']) h.deliver(id, 'n2', { type: 'raft.append', term: 2, prevIndex: 1, prevTerm: 1, entries: [{ index: 2, term: 2, kind: 'config', membership: joint }], commit: 0 });
+    h.drain();
+    h.timeout('n1');
+    h.deliverAll(h.drain({ from: 'n1', to: 'n4', type: 'raft.vote' }));
+    h.deliverAll(h.drain({ to: 'n1', type: 'raft.vote.resp' }));
+    return { n1: h.node('n1'), checker };
+  }
+
+  it('intact: n1 + n4 (a majority of C_new only) do not elect n1', () => {
+    const { n1, checker } = campaign([]);
+    expect(n1.isLeader()).toBe(false);
+    expect(checker.violations).toEqual([]);
+  });
+
+  it('jointVoteNewOnly: n1 leads on C_new alone and the checker reports it', () => {
+    const { n1, checker } = campaign(['jointVoteNewOnly']);
+    expect(n1.isLeader()).toBe(true);
+    expect(checker.violations[0]).toMatch(/^election quorum: n1 leads term 3 with the votes of n1,n4 in voters=n1,n4,n5 outgoing=n1,n2,n3/);
+  });
+});

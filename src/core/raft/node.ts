@@ -22,7 +22,6 @@ import { ConfigHistory } from './config-history.ts';
 import type { Entry } from './entry.ts';
 import { RaftLog } from './log.ts';
 import { allVoters, describeMembership, isJoint, isLearner, isVoter, makeMembership, peersOf, quorumIndex, voteResult, type Membership } from './membership.ts';
-import { enterJoint, leaveJoint, promotable, singleServerRefusal, withLearner, withoutMember, withPromoted, type ChangeGate, type Planned } from './conf-change.ts';
 import {
   isRaftMessage,
   type AppendReq,
@@ -30,8 +29,6 @@ import {
   type HeartbeatReq,
   type HeartbeatResp,
   type PreVoteReq,
-  type ReadIndexReq,
-  type ReadIndexResp,
   type PreVoteResp,
   type RaftMessage,
   type SnapshotReq,
@@ -51,10 +48,10 @@ import {
   nextSnapshotChunk,
   showsLostLog,
 } from './replication.ts';
-import { ForwardedReads } from './follower-reads.ts';
 import { mutated, type RaftMutation } from './mutations.ts';
 import { Progress } from './progress.ts';
-import { ReadQueue } from './read-index.ts';
+import { ReadPath } from './read-path.ts';
+import { MembershipOps } from './membership-ops.ts';
 import { StorageRecovery } from './recovery.ts';
 import { CandidateState, enterRole, FollowerState, LeaderState, type RoleState } from './roles.ts';
 import { ClientSessions } from './sessions.ts';
@@ -65,6 +62,8 @@ import { testMutant } from '../test-mutants.ts';
 /** Hooks for checkers and inspection (the Raft safety checker attaches here). */
 export interface RaftObserver {
   onRole?(role: RaftRole, term: number, leader: NodeId | undefined): void;
+  /** Just elected: the voters whose votes it counted, and the membership it counted them in. */
+  onElected?(term: number, granted: readonly NodeId[], membership: Membership): void;
   onCommit?(commitIndex: number): void;
   onApply?(entry: Entry): void;
   onSnapshotInstalled?(index: number, term: number): void;
@@ -136,12 +135,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private applied = 0;
   private readonly configs: ConfigHistory;
   private readonly sessions: ClientSessions;
-  /**
-   * Read barriers waiting for a confirmed round and/or the apply index. Not leader-only: a
-   * follower's forwarded reads wait here for the apply index the leader confirmed, whatever role
-   * the node has by then.
-   */
-  private readonly reads: ReadQueue;
+  /** ReadIndex, lease and forwarded follower reads (read-path.ts). */
+  private readonly readPath: ReadPath;
+  /** Membership changes on the leader's side (membership-ops.ts). */
+  private readonly members: MembershipOps;
   private readonly receiver: SnapshotReceiver;
 
   private electionDeadlineUs = 0;
@@ -152,8 +149,6 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private roundScheduled = false;
   private flushScheduled = false;
   private applyScheduled = false;
-  /** Follower reads waiting for the leader's read index. */
-  private readonly forwarded = new ForwardedReads();
   /** A follower's append acknowledgement waiting for its entries to be durable (durability.ts). */
   private readonly heldAck = new AckAfterDurable();
   private stopped = false;
@@ -171,7 +166,37 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.config = resolveConfig(config);
     this.self = env.self;
     this.sessions = new ClientSessions(this.config.maxClientSessions);
-    this.reads = new ReadQueue(this.config.maxPendingReads);
+    this.members = new MembershipOps({
+      config: this.config,
+      env,
+      self: this.self,
+      leading: () => this.leading(),
+      isCurrent: (ls) => this.state === ls,
+      leader: () => this.leaderId,
+      term: () => this.currentTerm,
+      current: () => this.configs.current(),
+      currentIndex: () => this.configs.currentIndex(),
+      commitIndex: () => this.commit,
+      appliedIndex: () => this.applied,
+      appendConfig: (ls, next, done) => this.appendConfig(ls, next, done),
+      stepDown: () => this.becomeFollower(this.currentTerm, undefined),
+      mut: (m) => this.mut(m),
+    });
+    this.readPath = new ReadPath({
+      config: this.config,
+      env,
+      self: this.self,
+      leading: () => this.leading(),
+      leader: () => this.leaderId,
+      term: () => this.currentTerm,
+      commitIndex: () => this.commit,
+      appliedIndex: () => this.applied,
+      recovering: () => this.recovery.recovering(),
+      membership: () => this.configs.current(),
+      send: (to, msg) => this.send(to, msg),
+      scheduleRound: () => this.scheduleRound(),
+      mut: (m) => this.mut(m),
+    });
     // A snapshot is at most a few chunks per entry of the threshold; bound the reassembly buffer generously.
     this.receiver = new SnapshotReceiver(1 << 30);
 
@@ -239,8 +264,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     }
     this.stopped = true;
     this.electionTimer?.cancel();
-    this.reads.failAll(this.leaderId);
-    for (const f of this.forwarded.takeAll()) f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
+    this.readPath.stop(this.leaderId);
     notify?.();
   }
 
@@ -270,82 +294,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   readBarrier(done: (r: ReadResult) => void, opts?: ReadOptions): void {
-    const mode = this.config.readMode;
-    if (mode === 'stale') {
-      // A node repairing lost entries may not even hold what it served before (recovery.ts).
-      if (this.recovery.recovering()) done({ ok: false, error: 'not-leader', leader: this.leaderId });
-      else done({ ok: true, index: this.applied });
-      return;
-    }
-    const ls = this.leading();
-    if (ls === undefined) {
-      if (this.config.followerReads && this.leaderId !== undefined) return this.forwardRead(this.leaderId, done);
-      done({ ok: false, error: 'not-leader', leader: this.leaderId });
-      return;
-    }
-    if (this.reads.full() || ls.readsWaitingCommit.length >= this.config.maxPendingReads) {
-      done({ ok: false, error: 'timeout', leader: this.leaderId });
-      return;
-    }
-    const deadlineUs = this.env.now() + this.config.readTimeoutUs;
-    // The leader's commit index is only known to be the cluster's once an entry of its term committed
-    // (dissertation §6.4 step 1): until then, wait.
-    if (this.commit < ls.termStartIndex && !this.mut('readBeforeTermCommit')) {
-      ls.readsWaitingCommit.push({ deadlineUs, done });
-      return;
-    }
-    this.startRead(ls, deadlineUs, done, opts?.lease === true);
-  }
-
-  /** Follower read: the leader confirms an index with a quorum round; we wait to apply up to it. */
-  private forwardRead(leader: NodeId, done: (r: ReadResult) => void): void {
-    if (this.forwarded.size >= this.config.maxPendingReads || this.reads.full()) {
-      done({ ok: false, error: 'timeout', leader });
-      return;
-    }
-    const id = this.forwarded.add(
-      this.env.now(),
-      this.config.readTimeoutUs,
-      (delay, fn) => this.env.after(delay, fn),
-      done,
-      (d) => d({ ok: false, error: 'timeout', leader: this.leaderId }),
-    );
-    this.send(leader, { type: 'raft.read-index', term: this.currentTerm, id } satisfies ReadIndexReq);
-  }
-
-  /** Leader: a follower's read. */
-  private onReadIndex(from: NodeId, m: ReadIndexReq): void {
-    if (this.config.readMode === 'stale') return this.replyReadIndex(from, m, -1);
-    // The leader's own barrier: it calls back once confirmed and applied here, at an index >= the
-    // one recorded on arrival; that index is what the follower must apply before reading.
-    this.readBarrier((r) => this.replyReadIndex(from, m, r.ok ? r.index : -1));
-  }
-
-  /** index -1: not confirmed (not the leader, or the barrier failed). */
-  private replyReadIndex(to: NodeId, m: ReadIndexReq, index: number): void {
-    this.send(to, { type: 'raft.read-index.resp', term: this.currentTerm, id: m.id, index } satisfies ReadIndexResp);
-  }
-
-  private onReadIndexResp(m: ReadIndexResp): void {
-    const f = this.forwarded.take(m.id);
-    if (f === undefined) return;
-    if (m.index < 0) return f.done({ ok: false, error: 'not-leader', leader: this.leaderId });
-    if (this.reads.full()) return f.done({ ok: false, error: 'timeout', leader: this.leaderId });
-    this.reads.addConfirmed(m.index, f.deadlineUs, f.done);
-    this.reads.applied(this.applied);
-    // Followers have no heartbeat tick to expire reads: a timer does (a partitioned follower may not apply).
-    this.env.after(Math.max(0, f.deadlineUs - this.env.now()), () => this.reads.expire(this.env.now(), this.leaderId));
-  }
-
-  private startRead(ls: LeaderState, deadlineUs: Micros, done: (r: ReadResult) => void, lease = false): void {
-    // A per-read lease needs checkQuorum as lease mode does (followers refuse votes within a lease).
-    if ((this.config.readMode === 'lease' || (lease && this.config.checkQuorum)) && ls.lease.valid(this.env.now())) {
-      this.reads.addConfirmed(this.commit, deadlineUs, done);
-      this.reads.applied(this.applied);
-      return;
-    }
-    this.reads.add(ls.round + 1, this.commit, deadlineUs, done);
-    this.scheduleRound();
+    this.readPath.barrier(done, opts);
   }
 
   /** True while this node repairs storage damage found at start (recovery.ts). */
@@ -440,7 +389,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   /** Adds `id` as a learner (non-voter): it receives the log but neither votes nor counts. */
   addLearner(id: NodeId, done: (r: ChangeResult) => void): void {
-    this.proposePlanned(withLearner(this.configs.current(), id, false), done);
+    this.members.addLearner(id, done);
   }
 
   /**
@@ -449,22 +398,17 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
    * watch membership() (or the 'raft.config' trace) for the promotion.
    */
   addServer(id: NodeId, done: (r: ChangeResult) => void): void {
-    this.proposePlanned(withLearner(this.configs.current(), id, true), done);
+    this.members.addServer(id, done);
   }
 
   /** Turns learner `id` into a voter now. */
   promote(id: NodeId, done: (r: ChangeResult) => void): void {
-    this.proposePlanned(withPromoted(this.configs.current(), id), done);
+    this.members.promote(id, done);
   }
 
   /** Removes `id` (voter or learner). A leader that removes itself steps down once the change commits. */
   removeServer(id: NodeId, done: (r: ChangeResult) => void): void {
-    this.proposePlanned(withoutMember(this.configs.current(), id), done);
-  }
-
-  private proposePlanned(p: Planned, done: (r: ChangeResult) => void): void {
-    if (!p.ok) return done({ ok: false, error: 'rejected', reason: p.reason });
-    this.changeMembership(p.next, done);
+    this.members.removeServer(id, done);
   }
 
   /**
@@ -472,11 +416,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
    * the previous change and an entry of this leader's term are committed (conf-change.ts).
    */
   changeMembership(next: Membership, done: (r: ChangeResult) => void): void {
-    const ls = this.leading();
-    if (ls === undefined) return done({ ok: false, error: 'not-leader', leader: this.leaderId });
-    const refusal = singleServerRefusal(this.changeGate(ls), next);
-    if (refusal !== undefined) return done({ ok: false, error: 'rejected', reason: refusal });
-    this.appendConfig(ls, next, done);
+    this.members.changeMembership(next, done);
   }
 
   /**
@@ -485,21 +425,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
    * with the failure that stopped the change: a lost leadership answers unknown-outcome).
    */
   replaceVoters(voters: readonly NodeId[], done: (r: ChangeResult) => void): void {
-    const ls = this.leading();
-    if (ls === undefined) return done({ ok: false, error: 'not-leader', leader: this.leaderId });
-    const p = enterJoint(this.changeGate(ls), voters);
-    if (!p.ok) return done({ ok: false, error: 'rejected', reason: p.reason });
-    this.appendConfig(ls, p.next, done);
-  }
-
-  private changeGate(ls: LeaderState): ChangeGate {
-    return {
-      current: this.configs.current(),
-      commit: this.commit,
-      pendingConfigIndex: ls.pendingConfigIndex,
-      transferring: ls.transfer !== undefined,
-      ...(this.mut('concurrentConfigChange') ? { concurrent: true } : {}), // TEST ONLY
-    };
+    this.members.replaceVoters(voters, done);
   }
 
   private appendConfig(ls: LeaderState, next: Membership, done: (r: ChangeResult) => void): void {
@@ -641,7 +567,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     t?.timer.cancel();
     return () => {
       for (const p of pending) p.done({ ok: false, error: 'unknown-outcome', leader: newLeader });
-      this.reads.failAll(newLeader);
+      this.readPath.failAll(newLeader);
       for (const r of waiting) r.done({ ok: false, error: 'not-leader', leader: newLeader });
       t?.done({ ok: true });
     };
@@ -673,7 +599,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.resetElectionTimer();
     this.env.trace('raft.campaign', { term: this.currentTerm, pre: false });
     cs.votes.set(this.self, true);
-    if (this.tallyWon(cs)) return this.becomeLeader();
+    if (this.tallyWon(cs)) return this.becomeLeader(cs);
     const req: VoteReq = { type: 'raft.vote', term: this.currentTerm, lastIndex: this.log.last(), lastTerm: this.log.lastTerm(), transfer };
     for (const v of allVoters(this.configs.current())) if (v !== this.self) this.send(v, req);
   }
@@ -686,9 +612,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     return campaignLost(cs.votes, this.configs.current(), this.mut('jointVoteNewOnly'));
   }
 
-  private becomeLeader(): void {
+  private becomeLeader(cs: CandidateState): void {
     assert(this.votedFor === this.self, 'a leader voted for itself');
     assert(this.commit <= this.log.last(), 'a new leader holds everything it knows committed');
+    const won = this.configs.current();
+    const granted = [...cs.votes].filter(([, yes]) => yes).map(([id]) => id);
     this.electionTimer?.cancel();
     this.electionTimer = undefined;
     const ls = this.transition<LeaderState>('leader', this.self);
@@ -709,6 +637,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     // the single-server membership fix: a new leader first commits an entry of its own term).
     ls.termStartIndex = this.log.last();
     ls.pendingConfigIndex = this.log.last();
+    for (const o of this.observers) o.onElected?.(this.currentTerm, granted, won);
     this.emitRole();
     this.env.trace('raft.elected', { term: this.currentTerm, last: this.log.last() });
     ls.heartbeatTimer = this.env.after(this.config.heartbeatIntervalUs, () => this.onHeartbeatTick(ls));
@@ -763,16 +692,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     ls.heartbeatTimer = this.env.after(this.config.heartbeatIntervalUs, () => this.onHeartbeatTick(ls));
     this.broadcastHeartbeat(ls);
     const now = this.env.now();
-    this.reads.expire(now, this.leaderId);
-    this.expireWaitingReads(ls, now);
-    this.maybePromote(ls);
-  }
-
-  private expireWaitingReads(ls: LeaderState, now: Micros): void {
-    if (ls.readsWaitingCommit.length === 0) return;
-    const expired = ls.readsWaitingCommit.filter((r) => r.deadlineUs <= now);
-    ls.readsWaitingCommit = ls.readsWaitingCommit.filter((r) => r.deadlineUs > now);
-    for (const r of expired) r.done({ ok: false, error: 'timeout', leader: this.leaderId });
+    this.readPath.expire(ls, now);
+    this.members.maybePromote(ls);
   }
 
   /** CheckQuorum (etcd): a leader that heard from no quorum during an election timeout steps down. */
@@ -861,7 +782,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       this.noteSentCommit(ls, p, hb.commit);
       this.send(p, hb);
     }
-    this.confirmRounds(ls);
+    this.readPath.confirmRounds(ls);
   }
 
   /** Sends what `peer` is missing, as far as the pipeline allows. */
@@ -939,7 +860,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
         return true;
       case 'raft.read-index.resp':
         // A follower's forwarded read may be answered after it changed role; it still holds.
-        this.onReadIndexResp(m);
+        this.readPath.onReadIndexResp(m);
         return true;
       default:
         return false;
@@ -956,7 +877,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       case 'raft.snapshot.resp':
         return this.onSnapshotResp(ls, from, m);
       case 'raft.read-index':
-        return this.onReadIndex(from, m);
+        return this.readPath.onReadIndex(from, m);
       case 'raft.append':
       case 'raft.heartbeat':
       case 'raft.snapshot':
@@ -982,7 +903,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
         this.becomeFollower(this.currentTerm, from);
         return this.stepFollower(from, m);
       case 'raft.read-index':
-        return this.replyReadIndex(from, m, -1);
+        return this.readPath.replyReadIndex(from, m, -1);
       case 'raft.timeout-now':
         return this.onTimeoutNow(from, m);
       default:
@@ -1007,7 +928,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       case 'raft.snapshot':
         return this.onSnapshot(from, m);
       case 'raft.read-index':
-        return this.replyReadIndex(from, m, -1);
+        return this.readPath.replyReadIndex(from, m, -1);
       case 'raft.timeout-now':
         return this.onTimeoutNow(from, m);
       default:
@@ -1060,7 +981,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private onVoteResp(cs: CandidateState, from: NodeId, m: VoteResp): void {
     if (cs.name !== 'candidate' || m.term !== this.currentTerm) return;
     cs.votes.set(from, m.granted);
-    if (this.tallyWon(cs)) this.becomeLeader();
+    if (this.tallyWon(cs)) this.becomeLeader(cs);
     else if (this.tallyLost(cs)) this.becomeFollower(this.currentTerm, undefined);
   }
 
@@ -1171,7 +1092,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       if (advanced) {
         this.maybeCommit(ls);
         this.maybeSendTimeoutNow(ls);
-        this.maybePromote(ls);
+        this.members.maybePromote(ls);
       }
       this.sendAppend(ls, from);
       // Entries this follower just acked were committed already (the others made the quorum
@@ -1221,7 +1142,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const now = this.env.now();
     pr.recentActive = true;
     if (m.round > pr.ackedRound) pr.ackedRound = m.round;
-    this.confirmRounds(ls);
+    this.readPath.confirmRounds(ls);
     // A silent pipeline (appends lost to a partition or a crash) restarts from the match point.
     const stalled = now - pr.lastHeardUs >= this.config.electionTimeoutMinUs;
     if (pr.state === 'snapshot') {
@@ -1235,20 +1156,6 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (pr.state === 'replicate' && pr.inflightCount() > 0 && stalled) pr.becomeProbe();
     if (pr.state === 'probe') pr.probeSent = false;
     if (pr.match < this.log.last()) this.sendAppend(ls, from);
-  }
-
-  private confirmRounds(ls: LeaderState): void {
-    const q = quorumIndex(this.configs.current(), (id) => (id === this.self ? ls.round : (ls.progress.get(id)?.ackedRound ?? 0)), this.mut('jointCommitNewOnly'));
-    if (q <= ls.confirmedRound) return;
-    ls.confirmedRound = q;
-    const sentAt = ls.roundSentAt.get(q);
-    if (sentAt !== undefined) {
-      // Lease (dissertation §6.4.1): no voter that acked round q grants a vote to anyone else until an
-      // election timeout after it heard us, measured on clocks that may run (1 ± drift) fast.
-      ls.lease.extend(sentAt, Math.floor(this.config.electionTimeoutMinUs * (1 - this.config.maxClockDriftRatio)), this.env.now());
-    }
-    this.reads.confirm(q);
-    this.reads.applied(this.applied);
   }
 
   private onSnapshot(from: NodeId, m: SnapshotReq): void {
@@ -1357,11 +1264,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.commit = n;
     for (const o of this.observers) o.onCommit?.(n);
     const ls = this.leading();
-    if (ls !== undefined && this.commit >= ls.termStartIndex && ls.readsWaitingCommit.length > 0) {
-      const waiting = ls.readsWaitingCommit;
-      ls.readsWaitingCommit = [];
-      for (const r of waiting) this.startRead(ls, r.deadlineUs, r.done);
-    }
+    if (ls !== undefined) this.readPath.commitAdvanced(ls);
     this.applyCommitted();
   }
 
@@ -1370,9 +1273,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     assert(this.commit <= this.log.last(), () => `commit ${this.commit} beyond last ${this.log.last()}`);
     const end = Math.min(this.commit, this.applied + this.config.maxApplyBatch);
     while (this.applied < end) this.applyEntry(this.log.entry(this.applied + 1));
-    this.reads.applied(this.applied);
+    this.readPath.applied(this.applied);
     const ls = this.leading();
-    if (ls !== undefined) this.maybeLeaveJoint(ls);
+    if (ls !== undefined) this.members.maybeLeaveJoint(ls);
     if (this.applied < this.commit && !this.applyScheduled) {
       this.applyScheduled = true;
       this.env.after(0, () => {
@@ -1420,44 +1323,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     }
     // A callback above may have changed the role: look again.
     const lsAfter = this.leading();
-    if (e.kind === 'config' && lsAfter !== undefined) this.afterConfigCommitted(lsAfter, e.index);
-  }
-
-  private afterConfigCommitted(ls: LeaderState, index: number): void {
-    if (index !== this.configs.currentIndex()) return;
-    if (isJoint(this.configs.current())) return this.maybeLeaveJoint(ls);
-    if (!isVoter(this.configs.current(), this.self) && !this.mut('jointLeaderStays')) {
-      // Removed (dissertation §4.2.2): the leader managed the change without counting itself; now it goes.
-      this.env.trace('raft.stepdown', { term: this.currentTerm, reason: 'removed' });
-      this.becomeFollower(this.currentTerm, undefined);
-      return;
-    }
-    this.maybePromote(ls);
-  }
-
-  /**
-   * Leader: C_old,new committed (and an entry of this term, for a leader elected while joint):
-   * append C_new (paper §6; etcd's auto-leave). The new leader of a cluster left joint by a crashed
-   * leader gets here from applyCommitted once its first entry applied.
-   */
-  private maybeLeaveJoint(ls: LeaderState): void {
-    if (this.state !== ls || this.mut('noJointAutoLeave')) return;
-    const m = this.configs.current();
-    if (!isJoint(m) || this.configs.currentIndex() > this.applied || this.applied < ls.pendingConfigIndex) return;
-    const waiter = ls.leaveWaiter;
-    ls.leaveWaiter = undefined;
-    this.env.trace('raft.leave-joint', { term: this.currentTerm, members: describeMembership(m) });
-    this.appendConfig(ls, leaveJoint(m), waiter?.done ?? (() => {}));
-  }
-
-  /** Leader: promote one caught-up learner marked for promotion. */
-  private maybePromote(ls: LeaderState): void {
-    if (this.state !== ls) return; // a callback (a committed entry's, a transfer's) ended this leadership
-    if (ls.transfer !== undefined || this.commit < ls.pendingConfigIndex) return;
-    const id = promotable(this.configs.current(), (p) => ls.progress.get(p)?.match, this.commit, this.config.promoteMaxLagEntries);
-    if (id === undefined) return;
-    this.env.trace('raft.promote', { node: id, match: ls.progress.get(id)!.match, commit: this.commit });
-    this.promote(id, () => {});
+    if (e.kind === 'config' && lsAfter !== undefined) this.members.afterConfigCommitted(lsAfter, e.index);
   }
 
   private maybeSnapshot(): void {

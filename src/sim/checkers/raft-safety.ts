@@ -12,6 +12,10 @@
  *   of C_new (paper §6). Holders are the members' latest incarnations; an index compacted into a
  *   snapshot counts as held. A node's in-memory log may run ahead of its disk, so this can miss a
  *   bad commit, never invent one. Judged only when every voter of the configuration is attached.
+ * - Election quorum, judged against configurations: a new leader's votes (those it counted, less
+ *   any voter whose own state shows a vote for someone else in that term) are a majority of the
+ *   configuration in its log, of C_old and of C_new while joint. Counted here, not by the core's
+ *   quorum functions.
  *
  * Attach every incarnation of every node (from world.setup, which runs again on restart); the
  * checker watches role changes, commits, applies and installed snapshots through RaftObserver, and
@@ -21,7 +25,7 @@
 import type { NodeId } from '../../core/env.ts';
 import type { Entry } from '../../core/raft/entry.ts';
 import type { RaftNode } from '../../core/raft/node.ts';
-import { allVoters, describeMembership, voteResult } from '../../core/raft/membership.ts';
+import { allVoters, describeMembership, type Membership } from '../../core/raft/membership.ts';
 
 export class RaftSafetyViolation extends Error {
   constructor(message: string) {
@@ -47,7 +51,12 @@ export function entryDigest(e: Entry): number {
 }
 
 type Inspectable = Pick<RaftNode, 'id' | 'addObserver' | 'entryAt' | 'firstIndex' | 'lastIndex' | 'commitIndex' | 'role' | 'term'> &
-  Partial<Pick<RaftNode, 'membership'>>;
+  Partial<Pick<RaftNode, 'membership' | 'status'>>;
+
+/** More than half of `set` is in `yes` (an empty set has no majority). */
+function majority(set: readonly NodeId[], yes: (id: NodeId) => boolean): boolean {
+  return set.filter(yes).length * 2 > set.length;
+}
 
 export class RaftSafetyChecker {
   readonly violations: string[] = [];
@@ -127,11 +136,25 @@ export class RaftSafetyChecker {
       if (n < x.firstIndex()) return true; // compacted: covered by its snapshot
       return x.entryAt(n)?.term === e.term;
     };
-    if (voteResult(m, holds) === 'won') return;
+    if (majority(m.voters, holds) && (m.outgoing === undefined || majority(m.outgoing, holds))) return;
     const holders = allVoters(m).filter(holds);
     this.violation(
       `commit quorum: leader ${node.id()} (term ${node.term()}) committed ${n} but only ${holders.join(',') || 'nobody'} of ${describeMembership(m)} hold it`,
     );
+  }
+
+  /** `leader` won `term` with the votes of `granted`, counted in membership `m`. */
+  private checkElectionQuorum(leader: NodeId, term: number, granted: readonly NodeId[], m: Membership): void {
+    this.counts.quorumChecks++;
+    const refuted = (v: NodeId): boolean => {
+      if (v === leader) return false;
+      const st = this.latest.get(v)?.status?.();
+      // A vote for someone else in that term (a vote lost with the disk shows as none: not counted against).
+      return st !== undefined && st.term === term && st.votedFor !== undefined && st.votedFor !== leader;
+    };
+    const voted = (v: NodeId) => granted.includes(v) && !refuted(v);
+    const ok = majority(m.voters, voted) && (m.outgoing === undefined || majority(m.outgoing, voted));
+    if (!ok) this.violation(`election quorum: ${leader} leads term ${term} with the votes of ${granted.filter(voted).join(',')} in ${describeMembership(m)}`);
   }
 
   attach(node: Inspectable): void {
@@ -139,6 +162,7 @@ export class RaftSafetyChecker {
     this.latest.set(id, node);
     let seenCommit = node.commitIndex();
     node.addObserver({
+      onElected: (term, granted, m) => this.checkElectionQuorum(id, term, granted, m),
       onRole: (role, term) => {
         if (role !== 'leader') return;
         this.counts.elections++;
