@@ -12,9 +12,10 @@ import { loadScenarioFile } from '../scenario/load.ts';
 import { runScenario } from '../scenario/runner.ts';
 import type { RunResult, Scenario } from '../scenario/types.ts';
 import { scenarioWithFaults } from '../scenario/write.ts';
-import type { ScheduledFault } from '../sim/types.ts';
+import { TopologyIndex } from '../scenario/topology.ts';
+import type { ScheduledFault, TopologySpec } from '../sim/types.ts';
 
-export type { ScheduledFault };
+export type { ScheduledFault, TopologySpec };
 
 /** A failed simulated run: the message holds the failing verdicts, the seed, the faults and the replay command. */
 export class SimulationFailure extends Error {
@@ -35,6 +36,8 @@ export interface SimulateOptions {
   readonly faults?: readonly ScheduledFault[];
   /** Throw a SimulationFailure when an expectation fails (default true). */
   readonly throwOnFail?: boolean;
+  /** Replaces the scenario's topology (same node ids, placed in other regions / DCs): see `topologies`. */
+  readonly topology?: TopologySpec;
 }
 
 /**
@@ -48,36 +51,80 @@ export function simulate(file: string, opts: SimulateOptions = {}): RunResult {
     const { nemesis: _dropped, ...rest } = base;
     sc = { ...rest, faults: opts.faults };
   }
+  if (opts.topology) sc = { ...sc, topology: new TopologyIndex(opts.topology) };
   const seed = opts.seed ?? sc.seed;
   const r = runScenario(sc, { seed });
   if (r.passed || opts.throwOnFail === false) return r;
   let replayFile = file;
-  if (opts.faults) {
+  if (opts.faults || opts.topology) {
     replayFile = file.replace(/(\.ya?ml)?$/, `.failing-${seed}.yaml`);
-    writeFileSync(replayFile, scenarioWithFaults(base, opts.faults, { dropNemesis: true, seed, header: '# written by simulate(): a failing fault schedule' }));
+    const header = '# written by simulate(): a failing fault schedule';
+    writeFileSync(replayFile, scenarioWithFaults(base, opts.faults ?? base.faults, { dropNemesis: opts.faults !== undefined, seed, header, ...(opts.topology ? { topology: opts.topology } : {}) }));
   }
   const replay = replayCommand(replayFile, seed);
   const failed = r.expectations.filter((v) => !v.passed).map((v) => `  ✗ ${v.name}: ${v.detail}`);
   const faults = (opts.faults ?? sc.faults).map((f) => `  ${JSON.stringify(faultToYaml(f))}`);
-  const msg = [`${sc.name} failed with seed ${seed}`, ...failed, r.error ? `  error: ${r.error}` : '', 'faults:', ...(faults.length ? faults : ['  (none scheduled)']), `replay: ${replay}`].filter(Boolean).join('\n');
+  const topo = opts.topology ? [`topology: ${opts.topology.regions.map((rg) => `${rg.name}{${rg.dcs.map((d) => `${d.name}:${d.nodes.join(',')}`).join(' ')}}`).join(' ')}`] : [];
+  const msg = [`${sc.name} failed with seed ${seed}`, ...failed, r.error ? `  error: ${r.error}` : '', ...topo, 'faults:', ...(faults.length ? faults : ['  (none scheduled)']), `replay: ${replay}`].filter(Boolean).join('\n');
   throw new SimulationFailure(msg, r, replay);
 }
 
 /** The fast-check module (passed in, so hasim does not depend on fast-check at run time). */
-type FastCheck = Pick<typeof import('fast-check'), 'constantFrom' | 'integer' | 'oneof' | 'record' | 'array'>;
+type FastCheck = Pick<typeof import('fast-check'), 'constantFrom' | 'integer' | 'oneof' | 'record' | 'array' | 'subarray' | 'tuple'>;
+
+/** Fault kinds `faultSchedules` draws. */
+export type ScheduleKind = 'crash' | 'isolate' | 'pause' | 'partition';
 
 /**
- * A fast-check arbitrary of fault schedules on `nodes`: up to `maxFaults` crashes and
- * isolations, each starting before `untilUs` and lasting 100 ms .. `maxForUs`. fast-check
- * shrinks a failing schedule towards fewer, earlier, shorter faults.
+ * A fast-check arbitrary of fault schedules on `nodes`: up to `maxFaults` faults of `kinds`
+ * (default all: crash, isolate, pause, and a partition of the nodes into two sides), each starting
+ * before `untilUs` and lasting 100 ms .. `maxForUs`. fast-check shrinks a failing schedule towards
+ * fewer, earlier, shorter faults (and smaller partition sides).
  */
-export function faultSchedules(fc: FastCheck, o: { nodes: readonly NodeId[]; untilUs: number; maxFaults?: number; maxForUs?: number }) {
+export function faultSchedules(fc: FastCheck, o: { nodes: readonly NodeId[]; untilUs: number; maxFaults?: number; maxForUs?: number; kinds?: readonly ScheduleKind[] }) {
   const node = fc.constantFrom(...o.nodes);
   const at = fc.integer({ min: 0, max: o.untilUs });
   const dur = fc.integer({ min: 100_000, max: Math.max(100_000, o.maxForUs ?? 4_000_000) });
-  const one = fc.oneof(
-    fc.record({ at, node, d: dur }).map(({ at, node, d }): ScheduledFault => ({ at, fault: { kind: 'crash', node, for: d } })),
-    fc.record({ at, node, d: dur }).map(({ at, node, d }): ScheduledFault => ({ at, fault: { kind: 'isolate', target: node, for: d } })),
-  );
-  return fc.array(one, { maxLength: o.maxFaults ?? 3 }).map((fs) => [...fs].sort((a, b) => a.at - b.at));
+  const kinds = new Set<ScheduleKind>(o.kinds ?? ['crash', 'isolate', 'pause', 'partition']);
+  const arbs = [];
+  if (kinds.has('crash')) arbs.push(fc.record({ at, node, d: dur }).map(({ at, node, d }): ScheduledFault => ({ at, fault: { kind: 'crash', node, for: d } })));
+  if (kinds.has('isolate')) arbs.push(fc.record({ at, node, d: dur }).map(({ at, node, d }): ScheduledFault => ({ at, fault: { kind: 'isolate', target: node, for: d } })));
+  if (kinds.has('pause')) arbs.push(fc.record({ at, node, d: dur }).map(({ at, node, d }): ScheduledFault => ({ at, fault: { kind: 'pause', node, for: d } })));
+  if (kinds.has('partition') && o.nodes.length >= 2) {
+    const side = fc.subarray([...o.nodes], { minLength: 1, maxLength: o.nodes.length - 1 });
+    arbs.push(
+      fc.record({ at, side, d: dur }).map(({ at, side, d }): ScheduledFault => ({
+        at,
+        fault: { kind: 'partition', sides: [side, o.nodes.filter((n) => !side.includes(n))], for: d },
+      })),
+    );
+  }
+  if (arbs.length === 0) throw new Error('faultSchedules: no fault kind to draw (kinds is empty, or a partition of one node)');
+  return fc.array(fc.oneof(...arbs), { maxLength: o.maxFaults ?? 3 }).map((fs) => [...fs].sort((a, b) => a.at - b.at));
+}
+
+/**
+ * A fast-check arbitrary of topologies for `nodes` (the scenario's node ids): each node placed in
+ * one of up to `maxRegions` regions of up to `maxDcsPerRegion` datacenters each (names r0, r0-dc0,
+ * ...), so runs see same-DC, cross-DC and cross-region latencies. Shrinks towards a single DC.
+ */
+export function topologies(fc: FastCheck, o: { nodes: readonly NodeId[]; maxRegions?: number; maxDcsPerRegion?: number }) {
+  const regions = Math.max(1, o.maxRegions ?? 2);
+  const dcs = Math.max(1, o.maxDcsPerRegion ?? 2);
+  const slot = fc.integer({ min: 0, max: regions * dcs - 1 });
+  return fc.array(slot, { minLength: o.nodes.length, maxLength: o.nodes.length }).map((slots): TopologySpec => {
+    const out: { name: string; dcs: { name: string; nodes: NodeId[] }[] }[] = [];
+    o.nodes.forEach((n, i) => {
+      const r = Math.floor(slots[i]! / dcs);
+      const d = slots[i]! % dcs;
+      let region = out.find((x) => x.name === `r${r}`);
+      if (!region) out.push((region = { name: `r${r}`, dcs: [] }));
+      let dc = region.dcs.find((x) => x.name === `r${r}-dc${d}`);
+      if (!dc) region.dcs.push((dc = { name: `r${r}-dc${d}`, nodes: [] }));
+      dc.nodes.push(n);
+    });
+    out.sort((a, b) => a.name.localeCompare(b.name));
+    for (const r of out) r.dcs.sort((a, b) => a.name.localeCompare(b.name));
+    return { regions: out };
+  });
 }

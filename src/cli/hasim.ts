@@ -112,6 +112,7 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .option('--listen <host:port>', 'address for UDP and TCP (default 127.0.0.1:0)')
     .option('--peers <list>', 'the other nodes: ID=HOST:PORT,...')
     .option('--config <json>', 'handed to createCore as info.config')
+    .option('--data-dir <dir>', 'keep the core\'s storage in files here, so it survives a restart (default: memory)')
     .action(async (file: string, flags) => {
       const { hostCommand } = await import('./commands/host.ts');
       onExit(await hostCommand(file, flags));

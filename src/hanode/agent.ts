@@ -12,6 +12,7 @@ import { AgentCheckProbe } from './check-probe.ts';
 import { ScriptNotifier } from './ha/notify.ts';
 import { haRoutes } from './routes/ha.ts';
 import { DataDir, RealHost } from '../net-real/index.ts';
+import type { Storage } from '../core/env.ts';
 import { createApi } from './api.ts';
 import type { HttpServer } from './http/server.ts';
 import { splitHostPort } from './http/server.ts';
@@ -25,6 +26,8 @@ import { DEFAULT_MAX_CONNS_PER_CLIENT } from './http/conn-limit.ts';
 import { describeAcl, type AclConfig, type AclDefaultPolicy } from './http/acl.ts';
 import { ZkGateway } from './zk/server.ts';
 import { describeCut } from './storage-damage-log.ts';
+import { describeDiskFailure, EXIT_IO_ERROR, guardStorage, isDiskError, StorageFailedError } from './storage-failure.ts';
+import { raftReplicationMetrics } from './raft-replication-metrics.ts';
 
 export interface AgentConfig {
   readonly node: string;
@@ -110,6 +113,9 @@ export class Agent {
   private http: HttpServer | undefined;
   private zk: ZkGateway | undefined;
   private dataDir: DataDir | undefined;
+  private readonly guarded = new Map<string, Storage>();
+  /** The disk error that stopped this agent (storage-failure.ts). */
+  private diskFailure: NodeJS.ErrnoException | undefined;
   private addrs: AgentAddresses | undefined;
   private stopping: Promise<void> | undefined;
   private readonly log: (line: string) => void;
@@ -129,14 +135,31 @@ export class Agent {
       tcpPort: config.raftPort,
       ...(config.encrypt !== undefined ? { key: config.encrypt } : {}),
       ...(config.clusterTcp ? { tcp: config.clusterTcp } : {}),
-      ...(dd ? { storage: (service: string) => dd.storage(service) } : {}),
+      ...(dd ? { storage: (service: string) => this.guardedStorage(service, dd) } : {}),
       onError: (err, where) => {
+        if (this.diskFailure !== undefined && (err instanceof StorageFailedError || isDiskError(err))) return; // said once; stopping
         // A broken invariant is a bug: say where, then stop (fail fast, like the simulator).
         this.log(`[ERR] core threw in ${where}: ${(err as Error)?.stack ?? String(err)}`);
         process.exitCode = 70;
         void this.stop();
       },
     });
+  }
+
+  /** The data dir's storage for `service`, wrapped so a disk error stops the agent cleanly (storage-failure.ts). */
+  private guardedStorage(service: string, dd: DataDir): Storage {
+    let g = this.guarded.get(service);
+    if (g === undefined) {
+      g = guardStorage(service, dd.storage(service), (err) => {
+        if (this.diskFailure !== undefined) return;
+        this.diskFailure = err;
+        this.log(describeDiskFailure(service, err));
+        process.exitCode = EXIT_IO_ERROR;
+        void this.stop();
+      });
+      this.guarded.set(service, g);
+    }
+    return g;
   }
 
   get addresses(): AgentAddresses {
@@ -330,8 +353,8 @@ export class Agent {
   private metrics(): Metric[] {
     const n = this.host.app();
     const out: Metric[] = [];
-    const g = (name: string, help: string, value: number) => out.push({ name, help, type: 'gauge', value });
-    const k = (name: string, help: string, value: number) => out.push({ name, help, type: 'counter', value });
+    const g = (name: string, help: string, value: number, labels?: Readonly<Record<string, string>>) => out.push({ name, help, type: 'gauge', value, ...(labels ? { labels } : {}) });
+    const k = (name: string, help: string, value: number, labels?: Readonly<Record<string, string>>) => out.push({ name, help, type: 'counter', value, ...(labels ? { labels } : {}) });
     g('hanode.uptime_seconds', 'Seconds since the agent started.', (Date.now() - this.startedAt) / 1000);
     g('hanode.runtime.event_loop_delay_max_ms', 'Longest event-loop stall since start (ms); compare with the election timeout.', this.loop.maxMs());
     g('hanode.runtime.event_loop_delay_recent_max_ms', 'Longest event-loop stall in the last 1-2 s (ms).', this.loop.recentMaxMs());
@@ -347,6 +370,7 @@ export class Agent {
       g('hanode.http.blocking_queries', 'Parked blocking queries.', s.blockingParked!);
       g('hanode.kv.keys', 'Keys in the KV store.', s.kvKeys!);
       g('hanode.session.count', 'Live sessions.', s.sessions!);
+      raftReplicationMetrics(n.raft(), g, k);
     }
     const hs = this.host.stats;
     k('hanode.net.sent', 'Messages sent by every service.', hs.sent);

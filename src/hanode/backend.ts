@@ -6,6 +6,7 @@
 import type { NodeId } from '../core/env.ts';
 import type { SessionRecord } from '../core/coord/sessions.ts';
 import type { BlockingHub } from '../core/coord/blocking.ts';
+import type { PeerStatus } from '../core/raft/index.ts';
 import type { CoordStore, StoreCommandBody, StoreResult } from '../core/store/index.ts';
 
 export interface RaftServerView {
@@ -14,6 +15,14 @@ export interface RaftServerView {
   readonly address: string;
   readonly leader: boolean;
   readonly voter: boolean;
+}
+
+/** The Raft leader's view of replication (undefined on a follower): what autopilot health reports per server. */
+export interface RaftProgressView {
+  readonly term: number;
+  readonly lastIndex: number;
+  readonly commitIndex: number;
+  readonly peers: readonly PeerStatus[];
 }
 
 export interface MemberView {
@@ -49,6 +58,8 @@ export interface Backend {
   propose(cmd: StoreCommandBody): Promise<ProposeOutcome>;
   /** True while the local Raft node repairs storage damage (src/core/raft/recovery.ts): its store may lack acknowledged writes. */
   recovering?(): boolean;
+  /** The leader's replication progress per follower; undefined when this node does not lead. */
+  raftProgress?(): RaftProgressView | undefined;
   /**
    * Linearizable read barrier: resolves once the local store reflects every write committed
    * before the call. `lease`: a leader within its lease skips the quorum round (default mode).

@@ -6,7 +6,7 @@ import { kvWatchFor } from './http/kv-watch.ts';
 import type { SessionRecord } from '../core/coord/sessions.ts';
 import type { NodeId } from '../core/env.ts';
 import type { ServerNode } from '../core/node/index.ts';
-import type { Backend, MemberView, ProposeOutcome, RaftServerView } from './backend.ts';
+import type { Backend, MemberView, ProposeOutcome, RaftProgressView, RaftServerView } from './backend.ts';
 
 /** Consul's RPC hold timeout is 7 s (rpc_hold_timeout); a commit normally takes milliseconds. 30 s is a safety net. */
 const PROPOSE_TIMEOUT_MS = 30_000;
@@ -79,6 +79,13 @@ export class NodeBackend implements Backend {
 
   recovering(): boolean {
     return this.node().raft()?.recovering() ?? false;
+  }
+
+  raftProgress(): RaftProgressView | undefined {
+    const raft = this.node().raft();
+    if (!raft?.isLeader()) return undefined;
+    const st = raft.status();
+    return { term: st.term, lastIndex: st.lastIndex, commitIndex: st.commitIndex, peers: st.peers };
   }
 
   raftServers(): readonly RaftServerView[] {

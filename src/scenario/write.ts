@@ -4,12 +4,13 @@
  * Used by `hasim shrink` and by the TUI's "save" (faults a person injected).
  */
 import { parseDocument } from 'yaml';
-import type { ScheduledFault } from '../sim/types.ts';
+import type { ScheduledFault, TopologySpec } from '../sim/types.ts';
 import { faultToYaml } from './faults.ts';
 import type { Scenario } from './types.ts';
 
-export function scenarioWithFaults(sc: Scenario, faults: readonly ScheduledFault[], opts: { dropNemesis: boolean; seed: number; header: string }): string {
+export function scenarioWithFaults(sc: Scenario, faults: readonly ScheduledFault[], opts: { dropNemesis: boolean; seed: number; header: string; topology?: TopologySpec }): string {
   const doc = parseDocument(sc.source);
+  if (opts.topology) doc.set('topology', doc.createNode(opts.topology));
   const list = doc.createNode([...faults].sort((a, b) => a.at - b.at).map(faultToYaml));
   for (const item of (list as { items: { flow?: boolean }[] }).items) item.flow = true;
   doc.set('faults', list);

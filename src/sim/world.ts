@@ -12,6 +12,7 @@ import { SimulationError } from './errors.ts';
 import { EventQueue, type QueuedEvent } from './event-queue.ts';
 import { applyFault, type FaultTarget } from './faults.ts';
 import { DiskWriteError, MemoryStorage } from '../host/memory-storage.ts';
+import { armAsyncSync, DEFAULT_SYNC_LATENCY_US } from './disk-sync.ts';
 import { Network } from './network.ts';
 import { startNemesis } from './nemesis.ts';
 import { Forger } from './forge.ts';
@@ -151,7 +152,11 @@ export class World implements FaultTarget {
     this.diskRandom = this.topology.nodes.map((id) => randomStream(this.seed, `disk/${id}`));
     // Defaults: a crash loses unsynced writes half the time and tears the tail a fifth of
     // those times: aggressive on purpose, a simulator exists to find the bugs that rarely fire.
-    this.disk = { unsyncedLoss: options.disk?.unsyncedLoss ?? 0.5, tornWrite: options.disk?.tornWrite ?? 0.2 };
+    this.disk = {
+      unsyncedLoss: options.disk?.unsyncedLoss ?? 0.5,
+      tornWrite: options.disk?.tornWrite ?? 0.2,
+      syncLatencyUs: options.disk?.syncLatencyUs ?? DEFAULT_SYNC_LATENCY_US,
+    };
     this.recorded = options.recordTrace ? [] : null;
     this.checkMessages = options.checkMessages ?? false;
   }
@@ -485,7 +490,9 @@ export class World implements FaultTarget {
     const world = this;
     const epoch = node.epoch;
     const random = randomStream(this.seed, `node/${node.id}/${service}/${node.restarts}`);
-    const storage: Storage = this.storageOf(node, service);
+    const disk = this.storageOf(node, service);
+    armAsyncSync(disk, this.disk.syncLatencyUs, (delay, fn) => world.nodeTimer(node, epoch, delay, fn));
+    const storage: Storage = disk;
     env = {
       self: node.id,
       service,

@@ -285,6 +285,7 @@ describe('operator, metrics, self', () => {
     expect(prom.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(prom.text).toMatch(/^# TYPE hanode_raft_is_leader gauge$/m);
     expect(prom.text).toMatch(/^hanode_raft_is_leader 1$/m);
+    expect(prom.text).toMatch(/^hanode_raft_storage_records_cut 0$/m); // issue 15: repair counters
     const json = JSON.parse((await req('GET', '/v1/agent/metrics')).text);
     expect(json.Gauges.some((g: { Name: string }) => g.Name === 'hanode.raft.term')).toBe(true);
     const self = JSON.parse((await req('GET', '/v1/agent/self')).text);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { faultSchedules, simulate, SimulationFailure } from '../../src/api/testing.ts';
+import { faultSchedules, simulate, SimulationFailure, topologies, type ScheduledFault, type TopologySpec } from '../../src/api/testing.ts';
 import { hasim } from '../cli/run-hasim.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hasim-testing-'));
@@ -32,12 +32,34 @@ describe('simulate + faultSchedules', () => {
     }
     expect(failure).toBeInstanceOf(SimulationFailure);
     expect(failure!.message).toMatch(/failed with seed \d+/);
-    expect(failure!.message).toMatch(/faults:\n {2}\{.*"kind":"(crash|isolate)"/);
+    expect(failure!.message).toMatch(/faults:\n {2}\{.*"kind":"(crash|isolate|pause|partition)"/);
     expect(failure!.message).toContain(`replay: ${failure!.replay}`);
     const [, file, seed] = /replay (\S+) --seed (\d+)/.exec(failure!.replay)!;
     expect(existsSync(file!)).toBe(true);
     const r = hasim('replay', file!, '--seed', seed!, '--json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out).traceHash).toBe(failure!.result.traceHash);
+  });
+
+  it('schedules draw crashes, isolations, pauses and partitions; topologies spread nodes over regions and DCs', () => {
+    const nodes = ['n1', 'n2', 'n3'];
+    const kinds = new Set(fc.sample(faultSchedules(fc, { nodes, untilUs: 1_000_000, maxFaults: 3 }), { numRuns: 200, seed: 1 }).flat().map((f) => f.fault.kind));
+    expect([...kinds].sort()).toEqual(['crash', 'isolate', 'partition', 'pause']);
+    const topos = fc.sample(topologies(fc, { nodes, maxRegions: 2, maxDcsPerRegion: 2 }), { numRuns: 100, seed: 1 });
+    expect(topos.some((t) => t.regions.length === 2)).toBe(true);
+    expect(topos.some((t) => t.regions.some((r) => r.dcs.length === 2))).toBe(true);
+    for (const t of topos) expect(t.regions.flatMap((r) => r.dcs.flatMap((d) => d.nodes)).sort()).toEqual(nodes);
+  });
+
+  it('a failing schedule on a random topology shrinks to at most 2 faults, and the shrunk case still fails', () => {
+    const nodes = ['n1', 'n2', 'n3'];
+    const file = join(dir, 'buggy.yaml');
+    const arb = fc.tuple(faultSchedules(fc, { nodes, untilUs: 15_000_000, maxFaults: 5 }), fc.integer({ min: 1, max: 1000 }), topologies(fc, { nodes }));
+    const out = fc.check(fc.property(arb, ([faults, seed, topology]) => void simulate(file, { seed, faults, topology })), { numRuns: 100, seed: 7 });
+    expect(out.failed).toBe(true);
+    const [faults, seed, topology] = out.counterexample![0] as [ScheduledFault[], number, TopologySpec];
+    expect(faults.length).toBeLessThanOrEqual(2);
+    expect(simulate(file, { seed, faults, topology, throwOnFail: false }).passed).toBe(false);
+    expect(String((out.errorInstance as Error).message)).toMatch(/replay: npx hasim replay \S+ --seed \d+/);
   });
 });

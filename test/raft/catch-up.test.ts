@@ -84,4 +84,21 @@ describe('a follower that lost its log catches up while the leader stays (issue 
     expect(caughtUp(c, l.id(), term, f)).toBe(true);
     expect(c.raft(f).snapshotIndex()).toBeGreaterThan(0);
   });
+
+  it('the leader reports the wiped follower as repairing until it holds the leader\'s log again (autopilot health)', () => {
+    const { c, l, f } = setup(1504);
+    const term = l.term();
+    const peer = () => l.status().peers.find((p) => p.id === f)!;
+    expect(peer().repairing).toBe(false);
+    c.world.crash(f);
+    wipe(c.world.storage(f, 'raft'));
+    c.world.restart(f);
+    // The follower's rejection shows its log ends below its old match: the leader marks it.
+    expect(c.world.runUntil(() => peer().repairing, c.world.now() + sec(5))).toBe(true);
+    expect(peer().match).toBeLessThan(l.lastIndex());
+    expect(caughtUp(c, l.id(), term, f)).toBe(true);
+    // Its ack of the repaired range reaches the leader a moment after it applied.
+    expect(c.world.runUntil(() => !peer().repairing, c.world.now() + sec(1))).toBe(true);
+    expect(peer().match).toBe(l.lastIndex());
+  });
 });

@@ -33,12 +33,18 @@ describe('Progress after a lost log', () => {
   it('match drops to 0 and a probe starts at the follower\'s end', () => {
     const pr = replicating(10);
     pr.sent(15);
-    pr.lostLog(5);
+    pr.lostLog(5, 15);
     expect(pr.state).toBe('probe');
     expect(pr.match).toBe(0);
     expect(pr.next).toBe(5);
     expect(pr.paused()).toBe(false);
     expect(pr.inflightCount()).toBe(0);
+    // Repairing (autopilot health: recovering) until match reaches the leader's log of then.
+    expect(pr.repairing()).toBe(true);
+    pr.acked(14);
+    expect(pr.repairing()).toBe(true);
+    pr.acked(15);
+    expect(pr.repairing()).toBe(false);
   });
 
   it('a stale rejection while probing is still ignored', () => {

@@ -2,6 +2,7 @@
  * `hasim host MODULE --node n1 --listen 127.0.0.1:7001 --peers n2=127.0.0.1:7002,...`: runs a
  * user app module (the file an `app:` section names) on real sockets (UDP and TCP on the same
  * port number) until SIGINT/SIGTERM. Trace events with a `note` are printed, one a line.
+ * With `--data-dir DIR` the core's storage lives in files there and survives a restart.
  */
 import { UsageError } from './common.ts';
 
@@ -10,6 +11,7 @@ export interface HostFlags {
   listen?: string;
   peers?: string;
   config?: string;
+  dataDir?: string;
 }
 
 function hostPort(flag: string, text: string): { host: string; port: number } {
@@ -47,6 +49,7 @@ export async function hostCommand(file: string, flags: HostFlags): Promise<numbe
       tcpPort: listen.port,
       peers,
       config,
+      ...(flags.dataDir !== undefined ? { dataDir: flags.dataDir } : {}),
       onTrace: (ev) => {
         if (typeof ev.note === 'string') process.stdout.write(`${ev.node ?? ''} ${ev.note}\n`);
       },

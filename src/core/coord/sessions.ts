@@ -60,13 +60,20 @@ export interface SessionSnapshot {
 }
 
 export class SessionTable {
+  /** The session bound (MAX_SESSIONS; smaller in tests), checked before proposing and at apply. */
+  readonly maxSessions: number = MAX_SESSIONS;
   private readonly sessions = new Map<string, SessionRecord>();
   /** key → replicated time until which it may not be acquired. */
   private readonly lockDelays = new Map<string, Micros>();
 
+  /** Why a new session would be refused for the bound, or null (the HTTP route asks before proposing). */
+  fullError(): string | null {
+    return this.sessions.size >= this.maxSessions ? `too many sessions (${this.maxSessions})` : null;
+  }
+
   /** Validates and creates; returns an error text (as Consul's HTTP 500 body) on refusal. */
   create(index: number, input: SessionCreateInput, catalog: CheckLookup): SessionRecord | string {
-    if (this.sessions.size >= MAX_SESSIONS) return 'too many sessions';
+    if (this.fullError() !== null) return this.fullError()!;
     const ttlUs = input.ttlUs ?? 0;
     if (ttlUs !== 0 && (ttlUs < SESSION_TTL_MIN_US || ttlUs > SESSION_TTL_MAX_US)) {
       return `Invalid Session TTL '${ttlUs}us', must be between [${SESSION_TTL_MIN_US}us=${SESSION_TTL_MAX_US}us]`;

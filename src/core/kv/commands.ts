@@ -69,10 +69,13 @@ export type KvReadResult =
   | { readonly type: 'range'; readonly revision: number; readonly entries: readonly KvEntry[] };
 
 /**
- * Bound on operations (compares + ops of the larger branch) in one transaction.
- * etcd's `--max-txn-ops` default is 128 (etcd docs, configuration flags).
+ * Bound on operations in one transaction, the one limit for both transaction shapes the store
+ * takes: an etcd-style txn (compares + ops of the larger branch) and a Consul /v1/txn (its ops).
+ * Consul allows "up to 64 operations" (api docs, /v1/txn); etcd's `--max-txn-ops` default is 128
+ * (etcd docs, configuration flags). The lower one holds for both, so a transaction valid in one
+ * API is never refused by the other's rule.
  */
-export const KV_MAX_TXN_OPS = 128;
+export const KV_MAX_TXN_OPS = 64;
 
 /**
  * Bound on a key's length (chars). Our own choice, far below etcd's whole-request bound

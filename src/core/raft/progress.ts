@@ -25,6 +25,8 @@ export class Progress {
   /** snapshot: which snapshot and the next chunk offset. */
   snapIndex = 0;
   snapOffset = 0;
+  /** The leader's last index when this follower was found to have lost its log (lostLog): it is being repaired while match is below. */
+  repairTo = 0;
 
   constructor(lastIndex: number, nowUs: Micros, private readonly maxInflight: number) {
     this.next = lastIndex + 1;
@@ -99,9 +101,10 @@ export class Progress {
    * backtracking from there as usual and falling back to a snapshot where the log is compacted.
    * etcd's Progress has no such case: its rejections at or below match are always stale.
    */
-  lostLog(next: number): void {
+  lostLog(next: number, leaderLast: number): void {
     assert(this.state !== 'snapshot', 'a snapshot transfer repairs the follower anyway');
     assert(next >= 1, () => `lost-log probe from ${next}`);
+    this.repairTo = Math.max(this.repairTo, leaderLast);
     this.state = 'probe';
     this.match = 0;
     this.next = next;
@@ -114,6 +117,11 @@ export class Progress {
    * rejection is stale (answers an older append) and was ignored. The caller first checks for a
    * follower that lost its log (lostLog), which these rules would take for a stale rejection.
    */
+  /** True while a follower that lost its log (lostLog) has not been repaired up to the leader's log of then. */
+  repairing(): boolean {
+    return this.match < this.repairTo;
+  }
+
   rejected(rejected: number, nextGuess: number): boolean {
     if (this.state === 'replicate') {
       if (rejected <= this.match) return false;

@@ -31,7 +31,7 @@
  * recovery is needed, as before. With `enabled` false (a test-only mutation) the node goes on as
  * if nothing was lost: the checkers must then see the bug.
  */
-import type { Env, StorageDamage } from '../env.ts';
+import { assert, type Env, type StorageDamage } from '../env.ts';
 
 /**
  * Storage key: the acked high-water mark: a log index this node acknowledged (as a follower) or
@@ -73,6 +73,8 @@ export class StorageRecovery {
   private hardStateLost: boolean;
   /** Records cut for damage at open (for the counters: repaired = records regained since). */
   readonly cut: number;
+  /** First index of that cut (0: none). */
+  private readonly cutFrom: number;
 
   constructor(
     private readonly env: Env,
@@ -83,6 +85,7 @@ export class StorageRecovery {
     this.ack = st.load<AckMark>(ACK_KEY) ?? { index: 0, term: 0 };
     this.state = st.load<RecoveringState>(RECOVERING_KEY);
     this.cut = damage?.cutFrom !== undefined && damage.cutTo !== undefined ? damage.cutTo - damage.cutFrom + 1 : 0;
+    this.cutFrom = this.cut > 0 ? damage!.cutFrom! : 0;
     if (damage !== undefined) this.env.trace('raft.disk-damage', describeDamage(damage, this.ack));
     this.hardStateLost = damage?.lostKeys?.includes(HS_KEY) === true;
     const found = damage !== undefined ? this.assess(damage) : undefined;
@@ -142,6 +145,11 @@ export class StorageRecovery {
     return undefined;
   }
 
+  /** Of the records cut for damage at open, how many the log (or snapshot) ending at `held` holds again: repaired by peers. */
+  repaired(held: number): number {
+    return this.cut === 0 ? 0 : Math.min(this.cut, Math.max(0, held - this.cutFrom + 1));
+  }
+
   /** True while the node may not vote, campaign, trust a heartbeat's commit index or serve local reads. */
   recovering(): boolean {
     return this.state !== undefined;
@@ -165,12 +173,21 @@ export class StorageRecovery {
 
   /**
    * Call before the sync that makes entries up to `index` durable and before acknowledging them
-   * (the same sync then covers the mark): the mark never trails an acknowledgement.
+   * (the same sync then covers the mark): the mark never trails an acknowledgement. Returns true
+   * when it saved a new mark (the caller syncs before acknowledging anything).
    */
-  willAck(index: number, currentTerm: number): void {
-    if (index < this.ack.index + ACK_SAVE_STEP && currentTerm <= this.ack.term) return;
-    this.ack = { index: Math.max(index, this.ack.index), term: Math.max(currentTerm, this.ack.term) };
-    this.env.storage.save(ACK_KEY, this.ack);
+  willAck(index: number, currentTerm: number): boolean {
+    let saved = false;
+    if (index >= this.ack.index + ACK_SAVE_STEP || currentTerm > this.ack.term) {
+      this.ack = { index: Math.max(index, this.ack.index), term: Math.max(currentTerm, this.ack.term) };
+      this.env.storage.save(ACK_KEY, this.ack);
+      saved = true;
+    }
+    // The bound docs/storage-faults.md states: the saved mark trails this ack by less than a step,
+    // and its term is exact. (A silent loss inside that step is the one recovery cannot see.)
+    assert(index - this.ack.index < ACK_SAVE_STEP, () => `acked mark ${this.ack.index} trails ack ${index} by a step or more`);
+    assert(this.ack.term >= currentTerm, () => `acked mark term ${this.ack.term} below the acking term ${currentTerm}`);
+    return saved;
   }
 
   /**

@@ -5,7 +5,6 @@ export { TOPICS, type AppliedEntry, type ApplyListener, type RestoreListener, ty
 export { StoreProposer, type ProposeOutcome, type Proposer, type ProposerOptions } from './proposer.ts';
 export { validateStoreCommand } from './validate.ts';
 export {
-  KV_TXN_MAX_OPS,
   KV_TXN_VERBS,
   kvTxnOpsError,
   type KvTxnError,

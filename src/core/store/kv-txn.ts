@@ -16,11 +16,9 @@
  *   check-session return the entry with its value blanked; the others return nothing.
  * Lock delay is checked on the replicated clock (the host's), so every replica agrees.
  */
-import { casMatches, KV_MAX_KEY_CHARS, KV_MAX_RANGE, KV_MAX_VALUE_CHARS, type KvStore } from '../kv/index.ts';
+import { casMatches, KV_MAX_KEY_CHARS, KV_MAX_RANGE, KV_MAX_TXN_OPS, KV_MAX_VALUE_CHARS, type KvStore } from '../kv/index.ts';
 import type { KvEntry } from '../kv/types.ts';
 
-/** Consul's limit on operations in one transaction (api docs, /v1/txn: "up to 64 operations"). */
-export const KV_TXN_MAX_OPS = 64;
 
 /** The KV verbs Consul's /v1/txn accepts. */
 export const KV_TXN_VERBS = [
@@ -104,7 +102,7 @@ const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object
 /** null when `ops` is a well-formed operation list, else why not (checked before proposing and in apply). */
 export function kvTxnOpsError(ops: unknown): string | null {
   if (!Array.isArray(ops)) return 'kv.txn needs an ops array';
-  if (ops.length > KV_TXN_MAX_OPS) return `Transaction contains too many operations (${ops.length} > ${KV_TXN_MAX_OPS})`;
+  if (ops.length > KV_MAX_TXN_OPS) return `Transaction contains too many operations (${ops.length} > ${KV_MAX_TXN_OPS})`;
   for (let i = 0; i < ops.length; i++) {
     const op: unknown = ops[i];
     if (!isObj(op)) return `op ${i}: not an object`;

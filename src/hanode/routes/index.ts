@@ -1,6 +1,6 @@
 /** Route modules of the HTTP API, one per Consul endpoint family. */
 export { kvRoutes } from './kv.ts';
-export { txnRoutes, TXN_MAX_OPS } from './txn.ts';
+export { txnRoutes } from './txn.ts';
 export { sessionRoutes } from './session.ts';
 export { agentRoutes } from './agent.ts';
 export { catalogRoutes } from './catalog.ts';

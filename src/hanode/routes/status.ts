@@ -2,6 +2,7 @@
 import { formatGoDuration, parseGoDuration } from '../http/duration.ts';
 import { badRequest, HttpError } from '../http/errors.ts';
 import type { ApiReply, Route } from '../http/types.ts';
+import { autopilotHealth } from '../autopilot-health.ts';
 import { isObject, jsonBody, type RouteContext } from './context.ts';
 
 /**
@@ -139,33 +140,7 @@ export function statusRoutes(ctx: RouteContext): Route[] {
       methods: {
         GET: {
           placement: 'read',
-          handler: () => {
-            const alive = new Map(b.members().map((m) => [m.name, m.status] as const));
-            const servers = b.raftServers().map((s) => {
-              const serf = alive.get(s.id) === 1 ? 'alive' : alive.get(s.id) === 3 ? 'left' : alive.has(s.id) ? 'failed' : 'none';
-              const healthy = serf === 'alive';
-              return {
-                ID: s.id,
-                Name: s.id,
-                Address: s.address,
-                SerfStatus: serf,
-                Version: '0.1.0',
-                Leader: s.leader,
-                LastContact: lastContact(s.id, s.leader),
-                LastTerm: b.stats().raftTerm ?? 0,
-                LastIndex: b.store.appliedIndex(),
-                Healthy: healthy,
-                Voter: s.voter,
-                StableSince: stableSince(s.id, healthy),
-              };
-            });
-            const voters = servers.filter((s) => s.Voter);
-            const healthyVoters = voters.filter((s) => s.Healthy).length;
-            const quorum = Math.floor(voters.length / 2) + 1;
-            const tolerance = Math.max(0, healthyVoters - quorum);
-            const healthy = servers.every((s) => s.Healthy) && b.leader() !== undefined;
-            return { status: healthy ? 200 : 429, json: { Healthy: healthy, FailureTolerance: tolerance, Servers: servers } };
-          },
+          handler: () => autopilotHealth(b, { maxTrailingLogs: autopilot.MaxTrailingLogs, lastContact, stableSince }),
         },
       },
     },

@@ -5,15 +5,12 @@
  * are the store's acquire / release; check-session, check-index, check-not-exists, cas,
  * delete-cas, get, get-tree, set, delete, delete-tree as in Consul (see core/store/kv-txn.ts).
  */
-import { KV_MAX_VALUE_CHARS } from '../../core/kv/index.ts';
-import { KV_TXN_MAX_OPS, kvTxnOpsError, type KvTxnOp } from '../../core/store/index.ts';
+import { KV_MAX_TXN_OPS, KV_MAX_VALUE_CHARS } from '../../core/kv/index.ts';
+import { kvTxnOpsError, type KvTxnOp } from '../../core/store/index.ts';
 import { badRequest, HttpError } from '../http/errors.ts';
 import type { ApiReply, ApiRequest, Route } from '../http/types.ts';
 import { kvJson } from '../shapes.ts';
 import { commit, isObject, jsonBody, okResult, type RouteContext } from './context.ts';
-
-/** Consul limits a transaction to 64 operations (api docs, /v1/txn: "up to 64 operations"). */
-export const TXN_MAX_OPS = KV_TXN_MAX_OPS;
 
 export function txnRoutes(ctx: RouteContext): Route[] {
   return [{ path: '/v1/txn', methods: { PUT: { handler: (r) => txn(ctx, r), placement: 'leader', write: true } } }];
@@ -22,7 +19,7 @@ export function txnRoutes(ctx: RouteContext): Route[] {
 /** Consul's api.TxnOps JSON → store ops. Absent fields are Consul's zero values (Key "" fails at apply: "Must provide key"). */
 function parseOps(body: unknown): KvTxnOp[] {
   if (!Array.isArray(body)) throw badRequest('Failed to parse body: expected a JSON array of operations');
-  if (body.length > TXN_MAX_OPS) throw new HttpError(413, `Transaction contains too many operations (${body.length} > ${TXN_MAX_OPS})`);
+  if (body.length > KV_MAX_TXN_OPS) throw new HttpError(413, `Transaction contains too many operations (${body.length} > ${KV_MAX_TXN_OPS})`);
   return body.map((item, i): KvTxnOp => {
     const kv = isObject(item) ? item.KV : undefined;
     if (!isObject(kv)) throw badRequest(`Operation ${i}: only KV operations are supported`);

@@ -8,6 +8,8 @@
  *     voters: [east-1, west-1]     # nodes, DCs or regions
  *     learners: [west-2]           # added by the first leader (addLearner)
  *     electionTimeoutMin: 150ms    # optional overrides of src/core/raft/config.ts
+ *     reconfigure:                 # optional: replace voters by joint consensus (raft-reconfigure.ts)
+ *       - { at: 10s, voters: [east-1, west-2] }
  *     mutations: [commitOldTerms]  # TEST ONLY, breaks safety: paper rules to switch off (src/core/raft/mutations.ts),
  *                                  # to show a swarm's checkers catch the broken rule
  *
@@ -29,6 +31,8 @@ import { verdict } from '../verdict.ts';
 import { LeaderChangeWatch, leaderChangeExpectations } from './raft-leader-change.ts';
 import type { View } from '../yaml-view.ts';
 import { noParams, parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
+import { parseReconfigure, ReconfigureDriver, type ReconfigureStep } from './raft-reconfigure.ts';
+import { bootstrapExpectations, parseBootstrap, ServerNodes, type BootstrapConfig } from './raft-bootstrap.ts';
 
 export interface RaftModuleConfig {
   readonly voters: readonly NodeId[];
@@ -38,11 +42,20 @@ export interface RaftModuleConfig {
   readonly heartbeatIntervalUs?: number;
   /** TEST ONLY (breaks safety): RaftConfig.mutations. */
   readonly mutations?: readonly RaftMutation[];
+  /** Voter replacements by joint consensus during the run. */
+  readonly reconfigure?: readonly ReconfigureStep[];
+  /**
+   * How the servers find each other (./raft-bootstrap.ts): `static` (default) — every voter
+   * starts with the full voter list; `expect` — each runs hanode's ServerNode with
+   * `--bootstrap-expect` and `--join`, and the scenario judges its join / rejoin rules.
+   */
+  readonly bootstrap?: BootstrapConfig;
 }
 
 /** What other modules find in app.parts.raft. */
 export interface RaftPart {
-  readonly node: ServerRaft;
+  /** The Raft node; undefined until it is built (with `bootstrap: expect`, once bootstrap_expect is met). */
+  readonly node: ServerRaft | undefined;
   /** The NodeMachine the log feeds (core.store + core.haState). */
   readonly sm: NodeMachine;
   /** The server assembly: store, HA state, replicator, CoordNode (the same as hanode's). */
@@ -64,7 +77,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
   name: 'raft',
   doc: 'Raft voters and learners; checks safety, leader election and churn',
   parse(v, ctx) {
-    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations']);
+    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin']);
     const voters = ctx.topology.nodesOf(v.get('voters').required());
     const learners = v.get('learners').present ? ctx.topology.nodesOf(v.get('learners')) : [];
     const both = learners.find((n) => voters.includes(n));
@@ -77,6 +90,8 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...opt('electionTimeoutMax', 'electionTimeoutMaxUs'),
       ...opt('heartbeatInterval', 'heartbeatIntervalUs'),
       ...(v.get('mutations').present ? { mutations: parseMutations(v.get('mutations')) } : {}),
+      ...(v.get('reconfigure').present ? { reconfigure: parseReconfigure(v.get('reconfigure'), ctx, new Set([...voters, ...learners])) } : {}),
+      ...parseBootstrap(v, voters, learners, ctx),
     };
     if ((cfg.electionTimeoutMinUs ?? 0) > (cfg.electionTimeoutMaxUs ?? Infinity)) {
       v.get('electionTimeoutMax').fail('expected electionTimeoutMax >= electionTimeoutMin');
@@ -92,11 +107,16 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       parse: parseWithin,
       name: (p) => withinName('a leader', p as WithinParams),
     },
+    reconfigured: {
+      parse: noParams,
+      name: () => 'every raft.reconfigure step completed (its voters committed, not joint)',
+    },
     'max-leader-changes': {
       parse: (v) => v.required().int(0, 1_000_000),
       name: (p) => `at most ${p as number} leader changes`,
     },
     ...leaderChangeExpectations,
+    ...bootstrapExpectations,
   },
   instantiate(cfg, run): ModuleInstance {
     const { world, scenario } = run;
@@ -124,7 +144,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     };
     /** A live leader that a quorum of the voters, reachable from it, follows in its term. */
     const stableLeader = (): NodeId | undefined => {
-      for (const n of cfg.voters) {
+      for (const n of members) {
         const r = nodeRaft(n);
         if (!r || !r.isLeader()) continue;
         const voters = r.membership().voters;
@@ -137,11 +157,22 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       return undefined;
     };
 
+    /** The live leader of the highest term, if any. */
+    const currentLeader = () => {
+      let best: ServerRaft | undefined;
+      for (const n of members) {
+        const r = world.isUp(n) ? nodeRaft(n) : undefined;
+        if (r?.isLeader() && (best === undefined || r.term() > best.term())) best = r;
+      }
+      return best;
+    };
+    const reconfigure = new ReconfigureDriver(world, cfg.reconfigure ?? [], cfg.voters, currentLeader, run.endUs);
+
     // Tells role selectors who leads (src/sim/roles.ts); watches new-leader-within.
     const leaderChange = new LeaderChangeWatch(
       world,
       {
-        voters: () => cfg.voters,
+        voters: () => reconfigure.voters(),
         leaderClaim: (n) => {
           const r = world.isUp(n) ? nodeRaft(n) : undefined;
           return r?.isLeader() ? { term: r.term() } : undefined;
@@ -154,9 +185,31 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       run.endUs,
     );
 
+    const boot = cfg.bootstrap ? new ServerNodes(world, cfg.bootstrap, cfg.voters, overrides, scenario) : undefined;
+
     return {
       setupNode(ctx, app) {
         if (!members.has(ctx.id)) return;
+        if (boot) {
+          // hanode's own assembly: Raft is built when bootstrap_expect is met (or from storage).
+          const sn = boot.setup(ctx);
+          sn.core.onRaftAttached((node) => {
+            checker.attach(node);
+            followerCommit.attach(node);
+            app.parts.raftNode = node;
+          });
+          app.parts.raft = {
+            get node() {
+              return sn.raft();
+            },
+            sm: sn.machine,
+            core: sn.core,
+          } satisfies RaftPart;
+          app.parts.coord = sn.coord;
+          app.parts.serverNode = sn;
+          app.starters.push(() => sn.start());
+          return;
+        }
         const core = new ServerCore({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, coreOpts);
         const node = core.attachRaft(ctx.env('raft'), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
         checker.attach(node);
@@ -169,7 +222,9 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         app.starters.push(() => core.coord.start());
       },
       attach() {
+        boot?.attach(scenario.expectations, run.endUs);
         leaderChange.attach(scenario.expectations);
+        reconfigure.start();
         for (const exp of scenario.expectations) {
           if (exp.kind !== 'leader-within') continue;
           const p = exp.params as WithinParams;
@@ -233,9 +288,17 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
               changes > max ? elections[max + 1]?.t : undefined,
             );
           }
+          case 'reconfigured': {
+            const steps = cfg.reconfigure ?? [];
+            const missing = steps.findIndex((_, i) => reconfigure.doneAt[i]! < 0);
+            if (missing < 0) return verdict(exp, true, `${steps.length} step(s) completed at ${reconfigure.doneAt.map((t) => humanDuration(t)).join(', ') || '-'}`);
+            return verdict(exp, false, `step ${missing + 1} (voters ${steps[missing]!.voters.join(',')}, from ${humanDuration(steps[missing]!.atUs)}) never completed`);
+          }
           case 'new-leader-within':
           case 'leader-changed':
             return leaderChange.evaluate(exp, elections);
+          case 'members-converge':
+            return boot ? boot.evaluate(exp) : verdict(exp, false, 'members-converge needs raft.bootstrap: expect (the servers run their own gossip)');
           default:
             return verdict(exp, false, `the raft module does not know "${exp.kind}"`);
         }

@@ -17,6 +17,7 @@
  * local replica catch up with the leader first.
  */
 import { assert, ms, type Env, type Micros, type NodeId, type Timer } from '../../env.ts';
+import { ZK_MAX_DATA_BYTES } from '../config.ts';
 import type { Replicator } from '../../raft/api.ts';
 import type { CoordStore } from '../../store/coord-store.ts';
 import type { StoreCommand, StoreCommandBody, StoreResult } from '../../store/commands.ts';
@@ -387,10 +388,13 @@ export class TreeServer {
   private toCommand(session: string, req: ZkRequest): StoreCommandBody | ZkError {
     switch (req.op) {
       case 'create':
+        // Bounds the apply checks too (ZkTree.create), refused here without a log entry.
+        if (req.data.length > ZK_MAX_DATA_BYTES || this.store.tree.size() >= this.store.tree.maxNodes) return 'BadArguments';
         return { type: 'zk.op', session, op: { op: 'create', path: req.path, data: req.data, mode: req.mode } };
       case 'delete':
         return { type: 'zk.op', session, op: { op: 'delete', path: req.path, version: req.version } };
       case 'setData':
+        if (req.data.length > ZK_MAX_DATA_BYTES) return 'BadArguments';
         return { type: 'zk.op', session, op: { op: 'setData', path: req.path, data: req.data, version: req.version } };
       case 'multi':
         return { type: 'zk.multi', session, ops: req.ops };

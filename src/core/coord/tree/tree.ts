@@ -42,6 +42,8 @@ export function clampSessionTimeout(timeoutUs: Micros): Micros {
 }
 
 export class ZkTree {
+  /** The znode bound (MAX_ZNODES; smaller in tests), checked before proposing (TreeServer) and at apply. */
+  readonly maxNodes: number = MAX_ZNODES;
   private readonly nodes = new Map<string, Znode>();
   private readonly sessions = new Map<string, ZkSessionRecord>();
   /** session id → paths of its ephemerals. Derived from stats; rebuilt on restore. */
@@ -227,7 +229,7 @@ export class ZkTree {
   private create(path: string, data: string, mode: CreateMode, session: string, zxid: number, nowUs: Micros, events: TreeEvent[]): TreeOpResult | ZkError {
     if (path === '/') return 'NodeExists';
     if (data.length > ZK_MAX_DATA_BYTES) return 'BadArguments';
-    if (this.nodes.size >= MAX_ZNODES) return 'BadArguments';
+    if (this.nodes.size >= this.maxNodes) return 'BadArguments';
     const parentPath = parentOf(path);
     const parent = this.nodes.get(parentPath);
     if (!parent) return 'NoNode';
