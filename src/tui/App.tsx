@@ -11,7 +11,7 @@ import { EventLog } from './EventLog.tsx';
 import { clockText, speedText, tint } from './format.ts';
 import { Help } from './Help.tsx';
 import { ExpectationsView } from './ExpectationsView.tsx';
-import { FailoverView } from './FailoverView.tsx';
+import { FailoverView, failoverHeight } from './FailoverView.tsx';
 import { snapshotFailover } from './failover-snapshot.ts';
 import { snapshotCluster } from './snapshot.ts';
 
@@ -101,7 +101,10 @@ export function App({ ctl, frameMs = FRAME_MS, autoTick = true, size }: AppProps
   const perRow = Math.max(1, Math.min(dcCount, Math.floor(width / 56)));
   const clusterRows = Math.ceil(dcCount / perRow) + (perRow === 1 ? nodeCount : Math.ceil(nodeCount / perRow) + 1) + 1;
   const logRows = Math.max(1, height - clusterRows - 4);
-  const shownRows = ctl.showHelp || ctl.showExpectations || ctl.showFailover ? 2 : logRows;
+  const failover = ctl.showFailover && !ctl.showHelp && !ctl.showExpectations ? snapshotFailover(run.world) : undefined;
+  const panelRows = Math.max(3, height - 7);
+  // The failover panel takes what it needs; the log below it gets the rest of the screen.
+  const shownRows = ctl.showHelp || ctl.showExpectations ? 2 : ctl.showFailover ? Math.max(2, height - 3 - failoverHeight(failover, panelRows)) : logRows;
   const view = ctl.logView.visible(ctl.log, shownRows);
   const logStatus = ctl.logView.status(view.newer);
   const title = titleParts(run.scenarioName, run.seed, clockText(snap.now), clockText(run.endUs), speedText(ctl.speed), state, snap.events, width);
@@ -119,7 +122,7 @@ export function App({ ctl, frameMs = FRAME_MS, autoTick = true, size }: AppProps
       ) : ctl.showExpectations ? (
         <ExpectationsView list={ctl.expectations()} width={width} rows={Math.max(3, height - 7)} />
       ) : ctl.showFailover ? (
-        <FailoverView snap={snapshotFailover(run.world)} width={width} rows={Math.max(3, height - 7)} />
+        <FailoverView snap={failover} width={width} rows={panelRows} />
       ) : (
         <ClusterView snap={snap} selection={ctl.selection} width={width} />
       )}

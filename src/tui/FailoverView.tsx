@@ -15,6 +15,14 @@ export function failoverRows(snap: FailoverSnapshot, rows: number): { targets: n
   return { targets, events: Math.min(Math.max(1, snap.events.length), left), clients };
 }
 
+/** Lines the panel takes within `rows` (the log below gets the rest of the screen). */
+export function failoverHeight(snap: FailoverSnapshot | undefined, rows: number): number {
+  if (!snap) return 1;
+  const n = failoverRows(snap, rows);
+  const events = snap.events.length === 0 ? Math.min(1, n.events) : n.events;
+  return (snap.targets.length > 0 ? 1 : 0) + n.targets + 1 + events + (snap.clients.length > 0 ? 1 : 0) + n.clients;
+}
+
 /**
  * The failover panel (key o): targets with their replicated state (★ = a group's active one)
  * and every observer's latest own result, recent HA events, and the application clients.
