@@ -239,6 +239,11 @@ export interface ApiKvClientConfig {
   readonly timeoutUs: Micros;
   /** '' (default mode), 'consistent' or 'stale': the query flag of every read. */
   readonly readFlag: '' | 'consistent' | 'stale';
+  /**
+   * Sticky (issue 16): never move to another server, whatever happens: an application bound to
+   * its local agent, which keeps asking a frozen or cut-off old leader that clients still reach.
+   */
+  readonly sticky?: boolean;
 }
 
 /** A key as the API's GET reports it: the value and Consul's indexes (no flags, session or lock index). */
@@ -319,8 +324,9 @@ export class ApiKvClient implements WorkloadKvClient {
     const to = this.cfg.servers[this.server % this.cfg.servers.length]!;
     const timer = this.env.after(timeoutUs, () => {
       if (!this.pending.delete(id)) return;
-      // No answer: try the next server for the next request (a client with several agent addresses).
-      this.server++;
+      // No answer: try the next server for the next request (a client with several agent addresses),
+      // unless sticky.
+      if (this.cfg.sticky !== true) this.server++;
       done(undefined);
     });
     this.pending.set(id, { done, timer });

@@ -21,6 +21,10 @@ import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { formatDuration, humanDuration } from '../units.ts';
 import { verdict, vacuous } from '../verdict.ts';
 import { ApiCalls } from './api-calls.ts';
+import { judgeLeaseLives, type LeaseLife } from './lease-judge.ts';
+
+/** A simulated lease: its grant's (or session's) Raft index is always known. */
+type SimLeaseLife = LeaseLife & { readonly index: number };
 import { callFrom, raftNodesOf, setupCoordClient } from './coord-client.ts';
 import { API_SERVICE, apiClientOf, apiServerOf } from './kv-api.ts';
 import { runApiLeaseClient, SESSION_TTL_MULTIPLIER } from './lease-api.ts';
@@ -39,15 +43,6 @@ export interface LeasesModuleConfig {
   readonly via: 'api' | 'coord-rpc';
 }
 
-interface LeaseLife {
-  readonly id: string;
-  /** The Raft index of its grant (lease) or creation (session). */
-  readonly index: number;
-  readonly client: NodeId;
-  readonly grantedUs: number;
-  lastKeepaliveSentUs: number;
-  expiredUs?: number;
-}
 
 /**
  * How often the replicas' lease tables are sampled to see expiries (virtual time). Only a
@@ -97,8 +92,8 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
     const { world, scenario } = run;
     const voters = (scenario.modules.get('raft') as { voters: NodeId[] }).voters;
     const clients = new Set(cfg.clients);
-    const lives: LeaseLife[] = [];
-    const live = new Map<string, LeaseLife>();
+    const lives: SimLeaseLife[] = [];
+    const live = new Map<string, SimLeaseLife>();
     const api = new ApiCalls(world, LEASES_PROCESS_BASE, REQUEST_TIMEOUT_US);
     /** Times a leader was elected (a new leader restarts every session timer from full). */
     const elections: number[] = [];
@@ -109,7 +104,7 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
      * has not yet applied the grant proves nothing, so stale or lagging leaders cannot fake
      * an expiry. The lease id is its grant's Raft index (src/core/coord/ids.ts).
      */
-    const goneFromSomeReplica = (l: LeaseLife): boolean => {
+    const goneFromSomeReplica = (l: SimLeaseLife): boolean => {
       for (const n of voters) {
         const a = world.app<{ raft?: RaftPart }>(n);
         if (!a?.raft) continue;
@@ -121,14 +116,14 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
     };
 
     const client = (node: NodeId) => {
-      let lease: LeaseLife | undefined;
+      let lease: SimLeaseLife | undefined;
       const grant = () => {
         if (world.now() >= run.endUs) return;
         const sent = world.now();
         callFrom(world, node, { kind: 'propose', cmd: { type: 'lease.grant', ttlUs: cfg.ttlUs, name: node } }, (res) => {
           const v = res?.ok ? (res.value as StoreResult) : undefined;
           if (!(v && v.type === 'lease.grant' && v.ok)) return void world.after(RETRY_US, grant);
-          const l: LeaseLife = { id: v.lease.id, index: Number(v.lease.id), client: node, grantedUs: world.now(), lastKeepaliveSentUs: sent };
+          const l: SimLeaseLife = { id: v.lease.id, index: Number(v.lease.id), client: node, grantedUs: world.now(), lastKeepaliveSentUs: sent };
           lease = l;
           lives.push(l);
           live.set(l.id, l);
@@ -213,44 +208,7 @@ export const leasesModule: ScenarioModule<LeasesModuleConfig> = {
         if (l) expired(l, ev.t);
       },
       evaluate(exp) {
-        const slack = exp.params as number;
-        const problems: { t: number; text: string }[] = [];
-        let expired = 0;
-        // coord-rpc: etcd's rule, TTL after the last keep-alive (the +1s on a leader change is in
-        // the slack). api: Consul's session rule, 2 x TTL after the last renewal, and a newly
-        // elected leader restarts the timer from full (./lease-api.ts).
-        const span = cfg.via === 'api' ? SESSION_TTL_MULTIPLIER * cfg.ttlUs : cfg.ttlUs;
-        const lastElectionBefore = (t: number) => {
-          let e = -Infinity;
-          for (const x of elections) if (x <= t) e = x;
-          return e;
-        };
-        for (const l of lives) {
-          const due = l.lastKeepaliveSentUs + span;
-          // The latest the rule allows: a leader elected after the last renewal restarts the countdown.
-          const latest = cfg.via === 'api' ? Math.max(l.lastKeepaliveSentUs, lastElectionBefore(l.expiredUs ?? run.endUs)) + span : due;
-          if (l.expiredUs !== undefined) {
-            expired++;
-            if (l.expiredUs < due) problems.push({ t: l.expiredUs, text: `lease of ${l.client} expired at ${humanDuration(l.expiredUs)}, before its deadline (${humanDuration(due)})` });
-            else if (l.expiredUs > latest + slack) problems.push({ t: latest + slack, text: `lease of ${l.client} expired only at ${humanDuration(l.expiredUs)}, ${humanDuration(l.expiredUs - latest)} after its deadline (${humanDuration(latest)})` });
-          } else if (run.endUs > latest + slack + cfg.keepaliveUs && !world.isUp(l.client)) {
-            problems.push({ t: latest + slack, text: `lease of ${l.client} (down) never expired; its deadline was ${humanDuration(latest)}` });
-          }
-        }
-        problems.sort((a, b) => a.t - b.t);
-        if (lives.length === 0) return vacuous(exp, 'no lease was ever granted: nothing to check');
-        const lat = lives
-          .filter((l) => l.expiredUs !== undefined)
-          .map((l) => l.expiredUs! - l.lastKeepaliveSentUs)
-          .sort((a, b) => a - b);
-        const range = lat.length ? `, expiry after last keep-alive ${humanDuration(lat[0]!)}..${humanDuration(lat[lat.length - 1]!)}` : '';
-        const what = cfg.via === 'api' ? 'sessions (leases via the API) created' : 'leases granted';
-        return verdict(
-          exp,
-          problems.length === 0,
-          problems.length === 0 ? `${lives.length} ${what}, ${expired} expired, all in [deadline, deadline + ${humanDuration(slack)}]${range}` : `${problems[0]!.text}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`,
-          problems[0]?.t,
-        );
+        return judgeLeaseLives(exp, lives, { via: cfg.via, ttlUs: cfg.ttlUs, keepaliveUs: cfg.keepaliveUs, endUs: run.endUs, elections, isUp: (n) => world.isUp(n) });
       },
     };
   },

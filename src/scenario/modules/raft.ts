@@ -29,6 +29,7 @@ import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
 import { LeaderChangeWatch, leaderChangeExpectations } from './raft-leader-change.ts';
+import { addMissingLearners } from './raft-learner-join.ts';
 import type { View } from '../yaml-view.ts';
 import { noParams, parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
 import { parseReconfigure, ReconfigureDriver, type ReconfigureStep } from './raft-reconfigure.ts';
@@ -244,13 +245,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         elections.push({ t: ev.t, node: ev.node, term: Number(ev.term) });
         if (learners.size === 0) return;
         // A new leader adds the learners its membership lacks (outside the core's event).
-        const leader = ev.node;
-        world.after(0, () => {
-          const r = nodeRaft(leader);
-          if (!r || !r.isLeader()) return;
-          const m = r.membership();
-          for (const l of learners) if (!m.voters.includes(l) && !m.learners.includes(l)) r.addLearner(l, () => {});
-        });
+        addMissingLearners(ev.node, learners, nodeRaft, (us, fn) => world.after(us, fn));
       },
       timeline(ev) {
         if (ev.svc !== 'raft') return undefined;
