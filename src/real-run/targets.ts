@@ -10,7 +10,6 @@ import net from 'node:net';
 import type { Micros } from '../core/env.ts';
 import { SimTargets } from '../sim/targets.ts';
 import type { Topology } from '../sim/topology.ts';
-import type { World } from '../sim/world.ts';
 import type { FailoverTarget } from '../scenario/modules/failover.ts';
 
 export interface RealTarget {
@@ -36,9 +35,9 @@ export class RealTargets {
     private readonly endUs: Micros,
   ) {
     this.list = specs.map((t, i) => ({ name: t.name, dc: t.dc, addr: `127.0.3.${i + 2}`, port }));
-    // SimTargets reads only the topology and the clock from its world.
+    // SimTargets reads only the topology and the clock from its world (no simulated network here).
     const clock = { topology, now: () => Math.round((performance.now() - t0) * 1000) };
-    this.model = new SimTargets(clock as unknown as World, specs.map((t) => ({ key: t.name, dc: t.dc, script: t.script })));
+    this.model = new SimTargets(clock, specs.map((t) => ({ key: t.name, dc: t.dc, script: t.script })));
   }
 
   /** TCP check spec for the HA API. */

@@ -50,7 +50,7 @@ export function parseScenario(text: string, file = '<scenario>', overrides?: { d
   // Every independent part is validated even after another failed; all errors, in file order.
   const errors: ScenarioError[] = [];
   const src = { file, lines, errors };
-  const root = new View(src, doc.contents as never, '');
+  const root = new View(src, doc.contents, '');
   if (!root.isMap()) root.expect('a map with topology, faults, expect, ...');
   root.allowKeys([...CORE_KEYS, ...MODULES.map((m) => m.name)]);
 

@@ -76,6 +76,12 @@ export class EventQueue<E extends QueuedEvent> {
     return b < 0 ? undefined : this.ring[b]![this.heads[b]!]!.time;
   }
 
+  /** The next live event, left queued (for showing what a step will run). */
+  peek(): E | undefined {
+    const b = this.firstLive();
+    return b < 0 ? undefined : this.ring[b]![this.heads[b]!];
+  }
+
   /** Removes and returns the next live event. */
   pop(): E | undefined {
     const b = this.firstLive();

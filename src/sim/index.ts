@@ -8,4 +8,5 @@ export { randomStream } from '../host/random.ts';
 export { DEFAULT_LATENCY, sampleLatency, describeLatency } from './latency.ts';
 export { describeFault } from './faults.ts';
 export { EventQueue } from './event-queue.ts';
+export { describePending, type PendingEvent } from './pending-event.ts';
 export type * from './types.ts';

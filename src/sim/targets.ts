@@ -8,7 +8,7 @@
 import type { Env, Micros, NodeId } from '../core/env.ts';
 import { ms } from '../core/env.ts';
 import type { Health, Probe, ProbeHandle, TargetConfig } from '../core/ha/index.ts';
-import type { World } from './world.ts';
+import type { Topology } from './topology.ts';
 
 /** One step of a target's script, from `at` (true time) on. */
 export type HealthStep =
@@ -36,6 +36,17 @@ interface TargetModel {
   dcNodes: number[];
 }
 
+/**
+ * What SimTargets reads of its world: the topology and the clock, and the cut links where a
+ * simulated network exists (the World); a real run (src/real-run) has none to give: its
+ * partitions are real, so its model answers only isUp / transitions.
+ */
+export interface TargetsWorld {
+  readonly topology: Topology;
+  now(): Micros;
+  readonly network?: { isCut(from: number, to: number): boolean };
+}
+
 export class SimTargets {
   private readonly models = new Map<string, TargetModel>();
   private readonly probeLatencyUs: Micros;
@@ -43,7 +54,7 @@ export class SimTargets {
   readonly counts = { up: 0, down: 0, cutOff: 0 };
 
   constructor(
-    private readonly world: World,
+    private readonly world: TargetsWorld,
     specs: readonly SimTargetSpec[],
     opts: SimTargetsOptions = {},
   ) {
@@ -124,6 +135,7 @@ export class SimTargets {
     const o = this.world.topology.index(observer);
     if (m.dcNodes.length === 0 || m.dcNodes.includes(o)) return false;
     const net = this.world.network;
+    if (!net) return false;
     return m.dcNodes.every((x) => net.isCut(o, x) || net.isCut(x, o));
   }
 

@@ -21,6 +21,7 @@ import { NodeClock } from './node-clock.ts';
 import { randomStream } from '../host/random.ts';
 import { Topology } from './topology.ts';
 import { lanTopology, type LanNames } from './lan.ts';
+import type { PendingEvent } from './pending-event.ts';
 import { hashEvent, NetKind, TraceHasher } from './trace.ts';
 import type { DiskSpec, Fault, FaultKind, NemesisSpec, ScheduledFault, WorldOptions } from './types.ts';
 import type { NodeContext, NodeFactory, TraceEvent } from '../host/context.ts';
@@ -202,6 +203,18 @@ export class World implements FaultTarget {
   /** Time of the next pending event, if any. */
   nextEventTime(): Micros | undefined {
     return this.queue.peekTime();
+  }
+
+  /** What the next pending event is, left queued (src/sim/pending-event.ts). */
+  peekEvent(): PendingEvent | undefined {
+    const ev = this.queue.peek();
+    if (!ev) return undefined;
+    const node = this.nodes[ev.node]?.id;
+    if (ev.kind === EvKind.Deliver && node !== undefined && ev.msg) {
+      return { kind: 'deliver', t: ev.time, node, from: this.nodes[ev.from]?.id ?? '?', svc: ev.svc, type: wireType(ev.msg) };
+    }
+    if (ev.kind === EvKind.Timer && node !== undefined) return { kind: 'timer', t: ev.time, node, ...(ev.svc ? { svc: ev.svc } : {}) };
+    return { kind: 'world', t: ev.time };
   }
 
   /** Runs events until pred() holds (checked after each event) or time would pass `limit`. */

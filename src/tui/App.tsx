@@ -11,12 +11,14 @@ import { EventLog } from './EventLog.tsx';
 import { clockText, speedText, tint } from './format.ts';
 import { Help } from './Help.tsx';
 import { ExpectationsView } from './ExpectationsView.tsx';
+import { FailoverView, failoverHeight } from './FailoverView.tsx';
+import { snapshotFailover } from './failover-snapshot.ts';
 import { snapshotCluster } from './snapshot.ts';
 
 export const FRAME_MS = 100; // 10 frames/s: readable, cheap, flicker-free
 
-const KEYS_WIDE = 'space pause  . step  +/- speed  arrows select  c crash  r restart  p partition DC  h heal  w save  [ ] log  f filter  e expect  ? help  q quit';
-const KEYS_NARROW = '␣ pause . step +- speed ↑↓←→ pick c crash r restart p cut h heal w save ? help q';
+const KEYS_WIDE = 'space pause  . step  +/- speed  arrows select  c crash  r restart  p partition DC  h heal  w save  [ ] log  f filter  e expect  o failover  ? help  q quit';
+const KEYS_NARROW = '␣ pause . step +- speed ↑↓←→ c crash r restart p cut h heal w save o HA ? help q';
 
 /** The separator above the log, carrying the log's filter / scroll state when there is one. */
 function rule(status: string, width: number): string {
@@ -86,6 +88,7 @@ export function App({ ctl, frameMs = FRAME_MS, autoTick = true, size }: AppProps
     else if (input === ']' || key.pageDown) ctl.logView.scroll(-Math.max(1, logRows - 1));
     else if (input === 'f') ctl.logView.nextFilter();
     else if (input === 'e') ctl.toggleExpectations();
+    else if (input === 'o') ctl.toggleFailover();
     else return;
     setFrame((f) => f + 1);
   });
@@ -98,7 +101,10 @@ export function App({ ctl, frameMs = FRAME_MS, autoTick = true, size }: AppProps
   const perRow = Math.max(1, Math.min(dcCount, Math.floor(width / 56)));
   const clusterRows = Math.ceil(dcCount / perRow) + (perRow === 1 ? nodeCount : Math.ceil(nodeCount / perRow) + 1) + 1;
   const logRows = Math.max(1, height - clusterRows - 4);
-  const shownRows = ctl.showHelp || ctl.showExpectations ? 2 : logRows;
+  const failover = ctl.showFailover && !ctl.showHelp && !ctl.showExpectations ? snapshotFailover(run.world) : undefined;
+  const panelRows = Math.max(3, height - 7);
+  // The failover panel takes what it needs; the log below it gets the rest of the screen.
+  const shownRows = ctl.showHelp || ctl.showExpectations ? 2 : ctl.showFailover ? Math.max(2, height - 3 - failoverHeight(failover, panelRows)) : logRows;
   const view = ctl.logView.visible(ctl.log, shownRows);
   const logStatus = ctl.logView.status(view.newer);
   const title = titleParts(run.scenarioName, run.seed, clockText(snap.now), clockText(run.endUs), speedText(ctl.speed), state, snap.events, width);
@@ -115,6 +121,8 @@ export function App({ ctl, frameMs = FRAME_MS, autoTick = true, size }: AppProps
         <Help width={width} />
       ) : ctl.showExpectations ? (
         <ExpectationsView list={ctl.expectations()} width={width} rows={Math.max(3, height - 7)} />
+      ) : ctl.showFailover ? (
+        <FailoverView snap={failover} width={width} rows={panelRows} />
       ) : (
         <ClusterView snap={snap} selection={ctl.selection} width={width} />
       )}

@@ -14,6 +14,7 @@ export const KEYS: [string, string][] = [
   ['[ ]', 'log: older / newer'],
   ['f', 'log: filter by kind'],
   ['e', 'expectations so far'],
+  ['o', 'failover: targets, clients'],
   ['?', 'this help / legend'],
   ['q', 'quit (verdicts so far)'],
 ];
@@ -26,6 +27,7 @@ export const LEGEND: [string, string][] = [
   ['cb:UP', 'failover: this node\'s last check of target cb'],
   ['skew 50ms', 'this node\'s clock is 50 ms off true time (clock fault)'],
   ['DOWN PAUS', 'crashed / paused (process stopped, state kept)'],
+  ['★ e1a:down', 'failover panel (o): active target; observer e1a\'s last result'],
 ];
 
 /** Keys in two columns and the legend of the node columns: fits 80×24. */

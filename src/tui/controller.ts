@@ -4,7 +4,8 @@
  * a scenario and replayed). Rendering reads it at a bounded frame rate.
  */
 import type { Micros } from '../core/env.ts';
-import type { Fault, ScheduledFault } from '../sim/index.ts';
+import { describePending, type Fault, type ScheduledFault } from '../sim/index.ts';
+import { clockText } from './format.ts';
 import type { LiveRun, LiveTimelineItem } from '../scenario/live-run.ts';
 import { LogView } from './log-view.ts';
 import { liveExpectations, type LiveExpectation } from './expectations.ts';
@@ -78,11 +79,14 @@ export class TuiController {
     this.paused = !this.paused;
   }
 
-  /** Pauses and runs exactly one event. */
+  /** Pauses, runs exactly one event, and says which (kind, node, message type) on the status line. */
   stepOne(): void {
     this.paused = true;
-    if (!this.finished) this.run.step();
+    if (this.finished) return this.collect();
+    const next = this.run.world.peekEvent();
+    const ran = this.run.step();
     this.collect();
+    this.say(ran && next ? `step ${clockText(next.t)}: ${describePending(next)}` : 'step: no event left before the end');
   }
 
   faster(): void {
@@ -132,11 +136,19 @@ export class TuiController {
   }
 
   showExpectations = false;
+  /** The failover panel (targets, observers' results, HA events, clients) instead of the cluster. */
+  showFailover = false;
   private expectCache: { at: number; list: LiveExpectation[] } | undefined;
 
   toggleExpectations(): void {
     this.showExpectations = !this.showExpectations;
+    if (this.showExpectations) this.showFailover = false;
     this.expectCache = undefined;
+  }
+
+  toggleFailover(): void {
+    this.showFailover = !this.showFailover;
+    if (this.showFailover) this.showExpectations = false;
   }
 
   /** The live expectations (cached; refreshed at most once per EXPECT_REFRESH_MS of wall time). */

@@ -1,5 +1,5 @@
 // Small test cores for the simulator's own tests: a flooding pinger that logs what it receives.
-import type { Env, NodeId } from '../../src/core/env.ts';
+import type { Env, Message, NodeId } from '../../src/core/env.ts';
 import { ms } from '../../src/core/env.ts';
 import type { TopologySpec } from '../../src/sim/index.ts';
 
@@ -29,7 +29,11 @@ export function flooder(env: Env, peers: readonly NodeId[], log: Received[], opt
     start() {
       const tick = () => {
         seq++;
-        for (const p of peers) if (p !== env.self) env.send(p, { type: 'flood', seq, sentAt: opts.now() } as never, { reliable: opts.reliable ?? false });
+        for (const p of peers) {
+          if (p === env.self) continue;
+          const flood: Message & { seq: number; sentAt: number } = { type: 'flood', seq, sentAt: opts.now() };
+          env.send(p, flood, { reliable: opts.reliable ?? false });
+        }
         env.after(opts.periodUs ?? ms(10), tick);
       };
       tick();

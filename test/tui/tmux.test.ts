@@ -64,6 +64,30 @@ describe.skipIf(!hasTmux)('hasim tui under tmux', () => {
     expect(s).toMatch(/PASS|FAIL/);
   }, 180_000);
 
+  it('dc-failover: o shows the failover panel (targets, events, clients) at 80x24; . steps and names the event', async () => {
+    spawnSync('tmux', ['kill-session', '-t', session]);
+    tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-c', root, `CI=false node bin/hasim.js tui scenarios/dc-failover.yaml; echo EXITED-$?; sleep 60`);
+    await waitFor((x) => x.includes('hasim tui') && /running|finished/.test(x));
+    // At ×10 the DC loss (70s) comes after ~7 s; watch it on the panel, then pause (the run lasts 2m).
+    tmux('send-keys', '-t', session, 'o');
+    await waitFor((x) => x.includes('HA events'));
+    await waitFor((x) => /cb-east-1 UP → DOWN/.test(x) && /app-e2a\s+east-2\s+cb-west-1/.test(x));
+    tmux('send-keys', '-t', session, ' ');
+    let s = await waitFor((x) => x.includes('paused'));
+    for (const line of s.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+    expect(s).toMatch(/cb-west-1 ★\s+UP/);
+    expect(s).toMatch(/e2a:down/);
+    expect(s).toMatch(/cb-east-1 UP → DOWN/);
+    expect(s).toMatch(/app-e2a\s+east-2\s+cb-west-1/);
+    tmux('send-keys', '-t', session, '.');
+    s = await waitFor((x) => /step \d+m?[\d.]+s: (deliver|timer|world)/.test(x));
+    expect(s).toMatch(/step \S+: (deliver \S+ ← \S+ \S+\/\S+|timer \S+|world event)/);
+    tmux('send-keys', '-t', session, 'o');
+    s = await waitFor((x) => !x.includes('HA events') && x.includes('east / east-1'));
+    tmux('send-keys', '-t', session, 'q');
+    await waitFor((x) => x.includes('EXITED-'));
+  }, 240_000);
+
   it('quitting early: pending expectations are "not reached" (exit 0), the replay includes the injected fault', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hasim-tui-'));
     try {

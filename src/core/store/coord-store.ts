@@ -260,7 +260,7 @@ export class CoordStore implements StateMachine<StoreCommand, StoreResult> {
       }
 
       case 'session.create': {
-        const r = this.sessions.create(index, cmd.input ?? ({} as never), this.catalog);
+        const r = this.sessions.create(index, cmd.input, this.catalog); // input.node checked by validateStoreCommand above
         if (typeof r === 'string') return { type: cmd.type, ok: false, error: r };
         topics.add('sessions');
         effects.push({ kind: 'session.created', id: r.id, ttlUs: r.ttlUs });

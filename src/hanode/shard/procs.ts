@@ -20,13 +20,12 @@ const shardProcs: ShardProc[] = [];
 /** Starts `hanode shard --name NAME --data-dir DIR ...args --http BIND:0`; resolves once it serves HTTP. */
 export async function startShard(name: string, dataDir: string, bind: string, args: readonly string[]): Promise<ShardProc> {
   const full = ['shard', '--name', name, '--data-dir', dataDir, '--bind', bind, '--http', `${bind}:0`, ...args];
-  const p: ShardProc = { name, dataDir, bind, args, child: undefined as never, http: '', raft: '', serf: '', zk: '', log: [] };
   const child = spawn(process.execPath, [BIN, ...full], {
     cwd: ROOT,
     env: { ...process.env, HANODE_ENCRYPT: process.env.HANODE_ENCRYPT ?? TEST_CLUSTER_KEY },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  p.child = child;
+  const p: ShardProc = { name, dataDir, bind, args, child, http: '', raft: '', serf: '', zk: '', log: [] };
   shardProcs.push(p);
   const onData = (buf: Buffer): void => {
     for (const line of buf.toString('utf8').split('\n')) {

@@ -132,6 +132,20 @@ export class FailoverClients {
     return this.clients.flatMap((c) => c.history.events());
   }
 
+  /** Whether `node` is one of the clients. */
+  has(node: NodeId): boolean {
+    return this.clients.some((c) => c.node === node);
+  }
+
+  /** One client now, for the TUI's failover panel: the target it calls, its answered requests, its current outage. */
+  live(node: NodeId): { node: NodeId; dc: string; target: string; ok: number; fail: number; outageUs: Micros } | undefined {
+    const c = this.clients.find((x) => x.node === node);
+    if (!c) return undefined;
+    const open = c.history.isOpen(c.process) ? 1 : 0;
+    const outageUs = c.outageFrom !== undefined ? this.world.now() - c.outageFrom : 0;
+    return { node: c.node, dc: c.dc, target: c.view ?? '-', ok: c.ok, fail: c.ops - c.ok - open, outageUs };
+  }
+
   availability(): { ok: number; total: number } {
     return { ok: this.clients.reduce((n, c) => n + c.ok, 0), total: this.clients.reduce((n, c) => n + c.ops, 0) };
   }

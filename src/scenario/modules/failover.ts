@@ -196,6 +196,8 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
 
     return {
       setupNode(ctx, app) {
+        // The TUI's failover panel reads each client node's state through this (src/tui/failover-snapshot.ts).
+        if (apps?.has(ctx.id)) app.parts.failoverClient = { liveClient: () => apps.live(ctx.id) };
         if (!observers.has(ctx.id)) return;
         const raft = app.parts.raft as RaftPart | undefined;
         if (!raft) return;
