@@ -80,6 +80,14 @@ export class RealCluster {
     await this.waitListening(n);
   }
 
+  /**
+   * Starts a node that is down without waiting for its HTTP port: an agent repairing a damaged
+   * log may not answer for a long while, and later faults must not queue behind it.
+   */
+  startNoWait(n: RealNode): void {
+    if (n.state === 'down') this.spawn(n);
+  }
+
   /** SIGKILL: the process dies at once, unsynced state is gone. */
   async kill(n: RealNode): Promise<void> {
     await this.signalAndWait(n, 'SIGKILL');
