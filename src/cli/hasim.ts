@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_USAGE } from './commands/exit-codes.ts';
 import type { RunFlags } from './commands/run.ts';
+import { registerCompare } from '../real-run/compare-command.ts';
 
 // Every command module is loaded on demand, in its action: `hasim --version` and `--help`
 // load commander alone, not the simulator, the scenario loader or Ink.
@@ -44,6 +45,8 @@ export function buildProgram(onExit: (code: number) => void): Command {
       const { runCommand, swarmCommand } = await import('./commands/run.ts');
       onExit(flags.swarm || flags.seeds ? await swarmCommand(file, flags) : runCommand(file, flags));
     });
+
+  registerCompare(program, onExit);
 
   runOptions(
     program

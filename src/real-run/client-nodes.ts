@@ -5,6 +5,7 @@
  * stops the client (it sends nothing more until restarted), `pause` holds it. The workloads ask
  * `isUp` before each step, as the simulated clients ask `world.isUp`.
  */
+import { addressBlock } from './address-block.ts';
 import type { NodeId } from '../core/env.ts';
 
 /** At most this many client nodes: one address each, 127.0.1.2 .. 127.0.1.201. */
@@ -21,7 +22,7 @@ export class ClientNodes {
 
   constructor(names: readonly NodeId[]) {
     if (names.length > MAX_CLIENTS) throw new Error(`a real run takes at most ${MAX_CLIENTS} client nodes, got ${names.length}`);
-    this.nodes = names.map((name, i) => ({ name, addr: `127.0.1.${i + 2}`, state: 'up' }));
+    this.nodes = names.map((name, i) => ({ name, addr: `127.${addressBlock()}.1.${i + 2}`, state: 'up' }));
   }
 
   get(name: NodeId): ClientNode | undefined {

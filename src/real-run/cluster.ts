@@ -4,6 +4,7 @@
  * there, so a firewall rule can cut the link between two nodes by address. Data dirs live in
  * one temp dir; a restart reuses the node's data dir, address, ports and flags.
  */
+import { addressBlock } from './address-block.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +48,7 @@ export class RealCluster {
     trackDir(this.dir);
     this.nodes = names.map((name, i) => ({
       name,
-      addr: `127.0.0.${i + 2}`,
+      addr: `127.${addressBlock()}.0.${i + 2}`,
       httpPort: basePort,
       raftPort: basePort + 1,
       serfPort: basePort + 2,
@@ -77,6 +78,14 @@ export class RealCluster {
     if (n.state !== 'down') return;
     this.spawn(n);
     await this.waitListening(n);
+  }
+
+  /**
+   * Starts a node that is down without waiting for its HTTP port: an agent repairing a damaged
+   * log may not answer for a long while, and later faults must not queue behind it.
+   */
+  startNoWait(n: RealNode): void {
+    if (n.state === 'down') this.spawn(n);
   }
 
   /** SIGKILL: the process dies at once, unsynced state is gone. */

@@ -223,8 +223,8 @@ export class FaultPlayer {
         }
         this.note(`${f.kind} ${n.node.name}: SIGKILL, ${what}${roles}`);
         this.after(f, async () => {
-          await this.cluster.start(n.node);
-          this.note(`restart ${n.node.name} (damaged data dir)`);
+          this.cluster.startNoWait(n.node);
+          this.note(`restart ${n.node.name} (damaged data dir; not waiting for it to answer: it may be repairing)`);
         });
         return;
       }

@@ -6,6 +6,7 @@
  * the simulator's own model (src/sim/targets.ts SimTargets), only the clock differs.
  * The agents check it with a TCP check dialled from their bind address (src/hanode/ha/probes.ts).
  */
+import { addressBlock } from './address-block.ts';
 import net from 'node:net';
 import type { Micros } from '../core/env.ts';
 import { SimTargets } from '../sim/targets.ts';
@@ -34,7 +35,7 @@ export class RealTargets {
     private readonly t0: number,
     private readonly endUs: Micros,
   ) {
-    this.list = specs.map((t, i) => ({ name: t.name, dc: t.dc, addr: `127.0.3.${i + 2}`, port }));
+    this.list = specs.map((t, i) => ({ name: t.name, dc: t.dc, addr: `127.${addressBlock()}.3.${i + 2}`, port }));
     // SimTargets reads only the topology and the clock from its world (no simulated network here).
     const clock = { topology, now: () => Math.round((performance.now() - t0) * 1000) };
     this.model = new SimTargets(clock, specs.map((t) => ({ key: t.name, dc: t.dc, script: t.script })));

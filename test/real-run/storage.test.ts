@@ -21,7 +21,7 @@ describe.skipIf(why !== undefined)('storage faults, for real', () => {
     const texts = r.played.map((p) => p.text);
     expect(texts.some((t) => /^corrupt n\d: SIGKILL, one byte flipped mid .*\.seg/.test(t)), texts.join('\n')).toBe(true);
     expect(texts.some((t) => /^corrupt n\d: SIGKILL, .*\.seg torn/.test(t)), texts.join('\n')).toBe(true);
-    expect(texts.filter((t) => t.includes('(damaged data dir)'))).toHaveLength(2);
+    expect(texts.filter((t) => t.includes('(damaged data dir;'))).toHaveLength(2);
     expect(r.skippedFaults).toEqual([]);
     for (const v of r.verdicts) expect(v.status, `${v.name}: ${v.detail}`).toBe('pass');
     expect(r.stats.ok).toBeGreaterThan(50);
