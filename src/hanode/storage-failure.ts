@@ -47,11 +47,15 @@ export function describeDiskFailure(service: string, err: NodeJS.ErrnoException)
  */
 export function guardStorage<S extends Storage & { abandon(): void }>(service: string, storage: S, onFailure: (err: NodeJS.ErrnoException) => void): S {
   let failed: NodeJS.ErrnoException | undefined;
+  // One wrapper a method, made once: the storage is on every write's path.
+  const wrappers = new Map<PropertyKey, (...args: unknown[]) => unknown>();
   return new Proxy(storage, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function' || prop === 'abandon') return value;
-      return (...args: unknown[]) => {
+      const known = wrappers.get(prop);
+      if (known !== undefined) return known;
+      const wrapper = (...args: unknown[]) => {
         if (failed !== undefined) throw new StorageFailedError(service, failed);
         try {
           return (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -67,6 +71,8 @@ export function guardStorage<S extends Storage & { abandon(): void }>(service: s
           throw err;
         }
       };
+      wrappers.set(prop, wrapper);
+      return wrapper;
     },
   });
 }
