@@ -70,8 +70,8 @@ export class EtcdCluster {
         const keep = (b: Buffer) => {
           if (log.length < 200) log.push(b.toString('utf8'));
         };
-        child.stdout!.on('data', keep);
-        child.stderr!.on('data', keep);
+        child.stdout.on('data', keep);
+        child.stderr.on('data', keep);
         c.members.push({ name: names[i]!, client, child, log });
       }
       await c.leader(30_000);

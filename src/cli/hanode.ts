@@ -8,6 +8,7 @@ import { ApiError, HanodeClient, memberStatus, table } from '../hanode/client.ts
 import { parseGoDuration } from '../hanode/http/duration.ts';
 import { chooseClusterKey, generateKey } from '../hanode/cluster-key.ts';
 import { resolveToken } from '../hanode/token-source.ts';
+import { shardCommands } from '../hanode/shard/cli.ts';
 
 /** --ha-check-interval: the check period, with a timeout of half of it (the core requires timeout <= interval). */
 function haTiming(text: string): { checkIntervalUs: number; checkTimeoutUs: number } {
@@ -221,6 +222,8 @@ clientCommand(program.command('members').description('list the gossip pool')).ac
     console.log(table([['Node', 'Address', 'Status', 'Type', 'DC'], ...ms.map((m) => [m.Name, `${m.Addr}:${m.Port}`, memberStatus(m.Status), 'server', m.Tags.dc ?? ''])]));
   }),
 );
+
+shardCommands(program); // hanode shard, hanode shard-client (src/hanode/shard/)
 
 const kv = program.command('kv').description('read and write the KV store');
 clientCommand(kv.command('get <key>').description('print a value')).action((key: string, o) =>

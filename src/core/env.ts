@@ -105,6 +105,16 @@ export interface Storage {
   sync(): void;
 
   /**
+   * Optional asynchronous durability point (etcd raft's AsyncStorageWrites; Raft dissertation
+   * §10.2.1): starts making every mutation made so far durable and returns at once; `done` runs
+   * later, from the host's own event loop (never inside this call), once they are. Completions
+   * run in the order of the calls. Until `done` runs those mutations are unsynced ones: a crash
+   * may lose them, so nothing that depends on them may be acknowledged before. A sync() in
+   * between covers them too. Without it, a core falls back to sync().
+   */
+  syncAsync?(done: () => void): void;
+
+  /**
    * Optional: what this storage found damaged when it was opened (undefined: nothing). A core
    * that can tell lost acknowledged data from a torn unsynced tail uses it to recover safely
    * (src/core/raft/recovery.ts). Torn unsynced tails are not damage: they were never synced.

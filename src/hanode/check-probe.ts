@@ -46,7 +46,7 @@ export class AgentCheckProbe implements Probe {
         execFile(spec.args[0]!, spec.args.slice(1), { timeout: ms, maxBuffer: 64 * 1024 }, (err, stdout, stderr) => {
           const out = `${stdout}${stderr}`;
           if (!err) return answer('passing', out);
-          const code = (err as unknown as { code?: unknown }).code;
+          const code = err.code;
           answer(code === 1 ? 'warning' : 'critical', out || err.message);
         });
         return;

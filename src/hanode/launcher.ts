@@ -38,7 +38,6 @@ export async function startAgent(
   /** Extra environment for the agent (tokens, keys). */
   env?: Readonly<Record<string, string>>,
 ): Promise<Proc> {
-  const p: Proc = { name, dataDir, child: undefined as unknown as ChildProcess, http: '', raft: '', serf: '', zk: '', log: [] };
   const portArgs = ports
     ? ['--http', ports.http, '--raft', ports.raft.split(':')[1]!, '--serf', ports.serf.split(':')[1]!]
     : ['--http', '127.0.0.1:0', '--raft', '0', '--serf', '0'];
@@ -49,7 +48,7 @@ export async function startAgent(
     env: { ...process.env, HANODE_ENCRYPT: process.env.HANODE_ENCRYPT ?? TEST_CLUSTER_KEY, ...(env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  p.child = child;
+  const p: Proc = { name, dataDir, child, http: '', raft: '', serf: '', zk: '', log: [] };
   procs.push(p);
   const onData = (buf: Buffer) => {
     for (const line of buf.toString('utf8').split('\n')) {
@@ -65,8 +64,8 @@ export async function startAgent(
       if (z) p.zk = z[1]!;
     }
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   await waitUntil(() => p.http !== '' || child.exitCode !== null, `${name} to start`);
   if (p.http === '') throw new Error(`${name} did not start:\n${p.log.join('\n')}`);
   return p;

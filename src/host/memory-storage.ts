@@ -64,6 +64,8 @@ export class MemoryStorage implements Storage {
   private log = new LogWindow();
   private readonly state = new Map<string, unknown>();
   private undo: Undo[] = [];
+  /** Mutations settled (synced, or decided by a crash) over this storage's life: undo[k] is mutation settled + k. */
+  private settled = 0;
   /** Log indices whose bytes rotted at rest, found at the next reopen. */
   private readonly rotten = new Set<number>();
   /** State keys lost at rest, found at the next reopen. */
@@ -130,6 +132,33 @@ export class MemoryStorage implements Storage {
 
   sync(): void {
     if (this.failSyncs !== null && this.undo.length > 0) throw new DiskWriteError(this.failSyncs.node, this.failSyncs.service);
+    this.settle();
+  }
+
+  /**
+   * Storage.syncAsync, when the host gives one (the simulator does: src/sim/disk-sync.ts, after a
+   * modelled disk latency). Unset here: a plain MemoryStorage (tests, hanode --dev) syncs at once.
+   */
+  syncAsync?: (done: () => void) => void;
+
+  /** A point covering every mutation so far, for markDurable once an asynchronous sync of them completes. */
+  syncPoint(): number {
+    return this.settled + this.undo.length;
+  }
+
+  /** The asynchronous sync started at `point` completed: the mutations made before it are durable. */
+  markDurable(point: number): void {
+    const n = point - this.settled;
+    if (n <= 0) return; // a sync() or a crash settled them already
+    if (this.failSyncs !== null) throw new DiskWriteError(this.failSyncs.node, this.failSyncs.service);
+    assert(n <= this.undo.length, () => `durable point ${point} beyond the mutations made (${this.syncPoint()})`);
+    this.undo.splice(0, n);
+    this.settled = point;
+  }
+
+  /** Every mutation so far is settled (durable, or lost to a crash): none is pending any more. */
+  private settle(): void {
+    this.settled += this.undo.length;
     this.undo = [];
   }
 
@@ -157,7 +186,7 @@ export class MemoryStorage implements Storage {
         torn = true;
       }
     }
-    this.undo = [];
+    this.settle();
     return { unsynced, lost, torn };
   }
 
@@ -189,7 +218,7 @@ export class MemoryStorage implements Storage {
   wipe(): void {
     this.log = new LogWindow();
     this.state.clear();
-    this.undo = [];
+    this.settle();
     this.rotten.clear();
     this.lost.clear();
     this.pendingWipe = true;
@@ -206,7 +235,7 @@ export class MemoryStorage implements Storage {
     for (const r of b.records) this.log.push(r);
     this.state.clear();
     for (const [k, v] of b.state) this.state.set(k, v);
-    this.undo = [];
+    this.settle();
     this.rotten.clear();
     this.lost.clear();
     this.pendingStale = true;

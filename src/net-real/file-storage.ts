@@ -16,8 +16,15 @@
  * sync() order: compaction point, then state values, then the log (truncate, append), then
  * deletion of obsolete segments. Each step is individually crash-safe; recovery
  * (scanSegments) reconciles any prefix of it.
+ *
+ * syncAsync() (the Env's asynchronous durability point) keeps the fsync off the event loop: when
+ * only appends to the active segment are pending (the hot path of Raft replication) it writes them
+ * to the page cache and fsyncs on libuv's thread pool; every append made while that fsync runs is
+ * written meanwhile and covered by the next one (group commit), and the callers are told, in
+ * order, when their fsync returns. Anything else pending (a truncation, a compaction, a state
+ * value, a new segment) takes the synchronous sync() path, which fsyncs what the async path wrote.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fsync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogWindow } from '../host/log-window.ts';
 import { assert, type Storage, type StorageDamage } from '../core/env.ts';
@@ -87,6 +94,21 @@ export class FileStorage implements Storage {
   private activeFd: number | null = null;
   private closed = false;
   private readonly logDirLost: boolean;
+
+  // Asynchronous durability (syncAsync): a generation counts writes made without an fsync.
+  /** Bumped by every write to the active segment made without an fsync. */
+  private writeGen = 0;
+  /** Every write of a generation <= this is durable. */
+  private durableGen = 0;
+  /** Bytes were written to activeFd since its last fsync. */
+  private fdDirty = false;
+  /** syncAsync callers waiting for their generation to be durable, in call order. */
+  private waiters: { readonly gen: number; readonly done: () => void }[] = [];
+  /** The fsync running on the thread pool, if any: its fd and the generation it covers. */
+  private fsyncing: { readonly fd: number; readonly gen: number } | null = null;
+  /** fds closed (a segment rolled, or close()) while their fsync ran: closed when it returns. */
+  private closeAfterFsync: number[] = [];
+  private releaseScheduled = false;
 
   private constructor(dir: string, opts: FileStorageOptions) {
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
@@ -271,7 +293,87 @@ export class FileStorage implements Storage {
       fsyncDir(this.logDir);
       this.stats.fsyncs++;
     }
+    // What syncAsync wrote without an fsync is durable now too.
+    this.fsyncActiveIfDirty();
+    this.durableGen = this.writeGen;
+    if (this.waiters.length > 0) this.scheduleRelease();
     this.checkPositions();
+  }
+
+  /**
+   * Storage.syncAsync: makes every mutation so far durable without blocking the event loop on the
+   * fsync when only appends to the active segment are pending; otherwise by sync(). `done` runs
+   * from the event loop once durable (never inside this call), in call order.
+   */
+  syncAsync(done: () => void): void {
+    this.assertOpen();
+    if (this.onlyAppendsPending()) {
+      if (this.pending.length > 0) {
+        this.writePending(false);
+        this.writeGen++;
+      }
+    } else {
+      this.sync();
+    }
+    this.waiters.push({ gen: this.writeGen, done });
+    this.pump();
+  }
+
+  /** True when the pending mutations are appends that continue the active segment without rolling it. */
+  private onlyAppendsPending(): boolean {
+    if (this.firstDirty || this.state.isDirty() || this.truncateTarget !== null) return false;
+    if (this.pending.length === 0) return true;
+    const seg = this.segments[this.segments.length - 1];
+    const pendingStart = this.last() - this.pending.length + 1;
+    return seg !== undefined && this.writtenLast + 1 === pendingStart && seg.size + this.pendingBytes <= this.segmentBytes;
+  }
+
+  /** Starts the next group fsync on the thread pool when callers wait and none runs. */
+  private pump(): void {
+    if (this.fsyncing !== null || this.waiters.length === 0) return;
+    if (this.durableGen >= this.writeGen) {
+      this.scheduleRelease();
+      return;
+    }
+    const fd = this.activeFd;
+    assert(fd !== null && this.fdDirty, 'undurable writes are on the active segment');
+    const gen = this.writeGen;
+    this.fdDirty = false;
+    this.fsyncing = { fd, gen };
+    fsync(fd, (err) => {
+      this.fsyncing = null;
+      for (const f of this.closeAfterFsync.splice(0)) closeSync(f);
+      if (this.closed && this.waiters.length === 0) return; // abandoned (a simulated crash): nobody to tell
+      // A failed fsync may have dropped the pages it covered (PostgreSQL's "fsyncgate"): retrying
+      // could report success for data that never reached the disk. Stop rather than acknowledge.
+      if (err) throw new Error(`fsync of the Raft log failed (${err.code ?? err.message}): stopping rather than acknowledging`);
+      this.stats.fsyncs++;
+      if (gen > this.durableGen) this.durableGen = gen;
+      this.release();
+      this.pump();
+    });
+  }
+
+  /** Tells the waiting callers whose writes are durable, oldest first. */
+  private release(): void {
+    while (this.waiters.length > 0 && this.waiters[0]!.gen <= this.durableGen) this.waiters.shift()!.done();
+  }
+
+  /** release() on the next turn of the event loop (sync() may run inside a core: no re-entry). */
+  private scheduleRelease(): void {
+    if (this.releaseScheduled) return;
+    this.releaseScheduled = true;
+    setImmediate(() => {
+      this.releaseScheduled = false;
+      this.release();
+    });
+  }
+
+  private fsyncActiveIfDirty(): void {
+    if (!this.fdDirty || this.activeFd === null) return;
+    fsyncSync(this.activeFd);
+    this.stats.fsyncs++;
+    this.fdDirty = false;
   }
 
   /** Syncs and releases the files. The storage is unusable afterwards. */
@@ -284,12 +386,18 @@ export class FileStorage implements Storage {
 
   /** Drops every unsynced mutation and releases the files, as a process crash would (tests). */
   abandon(): void {
+    // No fsync: a crashed process leaves what it wrote in the page cache, and fsyncs nothing more.
+    this.fdDirty = false;
+    this.waiters = [];
     this.closeActive();
     this.closed = true;
   }
 
-  /** Returns true when a segment was created (the directory needs an fsync). */
-  private writePending(): boolean {
+  /**
+   * Returns true when a segment was created (the directory needs an fsync). Without `fsyncNow`
+   * (syncAsync) the bytes go to the page cache and the active segment is left dirty.
+   */
+  private writePending(fsyncNow = true): boolean {
     const pendingStart = this.last() - this.pending.length + 1;
     let created = false;
     let seg = this.segments[this.segments.length - 1];
@@ -301,7 +409,7 @@ export class FileStorage implements Storage {
     let index = pendingStart;
     for (const rec of this.pending) {
       if (seg.size + rec.length > this.segmentBytes && chunk.length > 0) {
-        this.writeChunk(chunk);
+        this.writeChunk(chunk, fsyncNow);
         chunk = [];
         seg = this.createSegment(index);
         created = true;
@@ -312,7 +420,7 @@ export class FileStorage implements Storage {
       seg.size += rec.length;
       index++;
     }
-    this.writeChunk(chunk);
+    this.writeChunk(chunk, fsyncNow);
     this.writtenLast = this.last();
     this.pending = [];
     this.pendingBytes = 0;
@@ -330,21 +438,29 @@ export class FileStorage implements Storage {
     return seg;
   }
 
-  private writeChunk(chunk: Buffer[]): void {
+  private writeChunk(chunk: Buffer[], fsyncNow = true): void {
     if (chunk.length === 0) return;
     if (this.activeFd === null) {
       this.activeFd = openSync(join(this.logDir, segmentName(this.segments[this.segments.length - 1]!.base)), 'a');
     }
     const buf = chunk.length === 1 ? chunk[0]! : Buffer.concat(chunk);
     writeAll(this.activeFd, buf);
-    fsyncSync(this.activeFd);
-    this.stats.fsyncs++;
     this.stats.bytesWritten += buf.length;
+    if (fsyncNow) {
+      fsyncSync(this.activeFd);
+      this.stats.fsyncs++;
+      this.fdDirty = false;
+    } else {
+      this.fdDirty = true;
+    }
   }
 
+  /** Closes the active segment, fsyncing what syncAsync left unsynced in it; an fd whose fsync runs closes when it returns. */
   private closeActive(): void {
     if (this.activeFd !== null) {
-      closeSync(this.activeFd);
+      this.fsyncActiveIfDirty();
+      if (this.fsyncing?.fd === this.activeFd) this.closeAfterFsync.push(this.activeFd);
+      else closeSync(this.activeFd);
       this.activeFd = null;
     }
   }

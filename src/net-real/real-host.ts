@@ -22,6 +22,7 @@ import { randomStream } from '../host/random.ts';
 import { RealClock, type Clock } from './clock.ts';
 import { decodeEnvelope, encodeEnvelope } from './envelope.ts';
 import type { RecoveryReport } from './file-storage.ts';
+import { GuardedStorage } from './guarded-storage.ts';
 import { PeerBook, type PeerAddress } from './peer-book.ts';
 import { AuthChannel } from './auth-channel.ts';
 import { Keyring } from './seal.ts';
@@ -255,7 +256,9 @@ export class RealHost<A = unknown> {
       onMessage: (handler) => {
         if (live()) this.handlers.set(service, handler);
       },
-      storage: this.storageOf(service),
+      storage: new GuardedStorage(this.storageOf(service), (done) => () => {
+        if (live()) this.guard('storage', done);
+      }),
       random: randomStream(this.seed, `node/${this.id}/${service}/${this.restarts}`),
       trace: (kind: string, fields?: TraceFields): void => {
         if (live()) this.emit(kind, service, fields);

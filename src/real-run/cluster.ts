@@ -146,8 +146,8 @@ export class RealCluster {
         if (n.log.length > 200) n.log.shift();
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.once('exit', () => {
       if (n.child === child) n.state = 'down';
     });

@@ -50,7 +50,7 @@ export class RealKvWorkload {
 
   constructor(private readonly o: RealKvOptions) {
     const mix = { ...DEFAULT_MIX, ...o.cfg.mix };
-    this.ops = KV_OPS.filter((f) => (mix[f] ?? 0) > 0).map((f) => [f, mix[f]!] as const);
+    this.ops = KV_OPS.filter((f) => (mix[f] ?? 0) > 0).map((f) => [f, mix[f]] as const);
     this.total = this.ops.reduce((s, [, w]) => s + w, 0);
     this.nextProcess = Math.max(1, o.cfg.clients.length);
   }

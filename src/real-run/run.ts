@@ -102,7 +102,7 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
   }
   const durationMs = Math.round(performance.now() - t0);
   const history = workload ? workload.history.events() : [];
-  const verdicts = sc.expectations.map((e): Verdict => (e.kind === 'leader-within' ? watch!.evaluate(e, durationMs) : judge(e.kind, e.name, e.params, history, workload?.stats)));
+  const verdicts = sc.expectations.map((e): Verdict => (e.kind === 'leader-within' ? watch.evaluate(e, durationMs) : judge(e.kind, e.name, e.params, history, workload?.stats)));
   const skippedFaults = player.skipped;
   const incomplete = skippedFaults.length > 0 || unsupportedModules.length > 0 || verdicts.some((v) => v.status === 'unavailable') || player.errors.length > 0;
   return {

@@ -10,6 +10,7 @@ import { collect, collectEach, throwCollected } from './error-list.ts';
 import { repairFlowParens } from './flow-parens.ts';
 import { faultsUseRoles } from './role-selectors.ts';
 import { isRoleSelector } from '../sim/roles.ts';
+import { DEFAULT_SYNC_LATENCY_US } from '../sim/disk-sync.ts';
 import { parseFaults, parseNemesis } from './faults.ts';
 import { MODULES, moduleOwning } from './modules/index.ts';
 import { parseTopology } from './topology.ts';
@@ -77,9 +78,13 @@ export function parseScenario(text: string, file = '<scenario>', overrides?: { d
       }
     : undefined);
   const diskV = root.get('disk');
-  const disk = collect(errors, () => diskV.allowKeys(['unsyncedLoss', 'tornWrite']).present
+  const disk = collect(errors, () => diskV.allowKeys(['unsyncedLoss', 'tornWrite', 'syncLatency']).present
     ? // The simulator's own defaults (src/sim/world.ts), repeated so a partial section keeps them.
-      { unsyncedLoss: diskV.get('unsyncedLoss').numOr(0.5, 0, 1), tornWrite: diskV.get('tornWrite').numOr(0.2, 0, 1) }
+      {
+        unsyncedLoss: diskV.get('unsyncedLoss').numOr(0.5, 0, 1),
+        tornWrite: diskV.get('tornWrite').numOr(0.2, 0, 1),
+        syncLatencyUs: diskV.get('syncLatency').durationOr(DEFAULT_SYNC_LATENCY_US, 0),
+      }
     : undefined);
 
   const badModules = new Set<string>();

@@ -5,6 +5,7 @@
  */
 import type { Micros, NodeId } from '../core/env.ts';
 import type { DiskSpec, LatencySpec, NemesisSpec, NetworkSpec, ScheduledFault, TraceEvent } from '../sim/types.ts';
+import type { World } from '../sim/world.ts';
 import type { TopologyIndex } from './topology.ts';
 import type { View } from './yaml-view.ts';
 
@@ -194,13 +195,15 @@ export interface MembershipSeries {
   readonly samples: readonly { readonly t: Micros; readonly alive: readonly number[]; readonly suspect: readonly number[] }[];
 }
 
-/** What a module sees of a run. Typed loosely so modules do not depend on the sim's internals. */
+/**
+ * What a module sees of a run. The world is the simulator's World: modules read its topology
+ * and network (which pairs are cut), so a narrower port only made them cast it back.
+ */
 export interface RunContext {
   readonly scenario: Scenario;
   readonly seed: number;
   readonly endUs: Micros;
-  // The World (src/sim); `any`-free but untyped here to keep this file independent of it.
-  readonly world: import('./world-port.ts').WorldPort;
+  readonly world: World;
   /** Adds a line to the run's timeline (for events a module sees outside the trace). */
   readonly note: (item: TimelineItem) => void;
 }

@@ -77,7 +77,8 @@ export function shrinkScenario(sc: Scenario, opts: ShrinkOptions): ShrinkResult 
   let base: Scenario = sc;
   let materialized = false;
   if (sc.nemesis) {
-    const explicit: Scenario = { ...sc, faults: [...fired].sort((a, b) => a.at - b.at), nemesis: undefined };
+    const { nemesis: _materialized, ...withoutNemesis } = sc;
+    const explicit: Scenario = { ...withoutNemesis, faults: [...fired].sort((a, b) => a.at - b.at) };
     if (failsWith(explicit)) {
       base = explicit;
       materialized = true;

@@ -144,7 +144,7 @@ export class Forger {
 
   /** A well-formed message a non-member might send: far higher terms and incarnations. */
   private forgery(msg: Message): unknown {
-    const m = structuredClone(msg) as unknown as Record<string, unknown>;
+    const m: Record<string, unknown> = { ...structuredClone(msg) };
     for (const k of ['term', 'inc', 'commit', 'seq', 'index']) if (typeof m[k] === 'number') m[k] = (m[k] as number) + 1_000_000;
     return m;
   }

@@ -162,8 +162,8 @@ export class Network {
       if (!from[a]) continue;
       for (let b = 0; b < n; b++) {
         if (!to[b] || a === b) continue;
-        cc[a * n + b] += delta;
-        if (bothWays) cc[b * n + a] += delta;
+        bump(cc, a * n + b, delta);
+        if (bothWays) bump(cc, b * n + a, delta);
       }
     }
   }
@@ -176,4 +176,11 @@ function matches(r: LinkRule, a: number, b: number): boolean {
     return s === null || s[a] === 1 || s[b] === 1;
   }
   return (r.a[a] === 1 && r.b[b] === 1) || (r.a[b] === 1 && r.b[a] === 1);
+}
+
+/** Adds `delta` to one pair's cut count; `i` < n·n by the loops that compute it. */
+function bump(cc: Uint16Array, i: number, delta: number): void {
+  const v = cc[i];
+  if (v === undefined) throw new RangeError(`cut index ${i} outside ${cc.length}`);
+  cc[i] = v + delta;
 }

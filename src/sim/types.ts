@@ -49,6 +49,8 @@ export interface DiskSpec {
   readonly unsyncedLoss?: number;
   /** Given a loss, probability that the last surviving record is torn (detected and cut on restart). */
   readonly tornWrite?: number;
+  /** Latency of an asynchronous sync (Storage.syncAsync) until it is durable; default DEFAULT_SYNC_LATENCY_US (src/sim/disk-sync.ts). */
+  readonly syncLatencyUs?: number;
 }
 
 /**

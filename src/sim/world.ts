@@ -12,6 +12,7 @@ import { SimulationError } from './errors.ts';
 import { EventQueue, type QueuedEvent } from './event-queue.ts';
 import { applyFault, type FaultTarget } from './faults.ts';
 import { DiskWriteError, MemoryStorage } from '../host/memory-storage.ts';
+import { armAsyncSync, DEFAULT_SYNC_LATENCY_US } from './disk-sync.ts';
 import { Network } from './network.ts';
 import { startNemesis } from './nemesis.ts';
 import { Forger } from './forge.ts';
@@ -19,6 +20,7 @@ import { validateWire } from '../core/wire-validators.ts';
 import { NodeClock } from './node-clock.ts';
 import { randomStream } from '../host/random.ts';
 import { Topology } from './topology.ts';
+import { lanTopology, type LanNames } from './lan.ts';
 import { hashEvent, NetKind, TraceHasher } from './trace.ts';
 import type { DiskSpec, Fault, FaultKind, NemesisSpec, ScheduledFault, WorldOptions } from './types.ts';
 import type { NodeContext, NodeFactory, TraceEvent } from '../host/context.ts';
@@ -132,6 +134,12 @@ export class World implements FaultTarget {
   private started = false;
   private nextFaultId = 1;
 
+  /** A world of one region and one DC holding `ids` (src/sim/lan.ts); other options as for new World. */
+  static lan(ids: readonly NodeId[], seed: number | string, options: Omit<WorldOptions, 'seed' | 'topology'> & LanNames = {}): World {
+    const { region, dc, ...rest } = options;
+    return new World({ ...rest, seed, topology: lanTopology(ids, { region, dc }) });
+  }
+
   constructor(readonly options: WorldOptions) {
     this.seed = options.seed;
     this.topology = new Topology(options.topology);
@@ -143,7 +151,11 @@ export class World implements FaultTarget {
     this.diskRandom = this.topology.nodes.map((id) => randomStream(this.seed, `disk/${id}`));
     // Defaults: a crash loses unsynced writes half the time and tears the tail a fifth of
     // those times: aggressive on purpose, a simulator exists to find the bugs that rarely fire.
-    this.disk = { unsyncedLoss: options.disk?.unsyncedLoss ?? 0.5, tornWrite: options.disk?.tornWrite ?? 0.2 };
+    this.disk = {
+      unsyncedLoss: options.disk?.unsyncedLoss ?? 0.5,
+      tornWrite: options.disk?.tornWrite ?? 0.2,
+      syncLatencyUs: options.disk?.syncLatencyUs ?? DEFAULT_SYNC_LATENCY_US,
+    };
     this.recorded = options.recordTrace ? [] : null;
     this.checkMessages = options.checkMessages ?? false;
   }
@@ -465,7 +477,9 @@ export class World implements FaultTarget {
     const world = this;
     const epoch = node.epoch;
     const random = randomStream(this.seed, `node/${node.id}/${service}/${node.restarts}`);
-    const storage: Storage = this.storageOf(node, service);
+    const disk = this.storageOf(node, service);
+    armAsyncSync(disk, this.disk.syncLatencyUs, (delay, fn) => world.nodeTimer(node, epoch, delay, fn));
+    const storage: Storage = disk;
     env = {
       self: node.id,
       service,

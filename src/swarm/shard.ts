@@ -4,6 +4,7 @@
  * `mergeSwarmReports` combines the k shards' `--json` reports into the report one unsharded
  * run would have given: the same runs, failures, failing seeds, fault and event counts.
  */
+import { isPlainObject } from '../core/wire-schema.ts';
 
 export interface Shard {
   readonly index: number;
@@ -61,8 +62,8 @@ function isReport(x: unknown): x is SwarmReport {
   ) {
     return false;
   }
-  const st = r.stats as unknown as Record<string, unknown>;
-  if (!['events', 'messages', 'wallTimeMs', 'workers'].every((k) => typeof st[k] === 'number' && Number.isFinite(st[k]))) return false;
+  const st: unknown = r.stats;
+  if (!isPlainObject(st) || !['events', 'messages', 'wallTimeMs', 'workers'].every((k) => typeof st[k] === 'number' && Number.isFinite(st[k]))) return false;
   if (!r.failingSeeds.every((s) => Number.isInteger(s))) return false;
   if (!r.failures.every((f) => typeof f === 'object' && f !== null && Number.isInteger(f.seed))) return false;
   if (!Object.values(r.faults).every((n) => typeof n === 'number' && Number.isFinite(n))) return false;

@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from 'react';
 import { ClusterView } from './ClusterView.tsx';
 import type { TuiController } from './controller.ts';
 import { EventLog } from './EventLog.tsx';
-import { clockText, speedText } from './format.ts';
+import { clockText, speedText, tint } from './format.ts';
 import { Help } from './Help.tsx';
 import { ExpectationsView } from './ExpectationsView.tsx';
 import { snapshotCluster } from './snapshot.ts';
@@ -120,7 +120,7 @@ export function App({ ctl, frameMs = FRAME_MS, autoTick = true, size }: AppProps
       )}
       <Text dimColor wrap="truncate">{rule(logStatus, width)}</Text>
       <EventLog items={view.lines} rows={shownRows} width={width} />
-      <Text wrap="truncate" color={run.error() ? 'red' : undefined} dimColor={!run.error() && !ctl.message}>
+      <Text wrap="truncate" {...tint(run.error() ? 'red' : undefined)} dimColor={!run.error() && !ctl.message}>
         {run.error() ? `stopped: ${run.error()}` : ctl.message || keyLine(width)}
       </Text>
     </Box>

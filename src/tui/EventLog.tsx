@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { LiveTimelineItem } from '../scenario/live-run.ts';
-import { clockText, fit } from './format.ts';
+import { clockText, fit, tint } from './format.ts';
 
 const COLOR: Record<string, string> = { fault: 'red', heal: 'green', error: 'red', failover: 'yellow', election: 'cyan', leader: 'cyan', membership: 'magenta', verdict: 'yellow' };
 
@@ -10,7 +10,7 @@ export function EventLog({ items, rows, width }: { items: readonly LiveTimelineI
   return (
     <Box flexDirection="column">
       {shown.map((it, i) => (
-        <Text key={i} wrap="truncate" color={COLOR[it.category]}>
+        <Text key={i} wrap="truncate" {...tint(COLOR[it.category])}>
           {fit(`${clockText(it.t).padStart(9)} ${it.node ? `${it.node} ` : ''}${it.text}`, width)}
         </Text>
       ))}

@@ -1,6 +1,6 @@
 import { Text } from 'ink';
 import type { NodeSnapshot } from './snapshot.ts';
-import { fit } from './format.ts';
+import { fit, tint } from './format.ts';
 
 const ROLE_COLOR: Record<string, string> = { leader: 'green', candidate: 'yellow', 'pre-candidate': 'yellow', learner: 'cyan' };
 const ROLE_SHORT: Record<string, string> = { leader: 'LEAD', follower: 'foll', candidate: 'CAND', 'pre-candidate': 'pre', learner: 'lrnr' };
@@ -19,7 +19,7 @@ export function NodeLine({ node, selected, width }: { node: NodeSnapshot; select
     <Text wrap="truncate" inverse={selected}>
       <Text bold={selected}>{head}</Text>
       {state ? <Text color={!node.up ? 'red' : 'magenta'}>{state} </Text> : null}
-      <Text color={color}>{fit(node.up ? rest : '', Math.max(0, width - head.length - (state ? 5 : 0)))}</Text>
+      <Text {...tint(color)}>{fit(node.up ? rest : '', Math.max(0, width - head.length - (state ? 5 : 0)))}</Text>
     </Text>
   );
 }

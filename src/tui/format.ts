@@ -17,3 +17,8 @@ export function fit(text: string, width: number): string {
   if (width <= 0) return '';
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
+
+/** Ink's `color` prop, given only when there is a colour (no prop: the terminal's default). */
+export function tint(color: string | undefined): { color?: string } {
+  return color === undefined ? {} : { color };
+}

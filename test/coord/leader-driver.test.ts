@@ -73,7 +73,7 @@ type Kind = 'lease' | 'session' | 'zk' | 'check';
 
 /** One driver of `kind` on node n1, with one object whose TTL the driver counts down. */
 function rig(kind: Kind, opts: { drift?: number } = {}) {
-  const w = new World({ seed: 1, topology: { regions: [{ name: 'eu', dcs: [{ name: 'eu-1', nodes: ['n1'] }] }] } });
+  const w = World.lan(['n1'], 1, { region: 'eu', dc: 'eu-1' });
   let made: { raft: ScriptedRaft; driver: LeaderDriver; store: CoordStore } | undefined;
   w.setup((ctx) => {
     const env = ctx.env('coord');

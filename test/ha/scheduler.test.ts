@@ -6,7 +6,7 @@ import { World } from '../../src/sim/index.ts';
 import { CB_TARGETS, TWO_REGIONS_THREE_DCS, haCluster } from './harness.ts';
 
 function oneNode(probe: (env: Env) => Probe, cfg = haConfig({ checkIntervalUs: sec(1), checkTimeoutUs: ms(300), failuresBeforeDown: 2, successesBeforeUp: 2 })) {
-  const world = new World({ seed: 1, topology: { regions: [{ name: 'r', dcs: [{ name: 'd', nodes: ['n1'] }] }] } });
+  const world = World.lan(['n1'], 1);
   const log: [number, Health, Health][] = [];
   let sched!: CheckScheduler;
   world.setup((ctx) => {

@@ -11,7 +11,7 @@ import { HelloExchange, provisionalId, type AddressCard } from '../../src/core/n
 
 describe('HelloExchange', () => {
   it('resolves a seed address to its name under 30% loss, then stops', () => {
-    const world = new World({ seed: 9, topology: { regions: [{ name: 'r', dcs: [{ name: 'd', nodes: ['seed', 'joiner'] }] }] }, network: { loss: 0.3 } });
+    const world = World.lan(['seed', 'joiner'], 9, { network: { loss: 0.3 } });
     const prov = provisionalId('10.0.0.1', 8301);
     const learned = new Map<string, Map<string, AddressCard>>();
     const resolved: [string, string][] = [];

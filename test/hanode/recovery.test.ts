@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/hanode/agent.ts';
 import { getJson, kill9, killAll, putKv, startAgent, waitUntil } from '../../src/hanode/launcher.ts';
+import { flipByte } from '../support/bytes.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hanode-recovery-'));
 
@@ -40,7 +41,7 @@ describe('log corruption', () => {
     // Flip one byte inside the last record's payload.
     const seg = lastSegment(dataDir);
     const bytes = readFileSync(seg);
-    bytes[bytes.length - 2] ^= 0xff;
+    flipByte(bytes, bytes.length - 2);
     writeFileSync(seg, bytes);
     expect(statSync(seg).size).toBe(bytes.length);
 

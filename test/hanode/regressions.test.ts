@@ -119,8 +119,8 @@ describe('hanode regressions (issue 14)', () => {
       }
       return true;
     }, `the survivors to reap ${gone}`);
-    const back = await startAgent(down!.name, down!.dataDir, ['--bootstrap-expect', '3'], { http: down!.http, raft: down!.raft, serf: down!.serf });
-    nodes[nodes.indexOf(down!)] = back;
+    const back = await startAgent(down.name, down.dataDir, ['--bootstrap-expect', '3'], { http: down.http, raft: down.raft, serf: down.serf });
+    nodes[nodes.indexOf(down)] = back;
     await waitUntil(async () => (await getJson(back.http, '/v1/status/leader')).body !== '', `${back.name} to know a leader`);
     const l = (await getJson(back.http, '/v1/status/leader')).body as string;
     expect(l).toMatch(/^127\.0\.0\.1:\d+$/);

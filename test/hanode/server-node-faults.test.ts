@@ -11,10 +11,11 @@ import { ms, sec } from '../../src/core/env.ts';
 import { ServerNode } from '../../src/core/node/index.ts';
 
 const NODES = ['n1', 'n2', 'n3'];
-const topology = { regions: [{ name: 'eu', dcs: [{ name: 'eu-1', nodes: NODES }] }] };
+/** The one region and DC these tests run in. */
+const EU = { region: 'eu', dc: 'eu-1' } as const;
 
 function run(seed: number): void {
-  const world = new World({ seed, topology, network: { loss: 0.02, duplicate: 0.01, reorder: 0.05 }, disk: { unsyncedLoss: 0.5, tornWrite: 0.2 } });
+  const world = World.lan(NODES, seed, { ...EU, network: { loss: 0.02, duplicate: 0.01, reorder: 0.05 }, disk: { unsyncedLoss: 0.5, tornWrite: 0.2 } });
   world.setup((ctx) => new ServerNode(ctx, { bootstrapExpect: 3, swim: { profile: 'local', seeds: ['n1', 'n2'] }, card: { host: ctx.id } }));
   world.start();
   const acked = new Map<string, string>();

@@ -12,7 +12,8 @@ import { sec } from '../../src/core/env.ts';
 import { ServerNode } from '../../src/core/node/index.ts';
 
 const NODES = ['n1', 'n2', 'n3'];
-const topology = { regions: [{ name: 'eu', dcs: [{ name: 'eu-1', nodes: NODES }] }] };
+/** The one region and DC these tests run in. */
+const EU = { region: 'eu', dc: 'eu-1' } as const;
 
 function alive(world: World, n: string): string[] {
   return world
@@ -25,7 +26,7 @@ function alive(world: World, n: string): string[] {
 
 describe('a server restarted without seeds rejoins from the peers it remembers', () => {
   it('after being reaped by the others, n3 comes back with no seeds and every node sees all three alive', () => {
-    const world = new World({ seed: 5, topology });
+    const world = World.lan(NODES, 5, EU);
     // First boot: n2 and n3 join through n1 (--join); a restart of n3 passes no seed at all.
     world.setup((ctx) => {
       const seeds = ctx.id === 'n1' || (ctx.id === 'n3' && ctx.restarts > 0) ? [] : ['n1'];

@@ -12,12 +12,13 @@ import { ServerNode } from '../../src/core/node/index.ts';
 import { World } from '../../src/sim/index.ts';
 
 const SERVERS = ['n1', 'n2', 'n3'];
-const topology = { regions: [{ name: 'eu', dcs: [{ name: 'eu-1', nodes: [...SERVERS, 'c1'] }] }] };
+/** The one region and DC these tests run in. */
+const EU = { region: 'eu', dc: 'eu-1' } as const;
 
 type App = ServerNode | { zk: ZkClientHost };
 
 function cluster(seed: number): World {
-  const world = new World({ seed, topology });
+  const world = World.lan([...SERVERS, 'c1'], seed, EU);
   world.setup((ctx): App => (ctx.id === 'c1' ? { zk: new ZkClientHost(ctx.env('zk')) } : new ServerNode(ctx, { voters: SERVERS, zk: true, swim: { profile: 'local', seeds: SERVERS }, card: { host: ctx.id } })));
   world.start();
   const leader = () => SERVERS.find((n) => world.isUp(n) && (world.app<ServerNode>(n)?.replicator.isLeader() ?? false));

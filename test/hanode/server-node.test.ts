@@ -12,7 +12,8 @@ import type { ProposeOutcome } from '../../src/core/store/proposer.ts';
 import { RecordingNotifier, type Probe } from '../../src/core/ha/index.ts';
 
 const NODES = ['n1', 'n2', 'n3'];
-const topology = { regions: [{ name: 'eu', dcs: [{ name: 'eu-1', nodes: NODES }] }] };
+/** The one region and DC these tests run in. */
+const EU = { region: 'eu', dc: 'eu-1' } as const;
 
 function leaderOf(world: World): string | undefined {
   for (const n of NODES) if (world.isUp(n) && world.app<ServerNode>(n)?.replicator.isLeader()) return n;
@@ -21,7 +22,7 @@ function leaderOf(world: World): string | undefined {
 
 describe('ServerNode in the simulator', () => {
   it('bootstraps with bootstrap_expect over SWIM, commits forwarded writes, reconciles the catalog', () => {
-    const world = new World({ seed: 7, topology });
+    const world = World.lan(NODES, 7, EU);
     world.setup((ctx) => new ServerNode(ctx, { bootstrapExpect: 3, swim: { profile: 'local', seeds: ['n1'] }, card: { host: ctx.id } }));
     world.start();
     // Every node knows the leader (followers learn it from its first heartbeat).
@@ -40,7 +41,7 @@ describe('ServerNode in the simulator', () => {
   });
 
   it('replaces a crashed leader; acknowledged writes survive; the restarted node catches up', () => {
-    const world = new World({ seed: 11, topology, network: { loss: 0.01, duplicate: 0, reorder: 0 } });
+    const world = World.lan(NODES, 11, { ...EU, network: { loss: 0.01, duplicate: 0, reorder: 0 } });
     world.setup((ctx) => new ServerNode(ctx, { voters: NODES, swim: { profile: 'local', seeds: ['n1', 'n2', 'n3'] }, card: { host: ctx.id } }));
     world.start();
     expect(world.runUntil(() => leaderOf(world) !== undefined, sec(10))).toBe(true);
@@ -71,7 +72,7 @@ describe('ServerNode in the simulator', () => {
   });
 
   it('runs the failover service: a target going down is declared once, by quorum, and notified on every node', () => {
-    const world = new World({ seed: 3, topology });
+    const world = World.lan(NODES, 3, EU);
     let targetUp = true;
     const probe: Probe = { check: (_t, _timeout, done) => (done(targetUp ? 'up' : 'down'), { cancel() {} }) };
     const notifiers = new Map<string, RecordingNotifier>();
@@ -103,7 +104,7 @@ describe('ServerNode in the simulator', () => {
 
   it('bootstrap_expect 3 with 4 servers: the first three bootstrap, the fourth joins and is promoted', () => {
     const four = ['n1', 'n2', 'n3', 'n4'];
-    const world = new World({ seed: 21, topology: { regions: [{ name: 'eu', dcs: [{ name: 'eu-1', nodes: four }] }] } });
+    const world = World.lan(four, 21, EU);
     world.setup((ctx) => new ServerNode(ctx, { bootstrapExpect: 3, swim: { profile: 'local', seeds: ['n1'] }, card: { host: ctx.id } }));
     world.start();
     const voters = (n: string) => world.app<ServerNode>(n)!.raft()?.membership().voters ?? [];

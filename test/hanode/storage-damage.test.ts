@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getJson, kill9, killAll, leaderName, putKv, sleep, startAgent, startCluster3, waitUntil, type Proc } from '../../src/hanode/launcher.ts';
+import { flipByte } from '../support/bytes.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hanode-storage-damage-'));
 
@@ -25,7 +26,7 @@ function flipMidSegment(dataDir: string): void {
   const segs = readdirSync(dir).filter((f) => f.endsWith('.seg')).sort();
   const seg = join(dir, segs.at(-1)!);
   const bytes = readFileSync(seg);
-  bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+  flipByte(bytes, Math.floor(bytes.length / 2));
   writeFileSync(seg, bytes);
 }
 

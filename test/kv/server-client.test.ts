@@ -17,11 +17,7 @@ interface ClientApp {
 
 function cluster(modes: Record<string, FakeMode>, clientCfg: Partial<ConstructorParameters<typeof KvClient>[1]> = {}) {
   const servers = Object.keys(modes);
-  const world = new World({
-    seed: 7,
-    topology: { regions: [{ name: 'r', dcs: [{ name: 'dc', nodes: [...servers, 'c1'] }] }] },
-    latency: { sameDc: { kind: 'uniform', min: ms(0.2), max: ms(1) } },
-  });
+  const world = World.lan([...servers, 'c1'], 7, { dc: 'dc', latency: { sameDc: { kind: 'uniform', min: ms(0.2), max: ms(1) } } });
   world.setup((ctx) => {
     const env = ctx.env(KV_SERVICE);
     const sm = new KvStateMachine();

@@ -11,11 +11,7 @@ import { FakeReplicator } from './fake-replicator.ts';
 
 /** With `external`, the clients are built as part of each client node's own app and found through clientOf (as the scenario runner does). */
 function run(seed: number, opts: Partial<KvWorkloadOptions> = {}, crashClientAt?: number, external = false) {
-  const world = new World({
-    seed,
-    topology: { regions: [{ name: 'r', dcs: [{ name: 'dc', nodes: ['n1', 'c1', 'c2', 'c3'] }] }] },
-    latency: { sameDc: { kind: 'uniform', min: ms(0.2), max: ms(1) } },
-  });
+  const world = World.lan(['n1', 'c1', 'c2', 'c3'], seed, { dc: 'dc', latency: { sameDc: { kind: 'uniform', min: ms(0.2), max: ms(1) } } });
   world.setup((ctx) => {
     const env = ctx.env(KV_SERVICE);
     const sm = new KvStateMachine();

@@ -29,8 +29,8 @@ describe('hasim host', () => {
     ids.forEach((id, i) => {
       const peers = ids.map((o, j) => `${o}=127.0.0.1:${ports[j]}`).filter((_, j) => j !== i).join(',');
       const p = spawn(process.execPath, ['bin/hasim.js', 'host', 'examples/primary-backup/register.ts', '--node', id, '--listen', `127.0.0.1:${ports[i]}`, '--peers', peers], { stdio: ['ignore', 'pipe', 'pipe'] });
-      p.stdout!.on('data', (d) => (out[i] += String(d)));
-      p.stderr!.on('data', (d) => (out[i] += String(d)));
+      p.stdout.on('data', (d) => (out[i] += String(d)));
+      p.stderr.on('data', (d) => (out[i] += String(d)));
       procs.push(p);
     });
     for (let waited = 0; waited < 60_000 && !out.every((o) => o.includes('hasim host:')); waited += 100) await new Promise((r) => setTimeout(r, 100));

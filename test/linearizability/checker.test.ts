@@ -203,11 +203,11 @@ describe('properties', () => {
         const h = linearizableHistory(prng(seed), { ops: 200, processes, keys: 2, spread: 30, infoRate: 0.05 });
         const bad = staleRead(h, seed % 100);
         fc.pre(bad !== undefined);
-        const r = checkLinearizability(bad!);
+        const r = checkLinearizability(bad);
         expect(r.valid).toBe(false);
         expect(r.counterexample!.ops.length).toBeLessThanOrEqual(3);
         // The exact search and the shrinking reach the same verdict without the shortcut.
-        const slow = checkLinearizability(bad!, { quickCheck: false });
+        const slow = checkLinearizability(bad, { quickCheck: false });
         expect(slow.valid).toBe(false);
         // Greedy shrinking is 1-minimal under its no-fabricated-read rule (minimize.ts), not a
         // global minimum: seed 87767494 with 8 processes keeps 8 ops (3 deletes, a cas and a

@@ -8,15 +8,15 @@ import { PATIENCE_MS } from '../support/patience.ts';
 
 afterAll(removeDirs);
 
-it('SIGKILL mid-write loses nothing that was synced', async () => {
+it.each(['sync', 'async'])('SIGKILL mid-write loses nothing that was synced (%s)', async (mode) => {
   const dir = freshDir('crash');
-  const child = spawn(process.execPath, ['bin/run-ts.js', 'test/net-real/crash-child.ts', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['bin/run-ts.js', 'test/net-real/crash-child.ts', dir, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   let reported = 0;
   let buf = '';
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
   await new Promise<void>((resolve) => {
     const bound = setTimeout(resolve, PATIENCE_MS); // never wait longer than this for output
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       buf += chunk.toString();
       const lines = buf.split('\n');
       buf = lines.pop()!;
@@ -37,6 +37,6 @@ it('SIGKILL mid-write loses nothing that was synced', async () => {
   expect(log.first()).toBe(1);
   expect(log.last()).toBeGreaterThanOrEqual(reported);
   for (let i = 1; i <= log.last(); i++) expect((log.get(i) as { i: number }).i).toBe(i);
-  expect((log.load('hard') as { last: number }).last).toBeGreaterThanOrEqual(reported);
+  if (mode === 'sync') expect((log.load('hard') as { last: number }).last).toBeGreaterThanOrEqual(reported);
   data.close();
 });

@@ -22,7 +22,7 @@ describe('data-dir lock', () => {
 
   it('a stale lock (owner pid dead) is taken over', () => {
     const dir = freshDir('lock');
-    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
     writeFileSync(join(dir, LOCK_FILE), `${dead}\nsomehost\n`);
     const l = lockDataDir(dir);
     expect(l.tookOverStalePid).toBe(dead);

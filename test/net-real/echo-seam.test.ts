@@ -49,11 +49,7 @@ function checkViews(apps: (EchoApp | undefined)[]): void {
 describe('EchoNode in the simulator', () => {
   it('converges, survives a crash + restart with its synced boot counter, and replays identically', () => {
     const run = (): { hash: string; boots: number } => {
-      const world = new World({
-        seed: 11,
-        topology: { regions: [{ name: 'eu', dcs: [{ name: 'eu-1', nodes: IDS }] }] },
-        network: { loss: 0.05 },
-      });
+      const world = World.lan(IDS, 11, { region: 'eu', dc: 'eu-1', network: { loss: 0.05 } });
       world.setup(echoApp);
       world.start();
       expect(world.runUntil(() => converged(IDS.map((id) => world.app<EchoApp>(id)), 5), sec(10))).toBe(true);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileStorage } from '../../src/net-real/file-storage.ts';
+import { flipByte } from '../support/bytes.ts';
 
 let dir = '';
 afterEach(() => {
@@ -23,7 +24,7 @@ function written(n: number): { dir: string; seg: string } {
 
 function flip(file: string, at: (len: number) => number): void {
   const b = readFileSync(file);
-  b[at(b.length)] ^= 0xff;
+  flipByte(b, at(b.length));
   writeFileSync(file, b);
 }
 

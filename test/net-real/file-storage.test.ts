@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FileStorage } from '../../src/net-real/file-storage.ts';
 import { CorruptStateError } from '../../src/net-real/state-files.ts';
 import { freshDir, removeDirs } from './tmp-dir.ts';
+import { flipByte } from '../support/bytes.ts';
 
 afterAll(removeDirs);
 
@@ -176,7 +177,7 @@ describe('FileStorage: recovery cuts a torn or corrupt tail and never replays it
     expect(files.length).toBeGreaterThan(3);
     const victim = join(dir, 'log', files[1]!);
     const buf = readFileSync(victim);
-    buf[buf.length - 1]! ^= 0xff;
+    flipByte(buf, buf.length - 1);
     writeFileSync(victim, buf);
     const r = FileStorage.open(dir, { segmentBytes: 100 });
     expect(r.recovery.cuts.length).toBe(files.length - 1); // the bad tail + every later segment

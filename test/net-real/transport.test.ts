@@ -8,6 +8,7 @@ import {
   Keyring, RealClock, seal, TcpTransport, UdpTransport, unseal,
 } from '../../src/net-real/index.ts';
 import { eventually as waitFor } from '../support/patience.ts';
+import { flipByte } from '../support/bytes.ts';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -88,7 +89,7 @@ describe('UDP transport', () => {
     const raw = createSocket('udp4');
     closers.push(() => new Promise((r) => raw.close(() => r())));
     const forged = seal(key, Buffer.from('forged'));
-    forged[forged.length - 1]! ^= 0xff;
+    flipByte(forged, forged.length - 1);
     raw.send(forged, bPort, '127.0.0.1');
     raw.send(Buffer.from('plaintext'), bPort, '127.0.0.1');
     expect(await waitFor(() => got.length === 2 && b.stats.droppedBadAuth === 2)).toBe(true);

@@ -12,7 +12,7 @@ import { ListSM } from './cluster.ts';
 
 describe('bootstrap membership is logged', () => {
   it('servers started with no voters learn the membership from the log and take over when the leader dies', () => {
-    const world = new World({ seed: 5, topology: { regions: [{ name: 'r', dcs: [{ name: 'd', nodes: ['n1', 'n2', 'n3'] }] }] } });
+    const world = World.lan(['n1', 'n2', 'n3'], 5);
     const checker = new RaftSafetyChecker();
     world.setup((ctx) => {
       // Only n1 is bootstrapped with the voter list; n2 and n3 start empty, as joiners do.

@@ -99,7 +99,7 @@ describe('the Raft safety checker catches broken variants', () => {
 
   function lostAck(unsafe: boolean): string | undefined {
     const ids = ['n1', 'n2', 'n3'];
-    const c = new Cluster({ seed: 909, voters: ids, disk: { unsyncedLoss: 1, tornWrite: 0 }, raft: { mutations: new Set<RaftMutation>(unsafe ? ['ackBeforeSync'] : []) } });
+    const c = new Cluster({ seed: 909, voters: ids, disk: { unsyncedLoss: 1, tornWrite: 0, syncLatencyUs: ms(50) }, raft: { mutations: new Set<RaftMutation>(unsafe ? ['ackBeforeDurable'] : []) } });
     c.start();
     return violationOf(c, () => {
       const l = c.waitStableLeader(sec(2))!;

@@ -53,9 +53,8 @@ export class Cluster {
 
   constructor(readonly opts: ClusterOptions) {
     this.ids = [...opts.voters, ...(opts.joiners ?? [])];
-    this.world = new World({
-      seed: opts.seed,
-      topology: { regions: [{ name: 'r', dcs: [{ name: 'dc', nodes: this.ids }] }] },
+    this.world = World.lan(this.ids, opts.seed, {
+      dc: 'dc',
       latency: opts.latency ?? { sameDc: { kind: 'uniform', min: ms(0.5), max: ms(2) } },
       network: opts.network ?? {},
       disk: opts.disk ?? {},

@@ -28,9 +28,8 @@ const RUNS = Number(process.env.RAFT_LIN_RUNS ?? 0);
 
 /** readsAnywhere: reads go to a random live node (stale reads or follower ReadIndex), not the leader. */
 function runKv(ids: NodeId[], seed: number, schedule: readonly ScheduledFault[], raft: Partial<RaftConfig> = {}, readsAnywhere = false, readOpts?: ReadOptions) {
-  const world = new World({
-    seed,
-    topology: { regions: [{ name: 'r', dcs: [{ name: 'dc', nodes: ids }] }] },
+  const world = World.lan(ids, seed, {
+    dc: 'dc',
     latency: { sameDc: { kind: 'uniform', min: ms(0.5), max: ms(3) } },
     network: { loss: 0.01, duplicate: 0.01, reorder: 0.05 },
   });

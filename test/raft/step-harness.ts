@@ -14,6 +14,7 @@ import type { Entry } from '../../src/core/raft/entry.ts';
 import type { RaftMessage } from '../../src/core/raft/messages.ts';
 import { MemoryStorage } from '../../src/sim/index.ts';
 import { randomStream } from '../../src/host/random.ts';
+import { armAsyncSync } from '../../src/sim/disk-sync.ts';
 import { ListSM } from './cluster.ts';
 
 export interface Sent {
@@ -118,6 +119,12 @@ export class StepHarness {
 
   private envOf(id: NodeId, gen: number): Env {
     const storage = this.storages.get(id)!;
+    // Asynchronous writes complete on the node's next turn (a zero-latency disk), as a timer of this incarnation.
+    armAsyncSync(storage, 0, (delay, fn) => {
+      const t: PendingTimer = { at: this.nowUs + delay, seq: this.seq++, node: id, gen, fn, cancelled: false };
+      this.timers.push(t);
+      return { cancel: () => void (t.cancelled = true) } satisfies Timer;
+    });
     return {
       self: id,
       service: 'raft',

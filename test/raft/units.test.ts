@@ -4,7 +4,7 @@ import { InvariantError } from '../../src/core/env.ts';
 import { resolveConfig } from '../../src/core/raft/config.ts';
 import type { Entry } from '../../src/core/raft/entry.ts';
 import { RaftLog } from '../../src/core/raft/log.ts';
-import { makeMembership, quorumValue, votingDiff } from '../../src/core/raft/membership.ts';
+import { makeMembership, quorumIndex, votingDiff } from '../../src/core/raft/membership.ts';
 import { Progress } from '../../src/core/raft/progress.ts';
 import { ClientSessions } from '../../src/core/raft/sessions.ts';
 import { MemoryStorage } from '../../src/sim/index.ts';
@@ -75,7 +75,7 @@ describe('membership and quorums', () => {
   it('the commit point is the highest index a majority of voters stores; learners do not count', () => {
     const m = makeMembership(['a', 'b', 'c', 'd', 'e'], ['l']);
     const match: Record<string, number> = { a: 10, b: 9, c: 7, d: 3, e: 1, l: 100 };
-    expect(quorumValue(m, (id) => match[id]!)).toBe(7);
+    expect(quorumIndex(m, (id) => match[id]!)).toBe(7);
     expect(votingDiff(m, makeMembership(['a', 'b', 'c', 'd'], ['l']))).toEqual(['e']);
   });
 });

@@ -68,7 +68,7 @@ describe('a failing run in the HTML report', () => {
     const data = JSON.parse(/<script type="application\/json" id="report-data">(.*?)<\/script>/s.exec(html)![1]!);
     expect(data.violations.map((v: [number, string]) => v[0])).toEqual(failed.map((v) => v.atUs));
     // the messages just before the violation are embedded
-    expect(data.messages.some((m: number[]) => m[0] <= failed[0]!.atUs! && m[0] > failed[0]!.atUs! - 1_000_000)).toBe(true);
+    expect(data.messages.some((m: [number, ...number[]]) => m[0] <= failed[0]!.atUs! && m[0] > failed[0]!.atUs! - 1_000_000)).toBe(true);
   });
 
   it.skipIf(!existsSync('/usr/bin/chromium'))('in headless Chromium the diagram draws the violation at its time', () => {

@@ -75,7 +75,8 @@ describe('shrink never keeps a vacuous failure', () => {
     // Without its crashes the shard scenario loses no primary: primary-failover-within fails,
     // but vacuously (the run tested nothing). That is a scenario problem, not a bug to shrink.
     const sc = loadScenarioFile('scenarios/shard-primary-failover.yaml');
-    const idle = { ...sc, faults: [], nemesis: undefined };
+    const { nemesis: _none, ...calm } = sc;
+    const idle = { ...calm, faults: [] };
     const r = shrinkScenario(idle, { seed: sc.seed, maxRuns: 5 });
     expect(r.first?.passed).toBe(false);
     const failed = r.first!.expectations.filter((v) => !v.passed);

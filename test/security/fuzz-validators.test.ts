@@ -105,7 +105,7 @@ function scenarioWorld(file: string): Live {
 
 function serverNodeWorld(): Live {
   const nodes = ['n1', 'n2', 'n3'];
-  const world = new World({ seed: 5, topology: { regions: [{ name: 'eu', dcs: [{ name: 'eu-1', nodes }] }] } });
+  const world = World.lan(nodes, 5, { region: 'eu', dc: 'eu-1' });
   world.setup((ctx) => new ServerNode(ctx, { bootstrapExpect: 3, swim: { profile: 'local', seeds: ['n1'] }, card: { host: ctx.id, udp: '1', tcp: '2' }, join: ctx.id === 'n1' ? [] : ['n1'] }));
   let error: string | undefined;
   const advance = (t: number) => {

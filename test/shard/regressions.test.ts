@@ -26,7 +26,7 @@ class Probe {
 
 /** s1 (a probe standing in for the master), d1 and d2 (data nodes or probes), c1 (client or probe). */
 function tinyWorld(seed: number, make: (id: NodeId, env: Env) => object) {
-  const world = new World({ seed, topology: { regions: [{ name: 'r', dcs: [{ name: 'dc', nodes: ['s1', 'c1', 'd1', 'd2'] }] }] } });
+  const world = World.lan(['s1', 'c1', 'd1', 'd2'], seed, { dc: 'dc' });
   world.setup((ctx) => make(ctx.id, ctx.env('shard')) as never);
   world.start();
   return world;

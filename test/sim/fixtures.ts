@@ -29,7 +29,7 @@ export function flooder(env: Env, peers: readonly NodeId[], log: Received[], opt
     start() {
       const tick = () => {
         seq++;
-        for (const p of peers) if (p !== env.self) env.send(p, { type: 'flood', seq, sentAt: opts.now() } as never, { reliable: opts.reliable });
+        for (const p of peers) if (p !== env.self) env.send(p, { type: 'flood', seq, sentAt: opts.now() } as never, { reliable: opts.reliable ?? false });
         env.after(opts.periodUs ?? ms(10), tick);
       };
       tick();

@@ -87,7 +87,7 @@ describe('MemoryStorage damage at rest', () => {
 /** A core that appends and syncs one record every 10ms and remembers what its disk reported at start. */
 function writerWorld(seed = 1) {
   const seen: { node: string; damage: StorageDamage | undefined; last: number }[] = [];
-  const world = new World({ seed, topology: { regions: [{ name: 'r', dcs: [{ name: 'd', nodes: ['a', 'b'] }] }] }, recordTrace: true });
+  const world = World.lan(['a', 'b'], seed, { recordTrace: true });
   world.setup((ctx) => {
     const env: Env = ctx.env('raft');
     const st = env.storage;

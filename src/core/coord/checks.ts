@@ -47,7 +47,7 @@ export interface CheckRecord {
   readonly serviceName: string;
   readonly definition: CheckDefinition;
   /** Replicated time at which the check last became critical; undefined unless critical. */
-  readonly criticalSinceUs?: Micros;
+  readonly criticalSinceUs?: Micros | undefined;
   readonly createIndex: number;
   readonly modifyIndex: number;
 }

@@ -12,7 +12,7 @@ import type { Env, Micros } from '../env.ts';
 import type { Replicator } from '../raft/api.ts';
 import type { CoordStore } from '../store/coord-store.ts';
 import type { StoreCommand, StoreResult } from '../store/commands.ts';
-import { StoreProposer, type ProposerOptions } from '../store/proposer.ts';
+import { StoreProposer, type Proposer, type ProposerOptions } from '../store/proposer.ts';
 import { BlockingHub } from './blocking.ts';
 import { CatalogDriver } from './catalog-driver.ts';
 import type { Probe } from './checks.ts';
@@ -37,13 +37,18 @@ export interface CoordNodeOptions {
   /** The catalog node name whose checks this node runs (default: the Raft node id). */
   readonly catalogNode?: string;
   readonly proposer?: ProposerOptions;
+  /**
+   * A proposer built by the caller on this node's coord channel (a server whose log carries
+   * more than the store: src/core/node/assembly.ts); default: a StoreProposer of its own.
+   */
+  readonly sharedProposer?: Proposer;
   readonly tree?: TreeServerOptions;
   readonly leasePromoteExtendUs?: Micros;
   readonly containerCheckUs?: Micros;
 }
 
 export class CoordNode {
-  readonly proposer: StoreProposer;
+  readonly proposer: Proposer;
   readonly leases: LeaseDriver;
   readonly sessions: SessionDriver;
   readonly catalog: CatalogDriver;
@@ -60,7 +65,7 @@ export class CoordNode {
     opts: CoordNodeOptions = {},
   ) {
     const env = envs.coord;
-    this.proposer = new StoreProposer(env, raft, opts.proposer);
+    this.proposer = opts.sharedProposer ?? new StoreProposer(env, raft, opts.proposer);
     this.leases = new LeaseDriver(env, raft, store, opts.leasePromoteExtendUs);
     this.sessions = new SessionDriver(env, raft, store);
     this.catalog = new CatalogDriver(env, raft, store);

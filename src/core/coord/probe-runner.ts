@@ -7,7 +7,7 @@
  */
 import { sec, type Env, type Micros, type Timer } from '../env.ts';
 import type { CoordStore } from '../store/coord-store.ts';
-import type { StoreProposer } from '../store/proposer.ts';
+import type { Proposer } from '../store/proposer.ts';
 import type { CheckRecord, CheckStatus, Probe } from './checks.ts';
 
 /** Consul: a check's timeout defaults to 10 s (agent/checks, defaultHTTPTimeout / TCP timeout). */
@@ -29,7 +29,7 @@ export class ProbeRunner {
   constructor(
     private readonly env: Env,
     private readonly store: CoordStore,
-    private readonly proposer: StoreProposer,
+    private readonly proposer: Proposer,
     private readonly probe: Probe,
     private readonly catalogNode: string = env.self,
   ) {

@@ -9,7 +9,7 @@ import type { Replicator } from '../raft/api.ts';
 import type { CoordStore } from '../store/coord-store.ts';
 import type { StoreCommand, StoreResult } from '../store/commands.ts';
 import type { Topic } from '../store/effects.ts';
-import type { StoreProposer } from '../store/proposer.ts';
+import type { Proposer } from '../store/proposer.ts';
 import { validateStoreCommand } from '../store/validate.ts';
 import type { BlockingHub } from './blocking.ts';
 import type { LeaseDriver } from './lease-driver.ts';
@@ -22,7 +22,7 @@ export class CoordRpcServer {
     private readonly env: Env,
     private readonly raft: Replicator<StoreCommand, StoreResult>,
     private readonly store: CoordStore,
-    private readonly proposer: StoreProposer,
+    private readonly proposer: Proposer,
     private readonly sessions: SessionDriver,
     private readonly leases: LeaseDriver,
     private readonly hub: BlockingHub,

@@ -61,7 +61,8 @@ export class HaService {
   private readonly decider: QuorumDecider;
   private readonly view: ObserverView;
   private readonly inFlight = new Set<TargetKey>();
-  private readonly timers: Timer[] = [];
+  /** One slot per periodic task; undefined only between push and the first arm(). */
+  private readonly timers: (Timer | undefined)[] = [];
   private unsubscribe: (() => void) | undefined;
   private boot = 0;
   private seq = 0;
@@ -105,7 +106,7 @@ export class HaService {
   stop(): void {
     this.running = false;
     this.scheduler.stop();
-    for (const t of this.timers) t.cancel();
+    for (const t of this.timers) t?.cancel();
     this.timers.length = 0;
     this.unsubscribe?.();
   }
@@ -147,7 +148,7 @@ export class HaService {
         arm();
       });
     };
-    this.timers.push(undefined as unknown as Timer);
+    this.timers.push(undefined);
     arm();
   }
 

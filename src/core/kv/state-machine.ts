@@ -134,9 +134,11 @@ function compareError(c: KvCompare): string | null {
   return 'bad compare target';
 }
 
-/** null when the command is well formed, else the reason. */
-export function validateCommand(cmd: KvCommand): string | null {
-  if (cmd === null || typeof cmd !== 'object') return 'command must be an object';
+/** null when the command is well formed, else the reason. Untrusted input: every field is checked. */
+export function validateCommand(input: unknown): string | null {
+  if (input === null || typeof input !== 'object') return 'command must be an object';
+  // A view for reading the fields; each one read below is checked before it is trusted.
+  const cmd = input as KvCommand;
   switch (cmd.type) {
     case 'put':
       return keyError(cmd.key) ?? valueError(cmd.value) ?? flagsError(cmd.flags);

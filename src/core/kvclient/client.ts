@@ -226,7 +226,7 @@ export class KvClient {
       case 'read-timeout':
       case 'overloaded': {
         const hinted = msg.leader !== undefined && msg.leader !== this.target;
-        if (hinted) this.target = msg.leader!;
+        if (hinted) this.target = msg.leader;
         else this.rotate();
         this.retry(hinted);
         return;

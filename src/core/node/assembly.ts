@@ -13,10 +13,10 @@ import { CoordNode, type CoordEnvs } from '../coord/index.ts';
 import { HaStateMachine } from '../ha/index.ts';
 import type { KvCommand, KvCommandResult } from '../kv/index.ts';
 import { RaftNode, type RaftConfig, type Replicator } from '../raft/index.ts';
-import type { ProposeResult, ReadOptions, ReadResult } from '../raft/api.ts';
-import { CoordStore, type StoreCommand, type StoreResult } from '../store/index.ts';
+import { CoordStore, StoreProposer, type Proposer, type StoreCommand, type StoreResult } from '../store/index.ts';
 import { DeferredReplicator } from './deferred-replicator.ts';
-import { NodeMachine, type NodeCommand, type NodeResult } from './machine.ts';
+import { NodeMachine, storeResultOf, type NodeCommand, type NodeCommandBody, type NodeResult } from './machine.ts';
+import { replicatorView } from './replicator-view.ts';
 
 export type ServerRaft = RaftNode<NodeCommand, NodeResult>;
 
@@ -31,21 +31,32 @@ export class ServerCore {
   readonly store = new CoordStore();
   readonly haState = new HaStateMachine();
   readonly machine = new NodeMachine(this.store, this.haState);
-  readonly replicator = new DeferredReplicator<StoreCommand, StoreResult>();
+  /** The node's whole log (store and 'ha.*' commands); the Raft node arrives later. */
+  readonly log = new DeferredReplicator<NodeCommand, NodeResult>();
+  /** The store's view of the log: store commands in, the store's results out. */
+  readonly replicator: Replicator<StoreCommand, StoreResult> = replicatorView(this.log, (cmd: StoreCommand): NodeCommand => cmd, storeResultOf);
+  /** Proposes any of the log's commands from any server (followers forward on the coord channel). */
+  readonly proposer: StoreProposer<NodeCommandBody, NodeResult>;
   readonly coord: CoordNode;
   private raftNode: ServerRaft | undefined;
 
   constructor(envs: CoordEnvs, opts: ServerCoreOptions = {}) {
-    this.coord = new CoordNode(envs, this.replicator, this.store, { ...(opts.checkProbe ? { probe: opts.checkProbe } : {}), ...(opts.tree ? { tree: opts.tree } : {}) });
+    this.proposer = new StoreProposer<NodeCommandBody, NodeResult>(envs.coord, this.log);
+    const storeProposer: Proposer = {
+      propose: (cmd, done) => this.proposer.propose(cmd, (r) => done(r.ok ? { ...r, result: storeResultOf(r.result) } : r)),
+    };
+    this.coord = new CoordNode(envs, this.replicator, this.store, {
+      sharedProposer: storeProposer,
+      ...(opts.checkProbe ? { probe: opts.checkProbe } : {}),
+      ...(opts.tree ? { tree: opts.tree } : {}),
+    });
   }
 
   /** Builds the Raft node over the NodeMachine and hands it to the drivers (once). */
   attachRaft(env: Env, config: Partial<RaftConfig>): ServerRaft {
     const raft: ServerRaft = new RaftNode<NodeCommand, NodeResult>(env, this.machine, config);
     this.raftNode = raft;
-    // The store's drivers and proposer see a Replicator of store commands: they only ever propose
-    // those, and the NodeMachine hands them the store's results.
-    this.replicator.attach(raft as unknown as Replicator<StoreCommand, StoreResult>);
+    this.log.attach(raft);
     return raft;
   }
 
@@ -58,26 +69,10 @@ export class ServerCore {
    * service that speaks plain KvCommands (the simulated KvServer).
    */
   kvReplicator(): Replicator<KvCommand, KvCommandResult> {
-    const r = this.replicator;
-    return {
-      propose: (cmd: KvCommand, done: (x: ProposeResult<KvCommandResult>) => void, dedup?: { client: string; seq: number }) =>
-        r.propose(
-          { type: 'kv', cmd },
-          (x) => {
-            if (!x.ok) return done(x);
-            const res = x.result;
-            done({ ...x, result: res.type === 'kv' && res.ok ? res.result : { type: 'error', revision: this.store.kv.revision(), reason: 'error' in res ? res.error : 'unexpected result' } });
-          },
-          dedup,
-        ),
-      readBarrier: (done: (x: ReadResult) => void, opts?: ReadOptions) => r.readBarrier(done, opts),
-      isLeader: () => r.isLeader(),
-      leader: () => r.leader(),
-      role: () => r.role(),
-      term: () => r.term(),
-      commitIndex: () => r.commitIndex(),
-      appliedIndex: () => r.appliedIndex(),
-      onRoleChange: (l) => r.onRoleChange(l),
-    } as Replicator<KvCommand, KvCommandResult>;
+    return replicatorView(
+      this.replicator,
+      (cmd: KvCommand): StoreCommand => ({ type: 'kv', cmd }),
+      (res): KvCommandResult => (res.type === 'kv' && res.ok ? res.result : { type: 'error', revision: this.store.kv.revision(), reason: 'error' in res ? res.error : 'unexpected result' }),
+    );
   }
 }

@@ -5,5 +5,5 @@ export { HelloExchange, provisionalId, isProvisionalId, type AddressCard } from 
 export { Reconciler, RECONCILE_INTERVAL_US, type ReconcileSource } from './reconcile.ts';
 export { DeferredReplicator } from './deferred-replicator.ts';
 export { appendRecoveryMembership } from './recover.ts';
-export { NodeMachine, type NodeCommand, type NodeResult } from './machine.ts';
+export { NodeMachine, storeResultOf, type NodeCommand, type NodeCommandBody, type NodeResult } from './machine.ts';
 export { ServerCore, type ServerCoreOptions, type ServerRaft } from './assembly.ts';

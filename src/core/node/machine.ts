@@ -6,10 +6,18 @@
 import { assert } from '../env.ts';
 import { HaStateMachine, isHaCommand, type HaApplyResult, type HaCommand, type HaSnapshot } from '../ha/index.ts';
 import type { ApplyContext, StateMachine } from '../sm.ts';
-import type { CoordStore, CoordStoreSnapshot, StoreCommand, StoreResult } from '../store/index.ts';
+import type { CoordStore, CoordStoreSnapshot, StoreCommand, StoreCommandBody, StoreResult } from '../store/index.ts';
 
 export type NodeCommand = StoreCommand | HaCommand;
+/** A log command before the proposer stamps the leader's clock on it. */
+export type NodeCommandBody = StoreCommandBody | HaCommand;
 export type NodeResult = StoreResult | HaApplyResult;
+
+/** A store command's result: the NodeMachine routes store commands to the store, never to HA. */
+export function storeResultOf(res: NodeResult): StoreResult {
+  assert('type' in res, 'a store command answered with an HA result');
+  return res;
+}
 
 interface NodeSnapshot {
   readonly version: 1;

@@ -10,10 +10,9 @@ import { assert, type Env, type NodeId } from '../env.ts';
 import { CoordNode, type BlockingHub, type SessionDriver } from '../coord/index.ts';
 import { RaftNode, type RaftRole, type Replicator } from '../raft/index.ts';
 import { CoordStore, type StoreCommand, type StoreCommandBody, type StoreResult } from '../store/index.ts';
-import type { StoreProposer, ProposeOutcome } from '../store/proposer.ts';
+import type { Proposer, ProposeOutcome } from '../store/proposer.ts';
 import { SwimNode, type MemberInfo, type SwimEvent } from '../swim/index.ts';
 import { BOOTSTRAPPED_KEY, MAX_VOTERS_META_CHARS, ROLE_KEY, ROLE_SERVER, VOTERS_KEY, VOTERS_META_KEY, type ServerNodeOptions } from './config.ts';
-import { DeferredReplicator } from './deferred-replicator.ts';
 import { HelloExchange, isProvisionalId, type AddressCard } from './hello.ts';
 import { KnownPeers } from './known-peers.ts';
 import { Reconciler } from './reconcile.ts';
@@ -40,7 +39,7 @@ export class ServerNode {
   readonly haState: HaStateMachine;
   readonly machine: NodeMachine;
   readonly ha: HaService | undefined;
-  readonly replicator: DeferredReplicator<StoreCommand, StoreResult>;
+  readonly replicator: Replicator<StoreCommand, StoreResult>;
   /** The coordination services beside the store: proposer, leader drivers, blocking hub, node-run probes. */
   readonly coord: CoordNode;
   readonly swim: SwimNode;
@@ -161,7 +160,7 @@ export class ServerNode {
     this.swim.leave(done);
   }
 
-  get proposer(): StoreProposer {
+  get proposer(): Proposer {
     return this.coord.proposer;
   }
   get hub(): BlockingHub {
@@ -182,8 +181,8 @@ export class ServerNode {
 
   /** Proposes an 'ha.*' command from any node (followers forward through the store proposer). */
   proposeHa(cmd: HaCommand, done: (r: import('../raft/api.ts').ProposeResult<unknown>) => void): void {
-    // The proposer only stamps and forwards; the NodeMachine routes 'ha.*' to the HA state.
-    this.proposer.propose(cmd as unknown as StoreCommandBody, done);
+    // The log's proposer stamps and forwards; the NodeMachine routes 'ha.*' to the HA state.
+    this.core.proposer.propose(cmd, done);
   }
 
   /** A peer's address card arrived (hello or SWIM meta): the host adds it to its peer book. */

@@ -10,9 +10,9 @@ import type { NodeId } from '../env.ts';
 
 export type ProposeResult<R = unknown> =
   | { readonly ok: true; readonly index: number; readonly term: number; readonly result: R }
-  | { readonly ok: false; readonly error: 'not-leader'; readonly leader?: NodeId }
+  | { readonly ok: false; readonly error: 'not-leader'; readonly leader?: NodeId | undefined }
   /** Leadership was lost before the entry was known committed: it may or may not apply. */
-  | { readonly ok: false; readonly error: 'unknown-outcome'; readonly leader?: NodeId }
+  | { readonly ok: false; readonly error: 'unknown-outcome'; readonly leader?: NodeId | undefined }
   | { readonly ok: false; readonly error: 'rejected'; readonly reason: string };
 
 /**
@@ -26,8 +26,8 @@ export interface ReadOptions {
 
 export type ReadResult =
   | { readonly ok: true; readonly index: number }
-  | { readonly ok: false; readonly error: 'not-leader'; readonly leader?: NodeId }
-  | { readonly ok: false; readonly error: 'timeout'; readonly leader?: NodeId };
+  | { readonly ok: false; readonly error: 'not-leader'; readonly leader?: NodeId | undefined }
+  | { readonly ok: false; readonly error: 'timeout'; readonly leader?: NodeId | undefined };
 
 export type RaftRole = 'follower' | 'pre-candidate' | 'candidate' | 'leader' | 'learner';
 

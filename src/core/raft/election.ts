@@ -1,10 +1,12 @@
 /**
  * The election rules as pure functions (paper §5.2, §5.4.1; dissertation §9.6 for pre-votes):
  * whether a server grants a vote, and whether a campaign is won or lost. RaftNode's election code
- * (becomePreCandidate / becomeCandidate / onVoteRequest) applies them to its state.
+ * (becomePreCandidate / becomeCandidate / onVoteRequest) applies them to its state. While the
+ * membership is joint, a campaign needs a majority of C_old and of C_new (membership.ts voteResult).
+ * `newOnly` is the test-only jointVoteNewOnly mutation.
  */
 import type { NodeId } from '../env.ts';
-import { quorumSize, type Membership } from './membership.ts';
+import { voteResult, type Membership } from './membership.ts';
 import type { PreVoteReq, VoteReq } from './messages.ts';
 
 /** What a voter knows when it decides. */
@@ -38,15 +40,11 @@ export function grantsVote(me: VoterView, from: NodeId, m: PreVoteReq | VoteReq,
 }
 
 /** §5.2: "A candidate wins an election if it receives votes from a majority of the servers in the full cluster". */
-export function campaignWon(votes: ReadonlyMap<NodeId, boolean>, m: Membership): boolean {
-  let granted = 0;
-  for (const v of m.voters) if (votes.get(v) === true) granted++;
-  return granted >= quorumSize(m);
+export function campaignWon(votes: ReadonlyMap<NodeId, boolean>, m: Membership, newOnly = false): boolean {
+  return voteResult(m, (id) => votes.get(id), newOnly) === 'won';
 }
 
 /** So many voters refused that a majority can no longer be reached. */
-export function campaignLost(votes: ReadonlyMap<NodeId, boolean>, m: Membership): boolean {
-  let rejected = 0;
-  for (const v of m.voters) if (votes.get(v) === false) rejected++;
-  return rejected > m.voters.length - quorumSize(m);
+export function campaignLost(votes: ReadonlyMap<NodeId, boolean>, m: Membership, newOnly = false): boolean {
+  return voteResult(m, (id) => votes.get(id), newOnly) === 'lost';
 }

@@ -21,7 +21,8 @@ export {
   isVoter,
   isLearner,
   isMember,
-  quorumSize,
+  isJoint,
+  allVoters,
   describeMembership,
   type Membership,
 } from './membership.ts';

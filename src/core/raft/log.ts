@@ -20,8 +20,14 @@ const BASE_KEY = 'base';
 
 export class RaftLog {
   private base: LogPoint;
-  /** Highest index made durable by sync(). Entries above may be lost by a crash. */
+  /** Highest index made durable by sync() or a completed syncAsync(). Entries above may be lost by a crash. */
   private durable: number;
+  /**
+   * The asynchronous syncs in flight, oldest first: each makes entries up to `upTo` durable when
+   * it completes. A truncation after a request lowers its `upTo` (the entries it covered are gone,
+   * and their replacements were written after it).
+   */
+  private readonly inflight: { upTo: number }[] = [];
 
   constructor(private readonly storage: Storage) {
     this.base = storage.load<LogPoint>(BASE_KEY) ?? { index: 0, term: 0 };
@@ -104,6 +110,7 @@ export class RaftLog {
     assert(i <= this.last() + 1, () => `truncate ${i} beyond last ${this.last()} + 1`);
     this.storage.truncateFrom(i);
     this.durable = Math.min(this.durable, i - 1);
+    for (const r of this.inflight) r.upTo = Math.min(r.upTo, i - 1);
   }
 
   /** Drops entries <= i (i <= last), remembering term(i). */
@@ -125,6 +132,7 @@ export class RaftLog {
     this.storage.compactTo(snap.index);
     this.storage.sync();
     this.durable = snap.index;
+    for (const r of this.inflight) r.upTo = Math.min(r.upTo, snap.index);
     assert(this.last() === snap.index, 'reset log ends at the snapshot');
     assert(this.first() === snap.index + 1, 'reset log is empty after the snapshot');
   }
@@ -132,6 +140,29 @@ export class RaftLog {
   sync(): void {
     this.storage.sync();
     this.durable = this.last();
+  }
+
+  /**
+   * Starts making the whole log durable without waiting (Storage.syncAsync); `done` runs once it
+   * is, with durableIndex() moved up. A storage without syncAsync is synced now, and `done` runs
+   * on the next turn through `later` (the Env's timer): never inside this call either way.
+   */
+  syncAsync(later: (fn: () => void) => void, done: () => void): void {
+    const storage = this.storage;
+    if (storage.syncAsync === undefined) {
+      this.sync();
+      later(done);
+      return;
+    }
+    const req = { upTo: this.last() };
+    this.inflight.push(req);
+    storage.syncAsync(() => {
+      assert(this.inflight[0] === req, 'asynchronous syncs complete in the order they were made');
+      this.inflight.shift();
+      assert(req.upTo <= this.last(), () => `durable ${req.upTo} beyond last ${this.last()}`);
+      if (req.upTo > this.durable) this.durable = req.upTo;
+      done();
+    });
   }
 
   /** First index of the run of entries with term term(i), searching back at most `maxSteps`. */

@@ -25,13 +25,26 @@ export const RAFT_MUTATIONS = [
   'skipConsistencyCheck',
   /** §8 / dissertation §6.4 step 1: serve a read index before an entry of the leader's term committed. */
   'readBeforeTermCommit',
-  /** Figure 2: acknowledge appended entries before they are synced. */
-  'ackBeforeSync',
+  /**
+   * Figure 2 / dissertation §10.2.1: acknowledge appended entries before their (asynchronous) write
+   * is durable, and let the leader count its own entries before its write is.
+   */
+  'ackBeforeDurable',
   /**
    * Protocol-aware recovery (recovery.ts; Alagappan et al., FAST'18): ignore storage damage found
    * at start, so a node that lost entries it acknowledged votes and serves as if it had them.
    */
   'noStorageRecovery',
+  /** §6 joint consensus: while joint, commit (and confirm reads) on a majority of C_new alone. */
+  'jointCommitNewOnly',
+  /** §6 joint consensus: while joint, win an election (and pass CheckQuorum) on a majority of C_new alone. */
+  'jointVoteNewOnly',
+  /** §6: the leader never appends C_new once C_old,new committed (the cluster stays joint). */
+  'noJointAutoLeave',
+  /** §6 / dissertation §4.2.2: a leader outside C_new keeps leading after C_new committed. */
+  'jointLeaderStays',
+  /** One change at a time: accept a new membership change while a joint one is in progress. */
+  'concurrentConfigChange',
 ] as const;
 
 export type RaftMutation = (typeof RAFT_MUTATIONS)[number];

@@ -1,13 +1,14 @@
 /**
  * A Raft node (Ongaro & Ousterhout 2014; Ongaro's dissertation 2014), at the level of etcd's raft:
  * PreVote and CheckQuorum, pipelined replication with fast backtracking, snapshots with chunked
- * InstallSnapshot, single-server membership changes with learners, leadership transfer, ReadIndex /
+ * InstallSnapshot, single-server and joint-consensus membership changes with learners, leadership transfer, ReadIndex /
  * lease / stale reads and client-session dedup.
  *
  * Sans-I/O: everything goes through the Env. Persistence discipline: term and vote are saved and
- * synced before a vote is answered; appended entries are synced before they are acknowledged; the
- * leader syncs its own entries before counting itself toward a commit; these are asserted where
- * the messages leave (send, ackAppend, onVoteRequest).
+ * synced before a vote is answered; appended entries are written asynchronously (durability.ts):
+ * a follower acknowledges them once durable, and the leader replicates before its own write is
+ * durable but counts itself toward a commit only at its durable index (maybeCommit); the rules
+ * are asserted where the messages leave (send, ackAppend, onVoteRequest).
  *
  * Roles (roles.ts): one state object per role, replaced only by transition(), which asserts the
  * transition is legal; leader-only state lives in LeaderState. After the term gate, receive()
@@ -20,19 +21,8 @@ import { resolveConfig, type RaftConfig } from './config.ts';
 import { ConfigHistory } from './config-history.ts';
 import type { Entry } from './entry.ts';
 import { RaftLog } from './log.ts';
-import {
-  describeMembership,
-  isLearner,
-  isMember,
-  isVoter,
-  makeMembership,
-  peersOf,
-  quorumSize,
-  quorumValue,
-  validMembership,
-  votingDiff,
-  type Membership,
-} from './membership.ts';
+import { allVoters, describeMembership, isJoint, isLearner, isVoter, makeMembership, peersOf, quorumIndex, voteResult, type Membership } from './membership.ts';
+import { enterJoint, leaveJoint, promotable, singleServerRefusal, withLearner, withoutMember, withPromoted, type ChangeGate, type Planned } from './conf-change.ts';
 import {
   isRaftMessage,
   type AppendReq,
@@ -68,6 +58,7 @@ import { ReadQueue } from './read-index.ts';
 import { StorageRecovery } from './recovery.ts';
 import { CandidateState, enterRole, FollowerState, LeaderState, type RoleState } from './roles.ts';
 import { ClientSessions } from './sessions.ts';
+import { AckAfterDurable } from './durability.ts';
 import { decodePayload, encodePayload, loadSnapshot, parsePayload, saveSnapshot, SnapshotReceiver, type SnapshotPayload, type StoredSnapshot } from './snapshot.ts';
 import { testMutant } from '../test-mutants.ts';
 
@@ -163,6 +154,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private applyScheduled = false;
   /** Follower reads waiting for the leader's read index. */
   private readonly forwarded = new ForwardedReads();
+  /** A follower's append acknowledgement waiting for its entries to be durable (durability.ts). */
+  private readonly heldAck = new AckAfterDurable();
   private stopped = false;
   /** Peer messages dropped because they contradict what Raft guarantees (droppedMessages()). */
   private dropped = 0;
@@ -447,9 +440,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   /** Adds `id` as a learner (non-voter): it receives the log but neither votes nor counts. */
   addLearner(id: NodeId, done: (r: ChangeResult) => void): void {
-    const m = this.configs.current();
-    if (isMember(m, id)) return done({ ok: false, error: 'rejected', reason: `${id} is already a member` });
-    this.changeMembership(makeMembership(m.voters, [...m.learners, id], m.promoting), done);
+    this.proposePlanned(withLearner(this.configs.current(), id, false), done);
   }
 
   /**
@@ -458,45 +449,60 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
    * watch membership() (or the 'raft.config' trace) for the promotion.
    */
   addServer(id: NodeId, done: (r: ChangeResult) => void): void {
-    const m = this.configs.current();
-    if (isMember(m, id)) return done({ ok: false, error: 'rejected', reason: `${id} is already a member` });
-    this.changeMembership(makeMembership(m.voters, [...m.learners, id], [...m.promoting, id]), done);
+    this.proposePlanned(withLearner(this.configs.current(), id, true), done);
   }
 
   /** Turns learner `id` into a voter now. */
   promote(id: NodeId, done: (r: ChangeResult) => void): void {
-    const m = this.configs.current();
-    if (!isLearner(m, id)) return done({ ok: false, error: 'rejected', reason: `${id} is not a learner` });
-    this.changeMembership(
-      makeMembership([...m.voters, id], m.learners.filter((l) => l !== id), m.promoting.filter((l) => l !== id)),
-      done,
-    );
+    this.proposePlanned(withPromoted(this.configs.current(), id), done);
   }
 
   /** Removes `id` (voter or learner). A leader that removes itself steps down once the change commits. */
   removeServer(id: NodeId, done: (r: ChangeResult) => void): void {
-    const m = this.configs.current();
-    if (!isMember(m, id)) return done({ ok: false, error: 'rejected', reason: `${id} is not a member` });
-    const next = makeMembership(m.voters.filter((v) => v !== id), m.learners.filter((l) => l !== id), m.promoting.filter((l) => l !== id));
-    if (next.voters.length === 0) return done({ ok: false, error: 'rejected', reason: 'cannot remove the last voter' });
-    this.changeMembership(next, done);
+    this.proposePlanned(withoutMember(this.configs.current(), id), done);
+  }
+
+  private proposePlanned(p: Planned, done: (r: ChangeResult) => void): void {
+    if (!p.ok) return done({ ok: false, error: 'rejected', reason: p.reason });
+    this.changeMembership(p.next, done);
   }
 
   /**
    * Proposes a new membership differing from the current one in at most one voter. Refused until
-   * the previous change and an entry of this leader's term are committed (the single-server fix).
+   * the previous change and an entry of this leader's term are committed (conf-change.ts).
    */
   changeMembership(next: Membership, done: (r: ChangeResult) => void): void {
     const ls = this.leading();
     if (ls === undefined) return done({ ok: false, error: 'not-leader', leader: this.leaderId });
-    if (ls.transfer !== undefined) return done({ ok: false, error: 'rejected', reason: 'leadership transfer in progress' });
-    if (this.commit < ls.pendingConfigIndex) {
-      return done({ ok: false, error: 'rejected', reason: 'a membership change (or this term\'s first entry) is not committed yet' });
-    }
-    if (!validMembership(next)) return done({ ok: false, error: 'rejected', reason: 'malformed membership' });
-    if (votingDiff(this.configs.current(), next).length > 1) {
-      return done({ ok: false, error: 'rejected', reason: 'only one voter may change at a time' });
-    }
+    const refusal = singleServerRefusal(this.changeGate(ls), next);
+    if (refusal !== undefined) return done({ ok: false, error: 'rejected', reason: refusal });
+    this.appendConfig(ls, next, done);
+  }
+
+  /**
+   * Replaces the voters by `voters`, several at once, by joint consensus (paper §6; conf-change.ts):
+   * appends C_old,new now and, once that commits, C_new. `done` runs when C_new is applied (or
+   * with the failure that stopped the change: a lost leadership answers unknown-outcome).
+   */
+  replaceVoters(voters: readonly NodeId[], done: (r: ChangeResult) => void): void {
+    const ls = this.leading();
+    if (ls === undefined) return done({ ok: false, error: 'not-leader', leader: this.leaderId });
+    const p = enterJoint(this.changeGate(ls), voters);
+    if (!p.ok) return done({ ok: false, error: 'rejected', reason: p.reason });
+    this.appendConfig(ls, p.next, done);
+  }
+
+  private changeGate(ls: LeaderState): ChangeGate {
+    return {
+      current: this.configs.current(),
+      commit: this.commit,
+      pendingConfigIndex: ls.pendingConfigIndex,
+      transferring: ls.transfer !== undefined,
+      ...(this.mut('concurrentConfigChange') ? { concurrent: true } : {}), // TEST ONLY
+    };
+  }
+
+  private appendConfig(ls: LeaderState, next: Membership, done: (r: ChangeResult) => void): void {
     const entry: Entry = { index: this.log.last() + 1, term: this.currentTerm, kind: 'config', membership: next };
     this.appendLocal(ls, entry);
     ls.pending.set(entry.index, { term: entry.term, done: done as (r: ProposeResult<unknown>) => void });
@@ -625,8 +631,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     ls.quorumTimer = undefined;
     // Code still holding `ls` further up the stack (a callback stepped us down) finds no peer to send to.
     ls.progress.clear();
-    const pending = [...ls.pending.values()];
+    const pending = [...ls.pending.values(), ...(ls.leaveWaiter !== undefined ? [ls.leaveWaiter] : [])];
     ls.pending.clear();
+    ls.leaveWaiter = undefined;
     const waiting = ls.readsWaitingCommit;
     ls.readsWaitingCommit = [];
     const t = ls.transfer;
@@ -654,7 +661,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     cs.votes.set(this.self, true);
     if (this.tallyWon(cs)) return this.becomeCandidate(false);
     const req: PreVoteReq = { type: 'raft.prevote', term: this.currentTerm + 1, lastIndex: this.log.last(), lastTerm: this.log.lastTerm() };
-    for (const v of this.configs.current().voters) if (v !== this.self) this.send(v, req);
+    for (const v of allVoters(this.configs.current())) if (v !== this.self) this.send(v, req);
   }
 
   private becomeCandidate(transfer: boolean): void {
@@ -668,15 +675,15 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     cs.votes.set(this.self, true);
     if (this.tallyWon(cs)) return this.becomeLeader();
     const req: VoteReq = { type: 'raft.vote', term: this.currentTerm, lastIndex: this.log.last(), lastTerm: this.log.lastTerm(), transfer };
-    for (const v of this.configs.current().voters) if (v !== this.self) this.send(v, req);
+    for (const v of allVoters(this.configs.current())) if (v !== this.self) this.send(v, req);
   }
 
   private tallyWon(cs: CandidateState): boolean {
-    return campaignWon(cs.votes, this.configs.current());
+    return campaignWon(cs.votes, this.configs.current(), this.mut('jointVoteNewOnly'));
   }
 
   private tallyLost(cs: CandidateState): boolean {
-    return campaignLost(cs.votes, this.configs.current());
+    return campaignLost(cs.votes, this.configs.current(), this.mut('jointVoteNewOnly'));
   }
 
   private becomeLeader(): void {
@@ -773,14 +780,12 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     assert(this.state === ls, 'quorum check of a past leadership');
     ls.quorumTimer = this.env.after(this.config.electionTimeoutMinUs, () => this.onQuorumCheck(ls));
     if (!this.config.checkQuorum || testMutant('noCheckQuorum')) return; // TEST ONLY: 2nd operand
+    const heard = (id: NodeId) => id === this.self || ls.progress.get(id)?.recentActive === true;
     const m = this.configs.current();
-    let active = 0;
-    for (const v of m.voters) {
-      if (v === this.self) active++;
-      else if (ls.progress.get(v)?.recentActive) active++;
-    }
+    const active = allVoters(m).filter(heard).length;
+    const ok = voteResult(m, heard, this.mut('jointVoteNewOnly')) === 'won';
     for (const pr of ls.progress.values()) pr.recentActive = false;
-    if (active < quorumSize(m)) {
+    if (!ok) {
       this.env.trace('raft.stepdown', { term: this.currentTerm, reason: 'check-quorum', active });
       this.becomeFollower(this.currentTerm, undefined);
     }
@@ -804,12 +809,32 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       // Scheduled by a leader, which may have stepped down (or stopped) since.
       const ls = this.leading();
       if (this.stopped || ls === undefined) return;
-      // Entries appended since the last flush are made durable together (group commit), then sent.
-      this.recovery.willAck(this.log.last(), this.currentTerm); // the leader counts itself: its mark, in the same sync
-      this.log.sync();
+      // Entries appended since the last flush are written together (group commit) and sent at once,
+      // before they are durable (dissertation §10.2.1): the leader counts itself when the write
+      // completes (onDurable). A new acked mark is synced with them at once (recovery.ts).
+      if (this.recovery.willAck(this.log.last(), this.currentTerm)) this.log.sync(); // the leader counts itself: its mark first
+      if (this.log.durableIndex() < this.log.last()) this.syncLogAsync();
       this.maybeCommit(ls);
       for (const p of ls.progress.keys()) this.sendAppend(ls, p);
     });
+  }
+
+  /** Starts making the log durable; onDurable runs when it is. */
+  private syncLogAsync(): void {
+    this.log.syncAsync((fn) => this.env.after(0, fn), () => this.onDurable());
+  }
+
+  /** An asynchronous log write completed: the leader may count itself, a follower may acknowledge. */
+  private onDurable(): void {
+    if (this.stopped) return;
+    const ls = this.leading();
+    if (ls !== undefined) {
+      this.heldAck.clear();
+      this.maybeCommit(ls);
+      return;
+    }
+    const a = this.heldAck.release(this.currentTerm, this.leaderId, this.log.durableIndex());
+    if (a !== undefined) this.ackAppend(a.to, a.match);
   }
 
   private noteSentCommit(ls: LeaderState, peer: NodeId, commit: number): void {
@@ -1064,7 +1089,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const skip = Math.min(entries.length, this.commit - prevIndex);
       entries = entries.slice(skip);
       if (entries.length === 0) {
-        this.ackAppend(from, this.commit);
+        this.ackWhenDurable(from, this.commit);
         return;
       }
       prevIndex = entries[0]!.index - 1;
@@ -1100,16 +1125,24 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       break;
     }
     const lastNew = prevIndex + entries.length;
-    this.recovery.willAck(lastNew, this.currentTerm); // the acked high-water mark, in the same sync
-    if (!this.mut('ackBeforeSync')) this.log.sync();
+    // The acked high-water mark is durable before any ack it covers leaves (recovery.ts): a new
+    // mark (every ACK_SAVE_STEP entries, or a new term) is synced at once, with the entries.
+    if (this.recovery.willAck(lastNew, this.currentTerm)) this.log.sync();
+    else if (this.log.durableIndex() < this.log.last()) this.syncLogAsync();
     this.recovery.verified(lastNew, this.log.term(lastNew), this.currentTerm, m.commit, this.log.last());
     this.refreshFollowerRole();
     this.advanceCommit(Math.min(m.commit, this.mut('commitBeyondVerified') ? this.log.last() : lastNew));
-    this.ackAppend(from, lastNew);
+    this.ackWhenDurable(from, lastNew);
+  }
+
+  /** Acknowledges `matchIndex` now if it is durable, else when it is (onDurable). */
+  private ackWhenDurable(to: NodeId, matchIndex: number): void {
+    if (matchIndex <= this.log.durableIndex() || this.mut('ackBeforeDurable')) return this.ackAppend(to, matchIndex);
+    this.heldAck.hold(to, this.currentTerm, matchIndex);
   }
 
   private ackAppend(to: NodeId, matchIndex: number): void {
-    if (!this.mut('ackBeforeSync')) {
+    if (!this.mut('ackBeforeDurable')) {
       // Persist before send: what we acknowledge survives a crash (the leader counts it toward a commit).
       assert(matchIndex <= this.log.durableIndex(), () => `acking ${matchIndex} with only ${this.log.durableIndex()} durable`);
     }
@@ -1205,8 +1238,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   }
 
   private confirmRounds(ls: LeaderState): void {
-    const m = this.configs.current();
-    const q = quorumValue(m, (id) => (id === this.self ? ls.round : (ls.progress.get(id)?.ackedRound ?? 0)));
+    const q = quorumIndex(this.configs.current(), (id) => (id === this.self ? ls.round : (ls.progress.get(id)?.ackedRound ?? 0)), this.mut('jointCommitNewOnly'));
     if (q <= ls.confirmedRound) return;
     ls.confirmedRound = q;
     const sentAt = ls.roundSentAt.get(q);
@@ -1307,9 +1339,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   /** Leader: commit the highest index a quorum stores, if it is from this term (paper §5.4.2). */
   private maybeCommit(ls: LeaderState): void {
-    const m = this.configs.current();
-    const durable = this.log.durableIndex();
-    const n = quorumValue(m, (id) => (id === this.self ? durable : (ls.progress.get(id)?.match ?? 0)));
+    // The leader counts itself only for what its own disk holds (dissertation §10.2.1).
+    const durable = this.mut('ackBeforeDurable') ? this.log.last() : this.log.durableIndex();
+    const n = quorumIndex(this.configs.current(), (id) => (id === this.self ? durable : (ls.progress.get(id)?.match ?? 0)), this.mut('jointCommitNewOnly'));
     if (n <= this.commit) return;
     if (this.log.term(n) !== this.currentTerm && !this.mut('commitOldTerms')) return;
     this.advanceCommit(n);
@@ -1339,6 +1371,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const end = Math.min(this.commit, this.applied + this.config.maxApplyBatch);
     while (this.applied < end) this.applyEntry(this.log.entry(this.applied + 1));
     this.reads.applied(this.applied);
+    const ls = this.leading();
+    if (ls !== undefined) this.maybeLeaveJoint(ls);
     if (this.applied < this.commit && !this.applyScheduled) {
       this.applyScheduled = true;
       this.env.after(0, () => {
@@ -1379,7 +1413,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     if (p !== undefined) {
       ls!.pending.delete(e.index);
       assert(p.term === e.term, () => `a leader's pending entries are its own: index ${e.index} pending from term ${p.term} but applied from term ${e.term} (term ${this.currentTerm})`);
-      if (result === STALE_SEQUENCE) p.done({ ok: false, error: 'rejected', reason: 'stale client sequence number' });
+      // A joint change is answered when C_new applies: its caller waits for the entry leaveJoint appends.
+      if (e.kind === 'config' && isJoint(e.membership)) ls!.leaveWaiter = p;
+      else if (result === STALE_SEQUENCE) p.done({ ok: false, error: 'rejected', reason: 'stale client sequence number' });
       else p.done({ ok: true, index: e.index, term: e.term, result });
     }
     // A callback above may have changed the role: look again.
@@ -1389,7 +1425,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
 
   private afterConfigCommitted(ls: LeaderState, index: number): void {
     if (index !== this.configs.currentIndex()) return;
-    if (!isVoter(this.configs.current(), this.self)) {
+    if (isJoint(this.configs.current())) return this.maybeLeaveJoint(ls);
+    if (!isVoter(this.configs.current(), this.self) && !this.mut('jointLeaderStays')) {
       // Removed (dissertation §4.2.2): the leader managed the change without counting itself; now it goes.
       this.env.trace('raft.stepdown', { term: this.currentTerm, reason: 'removed' });
       this.becomeFollower(this.currentTerm, undefined);
@@ -1398,19 +1435,29 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.maybePromote(ls);
   }
 
+  /**
+   * Leader: C_old,new committed (and an entry of this term, for a leader elected while joint):
+   * append C_new (paper §6; etcd's auto-leave). The new leader of a cluster left joint by a crashed
+   * leader gets here from applyCommitted once its first entry applied.
+   */
+  private maybeLeaveJoint(ls: LeaderState): void {
+    if (this.state !== ls || this.mut('noJointAutoLeave')) return;
+    const m = this.configs.current();
+    if (!isJoint(m) || this.configs.currentIndex() > this.applied || this.applied < ls.pendingConfigIndex) return;
+    const waiter = ls.leaveWaiter;
+    ls.leaveWaiter = undefined;
+    this.env.trace('raft.leave-joint', { term: this.currentTerm, members: describeMembership(m) });
+    this.appendConfig(ls, leaveJoint(m), waiter?.done ?? (() => {}));
+  }
+
   /** Leader: promote one caught-up learner marked for promotion. */
   private maybePromote(ls: LeaderState): void {
     if (this.state !== ls) return; // a callback (a committed entry's, a transfer's) ended this leadership
     if (ls.transfer !== undefined || this.commit < ls.pendingConfigIndex) return;
-    const m = this.configs.current();
-    for (const id of m.promoting) {
-      const pr = ls.progress.get(id);
-      if (pr !== undefined && pr.match > 0 && pr.match + this.config.promoteMaxLagEntries >= this.commit) {
-        this.env.trace('raft.promote', { node: id, match: pr.match, commit: this.commit });
-        this.promote(id, () => {});
-        return;
-      }
-    }
+    const id = promotable(this.configs.current(), (p) => ls.progress.get(p)?.match, this.commit, this.config.promoteMaxLagEntries);
+    if (id === undefined) return;
+    this.env.trace('raft.promote', { node: id, match: ls.progress.get(id)!.match, commit: this.commit });
+    this.promote(id, () => {});
   }
 
   private maybeSnapshot(): void {

@@ -173,17 +173,21 @@ export class StorageRecovery {
 
   /**
    * Call before the sync that makes entries up to `index` durable and before acknowledging them
-   * (the same sync then covers the mark): the mark never trails an acknowledgement.
+   * (the same sync then covers the mark): the mark never trails an acknowledgement. Returns true
+   * when it saved a new mark (the caller syncs before acknowledging anything).
    */
-  willAck(index: number, currentTerm: number): void {
+  willAck(index: number, currentTerm: number): boolean {
+    let saved = false;
     if (index >= this.ack.index + ACK_SAVE_STEP || currentTerm > this.ack.term) {
       this.ack = { index: Math.max(index, this.ack.index), term: Math.max(currentTerm, this.ack.term) };
       this.env.storage.save(ACK_KEY, this.ack);
+      saved = true;
     }
     // The bound docs/storage-faults.md states: the saved mark trails this ack by less than a step,
     // and its term is exact. (A silent loss inside that step is the one recovery cannot see.)
     assert(index - this.ack.index < ACK_SAVE_STEP, () => `acked mark ${this.ack.index} trails ack ${index} by a step or more`);
     assert(this.ack.term >= currentTerm, () => `acked mark term ${this.ack.term} below the acking term ${currentTerm}`);
+    return saved;
   }
 
   /**

@@ -68,6 +68,8 @@ export class LeaderState {
   termStartIndex = 0;
   /** Index of the last config entry it may not have seen committed. */
   pendingConfigIndex = 0;
+  /** The caller of a joint change (replaceVoters), answered when C_new applies. */
+  leaveWaiter: PendingProposal | undefined;
   /** Heartbeat rounds (ReadIndex confirmation and lease start times). */
   round = 0;
   confirmedRound = 0;

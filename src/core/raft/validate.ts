@@ -13,7 +13,7 @@ const MAX_ENTRIES = 100_000;
 const MAX_MEMBERS = 10_000;
 
 const ids = arr(nodeId, MAX_MEMBERS);
-const membershipShape = obj({ voters: ids, learners: ids, promoting: ids });
+const membershipShape = obj({ voters: ids, learners: ids, promoting: ids, outgoing: opt(ids) });
 export const isMembership: Check = (v) => membershipShape(v) && validMembership(v as Membership);
 
 const entry = tagged('kind', {

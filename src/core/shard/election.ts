@@ -93,7 +93,7 @@ export class MasterElection {
           return;
         }
         const isMaster = lowest !== undefined && lowest.name === this.myName;
-        assert(!isMaster || lowest!.data === this.env.self, 'election: my entry names another node');
+        assert(!isMaster || lowest.data === this.env.self, 'election: my entry names another node');
         this.update({ isMaster, master: lowest?.data, masterSeq: lowest ? sequenceOf(lowest.name) : undefined });
       },
     );

@@ -15,7 +15,7 @@ export interface PutOk extends Message { readonly type: 'shard.put.ok'; readonly
 export interface GetOk extends Message { readonly type: 'shard.get.ok'; readonly req: number; readonly value: string | null; readonly seq: number }
 export interface ReqErr extends Message {
   readonly type: 'shard.err'; readonly req: number;
-  readonly error: 'not-primary' | 'unavailable' | 'busy' | 'wrong-group'; readonly primary?: NodeId;
+  readonly error: 'not-primary' | 'unavailable' | 'busy' | 'wrong-group'; readonly primary?: NodeId | undefined;
 }
 
 // primary <-> standby

@@ -2,7 +2,7 @@
 export { CoordStore, type CoordStoreSnapshot } from './coord-store.ts';
 export type { StoreCommand, StoreCommandBody, StoreCommandType, StoreResult } from './commands.ts';
 export { TOPICS, type AppliedEntry, type ApplyListener, type RestoreListener, type StoreEffect, type Topic } from './effects.ts';
-export { StoreProposer, type ProposeOutcome, type ProposerOptions } from './proposer.ts';
+export { StoreProposer, type ProposeOutcome, type Proposer, type ProposerOptions } from './proposer.ts';
 export { validateStoreCommand } from './validate.ts';
 export {
   KV_TXN_VERBS,

@@ -9,21 +9,26 @@
  */
 import { assert, sec, type Env, type Micros, type NodeId, type Timer } from '../env.ts';
 import type { ProposeResult, Replicator } from '../raft/api.ts';
-import type { StoreCommand, StoreCommandBody, StoreResult } from './commands.ts';
+import type { StoreCommandBody, StoreResult } from './commands.ts';
 
 export type ProposeOutcome = ProposeResult<StoreResult>;
 
-interface ForwardRequest {
+/** What the store's users ask of a proposer: a store command in, the store's outcome out. */
+export interface Proposer<B = StoreCommandBody, R = StoreResult> {
+  propose(cmd: B, done: (r: ProposeResult<R>) => void): void;
+}
+
+interface ForwardRequest<B> {
   readonly type: 'coord.fwd';
   readonly id: number;
-  readonly cmd: StoreCommandBody;
+  readonly cmd: B;
 }
-interface ForwardReply {
+interface ForwardReply<R> {
   readonly type: 'coord.fwd.reply';
   readonly id: number;
-  readonly outcome: ProposeOutcome;
+  readonly outcome: ProposeResult<R>;
 }
-type ProposerMessage = ForwardRequest | ForwardReply;
+type ProposerMessage<B, R> = ForwardRequest<B> | ForwardReply<R>;
 
 export interface ProposerOptions {
   /**
@@ -36,24 +41,29 @@ export interface ProposerOptions {
   readonly maxPending?: number;
 }
 
-export class StoreProposer {
-  private readonly pending = new Map<number, { done: (r: ProposeOutcome) => void; timer: Timer }>();
+/**
+ * Generic in the log's command bodies and results: a server's log carries the store's commands
+ * and others beside them (the node's 'ha.*'), and one proposer (one forwarding channel) serves
+ * them all; the store's users see it through Proposer<StoreCommandBody, StoreResult>.
+ */
+export class StoreProposer<B extends { readonly type: string } = StoreCommandBody, R = StoreResult> implements Proposer<B, R> {
+  private readonly pending = new Map<number, { done: (r: ProposeResult<R>) => void; timer: Timer }>();
   private nextId = 1;
   private readonly forwardTimeoutUs: Micros;
   private readonly maxPending: number;
 
   constructor(
     private readonly env: Env,
-    private readonly raft: Replicator<StoreCommand, StoreResult>,
+    private readonly raft: Replicator<B & { readonly atUs?: Micros }, R>,
     opts: ProposerOptions = {},
   ) {
     this.forwardTimeoutUs = opts.forwardTimeoutUs ?? sec(5);
     this.maxPending = opts.maxPending ?? 1024;
-    env.onMessage((from, msg) => this.onMessage(from, msg as ProposerMessage));
+    env.onMessage((from, msg) => this.onMessage(from, msg as ProposerMessage<B, R>));
   }
 
   /** Proposes cmd on the leader (directly or forwarded); done runs exactly once. */
-  propose(cmd: StoreCommandBody, done: (r: ProposeOutcome) => void): void {
+  propose(cmd: B, done: (r: ProposeResult<R>) => void): void {
     if (this.raft.isLeader()) {
       this.raft.propose({ ...cmd, atUs: this.env.now() }, done);
       return;
@@ -75,11 +85,11 @@ export class StoreProposer {
       p.done({ ok: false, error: 'unknown-outcome', leader });
     });
     this.pending.set(id, { done, timer });
-    const req: ForwardRequest = { type: 'coord.fwd', id, cmd };
+    const req: ForwardRequest<B> = { type: 'coord.fwd', id, cmd };
     this.env.send(leader, req, { reliable: true });
   }
 
-  private onMessage(from: NodeId, msg: ProposerMessage): void {
+  private onMessage(from: NodeId, msg: ProposerMessage<B, R>): void {
     if (msg.type === 'coord.fwd') {
       // Forward once only: a follower that is asked does not forward again (no loops).
       if (!this.raft.isLeader()) {
@@ -97,9 +107,9 @@ export class StoreProposer {
     }
   }
 
-  private reply(to: NodeId, id: number, outcome: ProposeOutcome): void {
+  private reply(to: NodeId, id: number, outcome: ProposeResult<R>): void {
     assert(Number.isInteger(id), 'forward id must be an integer');
-    const rep: ForwardReply = { type: 'coord.fwd.reply', id, outcome };
+    const rep: ForwardReply<R> = { type: 'coord.fwd.reply', id, outcome };
     this.env.send(to, rep, { reliable: true });
   }
 }

@@ -6,7 +6,6 @@
  */
 import { validateCommand } from '../kv/index.ts';
 import { isCheckStatus } from '../coord/checks.ts';
-import type { StoreCommand } from './commands.ts';
 import { kvTxnOpsError } from './kv-txn.ts';
 
 const isStr = (x: unknown): x is string => typeof x === 'string';
@@ -33,7 +32,7 @@ function treeOpError(op: unknown): string | null {
 export function validateStoreCommand(cmd: unknown): string | null {
   if (!isObj(cmd) || !isStr(cmd.type)) return 'command must be an object with a type';
   if (cmd.atUs !== undefined && !isNum(cmd.atUs)) return 'atUs must be a number';
-  const c = cmd as unknown as StoreCommand;
+  const c = cmd; // narrowed to a record of unknown fields above; each field is checked before use
   switch (c.type) {
     case 'noop':
       return null;

@@ -614,7 +614,7 @@ export class SwimNode implements Core {
     const prev = m.status;
     const metaChanged = !metaEqual(m.meta, meta);
     // Only a higher incarnation changes a known member (SWIM §4.2; the early returns above).
-    assert(inc > m.inc, () => `swim: alive ${node} at inc ${inc} not above ${m!.inc}`);
+    assert(inc > m.inc, () => `swim: alive ${node} at inc ${inc} not above ${m.inc}`);
     m.inc = inc;
     m.meta = meta;
     if (m.suspicion !== undefined) {

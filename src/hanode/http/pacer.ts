@@ -6,6 +6,7 @@
  * between two batches the event loop runs its timers and I/O, so a heartbeat waits for one
  * batch at most, not for all of them.
  */
+import { assert } from '../../core/env.ts';
 
 /**
  * Answers released per turn (ours, measured with bench/hanode-stall.ts): a woken read costs
@@ -16,7 +17,8 @@
 export const WAKE_BATCH = 64;
 
 export class WakePacer {
-  private queue: (() => void)[] = [];
+  /** Slots before `head` are cleared (undefined) so their closures can be collected. */
+  private queue: ((() => void) | undefined)[] = [];
   private head = 0;
   private scheduled = false;
 
@@ -38,8 +40,9 @@ export class WakePacer {
   private run(): void {
     const end = Math.min(this.queue.length, this.head + this.batch);
     for (; this.head < end; this.head++) {
-      const fn = this.queue[this.head]!;
-      this.queue[this.head] = undefined as unknown as () => void;
+      const fn = this.queue[this.head];
+      assert(fn !== undefined, 'pacer slot at head already run');
+      this.queue[this.head] = undefined;
       try {
         fn();
       } catch {

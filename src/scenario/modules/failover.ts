@@ -23,9 +23,7 @@ import type { Micros, NodeId } from '../../core/env.ts';
 import {
   DirectFanout, HaService, SwimObservers, SwimTransport, RecordingNotifier, detectionBoundUs, haConfig, type HaCommand, type HaConfig, type HaStateMachine,
 } from '../../core/ha/index.ts';
-import type { RaftNode } from '../../core/raft/index.ts';
 import { FailoverChecker, type FailoverVerdict } from '../../sim/checkers/failover.ts';
-import type { World } from '../../sim/index.ts';
 import { SimTargets, type HealthStep } from '../../sim/targets.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { formatDuration, humanDuration } from '../units.ts';
@@ -158,7 +156,7 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
     },
   },
   instantiate(cfg, run): ModuleInstance {
-    const world = run.world as unknown as World;
+    const world = run.world;
     const { scenario } = run;
     const observers = new Set(cfg.observers);
     const haCfg = haConfig(cfg.ha);
@@ -190,7 +188,7 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
         world.after(SETUP_RETRY_US, writeSetup);
         return;
       }
-      (leader as RaftNode<HaCommand, unknown>).propose(setup[setupDone]!, (r) => {
+      leader.propose(setup[setupDone]!, (r) => {
         if (r.ok) setupDone++;
         world.after(r.ok ? 0 : SETUP_RETRY_US, writeSetup);
       });
@@ -210,7 +208,7 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
           : { transport: new DirectFanout(env, () => cfg.observers), observers: cfg.observers };
         const ha = new HaService(env, {
           state: raft.core.haState,
-          replicator: raft.node as unknown as RaftNode<HaCommand, unknown>,
+          replicator: raft.node,
           probe: targets.probe(env),
           ...spread,
           notify: new RecordingNotifier(),

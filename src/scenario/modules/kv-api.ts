@@ -14,9 +14,9 @@
  * with its index cannot be expressed and fails without being sent.
  */
 import { assert, type Env, type Micros, type NodeId, type Timer } from '../../core/env.ts';
-import type { KvCommandResult, KvEntry } from '../../core/kv/index.ts';
 import type { KvOutcome } from '../../core/kvclient/index.ts';
 import type { ServerCore } from '../../core/node/index.ts';
+import type { WorkloadKvClient } from '../../sim/workload/index.ts';
 import { HttpError, noLeader } from '../../hanode/http/errors.ts';
 import { Query } from '../../hanode/http/query.ts';
 import { FORWARDED, type ApiReply, type ApiRequest } from '../../hanode/http/types.ts';
@@ -193,8 +193,16 @@ export interface ApiKvClientConfig {
   readonly readFlag: '' | 'consistent' | 'stale';
 }
 
+/** A key as the API's GET reports it: the value and Consul's indexes (no flags, session or lock index). */
+export interface ApiKvEntry {
+  readonly key: string;
+  readonly value: string;
+  readonly createIndex: number;
+  readonly modifyIndex: number;
+}
+
 /** The KV workload's client (get / put / cas / delete with Jepsen outcomes) over the API. */
-export class ApiKvClient {
+export class ApiKvClient implements WorkloadKvClient {
   private nextId = 1;
   private server = 0;
   private readonly pending = new Map<number, { done: (r: ApiResp | undefined) => void; timer: Timer }>();
@@ -216,26 +224,26 @@ export class ApiKvClient {
     });
   }
 
-  get(key: string, done: (o: KvOutcome<KvEntry | null>) => void): void {
+  get(key: string, done: (o: KvOutcome<ApiKvEntry | null>) => void): void {
     this.call('GET', `kv/${key}`, this.cfg.readFlag, '', (r) => {
       if (r?.status === 404) return done({ type: 'ok', result: null });
       const e = r?.status === 200 && Array.isArray(r.json) ? (r.json[0] as { Value?: string | null; ModifyIndex?: number; CreateIndex?: number }) : undefined;
       if (e === undefined) return done({ type: 'fail', error: r ? `${r.status} ${r.text ?? ''}` : 'timeout' });
       const value = e.Value === null || e.Value === undefined ? '' : Buffer.from(e.Value, 'base64').toString('latin1');
       this.remember(key, value, Number(e.ModifyIndex));
-      done({ type: 'ok', result: { key, value, createRevision: Number(e.CreateIndex), modRevision: Number(e.ModifyIndex) } as unknown as KvEntry });
+      done({ type: 'ok', result: { key, value, createIndex: Number(e.CreateIndex), modifyIndex: Number(e.ModifyIndex) } });
     });
   }
 
-  put(key: string, value: string, done: (o: KvOutcome<KvCommandResult>) => void): void {
+  put(key: string, value: string, done: (o: KvOutcome<null>) => void): void {
     this.call('PUT', `kv/${key}`, '', value, (r) => done(writeOutcome(r)));
   }
 
-  delete(key: string, done: (o: KvOutcome<KvCommandResult>) => void): void {
+  delete(key: string, done: (o: KvOutcome<null>) => void): void {
     this.call('DELETE', `kv/${key}`, '', '', (r) => done(writeOutcome(r)));
   }
 
-  cas(key: string, expect: { value: string | null }, value: string, done: (o: KvOutcome<KvCommandResult>) => void): void {
+  cas(key: string, expect: { value: string | null }, value: string, done: (o: KvOutcome<null>) => void): void {
     const index = expect.value === null ? 0 : this.indexOf.get(key)?.get(expect.value);
     if (index === undefined) return done({ type: 'fail', error: 'cas-index-unknown' });
     this.call('PUT', `kv/${key}`, `cas=${index}`, value, (r) => {
@@ -274,13 +282,14 @@ export class ApiKvClient {
 }
 
 /**
- * A write's Jepsen outcome from the API's answer: 200 → ok; 500 "No cluster leader" → fail (it
+ * A write's Jepsen outcome from the API's answer (Consul's PUT/DELETE answer carries no
+ * revision, so an ok has no result): 200 → ok; 500 "No cluster leader" → fail (it
  * was refused before any proposal: by a server that knew no leader, or by the leader's own
  * not-leader); 4xx → fail; any other 5xx or no answer → info (it may have committed).
  */
-function writeOutcome(r: ApiResp | undefined): KvOutcome<KvCommandResult> {
+function writeOutcome(r: ApiResp | undefined): KvOutcome<null> {
   if (r === undefined) return { type: 'info', error: 'timeout' };
-  if (r.status === 200) return { type: 'ok', result: { type: 'put', revision: 0 } as unknown as KvCommandResult };
+  if (r.status === 200) return { type: 'ok', result: null };
   if ((r.status === 500 && r.text === 'No cluster leader') || (r.status >= 400 && r.status < 500)) return { type: 'fail', error: `${r.status} ${r.text ?? ''}` };
   return { type: 'info', error: `${r.status} ${r.text ?? ''}` };
 }

@@ -19,7 +19,7 @@ import type { NodeId } from '../../core/env.ts';
 import { KvClient } from '../../core/kvclient/index.ts';
 import { KV_SERVICE, KvServer } from '../../core/kvserver/index.ts';
 import { checkLinearizability, describeLinearizability } from '../../sim/checkers/linearizability/index.ts';
-import { KV_OPS, KvWorkload, type KvOpName } from '../../sim/workload/index.ts';
+import { KV_OPS, KvWorkload, type KvOpName, type WorkloadKvClient } from '../../sim/workload/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { unavailable, verdict, vacuous } from '../verdict.ts';
 import { noParams } from './params.ts';
@@ -58,7 +58,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
     if (mixV.present) {
       mixV.allowKeys(KV_OPS);
       for (const k of mixV.keys()) mix[k as KvOpName] = mixV.get(k).num(0, 1e6);
-      if (!Object.values(mix).some((w) => w! > 0)) mixV.fail('expected at least one operation with a weight > 0');
+      if (!Object.values(mix).some((w) => w > 0)) mixV.fail('expected at least one operation with a weight > 0');
     } else {
       mix.read = 50;
       mix.write = 50;
@@ -122,7 +122,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
       mix: Object.fromEntries(KV_OPS.map((f) => [f, cfg.mix[f] ?? 0])) as Record<KvOpName, number>,
       until: run.endUs,
       // The runner builds each node's app once (setupNode below makes the client core).
-      clientOf: (node) => world.app<{ kvClient?: KvClient }>(node)?.kvClient,
+      clientOf: (node) => world.app<{ kvClient?: WorkloadKvClient }>(node)?.kvClient,
     });
     return {
       setupNode(ctx, app) {

@@ -5,7 +5,13 @@
  * - Leader Completeness (§5.4): an entry committed in term T is in the log of every leader of a
  *   term > T (a leader of an older term, elected late, need not have it: it cannot commit);
  * - committed entries are never lost or changed;
- * - State Machine Safety: every node applies the same entry at a given index.
+ * - State Machine Safety: every node applies the same entry at a given index;
+ * - Commit quorum, judged against configurations: when a leader commits index n, a quorum of the
+ *   configuration in force in its log (the latest config entry, committed or not: dissertation
+ *   §4.1) holds entry n, and while that configuration is joint, a majority of C_old and a majority
+ *   of C_new (paper §6). Holders are the members' latest incarnations; an index compacted into a
+ *   snapshot counts as held. A node's in-memory log may run ahead of its disk, so this can miss a
+ *   bad commit, never invent one. Judged only when every voter of the configuration is attached.
  *
  * Attach every incarnation of every node (from world.setup, which runs again on restart); the
  * checker watches role changes, commits, applies and installed snapshots through RaftObserver, and
@@ -15,6 +21,7 @@
 import type { NodeId } from '../../core/env.ts';
 import type { Entry } from '../../core/raft/entry.ts';
 import type { RaftNode } from '../../core/raft/node.ts';
+import { allVoters, describeMembership, voteResult } from '../../core/raft/membership.ts';
 
 export class RaftSafetyViolation extends Error {
   constructor(message: string) {
@@ -39,7 +46,8 @@ export function entryDigest(e: Entry): number {
   return h >>> 0;
 }
 
-type Inspectable = Pick<RaftNode, 'id' | 'addObserver' | 'entryAt' | 'firstIndex' | 'lastIndex' | 'commitIndex' | 'role' | 'term'>;
+type Inspectable = Pick<RaftNode, 'id' | 'addObserver' | 'entryAt' | 'firstIndex' | 'lastIndex' | 'commitIndex' | 'role' | 'term'> &
+  Partial<Pick<RaftNode, 'membership'>>;
 
 export class RaftSafetyChecker {
   readonly violations: string[] = [];
@@ -55,8 +63,10 @@ export class RaftSafetyChecker {
    */
   private readonly committedIn: number[] = [];
   private maxCommitted = 0;
+  /** The latest attached incarnation of each node: whose logs a commit quorum is judged on. */
+  private readonly latest = new Map<NodeId, Inspectable>();
   /** Counters for reports. */
-  readonly counts = { elections: 0, commits: 0, applies: 0, snapshots: 0, logChecks: 0 };
+  readonly counts = { elections: 0, commits: 0, applies: 0, snapshots: 0, logChecks: 0, quorumChecks: 0 };
 
   constructor(opts: RaftSafetyOptions = {}) {
     this.throwOnViolation = opts.throwOnViolation ?? true;
@@ -99,8 +109,34 @@ export class RaftSafetyChecker {
     }
   }
 
+  /**
+   * Leader `node` just committed up to `n`: a quorum of the configuration in its log must hold
+   * entry n (both majorities while joint).
+   */
+  private checkCommitQuorum(node: Inspectable, n: number): void {
+    if (node.membership === undefined) return;
+    const e = node.entryAt(n);
+    if (e === undefined) return;
+    this.counts.quorumChecks++;
+    const m = node.membership();
+    // Judged only where every voter is watched (a test may attach a few nodes).
+    if (allVoters(m).some((v) => v !== node.id() && !this.latest.has(v))) return;
+    const holds = (id: NodeId): boolean => {
+      const x = id === node.id() ? node : this.latest.get(id);
+      if (x === undefined) return false;
+      if (n < x.firstIndex()) return true; // compacted: covered by its snapshot
+      return x.entryAt(n)?.term === e.term;
+    };
+    if (voteResult(m, holds) === 'won') return;
+    const holders = allVoters(m).filter(holds);
+    this.violation(
+      `commit quorum: leader ${node.id()} (term ${node.term()}) committed ${n} but only ${holders.join(',') || 'nobody'} of ${describeMembership(m)} hold it`,
+    );
+  }
+
   attach(node: Inspectable): void {
     const id = node.id();
+    this.latest.set(id, node);
     let seenCommit = node.commitIndex();
     node.addObserver({
       onRole: (role, term) => {
@@ -122,6 +158,7 @@ export class RaftSafetyChecker {
         }
       },
       onCommit: (commit) => {
+        if (commit > seenCommit && node.role() === 'leader') this.checkCommitQuorum(node, commit);
         for (let i = Math.max(seenCommit + 1, node.firstIndex()); i <= commit; i++) {
           const e = node.entryAt(i);
           if (e !== undefined) this.committed(e, id, 'committed entry changed', node.term());

@@ -8,5 +8,6 @@ export {
   type KvWorkloadStats,
   type OpMix,
   type WorkloadWorld,
+  type WorkloadKvClient,
 } from './kv-workload.ts';
 export { keyChooser, type KeyDistSpec } from './key-dist.ts';

@@ -17,7 +17,6 @@
 import { assert, sec, type Micros, type NodeId, type Random } from '../../core/env.ts';
 import { KvClient, type KvClientConfig, type KvOutcome } from '../../core/kvclient/index.ts';
 import { KV_SERVICE } from '../../core/kvserver/index.ts';
-import type { KvEntry } from '../../core/kv/index.ts';
 import { HistoryRecorder } from '../history.ts';
 import type { World } from '../world.ts';
 import { keyChooser, type KeyDistSpec } from './key-dist.ts';
@@ -56,7 +55,7 @@ export interface KvWorkloadOptions {
    * The client core of a client node, when someone else builds it (then install() is not
    * called); undefined while the node is down. Default: the `client` of the app install() set up.
    */
-  readonly clientOf?: (node: NodeId) => KvClient | undefined;
+  readonly clientOf?: (node: NodeId) => WorkloadKvClient | undefined;
   /** Hard bound on invoked ops (default 1,000,000). */
   readonly maxOps?: number;
 }
@@ -74,6 +73,17 @@ export interface KvWorkloadStats {
   answered: number;
 }
 
+/**
+ * What the workload asks of a client core: KvClient, or the Consul-API client of
+ * src/scenario/modules/kv-api.ts. Only a read's value is used; writes only by their outcome.
+ */
+export interface WorkloadKvClient {
+  get(key: string, done: (o: KvOutcome<{ readonly value: string } | null>) => void): void;
+  put(key: string, value: string, done: (o: KvOutcome<unknown>) => void): void;
+  delete(key: string, done: (o: KvOutcome<unknown>) => void): void;
+  cas(key: string, expect: { readonly value: string | null }, value: string, done: (o: KvOutcome<unknown>) => void): void;
+}
+
 interface ClientApp {
   readonly client: KvClient;
 }
@@ -82,7 +92,7 @@ interface Slot {
   readonly node: NodeId;
   process: number;
   /** The client core the open op was issued on: a different one means the client node restarted. */
-  openOn: KvClient | undefined;
+  openOn: WorkloadKvClient | undefined;
 }
 
 /** How often a slot checks for a client restart that swallowed its open op. */
@@ -101,7 +111,7 @@ export class KvWorkload {
   private nextValue = 1;
   private nextProcess: number;
   private readonly maxOps: number;
-  private readonly clientOf: (node: NodeId) => KvClient | undefined;
+  private readonly clientOf: (node: NodeId) => WorkloadKvClient | undefined;
 
   constructor(
     private readonly world: WorkloadWorld,
@@ -194,7 +204,7 @@ export class KvWorkload {
     };
     if (f === 'read') {
       this.history.invoke(process, 'read', key, null, this.world.now());
-      client.get(key, (o: KvOutcome<KvEntry | null>) => {
+      client.get(key, (o) => {
         if (o.type === 'ok') {
           const v = o.result ? o.result.value : null;
           this.lastSeen.set(key, v);

@@ -22,7 +22,7 @@ import type { Replicator } from '../../raft/api.ts';
 import type { CoordStore } from '../../store/coord-store.ts';
 import type { StoreCommand, StoreCommandBody, StoreResult } from '../../store/commands.ts';
 import type { AppliedEntry } from '../../store/effects.ts';
-import type { StoreProposer } from '../../store/proposer.ts';
+import type { Proposer } from '../../store/proposer.ts';
 import type { TreeDriver } from './tree-driver.ts';
 import { WatchTable } from './watches.ts';
 import { isValidPath } from './paths.ts';
@@ -80,7 +80,7 @@ export class TreeServer {
     private readonly env: Env,
     private readonly raft: Replicator<StoreCommand, StoreResult>,
     private readonly store: CoordStore,
-    private readonly proposer: StoreProposer,
+    private readonly proposer: Proposer,
     private readonly driver: TreeDriver,
     opts: TreeServerOptions = {},
   ) {

@@ -206,7 +206,7 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
       configurations++;
       cacheWords += 4 + tailLen;
     }
-    bits[w] = bits[w]! & ~mask;
+    bits[w] = bits[w] & ~mask;
     m = savedM;
     top = savedTop;
     return !seen;
@@ -218,7 +218,7 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
   const stackForced = new Uint8Array(n);
   let depth = 0;
   let state = initial;
-  let entry = next[HEAD]!;
+  let entry = next[HEAD];
   let steps = 0;
   let deadEndEntry = -1;
 
@@ -276,7 +276,7 @@ export function searchRegister(ops: readonly SearchOp[], initial: number, opts: 
         h2 = (h2 ^ z2[op]!) >>> 0;
         if (o.det) remaining--;
         lift(entry);
-        entry = next[HEAD]!;
+        entry = next[HEAD];
       } else if (forced) {
         if (!backtrack()) return { outcome: 'fail', steps, configurations, deadEndOp: order.op[Math.max(deadEndEntry, 0)]! };
       } else {

@@ -1,0 +1,185 @@
+/**
+ * FileStorage.syncAsync: the fsync runs on libuv's thread pool, appends made meanwhile share the
+ * next fsync (group commit), callers are told in order and never inside the call, and what a
+ * caller was told is durable survives the process.
+ */
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FileStorage } from '../../src/net-real/file-storage.ts';
+import { freshDir, removeDirs } from './tmp-dir.ts';
+
+afterAll(removeDirs);
+
+/** Resolves once `pred` holds, polling the event loop (bounded: 10,000 turns of 1 ms). */
+async function until(pred: () => boolean): Promise<void> {
+  for (let k = 0; k < 10_000 && !pred(); k++) await new Promise((r) => setTimeout(r, 1));
+  expect(pred()).toBe(true);
+}
+
+describe('FileStorage.syncAsync', () => {
+  it('tells its callers in order, never inside the call, and what they were told survives the process', async () => {
+    const dir = freshDir();
+    const s = FileStorage.open(dir);
+    s.append(['a']);
+    s.sync(); // the segment exists: later appends take the asynchronous path
+    const told: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      s.append([`r${i}`]);
+      s.syncAsync!(() => told.push(i));
+    }
+    expect(told).toEqual([]);
+    await until(() => told.length === 50);
+    expect(told).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    // Group commit: 50 callers, fewer fsyncs (the first runs while the others append).
+    expect(s.stats.fsyncs).toBeLessThan(50);
+    s.abandon(); // a crash: nothing more is written or fsynced
+    const r = FileStorage.open(dir);
+    expect(r.last()).toBe(51);
+    expect(r.get(51)).toBe('r49');
+    r.close();
+  });
+
+  it('a truncation, a state value or a new segment take the synchronous path, which covers earlier async writes', async () => {
+    const dir = freshDir();
+    const s = FileStorage.open(dir, { segmentBytes: 200 });
+    s.append(['a', 'b', 'c']);
+    s.sync();
+    const told: string[] = [];
+    s.append(['d']);
+    s.syncAsync!(() => told.push('d'));
+    s.truncateFrom(3);
+    s.append(['C', 'D']);
+    s.save('hs', { term: 2 });
+    s.syncAsync!(() => told.push('CD'));
+    for (let i = 0; i < 20; i++) s.append([`x${i}`.padEnd(30, '.')]); // rolls segments
+    s.syncAsync!(() => told.push('x'));
+    expect(told).toEqual([]);
+    await until(() => told.length === 3);
+    expect(told).toEqual(['d', 'CD', 'x']);
+    s.abandon();
+    const r = FileStorage.open(dir);
+    expect(r.slice(1, 5)).toEqual(['a', 'b', 'C', 'D']);
+    expect(r.last()).toBe(24);
+    expect(r.load('hs')).toEqual({ term: 2 });
+    r.close();
+  });
+
+  it('a caller with nothing new to write is told on a later turn', async () => {
+    const s = FileStorage.open(freshDir());
+    let told = false;
+    s.syncAsync!(() => (told = true));
+    expect(told).toBe(false);
+    await until(() => told);
+    s.close();
+  });
+});
+
+type Op =
+  | { op: 'append'; n: number }
+  | { op: 'truncate'; back: number }
+  | { op: 'compact'; ahead: number }
+  | { op: 'save'; value: number }
+  | { op: 'syncAsync' }
+  | { op: 'sync' }
+  | { op: 'tick' }
+  | { op: 'crash' };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ op: fc.constant('append' as const), n: fc.integer({ min: 1, max: 4 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), back: fc.integer({ min: 0, max: 5 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('compact' as const), ahead: fc.integer({ min: -2, max: 6 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('save' as const), value: fc.integer() }) },
+  { weight: 5, arbitrary: fc.constant({ op: 'syncAsync' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'sync' as const }) },
+  { weight: 3, arbitrary: fc.constant({ op: 'tick' as const }) },
+  { weight: 1, arbitrary: fc.constant({ op: 'crash' as const }) },
+);
+
+interface Model {
+  first: number;
+  records: unknown[];
+  hs: number | undefined;
+}
+const clone = (m: Model): Model => ({ first: m.first, records: [...m.records], hs: m.hs });
+const view = (s: FileStorage): Model => ({ first: s.first(), records: s.slice(s.first(), s.last() + 1), hs: s.load<number>('hs') });
+
+describe('FileStorage.syncAsync against a model', () => {
+  it('any mix of mutations, syncs, async syncs, turns of the event loop and crashes: callbacks in order, a crash keeps what was written', async () => {
+    let counter = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 30 }), fc.integer({ min: 150, max: 400 }), async (ops, segmentBytes) => {
+        const dir = freshDir('aprop');
+        let s = FileStorage.open(dir, { segmentBytes });
+        let m: Model = { first: 1, records: [], hs: undefined };
+        // A process crash keeps what reached the page cache: sync and syncAsync both write at once.
+        let written = clone(m);
+        let asked = 0;
+        let told = 0;
+        let incarnation = 0;
+        for (const o of ops) {
+          const last = m.first + m.records.length - 1;
+          switch (o.op) {
+            case 'append': {
+              const recs = Array.from({ length: o.n }, () => ({ v: counter++ }));
+              s.append(recs);
+              m.records.push(...recs);
+              break;
+            }
+            case 'truncate': {
+              const i = Math.max(m.first, last + 1 - o.back);
+              s.truncateFrom(i);
+              m.records.length = i - m.first;
+              break;
+            }
+            case 'compact': {
+              const i = last + o.ahead - 3;
+              s.compactTo(i);
+              if (i >= m.first) {
+                m.records.splice(0, Math.min(m.records.length, i - m.first + 1));
+                m.first = i + 1;
+              }
+              break;
+            }
+            case 'save':
+              s.save('hs', o.value);
+              m.hs = o.value;
+              break;
+            case 'syncAsync': {
+              const seq = ++asked;
+              const inc = incarnation;
+              s.syncAsync!(() => {
+                expect(inc).toBe(incarnation); // an abandoned storage tells nobody
+                expect(seq).toBe(told + 1); // in call order
+                told = seq;
+              });
+              written = clone(m);
+              break;
+            }
+            case 'sync':
+              s.sync();
+              written = clone(m);
+              break;
+            case 'tick':
+              await new Promise((r) => setImmediate(r));
+              break;
+            case 'crash':
+              s.abandon();
+              incarnation++;
+              told = asked; // what was not told never will be
+              m = clone(written);
+              s = FileStorage.open(dir, { segmentBytes });
+              expect(s.recovery.cuts).toEqual([]);
+              break;
+          }
+          expect(view(s)).toEqual(m);
+        }
+        await until(() => told === asked);
+        s.abandon();
+        const r = FileStorage.open(dir, { segmentBytes });
+        expect(view(r)).toEqual(written);
+        r.close();
+      }),
+      { numRuns: 40 },
+    );
+  }, 120_000);
+});
