@@ -3,6 +3,7 @@
  * running the composed ServerNode, plus the HTTP API. Everything protocol-related is in
  * src/core; this file only wires sockets, disk, signals and addresses.
  */
+import { basename } from 'node:path';
 import { ms } from '../core/env.ts';
 import { provisionalId, type AddressCard, ServerNode } from '../core/node/index.ts';
 import type { RaftConfig } from '../core/raft/index.ts';
@@ -125,7 +126,7 @@ export class Agent {
 
   constructor(readonly config: AgentConfig) {
     this.log = config.log ?? ((l) => console.log(l));
-    if (config.dataDir !== undefined) this.dataDir = DataDir.open(config.dataDir);
+    if (config.dataDir !== undefined) this.dataDir = DataDir.open(config.dataDir, { onFsyncError: (err, dir) => this.diskFailed(basename(dir), err) });
     const dd = this.dataDir;
     this.host = new RealHost<ServerNode>({
       id: config.node,
@@ -150,16 +151,19 @@ export class Agent {
   private guardedStorage(service: string, dd: DataDir): Storage {
     let g = this.guarded.get(service);
     if (g === undefined) {
-      g = guardStorage(service, dd.storage(service), (err) => {
-        if (this.diskFailure !== undefined) return;
-        this.diskFailure = err;
-        this.log(describeDiskFailure(service, err));
-        process.exitCode = EXIT_IO_ERROR;
-        void this.stop();
-      });
+      g = guardStorage(service, dd.storage(service), (err) => this.diskFailed(service, err));
       this.guarded.set(service, g);
     }
     return g;
+  }
+
+  /** The disk refused a write or fsync: say so once, acknowledge nothing more, stop with EX_IOERR. */
+  private diskFailed(service: string, err: NodeJS.ErrnoException): void {
+    if (this.diskFailure !== undefined) return;
+    this.diskFailure = err;
+    this.log(describeDiskFailure(service, err));
+    process.exitCode = EXIT_IO_ERROR;
+    void this.stop();
   }
 
   get addresses(): AgentAddresses {

@@ -42,6 +42,12 @@ export interface FileStorageOptions {
    * lot between syncs; syncing early is always allowed. Default 16 MiB.
    */
   readonly maxPendingBytes?: number;
+  /**
+   * An asynchronous fsync (syncAsync) failed: called, with the storage's directory, instead of
+   * throwing from the event loop (hanode logs one line and stops: src/hanode/storage-failure.ts).
+   * Either way the waiting callers are never told their writes are durable.
+   */
+  readonly onFsyncError?: (err: NodeJS.ErrnoException, dir: string) => void;
 }
 
 export interface RecoveryReport {
@@ -110,7 +116,12 @@ export class FileStorage implements Storage {
   private closeAfterFsync: number[] = [];
   private releaseScheduled = false;
 
+  private readonly onFsyncError: FileStorageOptions['onFsyncError'];
+  private readonly dir: string;
+
   private constructor(dir: string, opts: FileStorageOptions) {
+    this.dir = dir;
+    this.onFsyncError = opts.onFsyncError;
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.maxPendingBytes = opts.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
     assert(this.segmentBytes >= 64, 'segmentBytes must be >= 64');
@@ -346,6 +357,10 @@ export class FileStorage implements Storage {
       if (this.closed && this.waiters.length === 0) return; // abandoned (a simulated crash): nobody to tell
       // A failed fsync may have dropped the pages it covered (PostgreSQL's "fsyncgate"): retrying
       // could report success for data that never reached the disk. Stop rather than acknowledge.
+      if (err && this.onFsyncError) {
+        this.waiters = []; // never acknowledged
+        return this.onFsyncError(err, this.dir);
+      }
       if (err) throw new Error(`fsync of the Raft log failed (${err.code ?? err.message}): stopping rather than acknowledging`);
       this.stats.fsyncs++;
       if (gen > this.durableGen) this.durableGen = gen;
