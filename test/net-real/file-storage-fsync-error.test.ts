@@ -25,7 +25,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('FileStorage.syncAsync when the fsync fails', () => {
   it('reports the error through onFsyncError and never acknowledges', async () => {
-    const seen: { code?: string; dir: string }[] = [];
+    const seen: { code: string | undefined; dir: string }[] = [];
     const dir = join(root, 'raft');
     const st = FileStorage.open(dir, { onFsyncError: (err, d) => seen.push({ code: err.code, dir: d }) });
     st.append([{ index: 1 }]);
