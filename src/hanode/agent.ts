@@ -3,7 +3,6 @@
  * running the composed ServerNode, plus the HTTP API. Everything protocol-related is in
  * src/core; this file only wires sockets, disk, signals and addresses.
  */
-import { basename } from 'node:path';
 import { ms } from '../core/env.ts';
 import { provisionalId, type AddressCard, ServerNode } from '../core/node/index.ts';
 import type { RaftConfig } from '../core/raft/index.ts';
@@ -126,7 +125,7 @@ export class Agent {
 
   constructor(readonly config: AgentConfig) {
     this.log = config.log ?? ((l) => console.log(l));
-    if (config.dataDir !== undefined) this.dataDir = DataDir.open(config.dataDir, { onFsyncError: (err, dir) => this.diskFailed(basename(dir), err) });
+    if (config.dataDir !== undefined) this.dataDir = DataDir.open(config.dataDir);
     const dd = this.dataDir;
     this.host = new RealHost<ServerNode>({
       id: config.node,
@@ -230,7 +229,7 @@ export class Agent {
         refusedTargets.add(key);
         this.log(`[WARN] ha: target ${key} has a check script, not run: scripts are disabled on this agent (reported DOWN)`);
       }
-    });
+    }, c.bind === '0.0.0.0' || c.bind === '::' ? undefined : c.bind);
     const httpAddr = await this.http.listen(c.httpHost, c.httpPort);
     const httpHostPort = `${c.httpHost}:${httpAddr.port}`;
     const join = (c.join ?? []).map((a) => {

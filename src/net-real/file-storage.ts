@@ -42,12 +42,6 @@ export interface FileStorageOptions {
    * lot between syncs; syncing early is always allowed. Default 16 MiB.
    */
   readonly maxPendingBytes?: number;
-  /**
-   * An asynchronous fsync (syncAsync) failed: called, with the storage's directory, instead of
-   * throwing from the event loop (hanode logs one line and stops: src/hanode/storage-failure.ts).
-   * Either way the waiting callers are never told their writes are durable.
-   */
-  readonly onFsyncError?: (err: NodeJS.ErrnoException, dir: string) => void;
 }
 
 export interface RecoveryReport {
@@ -115,13 +109,10 @@ export class FileStorage implements Storage {
   /** fds closed (a segment rolled, or close()) while their fsync ran: closed when it returns. */
   private closeAfterFsync: number[] = [];
   private releaseScheduled = false;
-
-  private readonly onFsyncError: FileStorageOptions['onFsyncError'];
-  private readonly dir: string;
+  /** Told of a failed asynchronous fsync (onAsyncFailure); without one the error is thrown. */
+  private asyncFailure: ((err: NodeJS.ErrnoException) => void) | undefined;
 
   private constructor(dir: string, opts: FileStorageOptions) {
-    this.dir = dir;
-    this.onFsyncError = opts.onFsyncError;
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.maxPendingBytes = opts.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
     assert(this.segmentBytes >= 64, 'segmentBytes must be >= 64');
@@ -339,6 +330,14 @@ export class FileStorage implements Storage {
     return seg !== undefined && this.writtenLast + 1 === pendingStart && seg.size + this.pendingBytes <= this.segmentBytes;
   }
 
+  /**
+   * Who hears of a failed asynchronous fsync: it runs on the thread pool, so no caller is on the
+   * stack to catch it (src/hanode/storage-failure.ts stops the agent through this).
+   */
+  onAsyncFailure(handler: (err: NodeJS.ErrnoException) => void): void {
+    this.asyncFailure = handler;
+  }
+
   /** Starts the next group fsync on the thread pool when callers wait and none runs. */
   private pump(): void {
     if (this.fsyncing !== null || this.waiters.length === 0) return;
@@ -357,11 +356,11 @@ export class FileStorage implements Storage {
       if (this.closed && this.waiters.length === 0) return; // abandoned (a simulated crash): nobody to tell
       // A failed fsync may have dropped the pages it covered (PostgreSQL's "fsyncgate"): retrying
       // could report success for data that never reached the disk. Stop rather than acknowledge.
-      if (err && this.onFsyncError) {
-        this.waiters = []; // never acknowledged
-        return this.onFsyncError(err, this.dir);
+      if (err) {
+        // Nobody waiting is told: what the fsync covered is never acknowledged.
+        if (this.asyncFailure !== undefined) return this.asyncFailure(err);
+        throw new Error(`fsync of the Raft log failed (${err.code ?? err.message}): stopping rather than acknowledging`);
       }
-      if (err) throw new Error(`fsync of the Raft log failed (${err.code ?? err.message}): stopping rather than acknowledging`);
       this.stats.fsyncs++;
       if (gen > this.durableGen) this.durableGen = gen;
       this.release();

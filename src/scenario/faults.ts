@@ -8,6 +8,7 @@
  */
 import type { Micros } from '../core/env.ts';
 import type { Fault, FaultKind, NemesisSpec, ScheduledFault } from '../sim/types.ts';
+import { CRASH_POINT_KINDS } from '../sim/crash-points.ts';
 import type { TopologyIndex } from './topology.ts';
 import { collectEach } from './error-list.ts';
 import { roleAwareTopology } from './role-selectors.ts';
@@ -163,7 +164,7 @@ export function parseFaults(v: View, topo: TopologyIndex, durationUs: Micros): S
   return out.map((f, i) => ({ f, i })).sort((a, b) => a.f.at - b.f.at || a.i - b.i).map((x) => x.f);
 }
 
-const NEMESIS_KINDS = ['partition', 'isolate', 'crash', 'pause', 'clock', 'loss', 'slow-node', 'slow-link', 'corrupt', 'wipe', 'restore-stale', 'disk-full', 'forge'] as const;
+const NEMESIS_KINDS = ['partition', 'isolate', 'crash', 'pause', 'clock', 'loss', 'slow-node', 'slow-link', 'corrupt', 'wipe', 'restore-stale', 'disk-full', 'forge', ...CRASH_POINT_KINDS] as const;
 
 /**
  *   nemesis: { rate: 6/min, durationMin: 1s, durationMax: 10s, until: 50s, kinds: { crash: 2, partition: 1 } }

@@ -3,7 +3,7 @@
  * the trace (so a run shows which faults actually fired), and schedules its end when it has
  * a `for` duration.
  */
-import type { Micros, NodeId, Timer } from '../core/env.ts';
+import type { Message, Micros, NodeId, Timer } from '../core/env.ts';
 import type { MemoryStorage } from '../host/memory-storage.ts';
 import type { Network } from './network.ts';
 import { applyStorageFault, setDiskFull } from './storage-faults.ts';
@@ -31,6 +31,8 @@ export interface FaultTarget {
   forge(ratePerSec: number, untilUs: Micros): void;
   atTime(t: Micros, fn: () => void): Timer;
   now(): Micros;
+  /** Hears every delivery just before its handler runs (crash points, src/sim/crash-points.ts). */
+  tapDeliveries(fn: (to: NodeId, from: NodeId, svc: string, msg: Message, reliable: boolean) => void): void;
 }
 
 /** A short, scalar description of a fault for the trace. */

@@ -10,6 +10,7 @@ import { applyFault } from './faults.ts';
 import { DEFAULT_CORRUPT_SVC } from './storage-faults.ts';
 import type { Fault, NemesisSpec } from './types.ts';
 import { nemesisTarget } from './roles.ts';
+import { CrashPoints, isCrashPointKind } from './crash-points.ts';
 
 type NemesisKind = keyof NonNullable<NemesisSpec['kinds']>;
 
@@ -30,6 +31,10 @@ const DEFAULT_WEIGHTS: Record<NemesisKind, number> = {
   'disk-full': 0,
   // Opt-in only (kinds: { forge: N }): a default weight would change every nemesis run's trace.
   forge: 0,
+  // Crash points (src/sim/crash-points.ts): opt-in, for the same reason.
+  'crash-after-vote': 0,
+  'crash-after-append': 0,
+  'crash-leader-after-minority': 0,
 };
 
 const US_PER_MIN = 60_000_000;
@@ -41,6 +46,7 @@ export function startNemesis(w: FaultTarget, spec: NemesisSpec, random: Random):
   const total = weights.reduce((s, [, v]) => s + v, 0);
   const meanGapUs = US_PER_MIN / spec.ratePerMin;
   const nextGap = () => Math.max(1, Math.round(-Math.log(1 - random.next()) * meanGapUs));
+  let traps: CrashPoints | undefined;
   const tick = () => {
     if (spec.until !== undefined && w.now() > spec.until) return;
     let r = random.next() * total;
@@ -55,6 +61,22 @@ export function startNemesis(w: FaultTarget, spec: NemesisSpec, random: Random):
     const duration = random.between(spec.durationMin, spec.durationMax);
     let until = w.now() + duration;
     if (spec.until !== undefined && until > spec.until) until = Math.max(w.now() + 1, spec.until);
+    if (isCrashPointKind(kind)) {
+      // A trap, not a fault: it crashes a node (for the drawn duration) at its next event.
+      // Named targets bound the victims too (a role among them: any node).
+      const named = spec.targets?.every((t) => w.topology.nodes.includes(t)) ? new Set(spec.targets) : undefined;
+      traps ??= new CrashPoints(
+        w,
+        (node, forUs, cut) => {
+          if (cut) applyFault(w, { kind: 'isolate', target: node, for: forUs });
+          applyFault(w, { kind: 'crash', node, for: forUs });
+        },
+        (node) => named === undefined || named.has(node),
+      );
+      traps.arm(kind, duration, spec.until ?? Number.MAX_SAFE_INTEGER);
+      w.atTime(w.now() + nextGap(), tick);
+      return;
+    }
     const fault = draw(w, kind, until - w.now(), random, spec.targets);
     if (fault) applyFault(w, fault);
     w.atTime(w.now() + nextGap(), tick);

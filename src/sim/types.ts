@@ -3,6 +3,7 @@
  * All times are integer microseconds (see src/core/env.ts).
  */
 import type { Micros, NodeId } from '../core/env.ts';
+import type { CrashPointKind } from './crash-points.ts';
 
 /** A latency distribution in microseconds. Samples are clamped to >= 0 and rounded. */
 export type LatencyDist =
@@ -113,7 +114,7 @@ export interface ScheduledFault {
 export interface NemesisSpec {
   readonly ratePerMin: number;
   /** Kinds to draw from, with weights; default: a spread of all kinds. */
-  readonly kinds?: Partial<Record<'partition' | 'isolate' | 'crash' | 'pause' | 'clock' | 'loss' | 'slow-node' | 'slow-link' | StorageFaultKind | 'forge', number>>;
+  readonly kinds?: Partial<Record<'partition' | 'isolate' | 'crash' | 'pause' | 'clock' | 'loss' | 'slow-node' | 'slow-link' | StorageFaultKind | 'forge' | CrashPointKind, number>>;
   /** How long a drawn fault lasts: uniform in [min, max]. */
   readonly durationMin: Micros;
   readonly durationMax: Micros;

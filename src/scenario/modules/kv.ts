@@ -12,6 +12,8 @@
  *     timeout: 5s                # whole-operation deadline
  *     reads: consistent          # consistent (quorum round per read) | default (leader lease),
  *                                # the guarantees of hanode's ?consistent and default mode (docs/consistency.md)
+ *     sticky: false              # true (via: api): each client keeps calling its first server (its
+ *                                # local agent), even a cut-off old leader, never moving on after a timeout
  *     via: api                   # api (the default): hanode's /v1/kv routes in-process with leader
  *                                # forwarding (./kv-api.ts) | kv-protocol (src/core/kvserver)
  */
@@ -23,7 +25,7 @@ import { KV_OPS, KvWorkload, type KvOpName, type WorkloadKvClient } from '../../
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { unavailable, verdict, vacuous } from '../verdict.ts';
 import { noParams } from './params.ts';
-import { API_SERVICE, ApiKvClient, ApiServer } from './kv-api.ts';
+import { API_SERVICE, apiClientOf, apiServerOf } from './kv-api.ts';
 import type { RaftModuleConfig, RaftPart } from './raft.ts';
 
 export interface KvModuleConfig {
@@ -39,6 +41,8 @@ export interface KvModuleConfig {
   readonly via: 'kv-protocol' | 'api';
   /** Nodes clients talk to (default: the Raft voters). */
   readonly servers?: readonly NodeId[];
+  /** Sticky clients (via: api): each keeps calling its first server (its local agent) even after timeouts. */
+  readonly sticky: boolean;
 }
 
 export const kvModule: ScenarioModule<KvModuleConfig> = {
@@ -46,7 +50,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
   doc: 'KV clients (read, write, CAS) over Raft; history, linearizability, availability',
   requires: ['raft'],
   parse(v, ctx) {
-    v.allowKeys(['clients', 'rate', 'mix', 'keys', 'distribution', 'timeout', 'servers', 'reads', 'via']);
+    v.allowKeys(['clients', 'rate', 'mix', 'keys', 'distribution', 'timeout', 'servers', 'reads', 'via', 'sticky']);
     const raft = ctx.modules.get('raft') as RaftModuleConfig | undefined;
     const raftNodes = new Set([...(raft?.voters ?? []), ...(raft?.learners ?? [])]);
     const clientsV = v.get('clients').required();
@@ -81,6 +85,9 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
     const reads = readsV.present ? readsV.oneOf(['consistent', 'default', 'stale'] as const) : 'consistent';
     // ?stale exists only on the API (any server answers from its own state: no guarantee).
     if (reads === 'stale' && via !== 'api') readsV.fail('reads: stale needs via: api (the KV protocol has no stale mode)');
+    const stickyV = v.get('sticky');
+    const sticky = stickyV.present ? stickyV.bool() : false;
+    if (sticky && via !== 'api') stickyV.fail('sticky: true needs via: api (the KV protocol client retries elsewhere by design)');
     return {
       clients,
       ratePerSec,
@@ -94,6 +101,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
       // consistent by default: the strongest mode, and the one runs before this key existed used.
       reads,
       via,
+      sticky,
       ...(servers ? { servers } : {}),
     };
   },
@@ -130,7 +138,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
           const raft = app.parts.raft as RaftPart | undefined;
           if (!raft) return;
           if (cfg.via === 'api') {
-            app.parts.apiServer = new ApiServer(ctx.env(API_SERVICE), raft.core);
+            apiServerOf(app, () => ctx.env(API_SERVICE), raft.core);
             return;
           }
           // KV rides the server's one log as { type: 'kv', cmd } (what hanode's KV routes propose).
@@ -139,7 +147,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
           // Client i calls servers[i mod n] first (its local agent), as KvWorkload.install spreads them.
           const i = cfg.clients.indexOf(ctx.id);
           const rotated = servers.map((_, j) => servers[(i + j) % servers.length]!);
-          app.parts.kvClient = new ApiKvClient(ctx.env(API_SERVICE), { servers: rotated, timeoutUs: cfg.timeoutUs, readFlag: cfg.reads === 'default' ? '' : cfg.reads });
+          app.parts.kvClient = apiClientOf(app, () => ctx.env(API_SERVICE), { servers: rotated, timeoutUs: cfg.timeoutUs, readFlag: cfg.reads === 'default' ? '' : cfg.reads, sticky: cfg.sticky });
         } else if (clients.has(ctx.id)) {
           const attempt = Math.min(cfg.timeoutUs, 1_000_000);
           app.parts.kvClient = new KvClient(ctx.env(KV_SERVICE), { servers, opTimeoutUs: cfg.timeoutUs, attemptTimeoutUs: attempt });
