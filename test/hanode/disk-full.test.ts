@@ -114,9 +114,9 @@ describe('disk full under a real agent', () => {
     await waitUntil(async () => (await health())?.Healthy === true, 'a healthy cluster');
     const value = (i: number) => `${i}:`.padEnd(48 * 1024, 'z');
     const acked: string[] = [];
-    for (let i = 0; i < 200 && !exited(victim); i++) if ((await put(others[i % 2]!, `c${i}`, value(i))) === 200) acked.push(`c${i}`);
-    await waitUntil(() => exited(victim), 'q3 to stop on its full disk', 30_000);
-    expect(victim.child.exitCode).toBe(74);
+    for (let i = 0; i < 400 && !exited(victim); i++) if ((await put(others[i % 2]!, `c${i}`, value(i))) === 200) acked.push(`c${i}`);
+    await waitUntil(() => exited(victim), 'q3 to stop on its full disk');
+    expect(victim.child.exitCode, victim.log.slice(-20).join('\n')).toBe(74);
     expect(victim.log.filter((l) => l.includes('[ERROR] storage'))).toHaveLength(1);
     // Two of three still write, and the leader reports q3 unhealthy with no failure tolerance left.
     await waitUntil(async () => (await put(others[0]!, 'still', 'ok')) === 200, 'a write with q3 down');
