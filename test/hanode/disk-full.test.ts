@@ -105,13 +105,15 @@ describe('disk full under a real agent', () => {
     const others = nodes.filter((p) => p !== victim);
     type Health = { Healthy: boolean; FailureTolerance: number; Servers: { Name: string; Healthy: boolean; Lag: number }[] };
     const health = async (): Promise<Health | undefined> => {
-      const l = await leaderName(others);
-      const p = others.find((x) => x.name === l);
+      // The leader may be q3 itself until its disk fills.
+      const alive = nodes.filter((x) => !exited(x));
+      const l = await leaderName(alive);
+      const p = alive.find((x) => x.name === l);
       if (p === undefined) return undefined;
       const r = await getJson(p.http, '/v1/operator/autopilot/health');
       return r.body as Health;
     };
-    await waitUntil(async () => (await health())?.Healthy === true, 'a healthy cluster');
+    await waitUntil(async () => (await health())?.Servers.find((x) => x.Name === 'q3')?.Healthy === true, 'q3 healthy at the start');
     const value = (i: number) => `${i}:`.padEnd(48 * 1024, 'z');
     const acked: string[] = [];
     for (let i = 0; i < 400 && !exited(victim); i++) if ((await put(others[i % 2]!, `c${i}`, value(i))) === 200) acked.push(`c${i}`);
@@ -127,9 +129,11 @@ describe('disk full under a real agent', () => {
 
     mount('64m', true, mnt2);
     const back = await startAgent('q3', victim.dataDir, ['--bootstrap-expect', '3', '--join', others[0]!.serf], { http: victim.http, raft: victim.raft, serf: victim.serf });
+    nodes.push(back); // it may lead again
     await waitUntil(async () => {
       const h = await health();
-      return h?.Healthy === true && h.Servers.find((s) => s.Name === 'q3')?.Lag === 0;
+      const q3 = h?.Servers.find((s) => s.Name === 'q3');
+      return q3?.Healthy === true && q3.Lag === 0;
     }, 'q3 back and healthy', 90_000);
     for (const k of acked.slice(-5)) {
       const r = await getJson(back.http, `/v1/kv/${k}?stale&raw`);
