@@ -150,16 +150,19 @@ export class Agent {
   private guardedStorage(service: string, dd: DataDir): Storage {
     let g = this.guarded.get(service);
     if (g === undefined) {
-      g = guardStorage(service, dd.storage(service), (err) => {
-        if (this.diskFailure !== undefined) return;
-        this.diskFailure = err;
-        this.log(describeDiskFailure(service, err));
-        process.exitCode = EXIT_IO_ERROR;
-        void this.stop();
-      });
+      g = guardStorage(service, dd.storage(service), (err) => this.diskFailed(service, err));
       this.guarded.set(service, g);
     }
     return g;
+  }
+
+  /** The disk refused a write or fsync: say so once, acknowledge nothing more, stop with EX_IOERR. */
+  private diskFailed(service: string, err: NodeJS.ErrnoException): void {
+    if (this.diskFailure !== undefined) return;
+    this.diskFailure = err;
+    this.log(describeDiskFailure(service, err));
+    process.exitCode = EXIT_IO_ERROR;
+    void this.stop();
   }
 
   get addresses(): AgentAddresses {

@@ -51,6 +51,8 @@ export function guardStorage<S extends Storage & { abandon(): void; onAsyncFailu
   onFailure: (err: NodeJS.ErrnoException) => void,
 ): S {
   let failed: NodeJS.ErrnoException | undefined;
+  // One wrapper a method, made once: the storage is on every write's path.
+  const wrappers = new Map<PropertyKey, (...args: unknown[]) => unknown>();
   // A failed asynchronous fsync (FileStorage.syncAsync) reaches no caller: poison and report it the same way.
   storage.onAsyncFailure?.((err) => {
     if (failed !== undefined) return;
@@ -66,7 +68,9 @@ export function guardStorage<S extends Storage & { abandon(): void; onAsyncFailu
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function' || prop === 'abandon') return value;
-      return (...args: unknown[]) => {
+      const known = wrappers.get(prop);
+      if (known !== undefined) return known;
+      const wrapper = (...args: unknown[]) => {
         if (failed !== undefined) throw new StorageFailedError(service, failed);
         try {
           return (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -82,6 +86,8 @@ export function guardStorage<S extends Storage & { abandon(): void; onAsyncFailu
           throw err;
         }
       };
+      wrappers.set(prop, wrapper);
+      return wrapper;
     },
   });
 }

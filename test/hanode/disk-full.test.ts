@@ -11,15 +11,17 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getJson, killAll, startAgent, waitUntil, type Proc } from '../../src/hanode/launcher.ts';
+import { getJson, kill9, killAll, leaderName, startAgent, startCluster3, waitUntil, type Proc } from '../../src/hanode/launcher.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hanode-disk-full-'));
 const mnt = join(root, 'small');
+const mnt2 = join(root, 'small2');
 let mounted = false;
+let mounted2 = false;
 let why = '';
 
-function mount(size: string, remount = false): void {
-  execFileSync('mount', ['-t', 'tmpfs', '-o', `${remount ? 'remount,' : ''}size=${size}`, 'tmpfs', mnt], { stdio: 'pipe' });
+function mount(size: string, remount = false, at = mnt): void {
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `${remount ? 'remount,' : ''}size=${size}`, 'tmpfs', at], { stdio: 'pipe' });
 }
 
 beforeAll(() => {
@@ -28,9 +30,12 @@ beforeAll(() => {
     return;
   }
   mkdirSync(mnt);
+  mkdirSync(mnt2);
   try {
     mount('1536k');
     mounted = true;
+    mount('1536k', false, mnt2);
+    mounted2 = true;
   } catch (err) {
     why = `mount failed: ${(err as Error).message.split('\n')[0]}`;
   }
@@ -39,6 +44,7 @@ beforeAll(() => {
 afterAll(async () => {
   await killAll();
   if (mounted) execFileSync('umount', ['-l', mnt], { stdio: 'pipe' });
+  if (mounted2) execFileSync('umount', ['-l', mnt2], { stdio: 'pipe' });
   rmSync(root, { recursive: true, force: true });
 }, 120_000);
 
@@ -88,4 +94,51 @@ describe('disk full under a real agent', () => {
       expect(r.body, k).toBe(v);
     }
   }, 240_000);
+
+  it('in a cluster: the others go on, the leader\'s autopilot health reports the node failed, and it rejoins healthy', async (ctx) => {
+    if (!mounted2) {
+      console.warn(`disk-full test skipped: ${why}`);
+      ctx.skip();
+    }
+    const nodes = await startCluster3('q', (n) => (n === 'q3' ? join(mnt2, n) : join(root, n)));
+    const victim = nodes.find((p) => p.name === 'q3')!;
+    const others = nodes.filter((p) => p !== victim);
+    type Health = { Healthy: boolean; FailureTolerance: number; Servers: { Name: string; Healthy: boolean; Lag: number }[] };
+    const health = async (): Promise<Health | undefined> => {
+      // The leader may be q3 itself until its disk fills.
+      const alive = nodes.filter((x) => !exited(x));
+      const l = await leaderName(alive);
+      const p = alive.find((x) => x.name === l);
+      if (p === undefined) return undefined;
+      const r = await getJson(p.http, '/v1/operator/autopilot/health');
+      return r.body as Health;
+    };
+    await waitUntil(async () => (await health())?.Servers.find((x) => x.Name === 'q3')?.Healthy === true, 'q3 healthy at the start');
+    const value = (i: number) => `${i}:`.padEnd(48 * 1024, 'z');
+    const acked: string[] = [];
+    for (let i = 0; i < 400 && !exited(victim); i++) if ((await put(others[i % 2]!, `c${i}`, value(i))) === 200) acked.push(`c${i}`);
+    await waitUntil(() => exited(victim), 'q3 to stop on its full disk');
+    expect(victim.child.exitCode, victim.log.slice(-20).join('\n')).toBe(74);
+    expect(victim.log.filter((l) => l.includes('[ERROR] storage'))).toHaveLength(1);
+    // Two of three still write, and the leader reports q3 unhealthy with no failure tolerance left.
+    await waitUntil(async () => (await put(others[0]!, 'still', 'ok')) === 200, 'a write with q3 down');
+    await waitUntil(async () => {
+      const h = await health();
+      return h !== undefined && !h.Healthy && h.FailureTolerance === 0 && h.Servers.some((s) => s.Name === 'q3' && !s.Healthy);
+    }, 'autopilot health to report q3');
+
+    mount('64m', true, mnt2);
+    const back = await startAgent('q3', victim.dataDir, ['--bootstrap-expect', '3', '--join', others[0]!.serf], { http: victim.http, raft: victim.raft, serf: victim.serf });
+    nodes.push(back); // it may lead again
+    await waitUntil(async () => {
+      const h = await health();
+      const q3 = h?.Servers.find((s) => s.Name === 'q3');
+      return q3?.Healthy === true && q3.Lag === 0;
+    }, 'q3 back and healthy', 90_000);
+    for (const k of acked.slice(-5)) {
+      const r = await getJson(back.http, `/v1/kv/${k}?stale&raw`);
+      expect(r.status, k).toBe(200);
+    }
+    await Promise.all([...others, back].map((p) => kill9(p)));
+  }, 300_000);
 });
