@@ -241,6 +241,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         }
       },
       onTrace(ev) {
+        if ((ev.kind === 'disk.wipe' || ev.kind === 'disk.restore-stale' || ev.kind === 'disk.corrupt') && ev.node && members.has(ev.node)) checker.diskLost(ev.node);
         if (ev.svc !== 'raft' || ev.kind !== 'raft.elected' || !ev.node) return;
         elections.push({ t: ev.t, node: ev.node, term: Number(ev.term) });
         if (learners.size === 0) return;

@@ -74,6 +74,8 @@ export class RaftSafetyChecker {
   private maxCommitted = 0;
   /** The latest attached incarnation of each node: whose logs a commit quorum is judged on. */
   private readonly latest = new Map<NodeId, Inspectable>();
+  /** Voters whose disk a storage fault destroyed since their incarnation was attached (diskLost). */
+  private readonly diskLostSinceAttach = new Set<NodeId>();
   /** Counters for reports. */
   readonly counts = { elections: 0, commits: 0, applies: 0, snapshots: 0, logChecks: 0, quorumChecks: 0 };
 
@@ -133,6 +135,7 @@ export class RaftSafetyChecker {
     const holds = (id: NodeId): boolean => {
       const x = id === node.id() ? node : this.latest.get(id);
       if (x === undefined) return false;
+      if (this.diskLostSinceAttach.has(id)) return true; // see diskLost
       if (n < x.firstIndex()) return true; // compacted: covered by its snapshot
       return x.entryAt(n)?.term === e.term;
     };
@@ -157,9 +160,22 @@ export class RaftSafetyChecker {
     if (!ok) this.violation(`election quorum: ${leader} leads term ${term} with the votes of ${granted.filter(voted).join(',')} in ${describeMembership(m)}`);
   }
 
+  /**
+   * A storage fault (wipe, restore-stale, corrupt) destroyed what `id`'s disk held. Until it
+   * restarts, an acknowledgement it sent before the fault may still be in flight, and a leader
+   * counting it is Raft working as designed: the fault, not the leader, lost that copy (a
+   * storage-nemesis run found such a commit 205 µs after a wipe). So commit quorums are not
+   * judged against the destroyed log; once the node restarts (attach) it is judged again, and
+   * Leader Completeness judges every later election either way.
+   */
+  diskLost(id: NodeId): void {
+    this.diskLostSinceAttach.add(id);
+  }
+
   attach(node: Inspectable): void {
     const id = node.id();
     this.latest.set(id, node);
+    this.diskLostSinceAttach.delete(id);
     let seenCommit = node.commitIndex();
     node.addObserver({
       onElected: (term, granted, m) => this.checkElectionQuorum(id, term, granted, m),
