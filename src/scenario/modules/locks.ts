@@ -28,6 +28,9 @@ import { humanDuration } from '../units.ts';
 import { verdict, vacuous } from '../verdict.ts';
 import { callFrom, raftNodesOf, setupCoordClient } from './coord-client.ts';
 import { noParams } from './params.ts';
+import { lockDelayViolations, type SessionExpiry } from './lock-delay.ts';
+import type { RaftPart } from './raft.ts';
+import { SESSION_LOCK_DELAY_DEFAULT_US } from '../../core/coord/config.ts';
 
 export interface LocksModuleConfig {
   readonly clients: readonly NodeId[];
@@ -46,6 +49,7 @@ export interface LocksModuleConfig {
 interface Holding {
   readonly lock: string;
   readonly client: NodeId;
+  readonly session: string;
   readonly token: number;
   readonly fromUs: number;
   toUs: number;
@@ -87,6 +91,7 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
   },
   expectations: {
     'lock-exclusive': { parse: noParams, name: () => 'lock exclusivity (no two clients believe they hold a lock at once; fencing tokens increase)' },
+    'lock-delay': { parse: noParams, name: () => 'lock-delay (no other client acquires a lock within LockDelay of its holder\'s session expiring)' },
   },
   instantiate(cfg, run): ModuleInstance {
     const { world, scenario } = run;
@@ -95,6 +100,8 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
     const holdings: Holding[] = [];
     let acquires = 0;
     const lastHolder = new Map<string, NodeId>();
+    /** TTL expiries the leaders traced, with the locks the session held there (./lock-delay.ts). */
+    const expiries: SessionExpiry[] = [];
     let attempts = 0;
 
     const client = (node: NodeId) => {
@@ -200,7 +207,7 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
             const backed = cfg.careless || world.now() < lastRenewSentUs + cfg.sessionTtlUs;
             if (v && v.type === 'kv.acquire' && v.ok && v.acquired && session === id && !held && backed) {
               acquires++;
-              held = { lock, client: node, token: v.entry?.lockIndex ?? -1, fromUs: world.now(), toUs: run.endUs };
+              held = { lock, client: node, session: id, token: v.entry?.lockIndex ?? -1, fromUs: world.now(), toUs: run.endUs };
               holdings.push(held);
               const prev = lastHolder.get(lock);
               if (prev !== node) {
@@ -238,11 +245,21 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
       },
       onTrace(ev) {
         if (ev.kind === 'session.ttl-expired' && ev.svc === 'coord') {
+          const id = String(ev['id']);
+          const kv = ev.node === undefined ? undefined : world.app<{ raft?: RaftPart }>(ev.node)?.raft?.core.store.kv;
+          const locks = Array.from({ length: cfg.locks }, (_, i) => `locks/L${i}`).filter((k) => kv?.get(k)?.session === id);
+          if (locks.length > 0 && expiries.length < 10_000) expiries.push({ session: id, t: ev.t, locks });
           run.note({ t: ev.t, category: 'lock', text: `session ${ev.id} expired (TTL x 2 without renewal): its locks are released` });
         }
       },
 
       evaluate(exp) {
+        if (exp.kind === 'lock-delay') {
+          if (acquires === 0) return vacuous(exp, `no lock was ever acquired (${attempts} attempts): nothing to check`);
+          const delayUs = cfg.lockDelayUs ?? SESSION_LOCK_DELAY_DEFAULT_US;
+          const bad = lockDelayViolations(holdings, expiries, delayUs);
+          return verdict(exp, bad.length === 0, bad.length === 0 ? `${expiries.length} expiries of a session holding a lock; no acquisition inside a lock-delay of ${humanDuration(delayUs)}` : `${bad[0]!.text}${bad.length > 1 ? ` (+${bad.length - 1} more)` : ''}`, bad[0]?.t);
+        }
         // Beliefs still open at the end end there (bounded by the session rule).
         const byLock = new Map<string, Holding[]>();
         for (const h of holdings) {
