@@ -8,6 +8,7 @@ import { ApiError, HanodeClient, memberStatus, table } from '../hanode/client.ts
 import { parseGoDuration } from '../hanode/http/duration.ts';
 import { chooseClusterKey, generateKey } from '../hanode/cluster-key.ts';
 import { resolveToken } from '../hanode/token-source.ts';
+import { raftTimingFlags } from '../hanode/raft-timing-flags.ts';
 import { shardCommands } from '../hanode/shard/cli.ts';
 
 /** --ha-check-interval: the check period, with a timeout of half of it (the core requires timeout <= interval). */
@@ -18,6 +19,16 @@ function haTiming(text: string): { checkIntervalUs: number; checkTimeoutUs: numb
     process.exit(2);
   }
   return { checkIntervalUs: us, checkTimeoutUs: Math.max(1000, Math.floor(us / 2)) };
+}
+
+/** --raft-heartbeat-interval / --raft-election-timeout, or a one-line error and exit 2. */
+function raftTiming(heartbeat: string | undefined, election: string | undefined) {
+  const r = raftTimingFlags(heartbeat, election);
+  if (typeof r === 'string') {
+    console.error(`hanode agent: ${r}`);
+    process.exit(2);
+  }
+  return r;
 }
 
 const HANODE_VERSION = '0.1.0';
@@ -88,6 +99,8 @@ program
   .option('--ha-verify-script <path>', 'failover: default verification script (args: key value; prints UP or DOWN)')
   .option('--ha-notify-script <path>', 'failover: default notification script (args: role key value state)')
   .option('--ha-check-interval <duration>', 'failover: time between two checks of a target (default 10s)')
+  .option('--raft-heartbeat-interval <duration>', 'Raft heartbeat interval (default 200ms)')
+  .option('--raft-election-timeout <min-max>', 'Raft election timeout range, e.g. 1s-2s (default 1s-2s)')
   .option('--zk <addr:port>', 'serve the ZooKeeper client protocol here (ZooKeeper: 2181); off by default')
   .action(async (o) => {
     const dev = o.dev === true;
@@ -157,6 +170,7 @@ program
       ...(o.haVerifyScript ? { haVerifyScript: o.haVerifyScript } : {}),
       ...(o.haNotifyScript ? { haNotifyScript: o.haNotifyScript } : {}),
       ...(o.haCheckInterval ? { ha: haTiming(o.haCheckInterval) } : {}),
+      ...(o.raftHeartbeatInterval || o.raftElectionTimeout ? { raft: raftTiming(o.raftHeartbeatInterval, o.raftElectionTimeout) } : {}),
       log: timestamped,
       ...(o.zk !== undefined ? { zk: zkAddr(o.zk) } : {}),
     };

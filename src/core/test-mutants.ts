@@ -27,6 +27,10 @@ export const CORE_MUTANTS = [
   'lockNoDelay',
   /** SWIM §4.2: a member never refutes a suspicion of itself. */
   'swimNoRefute',
+  /** Consul sessions: the leader invalidates a session TTL (not 2 x TTL) after the last renewal. */
+  'sessionTtlOnce',
+  /** Server node (issue 14): a restart forgets the peers it knew, so a node restarted without --join has no one to rejoin through. */
+  'forgetKnownPeers',
   /** HA quorum: a majority of the live observers (not of the known ones) suffices, so a cut-off minority decides. */
   'haMinorityQuorum',
 ] as const;

@@ -226,7 +226,7 @@ export class Agent {
         refusedTargets.add(key);
         this.log(`[WARN] ha: target ${key} has a check script, not run: scripts are disabled on this agent (reported DOWN)`);
       }
-    });
+    }, c.bind === '0.0.0.0' || c.bind === '::' ? undefined : c.bind);
     const httpAddr = await this.http.listen(c.httpHost, c.httpPort);
     const httpHostPort = `${c.httpHost}:${httpAddr.port}`;
     const join = (c.join ?? []).map((a) => {

@@ -7,6 +7,7 @@ import { catalogRoutes } from './routes/catalog.ts';
 import type { RouteContext } from './routes/context.ts';
 import { kvRoutes } from './routes/kv.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { leaseRoutes } from './routes/lease.ts';
 import { statusRoutes } from './routes/status.ts';
 import { txnRoutes } from './routes/txn.ts';
 import type { Route } from './http/types.ts';
@@ -40,6 +41,7 @@ export function createApi(opts: ApiOptions): HttpServer {
     ...kvRoutes(ctx),
     ...txnRoutes(ctx),
     ...sessionRoutes(ctx),
+    ...leaseRoutes(ctx),
     ...agentRoutes(ctx, { leave: opts.leave, self: opts.self, metrics: opts.metrics }),
     ...catalogRoutes(ctx),
     ...statusRoutes(ctx),

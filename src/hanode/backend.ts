@@ -69,6 +69,8 @@ export interface Backend {
   httpAddressOf(node: NodeId): string | undefined;
   /** Consul's session renew: the leader re-arms the TTL. */
   renewSession(id: string): Promise<SessionRecord | 'not-found' | 'not-leader'>;
+  /** etcd's LeaseKeepAlive: the leader (after a read barrier) restarts the lease's countdown. Optional: /v1/lease answers 501 without it. */
+  keepAliveLease?(id: string): Promise<{ ttlUs: number } | 'not-found' | 'not-leader'>;
   raftServers(): readonly RaftServerView[];
   removeRaftPeer(idOrAddress: string): Promise<{ ok: true } | { ok: false; error: string }>;
   members(): readonly MemberView[];

@@ -127,6 +127,10 @@ export class NodeBackend implements Backend {
     );
   }
 
+  keepAliveLease(id: string): Promise<{ ttlUs: number } | 'not-found' | 'not-leader'> {
+    return new Promise((resolve) => this.node().coord.leases.keepAlive(id, (r) => resolve(r.ok ? r.value : r.error === 'not-found' ? 'not-found' : 'not-leader')));
+  }
+
   leave(): Promise<void> {
     return this.onLeave();
   }

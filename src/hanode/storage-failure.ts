@@ -45,8 +45,23 @@ export function describeDiskFailure(service: string, err: NodeJS.ErrnoException)
  * Wraps a storage: a disk error from any call is reported once through onFailure and poisons the
  * storage (see above). `abandon` drops the storage's unsynced state (FileStorage.abandon).
  */
-export function guardStorage<S extends Storage & { abandon(): void }>(service: string, storage: S, onFailure: (err: NodeJS.ErrnoException) => void): S {
+export function guardStorage<S extends Storage & { abandon(): void; onAsyncFailure?(handler: (err: NodeJS.ErrnoException) => void): void }>(
+  service: string,
+  storage: S,
+  onFailure: (err: NodeJS.ErrnoException) => void,
+): S {
   let failed: NodeJS.ErrnoException | undefined;
+  // A failed asynchronous fsync (FileStorage.syncAsync) reaches no caller: poison and report it the same way.
+  storage.onAsyncFailure?.((err) => {
+    if (failed !== undefined) return;
+    failed = err;
+    try {
+      storage.abandon();
+    } catch {
+      // the files are being given up anyway
+    }
+    onFailure(err);
+  });
   return new Proxy(storage, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;

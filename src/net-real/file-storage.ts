@@ -109,6 +109,8 @@ export class FileStorage implements Storage {
   /** fds closed (a segment rolled, or close()) while their fsync ran: closed when it returns. */
   private closeAfterFsync: number[] = [];
   private releaseScheduled = false;
+  /** Told of a failed asynchronous fsync (onAsyncFailure); without one the error is thrown. */
+  private asyncFailure: ((err: NodeJS.ErrnoException) => void) | undefined;
 
   private constructor(dir: string, opts: FileStorageOptions) {
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
@@ -328,6 +330,14 @@ export class FileStorage implements Storage {
     return seg !== undefined && this.writtenLast + 1 === pendingStart && seg.size + this.pendingBytes <= this.segmentBytes;
   }
 
+  /**
+   * Who hears of a failed asynchronous fsync: it runs on the thread pool, so no caller is on the
+   * stack to catch it (src/hanode/storage-failure.ts stops the agent through this).
+   */
+  onAsyncFailure(handler: (err: NodeJS.ErrnoException) => void): void {
+    this.asyncFailure = handler;
+  }
+
   /** Starts the next group fsync on the thread pool when callers wait and none runs. */
   private pump(): void {
     if (this.fsyncing !== null || this.waiters.length === 0) return;
@@ -346,7 +356,11 @@ export class FileStorage implements Storage {
       if (this.closed && this.waiters.length === 0) return; // abandoned (a simulated crash): nobody to tell
       // A failed fsync may have dropped the pages it covered (PostgreSQL's "fsyncgate"): retrying
       // could report success for data that never reached the disk. Stop rather than acknowledge.
-      if (err) throw new Error(`fsync of the Raft log failed (${err.code ?? err.message}): stopping rather than acknowledging`);
+      if (err) {
+        // Nobody waiting is told: what the fsync covered is never acknowledged.
+        if (this.asyncFailure !== undefined) return this.asyncFailure(err);
+        throw new Error(`fsync of the Raft log failed (${err.code ?? err.message}): stopping rather than acknowledging`);
+      }
       this.stats.fsyncs++;
       if (gen > this.durableGen) this.durableGen = gen;
       this.release();

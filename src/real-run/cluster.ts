@@ -36,7 +36,12 @@ export class RealCluster {
   readonly dir: string;
   private readonly key = generateKey();
 
-  constructor(names: readonly string[], basePort: number) {
+  constructor(
+    names: readonly string[],
+    basePort: number,
+    /** Extra `hanode agent` flags for every node (e.g. --ha-check-interval). */
+    private readonly extraArgs: readonly string[] = [],
+  ) {
     if (names.length === 0 || names.length > MAX_REAL_SERVERS) throw new Error(`a real run needs 1..${MAX_REAL_SERVERS} servers, got ${names.length}`);
     this.dir = mkdtempSync(join(tmpdir(), 'hasim-real-'));
     trackDir(this.dir);
@@ -129,6 +134,7 @@ export class RealCluster {
       BIN, 'agent', '--node', n.name, '--data-dir', n.dataDir, '--bind', n.addr,
       '--http', `${n.addr}:${n.httpPort}`, '--raft', String(n.raftPort), '--serf', String(n.serfPort),
       '--acl-default-policy', 'allow',
+      ...this.extraArgs,
       ...(this.nodes.length > 1 ? ['--bootstrap-expect', String(this.nodes.length)] : []),
       ...(n !== first ? ['--join', `${first.addr}:${first.serfPort}`] : []),
     ];

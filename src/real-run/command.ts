@@ -48,10 +48,13 @@ export function formatReal(r: RealRunResult): string {
   const verdict = r.passed ? 'PASS' : r.verdicts.some((v) => v.status === 'fail') ? 'FAIL' : 'INCOMPLETE';
   lines.push(`${r.scenario} — REAL run on ${r.servers.length} hanode processes (${r.servers.map((s) => `${s.name}@${s.addr}`).join(' ')}), seed ${r.seed}, ${(r.durationMs / 1000).toFixed(1)}s wall`);
   lines.push('not deterministic: the seed drives the workload, not the kernel or the agents; a rerun may differ');
-  lines.push(`client ops: ${r.stats.invoked} invoked, ${r.stats.ok} ok, ${r.stats.fail} fail, ${r.stats.info} info`);
+  if (r.stats.invoked > 0 || r.workloads.length === 0) lines.push(`client ops: ${r.stats.invoked} invoked, ${r.stats.ok} ok, ${r.stats.fail} fail, ${r.stats.info} info`);
+  for (const w of r.workloads) lines.push(w);
   for (const p of r.played) lines.push(`  ${(p.atMs / 1000).toFixed(1)}s  ${p.text}`);
   for (const s of r.skippedFaults) lines.push(`  ${(s.atMs / 1000).toFixed(1)}s  SKIPPED ${s.kind}: ${s.reason}`);
   for (const e of r.faultErrors) lines.push(`  fault error: ${e}`);
+  for (const n of r.notes) lines.push(`note: ${n}`);
+  for (const n of r.notApplied) lines.push(`NOT APPLIED: ${n}`);
   if (r.unsupportedModules.length) lines.push(`unsupported in a real run (not played): ${r.unsupportedModules.join(', ')}`);
   for (const v of r.verdicts) lines.push(`  ${v.status.toUpperCase().padEnd(11)} ${v.name}: ${v.detail}`);
   const why = r.incomplete && !r.passed ? ' (skipped faults / unsupported modules / unjudged expectations: not a full pass)' : '';

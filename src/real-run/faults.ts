@@ -3,17 +3,28 @@
  *   crash   = SIGKILL, restarted with the same data dir and flags after `for` (or at `restart`);
  *   restart = SIGTERM + start (start only, when the node is down);
  *   pause / resume = SIGSTOP / SIGCONT;
- *   partition (both ways or oneWay), isolate, heal = drop rules in our nft table (nft.ts).
- * Every other kind (loss, latency, clock skew, duplication, reordering, slow nodes, storage
- * damage, forged peers) is NOT played: it is listed as skipped, and the verdict says so. So is a
- * partition when nft or root is missing. Links to client nodes are not cut: the clients run in
- * this process on 127.0.0.1.
+ *   partition (both ways or oneWay), isolate, heal = drop rules in our nft table (nft.ts);
+ *   corrupt (where mid / tail) / wipe = SIGKILL, the stopped node's files damaged with the
+ *   helpers the real-process storage tests use (src/net-real/disk-damage.ts), restart after `for`.
+ * Every other kind (loss, latency, clock skew, duplication, reordering, slow nodes,
+ * restore-stale, disk-full, corrupt of the state file, forged peers) is NOT played: it is listed as skipped, and the verdict says so. So is a
+ * partition when nft or root is missing. Client nodes run in this process, each sending from an
+ * address of its own (client-nodes.ts): cutting one is an nft rule too; crash/pause stop it.
+ * Role selectors are resolved by the simulator's resolver over the agents' view (roles.ts).
  */
 import type { Micros, NodeId } from '../core/env.ts';
 import type { TopologyIndex } from '../scenario/topology.ts';
 import type { Fault, ScheduledFault, Selector } from '../sim/types.ts';
 import type { RealCluster, RealNode } from './cluster.ts';
 import type { Cut, NftTable } from './nft.ts';
+import { splitSelector } from '../sim/roles.ts';
+import { basename } from 'node:path';
+import { flipMidSegment, tearSegmentTail, wipeDataDir } from '../net-real/disk-damage.ts';
+import type { ClientNode, ClientNodes } from './client-nodes.ts';
+import type { RealRoleView } from './roles.ts';
+
+/** What a node fault acts on: an agent process, or a client node of this process. */
+type Target = { readonly kind: 'server'; readonly node: RealNode } | { readonly kind: 'client'; readonly node: ClientNode };
 
 export interface PlayedFault {
   /** Milliseconds since the run started. */
@@ -28,7 +39,7 @@ export interface SkippedFault {
 }
 
 /** Kinds a real run plays (with nft for the network ones). */
-export const REAL_FAULT_KINDS = ['crash', 'restart', 'pause', 'resume', 'partition', 'isolate', 'heal'] as const;
+export const REAL_FAULT_KINDS = ['crash', 'restart', 'pause', 'resume', 'partition', 'isolate', 'heal', 'corrupt', 'wipe'] as const;
 const NET_KINDS = new Set(['partition', 'isolate', 'heal']);
 
 export class FaultPlayer {
@@ -41,6 +52,8 @@ export class FaultPlayer {
   private readonly timers = new Set<NodeJS.Timeout>();
   private pending = Promise.resolve();
   private stopped = false;
+  /** Addresses a selector names besides nodes (the failover module's targets, failover.ts). */
+  extraAddrs: ((sel: string) => readonly { name: string; addr: string }[]) | undefined;
 
   constructor(
     private readonly cluster: RealCluster,
@@ -49,9 +62,16 @@ export class FaultPlayer {
     private readonly nft: NftTable | undefined,
     private readonly nftReason: string | undefined,
     private readonly t0: number,
+    private readonly roles: RealRoleView,
+    private readonly clients: ClientNodes | undefined,
     /** Told each played or skipped fault as it happens (progress output). */
     private readonly onNote: (line: string) => void = () => {},
   ) {}
+
+  /** The cuts in force now. */
+  cutsNow(): Cut[] {
+    return [...this.cuts.values()].flat();
+  }
 
   /** Schedules every fault at its time (relative to t0). */
   schedule(faults: readonly ScheduledFault[]): void {
@@ -98,78 +118,114 @@ export class FaultPlayer {
     if (forUs !== undefined) this.at((this.now() * 1000) + forUs, fn);
   }
 
-  private async play(f: Fault): Promise<void> {
-    if (!(REAL_FAULT_KINDS as readonly string[]).includes(f.kind)) {
-      return this.skip(f.kind, f.kind === 'clock' ? 'clock skew cannot be applied to a real process here' : `a real run cannot play ${f.kind} (no tc netem / storage / forge hooks)`);
+  private async play(written: Fault): Promise<void> {
+    if (!(REAL_FAULT_KINDS as readonly string[]).includes(written.kind)) {
+      return this.skip(written.kind, written.kind === 'clock' ? 'clock skew cannot be applied to a real process here' : `a real run cannot play ${written.kind} (no tc netem, restore-stale, disk-full or forge hooks here)`);
     }
-    if (NET_KINDS.has(f.kind) && !this.nft) return this.skip(f.kind, this.nftReason ?? 'nft unavailable');
+    if (NET_KINDS.has(written.kind) && !this.nft) return this.skip(written.kind, this.nftReason ?? 'nft unavailable');
+    // Role selectors: the simulator's resolver over the agents' view (roles.ts).
+    const r = await this.roles.resolve(written);
+    if (!r.ok) return this.skip(written.kind, r.reason);
+    const f = r.fault;
+    const roles = r.roles ? ` [${r.roles}]` : '';
     switch (f.kind) {
       case 'crash': {
-        const n = await this.one(f.node, f.kind);
+        const n = this.one(f.node, f.kind);
         if (!n) return;
-        await this.cluster.kill(n);
-        this.note(`crash ${n.name} (SIGKILL)`);
+        if (n.kind === 'client') {
+          n.node.state = 'down';
+          this.note(`crash client ${n.node.name} (its requests stop)${roles}`);
+          this.after(f, async () => {
+            n.node.state = 'up';
+            this.note(`restart client ${n.node.name}`);
+          });
+          return;
+        }
+        await this.cluster.kill(n.node);
+        this.note(`crash ${n.node.name} (SIGKILL)${roles}`);
         this.after(f, async () => {
-          await this.cluster.start(n);
-          this.note(`restart ${n.name} (same data dir)`);
+          await this.cluster.start(n.node);
+          this.note(`restart ${n.node.name} (same data dir)`);
         });
         return;
       }
       case 'restart': {
-        const n = await this.one(f.node, f.kind);
+        const n = this.one(f.node, f.kind);
         if (!n) return;
-        if (n.state !== 'down') await this.cluster.terminate(n);
-        await this.cluster.start(n);
-        this.note(`restart ${n.name} (SIGTERM + start)`);
+        if (n.kind === 'client') {
+          n.node.state = 'up';
+          this.note(`restart client ${n.node.name}`);
+          return;
+        }
+        if (n.node.state !== 'down') await this.cluster.terminate(n.node);
+        await this.cluster.start(n.node);
+        this.note(`restart ${n.node.name} (SIGTERM + start)${roles}`);
         return;
       }
       case 'pause': {
-        const n = await this.one(f.node, f.kind);
+        const n = this.one(f.node, f.kind);
         if (!n) return;
-        this.cluster.pause(n);
-        this.note(`pause ${n.name} (SIGSTOP)`);
-        this.after(f, async () => {
-          this.cluster.resume(n);
-          this.note(`resume ${n.name} (SIGCONT)`);
-        });
+        if (n.kind === 'client') {
+          if (n.node.state === 'up') n.node.state = 'paused';
+          this.note(`pause client ${n.node.name}`);
+        } else {
+          this.cluster.pause(n.node);
+          this.note(`pause ${n.node.name} (SIGSTOP)${roles}`);
+        }
+        this.after(f, async () => this.resume(n));
         return;
       }
       case 'resume': {
-        const n = await this.one(f.node, f.kind);
-        if (!n) return;
-        this.cluster.resume(n);
-        this.note(`resume ${n.name} (SIGCONT)`);
+        const n = this.one(f.node, f.kind);
+        if (n) this.resume(n);
         return;
       }
       case 'partition': {
-        const sides: RealNode[][] = [];
-        for (const side of f.sides) {
-          const ns: RealNode[] = [];
-          for (const sel of side) for (const n of await this.many(sel, f.kind)) if (!ns.includes(n)) ns.push(n);
-          sides.push(ns);
-        }
+        const sides = f.sides.map((side) => this.addrsOf(side));
         const cuts: Cut[] = [];
         for (let i = 0; i < sides.length; i++) {
           for (let j = 0; j < sides.length; j++) {
             if (i === j || (f.oneWay && !(i === 0 && j === 1))) continue;
-            for (const a of sides[i]!) for (const b of sides[j]!) cuts.push({ from: a.addr, to: b.addr });
+            for (const a of sides[i]!) for (const b of sides[j]!) if (a.kind !== 'client' || b.kind !== 'client') cuts.push({ from: a.addr, to: b.addr });
           }
         }
         const text = sides.map((s) => s.map((n) => n.name).join(',')).join(f.oneWay ? ' -> ' : ' | ');
-        this.addCuts(cuts, `partition ${text}`, f);
+        this.addCuts(cuts, `partition ${text}${roles}`, f);
         return;
       }
       case 'isolate': {
-        const inside = await this.many(f.target, f.kind);
+        const inside = this.addrsOf([f.target]);
         const names = new Set(inside.map((n) => n.name));
+        const outside = this.addrsOf(['*']).filter((n) => !names.has(n.name));
         const cuts: Cut[] = [];
         for (const a of inside) {
-          for (const b of this.cluster.nodes) {
-            if (names.has(b.name)) continue;
-            cuts.push({ from: a.addr, to: b.addr }, { from: b.addr, to: a.addr });
-          }
+          for (const b of outside) if (a.kind !== 'client' || b.kind !== 'client') cuts.push({ from: a.addr, to: b.addr }, { from: b.addr, to: a.addr });
         }
-        this.addCuts(cuts, `isolate ${[...names].join(',')}`, f);
+        this.addCuts(cuts, `isolate ${[...names].join(',')}${roles}`, f);
+        return;
+      }
+      case 'corrupt':
+      case 'wipe': {
+        if (f.kind === 'corrupt' && f.where === 'state') return this.skip(f.kind, 'corrupting the hard-state file is not done on real processes (only the log: where mid or tail)');
+        const n = this.one(f.node, f.kind);
+        if (!n) return;
+        if (n.kind === 'client') return this.skip(f.kind, `${n.node.name} is a client node: it has no data dir`);
+        // As in the simulator: the node crashes now, its stopped files are damaged, it restarts after `for`.
+        await this.cluster.kill(n.node);
+        let what: string;
+        if (f.kind === 'wipe') {
+          wipeDataDir(n.node.dataDir);
+          what = 'data dir wiped';
+        } else {
+          const seg = f.where === 'mid' ? flipMidSegment(n.node.dataDir) : tearSegmentTail(n.node.dataDir);
+          what = seg === undefined ? 'no Raft log segment to damage (nothing changed)' : f.where === 'mid' ? `one byte flipped mid ${basename(seg)}` : `${basename(seg)} torn (last bytes cut)`;
+          if (f.records !== undefined || f.key !== undefined || f.svc !== undefined) what += '; records/key/svc not applied (real damage is one byte or a torn tail of the Raft log)';
+        }
+        this.note(`${f.kind} ${n.node.name}: SIGKILL, ${what}${roles}`);
+        this.after(f, async () => {
+          await this.cluster.start(n.node);
+          this.note(`restart ${n.node.name} (damaged data dir)`);
+        });
         return;
       }
       case 'heal':
@@ -178,6 +234,16 @@ export class FaultPlayer {
         this.note('heal (every nft rule removed)');
         return;
     }
+  }
+
+  private resume(n: Target): void {
+    if (n.kind === 'client') {
+      if (n.node.state === 'paused') n.node.state = 'up';
+      this.note(`resume client ${n.node.name}`);
+      return;
+    }
+    this.cluster.resume(n.node);
+    this.note(`resume ${n.node.name} (SIGCONT)`);
   }
 
   private addCuts(cuts: Cut[], text: string, f: Fault): void {
@@ -193,50 +259,39 @@ export class FaultPlayer {
     });
   }
 
-  /** One server node for a node fault; skipped (with the reason) when it names none. */
-  private async one(sel: NodeId, kind: string): Promise<RealNode | undefined> {
-    const ns = await this.many(sel, kind);
+  /** Node names a (resolved) selector slot names: 'n1+n2' is several (src/sim/roles.ts). */
+  private names(sel: Selector): string[] {
+    return this.topo.expandAll(splitSelector(sel));
+  }
+
+  /** The one node of a node fault; skipped (with the reason) when it names none or several. */
+  private one(sel: NodeId, kind: string): Target | undefined {
+    const ns = this.names(sel);
     if (ns.length !== 1) {
-      if (ns.length > 1) this.skip(kind, `${sel} names ${ns.length} servers`);
+      this.skip(kind, `${sel} names ${ns.length} nodes`);
       return undefined;
     }
-    return ns[0];
-  }
-
-  /** The server nodes a selector names now (client nodes dropped: they are this process). */
-  private async many(sel: Selector, kind: string): Promise<RealNode[]> {
-    if (sel === 'leader' || sel === 'followers' || sel === 'a-follower') {
-      const leader = await this.leaderNode();
-      if (!leader) {
-        this.skip(kind, `${sel}: no leader known when the fault fired`);
-        return [];
-      }
-      if (sel === 'leader') return [leader];
-      const f = this.cluster.nodes.filter((n) => n !== leader && n.state !== 'down');
-      return sel === 'followers' ? f : f.slice(0, 1);
-    }
-    if (!this.topo.has(sel)) {
-      this.skip(kind, `the role selector ${sel} is not resolved in a real run`);
-      return [];
-    }
-    const names = new Set(this.topo.expand(sel));
-    const servers = this.cluster.nodes.filter((n) => names.has(n.name));
-    const clients = [...names].filter((x) => !servers.some((n) => n.name === x));
-    if (clients.length > 0) this.skip(kind, `${clients.join(',')}: not a server; client links are not cut (the clients run in this process on 127.0.0.1)`);
-    return servers;
-  }
-
-  private async leaderNode(): Promise<RealNode | undefined> {
-    for (const n of this.cluster.nodes.filter((x) => x.state === 'up')) {
-      try {
-        const r = await fetch(`http://${this.cluster.http(n)}/v1/status/leader`, { signal: AbortSignal.timeout(2000) });
-        const addr = String(await r.json()).split(':')[0];
-        const l = this.cluster.nodes.find((x) => x.addr === addr);
-        if (l) return l;
-      } catch {
-        // ask the next node
-      }
-    }
+    const server = this.cluster.nodes.find((n) => n.name === ns[0]);
+    if (server) return { kind: 'server', node: server };
+    const client = this.clients?.get(ns[0]!);
+    if (client) return { kind: 'client', node: client };
+    this.skip(kind, `${ns[0]} runs nothing in this real run`);
     return undefined;
+  }
+
+  /** Addresses of the nodes some selectors name (servers, client nodes, targets; others run nothing). */
+  private addrsOf(sels: readonly Selector[]): { name: string; addr: string; kind: 'server' | 'client' | 'target' }[] {
+    const out: { name: string; addr: string; kind: 'server' | 'client' | 'target' }[] = [];
+    const split = sels.flatMap((s) => splitSelector(s));
+    for (const name of this.topo.expandAll(split)) {
+      const server = this.cluster.nodes.find((n) => n.name === name);
+      if (server) out.push({ name, addr: server.addr, kind: 'server' });
+      else {
+        const c = this.clients?.get(name);
+        if (c) out.push({ name, addr: c.addr, kind: 'client' });
+      }
+    }
+    for (const s of split) for (const t of this.extraAddrs?.(s) ?? []) if (!out.some((o) => o.addr === t.addr)) out.push({ ...t, kind: 'target' });
+    return out;
   }
 }

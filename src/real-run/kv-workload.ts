@@ -15,6 +15,8 @@ import { DEFAULT_MIX, KV_OPS, type KvOpName } from '../sim/workload/index.ts';
 import type { KvModuleConfig } from '../scenario/modules/kv.ts';
 import { keyChooser } from '../sim/workload/key-dist.ts';
 import { sleep } from '../hanode/launcher.ts';
+import { httpCall, type Answer } from './http-call.ts';
+import type { ClientNodes } from './client-nodes.ts';
 
 export interface RealKvOptions {
   readonly cfg: KvModuleConfig;
@@ -22,6 +24,8 @@ export interface RealKvOptions {
   readonly servers: readonly string[];
   readonly random: Random;
   readonly t0: number;
+  /** The client nodes: each thread sends from its node's address and only while it is up. */
+  readonly clients?: ClientNodes;
   /** TEST ONLY, the broken variant: reads with ?stale (any server's local state), judged as linearizable. */
   readonly staleReads?: boolean;
 }
@@ -34,8 +38,6 @@ export interface RealKvStats {
   /** Ops the system answered (ok, or a cas refused by a mismatch), as the simulator counts availability. */
   answered: number;
 }
-
-type Answer = { status: number; text: string } | 'refused' | 'timeout';
 
 export class RealKvWorkload {
   readonly history = new HistoryRecorder();
@@ -83,6 +85,9 @@ export class RealKvWorkload {
     for (let i = 0; i < 1_000_000 && !this.stopping; i++) {
       await sleep(meanGapMs * (0.5 + this.o.random.next()));
       if (this.stopping) break;
+      const me = this.o.cfg.clients[index];
+      if (me !== undefined && this.o.clients && !this.o.clients.isUp(me)) continue; // crashed or paused: sends nothing
+      const from = me === undefined ? undefined : this.o.clients?.addr(me);
       // Each op goes to a server drawn from the seed (a client with every agent's address).
       server = this.o.random.int(this.o.servers.length);
       const key = `k${nextKey()}`;
@@ -93,7 +98,7 @@ export class RealKvWorkload {
       let value: unknown;
       if (f === 'read') {
         this.history.invoke(process, 'read', key, null, this.now());
-        const a = await this.call('GET', `${base}?${this.o.staleReads ? 'stale' : 'consistent'}`);
+        const a = await this.call('GET', `${base}?${this.o.staleReads ? 'stale' : 'consistent'}`, from);
         if (typeof a !== 'string' && a.status === 404) [type, value] = ['ok', null];
         else if (typeof a !== 'string' && a.status === 200) {
           const e = parseEntry(a.text);
@@ -111,7 +116,7 @@ export class RealKvWorkload {
         const idx = f === 'write' ? undefined : expected === null ? 0 : indexOf.get(key)?.get(expected);
         if (f === 'cas' && idx === undefined) type = 'fail';
         else {
-          const a = await this.call('PUT', idx === undefined ? base : `${base}?cas=${idx}`, v);
+          const a = await this.call('PUT', idx === undefined ? base : `${base}?cas=${idx}`, from, v);
           const mismatch = f === 'cas' && typeof a !== 'string' && a.status === 200 && a.text.trim() === 'false';
           type = mismatch ? 'fail' : writeOutcome(a);
           if (mismatch) this.stats.answered++;
@@ -119,7 +124,7 @@ export class RealKvWorkload {
         if (type === 'ok') lastSeen.set(key, v);
       } else {
         this.history.invoke(process, 'delete', key, null, this.now());
-        type = writeOutcome(await this.call('DELETE', base));
+        type = writeOutcome(await this.call('DELETE', base, from));
         if (type === 'ok') lastSeen.set(key, null);
       }
       this.history.complete(process, type, this.now(), value);
@@ -138,14 +143,8 @@ export class RealKvWorkload {
     return this.ops[this.ops.length - 1]![0];
   }
 
-  private async call(method: string, url: string, body?: string): Promise<Answer> {
-    try {
-      const r = await fetch(url, { method, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(Math.max(1, this.o.cfg.timeoutUs / 1000)) });
-      return { status: r.status, text: await r.text() };
-    } catch (e) {
-      const code = (e as { cause?: { code?: string } }).cause?.code;
-      return code === 'ECONNREFUSED' ? 'refused' : 'timeout';
-    }
+  private call(method: string, url: string, from: string | undefined, body?: string): Promise<Answer> {
+    return httpCall(method, url, { timeoutMs: this.o.cfg.timeoutUs / 1000, ...(from !== undefined ? { from } : {}), ...(body !== undefined ? { body } : {}) });
   }
 }
 

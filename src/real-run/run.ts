@@ -10,7 +10,7 @@
  * as unsupported, an expectation it cannot judge as unavailable; any of them makes the run
  * INCOMPLETE (not a pass).
  */
-import type { Scenario, Verdict } from '../scenario/types.ts';
+import type { ClientReport, Scenario, Verdict } from '../scenario/types.ts';
 import type { HistoryEvent } from '../sim/history.ts';
 import { checkLinearizability, describeLinearizability } from '../sim/checkers/linearizability/index.ts';
 import { randomStream } from '../host/random.ts';
@@ -22,11 +22,23 @@ import { FaultPlayer, type PlayedFault, type SkippedFault } from './faults.ts';
 import { NftTable, nftUnavailable } from './nft.ts';
 import { RealKvWorkload, type RealKvStats } from './kv-workload.ts';
 import { LeaderWatch } from './leader-watch.ts';
+import { ClientNodes } from './client-nodes.ts';
+import { RealRoleView } from './roles.ts';
+import { closeHttpAgents } from './http-call.ts';
+import { RaftWatch, type Leadership } from './raft-watch.ts';
+import { RealLockWorkload } from './lock-workload.ts';
+import type { LocksModuleConfig } from '../scenario/modules/locks.ts';
+import { judgeLockBeliefs } from '../scenario/modules/lock-beliefs.ts';
+import { RealLeaseWorkload } from './lease-workload.ts';
+import type { LeasesModuleConfig } from '../scenario/modules/leases.ts';
+import { judgeLeaseLives } from '../scenario/modules/lease-judge.ts';
+import type { FailoverModuleConfig } from '../scenario/modules/failover.ts';
+import { failoverAgentArgs, RealFailover } from './failover.ts';
 
-/** Modules a real run plays: Raft (the agents) and the KV workload (over HTTP). */
-export const REAL_MODULES = new Set(['raft', 'kv']);
-/** Expectations a real run judges. */
-export const REAL_EXPECTATIONS = new Set(['linearizable', 'availability', 'leader-within']);
+/** Modules a real run plays: Raft (the agents) and the KV / lock workloads (over HTTP). */
+export const REAL_MODULES = new Set(['raft', 'kv', 'locks', 'leases', 'failover', 'swim']);
+/** Expectations a real run judges (raft-safety only partially: raft-watch.ts says what it cannot see). */
+export const REAL_EXPECTATIONS = new Set(['linearizable', 'availability', 'leader-within', 'raft-safety', 'max-leader-changes', 'lock-exclusive', 'lease-expires-within', 'failover-within', 'no-false-failover', 'client-outage-within']);
 /** Time the agents get to elect a first leader before the scenario's clock starts. */
 const FIRST_LEADER_LIMIT_MS = 60_000;
 
@@ -50,6 +62,18 @@ export interface RealRunResult {
   readonly faultErrors: readonly string[];
   readonly verdicts: readonly Verdict[];
   readonly stats: RealKvStats;
+  /** Scenario settings the agents could not take (the run is then INCOMPLETE). */
+  readonly notApplied: readonly string[];
+  /** How the real environment differs from the simulated one, by design. */
+  readonly notes: readonly string[];
+  /** The failover application clients' outages and latencies (ClientReport, as the simulator's). */
+  readonly failoverClients: readonly ClientReport[];
+  /** Scripted target loss → DOWN event seen, per loss (µs). */
+  readonly detectionUs: readonly number[];
+  /** Leaderships the agents reported (raft-watch.ts). */
+  readonly raftLeaderships: readonly Leadership[];
+  /** One line per lock / lease workload: what its clients did. */
+  readonly workloads: readonly string[];
   readonly history: readonly HistoryEvent[];
   /** Every expectation passed and nothing was skipped. */
   readonly passed: boolean;
@@ -63,17 +87,43 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
   const raft = sc.modules.get('raft') as RaftModuleConfig | undefined;
   if (!raft || raft.voters.length === 0) throw new Error(`${sc.name}: a real run needs raft voters (hanode agents are Raft servers)`);
   const kv = sc.modules.get('kv') as KvModuleConfig | undefined;
+  const locksCfg = sc.modules.get('locks') as LocksModuleConfig | undefined;
+  const leasesCfg = sc.modules.get('leases') as LeasesModuleConfig | undefined;
   const unsupportedModules = [...sc.modules.keys()].filter((m) => !REAL_MODULES.has(m));
   if (raft.learners.length > 0) unsupportedModules.push('raft learners');
   const needsNet = sc.faults.some((f) => ['partition', 'isolate', 'heal'].includes(f.fault.kind));
   const nftReason = needsNet ? nftUnavailable() : undefined;
   if (sc.nemesis) unsupportedModules.push('nemesis (random faults)');
 
-  const cluster = new RealCluster(raft.voters, 10_000 + (process.pid % 6000) * 3);
+  const failoverCfg = sc.modules.get('failover') as FailoverModuleConfig | undefined;
+  const fo = failoverCfg ? failoverAgentArgs(failoverCfg, raft.voters) : undefined;
+  // Settings of the scenario the agents cannot take: listed; they make the run INCOMPLETE.
+  const notApplied = [...(fo?.notApplied ?? [])];
+  // Environment differences that are the point of a real run (loopback, no injected loss): said, not counted.
+  const notes = [
+    'network: loopback between the agents (the scenario\'s latency model and network loss are the simulator\'s; hasim compare runs the simulator with loopback latency)',
+    ...(sc.modules.has('swim') ? ['swim: every agent runs SWIM with hanode\'s LAN profile (memberlist DefaultLANConfig)'] : []),
+  ];
+  const basePort = 10_000 + (process.pid % 6000) * 3;
+  // The scenario's Raft timings, as agent flags (src/hanode/raft-timing-flags.ts).
+  const raftArgs = [
+    ...(raft.heartbeatIntervalUs !== undefined ? ['--raft-heartbeat-interval', `${Math.round(raft.heartbeatIntervalUs / 1000)}ms`] : []),
+    ...(raft.electionTimeoutMinUs !== undefined || raft.electionTimeoutMaxUs !== undefined
+      ? ['--raft-election-timeout', `${Math.round((raft.electionTimeoutMinUs ?? 1_000_000) / 1000)}ms-${Math.round((raft.electionTimeoutMaxUs ?? 2_000_000) / 1000)}ms`]
+      : []),
+  ];
+  if (raft.mutations?.length) notApplied.push('raft.mutations (test-only protocol bugs exist only in the simulator)');
+  const cluster = new RealCluster(raft.voters, basePort, [...raftArgs, ...(fo?.args ?? [])]);
+  // Every other node of the topology is a client node of this process, with an address of its own.
+  const clients = new ClientNodes(sc.topology.nodes.map((n) => n.id).filter((id) => !raft.voters.includes(id)));
   const nft = needsNet && nftReason === undefined ? new NftTable() : undefined;
   let player: FaultPlayer | undefined;
   let workload: RealKvWorkload | undefined;
   let watch: LeaderWatch | undefined;
+  let raftWatch: RaftWatch | undefined;
+  let locks: RealLockWorkload | undefined;
+  let leases: RealLeaseWorkload | undefined;
+  let failover: RealFailover | undefined;
   let t0 = 0;
   try {
     nft?.create();
@@ -82,29 +132,66 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     const leader = await cluster.waitLeader(FIRST_LEADER_LIMIT_MS);
     log(`leader ${leader}; running ${sc.durationUs / 1e6}s of the scenario for real`);
     t0 = performance.now();
-    player = new FaultPlayer(cluster, sc.topology, nft, nftReason, t0, log);
+    const roles = new RealRoleView(sc.topology.spec, cluster, clients, t0);
+    player = new FaultPlayer(cluster, sc.topology, nft, nftReason, t0, roles, clients, log);
+    if (failoverCfg) {
+      const topo = roles.topology;
+      const f = new RealFailover(failoverCfg, cluster, clients, topo, basePort + 2, t0, sc.durationUs, () => player!.cutsNow(), seed);
+      failover = f;
+      player.extraAddrs = (sel) => f.addrsOf(sel, topo);
+      await failover.start();
+    }
     player.schedule(sc.faults);
     watch = new LeaderWatch(cluster, sc, t0);
     watch.start();
+    raftWatch = new RaftWatch(cluster, t0);
+    raftWatch.start();
+    const servers = cluster.nodes.map((n) => cluster.http(n));
+    if (locksCfg) {
+      locks = new RealLockWorkload({ cfg: locksCfg, servers, clients, seed, t0, endUs: sc.durationUs, log });
+      locks.start();
+    }
+    if (leasesCfg) {
+      leases = new RealLeaseWorkload({ cfg: leasesCfg, servers, clients, seed, t0, log });
+      leases.start();
+    }
     if (kv) {
-      workload = new RealKvWorkload({ cfg: kv, servers: cluster.nodes.map((n) => cluster.http(n)), random: randomStream(seed, 'real-kv'), t0, ...(opts.staleReads ? { staleReads: true } : {}) });
+      workload = new RealKvWorkload({ cfg: kv, servers: cluster.nodes.map((n) => cluster.http(n)), random: randomStream(seed, 'real-kv'), t0, clients, ...(opts.staleReads ? { staleReads: true } : {}) });
       workload.start();
     }
     await sleep(sc.durationUs / 1000);
     await player.stop();
     await watch.stop();
     await workload?.stop();
+    await locks?.stop();
+    await leases?.stop();
+    await failover?.stop();
+    await raftWatch.stop();
   } finally {
     await player?.stop();
     await watch?.stop();
+    await raftWatch?.stop();
+    await locks?.stop();
+    await leases?.stop();
+    await failover?.stop();
     nft?.delete();
     await cluster.stopAll();
+    closeHttpAgents();
   }
   const durationMs = Math.round(performance.now() - t0);
   const history = workload ? workload.history.events() : [];
-  const verdicts = sc.expectations.map((e): Verdict => (e.kind === 'leader-within' ? watch.evaluate(e, durationMs) : judge(e.kind, e.name, e.params, history, workload?.stats)));
+  const verdicts = sc.expectations.map((e): Verdict => {
+    if (e.kind === 'leader-within') return watch!.evaluate(e, durationMs);
+    if (e.kind === 'raft-safety' || e.kind === 'max-leader-changes') return raftWatch!.evaluate(e);
+    if (e.kind === 'lock-exclusive' && locks) return judgeLockBeliefs(e, locks.holdings, { acquires: locks.acquires, attempts: locks.attempts, clients: locksCfg!.clients.length });
+    if (e.kind === 'lease-expires-within' && leases) return judgeLeaseLives(e, leases.lives, { via: 'coord-rpc', ttlUs: leasesCfg!.ttlUs, keepaliveUs: leasesCfg!.keepaliveUs, endUs: durationMs * 1000, elections: raftWatch!.leaderships.map((l) => l.atMs * 1000), isUp: (n) => clients.isUp(n) });
+    if (['failover-within', 'no-false-failover', 'client-outage-within'].includes(e.kind) && failover) return failover.evaluate(e);
+    return judge(e.kind, e.name, e.params, history, workload?.stats);
+  });
+  // The --history file: KV operations and every lock / lease client call (f: acquire, lease-keepalive, ...), in time order.
+  const allHistory = [...history, ...(locks?.history.events() ?? []), ...(leases?.history.events() ?? []), ...(failover?.apps?.history() ?? [])].sort((a, b) => a.time - b.time);
   const skippedFaults = player.skipped;
-  const incomplete = skippedFaults.length > 0 || unsupportedModules.length > 0 || verdicts.some((v) => v.status === 'unavailable') || player.errors.length > 0;
+  const incomplete = skippedFaults.length > 0 || unsupportedModules.length > 0 || notApplied.length > 0 || verdicts.some((v) => v.status === 'unavailable') || player.errors.length > 0;
   return {
     scenario: sc.name,
     seed,
@@ -117,7 +204,16 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     faultErrors: player.errors,
     verdicts,
     stats: workload?.stats ?? { invoked: 0, ok: 0, fail: 0, info: 0, answered: 0 },
-    history,
+    history: allHistory,
+    notApplied,
+    notes,
+    failoverClients: failover?.apps?.reports() ?? [],
+    detectionUs: failover?.detectionTimesUs() ?? [],
+    raftLeaderships: raftWatch?.leaderships ?? [],
+    workloads: [
+      ...(locks ? [`locks: ${locks.acquires} acquisitions in ${locks.attempts} attempts by ${locksCfg!.clients.length} clients`] : []),
+      ...(leases ? [`leases: ${leases.lives.length} granted, ${leases.lives.filter((l) => l.expiredUs !== undefined).length} seen expiring`] : []),
+    ],
     passed: !incomplete && verdicts.every((v) => v.passed),
     incomplete,
   };

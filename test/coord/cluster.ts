@@ -37,6 +37,8 @@ export interface CoordClusterOptions {
   /** Probe per server node (for node-run checks). */
   readonly probe?: (id: NodeId) => Probe;
   readonly recordTrace?: boolean;
+  /** Sees every server's store (each incarnation) as it is made: a LockHistory watches it. */
+  readonly watchStore?: (store: CoordStore) => void;
   /** Round-trip every message through msgpack (default true: catches non-serialisable messages). */
   readonly checkMessages?: boolean;
 }
@@ -71,6 +73,7 @@ export class CoordCluster {
     const servers = this.servers;
     this.world.setup<ServerApp>((ctx) => {
       const store = new CoordStore();
+      opts.watchStore?.(store);
       const raft = new RaftNode<StoreCommand, StoreResult>(ctx.env('raft'), store, { ...opts.raft, voters: servers });
       const coord = new CoordNode(
         { coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') },

@@ -6,6 +6,9 @@
  * The clients are deliberately naive: a client keeps believing it holds the lock until it
  * learns otherwise (its release, or a renew answered "session not found"), so a partitioned
  * or paused holder goes on acting after its session died — and only fencing saves the day.
+ * Such a client is not a careful holder, so its beliefs are not given to the checker (they
+ * would overlap, which lock-exclusive forbids): the checker judges the resource's fencing and,
+ * through a LockHistory on the servers' stores, the servers' grants.
  */
 import { ms, sec, type Env, type Micros, type NodeId } from '../../src/core/env.ts';
 import { CoordRpcClient, type RpcResult } from '../../src/core/coord/index.ts';
@@ -110,7 +113,6 @@ export class LockWorker {
   }
 
   private lost(): void {
-    if (this.token !== undefined) this.checker.record({ kind: 'released', t: this.world.now(), client: this.name, key: this.opts.key, token: this.token });
     this.token = undefined;
     this.session = undefined;
     this.createSession();
@@ -124,7 +126,6 @@ export class LockWorker {
       if (r && !r.ok && r.error === 'invalid session') return this.lost();
       if (r?.ok && r.type === 'kv.acquire' && r.acquired && r.entry) {
         this.token = r.entry.lockIndex;
-        this.checker.record({ kind: 'acquired', t: this.world.now(), client: this.name, key: this.opts.key, token: this.token });
         const [lo, hi] = this.opts.actions ?? [1, 4];
         this.act(s, this.token, this.env.random.between(lo, hi));
         return;
@@ -142,7 +143,6 @@ export class LockWorker {
   }
 
   private release(s: string, token: number): void {
-    this.checker.record({ kind: 'released', t: this.world.now(), client: this.name, key: this.opts.key, token });
     this.token = undefined;
     this.propose({ kind: 'propose', cmd: { type: 'kv.release', key: this.opts.key, session: s } }, () => {
       this.env.after(this.env.random.between(ms(100), ms(500)), () => this.tryAcquire());
@@ -195,7 +195,6 @@ export class ZkLockWorker {
   }
 
   private dropBelief(): void {
-    if (this.token !== undefined) this.checker.record({ kind: 'released', t: this.world.now(), client: this.name, key: this.opts.key, token: this.token });
     this.token = undefined;
   }
 
@@ -209,7 +208,6 @@ export class ZkLockWorker {
         return;
       }
       this.token = info.fencingToken;
-      this.checker.record({ kind: 'acquired', t: this.world.now(), client: this.name, key: this.opts.key, token: this.token });
       const [lo, hi] = this.opts.actions ?? [1, 4];
       this.act(z, lock, info.fencingToken, this.resEnv.random.between(lo, hi));
     });

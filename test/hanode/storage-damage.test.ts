@@ -5,12 +5,12 @@
  * node, which missed the last writes, so no leader can be elected without them, nor serve
  * ?stale reads while it repairs; once the old leader is back every acknowledged write is there.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { flipMidSegment, removeLogDir } from '../../src/net-real/disk-damage.ts';
 import { getJson, kill9, killAll, leaderName, putKv, sleep, startAgent, startCluster3, waitUntil, type Proc } from '../../src/hanode/launcher.ts';
-import { flipByte } from '../support/bytes.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hanode-storage-damage-'));
 
@@ -20,15 +20,6 @@ afterAll(async () => {
 }, 180_000);
 
 
-
-function flipMidSegment(dataDir: string): void {
-  const dir = join(dataDir, 'raft', 'log');
-  const segs = readdirSync(dir).filter((f) => f.endsWith('.seg')).sort();
-  const seg = join(dir, segs.at(-1)!);
-  const bytes = readFileSync(seg);
-  flipByte(bytes, Math.floor(bytes.length / 2));
-  writeFileSync(seg, bytes);
-}
 
 const ports = (p: Proc) => ({ http: p.http, raft: p.raft, serf: p.serf });
 
@@ -78,10 +69,10 @@ async function recipe(tag: string, damage: (dataDir: string) => void, logLine: R
 
 describe('a follower whose disk lost acknowledged writes', () => {
   it('one byte flipped mid-segment: no leader without the writes is elected; after the leader returns none is lost', async () => {
-    await recipe('m', flipMidSegment, /\[ERROR\] storage raft: synced records damaged .* at offset \d+ .*log indices \d+\.\.\d+ lost on this node/);
+    await recipe('m', (d) => void flipMidSegment(d), /\[ERROR\] storage raft: synced records damaged .* at offset \d+ .*log indices \d+\.\.\d+ lost on this node/);
   }, 180_000);
 
   it('its log directory deleted (state kept): the same, never served as a fresh empty log', async () => {
-    await recipe('d', (d) => rmSync(join(d, 'raft', 'log'), { recursive: true, force: true }), /\[ERROR\] storage raft: the log directory is gone/);
+    await recipe('d', removeLogDir, /\[ERROR\] storage raft: the log directory is gone/);
   }, 180_000);
 });

@@ -7,13 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { FaultPlayer } from '../../src/real-run/faults.ts';
 import { RealCluster } from '../../src/real-run/cluster.ts';
 import { TopologyIndex } from '../../src/scenario/topology.ts';
+import { RealRoleView } from '../../src/real-run/roles.ts';
 import type { ScheduledFault } from '../../src/sim/types.ts';
 
 describe('real-run fault player without nft', () => {
   it('skips network faults with the reason and unplayable kinds by name', async () => {
     const topo = new TopologyIndex({ regions: [{ name: 'r', dcs: [{ name: 'd', nodes: ['n1', 'n2', 'n3'] }] }] });
     const cluster = new RealCluster(['n1', 'n2', 'n3'], 40_000);
-    const p = new FaultPlayer(cluster, topo, undefined, 'not root (test)', performance.now());
+    const t0 = performance.now();
+    const p = new FaultPlayer(cluster, topo, undefined, 'not root (test)', t0, new RealRoleView(topo.spec, cluster, undefined, t0), undefined);
     const faults: ScheduledFault[] = [
       { at: 0, fault: { kind: 'partition', sides: [['n1'], ['n2', 'n3']] } },
       { at: 0, fault: { kind: 'isolate', target: 'n2' } },

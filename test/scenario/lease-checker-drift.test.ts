@@ -15,6 +15,6 @@ describe('leases checker precision', () => {
     const r = runScenario(loadScenarioFile('scenarios/stress/lease-drift.yaml'), { seed: 33 });
     const v = r.expectations.find((e) => e.kind === 'lease-expires-within')!;
     expect(v.passed).toBe(false);
-    expect(v.detail).toMatch(/before its TTL ran out/);
+    expect(v.detail).toMatch(/before its deadline/);
   });
 });

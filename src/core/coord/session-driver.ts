@@ -7,6 +7,7 @@
  */
 import { MAX_SESSIONS, SESSION_TTL_MULTIPLIER } from './config.ts';
 import { Deadlines } from './deadlines.ts';
+import { testMutant } from '../test-mutants.ts';
 import { LeaderDriver, type LeaderOnly } from './leader-driver.ts';
 import type { SessionRecord } from './sessions.ts';
 import type { Env } from '../env.ts';
@@ -45,7 +46,7 @@ export class SessionDriver extends LeaderDriver {
   }
 
   private arm(s: SessionRecord): void {
-    this.deadlines.setAfter(s.id, s.ttlUs * SESSION_TTL_MULTIPLIER);
+    this.deadlines.setAfter(s.id, s.ttlUs * (testMutant('sessionTtlOnce') ? 1 : SESSION_TTL_MULTIPLIER)); // TEST ONLY: sessionTtlOnce
   }
 
   protected promote(): void {

@@ -8,7 +8,7 @@
  * The Raft node itself is attached when its voters are known (at once in the simulator, after
  * bootstrap_expect in hanode).
  */
-import type { Env } from '../env.ts';
+import { assert, type Env } from '../env.ts';
 import { CoordNode, type CoordEnvs } from '../coord/index.ts';
 import { HaStateMachine } from '../ha/index.ts';
 import type { KvCommand, KvCommandResult } from '../kv/index.ts';
@@ -39,6 +39,7 @@ export class ServerCore {
   readonly proposer: StoreProposer<NodeCommandBody, NodeResult>;
   readonly coord: CoordNode;
   private raftNode: ServerRaft | undefined;
+  private readonly raftListeners: ((raft: ServerRaft) => void)[] = [];
 
   constructor(envs: CoordEnvs, opts: ServerCoreOptions = {}) {
     this.proposer = new StoreProposer<NodeCommandBody, NodeResult>(envs.coord, this.log);
@@ -57,7 +58,14 @@ export class ServerCore {
     const raft: ServerRaft = new RaftNode<NodeCommand, NodeResult>(env, this.machine, config);
     this.raftNode = raft;
     this.log.attach(raft);
+    for (const l of this.raftListeners) l(raft);
     return raft;
+  }
+
+  /** Called once the Raft node is built (before it starts): checkers attach here. */
+  onRaftAttached(listener: (raft: ServerRaft) => void): void {
+    assert(this.raftListeners.length < 16, 'too many raft listeners');
+    this.raftListeners.push(listener);
   }
 
   raft(): ServerRaft | undefined {

@@ -20,6 +20,7 @@ import { appendRecoveryMembership } from './recover.ts';
 import { DEFAULT_HA_CONFIG, HaService, HaStateMachine, SwimObservers, SwimTransport, type HaCommand } from '../ha/index.ts';
 import type { NodeMachine, NodeCommand, NodeResult } from './machine.ts';
 import { ServerCore } from './assembly.ts';
+import { testMutant } from '../test-mutants.ts';
 
 export interface NodeEnvs {
   readonly id: NodeId;
@@ -90,7 +91,7 @@ export class ServerNode {
     ({ store: this.store, haState: this.haState, machine: this.machine, replicator: this.replicator, coord: this.coord } = this.core);
     // Peers known before a restart are SWIM seeds: joined at start and retried while not alive
     // (Serf rejoins the members of its snapshot), so no --join is needed to come back.
-    const remembered = this.knownPeers.ids().filter((p) => p !== this.id && !(opts.swim?.seeds ?? []).includes(p));
+    const remembered = testMutant('forgetKnownPeers') ? [] /* TEST ONLY: the issue-14 bug back */ : this.knownPeers.ids().filter((p) => p !== this.id && !(opts.swim?.seeds ?? []).includes(p));
     this.swim = new SwimNode(ctx.env('swim'), {
       ...opts.swim,
       seeds: [...(opts.swim?.seeds ?? []), ...remembered],

@@ -35,9 +35,9 @@ export function httpProbe(url: string, timeoutMs: number, done: (h: Health) => v
   return { cancel: () => ctl.abort() };
 }
 
-export function tcpProbe(address: string, timeoutMs: number, done: (h: Health) => void): ProbeHandle {
+export function tcpProbe(address: string, timeoutMs: number, done: (h: Health) => void, localAddress?: string): ProbeHandle {
   const i = address.lastIndexOf(':');
-  const sock = net.connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)) });
+  const sock = net.connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)), ...(localAddress !== undefined ? { localAddress } : {}) });
   sock.setTimeout(timeoutMs);
   let answered = false;
   const answer = (h: Health) => {
@@ -59,6 +59,8 @@ export class TargetProbe implements Probe {
     /** A target's own Check.Args came from the API: run only when the policy allows scripts. */
     private readonly scripts: ScriptPolicy = {},
     private readonly onRefused: (key: string) => void = () => {},
+    /** Where TCP checks dial from: the agent's bind address, as its Raft traffic does (undefined: the kernel picks). */
+    private readonly localAddress?: string,
   ) {}
 
   check(target: TargetConfig, timeoutUs: Micros, done: (status: Health) => void): ProbeHandle {
@@ -66,7 +68,7 @@ export class TargetProbe implements Probe {
     const ms = Math.max(1, Math.round(timeoutUs / 1000));
     const c = spec.Check;
     if (c?.HTTP) return httpProbe(c.HTTP, ms, done);
-    if (c?.TCP) return tcpProbe(c.TCP, ms, done);
+    if (c?.TCP) return tcpProbe(c.TCP, ms, done, this.localAddress);
     if (c?.Args !== undefined && !scriptsRunnable(this.scripts)) {
       // Refused at run time too (a replicated target with a script): reported down, never run.
       this.onRefused(target.key);

@@ -8,6 +8,7 @@ import { catalogServiceJson, checkJson, nodeJson, serviceJson } from '../shapes.
 import type { CheckInput } from '../../core/coord/checks.ts';
 import { commit, isObject, jsonBody, okResult, readMode, type RouteContext } from './context.ts';
 import type { ServiceInput } from '../../core/coord/catalog.ts';
+import type { StoreCommandBody, StoreResult } from '../../core/store/index.ts';
 
 /** Bound on checks one catalog registration carries (ours). */
 const MAX_CATALOG_CHECKS = 32;
@@ -26,6 +27,13 @@ function stringMap(v: unknown, what: string): Record<string, string> | undefined
 
 /** PUT /v1/catalog/register: a node with optional service and status-only checks (Consul's low-level API). */
 async function register(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
+  const plan = planCatalogRegister(req);
+  const { result } = await commit(ctx, plan.cmd);
+  return plan.answer(result);
+}
+
+/** PUT /v1/catalog/register as a plan (the command to commit, then the answer), so the simulator runs the same logic in-process. */
+export function planCatalogRegister(req: ApiRequest): { cmd: StoreCommandBody; answer(result: StoreResult): ApiReply } {
   const body = jsonBody(req.body);
   if (!isObject(body)) throw badRequest('Request decode failed: expected an object');
   const node = body.Node;
@@ -59,9 +67,13 @@ async function register(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
     return { checkId: id, name: typeof c.Name === 'string' ? c.Name : id, status: st, output: typeof c.Output === 'string' ? c.Output : '', serviceId: typeof c.ServiceID === 'string' ? c.ServiceID : '' };
   });
   const meta = stringMap(body.NodeMeta, 'NodeMeta');
-  const { result } = await commit(ctx, { type: 'catalog.register', node, address, ...(meta ? { meta } : {}), ...(service ? { service } : {}), ...(checks.length > 0 ? { checks } : {}) });
-  okResult(result);
-  return { json: true };
+  return {
+    cmd: { type: 'catalog.register', node, address, ...(meta ? { meta } : {}), ...(service ? { service } : {}), ...(checks.length > 0 ? { checks } : {}) },
+    answer: (result) => {
+      okResult(result);
+      return { json: true };
+    },
+  };
 }
 
 async function deregister(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {

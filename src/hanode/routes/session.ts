@@ -3,7 +3,7 @@
  * renew (the leader's SessionDriver re-arms the TTL), info, list, node.
  */
 import { SERF_HEALTH_CHECK } from '../../core/coord/config.ts';
-import type { SessionCreateInput } from '../../core/coord/sessions.ts';
+import type { SessionCreateInput, SessionRecord } from '../../core/coord/sessions.ts';
 import type { StoreCommandBody, StoreResult } from '../../core/store/index.ts';
 import { parseGoDuration } from '../http/duration.ts';
 import { badRequest, HttpError } from '../http/errors.ts';
@@ -111,15 +111,25 @@ export function planSessionCreate(req: ApiRequest, agent: string): { cmd: StoreC
 }
 
 async function destroy(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
+  const plan = planSessionDestroy(req);
+  await commit(ctx, plan.cmd);
+  return plan.answer();
+}
+
+/** PUT /v1/session/destroy/<id> as a plan (the simulator runs it in-process). */
+export function planSessionDestroy(req: ApiRequest): { cmd: StoreCommandBody; answer(): ApiReply } {
   if (req.rest === '') throw badRequest('Missing session');
-  await commit(ctx, { type: 'session.destroy', id: req.rest });
-  return { json: true };
+  return { cmd: { type: 'session.destroy', id: req.rest }, answer: () => ({ json: true }) };
 }
 
 async function renew(ctx: RouteContext, req: ApiRequest): Promise<ApiReply> {
   if (req.rest === '') throw badRequest('Missing session');
-  const r = await ctx.backend.renewSession(req.rest);
-  if (r === 'not-found') throw new HttpError(404, `Session id '${req.rest}' not found`);
+  return renewAnswer(req.rest, await ctx.backend.renewSession(req.rest));
+}
+
+/** PUT /v1/session/renew/<id>'s answer from the leader's renewal (shared with the simulator's in-process API). */
+export function renewAnswer(id: string, r: SessionRecord | 'not-found' | 'not-leader'): ApiReply {
+  if (r === 'not-found') throw new HttpError(404, `Session id '${id}' not found`);
   if (r === 'not-leader') throw new HttpError(500, 'No cluster leader');
   return { json: [sessionJson(r)], index: r.modifyIndex };
 }

@@ -1,5 +1,5 @@
 /**
- * The client side shared by the `locks:` and `leases:` modules: a CoordRpcClient (Consul /
+ * The client side of `leases: { via: coord-rpc }`: a CoordRpcClient (Consul /
  * etcd style RPC, src/core/coord) on each client node, and a world-level helper to call it.
  * Client nodes must not run Raft (a node has one 'coordrpc' endpoint).
  */

@@ -208,7 +208,7 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
           : { transport: new DirectFanout(env, () => cfg.observers), observers: cfg.observers };
         const ha = new HaService(env, {
           state: raft.core.haState,
-          replicator: raft.node,
+          replicator: raft.core.log,
           probe: targets.probe(env),
           ...spread,
           notify: new RecordingNotifier(),

@@ -21,7 +21,8 @@ import { HttpError, noLeader } from '../../hanode/http/errors.ts';
 import { Query } from '../../hanode/http/query.ts';
 import { FORWARDED, type ApiReply, type ApiRequest } from '../../hanode/http/types.ts';
 import { planKv, type KvPlan } from '../../hanode/routes/kv.ts';
-import { planSessionCreate } from '../../hanode/routes/session.ts';
+import { planSessionCreate, planSessionDestroy, renewAnswer } from '../../hanode/routes/session.ts';
+import { planCatalogRegister } from '../../hanode/routes/catalog.ts';
 import { queryOptions } from '../../hanode/http/query.ts';
 import { sessionJson } from '../../hanode/shapes.ts';
 
@@ -67,6 +68,27 @@ function isReq(m: unknown): m is ApiReq {
 function isResp(m: unknown): m is ApiResp {
   const r = m as ApiResp;
   return typeof r === 'object' && r !== null && r.type === 'api.resp' && Number.isInteger(r.id) && Number.isInteger(r.status);
+}
+
+/**
+ * The one API endpoint of a simulated server (several modules' clients share it): made on
+ * first use and kept in app.parts.apiServer.
+ */
+export function apiServerOf(app: { parts: Record<string, unknown> }, env: () => Env, core: ServerCore): ApiServer {
+  const have = app.parts.apiServer as ApiServer | undefined;
+  if (have) return have;
+  const s = new ApiServer(env(), core);
+  app.parts.apiServer = s;
+  return s;
+}
+
+/** The one API client of a simulated client node (shared by its KV, lock and lease workloads). */
+export function apiClientOf(app: { parts: Record<string, unknown> }, env: () => Env, cfg: ApiKvClientConfig): ApiKvClient {
+  const have = app.parts.apiClient as ApiKvClient | undefined;
+  if (have) return have;
+  const c = new ApiKvClient(env(), cfg);
+  app.parts.apiClient = c;
+  return c;
 }
 
 /** A server's API endpoint: hanode's KV routes over its ServerCore, with leader forwarding. */
@@ -133,12 +155,18 @@ export class ApiServer {
         else throw err;
       }
     };
-    let plan: KvPlan;
+    let plan: ApiPlan;
     try {
       plan = route.plan(req, this.env.self);
     } catch (err) {
       if (err instanceof HttpError) return reply(err);
       throw err;
+    }
+    if (plan.kind === 'renew') {
+      // As hanode's NodeBackend.renewSession: the leader's SessionDriver re-arms the TTL.
+      const id = plan.id;
+      this.core.coord.sessions.renew(id, (r) => guard(() => renewAnswer(id, r.ok ? r.value : r.error === 'not-found' ? 'not-found' : 'not-leader')));
+      return;
     }
     if (plan.kind === 'write') {
       const p = plan;
@@ -159,10 +187,30 @@ export class ApiServer {
   }
 }
 
-/** The routes served in-process: hanode's KV routes and session create / info. */
-function routeOf(msg: ApiReq): { rest: string; plan: (req: ApiRequest, agent: NodeId) => KvPlan } | undefined {
+/** What one in-process request does: a KV-style read or write, or a session renewal on the leader. */
+type ApiPlan = KvPlan | { readonly kind: 'renew'; readonly id: string };
+
+/**
+ * The routes served in-process: hanode's KV routes, catalog register, session create / renew /
+ * destroy / info (the ones the KV, lock and lease workloads speak).
+ */
+function routeOf(msg: ApiReq): { rest: string; plan: (req: ApiRequest, agent: NodeId) => ApiPlan } | undefined {
   if (msg.path.startsWith('kv/')) return { rest: msg.path.slice(3), plan: (req) => planKv(req) };
   if (msg.path === 'session/create' && msg.method === 'PUT') return { rest: '', plan: (req, agent) => ({ kind: 'write', ...planSessionCreate(req, agent) }) };
+  if (msg.path === 'catalog/register' && msg.method === 'PUT') return { rest: '', plan: (req) => ({ kind: 'write', ...planCatalogRegister(req) }) };
+  if (msg.path.startsWith('session/destroy/') && msg.method === 'PUT') {
+    return { rest: msg.path.slice('session/destroy/'.length), plan: (req) => ({ kind: 'write', ...planSessionDestroy(req) }) };
+  }
+  if (msg.path.startsWith('session/renew/') && msg.method === 'PUT') {
+    const id = msg.path.slice('session/renew/'.length);
+    return {
+      rest: id,
+      plan: () => {
+        if (id === '') throw new HttpError(400, 'Missing session');
+        return { kind: 'renew', id };
+      },
+    };
+  }
   if (msg.path.startsWith('session/info/') && msg.method === 'GET') {
     const id = msg.path.slice('session/info/'.length);
     return {
@@ -258,8 +306,8 @@ export class ApiKvClient implements WorkloadKvClient {
   }
 
   /** One raw API request to a path after /v1/ (tests, workloads beyond the register model): undefined = no answer in time. */
-  request(method: ApiReq['method'], path: string, query: string, body: string, done: (r: { status: number; json?: unknown; text?: string } | undefined) => void): void {
-    this.call(method, path, query, body, done);
+  request(method: ApiReq['method'], path: string, query: string, body: string, done: (r: { status: number; json?: unknown; text?: string } | undefined) => void, timeoutUs?: Micros): void {
+    this.call(method, path, query, body, done, timeoutUs);
   }
 
   private remember(key: string, value: string, index: number): void {
@@ -271,10 +319,10 @@ export class ApiKvClient implements WorkloadKvClient {
     if (m.size > 64) m.delete(m.keys().next().value!);
   }
 
-  private call(method: ApiReq['method'], path: string, query: string, body: string, done: (r: ApiResp | undefined) => void): void {
+  private call(method: ApiReq['method'], path: string, query: string, body: string, done: (r: ApiResp | undefined) => void, timeoutUs = this.cfg.timeoutUs): void {
     const id = this.nextId++;
     const to = this.cfg.servers[this.server % this.cfg.servers.length]!;
-    const timer = this.env.after(this.cfg.timeoutUs, () => {
+    const timer = this.env.after(timeoutUs, () => {
       if (!this.pending.delete(id)) return;
       // No answer: try the next server for the next request (a client with several agent addresses),
       // unless sticky.

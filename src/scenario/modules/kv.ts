@@ -25,7 +25,7 @@ import { KV_OPS, KvWorkload, type KvOpName, type WorkloadKvClient } from '../../
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { unavailable, verdict, vacuous } from '../verdict.ts';
 import { noParams } from './params.ts';
-import { API_SERVICE, ApiKvClient, ApiServer } from './kv-api.ts';
+import { API_SERVICE, apiClientOf, apiServerOf } from './kv-api.ts';
 import type { RaftModuleConfig, RaftPart } from './raft.ts';
 
 export interface KvModuleConfig {
@@ -138,7 +138,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
           const raft = app.parts.raft as RaftPart | undefined;
           if (!raft) return;
           if (cfg.via === 'api') {
-            app.parts.apiServer = new ApiServer(ctx.env(API_SERVICE), raft.core);
+            apiServerOf(app, () => ctx.env(API_SERVICE), raft.core);
             return;
           }
           // KV rides the server's one log as { type: 'kv', cmd } (what hanode's KV routes propose).
@@ -147,7 +147,7 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
           // Client i calls servers[i mod n] first (its local agent), as KvWorkload.install spreads them.
           const i = cfg.clients.indexOf(ctx.id);
           const rotated = servers.map((_, j) => servers[(i + j) % servers.length]!);
-          app.parts.kvClient = new ApiKvClient(ctx.env(API_SERVICE), { servers: rotated, timeoutUs: cfg.timeoutUs, readFlag: cfg.reads === 'default' ? '' : cfg.reads, sticky: cfg.sticky });
+          app.parts.kvClient = apiClientOf(app, () => ctx.env(API_SERVICE), { servers: rotated, timeoutUs: cfg.timeoutUs, readFlag: cfg.reads === 'default' ? '' : cfg.reads, sticky: cfg.sticky });
         } else if (clients.has(ctx.id)) {
           const attempt = Math.min(cfg.timeoutUs, 1_000_000);
           app.parts.kvClient = new KvClient(ctx.env(KV_SERVICE), { servers, opTimeoutUs: cfg.timeoutUs, attemptTimeoutUs: attempt });

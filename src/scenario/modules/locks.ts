@@ -1,13 +1,18 @@
 /**
- * `locks:` — Consul-style session locks (src/core/coord): each client node registers itself
- * in the catalog, creates a session with a TTL, renews it every TTL/2, and repeatedly
- * acquires one of the locks, holds it, and releases it.
+ * `locks:` — Consul-style session locks through hanode's API (served in-process by the same
+ * route logic, with leader forwarding: ./kv-api.ts): each client node registers itself
+ * (`PUT /v1/catalog/register`), creates a session with a TTL bound to itself
+ * (`PUT /v1/session/create`), renews it every TTL/2 (`PUT /v1/session/renew/<id>`), and
+ * repeatedly acquires one of the locks (`PUT /v1/kv/<lock>?acquire=<id>`), holds it, and
+ * releases it (`?release=<id>`). Every request is in `--history` (./api-calls.ts).
  *
- * lock-exclusive judges what the clients BELIEVE, as a careful client must act: a client
- * holds a lock from its acquire's success until it sends the release, or until TTL after
- * it sent its last successful session renewal (past that, the server may have invalidated
- * the session and handed the lock on). No two clients' beliefs may overlap on one lock, and
- * fencing tokens (LockIndex) must increase with each acquisition.
+ * lock-exclusive (src/sim/checkers/lock-exclusivity.ts) judges the servers' acquisition
+ * history (taken from the replicas' applied entries: one holder at a time, fencing tokens =
+ * LockIndex increase with every grant, lock-delay kept after an invalidation) and what the
+ * clients BELIEVE, as a careful client must act: a client holds a lock from its acquire's
+ * success until it sends the release, or until TTL after it sent its last successful session
+ * renewal (past that, the server may have invalidated the session and handed the lock on). No
+ * belief may overlap the servers' hold of the lock by another session.
  *
  * The client is careful in two more ways: an acquire reply arriving TTL past its last renewal
  * sent is not believed, and a session with a release whose outcome is unknown is destroyed and
@@ -22,15 +27,15 @@
  *     rate: 1/s           # acquire attempts per client while not holding
  */
 import type { NodeId } from '../../core/env.ts';
-import type { StoreResult } from '../../core/store/index.ts';
+import { LockExclusivityChecker } from '../../sim/checkers/lock-exclusivity.ts';
+import { LockHistory } from '../../sim/checkers/lock-history.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
-import { humanDuration } from '../units.ts';
 import { verdict, vacuous } from '../verdict.ts';
-import { callFrom, raftNodesOf, setupCoordClient } from './coord-client.ts';
+import { ApiCalls, type ApiAnswer, type ApiCall } from './api-calls.ts';
+import { raftNodesOf } from './coord-client.ts';
+import { API_SERVICE, apiClientOf, apiServerOf } from './kv-api.ts';
 import { noParams } from './params.ts';
-import { lockDelayViolations, type SessionExpiry } from './lock-delay.ts';
 import type { RaftPart } from './raft.ts';
-import { SESSION_LOCK_DELAY_DEFAULT_US } from '../../core/coord/config.ts';
 
 export interface LocksModuleConfig {
   readonly clients: readonly NodeId[];
@@ -46,22 +51,30 @@ export interface LocksModuleConfig {
   readonly careless: boolean;
 }
 
-interface Holding {
-  readonly lock: string;
+/** A client's belief that it holds a lock (what lock-exclusive judges against the servers' holds). */
+interface Belief {
+  readonly key: string;
   readonly client: NodeId;
   readonly session: string;
-  readonly token: number;
   readonly fromUs: number;
   toUs: number;
 }
 
+/** First history process number of the lock clients (the KV workload numbers from 0). */
+const LOCKS_PROCESS_BASE = 1_000_000;
+/**
+ * One API request's bound: 4 s, as the coordination RPC client gave up (4 attempts x 1 s)
+ * and under Consul's RPC hold timeout (7 s, agent/config default rpc_hold_timeout).
+ */
+const REQUEST_TIMEOUT_US = 4_000_000;
+
 /** Retry pause after a failed setup step (catalog, session). */
 const SETUP_RETRY_US = 500_000;
 /**
- * How long a client waits for its release's answer before acquiring again: past the RPC
- * client's own give-up time (4 attempts x 1 s, ./coord-client.ts), the answer is not coming.
+ * How long a client waits for its release's answer before acquiring again: past the request's
+ * own bound (REQUEST_TIMEOUT_US), the answer is not coming.
  */
-const RELEASE_ANSWER_WAIT_US = 5_000_000;
+const RELEASE_ANSWER_WAIT_US = REQUEST_TIMEOUT_US + 1_000_000;
 
 export const locksModule: ScenarioModule<LocksModuleConfig> = {
   name: 'locks',
@@ -90,25 +103,25 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
     };
   },
   expectations: {
-    'lock-exclusive': { parse: noParams, name: () => 'lock exclusivity (no two clients believe they hold a lock at once; fencing tokens increase)' },
-    'lock-delay': { parse: noParams, name: () => 'lock-delay (no other client acquires a lock within LockDelay of its holder\'s session expiring)' },
+    'lock-exclusive': { parse: noParams, name: () => 'lock exclusivity (the servers grant one holder at a time, fencing tokens increase, lock-delay kept; no client believes it holds a lock held for another session)' },
   },
   instantiate(cfg, run): ModuleInstance {
     const { world, scenario } = run;
     const raft = scenario.modules.get('raft') as { voters: NodeId[] };
     const clients = new Set(cfg.clients);
-    const holdings: Holding[] = [];
-    let acquires = 0;
-    const lastHolder = new Map<string, NodeId>();
-    /** TTL expiries the leaders traced, with the locks the session held there (./lock-delay.ts). */
-    const expiries: SessionExpiry[] = [];
+    const lockKeys = Array.from({ length: cfg.locks }, (_, i) => `locks/L${i}`);
+    const checker = new LockExclusivityChecker();
+    const serverSide = new LockHistory(lockKeys, checker, () => world.now());
+    const api = new ApiCalls(world, LOCKS_PROCESS_BASE, REQUEST_TIMEOUT_US);
+    const beliefs: Belief[] = [];
     let attempts = 0;
+    const lastHolder = new Map<string, NodeId>();
 
     const client = (node: NodeId) => {
       const r = world.rng(`locks/${node}`);
       let session: string | undefined;
       let lastRenewSentUs = -Infinity;
-      let held: Holding | undefined;
+      let held: Belief | undefined;
       let registered = false;
       const endBelief = (t: number) => {
         if (!held) return;
@@ -116,6 +129,7 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
         held = undefined;
       };
       const gap = () => Math.max(1, Math.round((-Math.log(1 - r.next()) / cfg.ratePerSec) * 1_000_000));
+      const call = (thread: string, c: ApiCall, done: (a: ApiAnswer | undefined) => void) => api.send(node, thread, c, done);
 
       /**
        * Sessions with a release whose outcome is not known to be applied (in flight, failed or
@@ -136,7 +150,7 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
         session = undefined;
         unsettled.delete(old);
         run.note({ t: world.now(), node, category: 'lock', text: `${node} retires session ${old}: a release's outcome is unknown` });
-        callFrom(world, node, { kind: 'propose', cmd: { type: 'session.destroy', id: old } }, () => {});
+        call('retire', { f: 'session-destroy', key: old, method: 'PUT', path: `session/destroy/${old}` }, () => {});
       };
 
       const ensureSession = (then: () => void) => {
@@ -145,26 +159,26 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
         const step = () => {
           if (world.now() >= run.endUs) return;
           if (!registered) {
-            callFrom(world, node, { kind: 'propose', cmd: { type: 'catalog.register', node, checks: [{ checkId: 'serfHealth', status: 'passing' }] } as never }, (res) => {
-              if (res?.ok) registered = true;
-              world.after(res?.ok ? 0 : SETUP_RETRY_US, step);
+            // The client registers itself as a catalog node with a passing serfHealth (the
+            // check a Consul session binds to by default), then binds its session to itself.
+            const body = JSON.stringify({ Node: node, Address: node, Check: { CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing' } });
+            call('lock', { f: 'register', key: node, method: 'PUT', path: 'catalog/register', body }, (a) => {
+              const ok = a?.status === 200;
+              if (ok) registered = true;
+              world.after(ok ? 0 : SETUP_RETRY_US, step);
             });
             return;
           }
           const sent = world.now();
-          callFrom(
-            world,
-            node,
-            { kind: 'propose', cmd: { type: 'session.create', input: { node, ttlUs: cfg.sessionTtlUs, ...(cfg.lockDelayUs !== undefined ? { lockDelayUs: cfg.lockDelayUs } : {}) } } },
-            (res) => {
-              const v = res?.ok ? (res.value as StoreResult) : undefined;
-              if (v && v.type === 'session.create' && v.ok) {
-                session = v.session.id;
-                lastRenewSentUs = sent;
-                then();
-              } else world.after(SETUP_RETRY_US, step);
-            },
-          );
+          const body = JSON.stringify({ Node: node, TTL: `${cfg.sessionTtlUs}us`, ...(cfg.lockDelayUs !== undefined ? { LockDelay: `${cfg.lockDelayUs}us` } : {}) });
+          call('lock', { f: 'session-create', key: node, method: 'PUT', path: 'session/create', body }, (a) => {
+            const id = a?.status === 200 ? (a.json as { ID?: unknown } | undefined)?.ID : undefined;
+            if (typeof id === 'string' && id !== '') {
+              session = id;
+              lastRenewSentUs = sent;
+              then();
+            } else world.after(SETUP_RETRY_US, step);
+          });
         };
         step();
       };
@@ -175,10 +189,10 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
         if (!session) return;
         const id = session;
         const sent = world.now();
-        callFrom(world, node, { kind: 'session.renew', id }, (res) => {
-          if (res?.ok) {
+        call('renew', { f: 'session-renew', key: id, method: 'PUT', path: `session/renew/${id}` }, (a) => {
+          if (a?.status === 200) {
             if (session === id) lastRenewSentUs = Math.max(lastRenewSentUs, sent);
-          } else if (res && !res.ok && res.error === 'not-found' && session === id) {
+          } else if (a?.status === 404 && session === id) {
             // The server invalidated it: whatever we held is gone.
             if (!cfg.careless) endBelief(world.now());
             session = undefined;
@@ -192,27 +206,24 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
         if (held && !cfg.careless && world.now() >= lastRenewSentUs + cfg.sessionTtlUs) endBelief(world.now());
         if (held || !world.isUp(node)) return void world.after(gap(), tryAcquire);
         // Unlock returns before Lock is called again (api/lock.go): wait for the release's
-        // answer, up to the RPC client's own bound (its reply is lost if the node restarted).
+        // answer, up to the request's own bound (its reply is lost if the node restarted).
         const pending = session ? unsettled.get(session) : undefined;
         if (pending && !pending.answered && world.now() - pending.sentUs < RELEASE_ANSWER_WAIT_US) return void world.after(gap(), tryAcquire);
         ensureSession(() => {
           const id = session!;
-          const lock = `locks/L${r.int(cfg.locks)}`;
+          const lock = lockKeys[r.int(cfg.locks)]!;
           attempts++;
-          callFrom(world, node, { kind: 'propose', cmd: { type: 'kv.acquire', key: lock, value: node, session: id } }, (res) => {
-            const v = res?.ok ? (res.value as StoreResult) : undefined;
+          call('lock', { f: 'acquire', key: lock, method: 'PUT', path: `kv/${lock}`, query: `acquire=${encodeURIComponent(id)}`, body: node }, (a) => {
             // A careful client does not believe in an acquisition its session may no longer back:
             // a reply that arrives (say, after a pause) TTL past the last renewal sent may describe
             // a lock the server has since handed on. It acquires again (same session) once renewed.
             const backed = cfg.careless || world.now() < lastRenewSentUs + cfg.sessionTtlUs;
-            if (v && v.type === 'kv.acquire' && v.ok && v.acquired && session === id && !held && backed) {
-              acquires++;
-              held = { lock, client: node, session: id, token: v.entry?.lockIndex ?? -1, fromUs: world.now(), toUs: run.endUs };
-              holdings.push(held);
-              const prev = lastHolder.get(lock);
-              if (prev !== node) {
+            if (a?.status === 200 && a.json === true && session === id && !held && backed) {
+              held = { key: lock, client: node, session: id, fromUs: world.now(), toUs: run.endUs };
+              beliefs.push(held);
+              if (lastHolder.get(lock) !== node) {
                 lastHolder.set(lock, node);
-                run.note({ t: world.now(), node, category: 'lock', text: `${node} acquires ${lock} (fencing token ${held.token})` });
+                run.note({ t: world.now(), node, category: 'lock', text: `${node} acquires ${lock} (session ${id})` });
               }
               const mine = held;
               world.after(cfg.holdUs, () => {
@@ -220,11 +231,10 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
                 endBelief(world.now());
                 const pending = { sentUs: world.now(), answered: false };
                 unsettled.set(id, pending);
-                callFrom(world, node, { kind: 'propose', cmd: { type: 'kv.release', key: lock, session: id } }, (res) => {
+                call('lock', { f: 'release', key: lock, method: 'PUT', path: `kv/${lock}`, query: `release=${encodeURIComponent(id)}`, body: node }, (a) => {
                   pending.answered = true;
-                  const v = res?.ok ? (res.value as StoreResult) : undefined;
                   // Applied (released or not): settled. Anything else retires the session at the next acquire.
-                  if (v && v.type === 'kv.release' && v.ok && unsettled.get(id) === pending) unsettled.delete(id);
+                  if (a?.status === 200 && unsettled.get(id) === pending) unsettled.delete(id);
                 });
                 world.after(gap(), tryAcquire);
               });
@@ -238,59 +248,44 @@ export const locksModule: ScenarioModule<LocksModuleConfig> = {
 
     return {
       setupNode(ctx, app) {
-        if (clients.has(ctx.id)) setupCoordClient(ctx, app, raft.voters);
+        const part = app.parts.raft as RaftPart | undefined;
+        if (part && raft.voters.includes(ctx.id)) {
+          apiServerOf(app, () => ctx.env(API_SERVICE), part.core);
+          serverSide.watch(part.core.store);
+        } else if (clients.has(ctx.id)) {
+          // Client i calls servers[i mod n] first (its local agent), the next one after a timeout.
+          const i = cfg.clients.indexOf(ctx.id);
+          const servers = raft.voters.map((_, j) => raft.voters[(i + j) % raft.voters.length]!);
+          apiClientOf(app, () => ctx.env(API_SERVICE), { servers, timeoutUs: REQUEST_TIMEOUT_US, readFlag: '' });
+        }
       },
       attach() {
         for (const c of cfg.clients) client(c);
       },
+      end() {
+        api.finish();
+      },
+      history() {
+        return api.history.events();
+      },
       onTrace(ev) {
         if (ev.kind === 'session.ttl-expired' && ev.svc === 'coord') {
-          const id = String(ev['id']);
-          const kv = ev.node === undefined ? undefined : world.app<{ raft?: RaftPart }>(ev.node)?.raft?.core.store.kv;
-          const locks = Array.from({ length: cfg.locks }, (_, i) => `locks/L${i}`).filter((k) => kv?.get(k)?.session === id);
-          if (locks.length > 0 && expiries.length < 10_000) expiries.push({ session: id, t: ev.t, locks });
           run.note({ t: ev.t, category: 'lock', text: `session ${ev.id} expired (TTL x 2 without renewal): its locks are released` });
         }
       },
 
       evaluate(exp) {
-        if (exp.kind === 'lock-delay') {
-          if (acquires === 0) return vacuous(exp, `no lock was ever acquired (${attempts} attempts): nothing to check`);
-          const delayUs = cfg.lockDelayUs ?? SESSION_LOCK_DELAY_DEFAULT_US;
-          const bad = lockDelayViolations(holdings, expiries, delayUs);
-          return verdict(exp, bad.length === 0, bad.length === 0 ? `${expiries.length} expiries of a session holding a lock; no acquisition inside a lock-delay of ${humanDuration(delayUs)}` : `${bad[0]!.text}${bad.length > 1 ? ` (+${bad.length - 1} more)` : ''}`, bad[0]?.t);
-        }
-        // Beliefs still open at the end end there (bounded by the session rule).
-        const byLock = new Map<string, Holding[]>();
-        for (const h of holdings) {
-          const l = byLock.get(h.lock) ?? [];
-          l.push(h);
-          byLock.set(h.lock, l);
-        }
-        const problems: { t: number; text: string }[] = [];
-        for (const [lock, hs] of byLock) {
-          hs.sort((a, b) => a.fromUs - b.fromUs);
-          for (let i = 1; i < hs.length; i++) {
-            const a = hs[i - 1]!;
-            const b = hs[i]!;
-            // The same session re-acquiring a lock it still holds keeps its LockIndex (Consul):
-            // only a different client must come with a larger fencing token.
-            if (b.client !== a.client && b.token <= a.token) problems.push({ t: b.fromUs, text: `${lock}: fencing token ${b.token} of ${b.client} at ${humanDuration(b.fromUs)} does not exceed ${a.token} of ${a.client}` });
-            for (let j = i - 1; j >= 0 && j >= i - 8; j--) {
-              const p = hs[j]!;
-              if (p.client !== b.client && p.toUs > b.fromUs) {
-                problems.push({ t: b.fromUs, text: `${lock}: ${b.client} holds it from ${humanDuration(b.fromUs)} while ${p.client} still believes it holds it (${humanDuration(p.fromUs)}–${humanDuration(p.toUs)})` });
-              }
-            }
-          }
-        }
-        problems.sort((a, b) => a.t - b.t);
-        if (acquires === 0) return vacuous(exp, `no lock was ever acquired (${attempts} attempts): nothing to check`);
+        // Beliefs still open at the end end there (bounded by the session rule when careful).
+        for (const b of beliefs) checker.record({ kind: 'believed', key: b.key, client: b.client, session: b.session, fromUs: b.fromUs, toUs: b.toUs });
+        const v = checker.check();
+        if (v.stats.acquisitions === 0 || beliefs.length === 0) return vacuous(exp, `no lock was ever acquired (${attempts} attempts): nothing to check`);
         return verdict(
           exp,
-          problems.length === 0,
-          problems.length === 0 ? `${acquires} acquisitions of ${byLock.size} lock(s) by ${cfg.clients.length} clients (${attempts} attempts), none overlapping` : `${problems[0]!.text}${problems.length > 1 ? ` (+${problems.length - 1} more)` : ''}`,
-          problems[0]?.t,
+          v.ok,
+          v.ok
+            ? `${v.stats.acquisitions} grants of ${lockKeys.length} lock(s) (fencing tokens up to ${v.stats.maxToken}), ${v.stats.beliefs} holds by ${cfg.clients.length} clients (${attempts} attempts): one holder at a time, no belief overlapping another session's hold`
+            : `${v.first!.text}${v.violations.length > 1 ? ` (+${v.violations.length - 1} more)` : ''}`,
+          v.first?.t,
         );
       },
     };

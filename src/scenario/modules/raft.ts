@@ -33,6 +33,7 @@ import { addMissingLearners } from './raft-learner-join.ts';
 import type { View } from '../yaml-view.ts';
 import { noParams, parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
 import { parseReconfigure, ReconfigureDriver, type ReconfigureStep } from './raft-reconfigure.ts';
+import { bootstrapExpectations, parseBootstrap, ServerNodes, type BootstrapConfig } from './raft-bootstrap.ts';
 
 export interface RaftModuleConfig {
   readonly voters: readonly NodeId[];
@@ -44,11 +45,18 @@ export interface RaftModuleConfig {
   readonly mutations?: readonly RaftMutation[];
   /** Voter replacements by joint consensus during the run. */
   readonly reconfigure?: readonly ReconfigureStep[];
+  /**
+   * How the servers find each other (./raft-bootstrap.ts): `static` (default) — every voter
+   * starts with the full voter list; `expect` — each runs hanode's ServerNode with
+   * `--bootstrap-expect` and `--join`, and the scenario judges its join / rejoin rules.
+   */
+  readonly bootstrap?: BootstrapConfig;
 }
 
 /** What other modules find in app.parts.raft. */
 export interface RaftPart {
-  readonly node: ServerRaft;
+  /** The Raft node; undefined until it is built (with `bootstrap: expect`, once bootstrap_expect is met). */
+  readonly node: ServerRaft | undefined;
   /** The NodeMachine the log feeds (core.store + core.haState). */
   readonly sm: NodeMachine;
   /** The server assembly: store, HA state, replicator, CoordNode (the same as hanode's). */
@@ -70,7 +78,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
   name: 'raft',
   doc: 'Raft voters and learners; checks safety, leader election and churn',
   parse(v, ctx) {
-    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations', 'reconfigure']);
+    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin']);
     const voters = ctx.topology.nodesOf(v.get('voters').required());
     const learners = v.get('learners').present ? ctx.topology.nodesOf(v.get('learners')) : [];
     const both = learners.find((n) => voters.includes(n));
@@ -84,6 +92,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...opt('heartbeatInterval', 'heartbeatIntervalUs'),
       ...(v.get('mutations').present ? { mutations: parseMutations(v.get('mutations')) } : {}),
       ...(v.get('reconfigure').present ? { reconfigure: parseReconfigure(v.get('reconfigure'), ctx, new Set([...voters, ...learners])) } : {}),
+      ...parseBootstrap(v, voters, learners, ctx),
     };
     if ((cfg.electionTimeoutMinUs ?? 0) > (cfg.electionTimeoutMaxUs ?? Infinity)) {
       v.get('electionTimeoutMax').fail('expected electionTimeoutMax >= electionTimeoutMin');
@@ -108,6 +117,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       name: (p) => `at most ${p as number} leader changes`,
     },
     ...leaderChangeExpectations,
+    ...bootstrapExpectations,
   },
   instantiate(cfg, run): ModuleInstance {
     const { world, scenario } = run;
@@ -176,9 +186,31 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       run.endUs,
     );
 
+    const boot = cfg.bootstrap ? new ServerNodes(world, cfg.bootstrap, cfg.voters, overrides, scenario) : undefined;
+
     return {
       setupNode(ctx, app) {
         if (!members.has(ctx.id)) return;
+        if (boot) {
+          // hanode's own assembly: Raft is built when bootstrap_expect is met (or from storage).
+          const sn = boot.setup(ctx);
+          sn.core.onRaftAttached((node) => {
+            checker.attach(node);
+            followerCommit.attach(node);
+            app.parts.raftNode = node;
+          });
+          app.parts.raft = {
+            get node() {
+              return sn.raft();
+            },
+            sm: sn.machine,
+            core: sn.core,
+          } satisfies RaftPart;
+          app.parts.coord = sn.coord;
+          app.parts.serverNode = sn;
+          app.starters.push(() => sn.start());
+          return;
+        }
         const core = new ServerCore({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, coreOpts);
         const node = core.attachRaft(ctx.env('raft'), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
         checker.attach(node);
@@ -191,6 +223,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         app.starters.push(() => core.coord.start());
       },
       attach() {
+        boot?.attach(scenario.expectations, run.endUs);
         leaderChange.attach(scenario.expectations);
         reconfigure.start();
         for (const exp of scenario.expectations) {
@@ -259,6 +292,8 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
           case 'new-leader-within':
           case 'leader-changed':
             return leaderChange.evaluate(exp, elections);
+          case 'members-converge':
+            return boot ? boot.evaluate(exp) : verdict(exp, false, 'members-converge needs raft.bootstrap: expect (the servers run their own gossip)');
           default:
             return verdict(exp, false, `the raft module does not know "${exp.kind}"`);
         }

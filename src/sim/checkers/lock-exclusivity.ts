@@ -1,50 +1,69 @@
 /**
- * Lock exclusivity with fencing, checked over a simulated run.
+ * Lock exclusivity, the one lock checker (Consul's lock semantics), over a simulated run.
  *
- * Inputs are three kinds of observations, all stamped with TRUE virtual time:
- *  - `acquired`: a client learned that its acquire succeeded with fencing token `token`
- *    (Consul's LockIndex of the key, or a lock node's czxid);
- *  - `released`: the client stopped believing it holds the lock (released it, or learned
- *    that its session died);
- *  - `act`: the protected resource's verdict on an action a client took with a token.
+ * Its inputs, all stamped with TRUE virtual time:
+ *  - the SERVER-SIDE acquisition history (./lock-history.ts derives it from the replicas'
+ *    applied entries): `granted` — the committed log handed a free lock to a session, with
+ *    fencing token `token` (the key's LockIndex); `freed` — the holder released it, or its
+ *    session was invalidated / destroyed (then Consul's lock-delay applies). Each carries the
+ *    store's replicated clock (`clock`), the clock the lock-delay rule is defined on;
+ *  - what clients BELIEVE: `believed` — a client held the lock with `session` from `fromUs`
+ *    (its acquire's success) to `toUs` (it sent the release, learned its session died, or
+ *    TTL passed since it sent its last successful renewal: past that the server may have
+ *    handed the lock on);
+ *  - optionally a fenced resource's verdicts: `act` — a client acted with a token, accepted or not.
  *
- * Verdicts:
- *  1. unique tokens — no two clients ever hold (or act with) the same token on the same key;
- *  2. fencing — the resource accepts tokens in non-decreasing order per key, and it
- *     never accepts an action whose token is below one it accepted earlier (a stale holder
- *     is fenced off);
- *  3. tokens grow with acquisition order — a client's first acquisition of a token never
- *     carries a smaller token than one another client acquired earlier. (A stale holder
- *     that "re-acquires" a token it already held, from a stale read, is not a new
- *     acquisition: it is exactly the stale holder that fencing must stop, and rule 2 checks it.)
- * Overlapping beliefs (two clients each believing they hold the lock, as happens when a
- * partitioned holder has not yet noticed that its session died) are allowed: they are what
- * fencing is for. They are counted and reported, with the rejected stale actions.
+ * Verdicts (any violation fails):
+ *  1. one holder — the servers never grant a lock that another session holds;
+ *  2. fencing — each grant carries a larger token than the grant before it on that key;
+ *  3. lock-delay — after a holder's session is invalidated or destroyed, nobody is granted the
+ *     lock before LockDelay has passed on the replicated clock;
+ *  4. exclusive beliefs — no client believes it holds a lock while the servers hold it for a
+ *     different session (overlapping holders are a violation, whatever fencing may save);
+ *  5. a fenced resource accepts tokens in non-decreasing order per key, never rejects the
+ *     newest, and no two clients act with one token.
  */
 import type { Micros } from '../../core/env.ts';
 
 export type LockObservation =
-  | { readonly kind: 'acquired'; readonly t: Micros; readonly client: string; readonly key: string; readonly token: number }
-  | { readonly kind: 'released'; readonly t: Micros; readonly client: string; readonly key: string; readonly token: number }
+  | { readonly kind: 'granted'; readonly t: Micros; readonly key: string; readonly session: string; readonly holder: string; readonly token: number; readonly clock: Micros }
+  | { readonly kind: 'freed'; readonly t: Micros; readonly key: string; readonly session: string; readonly cause: 'release' | 'invalidated'; readonly lockDelayUs: Micros; readonly clock: Micros }
+  | { readonly kind: 'believed'; readonly key: string; readonly client: string; readonly session: string; readonly fromUs: Micros; readonly toUs: Micros }
   | { readonly kind: 'act'; readonly t: Micros; readonly client: string; readonly key: string; readonly token: number; readonly accepted: boolean };
+
+export interface LockViolation {
+  readonly t: Micros;
+  readonly text: string;
+}
 
 export interface LockVerdict {
   readonly ok: boolean;
+  /** The first violations, in time order (at most 20). */
   readonly violations: readonly string[];
+  readonly first?: LockViolation;
   readonly stats: {
+    /** Server-side grants of a free lock. */
     readonly acquisitions: number;
+    /** Client beliefs (holds a client acted on). */
+    readonly beliefs: number;
     readonly actions: number;
     readonly accepted: number;
     /** Actions rejected because a newer token had been accepted: stale holders fenced off. */
     readonly fenced: number;
-    /** Moments a client acquired while another still believed it held the lock. */
-    readonly overlappingBeliefs: number;
     readonly maxToken: number;
   };
 }
 
 /** Bound on recorded observations (a run that produces more is misconfigured). */
 const MAX_OBSERVATIONS = 1_000_000;
+
+interface Hold {
+  readonly session: string;
+  readonly holder: string;
+  readonly token: number;
+  readonly fromUs: Micros;
+  toUs: Micros;
+}
 
 export class LockExclusivityChecker {
   private readonly obs: LockObservation[] = [];
@@ -59,64 +78,92 @@ export class LockExclusivityChecker {
   }
 
   check(): LockVerdict {
-    const violations: string[] = [];
+    const found: LockViolation[] = [];
+    const holds = new Map<string, Hold[]>(); // key → server-side holds, in grant order
+    const lastFree = new Map<string, Extract<LockObservation, { kind: 'freed' }>>();
+    const lastToken = new Map<string, number>();
+    let acquisitions = 0;
+    let maxToken = 0;
+    const server = this.obs
+      .map((o, i) => ({ o, i }))
+      .filter((x) => x.o.kind === 'granted' || x.o.kind === 'freed')
+      .sort((a, b) => timeOf(a.o) - timeOf(b.o) || a.i - b.i)
+      .map((x) => x.o as Extract<LockObservation, { kind: 'granted' | 'freed' }>);
+    for (const o of server) {
+      let hs = holds.get(o.key);
+      if (!hs) holds.set(o.key, (hs = []));
+      const open = hs.length > 0 && hs[hs.length - 1]!.toUs === Infinity ? hs[hs.length - 1]! : undefined;
+      if (o.kind === 'granted') {
+        acquisitions++;
+        maxToken = Math.max(maxToken, o.token);
+        if (open) found.push({ t: o.t, text: `${o.key}: granted to ${o.holder} (session ${o.session}) at ${fmt(o.t)} while ${open.holder} (session ${open.session}) held it` });
+        const prev = lastToken.get(o.key);
+        if (prev !== undefined && o.token <= prev) found.push({ t: o.t, text: `${o.key}: fencing token ${o.token} of ${o.holder} at ${fmt(o.t)} does not exceed the previous grant's ${prev}` });
+        lastToken.set(o.key, Math.max(prev ?? 0, o.token));
+        const free = lastFree.get(o.key);
+        if (free && free.cause === 'invalidated' && o.clock < free.clock + free.lockDelayUs) {
+          found.push({ t: o.t, text: `${o.key}: granted to ${o.holder} ${fmt(o.clock - free.clock)} (replicated clock) after session ${free.session} was invalidated, within its lock-delay of ${fmt(free.lockDelayUs)}` });
+        }
+        hs.push({ session: o.session, holder: o.holder, token: o.token, fromUs: o.t, toUs: Infinity });
+      } else {
+        if (open && open.session === o.session) open.toUs = o.t;
+        lastFree.set(o.key, o);
+      }
+    }
+
+    let beliefs = 0;
+    for (const o of this.obs) {
+      if (o.kind !== 'believed') continue;
+      beliefs++;
+      for (const h of holds.get(o.key) ?? []) {
+        if (h.session === o.session || h.fromUs >= o.toUs || h.toUs <= o.fromUs) continue;
+        const t = Math.max(h.fromUs, o.fromUs);
+        found.push({ t, text: `${o.key}: ${o.client} believes it holds it (${fmt(o.fromUs)}–${fmt(o.toUs)}) while the servers hold it for ${h.holder} (session ${h.session}, from ${fmt(h.fromUs)})` });
+      }
+    }
+
+    // A fenced resource's verdicts, in time order.
     const owner = new Map<string, string>(); // `${key}#${token}` → client
     const maxAccepted = new Map<string, number>();
-    const lastAcquired = new Map<string, { token: number; client: string; t: Micros }>();
-    const believers = new Map<string, Map<string, number>>(); // key → client → token
-    let acquisitions = 0;
     let actions = 0;
     let accepted = 0;
     let fenced = 0;
-    let overlapping = 0;
-    let maxToken = 0;
-    const claim = (key: string, token: number, client: string, what: string, t: Micros) => {
-      const id = `${key}#${token}`;
-      const prev = owner.get(id);
-      if (prev === undefined) owner.set(id, client);
-      else if (prev !== client) violations.push(`t=${t}: ${client} ${what} ${key} with token ${token}, already used by ${prev}`);
-    };
-    // Stable sort by time keeps the recording order of simultaneous events.
-    const ordered = this.obs.map((o, i) => ({ o, i })).sort((a, b) => a.o.t - b.o.t || a.i - b.i);
-    for (const { o } of ordered) {
+    const acts = this.obs
+      .map((o, i) => ({ o, i }))
+      .filter((x) => x.o.kind === 'act')
+      .sort((a, b) => timeOf(a.o) - timeOf(b.o) || a.i - b.i);
+    for (const { o: a } of acts) {
+      const o = a as Extract<LockObservation, { kind: 'act' }>;
+      actions++;
       maxToken = Math.max(maxToken, o.token);
-      let bel = believers.get(o.key);
-      if (!bel) believers.set(o.key, (bel = new Map()));
-      switch (o.kind) {
-        case 'acquired': {
-          acquisitions++;
-          const firstTime = !owner.has(`${o.key}#${o.token}`);
-          claim(o.key, o.token, o.client, 'acquired', o.t);
-          const last = lastAcquired.get(o.key);
-          if (firstTime && last && last.client !== o.client && o.token < last.token) {
-            violations.push(`t=${o.t}: ${o.client} acquired ${o.key} with token ${o.token} after ${last.client} had ${last.token}`);
-          }
-          if (!last || o.token >= last.token) lastAcquired.set(o.key, { token: o.token, client: o.client, t: o.t });
-          for (const [c] of bel) if (c !== o.client) overlapping++;
-          bel.set(o.client, o.token);
-          break;
-        }
-        case 'released':
-          if (bel.get(o.client) === o.token) bel.delete(o.client);
-          break;
-        case 'act': {
-          actions++;
-          claim(o.key, o.token, o.client, 'acted on', o.t);
-          const max = maxAccepted.get(o.key) ?? 0;
-          if (o.accepted) {
-            accepted++;
-            if (o.token < max) violations.push(`t=${o.t}: resource accepted stale token ${o.token} from ${o.client} after ${max}`);
-            maxAccepted.set(o.key, Math.max(max, o.token));
-          } else if (o.token < max) fenced++;
-          else violations.push(`t=${o.t}: resource rejected current token ${o.token} from ${o.client} (max ${max})`);
-          break;
-        }
-      }
+      const id = `${o.key}#${o.token}`;
+      const prev = owner.get(id);
+      if (prev === undefined) owner.set(id, o.client);
+      else if (prev !== o.client) found.push({ t: o.t, text: `${o.client} acted on ${o.key} with token ${o.token}, already used by ${prev}` });
+      const max = maxAccepted.get(o.key) ?? 0;
+      if (o.accepted) {
+        accepted++;
+        if (o.token < max) found.push({ t: o.t, text: `resource accepted stale token ${o.token} from ${o.client} after ${max}` });
+        maxAccepted.set(o.key, Math.max(max, o.token));
+      } else if (o.token < max) fenced++;
+      else found.push({ t: o.t, text: `resource rejected current token ${o.token} from ${o.client} (max ${max})` });
     }
+
+    found.sort((a, b) => a.t - b.t);
     return {
-      ok: violations.length === 0,
-      violations: violations.slice(0, 20),
-      stats: { acquisitions, actions, accepted, fenced, overlappingBeliefs: overlapping, maxToken },
+      ok: found.length === 0,
+      violations: found.slice(0, 20).map((v) => `t=${v.t}: ${v.text}`),
+      ...(found[0] ? { first: found[0] } : {}),
+      stats: { acquisitions, beliefs, actions, accepted, fenced, maxToken },
     };
   }
+}
+
+function timeOf(o: LockObservation): Micros {
+  return o.kind === 'believed' ? o.fromUs : o.t;
+}
+
+/** Virtual µs as seconds with ms precision (checkers stay free of the scenario's formatting). */
+function fmt(us: Micros): string {
+  return us === Infinity ? 'end' : `${(us / 1_000_000).toFixed(3)}s`;
 }

@@ -1,0 +1,27 @@
+/**
+ * `hanode agent --raft-heartbeat-interval D --raft-election-timeout MIN-MAX`: Raft timings for
+ * one agent, overriding AGENT_RAFT_DEFAULTS (src/hanode/agent.ts). A cross-region cluster
+ * tunes them as etcd's tuning guide says (heartbeat near the round trip, election timeout
+ * ~10 heartbeats); `hasim run --real` passes a scenario's raft timings this way.
+ */
+import type { RaftConfig } from '../core/raft/index.ts';
+import { parseGoDuration } from './http/duration.ts';
+
+export function raftTimingFlags(heartbeat: string | undefined, election: string | undefined): Partial<RaftConfig> | string {
+  const out: { heartbeatIntervalUs?: number; electionTimeoutMinUs?: number; electionTimeoutMaxUs?: number } = {};
+  if (heartbeat !== undefined) {
+    const us = parseGoDuration(heartbeat);
+    if (us === undefined || us <= 0) return `bad --raft-heartbeat-interval ${JSON.stringify(heartbeat)}`;
+    out.heartbeatIntervalUs = us;
+  }
+  if (election !== undefined) {
+    const [a, b] = election.split('-');
+    const min = a === undefined ? undefined : parseGoDuration(a);
+    const max = b === undefined ? min : parseGoDuration(b);
+    if (min === undefined || max === undefined || min <= 0 || max < min) return `bad --raft-election-timeout ${JSON.stringify(election)} (want MIN-MAX, e.g. 1s-2s)`;
+    out.electionTimeoutMinUs = min;
+    out.electionTimeoutMaxUs = max;
+  }
+  if (out.heartbeatIntervalUs !== undefined && out.electionTimeoutMinUs !== undefined && out.heartbeatIntervalUs >= out.electionTimeoutMinUs) return 'the heartbeat interval must be shorter than the election timeout';
+  return out;
+}

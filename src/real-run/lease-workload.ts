@@ -1,0 +1,145 @@
+/**
+ * The scenario's `leases:` clients against real agents, through hanode's lease API
+ * (src/hanode/routes/lease.ts), as the simulated clients of src/scenario/modules/leases.ts
+ * act: grant a lease with the TTL (PUT /v1/lease/grant), attach `svc/<node>` to it
+ * (PUT /v1/lease/put/svc/<node>?lease=ID), keep it alive every `keepalive`
+ * (PUT /v1/lease/keepalive/ID; 404 = expired: grant again).
+ * Expiries are observed from outside: every EXPIRY_POLL_MS each live lease is looked up with
+ * GET /v1/lease/info/ID?consistent; the first answer without it is the expiry time. That is
+ * late by at most one poll plus one request (the simulator reads the exact apply time from the
+ * leader's trace), so an expiry EARLY by less than that would be missed; a late one is not.
+ * Judged by the same judge as in the simulator (src/scenario/modules/lease-judge.ts).
+ */
+import type { NodeId } from '../core/env.ts';
+import type { LeasesModuleConfig } from '../scenario/modules/leases.ts';
+import type { LeaseLife } from '../scenario/modules/lease-judge.ts';
+import { HistoryRecorder } from '../sim/history.ts';
+import { sleep } from '../hanode/launcher.ts';
+import { randomStream } from '../host/random.ts';
+import type { ClientNodes } from './client-nodes.ts';
+import type { Answer } from './http-call.ts';
+import { httpCall } from './http-call.ts';
+import { json200, RealApiClient } from './api-client.ts';
+
+/** Retry pause after a failed grant: as the simulated client's RETRY_US. */
+const RETRY_MS = 500;
+/** A request's bound: the simulated RPC client gives up after 4 attempts x 1 s (coord-client.ts). */
+const REQUEST_TIMEOUT_MS = 4_000;
+/** How often live leases are looked up (see the file comment for what it costs in precision). */
+export const EXPIRY_POLL_MS = 100;
+/** Process numbers of lease clients in the history start here. */
+export const LEASE_PROCESS_BASE = 200_000;
+
+export interface RealLeaseOptions {
+  readonly cfg: LeasesModuleConfig;
+  readonly servers: readonly string[];
+  readonly clients: ClientNodes | undefined;
+  readonly seed: number;
+  readonly t0: number;
+  readonly log?: (line: string) => void;
+}
+
+export class RealLeaseWorkload {
+  readonly lives: LeaseLife[] = [];
+  readonly history = new HistoryRecorder();
+  private readonly live = new Map<string, LeaseLife>();
+  private stopping = false;
+  private readonly loops: Promise<void>[] = [];
+  private lastTime = 0;
+  private nextProcess = LEASE_PROCESS_BASE;
+  private readonly stray = new Set<Promise<unknown>>();
+
+  constructor(private readonly o: RealLeaseOptions) {}
+
+  start(): void {
+    for (const c of this.o.cfg.clients) this.loops.push(this.client(c));
+    this.loops.push(this.pollExpiries());
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.loops);
+    await Promise.all([...this.stray]);
+    this.history.closeAll(this.now());
+  }
+
+  private now(): number {
+    this.lastTime = Math.max(this.lastTime, Math.round((performance.now() - this.o.t0) * 1000));
+    return this.lastTime;
+  }
+
+  private async recorded(api: RealApiClient, f: string, key: string, method: string, path: string, body?: string): Promise<Answer> {
+    const p = this.nextProcess++;
+    this.history.invoke(p, f, key, body ?? null, this.now());
+    const a = await api.call(method, path, body);
+    const type = typeof a !== 'string' && a.status === 200 ? 'ok' : a === 'refused' || (typeof a !== 'string' && a.status < 500) ? 'fail' : 'info';
+    this.history.complete(p, type, this.now(), typeof a === 'string' ? null : a.text.slice(0, 200));
+    return a;
+  }
+
+  private background(p: Promise<unknown>): void {
+    this.stray.add(p);
+    void p.finally(() => this.stray.delete(p));
+  }
+
+  private async client(node: NodeId): Promise<void> {
+    const cfg = this.o.cfg;
+    const r = randomStream(this.o.seed, `real-leases/${node}`);
+    const api = new RealApiClient(node, this.o.servers, this.o.clients, r, REQUEST_TIMEOUT_MS);
+    let lease: LeaseLife | undefined;
+    await sleep((r.int(cfg.keepaliveUs) + 1) / 1000);
+    for (let i = 0; i < 1_000_000 && !this.stopping; i++) {
+      if (!api.isUp()) {
+        await sleep(cfg.keepaliveUs / 1000);
+        continue;
+      }
+      if (!lease) {
+        const sent = this.now();
+        const v = json200(await this.recorded(api, 'lease-grant', node, 'PUT', '/v1/lease/grant', JSON.stringify({ TTL: `${cfg.ttlUs / 1000}ms`, Name: node }))) as { ID?: unknown } | undefined;
+        if (!v || typeof v.ID !== 'string' || v.ID === '') {
+          await sleep(RETRY_MS);
+          continue;
+        }
+        const l: LeaseLife = { id: v.ID, client: node, grantedUs: this.now(), lastKeepaliveSentUs: sent };
+        lease = l;
+        this.lives.push(l);
+        this.live.set(l.id, l);
+        this.background(this.recorded(api, 'lease-put', `svc/${node}`, 'PUT', `/v1/lease/put/svc/${node}?lease=${encodeURIComponent(l.id)}`, node));
+        await sleep(cfg.keepaliveUs / 1000);
+        continue;
+      }
+      const l = lease;
+      const sent = this.now();
+      // The simulated client sends keep-alives on a fixed period whatever the answers: so does this one.
+      this.background(
+        this.recorded(api, 'lease-keepalive', l.id, 'PUT', `/v1/lease/keepalive/${l.id}`).then((a) => {
+          if (lease !== l) return;
+          if (typeof a !== 'string' && a.status === 200) l.lastKeepaliveSentUs = Math.max(l.lastKeepaliveSentUs, sent);
+          else if (typeof a !== 'string' && a.status === 404) lease = undefined; // expired (we were cut off): grant a new one
+        }),
+      );
+      await sleep(cfg.keepaliveUs / 1000);
+    }
+  }
+
+  /** Looks up every live lease each EXPIRY_POLL_MS; one gone from a consistent read has expired. */
+  private async pollExpiries(): Promise<void> {
+    let server = 0;
+    for (let i = 0; i < 10_000_000 && !this.stopping; i++) {
+      await sleep(EXPIRY_POLL_MS);
+      for (const [id, l] of [...this.live]) {
+        const a = await httpCall('GET', `http://${this.o.servers[server]}/v1/lease/info/${encodeURIComponent(id)}?consistent`, { timeoutMs: 1000 });
+        const list = json200(a);
+        if (!Array.isArray(list)) {
+          server = (server + 1) % this.o.servers.length; // no leader there (or down): ask another agent
+          continue;
+        }
+        if (list.length === 0) {
+          l.expiredUs = this.now();
+          this.live.delete(id);
+          this.o.log?.(`${(l.expiredUs / 1e6).toFixed(1)}s lease of ${l.client} expired (last keep-alive sent at ${(l.lastKeepaliveSentUs / 1e6).toFixed(1)}s)`);
+        }
+      }
+    }
+  }
+}

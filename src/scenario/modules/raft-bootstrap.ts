@@ -1,0 +1,149 @@
+/**
+ * `raft: { bootstrap: expect }` — the servers find each other as hanode's do: each runs hanode's
+ * ServerNode (src/core/node/server-node.ts: SWIM, hello, bootstrap_expect, the peers it
+ * remembers, the leader's reconciler) with `--bootstrap-expect N` and `--join` on its first
+ * boot. A restart passes no `--join` (the README's restart command) unless `restartJoin: true`:
+ * the node must find the others again from what it remembers (issue 14: a node restarted that
+ * way after 60 s away stayed alone forever).
+ *
+ *   raft:
+ *     voters: [s1, s2, s3]
+ *     bootstrap: expect      # or static (default: every voter starts with the full list)
+ *     expect: 3              # --bootstrap-expect (default: the number of voters)
+ *     join: [s1]             # --join on the first boot (default: the first voter)
+ *     restartJoin: false     # whether restarts pass --join too
+ *
+ * members-converge: T — within T after the faults end, every live server lists every live
+ * server alive in its gossip membership (what `hanode members` shows), and still does when
+ * the window closes.
+ *
+ * Not beside the `swim` or `failover` modules (ServerNode runs its own SWIM; the failover module
+ * drives the HA service over a Raft node it needs at setup), nor with learners.
+ */
+import type { NodeId } from '../../core/env.ts';
+import { ServerNode } from '../../core/node/index.ts';
+import type { RaftConfig } from '../../core/raft/index.ts';
+import { ScenarioError } from '../errors.ts';
+import type { ExpectationDef, NodeSetupContext, ParseContext, Scenario } from '../types.ts';
+import { humanDuration } from '../units.ts';
+import { verdict } from '../verdict.ts';
+import type { View } from '../yaml-view.ts';
+import type { WorldPort } from '../world-port.ts';
+import { parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
+
+export interface BootstrapConfig {
+  readonly mode: 'expect';
+  readonly expect: number;
+  readonly join: readonly NodeId[];
+  readonly restartJoin: boolean;
+}
+
+export function parseBootstrap(v: View, voters: readonly NodeId[], learners: readonly NodeId[], ctx: ParseContext): { bootstrap?: BootstrapConfig } {
+  const modeV = v.get('bootstrap');
+  const mode = modeV.present ? modeV.oneOf(['static', 'expect'] as const) : 'static';
+  if (mode === 'static') {
+    for (const k of ['expect', 'join', 'restartJoin']) if (v.get(k).present) v.get(k).fail('only with bootstrap: expect');
+    return {};
+  }
+  if (learners.length > 0) v.get('learners').fail('learners are not modelled with bootstrap: expect');
+  for (const m of ['swim', 'failover']) if (ctx.modules.has(m)) modeV.fail(`bootstrap: expect runs hanode's ServerNode (its own gossip): not beside the ${m} module`);
+  const expect = v.get('expect').intOr(voters.length, 1, voters.length);
+  const join = v.get('join').present ? ctx.topology.nodesOf(v.get('join')) : [voters[0]!];
+  const stranger = join.find((j) => !voters.includes(j));
+  if (stranger) v.get('join').fail(`node "${stranger}" is not a voter`);
+  return { bootstrap: { mode, expect, join, restartJoin: v.get('restartJoin').boolOr(false) } };
+}
+
+export const bootstrapExpectations: Record<string, ExpectationDef> = {
+  'members-converge': {
+    parse: parseWithin,
+    name: (p) => withinName("every live server lists every live server alive (hanode's gossip members)", p as WithinParams),
+  },
+};
+
+/** How often members-converge looks (virtual time). */
+const CONVERGE_CHECK_US = 100_000;
+
+/** The ServerNodes of one run: builds them and judges members-converge. */
+export class ServerNodes {
+  private readonly convergedAt: number[] = [];
+
+  constructor(
+    private readonly world: WorldPort,
+    private readonly cfg: BootstrapConfig,
+    private readonly voters: readonly NodeId[],
+    private readonly raft: Partial<RaftConfig>,
+    private readonly scenario: Scenario,
+  ) {
+    // The failover module may be registered after raft: check again now that all are known.
+    for (const m of ['swim', 'failover']) {
+      if (scenario.modules.has(m)) throw new ScenarioError(scenario.file, 0, 0, 'raft.bootstrap', `expect runs hanode's ServerNode (its own gossip): not beside the ${m} module`);
+    }
+  }
+
+  setup(ctx: NodeSetupContext): ServerNode {
+    const join = ctx.restarts === 0 || this.cfg.restartJoin ? this.cfg.join.filter((j) => j !== ctx.id) : [];
+    const { voters: _ignored, ...raft } = this.raft as Partial<RaftConfig>;
+    return new ServerNode(ctx, {
+      bootstrapExpect: this.cfg.expect,
+      // In the simulator a node's name is its address: the --join seeds are SWIM seeds by name.
+      swim: { profile: 'lan', seeds: join },
+      card: { host: ctx.id },
+      zk: true,
+      raft,
+    });
+  }
+
+  attach(expectations: Scenario['expectations'], endUs: number): void {
+    for (const exp of expectations) {
+      if (exp.kind !== 'members-converge') continue;
+      const p = exp.params as WithinParams;
+      const from = withinStartUs(p, this.scenario);
+      const to = Math.min(endUs, from + p.withinUs);
+      const idx = this.convergedAt.push(-1) - 1;
+      // Converged from `since` on, without a break, through the end of the window (a moment
+      // of agreement while a node is still down and about to restart is not convergence).
+      let since = -1;
+      const check = () => {
+        if (!this.converged()) since = -1;
+        else if (since < 0) since = this.world.now();
+        if (this.world.now() + CONVERGE_CHECK_US <= to) this.world.after(CONVERGE_CHECK_US, check);
+        else this.convergedAt[idx] = since;
+      };
+      this.world.at(from, check);
+    }
+  }
+
+  evaluate(exp: Scenario['expectations'][number]) {
+    const i = this.scenario.expectations.filter((e) => e.kind === 'members-converge').indexOf(exp);
+    const p = exp.params as WithinParams;
+    const from = withinStartUs(p, this.scenario);
+    const at = this.convergedAt[i] ?? -1;
+    if (at >= 0) return verdict(exp, true, `converged from ${humanDuration(at)} on (${humanDuration(at - from)} after ${humanDuration(from)}): ${this.views()}`);
+    return verdict(exp, false, `not converged between ${humanDuration(from)} and ${humanDuration(from + p.withinUs)}: ${this.views()}`, from + p.withinUs);
+  }
+
+  private live(): NodeId[] {
+    return this.voters.filter((n) => this.world.isUp(n) && this.world.app<{ serverNode?: ServerNode }>(n)?.serverNode);
+  }
+
+  private aliveSeenBy(n: NodeId): Set<NodeId> {
+    const sn = this.world.app<{ serverNode?: ServerNode }>(n)?.serverNode;
+    return new Set((sn?.members() ?? []).filter((m) => m.status === 'alive').map((m) => m.node));
+  }
+
+  private converged(): boolean {
+    const live = this.live();
+    return live.every((n) => {
+      const seen = this.aliveSeenBy(n);
+      return live.every((m) => m === n || seen.has(m));
+    });
+  }
+
+  /** Each live server's alive members, for a failure's evidence. */
+  private views(): string {
+    return this.live()
+      .map((n) => `${n} sees [${[...this.aliveSeenBy(n)].sort().join(', ')}]`)
+      .join('; ');
+  }
+}
