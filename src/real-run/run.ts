@@ -112,6 +112,9 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
       ? ['--raft-election-timeout', `${Math.round((raft.electionTimeoutMinUs ?? 1_000_000) / 1000)}ms-${Math.round((raft.electionTimeoutMaxUs ?? 2_000_000) / 1000)}ms`]
       : []),
   ];
+  // The real lease workload drives hanode's etcd-style leases (/v1/lease/*); a scenario whose
+  // leases are Consul TTL sessions (`via: api`, the default) is played with those instead.
+  if (leasesCfg && leasesCfg.via !== 'coord-rpc') notApplied.push(`leases.via: ${leasesCfg.via} (the real run drives etcd-style leases, /v1/lease/*, judged by their TTL rule)`);
   if (raft.mutations?.length) notApplied.push('raft.mutations (test-only protocol bugs exist only in the simulator)');
   const cluster = new RealCluster(raft.voters, basePort, [...raftArgs, ...(fo?.args ?? [])]);
   // Every other node of the topology is a client node of this process, with an address of its own.
