@@ -13,11 +13,11 @@
 import type { NodeId } from '../core/env.ts';
 import type { LeasesModuleConfig } from '../scenario/modules/leases.ts';
 import type { LeaseLife } from '../scenario/modules/lease-judge.ts';
-import { HistoryRecorder } from '../sim/history.ts';
+import type { HistoryRecorder } from '../sim/history.ts';
+import { RecordedCalls } from './recorded-calls.ts';
 import { sleep } from '../hanode/launcher.ts';
 import { randomStream } from '../host/random.ts';
 import type { ClientNodes } from './client-nodes.ts';
-import type { Answer } from './http-call.ts';
 import { httpCall } from './http-call.ts';
 import { json200, RealApiClient } from './api-client.ts';
 
@@ -41,15 +41,18 @@ export interface RealLeaseOptions {
 
 export class RealLeaseWorkload {
   readonly lives: LeaseLife[] = [];
-  readonly history = new HistoryRecorder();
+  private readonly calls: RecordedCalls;
   private readonly live = new Map<string, LeaseLife>();
   private stopping = false;
   private readonly loops: Promise<void>[] = [];
-  private lastTime = 0;
-  private nextProcess = LEASE_PROCESS_BASE;
-  private readonly stray = new Set<Promise<unknown>>();
 
-  constructor(private readonly o: RealLeaseOptions) {}
+  constructor(private readonly o: RealLeaseOptions) {
+    this.calls = new RecordedCalls(o.t0, LEASE_PROCESS_BASE);
+  }
+
+  get history(): HistoryRecorder {
+    return this.calls.history;
+  }
 
   start(): void {
     for (const c of this.o.cfg.clients) this.loops.push(this.client(c));
@@ -59,28 +62,11 @@ export class RealLeaseWorkload {
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all(this.loops);
-    await Promise.all([...this.stray]);
-    this.history.closeAll(this.now());
+    await this.calls.settle();
   }
 
-  private now(): number {
-    this.lastTime = Math.max(this.lastTime, Math.round((performance.now() - this.o.t0) * 1000));
-    return this.lastTime;
-  }
 
-  private async recorded(api: RealApiClient, f: string, key: string, method: string, path: string, body?: string): Promise<Answer> {
-    const p = this.nextProcess++;
-    this.history.invoke(p, f, key, body ?? null, this.now());
-    const a = await api.call(method, path, body);
-    const type = typeof a !== 'string' && a.status === 200 ? 'ok' : a === 'refused' || (typeof a !== 'string' && a.status < 500) ? 'fail' : 'info';
-    this.history.complete(p, type, this.now(), typeof a === 'string' ? null : a.text.slice(0, 200));
-    return a;
-  }
 
-  private background(p: Promise<unknown>): void {
-    this.stray.add(p);
-    void p.finally(() => this.stray.delete(p));
-  }
 
   private async client(node: NodeId): Promise<void> {
     const cfg = this.o.cfg;
@@ -94,25 +80,25 @@ export class RealLeaseWorkload {
         continue;
       }
       if (!lease) {
-        const sent = this.now();
-        const v = json200(await this.recorded(api, 'lease-grant', node, 'PUT', '/v1/lease/grant', JSON.stringify({ TTL: `${cfg.ttlUs / 1000}ms`, Name: node }))) as { ID?: unknown } | undefined;
+        const sent = this.calls.now();
+        const v = json200(await this.calls.call(api, 'lease-grant', node, 'PUT', '/v1/lease/grant', JSON.stringify({ TTL: `${cfg.ttlUs / 1000}ms`, Name: node }))) as { ID?: unknown } | undefined;
         if (!v || typeof v.ID !== 'string' || v.ID === '') {
           await sleep(RETRY_MS);
           continue;
         }
-        const l: LeaseLife = { id: v.ID, client: node, grantedUs: this.now(), lastKeepaliveSentUs: sent };
+        const l: LeaseLife = { id: v.ID, client: node, grantedUs: this.calls.now(), lastKeepaliveSentUs: sent };
         lease = l;
         this.lives.push(l);
         this.live.set(l.id, l);
-        this.background(this.recorded(api, 'lease-put', `svc/${node}`, 'PUT', `/v1/lease/put/svc/${node}?lease=${encodeURIComponent(l.id)}`, node));
+        this.calls.background(this.calls.call(api, 'lease-put', `svc/${node}`, 'PUT', `/v1/lease/put/svc/${node}?lease=${encodeURIComponent(l.id)}`, node));
         await sleep(cfg.keepaliveUs / 1000);
         continue;
       }
       const l = lease;
-      const sent = this.now();
+      const sent = this.calls.now();
       // The simulated client sends keep-alives on a fixed period whatever the answers: so does this one.
-      this.background(
-        this.recorded(api, 'lease-keepalive', l.id, 'PUT', `/v1/lease/keepalive/${l.id}`).then((a) => {
+      this.calls.background(
+        this.calls.call(api, 'lease-keepalive', l.id, 'PUT', `/v1/lease/keepalive/${l.id}`).then((a) => {
           if (lease !== l) return;
           if (typeof a !== 'string' && a.status === 200) l.lastKeepaliveSentUs = Math.max(l.lastKeepaliveSentUs, sent);
           else if (typeof a !== 'string' && a.status === 404) lease = undefined; // expired (we were cut off): grant a new one
@@ -135,7 +121,7 @@ export class RealLeaseWorkload {
           continue;
         }
         if (list.length === 0) {
-          l.expiredUs = this.now();
+          l.expiredUs = this.calls.now();
           this.live.delete(id);
           this.o.log?.(`${(l.expiredUs / 1e6).toFixed(1)}s lease of ${l.client} expired (last keep-alive sent at ${(l.lastKeepaliveSentUs / 1e6).toFixed(1)}s)`);
         }

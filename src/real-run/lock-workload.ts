@@ -13,7 +13,8 @@
  * (f: session-create, renew, acquire, release; times µs since the run started).
  */
 import type { NodeId, Random } from '../core/env.ts';
-import { HistoryRecorder } from '../sim/history.ts';
+import type { HistoryRecorder } from '../sim/history.ts';
+import { RecordedCalls } from './recorded-calls.ts';
 import type { LocksModuleConfig } from '../scenario/modules/locks.ts';
 import type { Holding } from '../scenario/modules/lock-beliefs.ts';
 import type { Answer } from './http-call.ts';
@@ -43,16 +44,19 @@ export interface RealLockOptions {
 
 export class RealLockWorkload {
   readonly holdings: Holding[] = [];
-  readonly history = new HistoryRecorder();
+  private readonly calls: RecordedCalls;
   acquires = 0;
   attempts = 0;
   private stopping = false;
   private readonly loops: Promise<void>[] = [];
-  private readonly stray = new Set<Promise<unknown>>();
-  private lastTime = 0;
-  private nextProcess = LOCK_PROCESS_BASE;
 
-  constructor(private readonly o: RealLockOptions) {}
+  constructor(private readonly o: RealLockOptions) {
+    this.calls = new RecordedCalls(o.t0, LOCK_PROCESS_BASE);
+  }
+
+  get history(): HistoryRecorder {
+    return this.calls.history;
+  }
 
   start(): void {
     for (const c of this.o.cfg.clients) this.loops.push(...this.client(c));
@@ -61,24 +65,10 @@ export class RealLockWorkload {
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all(this.loops);
-    await Promise.all([...this.stray]);
-    this.history.closeAll(this.now());
+    await this.calls.settle();
   }
 
-  private now(): number {
-    this.lastTime = Math.max(this.lastTime, Math.round((performance.now() - this.o.t0) * 1000));
-    return this.lastTime;
-  }
 
-  /** A call recorded in the history (ok on a 200, fail on a refusal or 4xx, info otherwise). */
-  private async recorded(api: RealApiClient, f: string, key: string, method: string, path: string, body?: string): Promise<Answer> {
-    const p = this.nextProcess++;
-    this.history.invoke(p, f, key, body ?? null, this.now());
-    const a = await api.call(method, path, body);
-    const type = typeof a !== 'string' && a.status === 200 ? 'ok' : a === 'refused' || (typeof a !== 'string' && a.status < 500) ? 'fail' : 'info';
-    this.history.complete(p, type, this.now(), typeof a === 'string' ? null : a.text.slice(0, 200));
-    return a;
-  }
 
   private client(node: NodeId): Promise<void>[] {
     const cfg = this.o.cfg;
@@ -96,10 +86,7 @@ export class RealLockWorkload {
       held = undefined;
     };
     const gapMs = () => Math.max(1, (-Math.log(1 - r.next()) / cfg.ratePerSec) * 1000);
-    const background = (p: Promise<unknown>) => {
-      this.stray.add(p);
-      void p.finally(() => this.stray.delete(p));
-    };
+    const background = (p: Promise<unknown>) => this.calls.background(p);
 
     const ensureSession = async (): Promise<boolean> => {
       if (session && unsettled.has(session)) {
@@ -107,7 +94,7 @@ export class RealLockWorkload {
         session = undefined;
         unsettled.delete(old);
         this.o.log?.(`${node} retires session ${old}: a release's outcome is unknown`);
-        background(this.recorded(api, 'session-destroy', old, 'PUT', `/v1/session/destroy/${old}`));
+        background(this.calls.call(api, 'session-destroy', old, 'PUT', `/v1/session/destroy/${old}`));
       }
       for (let i = 0; i < 100_000 && !session && !this.stopping; i++) {
         if (!api.isUp()) {
@@ -120,9 +107,9 @@ export class RealLockWorkload {
           if (!registered) await sleep(SETUP_RETRY_MS);
           continue;
         }
-        const sent = this.now();
+        const sent = this.calls.now();
         const body = JSON.stringify({ Node: node, TTL: `${Math.round(ttlMs)}ms`, ...(cfg.lockDelayUs !== undefined ? { LockDelay: `${Math.round(cfg.lockDelayUs / 1000)}ms` } : {}) });
-        const v = json200(await this.recorded(api, 'session-create', node, 'PUT', '/v1/session/create', body)) as { ID?: unknown } | undefined;
+        const v = json200(await this.calls.call(api, 'session-create', node, 'PUT', '/v1/session/create', body)) as { ID?: unknown } | undefined;
         if (v && typeof v.ID === 'string' && v.ID !== '') {
           session = v.ID;
           lastRenewSentUs = sent;
@@ -136,13 +123,13 @@ export class RealLockWorkload {
         await sleep(ttlMs / 2);
         if (this.stopping || !session || !api.isUp()) continue;
         const id = session;
-        const sent = this.now();
-        const a = await this.recorded(api, 'renew', id, 'PUT', `/v1/session/renew/${id}`);
+        const sent = this.calls.now();
+        const a = await this.calls.call(api, 'renew', id, 'PUT', `/v1/session/renew/${id}`);
         if (typeof a !== 'string' && a.status === 200) {
           if (session === id) lastRenewSentUs = Math.max(lastRenewSentUs, sent);
         } else if (typeof a !== 'string' && a.status === 404 && session === id) {
           // The server invalidated it: whatever we held is gone.
-          if (!cfg.careless) endBelief(this.now());
+          if (!cfg.careless) endBelief(this.calls.now());
           session = undefined;
         }
       }
@@ -153,16 +140,16 @@ export class RealLockWorkload {
         await sleep(gapMs());
         if (this.stopping) break;
         // A careful client gives the lock up in its mind once its session may have expired.
-        if (held && !cfg.careless && this.now() >= lastRenewSentUs + cfg.sessionTtlUs) endBelief(this.now());
+        if (held && !cfg.careless && this.calls.now() >= lastRenewSentUs + cfg.sessionTtlUs) endBelief(this.calls.now());
         if (held || !api.isUp()) continue;
         const pending = session ? unsettled.get(session) : undefined;
-        if (pending && !pending.answered && this.now() - pending.sentUs < RELEASE_ANSWER_WAIT_MS * 1000) continue;
+        if (pending && !pending.answered && this.calls.now() - pending.sentUs < RELEASE_ANSWER_WAIT_MS * 1000) continue;
         if (!(await ensureSession())) continue;
         const id = session!;
         const lock = `locks/L${r.int(cfg.locks)}`;
         this.attempts++;
-        const got = json200(await this.recorded(api, 'acquire', lock, 'PUT', `/v1/kv/${lock}?acquire=${encodeURIComponent(id)}`, node)) === true;
-        const fromUs = this.now();
+        const got = json200(await this.calls.call(api, 'acquire', lock, 'PUT', `/v1/kv/${lock}?acquire=${encodeURIComponent(id)}`, node)) === true;
+        const fromUs = this.calls.now();
         const backed = cfg.careless || fromUs < lastRenewSentUs + cfg.sessionTtlUs;
         if (!got || session !== id || held || !backed) continue;
         const token = lockIndexHeldBy(await api.call('GET', `/v1/kv/${lock}?consistent`), id);
@@ -178,7 +165,7 @@ export class RealLockWorkload {
         this.o.log?.(`${((fromUs / 1e6).toFixed(1))}s ${node} acquires ${lock} (fencing token ${token})`);
         await sleep(cfg.holdUs / 1000);
         if (held !== mine || this.stopping) continue;
-        endBelief(this.now());
+        endBelief(this.calls.now());
         this.release(api, lock, id, unsettled, background);
       }
     };
@@ -186,10 +173,10 @@ export class RealLockWorkload {
   }
 
   private release(api: RealApiClient, lock: string, id: string, unsettled: Map<string, { sentUs: number; answered: boolean }>, background: (p: Promise<unknown>) => void): void {
-    const pending = { sentUs: this.now(), answered: false };
+    const pending = { sentUs: this.calls.now(), answered: false };
     unsettled.set(id, pending);
     background(
-      this.recorded(api, 'release', lock, 'PUT', `/v1/kv/${lock}?release=${encodeURIComponent(id)}`).then((a) => {
+      this.calls.call(api, 'release', lock, 'PUT', `/v1/kv/${lock}?release=${encodeURIComponent(id)}`).then((a) => {
         pending.answered = true;
         // Applied (released or not): settled. Anything else retires the session at the next acquire.
         if (typeof a !== 'string' && a.status === 200 && unsettled.get(id) === pending) unsettled.delete(id);
