@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+/** Real-run tests start hanode clusters on fixed loopback addresses and cut links by address with nft. */
+const REAL_RUN = 'test/real-run/**/*.test.ts';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     setupFiles: ['test/setup/fast-check.ts'],
     // Property tests drive whole simulated clusters; give them room but keep a bound.
     testTimeout: 120_000,
@@ -10,5 +12,17 @@ export default defineConfig({
     pool: 'forks',
     // CI has 2 cores.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'main', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: [REAL_RUN, '**/node_modules/**'], sequence: { groupOrder: 0 } },
+      },
+      {
+        // Two real runs at once would share addresses, cut each other's links and see each
+        // other's agents and nft tables: these files run one at a time, after the rest.
+        extends: true,
+        test: { name: 'real-run', include: [REAL_RUN], fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });
