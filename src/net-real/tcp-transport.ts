@@ -63,6 +63,8 @@ export interface TcpTransportOptions {
 
 export interface TcpStats {
   framesSent: number;
+  /** Batches of frames written to a connected peer at once (one writev each; framesSent / this = frames a write). */
+  writeBatches: number;
   framesReceived: number;
   droppedQueueFull: number;
   droppedOversize: number;
@@ -110,7 +112,7 @@ interface PeerConn {
 
 export class TcpTransport {
   readonly stats: TcpStats = {
-    framesSent: 0, framesReceived: 0, droppedQueueFull: 0, droppedOversize: 0, droppedUnreachable: 0,
+    framesSent: 0, writeBatches: 0, framesReceived: 0, droppedQueueFull: 0, droppedOversize: 0, droppedUnreachable: 0,
     droppedBadAuth: 0, droppedReplay: 0, droppedStale: 0, badFrames: 0, refusedConnections: 0, handshakeTimeouts: 0, idleTimeouts: 0,
     connects: 0, connectFailures: 0, disconnects: 0,
   };
@@ -327,6 +329,7 @@ export class TcpTransport {
   private writeCorked(conn: PeerConn, socket: Socket, payload: Buffer): void {
     if (!conn.corked) {
       conn.corked = true;
+      this.stats.writeBatches++;
       socket.cork();
       process.nextTick(() => {
         conn.corked = false;
