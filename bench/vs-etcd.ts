@@ -23,7 +23,7 @@
 //   cluster key) while etcd's peers spoke plain HTTP; since then the hanode side runs
 //   --insecure-cluster with no key, as the comment on HANODE_ARGS always meant. Not re-measured.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getJson, killAll, startAgent, waitUntil, type Proc } from '../src/hanode/launcher.ts';
 import { EtcdCluster, etcdVersion } from './_etcd-cluster.ts';
@@ -76,6 +76,9 @@ async function hanodeLeader(nodes: Proc[]): Promise<Proc> {
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const both = (a: number, b: number, f: (x: number) => string) => `${f(a)} / ${f(b)}`;
 
+/** The machine's 1/5/15-minute load averages: on a shared machine they matter as much as the code. */
+const load3 = () => loadavg().map((x) => x.toFixed(1)).join(' / ');
+const loadAtStart = load3();
 const root = mkdtempSync(join(tmpdir(), 'vs-etcd-'));
 let etcd: EtcdCluster | undefined;
 try {
@@ -125,6 +128,7 @@ try {
   console.log(`etcd ${version} vs hanode: 3 members each on 127.0.0.1, both up at once, fsync on, leader targeted,`);
   console.log(`HTTP/1.1 keep-alive, ${VALUE.length}-byte values over ${KEYS.toLocaleString('en-US')} keys, ${SECONDS} s a point; cells: pass 1 / pass 2 (reverse order)`);
   console.log('ratios h/e: hanode / etcd (w/s above 1 and p99 below 1 favour hanode)');
+  console.log(`load average (1 / 5 / 15 min): ${loadAtStart} at the start, ${load3()} at the end`);
   console.log(line(head));
   for (const r of rows) console.log(line(r));
 } finally {
