@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { getJson, killAll, startAgent, waitUntil, type Proc } from '../src/hanode/launcher.ts';
 import { EtcdCluster, etcdVersion } from './_etcd-cluster.ts';
 import { load, type LoadResult, type Target } from './_http-load.ts';
+import { cpuMs } from './_proc-cpu.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CLIENTS = [1, 16, 64];
@@ -87,19 +88,26 @@ try {
   const n1 = await startAgent('n1', join(root, 'n1'), HANODE_ARGS(), undefined, HANODE_ENV);
   const rest = await Promise.all(['n2', 'n3'].map((n) => startAgent(n, join(root, n), HANODE_ARGS(n1.serf), undefined, HANODE_ENV)));
   const targets = { etcd: etcdTarget((await etcd.leader()).client), hanode: hanodeTarget((await hanodeLeader([n1, ...rest])).http) };
+  // The processes of each system, for the CPU each write costs it (all three members together).
+  const pids: Record<string, number[]> = { etcd: etcd.members.map((m) => m.child.pid!), hanode: [n1, ...rest].map((p) => p.child.pid!) };
 
   process.stderr.write('  warm-up...\n');
   for (const t of [targets.etcd, targets.hanode]) await load(t, 16, 1);
 
   // results[system][clients] = [pass 1, pass 2]
   const results = new Map<string, LoadResult[]>();
+  const cpuPerWrite = new Map<string, number[]>(); // µs of CPU per write, same keys
   let counter = 0;
   const point = async (t: Target, clients: number) => {
     process.stderr.write(`  ${t.name}, ${clients} client(s), ${SECONDS} s...\n`);
+    const cpu0 = cpuMs(pids[t.name]!);
     const r = await load(t, clients, SECONDS, counter);
+    const cpu1 = cpuMs(pids[t.name]!);
     counter += 1_000_003; // each point starts at another key
     const k = `${t.name}/${clients}`;
     results.set(k, [...(results.get(k) ?? []), r]);
+    const writes = r.ops * SECONDS;
+    cpuPerWrite.set(k, [...(cpuPerWrite.get(k) ?? []), cpu0 === undefined || cpu1 === undefined || writes === 0 ? NaN : ((cpu1 - cpu0) * 1000) / writes]);
   };
   // Pass 1: 1, 16, 64 clients, etcd then hanode; pass 2: the exact reverse.
   const order = CLIENTS.flatMap((c) => [[targets.etcd, c], [targets.hanode, c]] as const);
@@ -109,6 +117,9 @@ try {
   const rows = CLIENTS.map((c) => {
     const [e1, e2] = results.get(`etcd/${c}`)!;
     const [h1, h2] = results.get(`hanode/${c}`)!;
+    const ec = cpuPerWrite.get(`etcd/${c}`)!;
+    const hc = cpuPerWrite.get(`hanode/${c}`)!;
+    const us = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(0));
     return [
       String(c),
       both(e1!.ops, e2!.ops, (x) => x.toFixed(0)),
@@ -119,15 +130,18 @@ try {
       both(e1!.p99, e2!.p99, ms),
       both(h1!.p99, h2!.p99, ms),
       both(h1!.p99 / e1!.p99, h2!.p99 / e2!.p99, (x) => x.toFixed(2)),
+      both(ec[0]!, ec[1]!, us),
+      both(hc[0]!, hc[1]!, us),
       `${e1!.errors + e2!.errors} / ${h1!.errors + h2!.errors}`,
     ];
   });
-  const head = ['clients', 'etcd w/s', 'hanode w/s', 'w/s h/e', 'etcd p50 ms', 'hanode p50 ms', 'etcd p99 ms', 'hanode p99 ms', 'p99 h/e', 'errors e / h'];
+  const head = ['clients', 'etcd w/s', 'hanode w/s', 'w/s h/e', 'etcd p50 ms', 'hanode p50 ms', 'etcd p99 ms', 'hanode p99 ms', 'p99 h/e', 'etcd cpu µs/w', 'hanode cpu µs/w', 'errors e / h'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padStart(widths[i]!)).join('  ');
   console.log(`etcd ${version} vs hanode: 3 members each on 127.0.0.1, both up at once, fsync on, leader targeted,`);
   console.log(`HTTP/1.1 keep-alive, ${VALUE.length}-byte values over ${KEYS.toLocaleString('en-US')} keys, ${SECONDS} s a point; cells: pass 1 / pass 2 (reverse order)`);
   console.log('ratios h/e: hanode / etcd (w/s above 1 and p99 below 1 favour hanode)');
+  console.log('cpu µs/w: CPU time (user + system) of the three member processes per write, /proc (Linux)');
   console.log(`load average (1 / 5 / 15 min): ${loadAtStart} at the start, ${load3()} at the end`);
   console.log(line(head));
   for (const r of rows) console.log(line(r));
