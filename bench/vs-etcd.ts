@@ -10,18 +10,8 @@
 // hanode/etcd ratios. Skips (exit 0) when no etcd is on PATH. Never asserts.
 // BENCH_SECONDS (default 8) sets the time per point.
 //
-// Figures (2-core machine shared with other jobs, so the load average matters as much as the code):
-//   before async writes (issue 21, Storage.sync blocking the event loop): h/e w/s 0.21 / 0.5 /
-//     0.7-0.9 at 1 / 16 / 64 clients;
-//   with async Raft log writes (2026-12-03, load average 17.7 at the start, 23.4 at the end):
-//     clients  etcd w/s     hanode w/s   w/s h/e      etcd p99 ms  hanode p99 ms  p99 h/e
-//     1        519 / 504    92 / 245     0.18 / 0.49  8.1 / 8.0    63.7 / 20.8    7.91 / 2.59
-//     16       1477 / 1667  668 / 1270   0.45 / 0.76  51.4 / 40.0  106 / 69.6     2.06 / 1.74
-//     64       1502 / 2267  1473 / 1602  0.98 / 0.71  172 / 101    160 / 162      0.93 / 1.61
-//   hanode is still behind etcd (issue 21's goal is >= 1.5x at 16 and 64 clients). Those runs
-//   (and the issue's) had hanode's Raft and gossip ENCRYPTED (the launcher hands every agent a
-//   cluster key) while etcd's peers spoke plain HTTP; since then the hanode side runs
-//   --insecure-cluster with no key, as the comment on HANODE_ARGS always meant. Not re-measured.
+// Figures, what changed for them and what limits them: docs/performance.md (2-core machine shared
+// with other jobs, so the load average matters as much as the code).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
