@@ -19,7 +19,9 @@ describe('raft: mutations in a scenario (test-only)', () => {
   it('voteWithoutLogCheck: the safety checker fails a seed that passes with the rule in place', () => {
     // Seed 5 of a 30-seed swarm of this scenario failed with the mutation (9 of 30 did, once the
     // learners really joined; seed 2 of 40 before, seed 39 when the clients spoke the KV protocol).
-    const seed = 5;
+    // Seed 9 since the acked mark's steps are written asynchronously (issue 21: the timing of
+    // those writes moved; 9, 14 and 16 are the first seeds that fail with the mutation and pass without).
+    const seed = 9;
     const broken = runScenario(parseScenario(withMutations('[voteWithoutLogCheck]'), FILE), { seed });
     expect(broken.passed).toBe(false);
     expect(broken.expectations.find((v) => v.kind === 'raft-safety')?.passed).toBe(false);
