@@ -23,6 +23,7 @@ describe('kv-stale-leader', () => {
     delete process.env['HASIM_MUTANTS'];
     expect(linearizable(1).passed).toBe(true);
     expect(linearizable(34).passed).toBe(true);
+    expect(linearizable(4).passed).toBe(true);
   });
 
   it('catches a leader lease that outlives the followers\' election timeout (leaseOutlivesTtl)', () => {
@@ -32,7 +33,9 @@ describe('kv-stale-leader', () => {
 
   it('catches a read index served before the term\'s first commit (readBeforeTermCommit)', () => {
     plant('readBeforeTermCommit');
-    expect(linearizable(34).passed).toBe(false);
+    // Seed 4 since the acked mark's steps are written asynchronously (issue 21), which moved the
+    // simulated timing (34 before); it passes without the mutant.
+    expect(linearizable(4).passed).toBe(false);
   });
 
   it('refuses sticky clients on the KV protocol (whose client retries elsewhere by design)', () => {
