@@ -55,6 +55,8 @@ export class MemberTable {
   private readonly byName = new Map<NodeId, MemberRecord>();
   private readonly tombstones = new Map<NodeId, Tombstone>();
   private probeIndex = 0;
+  /** Random-target mode: probes since the last reap pass (one pass per `size` probes, as a round). */
+  private probesSinceReap = 0;
   /** Members alive or suspect (self included): the n of the scaling formulas. */
   private liveCount = 0;
 
@@ -126,6 +128,27 @@ export class MemberTable {
       if (rec.node !== self && isLive(rec.status)) return rec;
     }
     return undefined;
+  }
+
+  /**
+   * SWIM §3.1's target: a uniformly random member alive or suspect, not self (undefined if none).
+   * Dead members past their gossip window are reaped once per `size` probes, as round robin does
+   * once per pass. Rejection sampling (uniform when it succeeds), bounded at 3·size draws, then
+   * a uniform pick among the eligible members collected in one scan.
+   */
+  randomProbeTarget(self: NodeId, nowUs: Micros, reapAfterUs: Micros, onReap: (r: MemberRecord) => void): MemberRecord | undefined {
+    if (++this.probesSinceReap >= this.list.length) {
+      this.probesSinceReap = 0;
+      this.resetRound(nowUs, reapAfterUs, onReap);
+    }
+    const eligible = (r: MemberRecord) => r.node !== self && isLive(r.status);
+    const n = this.list.length;
+    for (let i = 0; i < 3 * n; i++) {
+      const rec = this.list[this.random.int(n)]!;
+      if (eligible(rec)) return rec;
+    }
+    const all = this.list.filter(eligible);
+    return all.length === 0 ? undefined : all[this.random.int(all.length)];
   }
 
   /**
