@@ -133,13 +133,14 @@ export class MemberTable {
   /**
    * SWIM §3.1's target: a uniformly random member alive or suspect, not self (undefined if none).
    * Dead members past their gossip window are reaped once per `size` probes, as round robin does
-   * once per pass. Rejection sampling (uniform when it succeeds), bounded at 3·size draws, then
+   * once per pass (without its reshuffle: the order plays no part in a uniform pick). Rejection sampling (uniform when it succeeds), bounded at 3·size draws, then
    * a uniform pick among the eligible members collected in one scan.
    */
   randomProbeTarget(self: NodeId, nowUs: Micros, reapAfterUs: Micros, onReap: (r: MemberRecord) => void): MemberRecord | undefined {
     if (++this.probesSinceReap >= this.list.length) {
       this.probesSinceReap = 0;
-      this.resetRound(nowUs, reapAfterUs, onReap);
+      this.reap(nowUs, reapAfterUs, onReap);
+      this.probeIndex = Math.min(this.probeIndex, this.list.length);
     }
     const eligible = (r: MemberRecord) => r.node !== self && isLive(r.status);
     const n = this.list.length;
@@ -181,6 +182,13 @@ export class MemberTable {
   }
 
   private resetRound(nowUs: Micros, reapAfterUs: Micros, onReap: (r: MemberRecord) => void): void {
+    this.reap(nowUs, reapAfterUs, onReap);
+    this.random.shuffle(this.list);
+    this.probeIndex = 0;
+  }
+
+  /** Drops dead and left members past their gossip window, remembering them as tombstones. */
+  private reap(nowUs: Micros, reapAfterUs: Micros, onReap: (r: MemberRecord) => void): void {
     let w = 0;
     for (let i = 0; i < this.list.length; i++) {
       const rec = this.list[i]!;
@@ -193,8 +201,6 @@ export class MemberTable {
       this.list[w++] = rec;
     }
     this.list.length = w;
-    this.random.shuffle(this.list);
-    this.probeIndex = 0;
     assert(this.byName.size === this.list.length, 'member table: index matches list');
   }
 
