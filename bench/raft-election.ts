@@ -21,11 +21,13 @@
 //   resetTimerOnStepDown — LogCabin restarts the election timer only when it is not running
 //     (RaftConsensus::stepDown); ours (etcd's rule) restarts it on every step-down to a higher term.
 //     Both are measured: tables 1–2 use LogCabin's rule, table 3 ours.
-// The network: "broadcast time ≈ 15 ms" read two ways, as nothing in the paper says where the 15 ms
-// went. Table 1 puts all of it on the wire (one-way U(7, 8) ms, so a request and its answer take
-// ≈ 15 ms). Tables 2–3 use a LAN (one-way U(0.5, 1.5) ms): the simulator's synchronous sync() (the
-// vote's fsync) takes no virtual time (disk.syncLatencyUs applies only to asynchronous log writes), so
-// a LAN table models an election whose only delay is the network.
+// The network: the paper does not say where its 15 ms broadcast time went. Table 1 puts all of it on
+// the wire (one-way U(7, 8) ms, so a request and its answer take ≈ 15 ms). The simulator's synchronous
+// sync() (the vote's fsync) takes no virtual time (disk.syncLatencyUs applies only to asynchronous log
+// writes), so a disk share of the 15 ms shows up only as wire time here. Table 2 is NOT the paper's
+// setup but a fit: the one-way delay (searched by hand over 0.5–8 ms, 300 trials each) with which the
+// LogCabin-rule simulation comes closest to the paper's figures. Table 3 is a LAN (one-way U(0.5, 1.5)
+// ms) with our timer rule.
 //
 //   npm run bench -- raft-election         (TRIALS=200 for a quicker run; progress on stderr)
 import { ms, sec } from '../src/core/env.ts';
@@ -83,7 +85,12 @@ interface Model {
 const LOGCABIN_RULE = { preVote: false, checkQuorum: false, resetTimerOnStepDown: false };
 const MODELS: Model[] = [
   { name: 'one-way U(7, 8) ms (15 ms request/response on the wire), LogCabin timer rule', oneWay: { kind: 'uniform', min: ms(7), max: ms(8) }, maxOneWayUs: ms(8), raft: LOGCABIN_RULE },
-  { name: 'LAN, one-way U(0.5, 1.5) ms, LogCabin timer rule', oneWay: { kind: 'uniform', min: ms(0.5), max: ms(1.5) }, maxOneWayUs: ms(1.5), raft: LOGCABIN_RULE },
+  {
+    name: 'FITTED one-way U(2.5, 3.5) ms (request/response ≈ 6 ms, not the paper\'s 15), LogCabin timer rule',
+    oneWay: { kind: 'uniform', min: ms(2.5), max: ms(3.5) },
+    maxOneWayUs: ms(3.5),
+    raft: LOGCABIN_RULE,
+  },
   {
     name: 'LAN, one-way U(0.5, 1.5) ms, our timer rule (restart on every step-down, etcd)',
     oneWay: { kind: 'uniform', min: ms(0.5), max: ms(1.5) },
