@@ -145,6 +145,7 @@ function runLine(model: Model, r: Range): LineStats {
   }
   const xs = results.map((x) => x.us / 1000).sort((a, b) => a - b);
   const finite = xs.filter(Number.isFinite);
+  const elected = results.filter((x) => Number.isFinite(x.us));
   const eligible = new Map<number, number>();
   const shapes = new Map<string, number>();
   for (const x of results) {
@@ -156,13 +157,13 @@ function runLine(model: Model, r: Range): LineStats {
     n: results.length,
     setupFailed,
     median: pct(xs, 0.5),
-    mean: finite.reduce((a, b) => a + b, 0) / Math.max(1, finite.length),
+    mean: finite.length === 0 ? Number.POSITIVE_INFINITY : finite.reduce((a, b) => a + b, 0) / finite.length,
     p99: pct(xs, 0.99),
     max: xs[xs.length - 1]!,
     over1s: xs.filter((x) => x > 1000).length,
     over10s: xs.filter((x) => x > 10_000).length,
     never: xs.length - finite.length,
-    meanTerms: results.reduce((a, x) => a + x.terms, 0) / Math.max(1, results.length),
+    meanTerms: elected.length === 0 ? Number.NaN : elected.reduce((a, x) => a + x.terms, 0) / elected.length,
     fourLengths: results.filter((x) => new Set(x.deficits).size === 4).length,
     eligible,
     shapes,
@@ -195,7 +196,7 @@ for (const [mi, model] of MODELS.entries()) {
     const s = runLine(model, r);
     stats.set(r.label, s);
     const elig = [...s.eligible].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}:${v}`).join(' ');
-    rows.push([r.label + (s.setupFailed > 0 ? ` (${s.setupFailed} unset)` : ''), fmt(s.median), fmt(s.mean) + (s.never > 0 ? '*' : ''), fmt(s.p99), fmt(s.max), String(s.over1s), String(s.never), s.meanTerms.toFixed(2), `${s.fourLengths}/${s.n}`, elig]);
+    rows.push([r.label + (s.setupFailed > 0 ? ` (${s.setupFailed} unset)` : ''), fmt(s.median), fmt(s.mean) + (s.never > 0 && Number.isFinite(s.mean) ? '*' : ''), fmt(s.p99), fmt(s.max), String(s.over1s), String(s.never), Number.isNaN(s.meanTerms) ? '—' : s.meanTerms.toFixed(2), `${s.fourLengths}/${s.n}`, elig]);
   }
   printTable(['timeout (ms)', 'median', 'mean', 'p99', 'max', '>1 s', 'never', 'terms', '4 log lengths', 'able to win: trials'], rows);
   console.log('\nFollowers\' log lengths at the crash (follower − crashed leader, sorted): trials');
@@ -225,7 +226,7 @@ for (const [mi, model] of MODELS.entries()) {
   printTable(['line', 'statistic', 'paper', 'ours', 'difference', 'verdict'], cmp);
 }
 
-console.log(`\n(times in ms from the crash; mean* over the trials that elected within ${CAP_US / 1e6} s; "terms": mean terms per election,`);
+console.log(`\n(times in ms from the crash; mean* over the trials that elected within ${CAP_US / 1e6} s; "terms": mean terms per election that elected,`);
 console.log(` 1 = the first candidate won; "4 log lengths": trials whose four followers held four different log lengths at`);
 console.log(` the crash; "able to win": followers whose log is at least as long as two others', i.e. that can collect 3 votes;`);
 console.log(` "(k unset)": k trials found no initial leader in 20 s and measured nothing; a max depends on the trial count)`);
