@@ -63,7 +63,7 @@ export interface TrialResult {
   readonly deficits: readonly number[];
   /** Followers that could collect three votes from the four survivors (log at least as long as two others'). */
   readonly eligible: number;
-  /** No initial leader within 20 s: nothing was measured (the bench counts these apart). */
+  /** No initial leader within 20 s, or it lost leadership before the crash: nothing was measured (counted apart). */
   readonly setupFailed: boolean;
 }
 
@@ -115,6 +115,9 @@ export function trial(s: TrialSetup, seed: number): TrialResult {
   const nextTick = electedAt + Math.ceil((world.now() - electedAt) / hb + 1e-9) * hb;
   world.run(nextTick);
   world.runFor(rng.int(hb));
+  // With timeouts near the round trip (12–24 ms over 7–8 ms links) leadership can change while the
+  // logs are built; such a trial has no leader to crash and measures nothing.
+  if (!l.isLeader() || apps().some((r) => r.term() > l.term())) return { us: Number.NaN, terms: 0, deficits: [], eligible: 0, setupFailed: true };
   const oldTerm = l.term();
   const last = l.lastIndex();
   const lens = followers.map((id) => world.app<App>(id)!.raft.lastIndex());

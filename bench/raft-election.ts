@@ -229,7 +229,8 @@ for (const [mi, model] of MODELS.entries()) {
 console.log(`\n(times in ms from the crash; mean* over the trials that elected within ${CAP_US / 1e6} s; "terms": mean terms per election that elected,`);
 console.log(` 1 = the first candidate won; "4 log lengths": trials whose four followers held four different log lengths at`);
 console.log(` the crash; "able to win": followers whose log is at least as long as two others', i.e. that can collect 3 votes;`);
-console.log(` "(k unset)": k trials found no initial leader in 20 s and measured nothing; a max depends on the trial count)`);
+console.log(` "(k unset)": k trials had no leader to crash (none elected in 20 s, or leadership changed while the logs were built)`);
+console.log(` and measured nothing; a max depends on the trial count)`);
 console.log(`wall time ${((performance.now() - wall0) / 1000).toFixed(1)} s`);
 
 // Commentary from the numbers above: nothing here is a claim written in advance.
