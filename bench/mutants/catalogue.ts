@@ -17,6 +17,13 @@ export interface Mutant {
   readonly where: string;
   /** Scenarios (paths under scenarios/) run against it by default. */
   readonly scenarios: readonly string[];
+  /** The switches it turns on together (HASIM_MUTANTS), when not just `name` (a bug made of two rules broken at once). */
+  readonly switches?: readonly string[];
+}
+
+/** The HASIM_MUTANTS value that plants `m`. */
+export function switchesOf(m: Mutant): string {
+  return (m.switches ?? [m.name]).join(',');
 }
 
 /**
@@ -26,6 +33,8 @@ export interface Mutant {
 const RAFT_CORE = ['raft-partitions.yaml', 'stress/raft5-kv-nemesis.yaml'];
 /** Crashes timed at persistence and replication points (src/sim/crash-points.ts). */
 const CRASH_POINTS = 'raft-crash-points.yaml';
+/** The paper's Figure 8 schedule, played by a directed nemesis (src/scenario/modules/raft-figure8.ts). */
+const FIGURE8 = 'raft-figure8.yaml';
 
 export const CATALOGUE: readonly Mutant[] = [
   // ---- the nine of issue 16 (and two more Raft rules), src/core/raft/mutations.ts
@@ -33,11 +42,12 @@ export const CATALOGUE: readonly Mutant[] = [
   { name: 'skipVotePersist', kind: 'raft', rule: 'Raft Fig. 2: currentTerm/votedFor on stable storage before responding', where: 'raft/node.ts', scenarios: [CRASH_POINTS, 'stress/storage-nemesis.yaml'] },
   { name: 'keepConflictingEntries', kind: 'raft', rule: 'Raft Fig. 2 AppendEntries rule 3: delete a conflicting entry and all that follow', where: 'raft/node.ts onAppend', scenarios: ['stress/raft5-kv-nemesis.yaml'] },
   { name: 'commitBeyondVerified', kind: 'raft', rule: 'Raft Fig. 2 AppendEntries rule 5: commit = min(leaderCommit, index of last new entry)', where: 'raft/node.ts onAppend', scenarios: [CRASH_POINTS, 'stress/raft5-kv-nemesis.yaml'] },
-  { name: 'commitOldTerms', kind: 'raft', rule: 'Raft §5.4.2 / Fig. 8: never commit an earlier term\'s entry by counting replicas', where: 'raft/node.ts advanceCommit', scenarios: [CRASH_POINTS, 'stress/raft5-kv-nemesis.yaml'] },
+  { name: 'commitOldTerms', kind: 'raft', rule: 'Raft §5.4.2 / Fig. 8: never commit an earlier term\'s entry by counting replicas', where: 'raft/node.ts advanceCommit', scenarios: [FIGURE8, CRASH_POINTS] },
+  { name: 'figure8', kind: 'raft', rule: 'Raft §5.4.2 Fig. 8 with §8: commitOldTerms and noElectionNoop together (the figure as drawn: no entry of the new term beside the old one)', where: 'raft/node.ts advanceCommit, becomeLeader', scenarios: [FIGURE8], switches: ['commitOldTerms', 'noElectionNoop'] },
   { name: 'jointCommitNewOnly', kind: 'raft', rule: 'Raft §6: while joint, commit needs a majority of C_old and of C_new', where: 'raft/membership.ts quorumIndex', scenarios: ['stress/raft-joint-move3.yaml', 'stress/raft-joint-replace2.yaml'] },
   { name: 'jointVoteNewOnly', kind: 'raft', rule: 'Raft §6: while joint, an election needs a majority of C_old and of C_new', where: 'raft/membership.ts voteResult', scenarios: ['stress/raft-joint-move3.yaml', 'stress/raft-joint-replace2.yaml'] },
   { name: 'noJointAutoLeave', kind: 'raft', rule: 'Raft §6: once C_old,new commits the leader appends C_new', where: 'raft/node.ts maybeLeaveJoint', scenarios: ['stress/raft-joint-move3.yaml'] },
-  { name: 'noElectionNoop', kind: 'raft', rule: 'Raft §8: a new leader commits a blank no-op entry at the start of its term', where: 'raft/node.ts becomeLeader', scenarios: [CRASH_POINTS, 'raft-partitions.yaml'] },
+  { name: 'noElectionNoop', kind: 'raft', rule: 'Raft §8: a new leader commits a blank no-op entry at the start of its term', where: 'raft/node.ts becomeLeader', scenarios: [FIGURE8, CRASH_POINTS] },
   { name: 'acceptStaleTerm', kind: 'raft', rule: 'Raft Fig. 2 / §5.1: reject a request with a stale term', where: 'raft/node.ts', scenarios: ['stress/raft-stale-term-leader.yaml', 'raft-partitions.yaml'] },
   { name: 'skipConsistencyCheck', kind: 'raft', rule: 'Raft Fig. 2 AppendEntries rule 2: reply false if the log has no entry at prevLogIndex with prevLogTerm', where: 'raft/node.ts onAppend', scenarios: ['stress/raft5-kv-nemesis.yaml'] },
   { name: 'readBeforeTermCommit', kind: 'raft', rule: 'Raft §8 / dissertation §6.4 step 1: no read index before an entry of the leader\'s term committed', where: 'raft/read-index.ts', scenarios: ['kv-stale-leader.yaml', 'kv-default-reads.yaml'] },

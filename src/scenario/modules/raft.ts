@@ -34,6 +34,7 @@ import type { View } from '../yaml-view.ts';
 import { noParams, parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
 import { parseReconfigure, ReconfigureDriver, type ReconfigureStep } from './raft-reconfigure.ts';
 import { bootstrapExpectations, parseBootstrap, ServerNodes, type BootstrapConfig } from './raft-bootstrap.ts';
+import { Figure8Driver, parseFigure8, type Figure8Config } from './raft-figure8.ts';
 
 export interface RaftModuleConfig {
   readonly voters: readonly NodeId[];
@@ -51,6 +52,8 @@ export interface RaftModuleConfig {
    * `--bootstrap-expect` and `--join`, and the scenario judges its join / rejoin rules.
    */
   readonly bootstrap?: BootstrapConfig;
+  /** Start times of the paper's Figure 8 schedule, played by a directed nemesis (./raft-figure8.ts). */
+  readonly figure8?: Figure8Config;
 }
 
 /** What other modules find in app.parts.raft. */
@@ -78,7 +81,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
   name: 'raft',
   doc: 'Raft voters and learners; checks safety, leader election and churn',
   parse(v, ctx) {
-    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin']);
+    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin', 'figure8']);
     const voters = ctx.topology.nodesOf(v.get('voters').required());
     const learners = v.get('learners').present ? ctx.topology.nodesOf(v.get('learners')) : [];
     const both = learners.find((n) => voters.includes(n));
@@ -93,7 +96,9 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...(v.get('mutations').present ? { mutations: parseMutations(v.get('mutations')) } : {}),
       ...(v.get('reconfigure').present ? { reconfigure: parseReconfigure(v.get('reconfigure'), ctx, new Set([...voters, ...learners])) } : {}),
       ...parseBootstrap(v, voters, learners, ctx),
+      ...(v.get('figure8').present ? { figure8: parseFigure8(v.get('figure8')) } : {}),
     };
+    if (cfg.figure8 && voters.length !== 5) v.get('figure8').fail('expected five voters (the paper\'s Figure 8)');
     if ((cfg.electionTimeoutMinUs ?? 0) > (cfg.electionTimeoutMaxUs ?? Infinity)) {
       v.get('electionTimeoutMax').fail('expected electionTimeoutMax >= electionTimeoutMin');
     }
@@ -226,6 +231,8 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         boot?.attach(scenario.expectations, run.endUs);
         leaderChange.attach(scenario.expectations);
         reconfigure.start();
+        const put = (n: NodeId, key: string, value: string) => world.app<{ raft?: RaftPart }>(n)?.raft?.core.proposer.propose({ type: 'kv', cmd: { type: 'put', key, value } }, () => {});
+        if (cfg.figure8) new Figure8Driver({ world, voters: cfg.voters, raftOf: nodeRaft, put }, cfg.figure8.atUs, run.endUs, cfg.figure8.writes).start();
         for (const exp of scenario.expectations) {
           if (exp.kind !== 'leader-within') continue;
           const p = exp.params as WithinParams;
