@@ -18,7 +18,7 @@
  *      rule fires at the election. Unmutated, (c) never commits i1 without a t3 entry on X, so X
  *      refuses L2 and the round ends with no one lost.
  *
- * Each step waits (polling the nodes every POLL_US of virtual time) for its precondition for at
+ * Each step waits (polling the nodes, ./directed-steps.ts) for its precondition for at
  * most STEP_US; a round that cannot go on ends early. Every round ends healed, every voter up.
  * Steps are traced as `figure8` events (step, nodes, terms, indexes) so a trace shows how far a
  * round got. Deterministic: it acts only on the simulated state at simulated instants.
@@ -28,9 +28,8 @@ import type { ServerRaft } from '../../core/node/index.ts';
 import { applyFault } from '../../sim/faults.ts';
 import type { World } from '../../sim/world.ts';
 import type { View } from '../yaml-view.ts';
+import { waitFor } from './directed-steps.ts';
 
-/** How often a step re-checks its precondition (virtual time). */
-const POLL_US = 2_000;
 /** How long a step waits: ten election timeouts of the default config (150-300 ms, src/core/raft/config.ts). */
 const STEP_US = 3_000_000;
 /** Time for a write to become durable before its node is crashed: 20 fsyncs of the simulated disk (1 ms, src/sim/disk-sync.ts). */
@@ -78,14 +77,7 @@ export class Figure8Driver {
 
   /** Polls `ready` until it returns a value (then `then`) or STEP_US passes (then the round ends). */
   private waitFor<T>(round: number, step: string, ready: () => T | undefined, then: (v: T) => void): void {
-    const deadline = Math.min(this.p.world.now() + STEP_US, this.endUs);
-    const poll = () => {
-      const v = ready();
-      if (v !== undefined) return then(v);
-      if (this.p.world.now() + POLL_US > deadline) return this.end(round, `gave up waiting: ${step}`);
-      this.p.world.after(POLL_US, poll);
-    };
-    poll();
+    waitFor(this.p.world, STEP_US, this.endUs, ready, then, () => this.end(round, `gave up waiting: ${step}`));
   }
 
   private end(round: number, how: string): void {

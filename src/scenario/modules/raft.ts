@@ -35,6 +35,8 @@ import { noParams, parseWithin, withinName, withinStartUs, type WithinParams } f
 import { parseReconfigure, ReconfigureDriver, type ReconfigureStep } from './raft-reconfigure.ts';
 import { bootstrapExpectations, parseBootstrap, ServerNodes, type BootstrapConfig } from './raft-bootstrap.ts';
 import { Figure8Driver, parseFigure8, type Figure8Config } from './raft-figure8.ts';
+import { parseVoteInLease, VoteInLeaseDriver, type VoteInLeaseConfig } from './raft-vote-in-lease.ts';
+import { parseStaleCommit, StaleCommitDriver, type StaleCommitConfig } from './raft-stale-commit.ts';
 
 export interface RaftModuleConfig {
   readonly voters: readonly NodeId[];
@@ -54,6 +56,10 @@ export interface RaftModuleConfig {
   readonly bootstrap?: BootstrapConfig;
   /** Start times of the paper's Figure 8 schedule, played by a directed nemesis (./raft-figure8.ts). */
   readonly figure8?: Figure8Config;
+  /** Times a follower cut off from the leader alone campaigns during a write-idle window (./raft-vote-in-lease.ts). */
+  readonly voteInLease?: VoteInLeaseConfig;
+  /** Times a new leader is elected knowing a stale commit index, with a slow lagging follower (./raft-stale-commit.ts). */
+  readonly staleCommit?: StaleCommitConfig;
 }
 
 /** What other modules find in app.parts.raft. */
@@ -81,7 +87,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
   name: 'raft',
   doc: 'Raft voters and learners; checks safety, leader election and churn',
   parse(v, ctx) {
-    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin', 'figure8']);
+    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin', 'figure8', 'voteInLease', 'staleCommit']);
     const voters = ctx.topology.nodesOf(v.get('voters').required());
     const learners = v.get('learners').present ? ctx.topology.nodesOf(v.get('learners')) : [];
     const both = learners.find((n) => voters.includes(n));
@@ -97,6 +103,8 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...(v.get('reconfigure').present ? { reconfigure: parseReconfigure(v.get('reconfigure'), ctx, new Set([...voters, ...learners])) } : {}),
       ...parseBootstrap(v, voters, learners, ctx),
       ...(v.get('figure8').present ? { figure8: parseFigure8(v.get('figure8')) } : {}),
+      ...(v.get('voteInLease').present ? { voteInLease: parseVoteInLease(v.get('voteInLease')) } : {}),
+      ...(v.get('staleCommit').present ? { staleCommit: parseStaleCommit(v.get('staleCommit')) } : {}),
     };
     if (cfg.figure8 && voters.length !== 5) v.get('figure8').fail('expected five voters (the paper\'s Figure 8)');
     if ((cfg.electionTimeoutMinUs ?? 0) > (cfg.electionTimeoutMaxUs ?? Infinity)) {
@@ -233,6 +241,8 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         reconfigure.start();
         const put = (n: NodeId, key: string, value: string) => world.app<{ raft?: RaftPart }>(n)?.raft?.core.proposer.propose({ type: 'kv', cmd: { type: 'put', key, value } }, () => {});
         if (cfg.figure8) new Figure8Driver({ world, voters: cfg.voters, raftOf: nodeRaft, put }, cfg.figure8.atUs, run.endUs, cfg.figure8.writes).start();
+        if (cfg.voteInLease) new VoteInLeaseDriver(world, cfg.voters, nodeRaft, cfg.voteInLease, run.endUs).start();
+        if (cfg.staleCommit) new StaleCommitDriver(world, cfg.voters, nodeRaft, cfg.staleCommit, run.endUs).start();
         for (const exp of scenario.expectations) {
           if (exp.kind !== 'leader-within') continue;
           const p = exp.params as WithinParams;
