@@ -37,6 +37,7 @@ import { bootstrapExpectations, parseBootstrap, ServerNodes, type BootstrapConfi
 import { Figure8Driver, parseFigure8, type Figure8Config } from './raft-figure8.ts';
 import { parseVoteInLease, VoteInLeaseDriver, type VoteInLeaseConfig } from './raft-vote-in-lease.ts';
 import { parseStaleCommit, StaleCommitDriver, type StaleCommitConfig } from './raft-stale-commit.ts';
+import { parseStaleLeader, StaleLeaderDriver, type StaleLeaderConfig } from './raft-stale-leader.ts';
 
 export interface RaftModuleConfig {
   readonly voters: readonly NodeId[];
@@ -60,6 +61,8 @@ export interface RaftModuleConfig {
   readonly voteInLease?: VoteInLeaseConfig;
   /** Times a new leader is elected knowing a stale commit index, with a slow lagging follower (./raft-stale-commit.ts). */
   readonly staleCommit?: StaleCommitConfig;
+  /** Times a paused, one-way cut-off leader comes back and appends in its old term (./raft-stale-leader.ts). */
+  readonly staleLeader?: StaleLeaderConfig;
 }
 
 /** What other modules find in app.parts.raft. */
@@ -87,7 +90,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
   name: 'raft',
   doc: 'Raft voters and learners; checks safety, leader election and churn',
   parse(v, ctx) {
-    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin', 'figure8', 'voteInLease', 'staleCommit']);
+    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin', 'figure8', 'voteInLease', 'staleCommit', 'staleLeader']);
     const voters = ctx.topology.nodesOf(v.get('voters').required());
     const learners = v.get('learners').present ? ctx.topology.nodesOf(v.get('learners')) : [];
     const both = learners.find((n) => voters.includes(n));
@@ -105,6 +108,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...(v.get('figure8').present ? { figure8: parseFigure8(v.get('figure8')) } : {}),
       ...(v.get('voteInLease').present ? { voteInLease: parseVoteInLease(v.get('voteInLease')) } : {}),
       ...(v.get('staleCommit').present ? { staleCommit: parseStaleCommit(v.get('staleCommit')) } : {}),
+      ...(v.get('staleLeader').present ? { staleLeader: parseStaleLeader(v.get('staleLeader')) } : {}),
     };
     if (cfg.figure8 && voters.length !== 5) v.get('figure8').fail('expected five voters (the paper\'s Figure 8)');
     if ((cfg.electionTimeoutMinUs ?? 0) > (cfg.electionTimeoutMaxUs ?? Infinity)) {
@@ -243,6 +247,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         if (cfg.figure8) new Figure8Driver({ world, voters: cfg.voters, raftOf: nodeRaft, put }, cfg.figure8.atUs, run.endUs, cfg.figure8.writes).start();
         if (cfg.voteInLease) new VoteInLeaseDriver(world, cfg.voters, nodeRaft, cfg.voteInLease, run.endUs).start();
         if (cfg.staleCommit) new StaleCommitDriver(world, cfg.voters, nodeRaft, cfg.staleCommit, run.endUs).start();
+        if (cfg.staleLeader) new StaleLeaderDriver(world, cfg.voters, nodeRaft, cfg.staleLeader, run.endUs).start();
         for (const exp of scenario.expectations) {
           if (exp.kind !== 'leader-within') continue;
           const p = exp.params as WithinParams;

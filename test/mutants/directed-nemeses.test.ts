@@ -1,6 +1,6 @@
 /**
- * The directed nemeses of the read rules (src/scenario/modules/raft-vote-in-lease.ts,
- * raft-stale-commit.ts): each stays quiet on correct Raft and fires on its mutant, on one round
+ * The directed nemeses of the read rules and the term gate (src/scenario/modules/raft-vote-in-lease.ts,
+ * raft-stale-commit.ts, raft-stale-leader.ts): each stays quiet on correct Raft and fires on its mutant, on one round
  * of its scenario. And the write-idle switch they use turns writes into reads only while on.
  */
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ afterEach(() => {
   else process.env['HASIM_MUTANTS'] = saved;
 });
 
-/** One round at 3s of the scenario, 10s long, on `seed` (seed 1: the mutant's round fires on both scenarios). */
+/** One round at 3s of the scenario, 10s long, on `seed` (one where the mutant's single round fires). */
 function oneRound(file: string, key: string, mutants: string, trace: string, seed = 1) {
   const text = readFileSync(file, 'utf8')
     .replace(new RegExp(`${key}: \\{ at: \\[[^\\]]*\\] \\}`), `${key}: { at: [3s] }`)
@@ -64,5 +64,18 @@ describe('stale commit index (kv-stale-commit.yaml)', () => {
   it('readBeforeTermCommit: reads from the stale commit index miss acknowledged writes', () => {
     const r = oneRound(F, 'staleCommit', 'readBeforeTermCommit', 'stale-commit');
     expect(r.failed).toContain('linearizable');
+  });
+});
+
+describe('stale leader (kv-stale-term.yaml)', () => {
+  const F = 'scenarios/kv-stale-term.yaml';
+  it('correct Raft: the restarted voter rejects the old term and, holding the newer entries, is elected', () => {
+    const r = oneRound(F, 'staleLeader', '', 'stale-leader', 4);
+    expect(r.failed).toEqual([]);
+    expect(r.steps).toEqual(['paused', 'resumed', 'elected', 'end']);
+  });
+  it('acceptStaleTerm: the restarted voter takes the old leader\'s entries over committed ones', () => {
+    const r = oneRound(F, 'staleLeader', 'acceptStaleTerm', 'stale-leader', 4);
+    expect(r.failed).toContain('raft-safety');
   });
 });
