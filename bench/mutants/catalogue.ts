@@ -39,7 +39,7 @@ const FIGURE8 = 'raft-figure8.yaml';
 export const CATALOGUE: readonly Mutant[] = [
   // ---- the nine of issue 16 (and two more Raft rules), src/core/raft/mutations.ts
   { name: 'voteWithoutLogCheck', kind: 'raft', rule: 'Raft §5.4.1: vote only for a candidate whose log is at least as up-to-date', where: 'raft/election.ts grantsVote', scenarios: ['stress/raft5-kv-nemesis.yaml'] },
-  { name: 'skipVotePersist', kind: 'raft', rule: 'Raft Fig. 2: currentTerm/votedFor on stable storage before responding', where: 'raft/node.ts', scenarios: [CRASH_POINTS, 'stress/storage-nemesis.yaml'] },
+  { name: 'skipVotePersist', kind: 'raft', rule: 'Raft Fig. 2: currentTerm/votedFor on stable storage before responding', where: 'raft/node.ts', scenarios: ['raft-partitions.yaml'] },
   { name: 'keepConflictingEntries', kind: 'raft', rule: 'Raft Fig. 2 AppendEntries rule 3: delete a conflicting entry and all that follow', where: 'raft/node.ts onAppend', scenarios: ['stress/raft5-kv-nemesis.yaml'] },
   { name: 'commitBeyondVerified', kind: 'raft', rule: 'Raft Fig. 2 AppendEntries rule 5: commit = min(leaderCommit, index of last new entry)', where: 'raft/node.ts onAppend', scenarios: [CRASH_POINTS, 'stress/raft5-kv-nemesis.yaml'] },
   { name: 'commitOldTerms', kind: 'raft', rule: 'Raft §5.4.2 / Fig. 8: never commit an earlier term\'s entry by counting replicas', where: 'raft/node.ts advanceCommit', scenarios: [FIGURE8, CRASH_POINTS] },

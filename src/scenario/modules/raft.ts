@@ -25,6 +25,7 @@ import { RAFT_MUTATIONS, isRaftMutation, type RaftConfig, type RaftMutation } fr
 import { ServerCore, type NodeMachine, type ServerRaft } from '../../core/node/index.ts';
 import { RaftSafetyChecker } from '../../sim/checkers/raft-safety.ts';
 import { FollowerCommitChecker } from '../../sim/checkers/follower-commit.ts';
+import { VoteDurabilityChecker } from '../../sim/checkers/vote-durability.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
@@ -142,6 +143,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     const learners = new Set(cfg.learners);
     const checker = new RaftSafetyChecker({ throwOnViolation: true });
     const followerCommit = new FollowerCommitChecker({ throwOnViolation: true }); // Figure 2 AppendEntries rule 5, judged as raft-safety
+    const voteDurability = new VoteDurabilityChecker({ throwOnViolation: true }); // Figure 2 persistent state, judged as raft-safety
     // tree: { careless: true } breaks the tree servers on purpose (scenarios/broken).
     const coreOpts = (scenario.modules.get('tree') as { careless?: boolean } | undefined)?.careless ? { tree: { unsafeServeClientsAhead: true } } : {};
     const overrides: Partial<RaftConfig> = {
@@ -229,7 +231,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
           return;
         }
         const core = new ServerCore({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, coreOpts);
-        const node = core.attachRaft(ctx.env('raft'), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
+        const node = core.attachRaft(voteDurability.wrap(ctx.env('raft')), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
         checker.attach(node);
         followerCommit.attach(node);
         app.parts.raft = { node, sm: core.machine, core } satisfies RaftPart;
@@ -280,8 +282,9 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         switch (exp.kind) {
           case 'raft-safety': {
             const c = checker.counts;
-            const seen = `${c.elections} elections, ${c.commits} commits, ${c.applies} applies checked`;
-            return verdict(exp, checker.ok(), checker.ok() ? seen : `${checker.violations[0]} (${checker.violations.length} violation(s); ${seen})`);
+            const seen = `${c.elections} elections, ${c.commits} commits, ${c.applies} applies, ${voteDurability.checked} granted votes checked`;
+            const bad = [...checker.violations, ...voteDurability.violations];
+            return verdict(exp, bad.length === 0, bad.length === 0 ? seen : `${bad[0]} (${bad.length} violation(s); ${seen})`);
           }
           case 'leader-within': {
             const i = scenario.expectations.filter((e) => e.kind === 'leader-within').indexOf(exp);
