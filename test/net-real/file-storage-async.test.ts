@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileStorage } from '../../src/net-real/file-storage.ts';
+import { applyLogOp } from './log-model.ts';
 import { freshDir, removeDirs } from './tmp-dir.ts';
 
 afterAll(removeDirs);
@@ -117,29 +118,12 @@ describe('FileStorage.syncAsync against a model', () => {
         let told = 0;
         let incarnation = 0;
         for (const o of ops) {
-          const last = m.first + m.records.length - 1;
           switch (o.op) {
-            case 'append': {
-              const recs = Array.from({ length: o.n }, () => ({ v: counter++ }));
-              s.append(recs);
-              m.records.push(...recs);
+            case 'append':
+            case 'truncate':
+            case 'compact':
+              applyLogOp(s, m, o, () => ({ v: counter++ }));
               break;
-            }
-            case 'truncate': {
-              const i = Math.max(m.first, last + 1 - o.back);
-              s.truncateFrom(i);
-              m.records.length = i - m.first;
-              break;
-            }
-            case 'compact': {
-              const i = last + o.ahead - 3;
-              s.compactTo(i);
-              if (i >= m.first) {
-                m.records.splice(0, Math.min(m.records.length, i - m.first + 1));
-                m.first = i + 1;
-              }
-              break;
-            }
             case 'save':
               s.save('hs', o.value);
               m.hs = o.value;

@@ -205,7 +205,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       run.endUs,
     );
 
-    const boot = cfg.bootstrap ? new ServerNodes(world, cfg.bootstrap, cfg.voters, overrides, scenario) : undefined;
+    const boot = cfg.bootstrap ? new ServerNodes(world, cfg.bootstrap, cfg.voters, overrides, scenario, run) : undefined;
 
     return {
       setupNode(ctx, app) {
@@ -227,6 +227,9 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
           } satisfies RaftPart;
           app.parts.coord = sn.coord;
           app.parts.serverNode = sn;
+          // The server's own gossip and HA service, for the swim and failover modules' views.
+          app.parts.swim = sn.swim;
+          if (sn.ha) app.parts.ha = sn.ha;
           app.starters.push(() => sn.start());
           return;
         }
