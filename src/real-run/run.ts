@@ -57,7 +57,7 @@ export interface RealRunOptions {
   readonly log?: (line: string) => void;
   /** A progress line (elapsed, ops, faults by kind) every this many ms; default 10 s. */
   readonly progressEveryMs?: number;
-  /** Extra environment for the agents (TEST ONLY: HANODE_TEST_ACK_BEFORE_FSYNC, the broken variant). */
+  /** Extra environment for the agents (TEST ONLY: HANODE_TEST_ACK_WITHOUT_FSYNC, the broken variant). */
   readonly agentEnv?: Readonly<Record<string, string>>;
 }
 
