@@ -1,9 +1,10 @@
 /**
  * `hasim run FILE --real`: the scenario on real `hanode` processes. Starts one agent per Raft
  * voter (cluster.ts), waits for a leader, then for the scenario's duration plays its faults
- * (faults.ts, nft.ts) while its KV workload runs through the HTTP API (kv-workload.ts); stops
- * everything (also on failure), then judges the history with the simulator's linearizability
- * checker. NOT deterministic: the seed drives the workload's choices, but thread timing,
+ * (faults.ts, nft.ts) and its nemesis (nemesis.ts) while its KV workload runs through the HTTP
+ * API (kv-workload.ts); then heals the cluster and reads every key back (settle.ts,
+ * lost-writes.ts: no acknowledged write may be lost); stops everything (also on failure), then
+ * judges the history with the simulator's linearizability checker. NOT deterministic: the seed drives the workload's choices, but thread timing,
  * the kernel and the daemons' own clocks do not repeat.
  *
  * Honesty rules: a fault kind the run cannot play is listed as skipped, a module it cannot run
