@@ -76,6 +76,8 @@ export interface RealRunResult {
   readonly deterministic: false;
   readonly durationMs: number;
   readonly servers: readonly { name: string; addr: string }[];
+  /** The run's temp dir (removed at the end): tests check nothing of it survives. */
+  readonly tempDir: string;
   readonly played: readonly PlayedFault[];
   readonly skippedFaults: readonly SkippedFault[];
   readonly unsupportedModules: readonly string[];
@@ -247,6 +249,7 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     deterministic: false,
     durationMs,
     servers: cluster.nodes.map((n) => ({ name: n.name, addr: n.addr })),
+    tempDir: cluster.dir,
     played: player.played,
     skippedFaults,
     unsupportedModules,
