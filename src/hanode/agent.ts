@@ -128,7 +128,7 @@ export class Agent {
 
   constructor(readonly config: AgentConfig) {
     this.log = config.log ?? ((l) => console.log(l));
-    if (config.dataDir !== undefined) this.dataDir = DataDir.open(config.dataDir);
+    if (config.dataDir !== undefined && process.env.HANODE_TEST_ACK_WITHOUT_FSYNC !== '1') this.dataDir = DataDir.open(config.dataDir); // TEST ONLY '1' (the broken variant of test/real-run/nemesis.test.ts): state in memory, writes acknowledged that no fsync ever made durable
     const dd = this.dataDir;
     this.host = new RealHost<ServerNode>({
       id: config.node,

@@ -4,8 +4,8 @@
  * (kv `sticky: true`) are the API client mode that keeps calling a cut-off old leader.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { loadScenarioFile, parseScenario, runScenario } from '../../src/scenario/index.ts';
+import { loadScenarioFile, runScenario } from '../../src/scenario/index.ts';
+import { killingSeed } from '../support/killing-seed.ts';
 
 const FILE = 'scenarios/kv-stale-leader.yaml';
 const linearizable = (seed: number) => runScenario(loadScenarioFile(FILE), { seed }).expectations.find((e) => e.kind === 'linearizable')!;
@@ -23,7 +23,6 @@ describe('kv-stale-leader', () => {
     delete process.env['HASIM_MUTANTS'];
     expect(linearizable(1).passed).toBe(true);
     expect(linearizable(34).passed).toBe(true);
-    expect(linearizable(4).passed).toBe(true);
   });
 
   it('catches a leader lease that outlives the followers\' election timeout (leaseOutlivesTtl)', () => {
@@ -32,14 +31,18 @@ describe('kv-stale-leader', () => {
   });
 
   it('catches a read index served before the term\'s first commit (readBeforeTermCommit)', () => {
-    plant('readBeforeTermCommit');
-    // Seed 4 since the acked mark's steps are written asynchronously (issue 21), which moved the
-    // simulated timing (34 before); it passes without the mutant.
-    expect(linearizable(4).passed).toBe(false);
-  });
-
-  it('refuses sticky clients on the KV protocol (whose client retries elsewhere by design)', () => {
-    const src = readFileSync(FILE, 'utf8').replace('  sticky: true', '  sticky: true\n  via: kv-protocol').replace('  reads: default\n', '');
-    expect(() => parseScenario(src, FILE)).toThrow(/sticky: true needs via: api/);
-  });
+    // A rare kill here (3 of 60 seeds when found; kv-stale-term.yaml's directed nemesis is the sure one).
+    const seed = killingSeed(
+      80,
+      (s) => {
+        plant('readBeforeTermCommit');
+        return linearizable(s).passed;
+      },
+      (s) => {
+        delete process.env['HASIM_MUTANTS'];
+        return linearizable(s).passed;
+      },
+    );
+    expect(seed, 'no seed of 1..80 fails with readBeforeTermCommit and passes without').toBeDefined();
+  }, 600_000);
 });
