@@ -8,6 +8,7 @@
  *   swim:
  *     nodes: '*'
  *     profile: wan              # lan (default) | wan | local: memberlist's DefaultXConfig
+ *     probeTarget: random       # round-robin (default, memberlist) | random (SWIM §3.1)
  *
  * With `raft: { bootstrap: expect }` each server is hanode's ServerNode, which gossips on its own
  * SWIM node: there this module configures that node (profile, timings, ./server-options.ts) and
@@ -15,7 +16,7 @@
  * servers (the reconciler lists them in the catalog, as Consul's leader does its client agents).
  */
 import type { NodeId } from '../../core/env.ts';
-import { SwimNode, type ProfileName } from '../../core/swim/index.ts';
+import { SwimNode, type ProbeTargetMode, type ProfileName } from '../../core/swim/index.ts';
 import type { TraceEvent } from '../../sim/types.ts';
 import type { ModuleInstance, ScenarioModule, TimelineItem } from '../types.ts';
 import { humanDuration } from '../units.ts';
@@ -30,6 +31,7 @@ export interface SwimModuleConfig {
   readonly probeIntervalUs?: number;
   readonly probeTimeoutUs?: number;
   readonly suspicionMult?: number;
+  readonly probeTarget?: ProbeTargetMode;
 }
 
 /** The app part other modules (failover) read: app.parts.swim. */
@@ -44,7 +46,7 @@ export const swimModule: ScenarioModule<SwimModuleConfig> = {
   name: 'swim',
   doc: 'SWIM membership and failure detection (memberlist + Lifeguard)',
   parse(v, ctx) {
-    v.allowKeys(['nodes', 'profile', 'probeInterval', 'probeTimeout', 'suspicionMult']);
+    v.allowKeys(['nodes', 'profile', 'probeInterval', 'probeTimeout', 'suspicionMult', 'probeTarget']);
     const nodes = v.get('nodes').present ? ctx.topology.nodesOf(v.get('nodes')) : ctx.topology.expand('*');
     const cfg: SwimModuleConfig = {
       nodes,
@@ -52,6 +54,7 @@ export const swimModule: ScenarioModule<SwimModuleConfig> = {
       ...(v.get('probeInterval').present ? { probeIntervalUs: v.get('probeInterval').duration(1) } : {}),
       ...(v.get('probeTimeout').present ? { probeTimeoutUs: v.get('probeTimeout').duration(1) } : {}),
       ...(v.get('suspicionMult').present ? { suspicionMult: v.get('suspicionMult').int(1, 100) } : {}),
+      ...(v.get('probeTarget').present ? { probeTarget: v.get('probeTarget').oneOf(['round-robin', 'random'] as const) } : {}),
     };
     if (cfg.probeIntervalUs !== undefined && cfg.probeTimeoutUs !== undefined && cfg.probeTimeoutUs >= cfg.probeIntervalUs) {
       v.get('probeTimeout').fail('expected probeTimeout below probeInterval');
@@ -72,6 +75,7 @@ export const swimModule: ScenarioModule<SwimModuleConfig> = {
       ...(cfg.probeIntervalUs !== undefined ? { probeIntervalUs: cfg.probeIntervalUs } : {}),
       ...(cfg.probeTimeoutUs !== undefined ? { probeTimeoutUs: cfg.probeTimeoutUs } : {}),
       ...(cfg.suspicionMult !== undefined ? { suspicionMult: cfg.suspicionMult } : {}),
+      ...(cfg.probeTarget !== undefined ? { probeTarget: cfg.probeTarget } : {}),
       traceJoins: false,
     };
     // Servers that run hanode's ServerNode gossip on its own SWIM node: configure that one.
