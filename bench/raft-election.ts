@@ -185,7 +185,7 @@ function printTable(header: string[], rows: string[][]): void {
 }
 
 const wall0 = performance.now();
-const verdicts: { model: string; line: string; stat: string; within: boolean; diff: number }[] = [];
+const verdicts: { model: string; line: string; stat: string; within: boolean; tooFew: boolean; diff: number }[] = [];
 for (const [mi, model] of MODELS.entries()) {
   console.log(`\nTable ${mi + 1}. Raft §9.3 / Figure 16: crash → new leader, 5 servers, ${model.name};`);
   console.log(`${TRIALS} trials per line (${TRIALS_150_150} for 150–150); PreVote and CheckQuorum off except where named`);
@@ -216,7 +216,7 @@ for (const [mi, model] of MODELS.entries()) {
     const paperTrials = f.line === '150–150' ? 100 : 1000;
     const tooFew = s.n < paperTrials / 2;
     const within = !tooFew && Math.abs(diff) <= TOLERANCE;
-    verdicts.push({ model: `table ${mi + 1}`, line: f.line, stat: f.stat, within, diff });
+    verdicts.push({ model: `table ${mi + 1}`, line: f.line, stat: f.stat, within, tooFew, diff });
     cmp.push([
       f.line,
       f.stat,
@@ -241,10 +241,12 @@ console.log('\nSummary (generated from the tables):');
 for (const [mi, model] of MODELS.entries()) {
   const mine = verdicts.filter((v) => v.model === `table ${mi + 1}`);
   const ok = mine.filter((v) => v.within);
-  const off = mine.filter((v) => !v.within); // outside the tolerance, or measured on too few trials
+  const off = mine.filter((v) => !v.within && !v.tooFew);
+  const few = mine.filter((v) => v.tooFew);
   const say = (v: (typeof mine)[number]) => `${v.line} ${v.stat} (${Number.isFinite(v.diff) ? `${v.diff >= 0 ? '+' : ''}${(100 * v.diff).toFixed(0)} %` : 'no leader'})`;
   console.log(`- table ${mi + 1} (${model.name}): ${ok.length} of ${mine.length} figures within ${100 * TOLERANCE} %` +
-    (ok.length > 0 ? `: ${ok.map(say).join(', ')}` : '') + (off.length > 0 ? `; outside: ${off.map(say).join(', ')}` : '') + '.');
+    (ok.length > 0 ? `: ${ok.map(say).join(', ')}` : '') + (off.length > 0 ? `; outside: ${off.map(say).join(', ')}` : '') +
+    (few.length > 0 ? `; not comparable (too few trials measured): ${few.map(say).join(', ')}` : '') + '.');
 }
 const best = MODELS.map((m, i) => ({ m, k: verdicts.filter((v) => v.model === `table ${i + 1}` && v.within).length })).sort((a, b) => b.k - a.k)[0]!;
 console.log(`- closest to the paper: ${best.m.name} (${best.k} of ${PAPER.length}).`);
