@@ -9,6 +9,11 @@
  *     nodes: '*'
  *     profile: wan              # lan (default) | wan | local: memberlist's DefaultXConfig
  *     probeTarget: random       # round-robin (default, memberlist) | random (SWIM §3.1)
+ *
+ * With `raft: { bootstrap: expect }` each server is hanode's ServerNode, which gossips on its own
+ * SWIM node: there this module configures that node (profile, timings, ./server-options.ts) and
+ * builds SWIM only on the other nodes, which join the servers' pool as members that are not
+ * servers (the reconciler lists them in the catalog, as Consul's leader does its client agents).
  */
 import type { NodeId } from '../../core/env.ts';
 import { SwimNode, type ProbeTargetMode, type ProfileName } from '../../core/swim/index.ts';
@@ -17,6 +22,8 @@ import type { ModuleInstance, ScenarioModule, TimelineItem } from '../types.ts';
 import { humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
 import { parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
+import type { RaftModuleConfig } from './raft.ts';
+import { contributeServerOptions } from './server-options.ts';
 
 export interface SwimModuleConfig {
   readonly nodes: readonly NodeId[];
@@ -63,6 +70,18 @@ export const swimModule: ScenarioModule<SwimModuleConfig> = {
   instantiate(cfg, run): ModuleInstance {
     const members = new Set(cfg.nodes);
     const { world, scenario } = run;
+    const timing = {
+      profile: cfg.profile,
+      ...(cfg.probeIntervalUs !== undefined ? { probeIntervalUs: cfg.probeIntervalUs } : {}),
+      ...(cfg.probeTimeoutUs !== undefined ? { probeTimeoutUs: cfg.probeTimeoutUs } : {}),
+      ...(cfg.suspicionMult !== undefined ? { suspicionMult: cfg.suspicionMult } : {}),
+      ...(cfg.probeTarget !== undefined ? { probeTarget: cfg.probeTarget } : {}),
+      traceJoins: false,
+    };
+    // Servers that run hanode's ServerNode gossip on its own SWIM node: configure that one.
+    const raftCfg = scenario.modules.get('raft') as RaftModuleConfig | undefined;
+    const servers = new Set(raftCfg?.bootstrap ? raftCfg.voters : []);
+    if (servers.size > 0) contributeServerOptions(run, (ctx) => (members.has(ctx.id) ? { swim: timing } : {}));
     // Seeds: the first SWIM node of every DC (Consul's retry_join habit: a few per DC).
     const seeds: NodeId[] = [];
     for (const dc of scenario.topology.dcs()) {
@@ -92,16 +111,9 @@ export const swimModule: ScenarioModule<SwimModuleConfig> = {
 
     return {
       setupNode(ctx, app) {
-        if (!members.has(ctx.id)) return;
-        const swim = new SwimNode(ctx.env('swim'), {
-          profile: cfg.profile,
-          seeds: seeds.filter((s) => s !== ctx.id),
-          ...(cfg.probeIntervalUs !== undefined ? { probeIntervalUs: cfg.probeIntervalUs } : {}),
-          ...(cfg.probeTimeoutUs !== undefined ? { probeTimeoutUs: cfg.probeTimeoutUs } : {}),
-          ...(cfg.suspicionMult !== undefined ? { suspicionMult: cfg.suspicionMult } : {}),
-          ...(cfg.probeTarget !== undefined ? { probeTarget: cfg.probeTarget } : {}),
-          traceJoins: false,
-        });
+        // A ServerNode's gossip: the raft module sets app.parts.swim to it.
+        if (!members.has(ctx.id) || servers.has(ctx.id)) return;
+        const swim = new SwimNode(ctx.env('swim'), { ...timing, seeds: seeds.filter((s) => s !== ctx.id) });
         app.parts.swim = swim;
         app.starters.push(() => swim.start());
       },
