@@ -25,7 +25,7 @@
 // the wire (one-way U(7, 8) ms, so a request and its answer take ≈ 15 ms). The simulator's synchronous
 // sync() (the vote's fsync) takes no virtual time (disk.syncLatencyUs applies only to asynchronous log
 // writes), so a disk share of the 15 ms shows up only as wire time here. Table 2 is NOT the paper's
-// setup but a fit: the one-way delay (searched by hand over 0.5–8 ms, 300 trials each) with which the
+// setup but a fit: the one-way delay (seven one-way ranges between 0.5 and 8 ms tried by hand, 300 trials each) with which the
 // LogCabin-rule simulation comes closest to the paper's figures. Table 3 is a LAN (one-way U(0.5, 1.5)
 // ms) with our timer rule.
 //
