@@ -92,6 +92,9 @@ export const AGENT_RAFT_DEFAULTS: Partial<RaftConfig> = {
   electionTimeoutMinUs: ms(1000),
   electionTimeoutMaxUs: ms(2000),
   heartbeatIntervalUs: ms(200),
+  // Consul's raft_snapshot_threshold since 1.1.0 (8192 before): every server snapshots the
+  // whole store on its event loop at the same index, a stall for every request in flight.
+  snapshotThresholdEntries: 16384,
 };
 
 /**

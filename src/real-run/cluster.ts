@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKey } from '../net-real/seal.ts';
 import { sleep, waitUntil } from '../hanode/launcher.ts';
-import { trackChild, trackDir, untrackDir } from './cleanup.ts';
+import { runDirPrefix, trackChild, trackDir, untrackDir } from './cleanup.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'hanode.js');
 
@@ -46,7 +46,7 @@ export class RealCluster {
     private readonly extraEnv: Readonly<Record<string, string>> = {},
   ) {
     if (names.length === 0 || names.length > MAX_REAL_SERVERS) throw new Error(`a real run needs 1..${MAX_REAL_SERVERS} servers, got ${names.length}`);
-    this.dir = mkdtempSync(join(tmpdir(), 'hasim-real-'));
+    this.dir = mkdtempSync(join(tmpdir(), runDirPrefix()));
     trackDir(this.dir);
     this.nodes = names.map((name, i) => ({
       name,

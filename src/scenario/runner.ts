@@ -31,6 +31,11 @@ export interface RunOptions {
   readonly keepHistory?: boolean;
   /** Extra listener on every trace event (the determinism checker uses it). */
   readonly onEvent?: (ev: TraceEvent) => void;
+  /**
+   * Only what a swarm keeps of a seed (verdicts, trace hash, stats, faults): no client
+   * history, latency figures, client reports or timeline are built (the result's timeline is empty).
+   */
+  readonly verdictOnly?: boolean;
 }
 
 /** Bound on timeline lines kept: a long nemesis run must not hold millions of lines. */
@@ -178,6 +183,21 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): PreparedRun {
       finished = true;
       for (const inst of list) inst.end?.();
       const verdicts = evaluateAll(true);
+      if (opts.verdictOnly) {
+        return {
+          scenario: sc.name,
+          file: sc.file,
+          seed,
+          passed: verdicts.every((v) => v.passed),
+          expectations: verdicts,
+          traceHash: world.traceHash(),
+          faults: world.faultCounts(),
+          stats: { events: world.stats.events, messages: world.stats.sent, virtualTimeUs: world.now(), wallTimeMs: Math.round((performance.now() - wallStart) * 10) / 10 },
+          timeline: [],
+          ...(error ? { error } : {}),
+          unavailable: unavailableModules,
+        };
+      }
       // Stable by time: lines noted from world callbacks interleave with trace lines.
       timeline.sort((a, b) => a.t - b.t);
       if (timelineDropped > 0) {

@@ -4,9 +4,10 @@
  * order: (time, seq) is a total order, so the pop order is the same for any correct queue.
  *
  * Layout, for speed (Brown's calendar queue, simplified to fixed-width buckets): the near future
- * is a ring of BUCKETS buckets of BUCKET_US microseconds each, every bucket a small array sorted
- * by (time, seq); a push appends to its bucket (an insertion step back over the few later
- * events), a pop takes the head of the first non-empty bucket. Events further away than the ring
+ * is a ring of BUCKETS buckets of BUCKET_US microseconds each, every bucket a small array; a push
+ * appends to its bucket, which is sorted by (time, seq) once, when the ring reaches it (a push
+ * into that first bucket steps back over the few later events), and a pop takes the head of
+ * the first non-empty bucket. Events further away than the ring
  * wait in a 4-ary heap (FarHeap) and move into the ring as time reaches them. Message delays
  * and timers are mostly well within the ring's span, so most events never touch the heap.
  * Nothing is allocated per push or pop once the arrays have grown to the run's size.
@@ -37,6 +38,13 @@ export class EventQueue<E extends QueuedEvent> {
   private readonly ring: E[][] = Array.from({ length: BUCKETS }, () => []);
   /** Index of the next unpopped event of each bucket (popped ones are dropped when it empties). */
   private readonly heads = new Int32Array(BUCKETS);
+  /**
+   * 1 while a bucket's events are in push order rather than (time, seq) order. A push only
+   * appends to a bucket the ring has not reached; the bucket is sorted once, when it becomes
+   * the first (its events are read then anyway, to be run), so a push does not step over
+   * events whose objects are long out of the CPU's caches.
+   */
+  private readonly unsorted = new Uint8Array(BUCKETS);
   /** Bit per bucket: set while it holds unpopped events (finds the next one without a scan). */
   private readonly occupied = new Uint32Array(WORDS);
   /** Absolute bucket number (time / BUCKET_US) of the ring's first bucket. */
@@ -106,8 +114,16 @@ export class EventQueue<E extends QueuedEvent> {
     if (ab < this.cur) ab = this.cur;
     const slot = ab & MASK;
     const bucket = this.ring[slot]!;
-    const head = this.heads[slot]!;
     this.occupied[slot >>> 5]! |= 1 << (slot & 31);
+    this.inRing++;
+    if (ab !== this.cur) {
+      // Not yet reached: sorted when it is (see unsorted).
+      if (bucket.length > this.heads[slot]!) this.unsorted[slot] = 1;
+      bucket.push(e);
+      return;
+    }
+    // The first bucket, being run: in order now.
+    const head = this.heads[slot]!;
     let i = bucket.length;
     bucket.push(e);
     while (i > head && before(e, bucket[i - 1]!)) {
@@ -115,7 +131,6 @@ export class EventQueue<E extends QueuedEvent> {
       i--;
     }
     bucket[i] = e;
-    this.inRing++;
   }
 
   /** Ring slot of the earliest live event (dropping cancelled ones on the way), or -1 when empty. */
@@ -129,6 +144,10 @@ export class EventQueue<E extends QueuedEvent> {
       const b = this.cur & MASK;
       const bucket = this.ring[b]!;
       const head = this.heads[b]!;
+      if (this.unsorted[b] === 1) {
+        this.unsorted[b] = 0;
+        sortBucket(bucket, head);
+      }
       if (head < bucket.length) {
         if (!bucket[head]!.cancelled) return b;
         this.take(b);
@@ -188,11 +207,25 @@ export class EventQueue<E extends QueuedEvent> {
       this.heads[b] = 0;
     }
     this.occupied.fill(0);
+    this.unsorted.fill(0);
     while (this.far.size > 0) keep(this.far.pop());
     this.inRing = 0;
     this.count = live.length;
     this.cancelledCount = 0;
     for (const e of live) this.place(e);
+  }
+}
+
+/** Insertion sort of bucket[from..] by (time, seq): buckets are short (a few to a few dozen events). */
+function sortBucket<E extends QueuedEvent>(bucket: E[], from: number): void {
+  for (let k = from + 1; k < bucket.length; k++) {
+    const e = bucket[k]!;
+    let i = k;
+    while (i > from && before(e, bucket[i - 1]!)) {
+      bucket[i] = bucket[i - 1]!;
+      i--;
+    }
+    bucket[i] = e;
   }
 }
 

@@ -22,6 +22,8 @@ export class Network {
   /** cutCount[a * n + b] > 0 ⇔ messages from a to b are dropped. Allocated on first cut. */
   private cutCount: Uint16Array | null = null;
   private readonly cuts = new Map<number, { from: Uint8Array; to: Uint8Array; bothWays: boolean }>();
+  /** Bumped at every change of the cut pairs: a watcher that sees the same value knows isCut() answers as before. */
+  cutVersion = 0;
   private lossRules: LinkRule[] = [];
   private slowRules: LinkRule[] = [];
   private dupRules: LinkRule[] = [];
@@ -158,6 +160,7 @@ export class Network {
   private applyCut(from: Uint8Array, to: Uint8Array, bothWays: boolean, delta: number): void {
     const cc = this.cutCount!;
     const n = this.n;
+    this.cutVersion++;
     for (let a = 0; a < n; a++) {
       if (!from[a]) continue;
       for (let b = 0; b < n; b++) {

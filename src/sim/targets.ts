@@ -77,6 +77,11 @@ export class SimTargets {
     return [...this.models.keys()];
   }
 
+  /** How many targets there are (keys().length without the copy). */
+  get size(): number {
+    return this.models.size;
+  }
+
   dcOf(key: string): string {
     return this.model(key).spec.dc;
   }

@@ -6,7 +6,7 @@
  * Time is true (global) virtual time in integer microseconds; each node sees it through its
  * own clock.
  */
-import { pack, unpack } from 'msgpackr';
+import { createRequire } from 'node:module';
 import type { Env, Message, Micros, NodeId, Random, SendOptions, Storage, Timer, TraceFields } from '../core/env.ts';
 import { SimulationError } from './errors.ts';
 import { EventQueue, type QueuedEvent } from './event-queue.ts';
@@ -539,7 +539,7 @@ export class World implements FaultTarget {
   private send(from: SimNode, toId: NodeId, svc: string, msg: Message, reliable: boolean): void {
     this.stats.sent++;
     const to = this.topology.index(toId);
-    if (this.checkMessages) msg = unpack(pack(msg)) as Message;
+    if (this.checkMessages) msg = wireRoundTrip(msg);
     const a = from.index;
     const key = a * this.nodes.length + to;
     const gen = reliable ? (this.linkGen.get(key) ?? 0) : 0;
@@ -715,4 +715,15 @@ export class World implements FaultTarget {
 function wireType(msg: Message): string {
   const t = (msg as { type?: unknown } | null)?.type;
   return typeof t === 'string' ? t : '(malformed)';
+}
+
+let msgpack: { pack(v: unknown): Buffer; unpack(b: Buffer): unknown } | undefined;
+
+/**
+ * A message as the peer would decode it (checkMessages). msgpackr is loaded on first use: it
+ * brings a native addon, start-up time that runs without checkMessages never need.
+ */
+function wireRoundTrip(msg: Message): Message {
+  msgpack ??= createRequire(import.meta.url)('msgpackr') as NonNullable<typeof msgpack>;
+  return msgpack.unpack(msgpack.pack(msg)) as Message;
 }

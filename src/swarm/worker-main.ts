@@ -21,7 +21,7 @@ try {
     }
     for (const seed of m.seeds) {
       try {
-        const r = runScenario(scenario, { seed });
+        const r = runScenario(scenario, { seed, verdictOnly: true });
         const outcome: SeedOutcome = {
           seed,
           passed: r.passed,

@@ -7,12 +7,12 @@
  * caught. Without root or nft the partitions are left out of the nemesis (said on stderr); the
  * kills and pauses still run. No agent, nft table or temp dir of a run may survive it.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../../src/scenario/load.ts';
 import { runReal } from '../../src/real-run/run.ts';
+import { agentsStillRunning } from '../../src/real-run/cleanup.ts';
 import { listOurTables, nftUnavailable } from '../../src/real-run/nft.ts';
 import type { Scenario } from '../../src/scenario/types.ts';
 
@@ -28,9 +28,7 @@ function scenario(): Scenario {
 
 /** What survives of a run: its agents, its temp dir, this process's nft table (other real runs on the machine are not ours). */
 function leftovers(tempDir: string): string[] {
-  const agents = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes('hanode.js agent') && l.includes(`${tempDir}/`));
-  const tables = listOurTables().filter((t) => t.includes(`hasim_${process.pid}`));
-  return [...agents, ...tables, ...(existsSync(tempDir) ? [tempDir] : [])];
+  return [...agentsStillRunning(), ...listOurTables(), ...(existsSync(tempDir) ? [tempDir] : [])];
 }
 
 describe('a kill -9 / SIGSTOP / partition nemesis on real agents', () => {

@@ -98,9 +98,22 @@ export function votingDiff(a: Membership, b: Membership): NodeId[] {
 /** The nth largest value among `voters` (n = their majority): the highest value a majority has reached. */
 function majorityIndex(voters: readonly NodeId[], counted: readonly NodeId[], valueOf: (id: NodeId) => number): number {
   if (voters.length === 0) return 0;
-  const values = counted.map(valueOf).sort((x, y) => y - x);
+  // Called on every heartbeat answer and append ack: an insertion sort (descending) into a
+  // reused scratch array instead of map + sort, which allocated two arrays and a comparator call per step.
+  const n = counted.length;
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
+  const values = scratch;
+  for (let i = 0; i < n; i++) {
+    const v = valueOf(counted[i]!);
+    let j = i;
+    for (; j > 0 && values[j - 1]! < v; j--) values[j] = values[j - 1]!;
+    values[j] = v;
+  }
   return values[Math.floor(voters.length / 2)]!;
 }
+
+/** majorityIndex's work space (its values are numbers: indexes and round counters). */
+let scratch = new Float64Array(16);
 
 /**
  * The highest value (a match index, an acked heartbeat round) that a quorum of the voters has

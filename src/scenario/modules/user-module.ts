@@ -6,8 +6,8 @@
  * `.ts` file needs no build step and scenario loading stays synchronous everywhere it happens
  * (the CLI, swarm workers, shrink, the TUI). Each file is loaded once per process.
  */
+import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
-import { require as tsxRequire } from 'tsx/cjs/api';
 import type { Core, Env, Micros, NodeId } from '../../core/env.ts';
 import type { TraceEvent } from '../../sim/types.ts';
 
@@ -61,13 +61,25 @@ export function resolveUserPath(spec: string, scenarioFile: string): string {
   return resolve(base, spec);
 }
 
+type TsxRequire = (id: string, fromFile: string | URL) => unknown;
+let tsxRequireFn: TsxRequire | undefined;
+
+/**
+ * tsx's require, loaded on first use: tsx brings esbuild, a tenth of a second of start-up that
+ * every `hasim run` of a built-in scenario would otherwise pay for nothing.
+ */
+function tsxRequire(): TsxRequire {
+  tsxRequireFn ??= (createRequire(import.meta.url)('tsx/cjs/api') as { require: TsxRequire }).require;
+  return tsxRequireFn;
+}
+
 /** Loads a user module (cached); throws an Error whose message is one line on failure. */
 export function loadUserModule(absPath: string): Record<string, unknown> {
   const hit = cache.get(absPath);
   if (hit) return hit;
   let m: Record<string, unknown>;
   try {
-    m = tsxRequire(absPath, import.meta.url) as Record<string, unknown>;
+    m = tsxRequire()(absPath, import.meta.url) as Record<string, unknown>;
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
     throw new Error(`cannot load ${absPath}: ${msg}`);

@@ -88,6 +88,8 @@ export class FailoverChecker {
   private readonly sampleUs: Micros;
   private stopped = false;
   private readonly off: () => void;
+  /** What the last full sample saw (see sample()). */
+  private seen: { cutVersion: number; targets: number; up: readonly NodeId[] } = { cutVersion: -1, targets: -1, up: [] };
 
   constructor(
     private readonly world: World,
@@ -135,6 +137,14 @@ export class FailoverChecker {
     if (this.stopped) return;
     const now = this.world.now();
     const upObs = this.opts.observers.filter((o) => this.world.isUp(o));
+    // Every 50 ms, but cut-off sets change only with the cuts, the live observers or the
+    // targets: when none changed, every key's sample would equal its last one (nothing to add).
+    const cutVersion = this.world.network.cutVersion;
+    if (cutVersion === this.seen.cutVersion && this.targets.size === this.seen.targets && sameList(upObs, this.seen.up)) {
+      this.world.after(this.sampleUs, () => this.sample());
+      return;
+    }
+    this.seen = { cutVersion, targets: this.targets.size, up: upObs };
     for (const key of this.targets.keys()) {
       const cut = upObs.filter((o) => this.targets.cutOff(o, key));
       let list = this.samples.get(key);
@@ -235,4 +245,10 @@ export class FailoverChecker {
 
 function fmt(us: Micros): string {
   return `${(us / 1e6).toFixed(3)}s`;
+}
+
+function sameList(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
