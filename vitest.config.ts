@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-/** Real-run tests start hanode clusters on fixed loopback addresses and cut links by address with nft. */
+/** Real-run tests start hanode clusters on loopback addresses and cut links by address with nft. */
 const REAL_RUN = 'test/real-run/**/*.test.ts';
 
 export default defineConfig({
@@ -18,8 +18,9 @@ export default defineConfig({
         test: { name: 'main', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: [REAL_RUN, '**/node_modules/**'], sequence: { groupOrder: 0 } },
       },
       {
-        // Two real runs at once would share addresses, cut each other's links and see each
-        // other's agents and nft tables: these files run one at a time, after the rest.
+        // Each real run is three agents and timing-bound faults: on 2 cores, two at once starve
+        // each other, so these files run one at a time, after the rest. (Runs of different
+        // processes no longer share addresses: src/real-run/address-block.ts.)
         extends: true,
         test: { name: 'real-run', include: [REAL_RUN], fileParallelism: false, sequence: { groupOrder: 1 } },
       },

@@ -10,24 +10,15 @@
 // hanode/etcd ratios. Skips (exit 0) when no etcd is on PATH. Never asserts.
 // BENCH_SECONDS (default 8) sets the time per point.
 //
-// Figures (2-core machine shared with other jobs, so the load average matters as much as the code):
-//   before async writes (issue 21, Storage.sync blocking the event loop): h/e w/s 0.21 / 0.5 /
-//     0.7-0.9 at 1 / 16 / 64 clients;
-//   with async Raft log writes (2026-12-03, load average 17.7 at the start, 23.4 at the end):
-//     clients  etcd w/s     hanode w/s   w/s h/e      etcd p99 ms  hanode p99 ms  p99 h/e
-//     1        519 / 504    92 / 245     0.18 / 0.49  8.1 / 8.0    63.7 / 20.8    7.91 / 2.59
-//     16       1477 / 1667  668 / 1270   0.45 / 0.76  51.4 / 40.0  106 / 69.6     2.06 / 1.74
-//     64       1502 / 2267  1473 / 1602  0.98 / 0.71  172 / 101    160 / 162      0.93 / 1.61
-//   hanode is still behind etcd (issue 21's goal is >= 1.5x at 16 and 64 clients). Those runs
-//   (and the issue's) had hanode's Raft and gossip ENCRYPTED (the launcher hands every agent a
-//   cluster key) while etcd's peers spoke plain HTTP; since then the hanode side runs
-//   --insecure-cluster with no key, as the comment on HANODE_ARGS always meant. Not re-measured.
+// Figures, what changed for them and what limits them: docs/performance.md (2-core machine shared
+// with other jobs, so the load average matters as much as the code).
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getJson, killAll, startAgent, waitUntil, type Proc } from '../src/hanode/launcher.ts';
 import { EtcdCluster, etcdVersion } from './_etcd-cluster.ts';
 import { load, type LoadResult, type Target } from './_http-load.ts';
+import { cpuMs } from './_proc-cpu.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CLIENTS = [1, 16, 64];
@@ -76,6 +67,9 @@ async function hanodeLeader(nodes: Proc[]): Promise<Proc> {
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const both = (a: number, b: number, f: (x: number) => string) => `${f(a)} / ${f(b)}`;
 
+/** The machine's 1/5/15-minute load averages: on a shared machine they matter as much as the code. */
+const load3 = () => loadavg().map((x) => x.toFixed(1)).join(' / ');
+const loadAtStart = load3();
 const root = mkdtempSync(join(tmpdir(), 'vs-etcd-'));
 let etcd: EtcdCluster | undefined;
 try {
@@ -84,19 +78,26 @@ try {
   const n1 = await startAgent('n1', join(root, 'n1'), HANODE_ARGS(), undefined, HANODE_ENV);
   const rest = await Promise.all(['n2', 'n3'].map((n) => startAgent(n, join(root, n), HANODE_ARGS(n1.serf), undefined, HANODE_ENV)));
   const targets = { etcd: etcdTarget((await etcd.leader()).client), hanode: hanodeTarget((await hanodeLeader([n1, ...rest])).http) };
+  // The processes of each system, for the CPU each write costs it (all three members together).
+  const pids: Record<string, number[]> = { etcd: etcd.members.map((m) => m.child.pid!), hanode: [n1, ...rest].map((p) => p.child.pid!) };
 
   process.stderr.write('  warm-up...\n');
   for (const t of [targets.etcd, targets.hanode]) await load(t, 16, 1);
 
   // results[system][clients] = [pass 1, pass 2]
   const results = new Map<string, LoadResult[]>();
+  const cpuPerWrite = new Map<string, number[]>(); // µs of CPU per write, same keys
   let counter = 0;
   const point = async (t: Target, clients: number) => {
     process.stderr.write(`  ${t.name}, ${clients} client(s), ${SECONDS} s...\n`);
+    const cpu0 = cpuMs(pids[t.name]!);
     const r = await load(t, clients, SECONDS, counter);
+    const cpu1 = cpuMs(pids[t.name]!);
     counter += 1_000_003; // each point starts at another key
     const k = `${t.name}/${clients}`;
     results.set(k, [...(results.get(k) ?? []), r]);
+    const writes = r.ops * SECONDS;
+    cpuPerWrite.set(k, [...(cpuPerWrite.get(k) ?? []), cpu0 === undefined || cpu1 === undefined || writes === 0 ? NaN : ((cpu1 - cpu0) * 1000) / writes]);
   };
   // Pass 1: 1, 16, 64 clients, etcd then hanode; pass 2: the exact reverse.
   const order = CLIENTS.flatMap((c) => [[targets.etcd, c], [targets.hanode, c]] as const);
@@ -106,6 +107,9 @@ try {
   const rows = CLIENTS.map((c) => {
     const [e1, e2] = results.get(`etcd/${c}`)!;
     const [h1, h2] = results.get(`hanode/${c}`)!;
+    const ec = cpuPerWrite.get(`etcd/${c}`)!;
+    const hc = cpuPerWrite.get(`hanode/${c}`)!;
+    const us = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(0));
     return [
       String(c),
       both(e1!.ops, e2!.ops, (x) => x.toFixed(0)),
@@ -116,15 +120,19 @@ try {
       both(e1!.p99, e2!.p99, ms),
       both(h1!.p99, h2!.p99, ms),
       both(h1!.p99 / e1!.p99, h2!.p99 / e2!.p99, (x) => x.toFixed(2)),
+      both(ec[0]!, ec[1]!, us),
+      both(hc[0]!, hc[1]!, us),
       `${e1!.errors + e2!.errors} / ${h1!.errors + h2!.errors}`,
     ];
   });
-  const head = ['clients', 'etcd w/s', 'hanode w/s', 'w/s h/e', 'etcd p50 ms', 'hanode p50 ms', 'etcd p99 ms', 'hanode p99 ms', 'p99 h/e', 'errors e / h'];
+  const head = ['clients', 'etcd w/s', 'hanode w/s', 'w/s h/e', 'etcd p50 ms', 'hanode p50 ms', 'etcd p99 ms', 'hanode p99 ms', 'p99 h/e', 'etcd cpu µs/w', 'hanode cpu µs/w', 'errors e / h'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padStart(widths[i]!)).join('  ');
   console.log(`etcd ${version} vs hanode: 3 members each on 127.0.0.1, both up at once, fsync on, leader targeted,`);
   console.log(`HTTP/1.1 keep-alive, ${VALUE.length}-byte values over ${KEYS.toLocaleString('en-US')} keys, ${SECONDS} s a point; cells: pass 1 / pass 2 (reverse order)`);
   console.log('ratios h/e: hanode / etcd (w/s above 1 and p99 below 1 favour hanode)');
+  console.log('cpu µs/w: CPU time (user + system) of the three member processes per write, /proc (Linux)');
+  console.log(`load average (1 / 5 / 15 min): ${loadAtStart} at the start, ${load3()} at the end`);
   console.log(line(head));
   for (const r of rows) console.log(line(r));
 } finally {

@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CATALOGUE } from './catalogue.ts';
+import { CATALOGUE, switchesOf } from './catalogue.ts';
 import { renderMatrix, type Cell } from './matrix.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -56,11 +56,11 @@ interface SwarmJson {
   failures: { seed: number; expectations: { name: string; status: string; detail?: string }[] }[];
 }
 
-function runCell(scenario: string, mutant: string | undefined, seeds: number, workers: number): Promise<Cell> {
+function runCell(scenario: string, mutant: string | undefined, switches: string, seeds: number, workers: number): Promise<Cell> {
   const started = Date.now();
   return new Promise((done) => {
     const args = [join(root, 'bin', 'hasim.js'), 'run', join('scenarios', scenario), '--swarm', String(seeds), '--workers', String(workers), '--json', '--quiet'];
-    const env = { ...process.env, HASIM_MUTANTS: mutant ?? '' };
+    const env = { ...process.env, HASIM_MUTANTS: switches };
     const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -96,7 +96,8 @@ async function main(): Promise<void> {
   const worker = async () => {
     while (next < plan.length) {
       const p = plan[next++]!;
-      const cell = await runCell(p.scenario, p.mutant, o.seeds, o.workers);
+      const m = CATALOGUE.find((c) => c.name === p.mutant);
+      const cell = await runCell(p.scenario, p.mutant, m ? switchesOf(m) : '', o.seeds, o.workers);
       cells.push(cell);
       const elapsed = (Date.now() - t0) / 1000;
       const eta = (elapsed / cells.length) * (plan.length - cells.length);

@@ -73,19 +73,41 @@ export function simulate(file: string, opts: SimulateOptions = {}): RunResult {
 type FastCheck = Pick<typeof import('fast-check'), 'constantFrom' | 'integer' | 'oneof' | 'record' | 'array' | 'subarray' | 'tuple'>;
 
 /** Fault kinds `faultSchedules` draws. */
-export type ScheduleKind = 'crash' | 'isolate' | 'pause' | 'partition';
+export type ScheduleKind = 'crash' | 'isolate' | 'pause' | 'partition' | 'clock' | 'loss';
+
+/** The kinds drawn when `kinds` is not given: the process and network faults. */
+const DEFAULT_KINDS: readonly ScheduleKind[] = ['crash', 'isolate', 'pause', 'partition'];
+
+/**
+ * Bound of a drawn clock step (±), when `maxSkewUs` is not given: 500 ms, larger than the
+ * 150-300 ms election timeouts the Raft paper recommends (§9.3), so a skewed node can misjudge
+ * a leader lease or an election timeout.
+ */
+const DEFAULT_MAX_SKEW_US = 500_000;
+
+/** Bound of a drawn clock drift (±, as a rate), when `maxDrift` is not given: 0.05, far beyond a real quartz (≈ 1e-4) so lease margins are tested. */
+const DEFAULT_MAX_DRIFT = 0.05;
+
+/** The largest drift a scenario file accepts (src/scenario/faults.ts), so every drawn schedule replays. */
+const MAX_DRIFT = 0.1;
 
 /**
  * A fast-check arbitrary of fault schedules on `nodes`: up to `maxFaults` faults of `kinds`
- * (default all: crash, isolate, pause, and a partition of the nodes into two sides), each starting
- * before `untilUs` and lasting 100 ms .. `maxForUs`. fast-check shrinks a failing schedule towards
- * fewer, earlier, shorter faults (and smaller partition sides).
+ * (default: crash, isolate, pause, and a partition of the nodes into two sides; `clock` and
+ * `loss` are drawn only when listed), each starting before `untilUs` and lasting
+ * 100 ms .. `maxForUs`. A `clock` fault steps one node's clock by up to ±`maxSkewUs` and lets it
+ * drift by up to ±`maxDrift`; a `loss` fault drops messages between two nodes (or everywhere)
+ * with probability 5-50 %. fast-check shrinks a failing schedule towards fewer, earlier,
+ * shorter faults (smaller partition sides, smaller skew and drift, less loss).
  */
-export function faultSchedules(fc: FastCheck, o: { nodes: readonly NodeId[]; untilUs: number; maxFaults?: number; maxForUs?: number; kinds?: readonly ScheduleKind[] }) {
+export function faultSchedules(
+  fc: FastCheck,
+  o: { nodes: readonly NodeId[]; untilUs: number; maxFaults?: number; maxForUs?: number; kinds?: readonly ScheduleKind[]; maxSkewUs?: number; maxDrift?: number },
+) {
   const node = fc.constantFrom(...o.nodes);
   const at = fc.integer({ min: 0, max: o.untilUs });
   const dur = fc.integer({ min: 100_000, max: Math.max(100_000, o.maxForUs ?? 4_000_000) });
-  const kinds = new Set<ScheduleKind>(o.kinds ?? ['crash', 'isolate', 'pause', 'partition']);
+  const kinds = new Set<ScheduleKind>(o.kinds ?? DEFAULT_KINDS);
   const arbs = [];
   if (kinds.has('crash')) arbs.push(fc.record({ at, node, d: dur }).map(({ at, node, d }): ScheduledFault => ({ at, fault: { kind: 'crash', node, for: d } })));
   if (kinds.has('isolate')) arbs.push(fc.record({ at, node, d: dur }).map(({ at, node, d }): ScheduledFault => ({ at, fault: { kind: 'isolate', target: node, for: d } })));
@@ -97,6 +119,30 @@ export function faultSchedules(fc: FastCheck, o: { nodes: readonly NodeId[]; unt
         at,
         fault: { kind: 'partition', sides: [side, o.nodes.filter((n) => !side.includes(n))], for: d },
       })),
+    );
+  }
+  if (kinds.has('clock')) {
+    const maxSkew = Math.max(1, Math.floor(o.maxSkewUs ?? DEFAULT_MAX_SKEW_US));
+    const skew = fc.integer({ min: -maxSkew, max: maxSkew });
+    // drift in parts per 10,000 so it shrinks towards 0 as an integer
+    const maxDrift = Math.max(0, Math.floor(Math.min(MAX_DRIFT, o.maxDrift ?? DEFAULT_MAX_DRIFT) * 10_000));
+    const drift = fc.integer({ min: -maxDrift, max: maxDrift });
+    arbs.push(
+      fc.record({ at, node, d: dur, skew, drift }).map(({ at, node, d, skew, drift }): ScheduledFault => ({
+        at,
+        fault: { kind: 'clock', node, skew, ...(drift !== 0 ? { drift: drift / 10_000 } : {}), for: d },
+      })),
+    );
+  }
+  if (kinds.has('loss')) {
+    const pct = fc.integer({ min: 5, max: 50 });
+    const pair = o.nodes.length >= 2 ? fc.subarray([...o.nodes], { minLength: 2, maxLength: 2 }) : fc.constantFrom<NodeId[]>([]);
+    const scope = fc.oneof(fc.constantFrom<NodeId[]>([]), pair);
+    arbs.push(
+      fc.record({ at, pct, scope, d: dur }).map(({ at, pct, scope, d }): ScheduledFault => {
+        const [a, b] = scope;
+        return { at, fault: { kind: 'loss', p: pct / 100, ...(a !== undefined && b !== undefined ? { between: [a, b] as const } : {}), for: d } };
+      }),
     );
   }
   if (arbs.length === 0) throw new Error('faultSchedules: no fault kind to draw (kinds is empty, or a partition of one node)');

@@ -92,6 +92,9 @@ export const AGENT_RAFT_DEFAULTS: Partial<RaftConfig> = {
   electionTimeoutMinUs: ms(1000),
   electionTimeoutMaxUs: ms(2000),
   heartbeatIntervalUs: ms(200),
+  // Consul's raft_snapshot_threshold since 1.1.0 (8192 before): every server snapshots the
+  // whole store on its event loop at the same index, a stall for every request in flight.
+  snapshotThresholdEntries: 16384,
 };
 
 /**
@@ -125,7 +128,7 @@ export class Agent {
 
   constructor(readonly config: AgentConfig) {
     this.log = config.log ?? ((l) => console.log(l));
-    if (config.dataDir !== undefined) this.dataDir = DataDir.open(config.dataDir);
+    if (config.dataDir !== undefined && process.env.HANODE_TEST_ACK_WITHOUT_FSYNC !== '1') this.dataDir = DataDir.open(config.dataDir); // TEST ONLY '1' (the broken variant of test/real-run/nemesis.test.ts): state in memory, writes acknowledged that no fsync ever made durable
     const dd = this.dataDir;
     this.host = new RealHost<ServerNode>({
       id: config.node,

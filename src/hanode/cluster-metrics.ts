@@ -7,6 +7,8 @@ export function clusterAuthMetrics(host: RealHost<unknown>, counter: Emit, gauge
   const u = host.udp.stats;
   const t = host.tcp.stats;
   const h = host.stats;
+  counter('hanode.net.tcp_frames_sent', 'Raft and RPC frames sent to peers.', t.framesSent);
+  counter('hanode.net.tcp_write_batches', 'Writes of frames to peers (frames of one event-loop turn to one peer share one).', t.writeBatches);
   counter('hanode.net.udp_dropped_replay', 'Authenticated datagrams dropped as replays.', u.droppedReplay);
   counter('hanode.net.udp_dropped_stale', 'Authenticated datagrams sent more than 60 s from our clock.', u.droppedStale);
   counter('hanode.net.tcp_dropped_bad_auth', 'Raft frames that failed authentication (connection closed).', t.droppedBadAuth);

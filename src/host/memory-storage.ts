@@ -82,6 +82,16 @@ export class MemoryStorage implements Storage {
     return this.state.get(key) as T | undefined;
   }
 
+  /**
+   * What `load(key)` returns once every unsynced mutation is lost: the value the disk holds
+   * durably (the state before the first unsynced change of `key`). For checkers (the simulator's
+   * vote-durability check), never for cores.
+   */
+  durableLoad<T = unknown>(key: string): T | undefined {
+    for (const u of this.undo) if (u.op === 'state' && u.key === key) return (u.had ? u.previous : undefined) as T | undefined;
+    return this.load<T>(key);
+  }
+
   save(key: string, value: unknown): void {
     this.record({ op: 'state', key, had: this.state.has(key), previous: this.state.get(key) });
     // A copy, so a core that later mutates its own object cannot change what is "on disk".

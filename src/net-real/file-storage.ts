@@ -21,10 +21,17 @@
  * only appends to the active segment are pending (the hot path of Raft replication) it writes them
  * to the page cache and fsyncs on libuv's thread pool; every append made while that fsync runs is
  * written meanwhile and covered by the next one (group commit), and the callers are told, in
- * order, when their fsync returns. Anything else pending (a truncation, a compaction, a state
- * value, a new segment) takes the synchronous sync() path, which fsyncs what the async path wrote.
+ * order, when their fsync returns. Changed state values (Raft's acked mark, every 256 entries)
+ * go the same way: written to their temp files at once, fsynced on the thread pool, renamed, and
+ * the directory fsynced there too, one such batch at a time (StateOp). Anything else pending (a
+ * truncation, a compaction, a new segment, a second state batch while one runs) takes the
+ * synchronous sync() path, which first finishes the running state batch and fsyncs what the async
+ * path wrote.
+ *
+ * Log data is made durable with fdatasync: it flushes the data and the metadata needed to read it
+ * back (the file size), skipping timestamps, as etcd's WAL does (fileutil.Fdatasync on Linux).
  */
-import { closeSync, existsSync, fsync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fsync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogWindow } from '../host/log-window.ts';
 import { assert, type Storage, type StorageDamage } from '../core/env.ts';
@@ -32,7 +39,7 @@ import { decode, encode } from './codec.ts';
 import { ensureDirDurable, fsyncDir, TMP_PREFIX, writeAll, writeFileAtomicNoDirSync } from './fs-util.ts';
 import { scanSegments, segmentHeader, segmentName, truncateFile, type LogCut } from './log-segments.ts';
 import { frameRecord, readRecord } from './record-format.ts';
-import { CorruptStateError, StateFiles } from './state-files.ts';
+import { CorruptStateError, StateFiles, type StagedFile } from './state-files.ts';
 
 export interface FileStorageOptions {
   /** Roll to a new segment past this size. Default 64 MB: etcd's WAL SegmentSizeBytes (server/storage/wal/wal.go). */
@@ -62,6 +69,16 @@ export interface FileStorageStats {
 const DEFAULT_SEGMENT_BYTES = 64_000_000;
 const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
 const FIRST_FILE = 'first';
+
+/** An asynchronous state batch (syncAsync): its temp files' fsyncs, then rename, then the directory's fsync. */
+interface StateOp {
+  readonly files: readonly StagedFile[];
+  /** The write generation the batch belongs to: durable once phase is 'done'. */
+  readonly gen: number;
+  /** Temp files whose fsync still runs on the thread pool: their fds are closed only once it returns. */
+  readonly running: Set<StagedFile>;
+  phase: 'files' | 'dir' | 'done';
+}
 
 interface Segment {
   readonly base: number;
@@ -109,6 +126,8 @@ export class FileStorage implements Storage {
   /** fds closed (a segment rolled, or close()) while their fsync ran: closed when it returns. */
   private closeAfterFsync: number[] = [];
   private releaseScheduled = false;
+  /** The asynchronous state batch not yet durable, if any (one at a time). */
+  private stateOp: StateOp | null = null;
   /** Told of a failed asynchronous fsync (onAsyncFailure); without one the error is thrown. */
   private asyncFailure: ((err: NodeJS.ErrnoException) => void) | undefined;
 
@@ -246,6 +265,9 @@ export class FileStorage implements Storage {
   sync(): void {
     this.assertOpen();
     this.stats.syncs++;
+    // A state batch of syncAsync still running is finished first: its renames precede any newer
+    // write of the same keys, and sync() promises everything durable.
+    this.finishStateOpSync();
     let logDirChanged = false;
     // 1. The compaction point, durable (rename + directory fsync) before any segment it
     //    obsoletes is deleted in step 4.
@@ -309,11 +331,12 @@ export class FileStorage implements Storage {
    */
   syncAsync(done: () => void): void {
     this.assertOpen();
-    if (this.onlyAppendsPending()) {
+    if (this.onlyAppendsPending() && !(this.state.isDirty() && this.stateOp !== null)) {
       if (this.pending.length > 0) {
         this.writePending(false);
         this.writeGen++;
       }
+      if (this.state.isDirty()) this.stageState();
     } else {
       this.sync();
     }
@@ -321,13 +344,97 @@ export class FileStorage implements Storage {
     this.pump();
   }
 
-  /** True when the pending mutations are appends that continue the active segment without rolling it. */
+  /**
+   * True when the pending log mutations are appends that continue the active segment without
+   * rolling it (changed state values aside: syncAsync stages them).
+   */
   private onlyAppendsPending(): boolean {
-    if (this.firstDirty || this.state.isDirty() || this.truncateTarget !== null) return false;
+    if (this.firstDirty || this.truncateTarget !== null) return false;
     if (this.pending.length === 0) return true;
     const seg = this.segments[this.segments.length - 1];
     const pendingStart = this.last() - this.pending.length + 1;
     return seg !== undefined && this.writtenLast + 1 === pendingStart && seg.size + this.pendingBytes <= this.segmentBytes;
+  }
+
+  /** Writes the changed state values to temp files and fsyncs them on the thread pool (StateOp). */
+  private stageState(): void {
+    assert(this.stateOp === null, 'one asynchronous state batch at a time');
+    const files = this.state.stage();
+    this.writeGen++;
+    const op: StateOp = { files, gen: this.writeGen, running: new Set(), phase: 'files' };
+    this.stateOp = op;
+    for (const f of files) {
+      if (f.fd === null) continue;
+      const fd = f.fd;
+      op.running.add(f);
+      fsync(fd, (err) => {
+        op.running.delete(f);
+        if (op.phase !== 'files' || this.stateOp !== op) {
+          // Finished by sync() meanwhile, or abandoned: only the fd is left to release.
+          if (!f.closed) closeSync(fd);
+          f.closed = true;
+          return;
+        }
+        if (err) return this.failAsync(err);
+        this.stats.fsyncs++;
+        if (op.running.size === 0) this.commitStateOp(op);
+      });
+    }
+    if (op.running.size === 0) this.commitStateOp(op); // removals only
+  }
+
+  /** Every temp file of `op` is fsynced: close, rename, then fsync the directory on the thread pool. */
+  private commitStateOp(op: StateOp): void {
+    for (const f of op.files) {
+      if (f.fd !== null && !f.closed) closeSync(f.fd);
+      f.closed = true;
+    }
+    this.state.commitStaged(op.files);
+    op.phase = 'dir';
+    const dirFd = openSync(this.state.path(), 'r');
+    fsync(dirFd, (err) => {
+      closeSync(dirFd);
+      if (op.phase !== 'dir' || this.stateOp !== op) return; // finished by sync() meanwhile, or abandoned
+      if (err) return this.failAsync(err);
+      this.stats.fsyncs++;
+      op.phase = 'done';
+      this.stateOp = null;
+      this.release();
+      this.pump();
+    });
+  }
+
+  /** Finishes the running state batch on this thread (sync(), close()): what remains of fsync, rename, directory fsync. */
+  private finishStateOpSync(): void {
+    const op = this.stateOp;
+    if (op === null) return;
+    if (op.phase === 'files') {
+      for (const f of op.files) {
+        if (f.fd === null || f.closed) continue;
+        fsyncSync(f.fd); // harmless beside an fsync of the same fd still running on the pool
+        this.stats.fsyncs++;
+      }
+      // An fd whose pool fsync still runs is closed by its callback (never under it).
+      for (const f of op.files) {
+        if (f.fd !== null && !f.closed && !op.running.has(f)) {
+          closeSync(f.fd);
+          f.closed = true;
+        }
+      }
+      // Renaming a file still open is fine; its bytes were fsynced just above.
+      this.state.commitStaged(op.files.map((f) => (f.closed ? f : { ...f, closed: true })));
+    }
+    fsyncDir(this.state.path());
+    this.stats.fsyncs++;
+    op.phase = 'done';
+    this.stateOp = null;
+  }
+
+  /** A failed asynchronous fsync (log or state): see pump(). */
+  private failAsync(err: NodeJS.ErrnoException): void {
+    // Nobody waiting is told: what the fsync covered is never acknowledged.
+    if (this.asyncFailure !== undefined) return this.asyncFailure(err);
+    throw new Error(`fsync of the Raft storage failed (${err.code ?? err.message}): stopping rather than acknowledging`);
   }
 
   /**
@@ -341,6 +448,11 @@ export class FileStorage implements Storage {
   /** Starts the next group fsync on the thread pool when callers wait and none runs. */
   private pump(): void {
     if (this.fsyncing !== null || this.waiters.length === 0) return;
+    if (this.durableGen < this.writeGen && !this.fdDirty) {
+      // No log bytes wait for an fsync (none written since the last one, which returned): the
+      // generations above durableGen are state batches, which stateOp tracks.
+      this.durableGen = this.writeGen;
+    }
     if (this.durableGen >= this.writeGen) {
       this.scheduleRelease();
       return;
@@ -350,17 +462,13 @@ export class FileStorage implements Storage {
     const gen = this.writeGen;
     this.fdDirty = false;
     this.fsyncing = { fd, gen };
-    fsync(fd, (err) => {
+    fdatasync(fd, (err) => {
       this.fsyncing = null;
       for (const f of this.closeAfterFsync.splice(0)) closeSync(f);
       if (this.closed && this.waiters.length === 0) return; // abandoned (a simulated crash): nobody to tell
       // A failed fsync may have dropped the pages it covered (PostgreSQL's "fsyncgate"): retrying
       // could report success for data that never reached the disk. Stop rather than acknowledge.
-      if (err) {
-        // Nobody waiting is told: what the fsync covered is never acknowledged.
-        if (this.asyncFailure !== undefined) return this.asyncFailure(err);
-        throw new Error(`fsync of the Raft log failed (${err.code ?? err.message}): stopping rather than acknowledging`);
-      }
+      if (err) return this.failAsync(err);
       this.stats.fsyncs++;
       if (gen > this.durableGen) this.durableGen = gen;
       this.release();
@@ -368,9 +476,11 @@ export class FileStorage implements Storage {
     });
   }
 
-  /** Tells the waiting callers whose writes are durable, oldest first. */
+  /** Tells the waiting callers whose writes are durable (log and state), oldest first. */
   private release(): void {
-    while (this.waiters.length > 0 && this.waiters[0]!.gen <= this.durableGen) this.waiters.shift()!.done();
+    const op = this.stateOp;
+    const durable = op !== null ? Math.min(this.durableGen, op.gen - 1) : this.durableGen;
+    while (this.waiters.length > 0 && this.waiters[0]!.gen <= durable) this.waiters.shift()!.done();
   }
 
   /** release() on the next turn of the event loop (sync() may run inside a core: no re-entry). */
@@ -389,7 +499,7 @@ export class FileStorage implements Storage {
    */
   private fsyncActiveIfDirty(): void {
     if (this.activeFd === null || (!this.fdDirty && this.fsyncing?.fd !== this.activeFd)) return;
-    fsyncSync(this.activeFd);
+    fdatasyncSync(this.activeFd);
     this.stats.fsyncs++;
     this.fdDirty = false;
   }
@@ -407,8 +517,21 @@ export class FileStorage implements Storage {
     // No fsync: a crashed process leaves what it wrote in the page cache, and fsyncs nothing more.
     this.fdDirty = false;
     this.waiters = [];
+    this.abandonStateOp();
     this.closeActive();
     this.closed = true;
+  }
+
+  /** A crash mid state batch: no rename happens; fds whose pool fsync still runs close when it returns. */
+  private abandonStateOp(): void {
+    const op = this.stateOp;
+    if (op === null) return;
+    this.stateOp = null;
+    for (const f of op.files) {
+      if (f.fd === null || f.closed || op.running.has(f)) continue; // a running one: its callback sees stateOp !== op and closes it
+      closeSync(f.fd);
+      f.closed = true;
+    }
   }
 
   /**
@@ -465,7 +588,7 @@ export class FileStorage implements Storage {
     writeAll(this.activeFd, buf);
     this.stats.bytesWritten += buf.length;
     if (fsyncNow) {
-      fsyncSync(this.activeFd);
+      fdatasyncSync(this.activeFd);
       this.stats.fsyncs++;
       this.fdDirty = false;
     } else {

@@ -4,11 +4,11 @@
  * (temp + fsync + rename, then one fsync of the directory per batch).
  * Values are kept in memory (they are small by contract) and written at sync().
  */
-import { existsSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert } from '../core/env.ts';
 import { decode, encode } from './codec.ts';
-import { fsyncDir, TMP_PREFIX, writeFileAtomicNoDirSync } from './fs-util.ts';
+import { fsyncDir, TMP_PREFIX, tmpName, writeAll, writeFileAtomicNoDirSync } from './fs-util.ts';
 import { frameRecord, readRecord } from './record-format.ts';
 
 const KEY_PREFIX = 'k-';
@@ -92,6 +92,60 @@ export class StateFiles {
     fsyncDir(this.dir);
     this.dirty.clear();
   }
+
+  /**
+   * The first half of an asynchronous flush: every changed key's value goes to its temp file (page
+   * cache, no fsync) and the keys count as clean. Until commitStaged renames them (after the
+   * owner fsynced the fds) a crash keeps the old values, which is what an unsynced change may do.
+   * One staged batch at a time: the temp names are per key.
+   */
+  stage(): StagedFile[] {
+    const out: StagedFile[] = [];
+    for (const key of this.dirty) {
+      const name = keyFileName(key);
+      if (!this.values.has(key)) {
+        out.push({ name, fd: null, closed: true });
+        continue;
+      }
+      const fd = openSync(join(this.dir, tmpName(name)), 'w');
+      try {
+        writeAll(fd, frameRecord(encode(this.values.get(key))));
+      } catch (e) {
+        closeSync(fd);
+        throw e;
+      }
+      out.push({ name, fd, closed: false });
+    }
+    this.dirty.clear();
+    return out;
+  }
+
+  /** Renames (or removes) a staged batch whose temp files are fsynced and closed; the owner fsyncs the directory next. */
+  commitStaged(files: readonly StagedFile[]): void {
+    for (const f of files) {
+      assert(f.closed, 'staged temp files are fsynced and closed before the rename');
+      if (f.fd !== null) renameSync(join(this.dir, tmpName(f.name)), join(this.dir, f.name));
+      else if (existsSync(join(this.dir, f.name))) unlinkSync(join(this.dir, f.name));
+    }
+  }
+
+  /** The directory, for the owner's fsync of a committed batch. */
+  path(): string {
+    return this.dir;
+  }
+}
+
+/**
+ * One changed key of a staged flush (StateFiles.stage): its new value written to a temp file not
+ * yet fsynced (`fd` open), or its removal (`fd` null). The owner fsyncs the fds (off the event
+ * loop), then commitStaged renames, then one directory fsync makes the batch durable.
+ */
+export interface StagedFile {
+  readonly name: string;
+  /** Temp file holding the new value, open until the owner closes it; null: the key was removed. */
+  readonly fd: number | null;
+  /** The owner closed `fd` (after its fsync). */
+  closed: boolean;
 }
 
 function readValueFile(path: string): unknown {

@@ -23,6 +23,20 @@ export function trackNftTable(name: string): void {
   nftTables.add(name);
 }
 
+/** The prefix of a real run's temp dir (its agents' data dirs live there): names the process that made it. */
+export const runDirPrefix = (pid: number = process.pid): string => `hasim-real-${pid}-`;
+
+/**
+ * The hanode agents of the real runs of process `pid` (default this one) still running, as ps
+ * shows them (pid and arguments): found by their data dirs, so also after that process died.
+ * For tests.
+ */
+export function agentsStillRunning(pid: number = process.pid): string[] {
+  const r = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8', timeout: 10_000 });
+  const dir = `/${runDirPrefix(pid)}`;
+  return (r.stdout || '').split('\n').filter((l) => l.includes('hanode.js agent') && l.includes(dir)).map((l) => l.trim());
+}
+
 /** A temp dir to remove at exit (after its processes are killed). */
 export function trackDir(dir: string): void {
   install();

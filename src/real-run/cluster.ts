@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKey } from '../net-real/seal.ts';
 import { sleep, waitUntil } from '../hanode/launcher.ts';
-import { trackChild, trackDir, untrackDir } from './cleanup.ts';
+import { runDirPrefix, trackChild, trackDir, untrackDir } from './cleanup.ts';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'hanode.js');
 
@@ -42,9 +42,11 @@ export class RealCluster {
     basePort: number,
     /** Extra `hanode agent` flags for every node (e.g. --ha-check-interval). */
     private readonly extraArgs: readonly string[] = [],
+    /** Extra environment for every agent (TEST ONLY switches, e.g. HANODE_TEST_ACK_WITHOUT_FSYNC). */
+    private readonly extraEnv: Readonly<Record<string, string>> = {},
   ) {
     if (names.length === 0 || names.length > MAX_REAL_SERVERS) throw new Error(`a real run needs 1..${MAX_REAL_SERVERS} servers, got ${names.length}`);
-    this.dir = mkdtempSync(join(tmpdir(), 'hasim-real-'));
+    this.dir = mkdtempSync(join(tmpdir(), runDirPrefix()));
     trackDir(this.dir);
     this.nodes = names.map((name, i) => ({
       name,
@@ -148,7 +150,7 @@ export class RealCluster {
       ...(n !== first ? ['--join', `${first.addr}:${first.serfPort}`] : []),
     ];
     const child = spawn(process.execPath, args, {
-      env: { ...process.env, HANODE_ENCRYPT: this.key },
+      env: { ...process.env, ...this.extraEnv, HANODE_ENCRYPT: this.key },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     trackChild(child);

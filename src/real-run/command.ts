@@ -50,6 +50,10 @@ export function formatReal(r: RealRunResult): string {
   lines.push('not deterministic: the seed drives the workload, not the kernel or the agents; a rerun may differ');
   if (r.stats.invoked > 0 || r.workloads.length === 0) lines.push(`client ops: ${r.stats.invoked} invoked, ${r.stats.ok} ok, ${r.stats.fail} fail, ${r.stats.info} info`);
   for (const w of r.workloads) lines.push(w);
+  const counts = Object.entries(r.faultCounts).sort();
+  if (counts.length) lines.push(`faults played: ${counts.reduce((n, [, c]) => n + c, 0)} (${counts.map(([k, c]) => `${k} ${c}`).join(', ')})`);
+  if (r.readBack?.lost) lines.push(`read back after the heal: ${r.readBack.lost.keys} keys, ${r.readBack.lost.acknowledged} acknowledged writes, ${r.readBack.lost.lost} lost`);
+  if (r.readBack?.checkerMs !== undefined) lines.push(`linearizability checker: ${(r.readBack.checkerMs / 1000).toFixed(1)}s over ${r.history.filter((e) => e.type === 'invoke' && ['read', 'write', 'cas', 'delete'].includes(e.f)).length} KV operations`);
   for (const p of r.played) lines.push(`  ${(p.atMs / 1000).toFixed(1)}s  ${p.text}`);
   for (const s of r.skippedFaults) lines.push(`  ${(s.atMs / 1000).toFixed(1)}s  SKIPPED ${s.kind}: ${s.reason}`);
   for (const e of r.faultErrors) lines.push(`  fault error: ${e}`);

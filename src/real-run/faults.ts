@@ -46,6 +46,8 @@ export class FaultPlayer {
   readonly played: PlayedFault[] = [];
   readonly skipped: SkippedFault[] = [];
   readonly errors: string[] = [];
+  /** Faults played, by kind (progress lines and the run's summary). */
+  readonly counts = new Map<string, number>();
   /** Active cuts, by the id of the fault that made them. */
   private readonly cuts = new Map<number, Cut[]>();
   private nextCut = 1;
@@ -75,7 +77,18 @@ export class FaultPlayer {
 
   /** Schedules every fault at its time (relative to t0). */
   schedule(faults: readonly ScheduledFault[]): void {
-    for (const sf of faults) this.at(sf.at, () => this.play(sf.fault));
+    for (const sf of faults) {
+      this.at(sf.at, async () => {
+        const [skipped, errors] = [this.skipped.length, this.errors.length];
+        await this.play(sf.fault);
+        if (this.skipped.length === skipped && this.errors.length === errors) this.counts.set(sf.fault.kind, (this.counts.get(sf.fault.kind) ?? 0) + 1);
+      });
+    }
+  }
+
+  /** Lists a fault as skipped now (a nemesis draw the player cannot take). */
+  skipNow(kind: string, reason: string): void {
+    this.skip(kind, reason);
   }
 
   /** Cancels what has not fired and waits for the fault being played. */

@@ -134,6 +134,38 @@ export class RealKvWorkload {
     }
   }
 
+  /**
+   * After the faults, on a healed cluster: reads every key the workload touched with
+   * `?consistent`, as one more client (a fresh process number), recorded in the history so the
+   * linearizability checker judges these reads too. A read that fails is retried on the next
+   * server (each try bounded by the timeout, all of them by `limitMs`); a key still unread at
+   * the limit maps to undefined. Returns key → value (null: absent).
+   */
+  async readBack(limitMs: number): Promise<Map<string, string | null | undefined>> {
+    const keys = [...new Set(this.history.events().map((e) => e.key))].sort();
+    const out = new Map<string, string | null | undefined>();
+    const process = this.nextProcess++;
+    const end = performance.now() + limitMs;
+    let server = 0;
+    for (const key of keys) {
+      out.set(key, undefined);
+      for (let attempt = 0; attempt < 1000 && performance.now() < end; attempt++) {
+        this.history.invoke(process, 'read', key, null, this.now());
+        const a = await this.call('GET', `http://${this.o.servers[server % this.o.servers.length]}/v1/kv/${key}?consistent`, undefined);
+        const e = typeof a !== 'string' && a.status === 200 ? parseEntry(a.text) : undefined;
+        const value = typeof a !== 'string' && a.status === 404 ? null : e?.value;
+        this.history.complete(process, value === undefined ? 'fail' : 'ok', this.now(), value);
+        if (value !== undefined) {
+          out.set(key, value);
+          break;
+        }
+        server++;
+        await sleep(200);
+      }
+    }
+    return out;
+  }
+
   private pickOp(): KvOpName {
     let r = this.o.random.next() * this.total;
     for (const [f, w] of this.ops) {

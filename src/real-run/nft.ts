@@ -54,8 +54,9 @@ export class NftTable {
   }
 }
 
-/** Whether a table of ours (hasim_<pid>, any pid) exists: for tests. */
-export function listOurTables(): string[] {
+/** The nft tables of the real runs of process `pid` (default this one) not yet deleted (at most one, hasim_<pid>): for tests. */
+export function listOurTables(pid: number = process.pid): string[] {
   const r = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8', timeout: 10_000 });
-  return (r.stdout || '').split('\n').filter((l) => /hasim_\d+/.test(l)).map((l) => l.trim());
+  const mine = new RegExp(`\\bhasim_${pid}\\b`);
+  return (r.stdout || '').split('\n').filter((l) => mine.test(l)).map((l) => l.trim());
 }

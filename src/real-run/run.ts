@@ -1,9 +1,10 @@
 /**
  * `hasim run FILE --real`: the scenario on real `hanode` processes. Starts one agent per Raft
  * voter (cluster.ts), waits for a leader, then for the scenario's duration plays its faults
- * (faults.ts, nft.ts) while its KV workload runs through the HTTP API (kv-workload.ts); stops
- * everything (also on failure), then judges the history with the simulator's linearizability
- * checker. NOT deterministic: the seed drives the workload's choices, but thread timing,
+ * (faults.ts, nft.ts) and its nemesis (nemesis.ts) while its KV workload runs through the HTTP
+ * API (kv-workload.ts); then heals the cluster and reads every key back (settle.ts,
+ * lost-writes.ts: no acknowledged write may be lost); stops everything (also on failure), then
+ * judges the history with the simulator's linearizability checker. NOT deterministic: the seed drives the workload's choices, but thread timing,
  * the kernel and the daemons' own clocks do not repeat.
  *
  * Honesty rules: a fault kind the run cannot play is listed as skipped, a module it cannot run
@@ -34,6 +35,11 @@ import type { LeasesModuleConfig } from '../scenario/modules/leases.ts';
 import { judgeLeaseLives } from '../scenario/modules/lease-judge.ts';
 import type { FailoverModuleConfig } from '../scenario/modules/failover.ts';
 import { failoverAgentArgs, RealFailover } from './failover.ts';
+import { nemesisNeedsNet, RealNemesis } from './nemesis.ts';
+import { settleCluster } from './settle.ts';
+import { describeLostWrites, findLostWrites, type LostWritesResult } from './lost-writes.ts';
+import { ProgressLines } from './progress.ts';
+import { pairOperations } from '../sim/history.ts';
 
 /** Modules a real run plays: Raft (the agents) and the KV / lock workloads (over HTTP). */
 export const REAL_MODULES = new Set(['raft', 'kv', 'locks', 'leases', 'failover', 'swim']);
@@ -41,6 +47,8 @@ export const REAL_MODULES = new Set(['raft', 'kv', 'locks', 'leases', 'failover'
 export const REAL_EXPECTATIONS = new Set(['linearizable', 'availability', 'leader-within', 'raft-safety', 'max-leader-changes', 'lock-exclusive', 'lease-expires-within', 'failover-within', 'no-false-failover', 'client-outage-within']);
 /** Time the agents get to elect a first leader before the scenario's clock starts. */
 const FIRST_LEADER_LIMIT_MS = 60_000;
+/** Time the final read-back of every key gets on a healed cluster. */
+const READ_BACK_LIMIT_MS = 60_000;
 
 export interface RealRunOptions {
   readonly seed?: number;
@@ -48,6 +56,18 @@ export interface RealRunOptions {
   readonly staleReads?: boolean;
   /** Progress lines (stderr in the CLI). */
   readonly log?: (line: string) => void;
+  /** A progress line (elapsed, ops, faults by kind) every this many ms; default 10 s. */
+  readonly progressEveryMs?: number;
+  /** Extra environment for the agents (TEST ONLY: HANODE_TEST_ACK_WITHOUT_FSYNC, the broken variant). */
+  readonly agentEnv?: Readonly<Record<string, string>>;
+}
+
+/** The final read-back (KV runs): the lost-write check and the time the checker took. */
+export interface RealReadBack {
+  /** Undefined when the cluster did not heal (no leader agreed on in time). */
+  readonly lost?: LostWritesResult;
+  readonly error?: string;
+  readonly checkerMs?: number;
 }
 
 export interface RealRunResult {
@@ -56,6 +76,8 @@ export interface RealRunResult {
   readonly deterministic: false;
   readonly durationMs: number;
   readonly servers: readonly { name: string; addr: string }[];
+  /** The run's temp dir (removed at the end): tests check nothing of it survives. */
+  readonly tempDir: string;
   readonly played: readonly PlayedFault[];
   readonly skippedFaults: readonly SkippedFault[];
   readonly unsupportedModules: readonly string[];
@@ -74,6 +96,9 @@ export interface RealRunResult {
   readonly raftLeaderships: readonly Leadership[];
   /** One line per lock / lease workload: what its clients did. */
   readonly workloads: readonly string[];
+  /** Faults played, by kind. */
+  readonly faultCounts: Readonly<Record<string, number>>;
+  readonly readBack?: RealReadBack;
   readonly history: readonly HistoryEvent[];
   /** Every expectation passed and nothing was skipped. */
   readonly passed: boolean;
@@ -91,9 +116,8 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
   const leasesCfg = sc.modules.get('leases') as LeasesModuleConfig | undefined;
   const unsupportedModules = [...sc.modules.keys()].filter((m) => !REAL_MODULES.has(m));
   if (raft.learners.length > 0) unsupportedModules.push('raft learners');
-  const needsNet = sc.faults.some((f) => ['partition', 'isolate', 'heal'].includes(f.fault.kind));
+  const needsNet = sc.faults.some((f) => ['partition', 'isolate', 'heal'].includes(f.fault.kind)) || (sc.nemesis !== undefined && nemesisNeedsNet(sc.nemesis));
   const nftReason = needsNet ? nftUnavailable() : undefined;
-  if (sc.nemesis) unsupportedModules.push('nemesis (random faults)');
 
   const failoverCfg = sc.modules.get('failover') as FailoverModuleConfig | undefined;
   const fo = failoverCfg ? failoverAgentArgs(failoverCfg, raft.voters) : undefined;
@@ -116,7 +140,7 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
   // leases are Consul TTL sessions (`via: api`, the default) is played with those instead.
   if (leasesCfg && leasesCfg.via !== 'coord-rpc') notApplied.push(`leases.via: ${leasesCfg.via} (the real run drives etcd-style leases, /v1/lease/*, judged by their TTL rule)`);
   if (raft.mutations?.length) notApplied.push('raft.mutations (test-only protocol bugs exist only in the simulator)');
-  const cluster = new RealCluster(raft.voters, basePort, [...raftArgs, ...(fo?.args ?? [])]);
+  const cluster = new RealCluster(raft.voters, basePort, [...raftArgs, ...(fo?.args ?? [])], opts.agentEnv);
   // Every other node of the topology is a client node of this process, with an address of its own.
   const clients = new ClientNodes(sc.topology.nodes.map((n) => n.id).filter((id) => !raft.voters.includes(id)));
   const nft = needsNet && nftReason === undefined ? new NftTable() : undefined;
@@ -127,6 +151,9 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
   let locks: RealLockWorkload | undefined;
   let leases: RealLeaseWorkload | undefined;
   let failover: RealFailover | undefined;
+  let nemesis: RealNemesis | undefined;
+  let progress: ProgressLines | undefined;
+  let readBack: { lost?: LostWritesResult; error?: string } | undefined;
   let t0 = 0;
   try {
     nft?.create();
@@ -145,6 +172,10 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
       await failover.start();
     }
     player.schedule(sc.faults);
+    if (sc.nemesis) {
+      nemesis = new RealNemesis(sc.nemesis, seed, player, roles, raft.voters, t0);
+      nemesis.start();
+    }
     watch = new LeaderWatch(cluster, sc, t0);
     watch.start();
     raftWatch = new RaftWatch(cluster, t0);
@@ -162,7 +193,12 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
       workload = new RealKvWorkload({ cfg: kv, servers: cluster.nodes.map((n) => cluster.http(n)), random: randomStream(seed, 'real-kv'), t0, clients, ...(opts.staleReads ? { staleReads: true } : {}) });
       workload.start();
     }
+    progress = new ProgressLines(opts.progressEveryMs ?? 10_000, t0, sc.durationUs / 1000, () => workload?.stats, player, cluster, log);
+    progress.start();
     await sleep(sc.durationUs / 1000);
+    progress.stop();
+    log(progress.line());
+    nemesis?.stop();
     await player.stop();
     await watch.stop();
     await workload?.stop();
@@ -170,7 +206,11 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     await leases?.stop();
     await failover?.stop();
     await raftWatch.stop();
+    // Every acknowledged write must be there at the end: heal everything, read every key back.
+    if (workload) readBack = await healAndReadBack(workload, cluster, nft, clients, log);
   } finally {
+    progress?.stop();
+    nemesis?.stop();
     await player?.stop();
     await watch?.stop();
     await raftWatch?.stop();
@@ -183,14 +223,22 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
   }
   const durationMs = Math.round(performance.now() - t0);
   const history = workload ? workload.history.events() : [];
+  let checkerMs: number | undefined;
   const verdicts = sc.expectations.map((e): Verdict => {
     if (e.kind === 'leader-within') return watch!.evaluate(e, durationMs);
     if (e.kind === 'raft-safety' || e.kind === 'max-leader-changes') return raftWatch!.evaluate(e);
     if (e.kind === 'lock-exclusive' && locks) return judgeLockBeliefs(e, locks.holdings, { acquires: locks.acquires, attempts: locks.attempts, clients: locksCfg!.clients.length });
     if (e.kind === 'lease-expires-within' && leases) return judgeLeaseLives(e, leases.lives, { via: 'coord-rpc', ttlUs: leasesCfg!.ttlUs, keepaliveUs: leasesCfg!.keepaliveUs, endUs: durationMs * 1000, elections: raftWatch!.leaderships.map((l) => l.atMs * 1000), isUp: (n) => clients.isUp(n) });
     if (['failover-within', 'no-false-failover', 'client-outage-within'].includes(e.kind) && failover) return failover.evaluate(e);
-    return judge(e.kind, e.name, e.params, history, workload?.stats);
+    const started = performance.now();
+    const v = judge(e.kind, e.name, e.params, history, workload?.stats);
+    if (e.kind === 'linearizable') {
+      checkerMs = Math.round(performance.now() - started);
+      return { ...v, detail: `${v.detail} (checker ${(checkerMs / 1000).toFixed(1)}s)` };
+    }
+    return v;
   });
+  if (readBack) verdicts.push(lostWritesVerdict(readBack));
   // The --history file: KV operations and every lock / lease client call (f: acquire, lease-keepalive, ...), in time order.
   const allHistory = [...history, ...(locks?.history.events() ?? []), ...(leases?.history.events() ?? []), ...(failover?.apps?.history() ?? [])].sort((a, b) => a.time - b.time);
   const skippedFaults = player.skipped;
@@ -201,6 +249,7 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     deterministic: false,
     durationMs,
     servers: cluster.nodes.map((n) => ({ name: n.name, addr: n.addr })),
+    tempDir: cluster.dir,
     played: player.played,
     skippedFaults,
     unsupportedModules,
@@ -213,6 +262,8 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     failoverClients: failover?.apps?.reports() ?? [],
     detectionUs: failover?.detectionTimesUs() ?? [],
     raftLeaderships: raftWatch?.leaderships ?? [],
+    faultCounts: Object.fromEntries(player.counts),
+    ...(readBack ? { readBack: { ...readBack, ...(checkerMs !== undefined ? { checkerMs } : {}) } } : {}),
     workloads: [
       ...(locks ? [`locks: ${locks.acquires} acquisitions in ${locks.attempts} attempts by ${locksCfg!.clients.length} clients`] : []),
       ...(leases ? [`leases: ${leases.lives.length} granted, ${leases.lives.filter((l) => l.expiredUs !== undefined).length} seen expiring`] : []),
@@ -220,6 +271,27 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     passed: !incomplete && verdicts.every((v) => v.passed),
     incomplete,
   };
+}
+
+/** Heals the cluster (settle.ts) and reads every key back (kv-workload.ts); never throws. */
+async function healAndReadBack(workload: RealKvWorkload, cluster: RealCluster, nft: NftTable | undefined, clients: ClientNodes, log: (line: string) => void): Promise<{ lost?: LostWritesResult; error?: string }> {
+  try {
+    await settleCluster(cluster, nft, clients, log);
+  } catch (e) {
+    return { error: `the cluster did not heal: ${(e as Error).message.split('\n')[0]}` };
+  }
+  const finals = await workload.readBack(READ_BACK_LIMIT_MS);
+  const lost = findLostWrites(pairOperations(workload.history.events()), finals);
+  log(`read back: ${describeLostWrites(lost)}`);
+  return { lost };
+}
+
+/** The real run's own verdict on the read-back (not an expectation of the file: every KV real run has it). */
+function lostWritesVerdict(rb: { lost?: LostWritesResult; error?: string }): Verdict {
+  const name = 'no acknowledged write lost (every key read back after the heal)';
+  if (!rb.lost) return { name, kind: 'no-lost-writes', status: 'fail', passed: false, detail: rb.error ?? 'not read back' };
+  const ok = rb.lost.lost === 0 && rb.lost.unread.length === 0;
+  return { name, kind: 'no-lost-writes', status: ok ? 'pass' : 'fail', passed: ok, detail: describeLostWrites(rb.lost) };
 }
 
 function judge(kind: string, name: string, params: unknown, history: readonly HistoryEvent[], stats: RealKvStats | undefined): Verdict {

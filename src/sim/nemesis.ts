@@ -12,7 +12,7 @@ import type { Fault, NemesisSpec } from './types.ts';
 import { nemesisTarget } from './roles.ts';
 import { CrashPoints, isCrashPointKind } from './crash-points.ts';
 
-type NemesisKind = keyof NonNullable<NemesisSpec['kinds']>;
+export type NemesisKind = keyof NonNullable<NemesisSpec['kinds']>;
 
 const DEFAULT_WEIGHTS: Record<NemesisKind, number> = {
   partition: 3,
@@ -39,9 +39,24 @@ const DEFAULT_WEIGHTS: Record<NemesisKind, number> = {
 
 const US_PER_MIN = 60_000_000;
 
+/** The kinds a spec draws from, with their weights (> 0). */
+export function nemesisWeights(spec: NemesisSpec): [NemesisKind, number][] {
+  return Object.entries(spec.kinds ?? DEFAULT_WEIGHTS).filter(([, v]) => (v ?? 0) > 0) as [NemesisKind, number][];
+}
+
+/** One kind, drawn by weight (one draw of `random`). */
+export function pickNemesisKind(weights: readonly (readonly [NemesisKind, number])[], total: number, random: Random): NemesisKind {
+  let r = random.next() * total;
+  for (const [k, v] of weights) {
+    if (r < v) return k;
+    r -= v;
+  }
+  return weights[0]![0];
+}
+
 export function startNemesis(w: FaultTarget, spec: NemesisSpec, random: Random): void {
   if (!(spec.ratePerMin > 0)) return;
-  const weights = Object.entries(spec.kinds ?? DEFAULT_WEIGHTS).filter(([, v]) => (v ?? 0) > 0) as [NemesisKind, number][];
+  const weights = nemesisWeights(spec);
   if (weights.length === 0) return;
   const total = weights.reduce((s, [, v]) => s + v, 0);
   const meanGapUs = US_PER_MIN / spec.ratePerMin;
@@ -49,15 +64,7 @@ export function startNemesis(w: FaultTarget, spec: NemesisSpec, random: Random):
   let traps: CrashPoints | undefined;
   const tick = () => {
     if (spec.until !== undefined && w.now() > spec.until) return;
-    let r = random.next() * total;
-    let kind = weights[0]![0];
-    for (const [k, v] of weights) {
-      if (r < v) {
-        kind = k;
-        break;
-      }
-      r -= v;
-    }
+    const kind = pickNemesisKind(weights, total, random);
     const duration = random.between(spec.durationMin, spec.durationMax);
     let until = w.now() + duration;
     if (spec.until !== undefined && until > spec.until) until = Math.max(w.now() + 1, spec.until);
@@ -84,7 +91,15 @@ export function startNemesis(w: FaultTarget, spec: NemesisSpec, random: Random):
   w.atTime(w.now() + nextGap(), tick);
 }
 
-function draw(w: FaultTarget, kind: NemesisKind, duration: number, random: Random, targets?: readonly string[]): Fault | undefined {
+/** What drawing a fault reads of the world (the real run gives its own view, src/real-run/nemesis.ts). */
+export type NemesisView = Pick<FaultTarget, 'topology' | 'isUp' | 'disks'>;
+
+/** One fault of `kind` lasting `duration`, its targets drawn from `random` (undefined: none to draw). */
+export function drawNemesisFault(w: NemesisView, kind: NemesisKind, duration: number, random: Random, targets?: readonly string[]): Fault | undefined {
+  return draw(w, kind, duration, random, targets);
+}
+
+function draw(w: NemesisView, kind: NemesisKind, duration: number, random: Random, targets?: readonly string[]): Fault | undefined {
   // With `targets` (names or roles, resolved when the fault fires) node faults pick from them.
   const picked = targets ? nemesisTarget(w.topology, kind, targets, random) : undefined;
   if (picked) return kind === 'isolate' ? { kind, target: picked, for: duration } : drawFor(w, kind, duration, random, picked);
@@ -148,7 +163,7 @@ function draw(w: FaultTarget, kind: NemesisKind, duration: number, random: Rando
 }
 
 /** A node fault of `kind` on `node` (a name or a one-node role). */
-function drawFor(w: FaultTarget, kind: NemesisKind, duration: number, random: Random, node: string): Fault | undefined {
+function drawFor(w: NemesisView, kind: NemesisKind, duration: number, random: Random, node: string): Fault | undefined {
   switch (kind) {
     case 'crash':
     case 'pause':

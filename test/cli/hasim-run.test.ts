@@ -101,7 +101,7 @@ describe('printed next steps paste', () => {
     const line = /replay: (npx hasim replay .*)$/m.exec(run.out)?.[1];
     expect(line).toBeDefined();
     // Offline: npx must find the project's own bin, never fetch a package of that name.
-    const out = execSync(`${line} --json || true`, { encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true', NO_COLOR: '1' }, timeout: 120_000 });
+    const out = execSync(`${line} --json || true`, { encoding: 'utf8', env: { ...process.env, npm_config_offline: 'true', NO_COLOR: '1' }, timeout: 300_000 });
     expect(JSON.parse(out).traceHash).toBe(JSON.parse(first.out).traceHash);
-  }, 180_000);
+  }, 480_000);
 });

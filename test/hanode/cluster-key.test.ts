@@ -18,7 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function hanode(args: string[], env: NodeJS.ProcessEnv = {}) {
   const clean = { ...process.env };
   delete clean.HANODE_ENCRYPT;
-  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000, env: { ...clean, ...env } });
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...clean, ...env } });
 }
 
 describe('cluster key', () => {

@@ -140,5 +140,5 @@ describe('disk full under a real agent', () => {
       expect(r.status, k).toBe(200);
     }
     await Promise.all([...others, back].map((p) => kill9(p)));
-  }, 300_000);
+  }, 600_000);
 });

@@ -125,7 +125,7 @@ describe('configuration', () => {
       [['--acl-token', 'abc-secret', '--acl-token-file', join(root, 'mgmt.token')], /give --acl-token or --acl-token-file, not both/],
     ];
     for (const [args, msg] of cases) {
-      const r = spawnSync(process.execPath, [BIN, 'agent', '--dev', ...args], { encoding: 'utf8', timeout: 20_000 });
+      const r = spawnSync(process.execPath, [BIN, 'agent', '--dev', ...args], { encoding: 'utf8', timeout: 120_000 });
       expect(r.status).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(msg);

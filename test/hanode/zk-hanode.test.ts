@@ -109,7 +109,7 @@ describe('node-zookeeper-client against a 3-node hanode', () => {
   }, 60_000);
 
   it('a bad --zk address: one line on stderr, exit 2', () => {
-    const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'hanode.js'), 'agent', '--dev', '--zk', 'nowhere'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'hanode.js'), 'agent', '--dev', '--zk', 'nowhere'], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual(['hanode agent: bad --zk "nowhere": want ADDR:PORT']);
   }, 60_000);

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { faultSchedules, simulate, SimulationFailure, topologies, type ScheduledFault, type TopologySpec } from '../../src/api/testing.ts';
+import { faultToYaml } from '../../src/scenario/faults.ts';
+import { parseScenario } from '../../src/scenario/load.ts';
+import { stringify } from 'yaml';
 import { hasim } from '../cli/run-hasim.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hasim-testing-'));
@@ -49,6 +52,24 @@ describe('simulate + faultSchedules', () => {
     expect(topos.some((t) => t.regions.length === 2)).toBe(true);
     expect(topos.some((t) => t.regions.some((r) => r.dcs.length === 2))).toBe(true);
     for (const t of topos) expect(t.regions.flatMap((r) => r.dcs.flatMap((d) => d.nodes)).sort()).toEqual(nodes);
+  });
+
+  it('clock and loss faults are drawn when listed, within their bounds, and every drawn schedule parses back as a scenario', () => {
+    const nodes = ['n1', 'n2', 'n3'];
+    const drawn = fc.sample(faultSchedules(fc, { nodes, untilUs: 2_000_000, maxFaults: 3, kinds: ['clock', 'loss'], maxSkewUs: 300_000, maxDrift: 0.02 }), { numRuns: 200, seed: 3 });
+    const faults = drawn.flat();
+    expect(new Set(faults.map((f) => f.fault.kind))).toEqual(new Set(['clock', 'loss']));
+    const clocks = faults.flatMap((f) => (f.fault.kind === 'clock' ? [f.fault] : []));
+    const losses = faults.flatMap((f) => (f.fault.kind === 'loss' ? [f.fault] : []));
+    expect(clocks.some((c) => c.skew < 0) && clocks.some((c) => c.skew > 0)).toBe(true);
+    for (const c of clocks) expect(Math.abs(c.skew) <= 300_000 && Math.abs(c.drift ?? 0) <= 0.02).toBe(true);
+    for (const l of losses) expect(l.p >= 0.05 && l.p <= 0.5 && (l.between === undefined || l.between[0] !== l.between[1])).toBe(true);
+    expect(losses.some((l) => l.between) && losses.some((l) => !l.between)).toBe(true);
+    const head = 'name: drawn\nseed: 1\nduration: 3s\ntopology: { regions: [{ name: r, dcs: [{ name: d, nodes: [n1, n2, n3] }] }] }\n';
+    for (const schedule of drawn.slice(0, 50)) {
+      const text = `${head}${stringify({ faults: schedule.map(faultToYaml) })}`;
+      expect(parseScenario(text).faults).toEqual(schedule);
+    }
   });
 
   it('a failing schedule on a random topology shrinks to at most 2 faults, and the shrunk case still fails', () => {

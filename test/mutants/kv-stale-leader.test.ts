@@ -4,8 +4,7 @@
  * (kv `sticky: true`) are the API client mode that keeps calling a cut-off old leader.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { loadScenarioFile, parseScenario, runScenario } from '../../src/scenario/index.ts';
+import { loadScenarioFile, runScenario } from '../../src/scenario/index.ts';
 
 const FILE = 'scenarios/kv-stale-leader.yaml';
 const linearizable = (seed: number) => runScenario(loadScenarioFile(FILE), { seed }).expectations.find((e) => e.kind === 'linearizable')!;
@@ -33,10 +32,5 @@ describe('kv-stale-leader', () => {
   it('catches a read index served before the term\'s first commit (readBeforeTermCommit)', () => {
     plant('readBeforeTermCommit');
     expect(linearizable(34).passed).toBe(false);
-  });
-
-  it('refuses sticky clients on the KV protocol (whose client retries elsewhere by design)', () => {
-    const src = readFileSync(FILE, 'utf8').replace('  sticky: true', '  sticky: true\n  via: kv-protocol').replace('  reads: default\n', '');
-    expect(() => parseScenario(src, FILE)).toThrow(/sticky: true needs via: api/);
   });
 });

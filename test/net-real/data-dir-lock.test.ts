@@ -32,11 +32,11 @@ describe('data-dir lock', () => {
   it('another process cannot open a dir this process holds', () => {
     const dir = freshDir('lock');
     const held = DataDir.open(dir);
-    const r = spawnSync(process.execPath, ['bin/run-ts.js', 'test/net-real/lock-child.ts', dir], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, ['bin/run-ts.js', 'test/net-real/lock-child.ts', dir], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(3);
     expect(r.stderr).toContain(`in use by process ${process.pid}`);
     held.close();
     // Released: now the other process gets it.
-    expect(spawnSync(process.execPath, ['bin/run-ts.js', 'test/net-real/lock-child.ts', dir], { timeout: 20_000 }).status).toBe(0);
+    expect(spawnSync(process.execPath, ['bin/run-ts.js', 'test/net-real/lock-child.ts', dir], { timeout: 120_000 }).status).toBe(0);
   });
 });

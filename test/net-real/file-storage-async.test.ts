@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileStorage } from '../../src/net-real/file-storage.ts';
+import { applyLogOp } from './log-model.ts';
 import { freshDir, removeDirs } from './tmp-dir.ts';
 
 afterAll(removeDirs);
@@ -39,7 +40,7 @@ describe('FileStorage.syncAsync', () => {
     r.close();
   });
 
-  it('a truncation, a state value or a new segment take the synchronous path, which covers earlier async writes', async () => {
+  it('a truncation or a new segment take the synchronous path, which covers earlier async writes (and a state value staged with them)', async () => {
     const dir = freshDir();
     const s = FileStorage.open(dir, { segmentBytes: 200 });
     s.append(['a', 'b', 'c']);
@@ -61,6 +62,55 @@ describe('FileStorage.syncAsync', () => {
     expect(r.slice(1, 5)).toEqual(['a', 'b', 'C', 'D']);
     expect(r.last()).toBe(24);
     expect(r.load('hs')).toEqual({ term: 2 });
+    r.close();
+  });
+
+  it('a state value alone goes the asynchronous way: told later, durable once told; a crash before keeps the old or the new value', async () => {
+    const setup = () => {
+      const dir = freshDir();
+      const s = FileStorage.open(dir);
+      s.append(['a']);
+      s.save('mark', 1);
+      s.sync();
+      s.append(['b']);
+      s.save('mark', 2);
+      let told = false;
+      s.syncAsync!(() => (told = true));
+      expect(told).toBe(false);
+      return { dir, s, told: () => told };
+    };
+    // A crash before the caller is told (the page cache survives a process).
+    const c = setup();
+    c.s.abandon();
+    const early = FileStorage.open(c.dir);
+    expect([1, 2]).toContain(early.load('mark'));
+    expect(early.slice(1, 3)).toEqual(['a', 'b']); // log bytes were written at once
+    early.close();
+    // Told: durable.
+    const t = setup();
+    await until(t.told);
+    t.s.abandon();
+    const r = FileStorage.open(t.dir);
+    expect(r.load('mark')).toBe(2);
+    expect(r.slice(1, 3)).toEqual(['a', 'b']);
+    r.close();
+  });
+
+  it('a second state value while the first batch runs takes the synchronous path, and the values keep their order', async () => {
+    const dir = freshDir();
+    const s = FileStorage.open(dir);
+    s.append(['a']);
+    s.sync();
+    const told: number[] = [];
+    for (let v = 1; v <= 5; v++) {
+      s.save('mark', v);
+      s.syncAsync!(() => told.push(v));
+    }
+    await until(() => told.length === 5);
+    expect(told).toEqual([1, 2, 3, 4, 5]);
+    s.abandon();
+    const r = FileStorage.open(dir);
+    expect(r.load('mark')).toBe(5);
     r.close();
   });
 
@@ -113,33 +163,19 @@ describe('FileStorage.syncAsync against a model', () => {
         let m: Model = { first: 1, records: [], hs: undefined };
         // A process crash keeps what reached the page cache: sync and syncAsync both write at once.
         let written = clone(m);
+        // State values (hs) staged by syncAsync are renamed only after their fsync: until the caller
+        // is told, a crash may keep the value durable before (hsSure) instead of the staged one.
+        let hsSure: number | undefined = undefined;
         let asked = 0;
         let told = 0;
         let incarnation = 0;
         for (const o of ops) {
-          const last = m.first + m.records.length - 1;
           switch (o.op) {
-            case 'append': {
-              const recs = Array.from({ length: o.n }, () => ({ v: counter++ }));
-              s.append(recs);
-              m.records.push(...recs);
+            case 'append':
+            case 'truncate':
+            case 'compact':
+              applyLogOp(s, m, o, () => ({ v: counter++ }));
               break;
-            }
-            case 'truncate': {
-              const i = Math.max(m.first, last + 1 - o.back);
-              s.truncateFrom(i);
-              m.records.length = i - m.first;
-              break;
-            }
-            case 'compact': {
-              const i = last + o.ahead - 3;
-              s.compactTo(i);
-              if (i >= m.first) {
-                m.records.splice(0, Math.min(m.records.length, i - m.first + 1));
-                m.first = i + 1;
-              }
-              break;
-            }
             case 'save':
               s.save('hs', o.value);
               m.hs = o.value;
@@ -147,10 +183,12 @@ describe('FileStorage.syncAsync against a model', () => {
             case 'syncAsync': {
               const seq = ++asked;
               const inc = incarnation;
+              const hsAtCall = m.hs;
               s.syncAsync!(() => {
                 expect(inc).toBe(incarnation); // an abandoned storage tells nobody
                 expect(seq).toBe(told + 1); // in call order
                 told = seq;
+                hsSure = hsAtCall;
               });
               written = clone(m);
               break;
@@ -158,6 +196,7 @@ describe('FileStorage.syncAsync against a model', () => {
             case 'sync':
               s.sync();
               written = clone(m);
+              hsSure = m.hs;
               break;
             case 'tick':
               await new Promise((r) => setImmediate(r));
@@ -169,6 +208,10 @@ describe('FileStorage.syncAsync against a model', () => {
               m = clone(written);
               s = FileStorage.open(dir, { segmentBytes });
               expect(s.recovery.cuts).toEqual([]);
+              expect([hsSure, written.hs]).toContain(s.load<number>('hs'));
+              m.hs = s.load<number>('hs');
+              written.hs = m.hs;
+              hsSure = m.hs;
               break;
           }
           expect(view(s)).toEqual(m);

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { afterAll, expect, it } from 'vitest';
 import { FileStorage } from '../../src/net-real/file-storage.ts';
 import { MemoryStorage } from '../../src/host/memory-storage.ts';
+import { applyLogOp } from './log-model.ts';
 import { freshDir, removeDirs } from './tmp-dir.ts';
 
 afterAll(removeDirs);
@@ -52,29 +53,12 @@ it('matches the model through syncs, reopens and crashes', () => {
       let m: Model = { first: 1, records: [], state: new Map() };
       let synced = clone(m);
       for (const o of ops) {
-        const last = m.first + m.records.length - 1;
         switch (o.op) {
-          case 'append': {
-            const recs = Array.from({ length: o.n }, () => ({ v: counter++, pad: 'p'.repeat(counter % 30) }));
-            s.append(recs);
-            m.records.push(...recs);
+          case 'append':
+          case 'truncate':
+          case 'compact':
+            applyLogOp(s, m, o, () => ({ v: counter++, pad: 'p'.repeat(counter % 30) }));
             break;
-          }
-          case 'truncate': {
-            const i = Math.max(m.first, last + 1 - o.back);
-            s.truncateFrom(i);
-            m.records.length = i - m.first;
-            break;
-          }
-          case 'compact': {
-            const i = last + o.ahead - 3;
-            s.compactTo(i);
-            if (i >= m.first) {
-              m.records.splice(0, Math.min(m.records.length, i - m.first + 1));
-              m.first = i + 1;
-            }
-            break;
-          }
           case 'save':
             s.save(o.key, o.value);
             m.state.set(o.key, o.value);

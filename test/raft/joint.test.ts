@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { JOINT_RULES } from './joint-rules.ts';
+import { failureWithMutation } from './paper-rules.ts';
 
 describe('joint consensus rules, one step-level test each', () => {
   for (const rule of JOINT_RULES) it(rule.title, () => rule.run([]));
@@ -12,12 +13,7 @@ describe('joint consensus rules, one step-level test each', () => {
 describe('the joint-consensus tests fail when the rule they name is broken (test-only mutations)', () => {
   for (const rule of JOINT_RULES.filter((r) => r.mutation !== undefined)) {
     it(`${rule.mutation} breaks: ${rule.title}`, () => {
-      let failure: unknown;
-      try {
-        rule.run([rule.mutation!]);
-      } catch (e) {
-        failure = e;
-      }
+      const failure = failureWithMutation(rule);
       expect(failure, 'the test passed with its rule broken').toBeDefined();
       expect((failure as Error).name, String(failure)).toBe('AssertionError');
     });

@@ -21,6 +21,19 @@ export interface PaperRule {
   readonly run: (mutations: readonly RaftMutation[]) => void;
 }
 
+/**
+ * Runs `rule` with its own mutation on and returns what it threw: a rule's test is trusted only
+ * when its expectations fail (an AssertionError, not a crash inside the core) with the rule broken.
+ */
+export function failureWithMutation(rule: PaperRule): unknown {
+  try {
+    rule.run(rule.mutation === undefined ? [] : [rule.mutation]);
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 const N3 = ['n1', 'n2', 'n3'];
 const N5 = ['n1', 'n2', 'n3', 'n4', 'n5'];
 

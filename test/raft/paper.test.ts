@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RaftMutation } from '../../src/core/raft/index.ts';
 import type { AppendReq } from '../../src/core/raft/messages.ts';
-import { PAPER_RULES } from './paper-rules.ts';
+import { failureWithMutation, PAPER_RULES } from './paper-rules.ts';
 import { StepHarness } from './step-harness.ts';
 
 const S = ['s1', 's2', 's3', 's4', 's5'];
@@ -102,13 +102,7 @@ describe('the paper tests fail when the rule they name is broken (test-only muta
 
   for (const rule of mutable) {
     it(`${rule.mutation} breaks: ${rule.title}`, () => {
-      // The rule's own expectations fail (an assertion error, not a crash inside the core).
-      let failure: unknown;
-      try {
-        rule.run([rule.mutation!]);
-      } catch (e) {
-        failure = e;
-      }
+      const failure = failureWithMutation(rule);
       expect(failure, 'the test passed with its rule broken').toBeDefined();
       expect((failure as Error).name, String(failure)).toBe('AssertionError');
     });

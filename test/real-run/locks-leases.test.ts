@@ -6,20 +6,16 @@
  * and no nft table survives. Needs root and nft: skipped with a message otherwise.
  */
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../../src/scenario/load.ts';
 import { runReal } from '../../src/real-run/run.ts';
+import { agentsStillRunning } from '../../src/real-run/cleanup.ts';
 import { listOurTables, nftUnavailable } from '../../src/real-run/nft.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const why = nftUnavailable();
 if (why) console.warn(`test/real-run/locks-leases skipped: ${why}`);
 
-function ourAgents(): string[] {
-  const r = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return r.stdout.split('\n').filter((l) => l.includes('hanode.js agent') && l.includes('hasim-real-'));
-}
 
 const run = (file: string) => runReal(loadScenarioFile(join(ROOT, file)));
 
@@ -32,14 +28,14 @@ describe.skipIf(why !== undefined)('locks and leases, for real', () => {
     expect(v.detail).toMatch(/acquisitions/);
     expect(careful.passed).toBe(true);
     expect(careful.history.some((e) => e.f === 'acquire')).toBe(true);
-    expect(ourAgents()).toEqual([]);
+    expect(agentsStillRunning()).toEqual([]);
 
     const careless = await run('test/real-run/locks-careless.yaml');
     const w = careless.verdicts.find((x) => x.kind === 'lock-exclusive')!;
     expect(w.status, w.detail).toBe('fail');
     expect(w.detail).toMatch(/believes it holds it|while c\d+ \(session c\d+\) held it/);
     expect(careless.passed).toBe(false);
-    expect(ourAgents()).toEqual([]);
+    expect(agentsStillRunning()).toEqual([]);
     expect(listOurTables()).toEqual([]);
   }, 400_000);
 
@@ -51,7 +47,7 @@ describe.skipIf(why !== undefined)('locks and leases, for real', () => {
     // c1's lease (crashed) and c2's (cut off for longer than the TTL) expired.
     expect(v.detail).toMatch(/[2-9] expired/);
     expect(r.passed).toBe(true);
-    expect(ourAgents()).toEqual([]);
+    expect(agentsStillRunning()).toEqual([]);
     expect(listOurTables()).toEqual([]);
   }, 300_000);
 });

@@ -6,31 +6,26 @@
  * failing, no agent of ours and no nft table of ours may survive. Needs root and nft: skipped
  * with a message otherwise.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../../src/scenario/load.ts';
 import { runReal } from '../../src/real-run/run.ts';
+import { agentsStillRunning } from '../../src/real-run/cleanup.ts';
 import { listOurTables, nftUnavailable } from '../../src/real-run/nft.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const why = nftUnavailable();
 if (why) console.warn(`test/real-run skipped: ${why}`);
 
-/** Agent processes started by a real run (their data dirs live under hasim-real-*). */
-function ourAgents(): string[] {
-  const r = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return r.stdout.split('\n').filter((l) => l.includes('hanode.js agent') && l.includes('hasim-real-'));
-}
-
-function runCli(args: string[]): Promise<{ code: number | null; out: string }> {
+function runCli(args: string[]): Promise<{ code: number | null; out: string; pid: number }> {
   return new Promise((resolve) => {
     const c = spawn(process.execPath, [join(ROOT, 'bin', 'hasim.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     c.stdout.on('data', (b: Buffer) => (out += b.toString()));
     c.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    c.once('exit', (code) => resolve({ code, out }));
+    c.once('exit', (code) => resolve({ code, out, pid: c.pid ?? -1 }));
   });
 }
 
@@ -46,8 +41,8 @@ describe.skipIf(why !== undefined)('hasim run --real', () => {
     expect(r.out).toMatch(/PASS +a leader within 4s/);
     expect(r.out, r.out).toContain('verdict: PASS');
     expect(r.code).toBe(0);
-    expect(ourAgents()).toEqual([]);
-    expect(listOurTables()).toEqual([]);
+    expect(agentsStillRunning(r.pid)).toEqual([]);
+    expect(listOurTables(r.pid)).toEqual([]);
   }, 240_000);
 
   it('the broken variant (stale reads from an isolated node) fails for real; skipped kinds are named; nothing survives', async () => {
@@ -61,7 +56,7 @@ describe.skipIf(why !== undefined)('hasim run --real', () => {
     const lw = r.verdicts.find((v) => v.kind === 'leader-within')!;
     expect(lw.status, lw.detail).toBe('fail');
     expect(r.passed).toBe(false);
-    expect(ourAgents()).toEqual([]);
+    expect(agentsStillRunning()).toEqual([]);
     expect(listOurTables()).toEqual([]);
   }, 240_000);
 
@@ -74,14 +69,15 @@ describe.skipIf(why !== undefined)('hasim run --real', () => {
     const deadline = Date.now() + 120_000;
     while (!out.includes('isolate n3') && Date.now() < deadline && c.exitCode === null) await new Promise((r) => setTimeout(r, 100));
     expect(out, out).toContain('isolate n3');
-    expect(listOurTables().length).toBe(1);
-    expect(ourAgents().length).toBe(3);
-    const dir = /--data-dir (\S*hasim-real-[^/\s]+)/.exec(ourAgents()[0]!)![1]!;
+    const pid = c.pid ?? -1;
+    expect(listOurTables(pid).length).toBe(1);
+    expect(agentsStillRunning(pid).length).toBe(3);
+    const dir = /--data-dir (\S*hasim-real-[^/\s]+)/.exec(agentsStillRunning(pid)[0]!)![1]!;
     expect(existsSync(dir)).toBe(true);
     c.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(ourAgents()).toEqual([]);
+    expect(agentsStillRunning(pid)).toEqual([]);
     expect(existsSync(dir)).toBe(false);
-    expect(listOurTables()).toEqual([]);
+    expect(listOurTables(pid)).toEqual([]);
   }, 240_000);
 });

@@ -5,10 +5,10 @@
  * nft table survives. Needs root and nft: skipped with a message otherwise.
  */
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../../src/scenario/load.ts';
 import { runReal } from '../../src/real-run/run.ts';
+import { agentsStillRunning } from '../../src/real-run/cleanup.ts';
 import { listOurTables, nftUnavailable } from '../../src/real-run/nft.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -25,8 +25,7 @@ describe.skipIf(why !== undefined)('storage faults, for real', () => {
     expect(r.skippedFaults).toEqual([]);
     for (const v of r.verdicts) expect(v.status, `${v.name}: ${v.detail}`).toBe('pass');
     expect(r.stats.ok).toBeGreaterThan(50);
-    const agents = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes('hanode.js agent') && l.includes('hasim-real-'));
-    expect(agents).toEqual([]);
+    expect(agentsStillRunning()).toEqual([]);
     expect(listOurTables()).toEqual([]);
   }, 240_000);
 });

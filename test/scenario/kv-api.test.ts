@@ -44,9 +44,10 @@ describe('KV through the daemon API, in-process', () => {
     expect(v.detail).toMatch(/cannot be ordered|not linearizable/i);
   });
 
-  it('reads: stale needs the API path', () => {
-    expect(() => parseScenario(SOURCE.replace('  via: api\n', '  via: kv-protocol\n'), FILE)).not.toThrow();
-    expect(() => parseScenario(SOURCE.replace('  via: api\n', '  via: kv-protocol\n').replace('reads: default', 'reads: stale'), FILE)).toThrow(/needs via: api/);
+  it('the KV protocol path (a KV server hanode never runs) is retired: via accepts only api', () => {
+    expect(() => parseScenario(SOURCE, FILE)).not.toThrow();
+    expect(() => parseScenario(SOURCE.replace('  via: api\n', ''), FILE)).not.toThrow();
+    expect(() => parseScenario(SOURCE.replace('  via: api\n', '  via: kv-protocol\n'), FILE)).toThrow(/expected "api", got "kv-protocol".*retired/);
   });
 });
 

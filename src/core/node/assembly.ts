@@ -11,7 +11,6 @@
 import { assert, type Env } from '../env.ts';
 import { CoordNode, type CoordEnvs } from '../coord/index.ts';
 import { HaStateMachine } from '../ha/index.ts';
-import type { KvCommand, KvCommandResult } from '../kv/index.ts';
 import { RaftNode, type RaftConfig, type Replicator } from '../raft/index.ts';
 import { CoordStore, StoreProposer, type Proposer, type StoreCommand, type StoreResult } from '../store/index.ts';
 import { DeferredReplicator } from './deferred-replicator.ts';
@@ -70,17 +69,5 @@ export class ServerCore {
 
   raft(): ServerRaft | undefined {
     return this.raftNode;
-  }
-
-  /**
-   * The KV commands of src/core/kv as they ride this log ({ type: 'kv', cmd }), for a KV
-   * service that speaks plain KvCommands (the simulated KvServer).
-   */
-  kvReplicator(): Replicator<KvCommand, KvCommandResult> {
-    return replicatorView(
-      this.replicator,
-      (cmd: KvCommand): StoreCommand => ({ type: 'kv', cmd }),
-      (res): KvCommandResult => (res.type === 'kv' && res.ok ? res.result : { type: 'error', revision: this.store.kv.revision(), reason: 'error' in res ? res.error : 'unexpected result' }),
-    );
   }
 }

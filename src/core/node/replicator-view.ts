@@ -1,8 +1,8 @@
 /**
  * A Replicator seen through a narrower command language: proposals are wrapped into the log's
  * commands and results unwrapped into the view's, everything else passes through. The server's
- * one log carries NodeCommands; the store sees StoreCommands and the simulated KvServer
- * plain KvCommands, each with the results of its own language and no cast.
+ * one log carries NodeCommands; the store sees StoreCommands, with the results of its own
+ * language and no cast.
  */
 import type { ProposeResult, ReadOptions, ReadResult, Replicator } from '../raft/api.ts';
 

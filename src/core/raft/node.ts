@@ -732,9 +732,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       if (this.stopped || ls === undefined) return;
       // Entries appended since the last flush are written together (group commit) and sent at once,
       // before they are durable (dissertation §10.2.1): the leader counts itself when the write
-      // completes (onDurable). A new acked mark is synced with them at once (recovery.ts).
-      if (this.recovery.willAck(this.log.last(), this.currentTerm)) this.log.sync(); // the leader counts itself: its mark first
-      if (this.log.durableIndex() < this.log.last()) this.syncLogAsync();
+      // completes (onDurable). A new term's acked mark is synced at once; a step of it rides with
+      // the entries' asynchronous write, which the leader waits for before counting itself (recovery.ts).
+      const mark = this.recovery.willAck(this.log.last(), this.currentTerm);
+      if (mark === 'term') this.log.sync(); // the leader counts itself: its mark first
+      if (mark === 'step' || this.log.durableIndex() < this.log.last()) this.syncLogAsync();
       this.maybeCommit(ls);
       for (const p of ls.progress.keys()) this.sendAppend(ls, p);
     });
@@ -1047,9 +1049,11 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     }
     const lastNew = prevIndex + entries.length;
     // The acked high-water mark is durable before any ack it covers leaves (recovery.ts): a new
-    // mark (every ACK_SAVE_STEP entries, or a new term) is synced at once, with the entries.
-    if (this.recovery.willAck(lastNew, this.currentTerm)) this.log.sync();
-    else if (this.log.durableIndex() < this.log.last()) this.syncLogAsync();
+    // term's mark is synced at once, with the entries; a step of it (every ACK_SAVE_STEP entries)
+    // rides with their asynchronous write, which the ack waits for (ackWhenDurable).
+    const mark = this.recovery.willAck(lastNew, this.currentTerm);
+    if (mark === 'term') this.log.sync();
+    else if (mark === 'step' || this.log.durableIndex() < this.log.last()) this.syncLogAsync();
     this.recovery.verified(lastNew, this.log.term(lastNew), this.currentTerm, m.commit, this.log.last());
     this.refreshFollowerRole();
     this.advanceCommit(Math.min(m.commit, this.mut('commitBeyondVerified') ? this.log.last() : lastNew));

@@ -173,15 +173,19 @@ export class StorageRecovery {
 
   /**
    * Call before the sync that makes entries up to `index` durable and before acknowledging them
-   * (the same sync then covers the mark): the mark never trails an acknowledgement. Returns true
-   * when it saved a new mark (the caller syncs before acknowledging anything).
+   * (the same sync then covers the mark): the mark never trails an acknowledgement. Returns what
+   * it saved: 'term' for a mark of a new term, which the caller syncs before acknowledging
+   * anything (an ack of an index already durable may leave at once); 'step' for a mark that only
+   * moved its index up a step, which may ride with the entries' asynchronous write: an ack of an
+   * index >= the old mark + ACK_SAVE_STEP leaves only once a write started after the entry's append
+   * completed, and that write covers the mark saved then; false when nothing was saved.
    */
-  willAck(index: number, currentTerm: number): boolean {
-    let saved = false;
+  willAck(index: number, currentTerm: number): 'term' | 'step' | false {
+    let saved: 'term' | 'step' | false = false;
     if (index >= this.ack.index + ACK_SAVE_STEP || currentTerm > this.ack.term) {
+      saved = currentTerm > this.ack.term ? 'term' : 'step';
       this.ack = { index: Math.max(index, this.ack.index), term: Math.max(currentTerm, this.ack.term) };
       this.env.storage.save(ACK_KEY, this.ack);
-      saved = true;
     }
     // The bound docs/storage-faults.md states: the saved mark trails this ack by less than a step,
     // and its term is exact. (A silent loss inside that step is the one recovery cannot see.)

@@ -43,6 +43,17 @@ export interface SwimTiming {
   readonly pushPullIntervalUs: Micros;
 }
 
+/**
+ * How each protocol period picks the member to probe.
+ * - 'round-robin' (default): walk a shuffled list, reshuffled after each full pass, newcomers
+ *   inserted at a random later slot (SWIM paper §4.3; memberlist state.go probe / resetNodes).
+ *   Every member is probed once per pass, so a failed member is found within n − 1 periods.
+ * - 'random': a uniformly random live member each period (SWIM paper §3.1, the analysed
+ *   protocol: expected time to the first probe of a failed member e/(e − 1) ≈ 1.58 periods for
+ *   large n, but no bound on the worst case).
+ */
+export type ProbeTargetMode = 'round-robin' | 'random';
+
 export interface SwimConfig extends SwimTiming {
   /** Seed nodes contacted at start (memberlist Join), and again while unreachable. */
   readonly seeds: readonly NodeId[];
@@ -69,6 +80,8 @@ export interface SwimConfig extends SwimTiming {
   /** Bound on remembered tombstones. */
   readonly maxTombstones: number;
   readonly lifeguard: LifeguardOptions;
+  /** Probe target selection (ProbeTargetMode); default 'round-robin' as memberlist. */
+  readonly probeTarget: ProbeTargetMode;
   /** Trace every join (on a 1,000-node start-up that is 10^6 events; benches turn it off). */
   readonly traceJoins: boolean;
 }
@@ -143,6 +156,7 @@ export function swimConfig(input: SwimConfigInput = {}): SwimConfig {
     tombstoneUs: sec(24 * 3600), // serf tombstone_timeout default 24 h
     maxTombstones: 4096,
     traceJoins: true,
+    probeTarget: 'round-robin', // memberlist: shuffled round robin (state.go probe/resetNodes); SWIM §3.1's random target is opt-in
     ...rest,
     lifeguard: lg,
   };
@@ -160,4 +174,5 @@ export function validateConfig(c: SwimConfig): void {
   if (c.awarenessMaxMultiplier < 1) throw new Error('swim config: awarenessMaxMultiplier must be >= 1');
   if (c.indirectChecks < 0 || c.gossipNodes < 0) throw new Error('swim config: counts must be >= 0');
   if (c.packetBudgetBytes < 256) throw new Error('swim config: packetBudgetBytes must be >= 256');
+  if (c.probeTarget !== 'round-robin' && c.probeTarget !== 'random') throw new Error(`swim config: probeTarget must be round-robin or random, got ${String(c.probeTarget)}`);
 }

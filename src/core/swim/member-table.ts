@@ -55,6 +55,8 @@ export class MemberTable {
   private readonly byName = new Map<NodeId, MemberRecord>();
   private readonly tombstones = new Map<NodeId, Tombstone>();
   private probeIndex = 0;
+  /** Random-target mode: probes since the last reap pass (one pass per `size` probes, as a round). */
+  private probesSinceReap = 0;
   /** Members alive or suspect (self included): the n of the scaling formulas. */
   private liveCount = 0;
 
@@ -129,6 +131,28 @@ export class MemberTable {
   }
 
   /**
+   * SWIM §3.1's target: a uniformly random member alive or suspect, not self (undefined if none).
+   * Dead members past their gossip window are reaped once per `size` probes, as round robin does
+   * once per pass (without its reshuffle: the order plays no part in a uniform pick). Rejection sampling (uniform when it succeeds), bounded at 3·size draws, then
+   * a uniform pick among the eligible members collected in one scan.
+   */
+  randomProbeTarget(self: NodeId, nowUs: Micros, reapAfterUs: Micros, onReap: (r: MemberRecord) => void): MemberRecord | undefined {
+    if (++this.probesSinceReap >= this.list.length) {
+      this.probesSinceReap = 0;
+      this.reap(nowUs, reapAfterUs, onReap);
+      this.probeIndex = Math.min(this.probeIndex, this.list.length);
+    }
+    const eligible = (r: MemberRecord) => r.node !== self && isLive(r.status);
+    const n = this.list.length;
+    for (let i = 0; i < 3 * n; i++) {
+      const rec = this.list[this.random.int(n)]!;
+      if (eligible(rec)) return rec;
+    }
+    const all = this.list.filter(eligible);
+    return all.length === 0 ? undefined : all[this.random.int(all.length)];
+  }
+
+  /**
    * Up to k distinct random members passing `accept`, excluding the given names. Bounded
    * at 3·size draws (memberlist kRandomNodes), so a sparse match may return fewer.
    */
@@ -158,6 +182,13 @@ export class MemberTable {
   }
 
   private resetRound(nowUs: Micros, reapAfterUs: Micros, onReap: (r: MemberRecord) => void): void {
+    this.reap(nowUs, reapAfterUs, onReap);
+    this.random.shuffle(this.list);
+    this.probeIndex = 0;
+  }
+
+  /** Drops dead and left members past their gossip window, remembering them as tombstones. */
+  private reap(nowUs: Micros, reapAfterUs: Micros, onReap: (r: MemberRecord) => void): void {
     let w = 0;
     for (let i = 0; i < this.list.length; i++) {
       const rec = this.list[i]!;
@@ -170,8 +201,6 @@ export class MemberTable {
       this.list[w++] = rec;
     }
     this.list.length = w;
-    this.random.shuffle(this.list);
-    this.probeIndex = 0;
     assert(this.byName.size === this.list.length, 'member table: index matches list');
   }
 

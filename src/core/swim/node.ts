@@ -3,7 +3,8 @@
  * memberlist's state machine (state.go), written for our Env: no goroutines, only timers
  * and message handlers, so the simulator decides every interleaving.
  *
- * One protocol period: ping the next member of a shuffled round-robin order; no ack within
+ * One protocol period: ping the next member of a shuffled round-robin order (or, with
+ * probeTarget: 'random', a uniformly random member as in SWIM §3.1); no ack within
  * the probe timeout → ping-req through k members (who nack if their own ping fails) and a
  * fallback ping over the reliable channel; still no ack at the end of the period → suspect.
  * Suspicion ends in a refutation (the suspect raises its incarnation) or, after the
@@ -287,7 +288,10 @@ export class SwimNode implements Core {
     this.concludeProbe();
     const c = this.config;
     this.probeTimer = this.env.after(this.scaled(c.probeIntervalUs), this.probeTick);
-    const target = this.table.nextProbeTarget(this.selfName, this.env.now(), c.gossipToTheDeadUs, this.onReap);
+    const target =
+      c.probeTarget === 'random'
+        ? this.table.randomProbeTarget(this.selfName, this.env.now(), c.gossipToTheDeadUs, this.onReap)
+        : this.table.nextProbeTarget(this.selfName, this.env.now(), c.gossipToTheDeadUs, this.onReap);
     if (target !== undefined) this.startProbe(target);
   };
 

@@ -151,11 +151,35 @@ export class HttpServer {
       }
       return this.forward(req, res, addr, body);
     }
-    const gone = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) gone.abort();
-    });
-    const apiReq: ApiRequest = { method, path: url.pathname, rest, query, headers: req.headers, body, signal: gone.signal, ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}) };
+    // The abort signal is made only for a handler that reads it (a parked read): a write would
+    // otherwise pay an AbortController and a 'close' listener per request for nothing.
+    let gone: AbortController | undefined;
+    const signal = (): AbortSignal => {
+      if (gone === undefined) {
+        const ctl = new AbortController();
+        gone = ctl;
+        if (res.closed) {
+          if (!res.writableFinished) ctl.abort();
+        } else {
+          res.once('close', () => {
+            if (!res.writableFinished) ctl.abort();
+          });
+        }
+      }
+      return gone.signal;
+    };
+    const apiReq: ApiRequest = {
+      method,
+      path: url.pathname,
+      rest,
+      query,
+      headers: req.headers,
+      body,
+      get signal() {
+        return signal();
+      },
+      ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}),
+    };
     try {
       const reply = await spec.handler(apiReq);
       if (reply.jsonChunks !== undefined) await this.sendChunks(res, reply);

@@ -17,6 +17,11 @@
  * Expectations: failover-within {target, within} (a scripted loss of the target is declared
  * DOWN, and its groups switched, within T), no-false-failover [target] (no DOWN/UP event
  * without evidence: the target really down, or a majority of observers cut off from it).
+ *
+ * With `raft: { bootstrap: expect }` each server is hanode's ServerNode: this module hands it the
+ * HA options hanode's `ha` takes (probe, notifier, timings; ./server-options.ts) and its HA
+ * service runs there (results over its SWIM, every voter an observer, as in hanode), so the
+ * observers must be exactly the voters.
  */
 import { PROFILES, type ProfileName, type SwimNode } from '../../core/swim/index.ts';
 import type { Micros, NodeId } from '../../core/env.ts';
@@ -30,6 +35,7 @@ import { formatDuration, humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
 import type { RaftModuleConfig, RaftPart } from './raft.ts';
 import { FailoverClients, judgeClientOutages, parseFailoverClients, type FailoverClientsConfig } from './failover-clients.ts';
+import { contributeServerOptions } from './server-options.ts';
 
 export interface FailoverTarget {
   readonly name: string;
@@ -76,6 +82,10 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
     const observers = ctx.topology.nodesOf(obsV);
     const off = observers.find((o) => !raftNodes.has(o));
     if (off) obsV.fail(`observer "${off}" does not run Raft (observers replicate the HA state): add it to raft.voters or raft.learners`);
+    // hanode runs the HA service on every server (ServerNode's `ha`): every voter observes.
+    if (raft?.bootstrap && (observers.length !== raft.voters.length || raft.voters.some((n) => !observers.includes(n)))) {
+      obsV.fail(`with raft.bootstrap: expect every server observes (hanode runs the HA service on each): expected the voters [${raft.voters.join(', ')}]`);
+    }
     const names = new Set<string>();
     const dcs = ctx.topology.dcs();
     const targets = v
@@ -160,7 +170,9 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
     const { scenario } = run;
     const observers = new Set(cfg.observers);
     const haCfg = haConfig(cfg.ha);
-    const swimCfg = scenario.modules.get('swim') as { profile: ProfileName } | undefined;
+    // Bootstrap-mode servers gossip HA results over their own SWIM (LAN profile unless swim: says).
+    const bootstrapped = (scenario.modules.get('raft') as RaftModuleConfig | undefined)?.bootstrap !== undefined;
+    const swimCfg = (scenario.modules.get('swim') as { profile: ProfileName } | undefined) ?? (bootstrapped ? { profile: 'lan' as const } : undefined);
     const bound = detectionBoundUs(haCfg, swimCfg ? swimGossipBoundUs(swimCfg) : GOSSIP_BOUND_US, COMMIT_BOUND_US);
     const targets = new SimTargets(
       world,
@@ -179,7 +191,13 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
     const apps = cfg.clients ? new FailoverClients(world, targets, cfg.clients, cfg.observers, run.endUs) : undefined;
     // Final: judged once over the whole run; mid-run (a live view): up to now.
     const verdictNow = () => (ended ? (result ??= checker!.verdict(run.endUs)) : checker!.verdict(world.now()));
-    const raftVoters = (scenario.modules.get('raft') as RaftModuleConfig).voters;
+    const raftCfg = scenario.modules.get('raft') as RaftModuleConfig;
+    const raftVoters = raftCfg.voters;
+    // Bootstrap mode: the servers' own HA service (ServerNode's `ha`, hanode's) with this probe and timings.
+    const onServerNode = bootstrapped;
+    if (onServerNode) {
+      contributeServerOptions(run, (ctx) => (observers.has(ctx.id) ? { ha: { probe: targets.probe(ctx.env('ha')), notify: new RecordingNotifier(), config: haCfg } } : {}));
+    }
 
     const writeSetup = () => {
       if (setupDone >= setup.length || world.now() >= run.endUs) return;
@@ -199,6 +217,8 @@ export const failoverModule: ScenarioModule<FailoverModuleConfig> = {
         // The TUI's failover panel reads each client node's state through this (src/tui/failover-snapshot.ts).
         if (apps?.has(ctx.id)) app.parts.failoverClient = { liveClient: () => apps.live(ctx.id) };
         if (!observers.has(ctx.id)) return;
+        // The raft module built hanode's ServerNode with its HA service (app.parts.ha).
+        if (onServerNode) return;
         const raft = app.parts.raft as RaftPart | undefined;
         if (!raft) return;
         const env = ctx.env('ha');

@@ -1,7 +1,8 @@
 /**
- * `kv:` — KV servers on the Raft nodes (src/core/kvserver), closed-loop clients on client
- * nodes (src/core/kvclient), the history (docs/formats.md --history), and the checks:
- * linearizable (src/sim/checkers/linearizability) and availability.
+ * `kv:` — closed-loop clients on client nodes speaking hanode's Consul-style KV API to the Raft
+ * servers, whose /v1/kv routes run in-process over each server's shared assembly (ServerCore,
+ * ./kv-api.ts), the history (docs/formats.md --history), and the checks: linearizable
+ * (src/sim/checkers/linearizability) and availability.
  *
  *   kv:
  *     clients: [c1, c2]          # client nodes (not Raft nodes): one client process each
@@ -12,14 +13,13 @@
  *     timeout: 5s                # whole-operation deadline
  *     reads: consistent          # consistent (quorum round per read) | default (leader lease),
  *                                # the guarantees of hanode's ?consistent and default mode (docs/consistency.md)
- *     sticky: false              # true (via: api): each client keeps calling its first server (its
+ *     sticky: false              # true: each client keeps calling its first server (its
  *                                # local agent), even a cut-off old leader, never moving on after a timeout
- *     via: api                   # api (the default): hanode's /v1/kv routes in-process with leader
- *                                # forwarding (./kv-api.ts) | kv-protocol (src/core/kvserver)
+ *     via: api                   # the only path: hanode's /v1/kv routes in-process with leader
+ *                                # forwarding (./kv-api.ts). `kv-protocol` (src/core/kvserver, a KV
+ *                                # server hanode never runs) is retired (issue 14).
  */
 import type { NodeId } from '../../core/env.ts';
-import { KvClient } from '../../core/kvclient/index.ts';
-import { KV_SERVICE, KvServer } from '../../core/kvserver/index.ts';
 import { checkLinearizability, describeLinearizability } from '../../sim/checkers/linearizability/index.ts';
 import { KV_OPS, KvWorkload, type KvOpName, type WorkloadKvClient } from '../../sim/workload/index.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
@@ -37,11 +37,9 @@ export interface KvModuleConfig {
   readonly timeoutUs: number;
   /** The read mode: the linearizability check judges reads by the guarantee docs/consistency.md claims for it. */
   readonly reads: 'consistent' | 'default' | 'stale';
-  /** How clients reach the servers: the KV protocol of src/core/kvserver, or hanode's KV API (./kv-api.ts). */
-  readonly via: 'kv-protocol' | 'api';
   /** Nodes clients talk to (default: the Raft voters). */
   readonly servers?: readonly NodeId[];
-  /** Sticky clients (via: api): each keeps calling its first server (its local agent) even after timeouts. */
+  /** Sticky clients: each keeps calling its first server (its local agent) even after timeouts. */
   readonly sticky: boolean;
 }
 
@@ -78,16 +76,14 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
       const off = servers.find((s) => !raftNodes.has(s));
       if (off) serversV.fail(`server "${off}" does not run Raft`);
     }
-    // The daemon's API by default: what hanode serves is what the simulator judges. kv-protocol
-    // (src/core/kvserver's retrying client with (client, seq) de-duplication) stays selectable.
-    const via = v.get('via').present ? v.get('via').oneOf(['kv-protocol', 'api'] as const) : 'api';
+    // The daemon's API only: what hanode serves is what the simulator judges (issue 14).
+    // `via: api` stays accepted (older scenarios spell it out); kv-protocol is retired.
+    const viaV = v.get('via');
+    if (viaV.present && viaV.str() !== 'api') viaV.fail(`expected "api", got "${viaV.str()}" (kv-protocol, a KV server hanode never runs, was retired: clients speak the daemon's /v1/kv API)`);
     const readsV = v.get('reads');
     const reads = readsV.present ? readsV.oneOf(['consistent', 'default', 'stale'] as const) : 'consistent';
-    // ?stale exists only on the API (any server answers from its own state: no guarantee).
-    if (reads === 'stale' && via !== 'api') readsV.fail('reads: stale needs via: api (the KV protocol has no stale mode)');
     const stickyV = v.get('sticky');
     const sticky = stickyV.present ? stickyV.bool() : false;
-    if (sticky && via !== 'api') stickyV.fail('sticky: true needs via: api (the KV protocol client retries elsewhere by design)');
     return {
       clients,
       ratePerSec,
@@ -100,7 +96,6 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
       timeoutUs: v.get('timeout').durationOr(5_000_000, 1),
       // consistent by default: the strongest mode, and the one runs before this key existed used.
       reads,
-      via,
       sticky,
       ...(servers ? { servers } : {}),
     };
@@ -137,20 +132,13 @@ export const kvModule: ScenarioModule<KvModuleConfig> = {
         if (raftNodes.has(ctx.id)) {
           const raft = app.parts.raft as RaftPart | undefined;
           if (!raft) return;
-          if (cfg.via === 'api') {
-            apiServerOf(app, () => ctx.env(API_SERVICE), raft.core);
-            return;
-          }
-          // KV rides the server's one log as { type: 'kv', cmd } (what hanode's KV routes propose).
-          app.parts.kvServer = new KvServer(ctx.env(KV_SERVICE), raft.core.kvReplicator(), raft.core.store.kv, { reads: cfg.reads === 'default' ? 'default' : 'consistent' });
-        } else if (clients.has(ctx.id) && cfg.via === 'api') {
+          // hanode's /v1/kv routes over the server's shared assembly (what the daemon serves).
+          apiServerOf(app, () => ctx.env(API_SERVICE), raft.core);
+        } else if (clients.has(ctx.id)) {
           // Client i calls servers[i mod n] first (its local agent), as KvWorkload.install spreads them.
           const i = cfg.clients.indexOf(ctx.id);
           const rotated = servers.map((_, j) => servers[(i + j) % servers.length]!);
           app.parts.kvClient = apiClientOf(app, () => ctx.env(API_SERVICE), { servers: rotated, timeoutUs: cfg.timeoutUs, readFlag: cfg.reads === 'default' ? '' : cfg.reads, sticky: cfg.sticky });
-        } else if (clients.has(ctx.id)) {
-          const attempt = Math.min(cfg.timeoutUs, 1_000_000);
-          app.parts.kvClient = new KvClient(ctx.env(KV_SERVICE), { servers, opTimeoutUs: cfg.timeoutUs, attemptTimeoutUs: attempt });
         }
       },
       attach() {

@@ -17,19 +17,23 @@
  * server alive in its gossip membership (what `hanode members` shows), and still does when
  * the window closes.
  *
- * Not beside the `swim` or `failover` modules (ServerNode runs its own SWIM; the failover module
- * drives the HA service over a Raft node it needs at setup), nor with learners.
+ * Beside `swim:` the servers' own gossip takes that module's profile and timings (the module
+ * builds SWIM only on the nodes that are not servers); beside `failover:` every server runs
+ * ServerNode's HA service (hanode's `ha` options: probe, notifier, timings), every voter an
+ * observer as in hanode (./server-options.ts carries both). No `learners:`: hanode has no
+ * permanent non-voters; a server that joins a running cluster is added by the leader's
+ * reconciler as a learner and promoted once caught up (src/core/node/reconcile.ts).
  */
 import type { NodeId } from '../../core/env.ts';
 import { ServerNode } from '../../core/node/index.ts';
 import type { RaftConfig } from '../../core/raft/index.ts';
-import { ScenarioError } from '../errors.ts';
-import type { ExpectationDef, NodeSetupContext, ParseContext, Scenario } from '../types.ts';
+import type { ExpectationDef, NodeSetupContext, ParseContext, RunContext, Scenario } from '../types.ts';
 import { humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
 import type { View } from '../yaml-view.ts';
 import type { WorldPort } from '../world-port.ts';
 import { parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
+import { serverOptionsFor } from './server-options.ts';
 
 export interface BootstrapConfig {
   readonly mode: 'expect';
@@ -45,8 +49,9 @@ export function parseBootstrap(v: View, voters: readonly NodeId[], learners: rea
     for (const k of ['expect', 'join', 'restartJoin']) if (v.get(k).present) v.get(k).fail('only with bootstrap: expect');
     return {};
   }
-  if (learners.length > 0) v.get('learners').fail('learners are not modelled with bootstrap: expect');
-  for (const m of ['swim', 'failover']) if (ctx.modules.has(m)) modeV.fail(`bootstrap: expect runs hanode's ServerNode (its own gossip): not beside the ${m} module`);
+  // hanode has no permanent non-voters (Consul's non_voting_server is an Enterprise feature):
+  // the reconciler adds a joining server as a learner and promotes it once caught up.
+  if (learners.length > 0) v.get('learners').fail('learners are not modelled with bootstrap: expect (hanode has no permanent non-voters: its leader adds a joining server as a learner and promotes it once caught up)');
   const expect = v.get('expect').intOr(voters.length, 1, voters.length);
   const join = v.get('join').present ? ctx.topology.nodesOf(v.get('join')) : [voters[0]!];
   const stranger = join.find((j) => !voters.includes(j));
@@ -74,23 +79,23 @@ export class ServerNodes {
     private readonly voters: readonly NodeId[],
     private readonly raft: Partial<RaftConfig>,
     private readonly scenario: Scenario,
-  ) {
-    // The failover module may be registered after raft: check again now that all are known.
-    for (const m of ['swim', 'failover']) {
-      if (scenario.modules.has(m)) throw new ScenarioError(scenario.file, 0, 0, 'raft.bootstrap', `expect runs hanode's ServerNode (its own gossip): not beside the ${m} module`);
-    }
-  }
+    private readonly run: RunContext,
+  ) {}
 
   setup(ctx: NodeSetupContext): ServerNode {
     const join = ctx.restarts === 0 || this.cfg.restartJoin ? this.cfg.join.filter((j) => j !== ctx.id) : [];
     const { voters: _ignored, ...raft } = this.raft as Partial<RaftConfig>;
+    // The swim and failover modules' settings for this server (./server-options.ts).
+    const extra = serverOptionsFor(this.run, ctx);
     return new ServerNode(ctx, {
       bootstrapExpect: this.cfg.expect,
       // In the simulator a node's name is its address: the --join seeds are SWIM seeds by name.
-      swim: { profile: 'lan', seeds: join },
+      // hanode's default gossip profile is memberlist's LAN config (src/core/swim/config.ts).
+      swim: { profile: 'lan', ...extra.swim, seeds: join },
       card: { host: ctx.id },
       zk: true,
       raft,
+      ...(extra.ha ? { ha: extra.ha } : {}),
     });
   }
 

@@ -25,6 +25,7 @@ import { RAFT_MUTATIONS, isRaftMutation, type RaftConfig, type RaftMutation } fr
 import { ServerCore, type NodeMachine, type ServerRaft } from '../../core/node/index.ts';
 import { RaftSafetyChecker } from '../../sim/checkers/raft-safety.ts';
 import { FollowerCommitChecker } from '../../sim/checkers/follower-commit.ts';
+import { VoteDurabilityChecker } from '../../sim/checkers/vote-durability.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
@@ -34,6 +35,10 @@ import type { View } from '../yaml-view.ts';
 import { noParams, parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
 import { parseReconfigure, ReconfigureDriver, type ReconfigureStep } from './raft-reconfigure.ts';
 import { bootstrapExpectations, parseBootstrap, ServerNodes, type BootstrapConfig } from './raft-bootstrap.ts';
+import { Figure8Driver, parseFigure8, type Figure8Config } from './raft-figure8.ts';
+import { parseVoteInLease, VoteInLeaseDriver, type VoteInLeaseConfig } from './raft-vote-in-lease.ts';
+import { parseStaleCommit, StaleCommitDriver, type StaleCommitConfig } from './raft-stale-commit.ts';
+import { parseStaleLeader, StaleLeaderDriver, type StaleLeaderConfig } from './raft-stale-leader.ts';
 
 export interface RaftModuleConfig {
   readonly voters: readonly NodeId[];
@@ -51,6 +56,14 @@ export interface RaftModuleConfig {
    * `--bootstrap-expect` and `--join`, and the scenario judges its join / rejoin rules.
    */
   readonly bootstrap?: BootstrapConfig;
+  /** Start times of the paper's Figure 8 schedule, played by a directed nemesis (./raft-figure8.ts). */
+  readonly figure8?: Figure8Config;
+  /** Times a follower cut off from the leader alone campaigns during a write-idle window (./raft-vote-in-lease.ts). */
+  readonly voteInLease?: VoteInLeaseConfig;
+  /** Times a new leader is elected knowing a stale commit index, with a slow lagging follower (./raft-stale-commit.ts). */
+  readonly staleCommit?: StaleCommitConfig;
+  /** Times a paused, one-way cut-off leader comes back and appends in its old term (./raft-stale-leader.ts). */
+  readonly staleLeader?: StaleLeaderConfig;
 }
 
 /** What other modules find in app.parts.raft. */
@@ -78,7 +91,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
   name: 'raft',
   doc: 'Raft voters and learners; checks safety, leader election and churn',
   parse(v, ctx) {
-    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin']);
+    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin', 'figure8', 'voteInLease', 'staleCommit', 'staleLeader']);
     const voters = ctx.topology.nodesOf(v.get('voters').required());
     const learners = v.get('learners').present ? ctx.topology.nodesOf(v.get('learners')) : [];
     const both = learners.find((n) => voters.includes(n));
@@ -93,7 +106,12 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...(v.get('mutations').present ? { mutations: parseMutations(v.get('mutations')) } : {}),
       ...(v.get('reconfigure').present ? { reconfigure: parseReconfigure(v.get('reconfigure'), ctx, new Set([...voters, ...learners])) } : {}),
       ...parseBootstrap(v, voters, learners, ctx),
+      ...(v.get('figure8').present ? { figure8: parseFigure8(v.get('figure8')) } : {}),
+      ...(v.get('voteInLease').present ? { voteInLease: parseVoteInLease(v.get('voteInLease')) } : {}),
+      ...(v.get('staleCommit').present ? { staleCommit: parseStaleCommit(v.get('staleCommit')) } : {}),
+      ...(v.get('staleLeader').present ? { staleLeader: parseStaleLeader(v.get('staleLeader')) } : {}),
     };
+    if (cfg.figure8 && voters.length !== 5) v.get('figure8').fail('expected five voters (the paper\'s Figure 8)');
     if ((cfg.electionTimeoutMinUs ?? 0) > (cfg.electionTimeoutMaxUs ?? Infinity)) {
       v.get('electionTimeoutMax').fail('expected electionTimeoutMax >= electionTimeoutMin');
     }
@@ -125,6 +143,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     const learners = new Set(cfg.learners);
     const checker = new RaftSafetyChecker({ throwOnViolation: true });
     const followerCommit = new FollowerCommitChecker({ throwOnViolation: true }); // Figure 2 AppendEntries rule 5, judged as raft-safety
+    const voteDurability = new VoteDurabilityChecker({ throwOnViolation: true }); // Figure 2 persistent state, judged as raft-safety
     // tree: { careless: true } breaks the tree servers on purpose (scenarios/broken).
     const coreOpts = (scenario.modules.get('tree') as { careless?: boolean } | undefined)?.careless ? { tree: { unsafeServeClientsAhead: true } } : {};
     const overrides: Partial<RaftConfig> = {
@@ -186,7 +205,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       run.endUs,
     );
 
-    const boot = cfg.bootstrap ? new ServerNodes(world, cfg.bootstrap, cfg.voters, overrides, scenario) : undefined;
+    const boot = cfg.bootstrap ? new ServerNodes(world, cfg.bootstrap, cfg.voters, overrides, scenario, run) : undefined;
 
     return {
       setupNode(ctx, app) {
@@ -208,11 +227,14 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
           } satisfies RaftPart;
           app.parts.coord = sn.coord;
           app.parts.serverNode = sn;
+          // The server's own gossip and HA service, for the swim and failover modules' views.
+          app.parts.swim = sn.swim;
+          if (sn.ha) app.parts.ha = sn.ha;
           app.starters.push(() => sn.start());
           return;
         }
         const core = new ServerCore({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, coreOpts);
-        const node = core.attachRaft(ctx.env('raft'), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
+        const node = core.attachRaft(voteDurability.wrap(ctx.env('raft')), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
         checker.attach(node);
         followerCommit.attach(node);
         app.parts.raft = { node, sm: core.machine, core } satisfies RaftPart;
@@ -226,6 +248,11 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         boot?.attach(scenario.expectations, run.endUs);
         leaderChange.attach(scenario.expectations);
         reconfigure.start();
+        const put = (n: NodeId, key: string, value: string) => world.app<{ raft?: RaftPart }>(n)?.raft?.core.proposer.propose({ type: 'kv', cmd: { type: 'put', key, value } }, () => {});
+        if (cfg.figure8) new Figure8Driver({ world, voters: cfg.voters, raftOf: nodeRaft, put }, cfg.figure8.atUs, run.endUs, cfg.figure8.writes).start();
+        if (cfg.voteInLease) new VoteInLeaseDriver(world, cfg.voters, nodeRaft, cfg.voteInLease, run.endUs).start();
+        if (cfg.staleCommit) new StaleCommitDriver(world, cfg.voters, nodeRaft, cfg.staleCommit, run.endUs).start();
+        if (cfg.staleLeader) new StaleLeaderDriver(world, cfg.voters, nodeRaft, cfg.staleLeader, run.endUs).start();
         for (const exp of scenario.expectations) {
           if (exp.kind !== 'leader-within') continue;
           const p = exp.params as WithinParams;
@@ -258,8 +285,9 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         switch (exp.kind) {
           case 'raft-safety': {
             const c = checker.counts;
-            const seen = `${c.elections} elections, ${c.commits} commits, ${c.applies} applies checked`;
-            return verdict(exp, checker.ok(), checker.ok() ? seen : `${checker.violations[0]} (${checker.violations.length} violation(s); ${seen})`);
+            const seen = `${c.elections} elections, ${c.commits} commits, ${c.applies} applies, ${voteDurability.checked} granted votes checked`;
+            const bad = [...checker.violations, ...voteDurability.violations];
+            return verdict(exp, bad.length === 0, bad.length === 0 ? seen : `${bad[0]} (${bad.length} violation(s); ${seen})`);
           }
           case 'leader-within': {
             const i = scenario.expectations.filter((e) => e.kind === 'leader-within').indexOf(exp);

@@ -8,14 +8,22 @@
  *   swim:
  *     nodes: '*'
  *     profile: wan              # lan (default) | wan | local: memberlist's DefaultXConfig
+ *     probeTarget: random       # round-robin (default, memberlist) | random (SWIM §3.1)
+ *
+ * With `raft: { bootstrap: expect }` each server is hanode's ServerNode, which gossips on its own
+ * SWIM node: there this module configures that node (profile, timings, ./server-options.ts) and
+ * builds SWIM only on the other nodes, which join the servers' pool as members that are not
+ * servers (the reconciler lists them in the catalog, as Consul's leader does its client agents).
  */
 import type { NodeId } from '../../core/env.ts';
-import { SwimNode, type ProfileName } from '../../core/swim/index.ts';
+import { SwimNode, type ProbeTargetMode, type ProfileName } from '../../core/swim/index.ts';
 import type { TraceEvent } from '../../sim/types.ts';
 import type { ModuleInstance, ScenarioModule, TimelineItem } from '../types.ts';
 import { humanDuration } from '../units.ts';
 import { verdict } from '../verdict.ts';
 import { parseWithin, withinName, withinStartUs, type WithinParams } from './params.ts';
+import type { RaftModuleConfig } from './raft.ts';
+import { contributeServerOptions } from './server-options.ts';
 
 export interface SwimModuleConfig {
   readonly nodes: readonly NodeId[];
@@ -23,6 +31,7 @@ export interface SwimModuleConfig {
   readonly probeIntervalUs?: number;
   readonly probeTimeoutUs?: number;
   readonly suspicionMult?: number;
+  readonly probeTarget?: ProbeTargetMode;
 }
 
 /** The app part other modules (failover) read: app.parts.swim. */
@@ -37,7 +46,7 @@ export const swimModule: ScenarioModule<SwimModuleConfig> = {
   name: 'swim',
   doc: 'SWIM membership and failure detection (memberlist + Lifeguard)',
   parse(v, ctx) {
-    v.allowKeys(['nodes', 'profile', 'probeInterval', 'probeTimeout', 'suspicionMult']);
+    v.allowKeys(['nodes', 'profile', 'probeInterval', 'probeTimeout', 'suspicionMult', 'probeTarget']);
     const nodes = v.get('nodes').present ? ctx.topology.nodesOf(v.get('nodes')) : ctx.topology.expand('*');
     const cfg: SwimModuleConfig = {
       nodes,
@@ -45,6 +54,7 @@ export const swimModule: ScenarioModule<SwimModuleConfig> = {
       ...(v.get('probeInterval').present ? { probeIntervalUs: v.get('probeInterval').duration(1) } : {}),
       ...(v.get('probeTimeout').present ? { probeTimeoutUs: v.get('probeTimeout').duration(1) } : {}),
       ...(v.get('suspicionMult').present ? { suspicionMult: v.get('suspicionMult').int(1, 100) } : {}),
+      ...(v.get('probeTarget').present ? { probeTarget: v.get('probeTarget').oneOf(['round-robin', 'random'] as const) } : {}),
     };
     if (cfg.probeIntervalUs !== undefined && cfg.probeTimeoutUs !== undefined && cfg.probeTimeoutUs >= cfg.probeIntervalUs) {
       v.get('probeTimeout').fail('expected probeTimeout below probeInterval');
@@ -60,6 +70,18 @@ export const swimModule: ScenarioModule<SwimModuleConfig> = {
   instantiate(cfg, run): ModuleInstance {
     const members = new Set(cfg.nodes);
     const { world, scenario } = run;
+    const timing = {
+      profile: cfg.profile,
+      ...(cfg.probeIntervalUs !== undefined ? { probeIntervalUs: cfg.probeIntervalUs } : {}),
+      ...(cfg.probeTimeoutUs !== undefined ? { probeTimeoutUs: cfg.probeTimeoutUs } : {}),
+      ...(cfg.suspicionMult !== undefined ? { suspicionMult: cfg.suspicionMult } : {}),
+      ...(cfg.probeTarget !== undefined ? { probeTarget: cfg.probeTarget } : {}),
+      traceJoins: false,
+    };
+    // Servers that run hanode's ServerNode gossip on its own SWIM node: configure that one.
+    const raftCfg = scenario.modules.get('raft') as RaftModuleConfig | undefined;
+    const servers = new Set(raftCfg?.bootstrap ? raftCfg.voters : []);
+    if (servers.size > 0) contributeServerOptions(run, (ctx) => (members.has(ctx.id) ? { swim: timing } : {}));
     // Seeds: the first SWIM node of every DC (Consul's retry_join habit: a few per DC).
     const seeds: NodeId[] = [];
     for (const dc of scenario.topology.dcs()) {
@@ -89,15 +111,9 @@ export const swimModule: ScenarioModule<SwimModuleConfig> = {
 
     return {
       setupNode(ctx, app) {
-        if (!members.has(ctx.id)) return;
-        const swim = new SwimNode(ctx.env('swim'), {
-          profile: cfg.profile,
-          seeds: seeds.filter((s) => s !== ctx.id),
-          ...(cfg.probeIntervalUs !== undefined ? { probeIntervalUs: cfg.probeIntervalUs } : {}),
-          ...(cfg.probeTimeoutUs !== undefined ? { probeTimeoutUs: cfg.probeTimeoutUs } : {}),
-          ...(cfg.suspicionMult !== undefined ? { suspicionMult: cfg.suspicionMult } : {}),
-          traceJoins: false,
-        });
+        // A ServerNode's gossip: the raft module sets app.parts.swim to it.
+        if (!members.has(ctx.id) || servers.has(ctx.id)) return;
+        const swim = new SwimNode(ctx.env('swim'), { ...timing, seeds: seeds.filter((s) => s !== ctx.id) });
         app.parts.swim = swim;
         app.starters.push(() => swim.start());
       },

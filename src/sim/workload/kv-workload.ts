@@ -19,6 +19,7 @@ import { KvClient, type KvClientConfig, type KvOutcome } from '../../core/kvclie
 import { KV_SERVICE } from '../../core/kvserver/index.ts';
 import { HistoryRecorder } from '../history.ts';
 import type { World } from '../world.ts';
+import { writesQuiet } from './write-quiet.ts';
 import { keyChooser, type KeyDistSpec } from './key-dist.ts';
 
 /** Operation names, as the history (docs/formats.md) and a scenario's `mix:` spell them. */
@@ -193,7 +194,8 @@ export class KvWorkload {
     const process = slot.process;
     slot.openOn = client;
     this.stats.invoked++;
-    const f = this.pickOp();
+    const drawn = this.pickOp();
+    const f = drawn !== 'read' && writesQuiet(this.world) ? 'read' : drawn; // a write-idle window (./write-quiet.ts)
     const done = (type: 'ok' | 'fail' | 'info', value?: unknown, answered = type === 'ok'): void => {
       if (slot.process !== process || !this.history.isOpen(process)) return; // the watchdog closed it already
       this.history.complete(process, type, this.world.now(), value);

@@ -1,0 +1,81 @@
+/**
+ * The directed nemeses of the read rules and the term gate (src/scenario/modules/raft-vote-in-lease.ts,
+ * raft-stale-commit.ts, raft-stale-leader.ts): each stays quiet on correct Raft and fires on its mutant, on one round
+ * of its scenario. And the write-idle switch they use turns writes into reads only while on.
+ */
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseScenario, runScenario } from '../../src/scenario/index.ts';
+import { setWritesQuiet, writesQuiet } from '../../src/sim/workload/write-quiet.ts';
+import type { TraceEvent } from '../../src/sim/types.ts';
+
+const saved = process.env['HASIM_MUTANTS'];
+afterEach(() => {
+  if (saved === undefined) delete process.env['HASIM_MUTANTS'];
+  else process.env['HASIM_MUTANTS'] = saved;
+});
+
+/** One round at 3s of the scenario, 10s long, on `seed` (one where the mutant's single round fires). */
+function oneRound(file: string, key: string, mutants: string, trace: string, seed = 1) {
+  const text = readFileSync(file, 'utf8')
+    .replace(new RegExp(`${key}: \\{ at: \\[[^\\]]*\\] \\}`), `${key}: { at: [3s] }`)
+    .replace(/^duration: .*$/m, 'duration: 10s');
+  process.env['HASIM_MUTANTS'] = mutants;
+  const steps: string[] = [];
+  const r = runScenario(parseScenario(text, file), { seed, onEvent: (ev: TraceEvent) => ev.kind === trace && steps.push(String(ev['step'])) });
+  const failed = r.expectations.filter((e) => !e.passed).map((e) => e.kind);
+  return { failed, steps };
+}
+
+describe('write-idle windows', () => {
+  it('are per world and off by default', () => {
+    const a = {};
+    const b = {};
+    expect(writesQuiet(a)).toBe(false);
+    setWritesQuiet(a, true);
+    expect(writesQuiet(a)).toBe(true);
+    expect(writesQuiet(b)).toBe(false);
+    setWritesQuiet(a, false);
+    expect(writesQuiet(a)).toBe(false);
+  });
+});
+
+describe('vote in lease (kv-vote-in-lease.yaml)', () => {
+  const F = 'scenarios/kv-vote-in-lease.yaml';
+  it('correct Raft: the cut-off follower never leads, the history is linearizable', () => {
+    const r = oneRound(F, 'voteInLease', '', 'vote-in-lease');
+    expect(r.failed).toEqual([]);
+    expect(r.steps).toEqual(['cut', 'end']);
+  });
+  it('noCheckQuorum: the follower wins while the old leader still serves lease reads', () => {
+    const r = oneRound(F, 'voteInLease', 'noCheckQuorum', 'vote-in-lease');
+    expect(r.steps).toContain('follower-won');
+    expect(r.failed).toContain('linearizable');
+  });
+});
+
+describe('stale commit index (kv-stale-commit.yaml)', () => {
+  const F = 'scenarios/kv-stale-commit.yaml';
+  it('correct Raft: the new leader waits for its no-op before reading', () => {
+    const r = oneRound(F, 'staleCommit', '', 'stale-commit');
+    expect(r.failed).toEqual([]);
+    expect(r.steps).toEqual(['lag', 'cut', 'elected', 'end']);
+  });
+  it('readBeforeTermCommit: reads from the stale commit index miss acknowledged writes', () => {
+    const r = oneRound(F, 'staleCommit', 'readBeforeTermCommit', 'stale-commit');
+    expect(r.failed).toContain('linearizable');
+  });
+});
+
+describe('stale leader (kv-stale-term.yaml)', () => {
+  const F = 'scenarios/kv-stale-term.yaml';
+  it('correct Raft: the restarted voter rejects the old term and, holding the newer entries, is elected', () => {
+    const r = oneRound(F, 'staleLeader', '', 'stale-leader', 4);
+    expect(r.failed).toEqual([]);
+    expect(r.steps).toEqual(['paused', 'resumed', 'elected', 'end']);
+  });
+  it('acceptStaleTerm: the restarted voter takes the old leader\'s entries over committed ones', () => {
+    const r = oneRound(F, 'staleLeader', 'acceptStaleTerm', 'stale-leader', 4);
+    expect(r.failed).toContain('raft-safety');
+  });
+});
