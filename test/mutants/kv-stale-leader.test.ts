@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadScenarioFile, runScenario } from '../../src/scenario/index.ts';
+import { killingSeed } from '../support/killing-seed.ts';
 
 const FILE = 'scenarios/kv-stale-leader.yaml';
 const linearizable = (seed: number) => runScenario(loadScenarioFile(FILE), { seed }).expectations.find((e) => e.kind === 'linearizable')!;
@@ -30,7 +31,18 @@ describe('kv-stale-leader', () => {
   });
 
   it('catches a read index served before the term\'s first commit (readBeforeTermCommit)', () => {
-    plant('readBeforeTermCommit');
-    expect(linearizable(34).passed).toBe(false);
-  });
+    // A rare kill here (3 of 60 seeds when found; kv-stale-term.yaml's directed nemesis is the sure one).
+    const seed = killingSeed(
+      80,
+      (s) => {
+        plant('readBeforeTermCommit');
+        return linearizable(s).passed;
+      },
+      (s) => {
+        delete process.env['HASIM_MUTANTS'];
+        return linearizable(s).passed;
+      },
+    );
+    expect(seed, 'no seed of 1..80 fails with readBeforeTermCommit and passes without').toBeDefined();
+  }, 600_000);
 });
