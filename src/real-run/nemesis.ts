@@ -12,7 +12,6 @@ import { isCrashPointKind } from '../sim/crash-points.ts';
 import { drawNemesisFault, nemesisWeights, pickNemesisKind, type NemesisView } from '../sim/nemesis.ts';
 import { DEFAULT_CORRUPT_SVC } from '../sim/storage-faults.ts';
 import type { NemesisSpec } from '../sim/types.ts';
-import type { MemoryStorage } from '../host/memory-storage.ts';
 import type { FaultPlayer } from './faults.ts';
 import type { RealRoleView } from './roles.ts';
 
@@ -46,11 +45,11 @@ export class RealNemesis {
     const total = weights.reduce((s, [, v]) => s + v, 0);
     const meanGapUs = US_PER_MIN / this.spec.ratePerMin;
     const nextGap = () => Math.max(1, Math.round(-Math.log(1 - this.random.next()) * meanGapUs));
-    const disks = new Map([[DEFAULT_CORRUPT_SVC, undefined as unknown as MemoryStorage]]);
+    const disks = new Set([DEFAULT_CORRUPT_SVC]);
     const view: NemesisView = {
       topology: this.roles.topology,
       isUp: (n) => this.roles.isUp(n),
-      disks: (n) => (this.voters.includes(n) ? disks : new Map()),
+      disks: (n) => (this.voters.includes(n) ? disks : new Set<string>()),
     };
     const tick = () => {
       const now = this.now();

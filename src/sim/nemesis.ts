@@ -3,7 +3,7 @@
  * `ratePerMin`, their kind drawn by weight, their targets and durations from the seed's own
  * 'nemesis' stream. Every drawn fault has a `for`, so it heals by itself.
  */
-import type { Random } from '../core/env.ts';
+import type { NodeId, Random } from '../core/env.ts';
 import { ms } from '../core/env.ts';
 import type { FaultTarget } from './faults.ts';
 import { applyFault } from './faults.ts';
@@ -92,7 +92,8 @@ export function startNemesis(w: FaultTarget, spec: NemesisSpec, random: Random):
 }
 
 /** What drawing a fault reads of the world (the real run gives its own view, src/real-run/nemesis.ts). */
-export type NemesisView = Pick<FaultTarget, 'topology' | 'isUp' | 'disks'>;
+/** What the nemesis looks at when it draws: the topology, who is up, and which services of a node keep a log on disk. */
+export type NemesisView = Pick<FaultTarget, 'topology' | 'isUp'> & { disks(id: NodeId): { has(svc: string): boolean } };
 
 /** One fault of `kind` lasting `duration`, its targets drawn from `random` (undefined: none to draw). */
 export function drawNemesisFault(w: NemesisView, kind: NemesisKind, duration: number, random: Random, targets?: readonly string[]): Fault | undefined {
