@@ -249,7 +249,9 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   // ---------------------------------------------------------------- lifecycle
 
   start(): void {
-    this.resetElectionTimer();
+    // Messages are stepped from construction on, so a node may already have campaigned and won
+    // when its host calls start(): a leader keeps its heartbeat and arms no election timer.
+    if (this.leading() === undefined) this.resetElectionTimer();
     this.env.trace('raft.start', { term: this.currentTerm, last: this.log.last(), snap: this.snap?.index ?? 0 });
   }
 
