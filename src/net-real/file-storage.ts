@@ -13,7 +13,7 @@
  * which the Storage contract allows. Reads are served from memory (the live log and the
  * state values), so the log must be kept short by compaction, as Raft does with snapshots.
  *
- * sync() order: compaction point, then state values, then the log (truncate, append), then
+ * sync() order: state values, then the compaction point, then the log (truncate, append), then
  * deletion of obsolete segments. Each step is individually crash-safe; recovery
  * (scanSegments) reconciles any prefix of it.
  *
@@ -269,17 +269,20 @@ export class FileStorage implements Storage {
     // write of the same keys, and sync() promises everything durable.
     this.finishStateOpSync();
     let logDirChanged = false;
-    // 1. The compaction point, durable (rename + directory fsync) before any segment it
+    // 1. Named values, before the compaction point: a core saves what a compaction depends on (a
+    //    snapshot, Raft's log base) in the same batch, and a crash between the two steps must leave
+    //    them ahead of the log's start (the log then just holds more), never behind it (a gap:
+    //    RaftLog would refuse to start; it finishes an interrupted compaction from its saved base).
+    if (this.state.isDirty()) {
+      this.state.flush();
+      this.stats.fsyncs += 2; // at least one file + the directory
+    }
+    // 2. The compaction point, durable (rename + directory fsync) before any segment it
     //    obsoletes is deleted in step 4.
     if (this.firstDirty) {
       writeFileAtomicNoDirSync(this.logDir, FIRST_FILE, frameRecord(encode(this.log.first())));
       fsyncDir(this.logDir);
       this.stats.fsyncs += 2;
-    }
-    // 2. Named values.
-    if (this.state.isDirty()) {
-      this.state.flush();
-      this.stats.fsyncs += 2; // at least one file + the directory
     }
     // 3a. Truncation recorded since the last sync: cut the target segment first, then delete
     //    the later ones. A crash in between leaves a gap that recovery cuts at, i.e. exactly
