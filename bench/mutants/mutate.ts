@@ -1,7 +1,8 @@
 /**
  * `npm run mutate`: runs scenario swarms against each mutant of the catalogue (catalogue.ts)
  * and writes the kill matrix (mutant × scenario: failing seeds of N, first failing seed, the
- * expectations that failed) to docs/mutants.md, plus the raw cells as JSON beside it.
+ * expectations that failed) to docs/mutants-matrix.md (--out), plus the raw cells as JSON beside it;
+ * docs/mutants.md embeds a run with its narrative (render.ts re-renders one from its JSON).
  *
  *   npm run mutate -- [--seeds N] [--only a,b] [--all] [--workers K] [--parallel P] [--out FILE] [--no-control]
  *
@@ -24,7 +25,7 @@ function fail(msg: string): never {
 }
 
 function parseArgs(argv: readonly string[]) {
-  const o = { seeds: 30, only: undefined as string[] | undefined, all: false, workers: 2, parallel: 1, out: 'docs/mutants.md', control: true };
+  const o = { seeds: 30, only: undefined as string[] | undefined, all: false, workers: 2, parallel: 1, out: 'docs/mutants-matrix.md', control: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = () => argv[++i] ?? fail(`${a} needs a value`);

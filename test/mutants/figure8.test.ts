@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadScenarioFile, parseScenario, runScenario } from '../../src/scenario/index.ts';
 import type { TraceEvent } from '../../src/sim/types.ts';
+import { killingSeed } from '../support/killing-seed.ts';
 
 const FILE = 'scenarios/raft-figure8.yaml';
 const saved = process.env['HASIM_MUTANTS'];
@@ -43,8 +44,7 @@ describe('raft-figure8', () => {
   });
 
   it('commitOldTerms alone: 100 writes in (a) outrun one append (64 entries), so the no-op comes too late', () => {
-    expect(run('commitOldTerms', 5).safety.passed).toBe(false);
-    expect(run('', 5).r.passed).toBe(true);
+    expect(killingSeed(20, (s) => run('commitOldTerms', s).safety.passed, (s) => run('', s).r.passed)).toBeDefined();
   });
 
   it('refuses figure8 without five voters', () => {
