@@ -1,11 +1,16 @@
 /**
- * The scenario's `leases:` clients against real agents, through hanode's lease API
- * (src/hanode/routes/lease.ts), as the simulated clients of src/scenario/modules/leases.ts
- * act: grant a lease with the TTL (PUT /v1/lease/grant), attach `svc/<node>` to it
- * (PUT /v1/lease/put/svc/<node>?lease=ID), keep it alive every `keepalive`
- * (PUT /v1/lease/keepalive/ID; 404 = expired: grant again).
- * Expiries are observed from outside: every EXPIRY_POLL_MS each live lease is looked up with
- * GET /v1/lease/info/ID?consistent; the first answer without it is the expiry time. That is
+ * The scenario's `leases:` clients against real agents, as the simulated clients act:
+ *  - `via: api` (the default; src/scenario/modules/lease-api.ts): register in the catalog, create
+ *    a TTL session with Behavior delete (PUT /v1/session/create), take `svc/<node>` with it
+ *    (PUT /v1/kv/svc/<node>?acquire=ID), renew it every `keepalive`
+ *    (PUT /v1/session/renew/ID; 404 = invalidated: a new session);
+ *  - `via: coord-rpc` (src/scenario/modules/leases.ts, hanode's src/hanode/routes/lease.ts): grant
+ *    a lease with the TTL (PUT /v1/lease/grant), attach `svc/<node>` to it
+ *    (PUT /v1/lease/put/svc/<node>?lease=ID), keep it alive every `keepalive`
+ *    (PUT /v1/lease/keepalive/ID; 404 = expired: grant again).
+ * Expiries are observed from outside: every EXPIRY_POLL_MS each live lease is looked up with a
+ * consistent read (GET /v1/session/info/ID or /v1/lease/info/ID); the first answer without it
+ * is the expiry time. That is
  * late by at most one poll plus one request (the simulator reads the exact apply time from the
  * leader's trace), so an expiry EARLY by less than that would be missed; a late one is not.
  * Judged by the same judge as in the simulator (src/scenario/modules/lease-judge.ts).
@@ -20,6 +25,7 @@ import { randomStream } from '../host/random.ts';
 import type { ClientNodes } from './client-nodes.ts';
 import { httpCall } from './http-call.ts';
 import { json200, RealApiClient } from './api-client.ts';
+import { sessionIndexOf } from '../scenario/modules/lease-api.ts';
 
 /** Retry pause after a failed grant: as the simulated client's RETRY_US. */
 const RETRY_MS = 500;
@@ -55,7 +61,7 @@ export class RealLeaseWorkload {
   }
 
   start(): void {
-    for (const c of this.o.cfg.clients) this.loops.push(this.client(c));
+    for (const c of this.o.cfg.clients) this.loops.push(this.o.cfg.via === 'api' ? this.sessionClient(c) : this.client(c));
     this.loops.push(this.pollExpiries());
   }
 
@@ -68,6 +74,57 @@ export class RealLeaseWorkload {
 
 
 
+  /** A `via: api` client: a Consul TTL session with Behavior delete holding `svc/<node>`. */
+  private async sessionClient(node: NodeId): Promise<void> {
+    const cfg = this.o.cfg;
+    const r = randomStream(this.o.seed, `real-leases/${node}`);
+    const api = new RealApiClient(node, this.o.servers, this.o.clients, r, REQUEST_TIMEOUT_MS);
+    let lease: LeaseLife | undefined;
+    let registered = false;
+    await sleep((r.int(cfg.keepaliveUs) + 1) / 1000);
+    for (let i = 0; i < 1_000_000 && !this.stopping; i++) {
+      if (!api.isUp()) {
+        await sleep(cfg.keepaliveUs / 1000);
+        continue;
+      }
+      if (!registered) {
+        const body = JSON.stringify({ Node: node, Address: node, Check: { CheckID: 'serfHealth', Name: 'Serf Health Status', Status: 'passing' } });
+        const a = await this.calls.call(api, 'register', node, 'PUT', '/v1/catalog/register', body);
+        registered = typeof a !== 'string' && a.status === 200;
+        if (!registered) await sleep(RETRY_MS);
+        continue;
+      }
+      if (!lease) {
+        const sent = this.calls.now();
+        const body = JSON.stringify({ Node: node, TTL: `${cfg.ttlUs}us`, Behavior: 'delete', LockDelay: '0s' });
+        const v = json200(await this.calls.call(api, 'session-create', node, 'PUT', '/v1/session/create', body)) as { ID?: unknown } | undefined;
+        const index = typeof v?.ID === 'string' ? sessionIndexOf(v.ID) : 0;
+        if (typeof v?.ID !== 'string' || index === 0) {
+          await sleep(RETRY_MS);
+          continue;
+        }
+        const l: LeaseLife = { id: v.ID, index, client: node, grantedUs: this.calls.now(), lastKeepaliveSentUs: sent };
+        lease = l;
+        this.lives.push(l);
+        this.live.set(l.id, l);
+        this.calls.background(this.calls.call(api, 'acquire', `svc/${node}`, 'PUT', `/v1/kv/svc/${node}?acquire=${encodeURIComponent(l.id)}`, node));
+        await sleep(cfg.keepaliveUs / 1000);
+        continue;
+      }
+      const l = lease;
+      const sent = this.calls.now();
+      this.calls.background(
+        this.calls.call(api, 'session-renew', l.id, 'PUT', `/v1/session/renew/${l.id}`).then((a) => {
+          if (lease !== l) return;
+          if (typeof a !== 'string' && a.status === 200) l.lastKeepaliveSentUs = Math.max(l.lastKeepaliveSentUs, sent);
+          else if (typeof a !== 'string' && a.status === 404) lease = undefined; // invalidated (we were cut off): a new session
+        }),
+      );
+      await sleep(cfg.keepaliveUs / 1000);
+    }
+  }
+
+  /** A `via: coord-rpc` client: an etcd-style lease holding `svc/<node>`. */
   private async client(node: NodeId): Promise<void> {
     const cfg = this.o.cfg;
     const r = randomStream(this.o.seed, `real-leases/${node}`);
@@ -114,7 +171,8 @@ export class RealLeaseWorkload {
     for (let i = 0; i < 10_000_000 && !this.stopping; i++) {
       await sleep(EXPIRY_POLL_MS);
       for (const [id, l] of [...this.live]) {
-        const a = await httpCall('GET', `http://${this.o.servers[server]}/v1/lease/info/${encodeURIComponent(id)}?consistent`, { timeoutMs: 1000 });
+        const what = this.o.cfg.via === 'api' ? 'session' : 'lease';
+        const a = await httpCall('GET', `http://${this.o.servers[server]}/v1/${what}/info/${encodeURIComponent(id)}?consistent`, { timeoutMs: 1000 });
         const list = json200(a);
         if (!Array.isArray(list)) {
           server = (server + 1) % this.o.servers.length; // no leader there (or down): ask another agent

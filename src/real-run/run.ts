@@ -140,9 +140,6 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
       ? ['--raft-election-timeout', `${Math.round((raft.electionTimeoutMinUs ?? 1_000_000) / 1000)}ms-${Math.round((raft.electionTimeoutMaxUs ?? 2_000_000) / 1000)}ms`]
       : []),
   ];
-  // The real lease workload drives hanode's etcd-style leases (/v1/lease/*); a scenario whose
-  // leases are Consul TTL sessions (`via: api`, the default) is played with those instead.
-  if (leasesCfg && leasesCfg.via !== 'coord-rpc') notApplied.push(`leases.via: ${leasesCfg.via} (the real run drives etcd-style leases, /v1/lease/*, judged by their TTL rule)`);
   if (raft.mutations?.length) notApplied.push('raft.mutations (test-only protocol bugs exist only in the simulator)');
   const cluster = new RealCluster(raft.voters, basePort, [...raftArgs, ...(fo?.args ?? [])], opts.agentEnv);
   // Every other node of the topology is a client node of this process, with an address of its own.
@@ -232,7 +229,7 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
     if (e.kind === 'leader-within') return watch!.evaluate(e, durationMs);
     if (e.kind === 'raft-safety' || e.kind === 'max-leader-changes') return raftWatch!.evaluate(e);
     if (e.kind === 'lock-exclusive' && locks) return judgeLockBeliefs(e, locks.holdings, { acquires: locks.acquires, attempts: locks.attempts, clients: locksCfg!.clients.length });
-    if (e.kind === 'lease-expires-within' && leases) return judgeLeaseLives(e, leases.lives, { via: 'coord-rpc', ttlUs: leasesCfg!.ttlUs, keepaliveUs: leasesCfg!.keepaliveUs, endUs: durationMs * 1000, elections: raftWatch!.leaderships.map((l) => l.atMs * 1000), isUp: (n) => clients.isUp(n) });
+    if (e.kind === 'lease-expires-within' && leases) return judgeLeaseLives(e, leases.lives, { via: leasesCfg!.via, ttlUs: leasesCfg!.ttlUs, keepaliveUs: leasesCfg!.keepaliveUs, endUs: durationMs * 1000, elections: raftWatch!.leaderships.map((l) => l.atMs * 1000), isUp: (n) => clients.isUp(n) });
     if (['failover-within', 'no-false-failover', 'client-outage-within'].includes(e.kind) && failover) return failover.evaluate(e);
     const started = performance.now();
     const v = judge(e.kind, e.name, e.params, history, workload?.stats);

@@ -50,4 +50,18 @@ describe.skipIf(why !== undefined)('locks and leases, for real', () => {
     expect(agentsStillRunning()).toEqual([]);
     expect(listOurTables()).toEqual([]);
   }, 300_000);
+
+  it('session-backed leases (via: api) expire 2 x TTL after the last renewal, restarted by a new leader, never early', async () => {
+    const r = await run('test/real-run/leases-api.yaml');
+    expect(r.notApplied).toEqual([]);
+    expect(r.played.map((p) => p.text)).toEqual(expect.arrayContaining([expect.stringMatching(/^crash client c1/), expect.stringMatching(/^crash n\d/)]));
+    const v = r.verdicts.find((x) => x.kind === 'lease-expires-within')!;
+    expect(v.status, v.detail).toBe('pass');
+    // c1's session (its client crashed) was invalidated; the renewed ones were not.
+    expect(v.detail).toMatch(/sessions \(leases via the API\) created, 1 expired/);
+    expect(r.history.some((e) => e.f === 'session-renew')).toBe(true);
+    expect(r.passed).toBe(true);
+    expect(agentsStillRunning()).toEqual([]);
+    expect(listOurTables()).toEqual([]);
+  }, 400_000);
 });
