@@ -1,10 +1,14 @@
 /**
- * The polling step of the directed nemeses (raft-figure8.ts, raft-vote-in-lease.ts): wait for a
- * precondition on the simulated state, checked every POLL_US of virtual time, for at most
- * `limitUs` (never past the run's end), then act — or give up. Deterministic: it reads the
- * simulated state at simulated instants only.
+ * What the directed nemeses share (raft-figure8.ts, raft-vote-in-lease.ts, raft-stale-commit.ts,
+ * raft-stale-leader.ts): the polling step — wait for a precondition on the simulated state,
+ * checked every POLL_US of virtual time, for at most `limitUs` (never past the run's end), then
+ * act, or give up — and the frame of a driver that plays one round at each listed time.
+ * Deterministic: it reads the simulated state at simulated instants only.
  */
-import type { Micros } from '../../core/env.ts';
+import type { Micros, NodeId } from '../../core/env.ts';
+import type { ServerRaft } from '../../core/node/index.ts';
+import type { World } from '../../sim/world.ts';
+import type { View } from '../yaml-view.ts';
 
 /** How often a step re-checks its precondition (virtual time). */
 export const POLL_US: Micros = 2_000;
@@ -23,4 +27,44 @@ export function waitFor<T>(w: Clock, limitUs: Micros, endUs: Micros, ready: () =
     w.after(POLL_US, poll);
   };
   poll();
+}
+
+/** A directed nemesis's section: `{ at: [T, ...] }`, one round at each time. */
+export interface RoundsConfig {
+  readonly atUs: readonly Micros[];
+}
+
+export function parseRounds(v: View): RoundsConfig {
+  v.allowKeys(['at']);
+  return { atUs: v.get('at').required().list().map((t) => t.duration()) };
+}
+
+/** A directed nemesis over the Raft voters: one `round(k)` at each listed time, steps traced as `event` events. */
+export abstract class RoundsDriver {
+  constructor(
+    protected readonly world: World,
+    protected readonly voters: readonly NodeId[],
+    private readonly raftOf: (n: NodeId) => ServerRaft | undefined,
+    private readonly cfg: RoundsConfig,
+    protected readonly endUs: Micros,
+    private readonly event: string,
+  ) {}
+
+  /** The voters a round needs, as the error says it (`raft.KEY needs ...`) when there are fewer. */
+  protected abstract checkVoters(): void;
+
+  protected abstract round(k: number): void;
+
+  start(): void {
+    this.checkVoters();
+    this.cfg.atUs.forEach((t, k) => this.world.at(t, () => this.round(k)));
+  }
+
+  protected up(n: NodeId): ServerRaft | undefined {
+    return this.world.isUp(n) ? this.raftOf(n) : undefined;
+  }
+
+  protected trace(round: number, step: string, fields: Record<string, unknown> = {}): void {
+    this.world.emit(this.event, { round, step, ...fields });
+  }
 }

@@ -19,8 +19,7 @@ import type { Micros, NodeId } from '../../core/env.ts';
 import type { ServerRaft } from '../../core/node/index.ts';
 import { applyFault } from '../../sim/faults.ts';
 import type { World } from '../../sim/world.ts';
-import type { View } from '../yaml-view.ts';
-import { waitFor } from './directed-steps.ts';
+import { RoundsDriver, waitFor, type RoundsConfig } from './directed-steps.ts';
 
 /** How long G is cut off from L: at the scenarios' write rates (tens a second) well over 64 entries. */
 const LAG_US: Micros = 2_000_000;
@@ -31,35 +30,13 @@ const STEP_US: Micros = 3_000_000;
 /** How long L stays cut off once F leads: G's catch-up and the reads around it. */
 const HOLD_US: Micros = 2_000_000;
 
-export interface StaleCommitConfig {
-  readonly atUs: readonly Micros[];
-}
+export class StaleCommitDriver extends RoundsDriver {
+  constructor(world: World, voters: readonly NodeId[], raftOf: (n: NodeId) => ServerRaft | undefined, cfg: RoundsConfig, endUs: Micros) {
+    super(world, voters, raftOf, cfg, endUs, 'stale-commit');
+  }
 
-export function parseStaleCommit(v: View): StaleCommitConfig {
-  v.allowKeys(['at']);
-  return { atUs: v.get('at').required().list().map((t) => t.duration()) };
-}
-
-export class StaleCommitDriver {
-  constructor(
-    private readonly world: World,
-    private readonly voters: readonly NodeId[],
-    private readonly raftOf: (n: NodeId) => ServerRaft | undefined,
-    private readonly cfg: StaleCommitConfig,
-    private readonly endUs: Micros,
-  ) {}
-
-  start(): void {
+  protected checkVoters(): void {
     if (this.voters.length !== 3) throw new Error('raft.staleCommit needs three voters');
-    this.cfg.atUs.forEach((t, k) => this.world.at(t, () => this.round(k)));
-  }
-
-  private up(n: NodeId): ServerRaft | undefined {
-    return this.world.isUp(n) ? this.raftOf(n) : undefined;
-  }
-
-  private trace(round: number, step: string, fields: Record<string, unknown> = {}): void {
-    this.world.emit('stale-commit', { round, step, ...fields });
   }
 
   private end(round: number, how: string): void {
@@ -67,7 +44,7 @@ export class StaleCommitDriver {
     this.trace(round, 'end', { how });
   }
 
-  private round(k: number): void {
+  protected round(k: number): void {
     const w = this.world;
     const giveUp = (step: string) => () => this.end(k, `gave up waiting: ${step}`);
     waitFor(

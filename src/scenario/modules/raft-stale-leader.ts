@@ -23,8 +23,7 @@ import type { ServerRaft } from '../../core/node/index.ts';
 import { applyFault } from '../../sim/faults.ts';
 import { setWritesQuiet } from '../../sim/workload/write-quiet.ts';
 import type { World } from '../../sim/world.ts';
-import type { View } from '../yaml-view.ts';
-import { waitFor } from './directed-steps.ts';
+import { RoundsDriver, waitFor, type RoundsConfig } from './directed-steps.ts';
 
 /** How long a step waits: ten election timeouts of the default config (150-300 ms, src/core/raft/config.ts). */
 const STEP_US: Micros = 3_000_000;
@@ -33,35 +32,13 @@ const SETTLE_US: Micros = 300_000;
 /** How long the round holds after the last election, before it heals. */
 const HOLD_US: Micros = 1_000_000;
 
-export interface StaleLeaderConfig {
-  readonly atUs: readonly Micros[];
-}
+export class StaleLeaderDriver extends RoundsDriver {
+  constructor(world: World, voters: readonly NodeId[], raftOf: (n: NodeId) => ServerRaft | undefined, cfg: RoundsConfig, endUs: Micros) {
+    super(world, voters, raftOf, cfg, endUs, 'stale-leader');
+  }
 
-export function parseStaleLeader(v: View): StaleLeaderConfig {
-  v.allowKeys(['at']);
-  return { atUs: v.get('at').required().list().map((t) => t.duration()) };
-}
-
-export class StaleLeaderDriver {
-  constructor(
-    private readonly world: World,
-    private readonly voters: readonly NodeId[],
-    private readonly raftOf: (n: NodeId) => ServerRaft | undefined,
-    private readonly cfg: StaleLeaderConfig,
-    private readonly endUs: Micros,
-  ) {}
-
-  start(): void {
+  protected checkVoters(): void {
     if (this.voters.length < 3) throw new Error('raft.staleLeader needs at least three voters');
-    this.cfg.atUs.forEach((t, k) => this.world.at(t, () => this.round(k)));
-  }
-
-  private up(n: NodeId): ServerRaft | undefined {
-    return this.world.isUp(n) ? this.raftOf(n) : undefined;
-  }
-
-  private trace(round: number, step: string, fields: Record<string, unknown> = {}): void {
-    this.world.emit('stale-leader', { round, step, ...fields });
   }
 
   private end(round: number, how: string, paused?: NodeId): void {
@@ -71,7 +48,7 @@ export class StaleLeaderDriver {
     this.trace(round, 'end', { how });
   }
 
-  private round(k: number): void {
+  protected round(k: number): void {
     const w = this.world;
     setWritesQuiet(w, true);
     waitFor(

@@ -24,43 +24,20 @@ import type { ServerRaft } from '../../core/node/index.ts';
 import { applyFault } from '../../sim/faults.ts';
 import { setWritesQuiet } from '../../sim/workload/write-quiet.ts';
 import type { World } from '../../sim/world.ts';
-import type { View } from '../yaml-view.ts';
-import { waitFor } from './directed-steps.ts';
+import { RoundsDriver, waitFor, type RoundsConfig } from './directed-steps.ts';
 
 /** How long a step waits: ten election timeouts of the default config (150-300 ms, src/core/raft/config.ts). */
 const STEP_US: Micros = 3_000_000;
 /** How long L stays cut off after F won: several lease lengths (150 ms, src/core/raft/config.ts), for the reads to land. */
 const HOLD_US: Micros = 1_000_000;
 
-export interface VoteInLeaseConfig {
-  readonly atUs: readonly Micros[];
-}
+export class VoteInLeaseDriver extends RoundsDriver {
+  constructor(world: World, voters: readonly NodeId[], raftOf: (n: NodeId) => ServerRaft | undefined, cfg: RoundsConfig, endUs: Micros) {
+    super(world, voters, raftOf, cfg, endUs, 'vote-in-lease');
+  }
 
-export function parseVoteInLease(v: View): VoteInLeaseConfig {
-  v.allowKeys(['at']);
-  return { atUs: v.get('at').required().list().map((t) => t.duration()) };
-}
-
-export class VoteInLeaseDriver {
-  constructor(
-    private readonly world: World,
-    private readonly voters: readonly NodeId[],
-    private readonly raftOf: (n: NodeId) => ServerRaft | undefined,
-    private readonly cfg: VoteInLeaseConfig,
-    private readonly endUs: Micros,
-  ) {}
-
-  start(): void {
+  protected checkVoters(): void {
     if (this.voters.length < 3) throw new Error('raft.voteInLease needs at least three voters');
-    this.cfg.atUs.forEach((t, k) => this.world.at(t, () => this.round(k)));
-  }
-
-  private up(n: NodeId): ServerRaft | undefined {
-    return this.world.isUp(n) ? this.raftOf(n) : undefined;
-  }
-
-  private trace(round: number, step: string, fields: Record<string, unknown> = {}): void {
-    this.world.emit('vote-in-lease', { round, step, ...fields });
   }
 
   private end(round: number, how: string): void {
@@ -69,7 +46,7 @@ export class VoteInLeaseDriver {
     this.trace(round, 'end', { how });
   }
 
-  private round(k: number): void {
+  protected round(k: number): void {
     const w = this.world;
     setWritesQuiet(w, true);
     const giveUp = (step: string) => () => this.end(k, `gave up waiting: ${step}`);

@@ -36,9 +36,10 @@ import { noParams, parseWithin, withinName, withinStartUs, type WithinParams } f
 import { parseReconfigure, ReconfigureDriver, type ReconfigureStep } from './raft-reconfigure.ts';
 import { bootstrapExpectations, parseBootstrap, ServerNodes, type BootstrapConfig } from './raft-bootstrap.ts';
 import { Figure8Driver, parseFigure8, type Figure8Config } from './raft-figure8.ts';
-import { parseVoteInLease, VoteInLeaseDriver, type VoteInLeaseConfig } from './raft-vote-in-lease.ts';
-import { parseStaleCommit, StaleCommitDriver, type StaleCommitConfig } from './raft-stale-commit.ts';
-import { parseStaleLeader, StaleLeaderDriver, type StaleLeaderConfig } from './raft-stale-leader.ts';
+import { VoteInLeaseDriver } from './raft-vote-in-lease.ts';
+import { StaleCommitDriver } from './raft-stale-commit.ts';
+import { StaleLeaderDriver } from './raft-stale-leader.ts';
+import { parseRounds, type RoundsConfig } from './directed-steps.ts';
 
 export interface RaftModuleConfig {
   readonly voters: readonly NodeId[];
@@ -59,11 +60,11 @@ export interface RaftModuleConfig {
   /** Start times of the paper's Figure 8 schedule, played by a directed nemesis (./raft-figure8.ts). */
   readonly figure8?: Figure8Config;
   /** Times a follower cut off from the leader alone campaigns during a write-idle window (./raft-vote-in-lease.ts). */
-  readonly voteInLease?: VoteInLeaseConfig;
+  readonly voteInLease?: RoundsConfig;
   /** Times a new leader is elected knowing a stale commit index, with a slow lagging follower (./raft-stale-commit.ts). */
-  readonly staleCommit?: StaleCommitConfig;
+  readonly staleCommit?: RoundsConfig;
   /** Times a paused, one-way cut-off leader comes back and appends in its old term (./raft-stale-leader.ts). */
-  readonly staleLeader?: StaleLeaderConfig;
+  readonly staleLeader?: RoundsConfig;
 }
 
 /** What other modules find in app.parts.raft. */
@@ -107,9 +108,9 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...(v.get('reconfigure').present ? { reconfigure: parseReconfigure(v.get('reconfigure'), ctx, new Set([...voters, ...learners])) } : {}),
       ...parseBootstrap(v, voters, learners, ctx),
       ...(v.get('figure8').present ? { figure8: parseFigure8(v.get('figure8')) } : {}),
-      ...(v.get('voteInLease').present ? { voteInLease: parseVoteInLease(v.get('voteInLease')) } : {}),
-      ...(v.get('staleCommit').present ? { staleCommit: parseStaleCommit(v.get('staleCommit')) } : {}),
-      ...(v.get('staleLeader').present ? { staleLeader: parseStaleLeader(v.get('staleLeader')) } : {}),
+      ...(v.get('voteInLease').present ? { voteInLease: parseRounds(v.get('voteInLease')) } : {}),
+      ...(v.get('staleCommit').present ? { staleCommit: parseRounds(v.get('staleCommit')) } : {}),
+      ...(v.get('staleLeader').present ? { staleLeader: parseRounds(v.get('staleLeader')) } : {}),
     };
     if (cfg.figure8 && voters.length !== 5) v.get('figure8').fail('expected five voters (the paper\'s Figure 8)');
     if ((cfg.electionTimeoutMinUs ?? 0) > (cfg.electionTimeoutMaxUs ?? Infinity)) {
