@@ -183,21 +183,18 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): PreparedRun {
       finished = true;
       for (const inst of list) inst.end?.();
       const verdicts = evaluateAll(true);
-      if (opts.verdictOnly) {
-        return {
-          scenario: sc.name,
-          file: sc.file,
-          seed,
-          passed: verdicts.every((v) => v.passed),
-          expectations: verdicts,
-          traceHash: world.traceHash(),
-          faults: world.faultCounts(),
-          stats: { events: world.stats.events, messages: world.stats.sent, virtualTimeUs: world.now(), wallTimeMs: Math.round((performance.now() - wallStart) * 10) / 10 },
-          timeline: [],
-          ...(error ? { error } : {}),
-          unavailable: unavailableModules,
-        };
-      }
+      // What every result holds (a swarm worker's verdictOnly result is only this).
+      const head = {
+        scenario: sc.name,
+        file: sc.file,
+        seed,
+        passed: verdicts.every((v) => v.passed),
+        expectations: verdicts,
+        traceHash: world.traceHash(),
+        faults: world.faultCounts(),
+        stats: { events: world.stats.events, messages: world.stats.sent, virtualTimeUs: world.now(), wallTimeMs: Math.round((performance.now() - wallStart) * 10) / 10 },
+      };
+      if (opts.verdictOnly) return { ...head, timeline: [], ...(error ? { error } : {}), unavailable: unavailableModules };
       // Stable by time: lines noted from world callbacks interleave with trace lines.
       timeline.sort((a, b) => a.t - b.t);
       if (timelineDropped > 0) {
@@ -212,24 +209,11 @@ export function prepareRun(sc: Scenario, opts: RunOptions = {}): PreparedRun {
 
       const membership = list.map((i) => i.membership?.()).find((m) => m !== undefined);
       const clients = list.flatMap((i) => i.clients?.() ?? []);
-      const stats = world.stats;
       const lat = latencySummary(ops);
       const moduleAvail = list.map((i) => i.availability?.()).find((a) => a !== undefined);
       const avail = moduleAvail ? (moduleAvail.total > 0 ? { ...moduleAvail, ratio: moduleAvail.ok / moduleAvail.total } : undefined) : availability(ops);
       return {
-        scenario: sc.name,
-        file: sc.file,
-        seed,
-        passed: verdicts.every((v) => v.passed),
-        expectations: verdicts,
-        traceHash: world.traceHash(),
-        faults: world.faultCounts(),
-        stats: {
-          events: stats.events,
-          messages: stats.sent,
-          virtualTimeUs: world.now(),
-          wallTimeMs: Math.round((performance.now() - wallStart) * 10) / 10,
-        },
+        ...head,
         timeline,
         ...(lat ? { latency: lat } : {}),
         ...(avail ? { availability: avail } : {}),
