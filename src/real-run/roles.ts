@@ -14,6 +14,12 @@ import type { TopologySpec } from '../sim/types.ts';
 import type { ClientNodes } from './client-nodes.ts';
 import type { RealCluster } from './cluster.ts';
 import { askRaftState, type RaftSample } from './raft-watch.ts';
+import { sleep } from '../hanode/launcher.ts';
+
+/** How long a role selector may wait for the agents to name a leader: a few election timeouts (Raft paper §9.3: 150-300 ms), on a loaded machine. */
+const RESOLVE_PATIENCE_MS = 3_000;
+/** Between two asks. */
+const RESOLVE_RETRY_MS = 250;
 
 export class RealRoleView {
   readonly topology: Topology;
@@ -62,10 +68,22 @@ export class RealRoleView {
     return r.ok && r.fault.kind === 'crash' ? r.fault.node : undefined;
   }
 
-  /** The fault with its role selectors replaced by what they name now (asks the agents first). */
+  /**
+   * The fault with its role selectors replaced by what they name now (asks the agents first).
+   * An agent that does not answer in time (a loaded machine) or a moment without a leader (an
+   * election under way) is asked again, every RESOLVE_RETRY_MS for up to RESOLVE_PATIENCE_MS:
+   * the simulator reads its roles at the instant, a real run can only observe them, and a slow
+   * observation should not drop the fault. What still does not resolve is skipped, with why.
+   */
   async resolve(f: Fault): Promise<Resolution> {
     if (!usesRoles(f, this.topology)) return { ok: true, fault: f };
-    await this.refresh();
-    return resolveRoles(this, f);
+    let r: Resolution = { ok: false, reason: 'not asked' };
+    for (let waited = 0; waited <= RESOLVE_PATIENCE_MS; waited += RESOLVE_RETRY_MS) {
+      if (waited > 0) await sleep(RESOLVE_RETRY_MS);
+      await this.refresh();
+      r = resolveRoles(this, f);
+      if (r.ok) return r;
+    }
+    return r;
   }
 }
