@@ -47,6 +47,10 @@ export interface RaftModuleConfig {
   readonly electionTimeoutMinUs?: number;
   readonly electionTimeoutMaxUs?: number;
   readonly heartbeatIntervalUs?: number;
+  /** RaftConfig.snapshotThresholdEntries: a snapshot every N applied entries (default hashicorp/raft's 8192). */
+  readonly snapshotThreshold?: number;
+  /** RaftConfig.snapshotTrailingEntries: entries kept behind a snapshot for slow followers (default 10,240). */
+  readonly snapshotTrailing?: number;
   /** TEST ONLY (breaks safety): RaftConfig.mutations. */
   readonly mutations?: readonly RaftMutation[];
   /** Voter replacements by joint consensus during the run. */
@@ -92,7 +96,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
   name: 'raft',
   doc: 'Raft voters and learners; checks safety, leader election and churn',
   parse(v, ctx) {
-    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin', 'figure8', 'voteInLease', 'staleCommit', 'staleLeader']);
+    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'snapshotThreshold', 'snapshotTrailing', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin', 'figure8', 'voteInLease', 'staleCommit', 'staleLeader']);
     const voters = ctx.topology.nodesOf(v.get('voters').required());
     const learners = v.get('learners').present ? ctx.topology.nodesOf(v.get('learners')) : [];
     const both = learners.find((n) => voters.includes(n));
@@ -104,6 +108,8 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...opt('electionTimeoutMin', 'electionTimeoutMinUs'),
       ...opt('electionTimeoutMax', 'electionTimeoutMaxUs'),
       ...opt('heartbeatInterval', 'heartbeatIntervalUs'),
+      ...(v.get('snapshotThreshold').present ? { snapshotThreshold: v.get('snapshotThreshold').int(1, 1_000_000) } : {}),
+      ...(v.get('snapshotTrailing').present ? { snapshotTrailing: v.get('snapshotTrailing').int(0, 1_000_000) } : {}),
       ...(v.get('mutations').present ? { mutations: parseMutations(v.get('mutations')) } : {}),
       ...(v.get('reconfigure').present ? { reconfigure: parseReconfigure(v.get('reconfigure'), ctx, new Set([...voters, ...learners])) } : {}),
       ...parseBootstrap(v, voters, learners, ctx),
@@ -151,6 +157,8 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...(cfg.electionTimeoutMinUs !== undefined ? { electionTimeoutMinUs: cfg.electionTimeoutMinUs } : {}),
       ...(cfg.electionTimeoutMaxUs !== undefined ? { electionTimeoutMaxUs: cfg.electionTimeoutMaxUs } : {}),
       ...(cfg.heartbeatIntervalUs !== undefined ? { heartbeatIntervalUs: cfg.heartbeatIntervalUs } : {}),
+      ...(cfg.snapshotThreshold !== undefined ? { snapshotThresholdEntries: cfg.snapshotThreshold } : {}),
+      ...(cfg.snapshotTrailing !== undefined ? { snapshotTrailingEntries: cfg.snapshotTrailing } : {}),
       ...(cfg.mutations !== undefined ? { mutations: new Set(cfg.mutations) } : {}),
     };
     const elections: { t: number; node: NodeId; term: number }[] = [];
