@@ -41,22 +41,24 @@ export function parseRounds(v: View): RoundsConfig {
 
 /** A directed nemesis over the Raft voters: one `round(k)` at each listed time, steps traced as `event` events. */
 export abstract class RoundsDriver {
+  /** The trace event its steps are recorded as. */
+  protected abstract readonly event: string;
+  /** Its `raft:` key (for the error) and the voters a round needs: at least that many, or exactly. */
+  protected abstract readonly needs: { readonly key: string; readonly voters: 3; readonly exactly?: boolean };
+
   constructor(
     protected readonly world: World,
     protected readonly voters: readonly NodeId[],
     private readonly raftOf: (n: NodeId) => ServerRaft | undefined,
     private readonly cfg: RoundsConfig,
     protected readonly endUs: Micros,
-    private readonly event: string,
   ) {}
-
-  /** The voters a round needs, as the error says it (`raft.KEY needs ...`) when there are fewer. */
-  protected abstract checkVoters(): void;
 
   protected abstract round(k: number): void;
 
   start(): void {
-    this.checkVoters();
+    const n = this.needs;
+    if (n.exactly ? this.voters.length !== n.voters : this.voters.length < n.voters) throw new Error(`raft.${n.key} needs ${n.exactly ? '' : 'at least '}three voters`);
     this.cfg.atUs.forEach((t, k) => this.world.at(t, () => this.round(k)));
   }
 

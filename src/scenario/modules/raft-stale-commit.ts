@@ -16,10 +16,8 @@
  * Each round ends healed after HOLD_US. Steps are traced as `stale-commit` events.
  */
 import type { Micros, NodeId } from '../../core/env.ts';
-import type { ServerRaft } from '../../core/node/index.ts';
 import { applyFault } from '../../sim/faults.ts';
-import type { World } from '../../sim/world.ts';
-import { RoundsDriver, waitFor, type RoundsConfig } from './directed-steps.ts';
+import { RoundsDriver, waitFor } from './directed-steps.ts';
 
 /** How long G is cut off from L: at the scenarios' write rates (tens a second) well over 64 entries. */
 const LAG_US: Micros = 2_000_000;
@@ -31,13 +29,8 @@ const STEP_US: Micros = 3_000_000;
 const HOLD_US: Micros = 2_000_000;
 
 export class StaleCommitDriver extends RoundsDriver {
-  constructor(world: World, voters: readonly NodeId[], raftOf: (n: NodeId) => ServerRaft | undefined, cfg: RoundsConfig, endUs: Micros) {
-    super(world, voters, raftOf, cfg, endUs, 'stale-commit');
-  }
-
-  protected checkVoters(): void {
-    if (this.voters.length !== 3) throw new Error('raft.staleCommit needs three voters');
-  }
+  protected readonly event = 'stale-commit';
+  protected readonly needs = { key: 'staleCommit', voters: 3, exactly: true } as const;
 
   private end(round: number, how: string): void {
     applyFault(this.world, { kind: 'heal' });

@@ -19,11 +19,9 @@
  * Each round ends healed after HOLD_US. Steps are traced as `stale-leader` events.
  */
 import type { Micros, NodeId } from '../../core/env.ts';
-import type { ServerRaft } from '../../core/node/index.ts';
 import { applyFault } from '../../sim/faults.ts';
 import { setWritesQuiet } from '../../sim/workload/write-quiet.ts';
-import type { World } from '../../sim/world.ts';
-import { RoundsDriver, waitFor, type RoundsConfig } from './directed-steps.ts';
+import { RoundsDriver, waitFor } from './directed-steps.ts';
 
 /** How long a step waits: ten election timeouts of the default config (150-300 ms, src/core/raft/config.ts). */
 const STEP_US: Micros = 3_000_000;
@@ -33,13 +31,8 @@ const SETTLE_US: Micros = 300_000;
 const HOLD_US: Micros = 1_000_000;
 
 export class StaleLeaderDriver extends RoundsDriver {
-  constructor(world: World, voters: readonly NodeId[], raftOf: (n: NodeId) => ServerRaft | undefined, cfg: RoundsConfig, endUs: Micros) {
-    super(world, voters, raftOf, cfg, endUs, 'stale-leader');
-  }
-
-  protected checkVoters(): void {
-    if (this.voters.length < 3) throw new Error('raft.staleLeader needs at least three voters');
-  }
+  protected readonly event = 'stale-leader';
+  protected readonly needs = { key: 'staleLeader', voters: 3 } as const;
 
   private end(round: number, how: string, paused?: NodeId): void {
     setWritesQuiet(this.world, false);

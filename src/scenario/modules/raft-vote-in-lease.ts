@@ -19,12 +19,10 @@
  *     linearizable.
  * Each round ends healed after HOLD_US. Steps are traced as `vote-in-lease` events.
  */
-import type { Micros, NodeId } from '../../core/env.ts';
-import type { ServerRaft } from '../../core/node/index.ts';
+import type { Micros } from '../../core/env.ts';
 import { applyFault } from '../../sim/faults.ts';
 import { setWritesQuiet } from '../../sim/workload/write-quiet.ts';
-import type { World } from '../../sim/world.ts';
-import { RoundsDriver, waitFor, type RoundsConfig } from './directed-steps.ts';
+import { RoundsDriver, waitFor } from './directed-steps.ts';
 
 /** How long a step waits: ten election timeouts of the default config (150-300 ms, src/core/raft/config.ts). */
 const STEP_US: Micros = 3_000_000;
@@ -32,13 +30,8 @@ const STEP_US: Micros = 3_000_000;
 const HOLD_US: Micros = 1_000_000;
 
 export class VoteInLeaseDriver extends RoundsDriver {
-  constructor(world: World, voters: readonly NodeId[], raftOf: (n: NodeId) => ServerRaft | undefined, cfg: RoundsConfig, endUs: Micros) {
-    super(world, voters, raftOf, cfg, endUs, 'vote-in-lease');
-  }
-
-  protected checkVoters(): void {
-    if (this.voters.length < 3) throw new Error('raft.voteInLease needs at least three voters');
-  }
+  protected readonly event = 'vote-in-lease';
+  protected readonly needs = { key: 'voteInLease', voters: 3 } as const;
 
   private end(round: number, how: string): void {
     setWritesQuiet(this.world, false);
