@@ -66,6 +66,15 @@ export abstract class RoundsDriver {
     return this.world.isUp(n) ? this.raftOf(n) : undefined;
   }
 
+  /** The leader, once every voter holds its whole log and all of it is committed (a quiet, caught-up group); else undefined. */
+  protected caughtUpLeader(): NodeId | undefined {
+    const l = this.voters.find((n) => this.up(n)?.isLeader());
+    if (l === undefined) return undefined;
+    const r = this.up(l)!;
+    const last = r.lastIndex();
+    return this.voters.every((n) => this.up(n)?.lastIndex() === last) && r.commitIndex() === last ? l : undefined;
+  }
+
   protected trace(round: number, step: string, fields: Record<string, unknown> = {}): void {
     this.world.emit(this.event, { round, step, ...fields });
   }

@@ -48,13 +48,7 @@ export class StaleLeaderDriver extends RoundsDriver {
       w,
       STEP_US,
       this.endUs,
-      () => {
-        const l = this.voters.find((n) => this.up(n)?.isLeader());
-        if (l === undefined) return undefined;
-        const r = this.up(l)!;
-        const last = r.lastIndex();
-        return this.voters.every((n) => this.up(n)?.lastIndex() === last) && r.commitIndex() === last ? l : undefined;
-      },
+      () => this.caughtUpLeader(),
       (l) => {
         const rl = this.up(l)!;
         const last = rl.lastIndex();

@@ -47,14 +47,7 @@ export class VoteInLeaseDriver extends RoundsDriver {
       w,
       STEP_US,
       this.endUs,
-      () => {
-        const l = this.voters.find((n) => this.up(n)?.isLeader());
-        if (l === undefined) return undefined;
-        const r = this.up(l)!;
-        const last = r.lastIndex();
-        const same = this.voters.every((n) => this.up(n)?.lastIndex() === last);
-        return same && r.commitIndex() === last ? l : undefined;
-      },
+      () => this.caughtUpLeader(),
       (l) => {
         const tL = this.up(l)!.term();
         const f = this.voters.find((n) => n !== l)!;
