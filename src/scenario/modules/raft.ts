@@ -39,6 +39,7 @@ import { Figure8Driver, parseFigure8, type Figure8Config } from './raft-figure8.
 import { VoteInLeaseDriver } from './raft-vote-in-lease.ts';
 import { StaleCommitDriver } from './raft-stale-commit.ts';
 import { StaleLeaderDriver } from './raft-stale-leader.ts';
+import { SnapshotLateDriver } from './raft-snapshot-late.ts';
 import { parseRounds, type RoundsConfig } from './directed-steps.ts';
 
 export interface RaftModuleConfig {
@@ -69,6 +70,8 @@ export interface RaftModuleConfig {
   readonly staleCommit?: RoundsConfig;
   /** Times a paused, one-way cut-off leader comes back and appends in its old term (./raft-stale-leader.ts). */
   readonly staleLeader?: RoundsConfig;
+  /** Times a snapshot reaches a follower that already holds newer, acknowledged entries (./raft-snapshot-late.ts). */
+  readonly snapshotLate?: RoundsConfig;
 }
 
 /** What other modules find in app.parts.raft. */
@@ -96,7 +99,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
   name: 'raft',
   doc: 'Raft voters and learners; checks safety, leader election and churn',
   parse(v, ctx) {
-    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'snapshotThreshold', 'snapshotTrailing', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin', 'figure8', 'voteInLease', 'staleCommit', 'staleLeader']);
+    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'snapshotThreshold', 'snapshotTrailing', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin', 'figure8', 'voteInLease', 'staleCommit', 'staleLeader', 'snapshotLate']);
     const voters = ctx.topology.nodesOf(v.get('voters').required());
     const learners = v.get('learners').present ? ctx.topology.nodesOf(v.get('learners')) : [];
     const both = learners.find((n) => voters.includes(n));
@@ -117,6 +120,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...(v.get('voteInLease').present ? { voteInLease: parseRounds(v.get('voteInLease')) } : {}),
       ...(v.get('staleCommit').present ? { staleCommit: parseRounds(v.get('staleCommit')) } : {}),
       ...(v.get('staleLeader').present ? { staleLeader: parseRounds(v.get('staleLeader')) } : {}),
+      ...(v.get('snapshotLate').present ? { snapshotLate: parseRounds(v.get('snapshotLate')) } : {}),
     };
     if (cfg.figure8 && voters.length !== 5) v.get('figure8').fail('expected five voters (the paper\'s Figure 8)');
     if ((cfg.electionTimeoutMinUs ?? 0) > (cfg.electionTimeoutMaxUs ?? Infinity)) {
@@ -262,6 +266,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         if (cfg.voteInLease) new VoteInLeaseDriver(world, cfg.voters, nodeRaft, cfg.voteInLease, run.endUs).start();
         if (cfg.staleCommit) new StaleCommitDriver(world, cfg.voters, nodeRaft, cfg.staleCommit, run.endUs).start();
         if (cfg.staleLeader) new StaleLeaderDriver(world, cfg.voters, nodeRaft, cfg.staleLeader, run.endUs).start();
+        if (cfg.snapshotLate) new SnapshotLateDriver(world, cfg.voters, nodeRaft, cfg.snapshotLate, run.endUs).start();
         for (const exp of scenario.expectations) {
           if (exp.kind !== 'leader-within') continue;
           const p = exp.params as WithinParams;
