@@ -37,6 +37,11 @@ const PAUSE_US: Micros = 400_000;
 const SLOW_B_US: Micros = 150_000;
 /** The L-A link's extra delay once A resumes: wide enough for the 2 ms polling to see A's log between the snapshot and L's repair. */
 const SLOW_LA_US: Micros = 20_000;
+/** How long one write-idle try waits for the strike instant, and how long writes run again between tries. */
+const TRY_US: Micros = 300_000;
+const WRITES_AGAIN_US: Micros = 150_000;
+/** Tries per round: A's queued appends stay far below the pipeline bound (maxInflightAppends 128). */
+const TRIES = 3;
 /** How long a step waits: ten election timeouts of the default config. */
 const STEP_US: Micros = 3_000_000;
 /** How long the round holds after the new leader won, before it heals: its writes commit. */
@@ -70,21 +75,21 @@ export class SnapshotLateDriver extends RoundsDriver {
         applyFault(w, { kind: 'pause', node: a });
         applyFault(w, { kind: 'slow-node', node: b, extra: SLOW_B_US, for: PAUSE_US + STEP_US });
         this.trace(k, 'pause', { leader: l, a, b, match: m0 });
-        w.after(PAUSE_US, () => this.strike(k, l, a, b, m0));
+        w.after(PAUSE_US, () => this.strike(k, l, a, b, m0, 1));
       },
       () => this.end(k, 'gave up waiting: a caught-up leader'),
     );
   }
 
   /** Step 2: writes stop; strike when L committed past what its last entry carried, but not that entry. */
-  private strike(k: number, l: NodeId, a: NodeId, b: NodeId, m0: number): void {
+  private strike(k: number, l: NodeId, a: NodeId, b: NodeId, m0: number, attempt: number): void {
     const w = this.world;
     setWritesQuiet(w, true);
     let last = -1;
     let commitAtLast = 0;
     waitFor(
       w,
-      STEP_US,
+      TRY_US,
       this.endUs,
       () => {
         const rl = this.up(l);
@@ -106,11 +111,16 @@ export class SnapshotLateDriver extends RoundsDriver {
           applyFault(w, { kind: 'slow-link', between: [l, a], extra: SLOW_LA_US, for: 2 * STEP_US });
           applyFault(w, { kind: 'resume', node: a });
         }
-        this.trace(k, 'snapshot', { commit: c, snap: s, first: rl.firstIndex(), last, sentCommit: commitAtLast });
+        this.trace(k, 'snapshot', { attempt, commit: c, snap: s, first: rl.firstIndex(), last, sentCommit: commitAtLast });
         if (rl.firstIndex() <= m0 + 1) return this.end(k, `L's log not compacted past A's match ${m0}`, a);
         this.install(k, l, a, b, s, last);
       },
-      () => this.end(k, 'gave up waiting: L to commit between its sent commit and its last entry', a),
+      () => {
+        // Too few entries were uncommitted when writes stopped: write a little more, try again.
+        if (attempt >= TRIES) return this.end(k, `gave up after ${attempt} tries: L to commit between its sent commit and its last entry`, a);
+        setWritesQuiet(w, false);
+        w.after(WRITES_AGAIN_US, () => this.strike(k, l, a, b, m0, attempt + 1));
+      },
     );
   }
 
