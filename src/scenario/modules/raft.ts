@@ -25,6 +25,7 @@ import { RAFT_MUTATIONS, isRaftMutation, type RaftConfig, type RaftMutation } fr
 import { ServerCore, type NodeMachine, type ServerRaft } from '../../core/node/index.ts';
 import { RaftSafetyChecker } from '../../sim/checkers/raft-safety.ts';
 import { FollowerCommitChecker } from '../../sim/checkers/follower-commit.ts';
+import { VoteRestrictionChecker } from '../../sim/checkers/vote-restriction.ts';
 import { VoteDurabilityChecker } from '../../sim/checkers/vote-durability.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { humanDuration } from '../units.ts';
@@ -155,6 +156,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     const checker = new RaftSafetyChecker({ throwOnViolation: true });
     const followerCommit = new FollowerCommitChecker({ throwOnViolation: true }); // Figure 2 AppendEntries rule 5, judged as raft-safety
     const voteDurability = new VoteDurabilityChecker({ throwOnViolation: true }); // Figure 2 persistent state, judged as raft-safety
+    const voteRestriction = new VoteRestrictionChecker({ throwOnViolation: true }); // §5.4.1 / §9.6 election restriction on votes and pre-votes, judged as raft-safety
     // tree: { careless: true } breaks the tree servers on purpose (scenarios/broken).
     const coreOpts = (scenario.modules.get('tree') as { careless?: boolean } | undefined)?.careless ? { tree: { unsafeServeClientsAhead: true } } : {};
     const overrides: Partial<RaftConfig> = {
@@ -247,7 +249,9 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
           return;
         }
         const core = new ServerCore({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, coreOpts);
-        const node = core.attachRaft(voteDurability.wrap(ctx.env('raft')), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
+        const restricted = voteRestriction.wrap(voteDurability.wrap(ctx.env('raft')));
+        const node = core.attachRaft(restricted.env, { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
+        restricted.attach(node);
         checker.attach(node);
         followerCommit.attach(node);
         app.parts.raft = { node, sm: core.machine, core } satisfies RaftPart;
@@ -299,8 +303,8 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         switch (exp.kind) {
           case 'raft-safety': {
             const c = checker.counts;
-            const seen = `${c.elections} elections, ${c.commits} commits, ${c.applies} applies, ${voteDurability.checked} granted votes checked`;
-            const bad = [...checker.violations, ...voteDurability.violations];
+            const seen = `${c.elections} elections, ${c.commits} commits, ${c.applies} applies, ${voteDurability.checked} granted votes checked, ${voteRestriction.checked} grants (votes and pre-votes) checked for the election restriction`;
+            const bad = [...checker.violations, ...voteDurability.violations, ...voteRestriction.violations];
             return verdict(exp, bad.length === 0, bad.length === 0 ? seen : `${bad[0]} (${bad.length} violation(s); ${seen})`);
           }
           case 'leader-within': {
