@@ -9,7 +9,8 @@
  * snapshot before the follower's acknowledgements of those entries arrived. Once per listed time,
  * on three voters L (leader), A, B:
  *  1. A is paused (a GC stop: L's appends and heartbeats queue at it) and B made slow (each
- *     delivery to it SLOW_B_US late, so L commits with B well behind its last entry);
+ *     delivery to it SLOW_B_US late, so L commits with B well behind its last entry) until at
+ *     most TRY_US after the strike (a slow B would depose the next leader by CheckQuorum);
  *  2. after PAUSE_US (over the election timeout: L's stall detection will restart A from its old
  *     match) the KV workload goes write-idle. At an instant when L's log has stopped growing and
  *     L has committed (with B) past what it had committed when it sent its last entry, and L's
@@ -73,7 +74,7 @@ export class SnapshotLateDriver extends RoundsDriver {
         const [a, b] = this.voters.filter((n) => n !== l) as [NodeId, NodeId];
         const m0 = this.up(l)!.lastIndex();
         applyFault(w, { kind: 'pause', node: a });
-        applyFault(w, { kind: 'slow-node', node: b, extra: SLOW_B_US, for: PAUSE_US + STEP_US });
+        applyFault(w, { kind: 'slow-node', node: b, extra: SLOW_B_US, for: PAUSE_US + TRY_US });
         this.trace(k, 'pause', { leader: l, a, b, match: m0 });
         w.after(PAUSE_US, () => this.strike(k, l, a, b, m0, 1));
       },
@@ -119,6 +120,7 @@ export class SnapshotLateDriver extends RoundsDriver {
         // Too few entries were uncommitted when writes stopped: write a little more, try again.
         if (attempt >= TRIES) return this.end(k, `gave up after ${attempt} tries: L to commit between its sent commit and its last entry`, a);
         setWritesQuiet(w, false);
+        applyFault(w, { kind: 'slow-node', node: b, extra: SLOW_B_US, for: WRITES_AGAIN_US + TRY_US });
         w.after(WRITES_AGAIN_US, () => this.strike(k, l, a, b, m0, attempt + 1));
       },
     );
