@@ -1,6 +1,6 @@
 /**
- * The directed nemeses of the read rules and the term gate (src/scenario/modules/raft-vote-in-lease.ts,
- * raft-stale-commit.ts, raft-stale-leader.ts): each stays quiet on correct Raft and fires on its mutant, on one round
+ * The directed nemeses of the read rules, the term gate and the snapshot rule (src/scenario/modules/raft-vote-in-lease.ts,
+ * raft-stale-commit.ts, raft-stale-leader.ts, raft-snapshot-late.ts): each stays quiet on correct Raft and fires on its mutant, on one round
  * of its scenario. And the write-idle switch they use turns writes into reads only while on.
  */
 import { readFileSync } from 'node:fs';
@@ -77,6 +77,27 @@ describe('stale leader (kv-stale-term.yaml)', () => {
   });
   it('acceptStaleTerm: the restarted voter takes the old leader\'s entries over committed ones', () => {
     const seed = killingSeed(10, (s) => !oneRound(F, 'staleLeader', 'acceptStaleTerm', 'stale-leader', s).failed.includes('raft-safety'), (s) => oneRound(F, 'staleLeader', '', 'stale-leader', s).failed.length === 0);
+    expect(seed).toBeDefined();
+  });
+});
+
+describe('late snapshot (raft-snapshot-late.yaml)', () => {
+  const F = 'scenarios/raft-snapshot-late.yaml';
+  it('correct Raft: the follower keeps the entries after the snapshot point and is elected (20 seeds)', () => {
+    let reached = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = oneRound(F, 'snapshotLate', '', 'snapshot-late', seed);
+      expect(r.failed, `seed ${seed}`).toEqual([]);
+      if (r.steps.includes('cut')) {
+        expect(r.steps, `seed ${seed}`).toEqual(['pause', 'snapshot', 'cut', 'elected', 'end']);
+        reached++;
+      }
+    }
+    // The schedule needs two uncommitted entries when writes stop; most seeds have them.
+    expect(reached).toBeGreaterThanOrEqual(10);
+  });
+  it('snapshotOverNewerEntries: the follower drops acknowledged entries, the new leader lacks committed ones', () => {
+    const seed = killingSeed(10, (s) => !oneRound(F, 'snapshotLate', 'snapshotOverNewerEntries', 'snapshot-late', s).failed.includes('raft-safety'), (s) => oneRound(F, 'snapshotLate', '', 'snapshot-late', s).failed.length === 0);
     expect(seed).toBeDefined();
   });
 });

@@ -351,6 +351,10 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   firstIndex(): number {
     return this.log.first();
   }
+  /** The term of the last entry (or of the snapshot, if the log is empty behind it): the log's up-to-dateness with lastIndex (§5.4.1). */
+  lastTerm(): number {
+    return this.log.lastTerm();
+  }
   snapshotIndex(): number {
     return this.snap?.index ?? 0;
   }

@@ -25,6 +25,7 @@ import { RAFT_MUTATIONS, isRaftMutation, type RaftConfig, type RaftMutation } fr
 import { ServerCore, type NodeMachine, type ServerRaft } from '../../core/node/index.ts';
 import { RaftSafetyChecker } from '../../sim/checkers/raft-safety.ts';
 import { FollowerCommitChecker } from '../../sim/checkers/follower-commit.ts';
+import { VoteRestrictionChecker } from '../../sim/checkers/vote-restriction.ts';
 import { VoteDurabilityChecker } from '../../sim/checkers/vote-durability.ts';
 import type { ModuleInstance, ScenarioModule } from '../types.ts';
 import { humanDuration } from '../units.ts';
@@ -39,6 +40,7 @@ import { Figure8Driver, parseFigure8, type Figure8Config } from './raft-figure8.
 import { VoteInLeaseDriver } from './raft-vote-in-lease.ts';
 import { StaleCommitDriver } from './raft-stale-commit.ts';
 import { StaleLeaderDriver } from './raft-stale-leader.ts';
+import { SnapshotLateDriver } from './raft-snapshot-late.ts';
 import { parseRounds, type RoundsConfig } from './directed-steps.ts';
 
 export interface RaftModuleConfig {
@@ -69,6 +71,8 @@ export interface RaftModuleConfig {
   readonly staleCommit?: RoundsConfig;
   /** Times a paused, one-way cut-off leader comes back and appends in its old term (./raft-stale-leader.ts). */
   readonly staleLeader?: RoundsConfig;
+  /** Times a snapshot reaches a follower that already holds newer, acknowledged entries (./raft-snapshot-late.ts). */
+  readonly snapshotLate?: RoundsConfig;
 }
 
 /** What other modules find in app.parts.raft. */
@@ -96,7 +100,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
   name: 'raft',
   doc: 'Raft voters and learners; checks safety, leader election and churn',
   parse(v, ctx) {
-    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'snapshotThreshold', 'snapshotTrailing', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin', 'figure8', 'voteInLease', 'staleCommit', 'staleLeader']);
+    v.allowKeys(['voters', 'learners', 'electionTimeoutMin', 'electionTimeoutMax', 'heartbeatInterval', 'snapshotThreshold', 'snapshotTrailing', 'mutations', 'reconfigure', 'bootstrap', 'expect', 'join', 'restartJoin', 'figure8', 'voteInLease', 'staleCommit', 'staleLeader', 'snapshotLate']);
     const voters = ctx.topology.nodesOf(v.get('voters').required());
     const learners = v.get('learners').present ? ctx.topology.nodesOf(v.get('learners')) : [];
     const both = learners.find((n) => voters.includes(n));
@@ -117,6 +121,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
       ...(v.get('voteInLease').present ? { voteInLease: parseRounds(v.get('voteInLease')) } : {}),
       ...(v.get('staleCommit').present ? { staleCommit: parseRounds(v.get('staleCommit')) } : {}),
       ...(v.get('staleLeader').present ? { staleLeader: parseRounds(v.get('staleLeader')) } : {}),
+      ...(v.get('snapshotLate').present ? { snapshotLate: parseRounds(v.get('snapshotLate')) } : {}),
     };
     if (cfg.figure8 && voters.length !== 5) v.get('figure8').fail('expected five voters (the paper\'s Figure 8)');
     if ((cfg.electionTimeoutMinUs ?? 0) > (cfg.electionTimeoutMaxUs ?? Infinity)) {
@@ -151,6 +156,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
     const checker = new RaftSafetyChecker({ throwOnViolation: true });
     const followerCommit = new FollowerCommitChecker({ throwOnViolation: true }); // Figure 2 AppendEntries rule 5, judged as raft-safety
     const voteDurability = new VoteDurabilityChecker({ throwOnViolation: true }); // Figure 2 persistent state, judged as raft-safety
+    const voteRestriction = new VoteRestrictionChecker({ throwOnViolation: true }); // §5.4.1 / §9.6 election restriction on votes and pre-votes, judged as raft-safety
     // tree: { careless: true } breaks the tree servers on purpose (scenarios/broken).
     const coreOpts = (scenario.modules.get('tree') as { careless?: boolean } | undefined)?.careless ? { tree: { unsafeServeClientsAhead: true } } : {};
     const overrides: Partial<RaftConfig> = {
@@ -243,7 +249,9 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
           return;
         }
         const core = new ServerCore({ coord: ctx.env('coord'), zk: ctx.env('zk'), rpc: ctx.env('coordrpc') }, coreOpts);
-        const node = core.attachRaft(voteDurability.wrap(ctx.env('raft')), { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
+        const restricted = voteRestriction.wrap(voteDurability.wrap(ctx.env('raft')));
+        const node = core.attachRaft(restricted.env, { ...overrides, voters: learners.has(ctx.id) ? [] : cfg.voters });
+        restricted.attach(node);
         checker.attach(node);
         followerCommit.attach(node);
         app.parts.raft = { node, sm: core.machine, core } satisfies RaftPart;
@@ -262,6 +270,7 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         if (cfg.voteInLease) new VoteInLeaseDriver(world, cfg.voters, nodeRaft, cfg.voteInLease, run.endUs).start();
         if (cfg.staleCommit) new StaleCommitDriver(world, cfg.voters, nodeRaft, cfg.staleCommit, run.endUs).start();
         if (cfg.staleLeader) new StaleLeaderDriver(world, cfg.voters, nodeRaft, cfg.staleLeader, run.endUs).start();
+        if (cfg.snapshotLate) new SnapshotLateDriver(world, cfg.voters, nodeRaft, cfg.snapshotLate, run.endUs).start();
         for (const exp of scenario.expectations) {
           if (exp.kind !== 'leader-within') continue;
           const p = exp.params as WithinParams;
@@ -294,8 +303,8 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         switch (exp.kind) {
           case 'raft-safety': {
             const c = checker.counts;
-            const seen = `${c.elections} elections, ${c.commits} commits, ${c.applies} applies, ${voteDurability.checked} granted votes checked`;
-            const bad = [...checker.violations, ...voteDurability.violations];
+            const seen = `${c.elections} elections, ${c.commits} commits, ${c.applies} applies, ${voteDurability.checked} granted votes checked, ${voteRestriction.checked} grants (votes and pre-votes) checked for the election restriction`;
+            const bad = [...checker.violations, ...voteDurability.violations, ...voteRestriction.violations];
             return verdict(exp, bad.length === 0, bad.length === 0 ? seen : `${bad[0]} (${bad.length} violation(s); ${seen})`);
           }
           case 'leader-within': {
