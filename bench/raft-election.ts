@@ -193,7 +193,7 @@ function runLine(model: Model, r: Range, trials: number): LineStats {
     n: results.length,
     setupFailed,
     median: xs.length === 0 ? Number.NaN : pct(xs, 0.5),
-    mean: finite.length === 0 ? Number.POSITIVE_INFINITY : finite.reduce((a, b) => a + b, 0) / finite.length,
+    mean: xs.length === 0 ? Number.NaN : finite.length === 0 ? Number.POSITIVE_INFINITY : finite.reduce((a, b) => a + b, 0) / finite.length,
     p99: xs.length === 0 ? Number.NaN : pct(xs, 0.99),
     max: xs.length === 0 ? Number.NaN : xs[xs.length - 1]!,
     over1s: xs.filter((x) => x > 1000).length,
