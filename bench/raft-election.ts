@@ -21,7 +21,7 @@
 //   resetTimerOnStepDown — LogCabin restarts the election timer only when it is not running
 //     (RaftConsensus::stepDown); ours (etcd's rule) restarts it on every step-down to a higher term.
 //     Both are measured: tables 1–2 use LogCabin's rule, table 3 ours.
-// The disk and the network. The dissertation's caption of this figure (§9.3 there, Figure 9.5) says "a
+// The disk and the network. The dissertation's caption of this figure (its §9.4) says "a
 // broadcast time (network round trip plus disk write) of roughly 15ms" on 1 Gb Ethernet and SSDs, and
 // LogCabin fsyncs term and vote before it answers a RequestVote and before it sends one
 // (Server/RaftConsensus.cc: handleRequestVote and startNewElection call updateLogMetadata). The
@@ -97,7 +97,7 @@ interface Model {
 }
 const LOGCABIN_RULE = { preVote: false, checkQuorum: false, resetTimerOnStepDown: false };
 /**
- * The paper's 1 Gb Ethernet (dissertation Table 9.1): one-way U(0.1, 0.3) ms is our assumption for a
+ * The paper's 1 Gb Ethernet (dissertation §9.4, setup table): one-way U(0.1, 0.3) ms is our assumption for a
  * request over TCP on such a LAN; the paper gives no figure for it.
  */
 const GIGABIT: LatencyDist = { kind: 'uniform', min: ms(0.1), max: ms(0.3) };
