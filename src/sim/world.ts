@@ -504,7 +504,7 @@ export class World implements FaultTarget {
     const disk = this.storageOf(node, service);
     armAsyncSync(disk, this.disk.syncLatencyUs, (delay, fn) => world.nodeTimer(node, epoch, delay, fn));
     const block = this.disk.blockingSyncLatencyUs;
-    disk.onBlockingSync = block > 0 ? () => blockOnSync(node, block, () => world.nowUs, (t, fn) => world.atTime(t, fn), () => node.paused || world.releaseHeld(node)) : undefined;
+    disk.onBlockingSync = block > 0 ? () => node.up && blockOnSync(node, block, () => world.nowUs, (t, fn) => world.atTime(t, fn), () => node.paused || world.releaseHeld(node)) : undefined;
     const storage: Storage = disk;
     env = {
       self: node.id,
