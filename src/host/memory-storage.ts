@@ -142,8 +142,13 @@ export class MemoryStorage implements Storage {
 
   sync(): void {
     if (this.failSyncs !== null && this.undo.length > 0) throw new DiskWriteError(this.failSyncs.node, this.failSyncs.service);
+    const wrote = this.undo.length > 0;
     this.settle();
+    if (wrote) this.onBlockingSync?.();
   }
+
+  /** Told after each sync() that wrote something (the simulator blocks the node: src/sim/blocking-sync.ts). */
+  onBlockingSync: (() => void) | undefined = undefined;
 
   /**
    * Storage.syncAsync, when the host gives one (the simulator does: src/sim/disk-sync.ts, after a

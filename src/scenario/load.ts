@@ -78,12 +78,13 @@ export function parseScenario(text: string, file = '<scenario>', overrides?: { d
       }
     : undefined);
   const diskV = root.get('disk');
-  const disk = collect(errors, () => diskV.allowKeys(['unsyncedLoss', 'tornWrite', 'syncLatency']).present
+  const disk = collect(errors, () => diskV.allowKeys(['unsyncedLoss', 'tornWrite', 'syncLatency', 'blockingSyncLatency']).present
     ? // The simulator's own defaults (src/sim/world.ts), repeated so a partial section keeps them.
       {
         unsyncedLoss: diskV.get('unsyncedLoss').numOr(0.5, 0, 1),
         tornWrite: diskV.get('tornWrite').numOr(0.2, 0, 1),
         syncLatencyUs: diskV.get('syncLatency').durationOr(DEFAULT_SYNC_LATENCY_US, 0),
+        blockingSyncLatencyUs: diskV.get('blockingSyncLatency').durationOr(0, 0),
       }
     : undefined);
 

@@ -52,6 +52,8 @@ export interface DiskSpec {
   readonly tornWrite?: number;
   /** Latency of an asynchronous sync (Storage.syncAsync) until it is durable; default DEFAULT_SYNC_LATENCY_US (src/sim/disk-sync.ts). */
   readonly syncLatencyUs?: number;
+  /** Time a process blocks in a synchronous sync() that writes something (src/sim/blocking-sync.ts); default 0: takes no time. */
+  readonly blockingSyncLatencyUs?: number;
 }
 
 /**

@@ -13,6 +13,7 @@ import { EventQueue, type QueuedEvent } from './event-queue.ts';
 import { applyFault, type FaultTarget } from './faults.ts';
 import { DiskWriteError, MemoryStorage } from '../host/memory-storage.ts';
 import { armAsyncSync, DEFAULT_SYNC_LATENCY_US } from './disk-sync.ts';
+import { blockOnSync } from './blocking-sync.ts';
 import { Network } from './network.ts';
 import { startNemesis } from './nemesis.ts';
 import { Forger } from './forge.ts';
@@ -83,6 +84,8 @@ class SimNode {
   readonly envs = new Map<string, Env>();
   readonly storages = new Map<string, MemoryStorage>();
   held: SimEvent[] = [];
+  /** Inside a blocking sync until this true time (src/sim/blocking-sync.ts); 0: not. */
+  syncBusyUntil = 0;
   constructor(
     readonly id: NodeId,
     readonly index: number,
@@ -156,6 +159,7 @@ export class World implements FaultTarget {
       unsyncedLoss: options.disk?.unsyncedLoss ?? 0.5,
       tornWrite: options.disk?.tornWrite ?? 0.2,
       syncLatencyUs: options.disk?.syncLatencyUs ?? DEFAULT_SYNC_LATENCY_US,
+      blockingSyncLatencyUs: options.disk?.blockingSyncLatencyUs ?? 0,
     };
     this.recorded = options.recordTrace ? [] : null;
     this.checkMessages = options.checkMessages ?? false;
@@ -370,6 +374,7 @@ export class World implements FaultTarget {
     node.up = false;
     node.paused = false;
     node.held = [];
+    node.syncBusyUntil = 0;
     node.epoch++;
     node.app = undefined;
     node.handlers.clear();
@@ -405,6 +410,12 @@ export class World implements FaultTarget {
     const node = this.node(id);
     if (!node.paused) return false;
     node.paused = false;
+    if (node.syncBusyUntil > 0) return true; // inside a blocking sync: its end releases the held events
+    this.releaseHeld(node);
+    return true;
+  }
+
+  private releaseHeld(node: SimNode): void {
     const held = node.held;
     node.held = [];
     // Held timers and deliveries all fall due at once, in their original order.
@@ -413,7 +424,6 @@ export class World implements FaultTarget {
       ev.time = this.nowUs;
       this.queue.push(ev);
     }
-    return true;
   }
 
   setClock(id: NodeId, skew: Micros, drift: number): void {
@@ -448,6 +458,7 @@ export class World implements FaultTarget {
   private boot(node: SimNode, andStart: boolean): void {
     node.up = true;
     node.paused = false;
+    node.syncBusyUntil = 0;
     node.epoch++;
     node.handlers.clear();
     node.envs.clear();
@@ -492,6 +503,8 @@ export class World implements FaultTarget {
     const random = randomStream(this.seed, `node/${node.id}/${service}/${node.restarts}`);
     const disk = this.storageOf(node, service);
     armAsyncSync(disk, this.disk.syncLatencyUs, (delay, fn) => world.nodeTimer(node, epoch, delay, fn));
+    const block = this.disk.blockingSyncLatencyUs;
+    disk.onBlockingSync = block > 0 ? () => node.up && blockOnSync(node, block, () => world.nowUs, (t, fn) => world.atTime(t, fn), () => node.paused || world.releaseHeld(node)) : undefined;
     const storage: Storage = disk;
     env = {
       self: node.id,
@@ -503,7 +516,7 @@ export class World implements FaultTarget {
       send(to: NodeId, msg: Message, opts?: SendOptions): void {
         if (node.epoch !== epoch) return; // a stale env of a crashed incarnation is inert
         const reliable = opts?.reliable === true;
-        if (node.paused) {
+        if (node.paused || node.syncBusyUntil > 0) {
           // A paused process sends nothing: a send made from outside its own events (a
           // workload calling into a client core) leaves when the node resumes.
           const held = new SimEvent(world.queue, EvKind.World, -1, 0, () => node.epoch === epoch && world.send(node, to, service, msg, reliable), -1, '', null, false);
@@ -622,7 +635,7 @@ export class World implements FaultTarget {
       case EvKind.Timer: {
         const node = this.nodes[ev.node]!;
         if (node.epoch !== ev.epoch || !node.up) return;
-        if (node.paused) {
+        if (node.paused || node.syncBusyUntil > 0) {
           node.held.push(ev);
           return;
         }
@@ -647,7 +660,7 @@ export class World implements FaultTarget {
         }
         // Packets in flight when a cut appears are lost with it.
         if (this.network.isCut(ev.from, ev.node)) return this.droppedOn(key, ev.gen, ev.reliable, ev.from, ev.node, ev.svc, msg, 'cut');
-        if (node.paused) {
+        if (node.paused || node.syncBusyUntil > 0) {
           node.held.push(ev);
           return;
         }
