@@ -28,6 +28,15 @@ export class Network {
   private slowRules: LinkRule[] = [];
   private dupRules: LinkRule[] = [];
   private reorderRules: (LinkRule & { window: Micros })[] = [];
+  /**
+   * What duplicateP / reorderP / reorderWindow and a datagram's base loss come to, computed
+   * (by the same formulas, so to the same numbers) when a rule changes rather than on every
+   * message.
+   */
+  private dupP = 0;
+  private reoP = 0;
+  private reoWindow: Micros = 0;
+  private readonly datagramLossP: number;
   /** The latency distributions: the three link classes, then each override. */
   private readonly dists: LatencyDist[];
   /** distOf[a * n + b]: index into dists of the link a→b (one lookup per message, no class test). */
@@ -47,6 +56,8 @@ export class Network {
     const classIndex = { local: 0, sameDc: 0, sameRegion: 1, crossRegion: 2 } as const;
     this.distOf = new Uint16Array(this.n * this.n);
     for (let a = 0; a < this.n; a++) for (let b = 0; b < this.n; b++) this.distOf[a * this.n + b] = classIndex[topology.linkClass(a, b)];
+    this.datagramLossP = 1 - (1 - (spec.loss ?? 0));
+    this.rulesChanged();
     for (const o of latency?.overrides ?? []) {
       const k = this.dists.push(o.dist) - 1;
       const a = topology.resolve(o.between[0]);
@@ -108,9 +119,11 @@ export class Network {
   }
   addDuplicate(id: number, p: number): void {
     this.dupRules = [...this.dupRules, { id, a: null, b: null, value: p }];
+    this.rulesChanged();
   }
   addReorder(id: number, p: number, window: Micros): void {
     this.reorderRules = [...this.reorderRules, { id, a: null, b: null, value: p, window }];
+    this.rulesChanged();
   }
 
   /** Removes a loss / slow / duplicate / reorder rule by id. */
@@ -120,17 +133,29 @@ export class Network {
     this.slowRules = this.slowRules.filter((r) => r.id !== id);
     this.dupRules = this.dupRules.filter((r) => r.id !== id);
     this.reorderRules = this.reorderRules.filter((r) => r.id !== id);
+    this.rulesChanged();
     return this.lossRules.length + this.slowRules.length + this.dupRules.length + this.reorderRules.length < before;
   }
 
   /** Probability that a message a→b is lost (datagram: base loss + bursts; reliable: bursts only). */
   lossP(a: number, b: number, reliable: boolean): number {
+    if (this.lossRules.length === 0) return reliable ? 0 : this.datagramLossP;
     let keep = reliable ? 1 : 1 - (this.spec.loss ?? 0);
     for (const r of this.lossRules) if (matches(r, a, b)) keep *= 1 - r.value;
     return 1 - keep;
   }
 
   duplicateP(): number {
+    return this.dupP;
+  }
+
+  private rulesChanged(): void {
+    this.dupP = this.computeDuplicateP();
+    this.reoP = this.computeReorderP();
+    this.reoWindow = this.computeReorderWindow();
+  }
+
+  private computeDuplicateP(): number {
     let p = this.spec.duplicate ?? 0;
     for (const r of this.dupRules) p = 1 - (1 - p) * (1 - r.value);
     return p;
@@ -138,6 +163,10 @@ export class Network {
 
   /** Probability that a datagram gets an extra reordering delay. */
   reorderP(): number {
+    return this.reoP;
+  }
+
+  private computeReorderP(): number {
     let p = this.spec.reorder ?? 0;
     for (const r of this.reorderRules) p = 1 - (1 - p) * (1 - r.value);
     return p;
@@ -145,6 +174,10 @@ export class Network {
 
   /** The extra reordering delay is uniform in [0, window]. */
   reorderWindow(): Micros {
+    return this.reoWindow;
+  }
+
+  private computeReorderWindow(): Micros {
     let w = this.spec.reorderWindow ?? DEFAULT_REORDER_WINDOW_US;
     for (const r of this.reorderRules) w = Math.max(w, r.window);
     return w;
@@ -152,6 +185,7 @@ export class Network {
 
   /** Extra delay of slow links between a and b. */
   extraDelay(a: number, b: number): Micros {
+    if (this.slowRules.length === 0) return 0;
     let d = 0;
     for (const r of this.slowRules) if (matches(r, a, b)) d += r.value;
     return d;

@@ -17,6 +17,12 @@ export interface SwimLike {
   onUser(listener: UserListener): () => void;
   setStateDelegate(name: string, delegate: StateDelegate | undefined): void;
   members(): MemberInfo[];
+  /**
+   * Optional: a number that stays the same while members() would list the same nodes in the
+   * same order with the same statuses (SwimNode.membershipVersion). With it, live() and
+   * known() are computed once per membership change instead of on every gossiped result.
+   */
+  membershipVersion?(): number;
 }
 
 const KEY_PREFIX = 'ha/';
@@ -77,6 +83,13 @@ export class SwimTransport implements ResultTransport {
  * `self` is always both.
  */
 export class SwimObservers implements ObserverView {
+  private liveAt = -1;
+  private liveSet: ReadonlySet<NodeId> = new Set();
+  private knownAt = -1;
+  private knownSet: ReadonlySet<NodeId> = new Set();
+  /** The configured list known() was computed with (compared by content: it may be rebuilt or change). */
+  private knownConfigured: NodeId[] = [];
+
   constructor(
     private readonly swim: SwimLike,
     private readonly self: NodeId,
@@ -87,12 +100,30 @@ export class SwimObservers implements ObserverView {
   ) {}
 
   live(): ReadonlySet<NodeId> {
+    const v = this.swim.membershipVersion?.() ?? -1;
+    if (v >= 0 && v === this.liveAt) return this.liveSet;
+    this.liveSet = this.computeLive();
+    this.liveAt = v;
+    return this.liveSet;
+  }
+
+  known(): ReadonlySet<NodeId> {
+    const v = this.swim.membershipVersion?.() ?? -1;
+    const configured = this.configured();
+    if (v >= 0 && v === this.knownAt && sameList(configured, this.knownConfigured)) return this.knownSet;
+    this.knownConfigured = [...configured];
+    this.knownSet = this.computeKnown(this.knownConfigured);
+    this.knownAt = v;
+    return this.knownSet;
+  }
+
+  private computeLive(): ReadonlySet<NodeId> {
     const s = new Set<NodeId>([this.self]);
     for (const m of this.swim.members()) if ((m.status === 'alive' || m.status === 'suspect') && this.isObserver(m.node)) s.add(m.node);
     return s;
   }
 
-  known(): ReadonlySet<NodeId> {
+  private computeKnown(configured: readonly NodeId[]): ReadonlySet<NodeId> {
     const left = new Set<NodeId>();
     const s = new Set<NodeId>([this.self]);
     for (const m of this.swim.members()) {
@@ -100,7 +131,13 @@ export class SwimObservers implements ObserverView {
       if (m.status === 'left') left.add(m.node);
       else s.add(m.node);
     }
-    for (const n of this.configured()) if (!left.has(n) && this.isObserver(n)) s.add(n);
+    for (const n of configured) if (!left.has(n) && this.isObserver(n)) s.add(n);
     return s;
   }
+}
+
+function sameList(it: Iterable<NodeId>, list: readonly NodeId[]): boolean {
+  let i = 0;
+  for (const n of it) if (n !== list[i++]) return false;
+  return i === list.length;
 }

@@ -59,6 +59,8 @@ export class MemberTable {
   private probesSinceReap = 0;
   /** Members alive or suspect (self included): the n of the scaling formulas. */
   private liveCount = 0;
+  /** Bumped whenever a member's presence, status or place in the list changes (see version). */
+  private changes = 0;
 
   constructor(
     private readonly random: Random,
@@ -75,6 +77,15 @@ export class MemberTable {
     return this.liveCount;
   }
 
+  /**
+   * Changes when anything all() shows may have changed other than incarnations and metadata
+   * (a member added, reaped or reordered, a status set): a reader that saw the same version
+   * may reuse what it derived from all() then.
+   */
+  get version(): number {
+    return this.changes;
+  }
+
   get(node: NodeId): MemberRecord | undefined {
     return this.byName.get(node);
   }
@@ -85,6 +96,7 @@ export class MemberTable {
 
   add(rec: MemberRecord): void {
     assert(!this.byName.has(rec.node), () => `member table: ${rec.node} added twice`);
+    this.changes++;
     this.byName.set(rec.node, rec);
     this.tombstones.delete(rec.node);
     this.list.push(rec);
@@ -106,6 +118,7 @@ export class MemberTable {
     assert(rec.suspicion === undefined, () => `member table: ${rec.node} goes ${rec.status} -> ${status} with a suspicion running`);
     const was = isLive(rec.status);
     const now = isLive(status);
+    this.changes++;
     rec.status = status;
     rec.sinceUs = nowUs;
     if (was && !now) this.liveCount--;
@@ -184,6 +197,7 @@ export class MemberTable {
   private resetRound(nowUs: Micros, reapAfterUs: Micros, onReap: (r: MemberRecord) => void): void {
     this.reap(nowUs, reapAfterUs, onReap);
     this.random.shuffle(this.list);
+    this.changes++;
     this.probeIndex = 0;
   }
 
@@ -194,6 +208,7 @@ export class MemberTable {
       const rec = this.list[i]!;
       if ((rec.status === 'dead' || rec.status === 'left') && nowUs - rec.sinceUs > reapAfterUs) {
         this.byName.delete(rec.node);
+        this.changes++;
         this.remember(rec.node, { inc: rec.inc, status: rec.status, atUs: nowUs });
         onReap(rec);
         continue;

@@ -202,6 +202,11 @@ export class SwimNode implements Core {
     return this.table.all().map(info);
   }
 
+  /** Same number ⇒ members() lists the same nodes in the same order with the same statuses. */
+  membershipVersion(): number {
+    return this.table.version;
+  }
+
   member(node: NodeId): MemberInfo | undefined {
     const m = this.table.get(node);
     return m === undefined ? undefined : info(m);
