@@ -38,6 +38,7 @@ import { assert, type Storage, type StorageDamage } from '../core/env.ts';
 import { decode, encode } from './codec.ts';
 import { ensureDirDurable, fsyncDir, TMP_PREFIX, writeAll, writeFileAtomicNoDirSync } from './fs-util.ts';
 import { scanSegments, segmentHeader, segmentName, truncateFile, type LogCut } from './log-segments.ts';
+import { framedRecordOf } from './record-cache.ts';
 import { frameRecord, readRecord } from './record-format.ts';
 import { CorruptStateError, StateFiles, type StagedFile } from './state-files.ts';
 
@@ -213,8 +214,9 @@ export class FileStorage implements Storage {
   append(records: readonly unknown[]): void {
     this.assertOpen();
     for (const r of records) {
-      // Encode now: the bytes are what the record was at append time.
-      const framed = frameRecord(encode(r));
+      // Encode now: the bytes are what the record was at append time. Kept beside the entry, so
+      // the AppendEntries that carry it reuse them (record-cache.ts).
+      const framed = framedRecordOf(r);
       this.pending.push(framed);
       this.pendingBytes += framed.length;
       this.log.push(r);
