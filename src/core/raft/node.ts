@@ -56,7 +56,7 @@ import { StorageRecovery } from './recovery.ts';
 import { CandidateState, enterRole, FollowerState, LeaderState, type RoleState } from './roles.ts';
 import { ClientSessions } from './sessions.ts';
 import { AckAfterDurable } from './durability.ts';
-import { decodePayload, encodePayload, loadSnapshot, parsePayload, saveSnapshot, SnapshotReceiver, type SnapshotPayload, type StoredSnapshot } from './snapshot.ts';
+import { decodePayload, encodePayload, loadSnapshot, parsePayload, saveSnapshot, SnapshotReceiver, stageSnapshot, type SnapshotPayload, type StoredSnapshot } from './snapshot.ts';
 import { testMutant } from '../test-mutants.ts';
 
 /** Hooks for checkers and inspection (the Raft safety checker attaches here). */
@@ -818,7 +818,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private sendSnapshotChunk(peer: NodeId, pr: Progress): void {
     const s = this.snap;
     assert(s !== undefined, 'a snapshot transfer has a snapshot');
-    this.send(peer, nextSnapshotChunk(s, pr, this.currentTerm, this.config.snapshotChunkChars));
+    this.send(peer, nextSnapshotChunk(s, pr, this.currentTerm, this.config.snapshotChunkBytes));
   }
 
   // ---------------------------------------------------------------- receiving
@@ -1338,7 +1338,13 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     this.takeSnapshot();
   }
 
-  /** Snapshots the state at the applied index and compacts the log behind it, keeping a trailing tail. */
+  /**
+   * Snapshots the state at the applied index and compacts the log behind it, keeping a trailing tail.
+   * The snapshot counts once durable: with an asynchronous durability point (Storage.syncAsync) it is
+   * written off the event loop while the node goes on, and the log is compacted only when that write
+   * completes; a crash before keeps the previous snapshot and the whole log. It is the state at
+   * `applied` as of now either way (encoded here), and sent to followers from now on (committed state).
+   */
   takeSnapshot(): void {
     if (this.applied === 0 || this.applied === this.snap?.index) return;
     const term = this.log.term(this.applied);
@@ -1349,13 +1355,27 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       membership: this.configs.at(this.applied),
       data: encodePayload({ sm: this.sm.snapshot(), sessions: this.sessions.snapshot() }),
     };
-    saveSnapshot(this.env.storage, s);
     this.snap = s;
-    const compactTo = this.applied - this.config.snapshotTrailingEntries;
+    const storage = this.env.storage;
+    if (storage.syncAsync === undefined) {
+      saveSnapshot(storage, s);
+      this.compactBehind(s);
+    } else {
+      stageSnapshot(storage, s);
+      storage.syncAsync(() => {
+        if (!this.stopped) this.compactBehind(s);
+      });
+    }
+    this.env.trace('raft.snapshot', { index: s.index, term: s.term, installed: false });
+  }
+
+  /** Compacts the log behind a durable snapshot of ours, keeping the trailing tail. */
+  private compactBehind(s: StoredSnapshot): void {
+    const compactTo = s.index - this.config.snapshotTrailingEntries;
     if (compactTo > this.log.baseIndex()) {
       this.log.compactTo(compactTo);
       this.configs.compactedTo(compactTo);
     }
-    this.env.trace('raft.snapshot', { index: s.index, term: s.term, installed: false });
   }
+
 }
