@@ -22,21 +22,22 @@
  * to the page cache and fsyncs on libuv's thread pool; every append made while that fsync runs is
  * written meanwhile and covered by the next one (group commit), and the callers are told, in
  * order, when their fsync returns. Changed state values (Raft's acked mark, every 256 entries)
- * go the same way: written to their temp files at once, fsynced on the thread pool, renamed, and
- * the directory fsynced there too, one such batch at a time (StateOp). Anything else pending (a
- * truncation, a compaction, a new segment, a second state batch while one runs) takes the
- * synchronous sync() path, which first finishes the running state batch and fsyncs what the async
- * path wrote.
+ * go the same way: written to their temp files at once (a large one, a Raft snapshot, in chunks on
+ * the thread pool), fsynced on the thread pool, renamed, and the directory fsynced there too
+ * (StateOp); batches run side by side when they share no key. Anything else pending (a
+ * truncation, a compaction, a new segment, a change of a key whose batch still runs) takes the
+ * synchronous sync() path, which first finishes the running state batches and fsyncs what the
+ * async path wrote.
  *
  * Log data is made durable with fdatasync: it flushes the data and the metadata needed to read it
  * back (the file size), skipping timestamps, as etcd's WAL does (fileutil.Fdatasync on Linux).
  */
-import { closeSync, existsSync, fdatasync, fdatasyncSync, fsync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fsync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync, write } from 'node:fs';
 import { join } from 'node:path';
 import { LogWindow } from '../host/log-window.ts';
 import { assert, type Storage, type StorageDamage } from '../core/env.ts';
 import { decode, encode } from './codec.ts';
-import { ensureDirDurable, fsyncDir, TMP_PREFIX, writeAll, writeFileAtomicNoDirSync } from './fs-util.ts';
+import { ensureDirDurable, fsyncDir, TMP_PREFIX, writeAll, writeAllAt, writeFileAtomicNoDirSync } from './fs-util.ts';
 import { scanSegments, segmentHeader, segmentName, truncateFile, type LogCut } from './log-segments.ts';
 import { framedRecordOf } from './record-cache.ts';
 import { frameRecord, readRecord } from './record-format.ts';
@@ -50,6 +51,10 @@ export interface FileStorageOptions {
    * lot between syncs; syncing early is always allowed. Default 16 MiB.
    */
   readonly maxPendingBytes?: number;
+  /** State values of this many bytes or more are written on the thread pool by syncAsync (default ASYNC_WRITE_MIN_BYTES; tests use small ones). */
+  readonly asyncWriteMinBytes?: number;
+  /** Bytes a write call of such a value (default WRITE_CHUNK_BYTES). */
+  readonly writeChunkBytes?: number;
 }
 
 export interface RecoveryReport {
@@ -70,6 +75,13 @@ export interface FileStorageStats {
 const DEFAULT_SEGMENT_BYTES = 64_000_000;
 const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
 const FIRST_FILE = 'first';
+/**
+ * State values this big or bigger (a Raft snapshot) are written to their temp file on the thread
+ * pool, WRITE_CHUNK_BYTES a call, instead of on the event loop: a snapshot of 10,000 keys is
+ * megabytes. Smaller ones (hard state, the acked mark) are one quick write.
+ */
+const ASYNC_WRITE_MIN_BYTES = 64 * 1024;
+const WRITE_CHUNK_BYTES = 1024 * 1024;
 
 /** An asynchronous state batch (syncAsync): its temp files' fsyncs, then rename, then the directory's fsync. */
 interface StateOp {
@@ -94,6 +106,8 @@ export class FileStorage implements Storage {
   private readonly state: StateFiles;
   private readonly segmentBytes: number;
   private readonly maxPendingBytes: number;
+  private readonly asyncWriteMinBytes: number;
+  private readonly writeChunkBytes: number;
 
   private firstDirty = false;
   /** Live records first..last (in memory; the disk is the durable copy). */
@@ -127,14 +141,17 @@ export class FileStorage implements Storage {
   /** fds closed (a segment rolled, or close()) while their fsync ran: closed when it returns. */
   private closeAfterFsync: number[] = [];
   private releaseScheduled = false;
-  /** The asynchronous state batch not yet durable, if any (one at a time). */
-  private stateOp: StateOp | null = null;
+  /** The asynchronous state batches not yet durable, oldest first (no two share a key). */
+  private stateOps: StateOp[] = [];
   /** Told of a failed asynchronous fsync (onAsyncFailure); without one the error is thrown. */
   private asyncFailure: ((err: NodeJS.ErrnoException) => void) | undefined;
 
   private constructor(dir: string, opts: FileStorageOptions) {
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.maxPendingBytes = opts.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    this.asyncWriteMinBytes = opts.asyncWriteMinBytes ?? ASYNC_WRITE_MIN_BYTES;
+    this.writeChunkBytes = opts.writeChunkBytes ?? WRITE_CHUNK_BYTES;
+    assert(this.writeChunkBytes >= 1, 'writeChunkBytes must be >= 1');
     assert(this.segmentBytes >= 64, 'segmentBytes must be >= 64');
     this.logDir = join(dir, 'log');
     const stateDir = join(dir, 'state');
@@ -269,7 +286,7 @@ export class FileStorage implements Storage {
     this.stats.syncs++;
     // A state batch of syncAsync still running is finished first: its renames precede any newer
     // write of the same keys, and sync() promises everything durable.
-    this.finishStateOpSync();
+    this.finishStateOpsSync();
     let logDirChanged = false;
     // 1. Named values, before the compaction point: a core saves what a compaction depends on (a
     //    snapshot, Raft's log base) in the same batch, and a crash between the two steps must leave
@@ -336,7 +353,7 @@ export class FileStorage implements Storage {
    */
   syncAsync(done: () => void): void {
     this.assertOpen();
-    if (this.onlyAppendsPending() && !(this.state.isDirty() && this.stateOp !== null)) {
+    if (this.onlyAppendsPending() && !(this.state.isDirty() && this.stateKeysBusy())) {
       if (this.pending.length > 0) {
         this.writePending(false);
         this.writeGen++;
@@ -361,34 +378,66 @@ export class FileStorage implements Storage {
     return seg !== undefined && this.writtenLast + 1 === pendingStart && seg.size + this.pendingBytes <= this.segmentBytes;
   }
 
-  /** Writes the changed state values to temp files and fsyncs them on the thread pool (StateOp). */
+  /** Whether a changed state value belongs to a state batch still running (its temp file is in use). */
+  private stateKeysBusy(): boolean {
+    if (this.stateOps.length === 0) return false;
+    const keys = new Set<string>();
+    for (const op of this.stateOps) for (const f of op.files) keys.add(f.key);
+    return this.state.dirtyAmong(keys);
+  }
+
+  /** Whether `op` is still running in `phase` (not finished by sync() meanwhile, nor abandoned). */
+  private live(op: StateOp, phase: StateOp['phase']): boolean {
+    return op.phase === phase && this.stateOps.includes(op);
+  }
+
+  /**
+   * Writes the changed state values to temp files and fsyncs them on the thread pool (StateOp). A
+   * large value (a Raft snapshot) is written on the thread pool too, in chunks, so the event loop
+   * never waits for it.
+   */
   private stageState(): void {
-    assert(this.stateOp === null, 'one asynchronous state batch at a time');
-    const files = this.state.stage();
+    const files = this.state.stage(this.asyncWriteMinBytes);
     this.writeGen++;
     const op: StateOp = { files, gen: this.writeGen, running: new Set(), phase: 'files' };
-    this.stateOp = op;
-    for (const f of files) {
-      if (f.fd === null) continue;
-      const fd = f.fd;
-      op.running.add(f);
-      fsync(fd, (err) => {
-        op.running.delete(f);
-        if (op.phase !== 'files' || this.stateOp !== op) {
-          // Finished by sync() meanwhile, or abandoned: only the fd is left to release.
-          if (!f.closed) closeSync(fd);
-          f.closed = true;
-          return;
-        }
-        if (err) return this.failAsync(err);
-        this.stats.fsyncs++;
-        if (op.running.size === 0) this.commitStateOp(op);
-      });
-    }
+    this.stateOps.push(op);
+    for (const f of files) if (f.fd !== null) this.advanceStaged(op, f);
     if (op.running.size === 0) this.commitStateOp(op); // removals only
   }
 
-  /** Every temp file of `op` is fsynced: close, rename, then fsync the directory on the thread pool. */
+  /** The next step of one staged temp file on the thread pool: its next chunk, else its fsync. */
+  private advanceStaged(op: StateOp, f: StagedFile): void {
+    const fd = f.fd!;
+    op.running.add(f);
+    // Finished by sync() meanwhile, or abandoned: only the fd is left to release.
+    const gone = (): boolean => {
+      if (this.live(op, 'files')) return false;
+      if (!f.closed) closeSync(fd);
+      f.closed = true;
+      return true;
+    };
+    if (f.written < f.data.length) {
+      const at = f.written;
+      // Positional: sync() may write the same bytes at the same place meanwhile (finishStateOpsSync).
+      write(fd, f.data, at, Math.min(this.writeChunkBytes, f.data.length - at), at, (err, n) => {
+        op.running.delete(f);
+        if (gone()) return;
+        if (err) return this.failAsync(err);
+        f.written = Math.max(f.written, at + n);
+        this.advanceStaged(op, f);
+      });
+      return;
+    }
+    fsync(fd, (err) => {
+      op.running.delete(f);
+      if (gone()) return;
+      if (err) return this.failAsync(err);
+      this.stats.fsyncs++;
+      if (op.running.size === 0) this.commitStateOp(op);
+    });
+  }
+
+  /** Every temp file of `op` is written and fsynced: close, rename, then fsync the directory on the thread pool. */
   private commitStateOp(op: StateOp): void {
     for (const f of op.files) {
       if (f.fd !== null && !f.closed) closeSync(f.fd);
@@ -399,40 +448,47 @@ export class FileStorage implements Storage {
     const dirFd = openSync(this.state.path(), 'r');
     fsync(dirFd, (err) => {
       closeSync(dirFd);
-      if (op.phase !== 'dir' || this.stateOp !== op) return; // finished by sync() meanwhile, or abandoned
+      if (!this.live(op, 'dir')) return; // finished by sync() meanwhile, or abandoned
       if (err) return this.failAsync(err);
       this.stats.fsyncs++;
       op.phase = 'done';
-      this.stateOp = null;
+      this.stateOps.splice(this.stateOps.indexOf(op), 1);
       this.release();
       this.pump();
     });
   }
 
-  /** Finishes the running state batch on this thread (sync(), close()): what remains of fsync, rename, directory fsync. */
-  private finishStateOpSync(): void {
-    const op = this.stateOp;
-    if (op === null) return;
-    if (op.phase === 'files') {
-      for (const f of op.files) {
-        if (f.fd === null || f.closed) continue;
-        fsyncSync(f.fd); // harmless beside an fsync of the same fd still running on the pool
-        this.stats.fsyncs++;
-      }
-      // An fd whose pool fsync still runs is closed by its callback (never under it).
-      for (const f of op.files) {
-        if (f.fd !== null && !f.closed && !op.running.has(f)) {
-          closeSync(f.fd);
-          f.closed = true;
+  /** Finishes the running state batches on this thread (sync(), close()), oldest first: what remains of write, fsync, rename, directory fsync. */
+  private finishStateOpsSync(): void {
+    for (const op of this.stateOps) {
+      if (op.phase === 'files') {
+        for (const f of op.files) {
+          if (f.fd === null || f.closed) continue;
+          // The rest of a chunked write, at its place (a chunk still running on the pool writes the same bytes).
+          if (f.written < f.data.length) {
+            writeAllAt(f.fd, f.data, f.written);
+            f.written = f.data.length;
+          }
+          fsyncSync(f.fd); // harmless beside an fsync of the same fd still running on the pool
+          this.stats.fsyncs++;
         }
+        // An fd whose pool write or fsync still runs is closed by its callback (never under it).
+        for (const f of op.files) {
+          if (f.fd !== null && !f.closed && !op.running.has(f)) {
+            closeSync(f.fd);
+            f.closed = true;
+          }
+        }
+        // Renaming a file still open is fine; its bytes were fsynced just above.
+        this.state.commitStaged(op.files.map((f) => (f.closed ? f : { ...f, closed: true })));
       }
-      // Renaming a file still open is fine; its bytes were fsynced just above.
-      this.state.commitStaged(op.files.map((f) => (f.closed ? f : { ...f, closed: true })));
+      op.phase = 'done';
     }
-    fsyncDir(this.state.path());
-    this.stats.fsyncs++;
-    op.phase = 'done';
-    this.stateOp = null;
+    if (this.stateOps.length > 0) {
+      fsyncDir(this.state.path());
+      this.stats.fsyncs++;
+      this.stateOps = [];
+    }
   }
 
   /** A failed asynchronous fsync (log or state): see pump(). */
@@ -455,7 +511,7 @@ export class FileStorage implements Storage {
     if (this.fsyncing !== null || this.waiters.length === 0) return;
     if (this.durableGen < this.writeGen && !this.fdDirty) {
       // No log bytes wait for an fsync (none written since the last one, which returned): the
-      // generations above durableGen are state batches, which stateOp tracks.
+      // generations above durableGen are state batches, which stateOps track.
       this.durableGen = this.writeGen;
     }
     if (this.durableGen >= this.writeGen) {
@@ -483,8 +539,9 @@ export class FileStorage implements Storage {
 
   /** Tells the waiting callers whose writes are durable (log and state), oldest first. */
   private release(): void {
-    const op = this.stateOp;
-    const durable = op !== null ? Math.min(this.durableGen, op.gen - 1) : this.durableGen;
+    // Batches are pushed in generation order: the first one still running bounds what is durable.
+    const op = this.stateOps[0];
+    const durable = op !== undefined ? Math.min(this.durableGen, op.gen - 1) : this.durableGen;
     while (this.waiters.length > 0 && this.waiters[0]!.gen <= durable) this.waiters.shift()!.done();
   }
 
@@ -522,22 +579,24 @@ export class FileStorage implements Storage {
     // No fsync: a crashed process leaves what it wrote in the page cache, and fsyncs nothing more.
     this.fdDirty = false;
     this.waiters = [];
-    this.abandonStateOp();
+    this.abandonStateOps();
     this.closeActive();
     this.closed = true;
   }
 
-  /** A crash mid state batch: no rename happens; fds whose pool fsync still runs close when it returns. */
-  private abandonStateOp(): void {
-    const op = this.stateOp;
-    if (op === null) return;
-    this.stateOp = null;
-    for (const f of op.files) {
-      if (f.fd === null || f.closed || op.running.has(f)) continue; // a running one: its callback sees stateOp !== op and closes it
-      closeSync(f.fd);
-      f.closed = true;
+  /** A crash mid state batch: no rename happens; fds whose pool write or fsync still runs close when it returns. */
+  private abandonStateOps(): void {
+    const ops = this.stateOps;
+    this.stateOps = [];
+    for (const op of ops) {
+      for (const f of op.files) {
+        if (f.fd === null || f.closed || op.running.has(f)) continue; // a running one: its callback sees the batch gone and closes it
+        closeSync(f.fd);
+        f.closed = true;
+      }
     }
   }
+
 
   /**
    * Returns true when a segment was created (the directory needs an fsync). Without `fsyncNow`

@@ -12,6 +12,7 @@ import { fsyncDir, TMP_PREFIX, tmpName, writeAll, writeFileAtomicNoDirSync } fro
 import { frameRecord, readRecord } from './record-format.ts';
 
 const KEY_PREFIX = 'k-';
+const EMPTY = Buffer.alloc(0);
 
 /** Bijective, readable file name for a key: [A-Za-z0-9_.-] kept, every other UTF-8 byte %HH. */
 export function keyFileName(key: string): string {
@@ -78,6 +79,12 @@ export class StateFiles {
     return this.dirty.size > 0;
   }
 
+  /** Whether a changed key is one of `keys`. */
+  dirtyAmong(keys: ReadonlySet<string>): boolean {
+    for (const k of this.dirty) if (keys.has(k)) return true;
+    return false;
+  }
+
   /** Writes every changed key atomically, then one directory fsync makes the renames durable. */
   flush(): void {
     if (this.dirty.size === 0) return;
@@ -97,24 +104,31 @@ export class StateFiles {
    * The first half of an asynchronous flush: every changed key's value goes to its temp file (page
    * cache, no fsync) and the keys count as clean. Until commitStaged renames them (after the
    * owner fsynced the fds) a crash keeps the old values, which is what an unsynced change may do.
-   * One staged batch at a time: the temp names are per key.
+   * Batches staged at once must not share a key: the temp names are per key. A record of
+   * `writeLaterFrom` bytes or more is left for the owner to write (`written` 0: in chunks, off the
+   * event loop); the others are written here.
    */
-  stage(): StagedFile[] {
+  stage(writeLaterFrom = Infinity): StagedFile[] {
     const out: StagedFile[] = [];
     for (const key of this.dirty) {
       const name = keyFileName(key);
       if (!this.values.has(key)) {
-        out.push({ name, fd: null, closed: true });
+        out.push({ key, name, fd: null, closed: true, data: EMPTY, written: 0 });
         continue;
       }
+      const data = frameRecord(encode(this.values.get(key)));
       const fd = openSync(join(this.dir, tmpName(name)), 'w');
-      try {
-        writeAll(fd, frameRecord(encode(this.values.get(key))));
-      } catch (e) {
-        closeSync(fd);
-        throw e;
+      let written = 0;
+      if (data.length < writeLaterFrom) {
+        try {
+          writeAll(fd, data);
+        } catch (e) {
+          closeSync(fd);
+          throw e;
+        }
+        written = data.length;
       }
-      out.push({ name, fd, closed: false });
+      out.push({ key, name, fd, closed: false, data, written });
     }
     this.dirty.clear();
     return out;
@@ -141,11 +155,16 @@ export class StateFiles {
  * loop), then commitStaged renames, then one directory fsync makes the batch durable.
  */
 export interface StagedFile {
+  readonly key: string;
   readonly name: string;
   /** Temp file holding the new value, open until the owner closes it; null: the key was removed. */
   readonly fd: number | null;
   /** The owner closed `fd` (after its fsync). */
   closed: boolean;
+  /** The framed record the temp file must hold (empty for a removal). */
+  readonly data: Buffer;
+  /** Bytes of `data` written to the temp file so far (from its start). */
+  written: number;
 }
 
 function readValueFile(path: string): unknown {
