@@ -203,8 +203,9 @@ export class FileStorage implements Storage {
 
   save(key: string, value: unknown): void {
     this.assertOpen();
-    // A copy, so a core that later mutates its object cannot change what will be written.
-    this.state.set(key, structuredClone(value));
+    // Encoded now (state-files.ts): a core that later mutates its object cannot change what will be
+    // written, and the bytes are made once (no structuredClone, then an encoding at sync).
+    this.state.set(key, value);
   }
 
   remove(key: string): void {

@@ -2,14 +2,16 @@
  * Named state values (hard state, snapshot metadata, ...) of one FileStorage: one file per
  * key in `dir`, each a single checksummed record, replaced atomically
  * (temp + fsync + rename, then one fsync of the directory per batch).
- * Values are kept in memory (they are small by contract) and written at sync().
+ * Values are kept in memory as their framed records, encoded once when set (the encoding is the
+ * copy that protects them from later changes of the caller's object, and the bytes written at
+ * sync()); get() decodes a fresh copy. They are small by contract, except a Raft snapshot.
  */
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert } from '../core/env.ts';
 import { decode, encode } from './codec.ts';
 import { fsyncDir, TMP_PREFIX, tmpName, writeAll, writeFileAtomicNoDirSync } from './fs-util.ts';
-import { frameRecord, readRecord } from './record-format.ts';
+import { frameRecord, readRecord, RECORD_HEADER_BYTES } from './record-format.ts';
 
 const KEY_PREFIX = 'k-';
 const EMPTY = Buffer.alloc(0);
@@ -37,7 +39,8 @@ export class CorruptStateError extends Error {
 }
 
 export class StateFiles {
-  private readonly values = new Map<string, unknown>();
+  /** Each value's framed record (record-format.ts). */
+  private readonly values = new Map<string, Buffer>();
   /** Keys changed since the last flush; value undefined in `values` and absent = remove. */
   private readonly dirty = new Set<string>();
 
@@ -60,12 +63,14 @@ export class StateFiles {
     return this.values.has(key);
   }
 
+  /** A fresh decoded copy of the value. */
   get(key: string): unknown {
-    return this.values.get(key);
+    const b = this.values.get(key);
+    return b === undefined ? undefined : decode(b.subarray(RECORD_HEADER_BYTES));
   }
 
   set(key: string, value: unknown): void {
-    this.values.set(key, value);
+    this.values.set(key, frameRecord(encode(value)));
     this.dirty.add(key);
   }
 
@@ -91,7 +96,7 @@ export class StateFiles {
     for (const key of this.dirty) {
       const name = keyFileName(key);
       if (this.values.has(key)) {
-        writeFileAtomicNoDirSync(this.dir, name, frameRecord(encode(this.values.get(key))));
+        writeFileAtomicNoDirSync(this.dir, name, this.values.get(key)!);
       } else if (existsSync(join(this.dir, name))) {
         unlinkSync(join(this.dir, name));
       }
@@ -116,7 +121,7 @@ export class StateFiles {
         out.push({ key, name, fd: null, closed: true, data: EMPTY, written: 0 });
         continue;
       }
-      const data = frameRecord(encode(this.values.get(key)));
+      const data = this.values.get(key)!;
       const fd = openSync(join(this.dir, tmpName(name)), 'w');
       let written = 0;
       if (data.length < writeLaterFrom) {
@@ -167,10 +172,12 @@ export interface StagedFile {
   written: number;
 }
 
-function readValueFile(path: string): unknown {
+/** The file's record, checked: its checksum, no trailing bytes, and a payload that decodes. */
+function readValueFile(path: string): Buffer {
   const buf = readFileSync(path);
   const r = readRecord(buf, 0);
   if (!r.ok) throw new CorruptStateError(path, r.reason);
   if (r.next !== buf.length) throw new CorruptStateError(path, 'trailing bytes');
-  return decode(r.payload);
+  decode(r.payload);
+  return buf;
 }

@@ -91,8 +91,8 @@ export function nextSnapshotChunk(s: StoredSnapshot, pr: Progress, term: number,
     pr.snapIndex = s.index;
     pr.snapOffset = 0;
   }
-  // A copy, not a view: a message must not carry (or a runtime copy) the whole snapshot's buffer.
-  const data = s.data.slice(pr.snapOffset, pr.snapOffset + chunkBytes);
+  // A copy, not a view (Buffer's slice is one): a message must not carry the whole snapshot's buffer.
+  const data = Uint8Array.prototype.slice.call(s.data, pr.snapOffset, pr.snapOffset + chunkBytes);
   const done = pr.snapOffset + data.length >= s.data.length;
   return { type: 'raft.snapshot', term, index: s.index, snapTerm: s.term, membership: s.membership, offset: pr.snapOffset, data, done };
 }

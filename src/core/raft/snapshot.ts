@@ -55,7 +55,9 @@ export function saveSnapshot(storage: Storage, s: StoredSnapshot): void {
 }
 
 export function encodePayload(p: SnapshotPayload): Uint8Array {
-  return packr.pack(p);
+  // Copied out of the encoder's working buffer (pack returns a view of it): the snapshot is kept for
+  // a while and copied by storages, which would otherwise hold or copy the whole working buffer.
+  return new Uint8Array(packr.pack(p));
 }
 
 /** Decodes a payload this node wrote itself (its own stored snapshot): malformed is a broken invariant. */
