@@ -4,6 +4,7 @@
 // does (256-byte values over 10,000 keys), stops the agents gracefully and prints, for the leader
 // and one follower, the functions with the most self time and the CPU time per write.
 // PROFILE_KEEP=1 keeps the .cpuprofile files (open them in Chrome DevTools) and prints where.
+// PROFILE_CPU=0 runs without the profiler (figures only: an A/B of CPU per write between builds).
 // Not part of `npm run bench` sweeps' figures: a diagnostic (docs/performance.md).
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -53,7 +54,8 @@ async function tcpCounters(p: Proc): Promise<{ frames: number; batches: number }
 
 const root = mkdtempSync(join(tmpdir(), 'hanode-profile-'));
 const profDir = join(root, 'prof');
-const env = (name: string) => ({ HANODE_ENCRYPT: '', HANODE_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${join(profDir, name)}` });
+const PROFILING = process.env.PROFILE_CPU !== '0';
+const env = (name: string) => ({ HANODE_ENCRYPT: '', ...(PROFILING ? { HANODE_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${join(profDir, name)}` } : {}) });
 const args = (joinAddr?: string) => ['--bootstrap-expect', '3', '--insecure-cluster', ...(joinAddr ? ['--join', joinAddr] : [])];
 let procs: Proc[] = [];
 try {
@@ -90,7 +92,7 @@ try {
     ),
   );
   const follower = procs.find((p) => p !== leader)!;
-  for (const [role, p] of [['leader', leader!], ['follower', follower]] as const) {
+  for (const [role, p] of PROFILING ? ([['leader', leader!], ['follower', follower]] as const) : []) {
     const dir = join(profDir, p.name);
     const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
     console.log(`\n${role} ${p.name}${process.env.PROFILE_KEEP === '1' ? ` (${files.map((f) => join(dir, f)).join(', ')})` : ''}:`);
