@@ -24,20 +24,22 @@
  * order, when their fsync returns. Changed state values (Raft's acked mark, every 256 entries)
  * go the same way: written to their temp files at once (a large one, a Raft snapshot, in chunks on
  * the thread pool), fsynced on the thread pool, renamed, and the directory fsynced there too
- * (StateOp); batches run side by side when they share no key. Anything else pending (a
- * truncation, a compaction, a new segment, a change of a key whose batch still runs) takes the
- * synchronous sync() path, which first finishes the running state batches and fsyncs what the
- * async path wrote.
+ * (StateOp); batches run side by side when they share no key. A compaction goes the same way
+ * (FirstOp: the compaction point once the state batches staged before it are durable, then the
+ * obsolete segments). Anything else pending (a truncation, a new segment, a compaction while one
+ * runs or past every written record, a change of a key whose batch still runs) takes the
+ * synchronous sync() path, which first finishes the running batches and fsyncs what the async
+ * path wrote.
  *
  * Log data is made durable with fdatasync: it flushes the data and the metadata needed to read it
  * back (the file size), skipping timestamps, as etcd's WAL does (fileutil.Fdatasync on Linux).
  */
-import { closeSync, existsSync, fdatasync, fdatasyncSync, fsync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync, write } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fsync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, write } from 'node:fs';
 import { join } from 'node:path';
 import { LogWindow } from '../host/log-window.ts';
 import { assert, type Storage, type StorageDamage } from '../core/env.ts';
 import { decode, encode } from './codec.ts';
-import { ensureDirDurable, fsyncDir, TMP_PREFIX, writeAll, writeAllAt, writeFileAtomicNoDirSync } from './fs-util.ts';
+import { ensureDirDurable, fsyncDir, TMP_PREFIX, tmpName, writeAll, writeAllAt, writeFileAtomicNoDirSync } from './fs-util.ts';
 import { scanSegments, segmentHeader, segmentName, truncateFile, type LogCut } from './log-segments.ts';
 import { framedRecordOf } from './record-cache.ts';
 import { frameRecord, readRecord } from './record-format.ts';
@@ -93,6 +95,18 @@ interface StateOp {
   phase: 'files' | 'dir' | 'done';
 }
 
+/**
+ * An asynchronous compaction (syncAsync): the compaction point `value` is written to a temp file once
+ * every state batch staged before it is durable (Raft's log base goes with those: values before the
+ * point, as sync() orders them), fsynced on the thread pool, renamed, the directory fsynced there
+ * too; then the segments it made obsolete are deleted.
+ */
+interface FirstOp {
+  readonly value: number;
+  readonly gen: number;
+  phase: 'wait' | 'file' | 'dir' | 'done';
+}
+
 interface Segment {
   readonly base: number;
   size: number;
@@ -143,6 +157,8 @@ export class FileStorage implements Storage {
   private releaseScheduled = false;
   /** The asynchronous state batches not yet durable, oldest first (no two share a key). */
   private stateOps: StateOp[] = [];
+  /** The asynchronous compaction not yet durable, if any (one at a time). */
+  private firstOp: FirstOp | null = null;
   /** Told of a failed asynchronous fsync (onAsyncFailure); without one the error is thrown. */
   private asyncFailure: ((err: NodeJS.ErrnoException) => void) | undefined;
 
@@ -288,6 +304,7 @@ export class FileStorage implements Storage {
     // A state batch of syncAsync still running is finished first: its renames precede any newer
     // write of the same keys, and sync() promises everything durable.
     this.finishStateOpsSync();
+    this.finishFirstOpSync();
     let logDirChanged = false;
     // 1. Named values, before the compaction point: a core saves what a compaction depends on (a
     //    snapshot, Raft's log base) in the same batch, and a crash between the two steps must leave
@@ -326,14 +343,7 @@ export class FileStorage implements Storage {
     if (this.pending.length > 0) logDirChanged = this.writePending() || logDirChanged;
     // 4. Segments made obsolete by the (now durable) compaction point.
     if (this.firstDirty) {
-      while (this.segments.length > 0) {
-        const s = this.segments[0]!;
-        const end = (this.segments[1]?.base ?? this.writtenLast + 1) - 1;
-        if (end >= this.log.first()) break;
-        if (this.segments.length === 1) this.closeActive();
-        unlinkSync(join(this.logDir, segmentName(s.base)));
-        this.segments.shift();
-      }
+      this.dropObsoleteSegments(this.log.first(), false);
       this.firstDirty = false;
     }
     if (logDirChanged) {
@@ -360,6 +370,7 @@ export class FileStorage implements Storage {
         this.writeGen++;
       }
       if (this.state.isDirty()) this.stageState();
+      if (this.firstDirty) this.stageFirst();
     } else {
       this.sync();
     }
@@ -369,10 +380,12 @@ export class FileStorage implements Storage {
 
   /**
    * True when the pending log mutations are appends that continue the active segment without
-   * rolling it (changed state values aside: syncAsync stages them).
+   * rolling it, and perhaps a compaction that leaves written records behind it while no other one
+   * runs (changed state values aside: syncAsync stages them).
    */
   private onlyAppendsPending(): boolean {
-    if (this.firstDirty || this.truncateTarget !== null) return false;
+    if (this.truncateTarget !== null) return false;
+    if (this.firstDirty && (this.firstOp !== null || this.log.first() > this.writtenLast)) return false;
     if (this.pending.length === 0) return true;
     const seg = this.segments[this.segments.length - 1];
     const pendingStart = this.last() - this.pending.length + 1;
@@ -454,9 +467,78 @@ export class FileStorage implements Storage {
       this.stats.fsyncs++;
       op.phase = 'done';
       this.stateOps.splice(this.stateOps.indexOf(op), 1);
+      if (this.firstOp !== null) this.advanceFirst(this.firstOp);
       this.release();
       this.pump();
     });
+  }
+
+  /** Stages the compaction point for the asynchronous path (FirstOp). */
+  private stageFirst(): void {
+    this.firstDirty = false;
+    this.writeGen++;
+    const op: FirstOp = { value: this.log.first(), gen: this.writeGen, phase: 'wait' };
+    this.firstOp = op;
+    this.advanceFirst(op);
+  }
+
+  /** The next step of the asynchronous compaction, once no older state batch runs. */
+  private advanceFirst(op: FirstOp): void {
+    if (op.phase !== 'wait' || this.firstOp !== op) return;
+    if (this.stateOps.some((s) => s.gen < op.gen)) return; // commitStateOp calls again
+    op.phase = 'file';
+    const fd = openSync(join(this.logDir, tmpName(FIRST_FILE)), 'w');
+    try {
+      writeAll(fd, frameRecord(encode(op.value)));
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+    fsync(fd, (err) => {
+      closeSync(fd);
+      if (this.firstOp !== op || op.phase !== 'file') return; // finished by sync() meanwhile, or abandoned
+      if (err) return this.failAsync(err);
+      this.stats.fsyncs++;
+      renameSync(join(this.logDir, tmpName(FIRST_FILE)), join(this.logDir, FIRST_FILE));
+      op.phase = 'dir';
+      const dirFd = openSync(this.logDir, 'r');
+      fsync(dirFd, (err2) => {
+        closeSync(dirFd);
+        if (this.firstOp !== op || op.phase !== 'dir') return;
+        if (err2) return this.failAsync(err2);
+        this.stats.fsyncs++;
+        op.phase = 'done';
+        this.firstOp = null;
+        // The active segment stays (deleting it would fsync it on this thread): sync() drops it later.
+        this.dropObsoleteSegments(op.value, true);
+        this.release();
+        this.pump();
+      });
+    });
+  }
+
+  /** Finishes the running asynchronous compaction on this thread (sync(); state batches are finished before). */
+  private finishFirstOpSync(): void {
+    const op = this.firstOp;
+    if (op === null) return;
+    this.firstOp = null;
+    if (op.phase !== 'dir') writeFileAtomicNoDirSync(this.logDir, FIRST_FILE, frameRecord(encode(op.value)));
+    fsyncDir(this.logDir);
+    this.stats.fsyncs += 2;
+    op.phase = 'done';
+    this.dropObsoleteSegments(op.value, false);
+  }
+
+  /** Deletes the segments whose every record precedes the durable compaction point `first` (the last one only if `keepLast` is false). */
+  private dropObsoleteSegments(first: number, keepLast: boolean): void {
+    while (this.segments.length > (keepLast ? 1 : 0)) {
+      const s = this.segments[0]!;
+      const end = (this.segments[1]?.base ?? this.writtenLast + 1) - 1;
+      if (end >= first) break;
+      if (this.segments.length === 1) this.closeActive();
+      unlinkSync(join(this.logDir, segmentName(s.base)));
+      this.segments.shift();
+    }
   }
 
   /** Finishes the running state batches on this thread (sync(), close()), oldest first: what remains of write, fsync, rename, directory fsync. */
@@ -542,7 +624,8 @@ export class FileStorage implements Storage {
   private release(): void {
     // Batches are pushed in generation order: the first one still running bounds what is durable.
     const op = this.stateOps[0];
-    const durable = op !== undefined ? Math.min(this.durableGen, op.gen - 1) : this.durableGen;
+    let durable = op !== undefined ? Math.min(this.durableGen, op.gen - 1) : this.durableGen;
+    if (this.firstOp !== null) durable = Math.min(durable, this.firstOp.gen - 1);
     while (this.waiters.length > 0 && this.waiters[0]!.gen <= durable) this.waiters.shift()!.done();
   }
 
@@ -581,6 +664,7 @@ export class FileStorage implements Storage {
     this.fdDirty = false;
     this.waiters = [];
     this.abandonStateOps();
+    this.firstOp = null; // its callbacks find it gone: no rename; the temp file is removed at the next open
     this.closeActive();
     this.closed = true;
   }
