@@ -6,7 +6,7 @@
  */
 import { assert, type Message, type NodeId } from '../core/env.ts';
 import { decode, encode } from './codec.ts';
-import { encodedOf } from './record-cache.ts';
+import { encodedOf, seedFromEnvelope } from './record-cache.ts';
 
 const WIRE_VERSION = 1;
 
@@ -88,5 +88,8 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope | null {
   if (typeof from !== 'string' || typeof service !== 'string') return null;
   if (v.length === 5 && typeof to !== 'string') return null;
   if (typeof msg !== 'object' || msg === null || typeof (msg as { type?: unknown }).type !== 'string') return null;
+  // A follower appends the entries it receives: their log records are framed from these bytes (record-cache.ts).
+  const entries = (msg as { entries?: unknown }).entries;
+  if (Array.isArray(entries) && entries.length > 0) seedFromEnvelope(bytes, entries);
   return typeof to === 'string' ? { from, service, msg: msg as Message, to } : { from, service, msg: msg as Message };
 }

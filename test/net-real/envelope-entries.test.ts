@@ -3,9 +3,10 @@
 // entries hold, whether their records were cached (appended to a FileStorage) or not.
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { encode } from '../../src/net-real/codec.ts';
+import { decode, encode } from '../../src/net-real/codec.ts';
 import { decodeEnvelope, encodeEnvelope } from '../../src/net-real/envelope.ts';
 import { framedRecordOf } from '../../src/net-real/record-cache.ts';
+import { frameRecord, RECORD_HEADER_BYTES } from '../../src/net-real/record-format.ts';
 
 const WIRE_VERSION = 1;
 
@@ -59,4 +60,41 @@ it('uses the cached record of an entry (the encoding is done once)', () => {
   const msg = { type: 'raft.append', term: 2, prevIndex: 6, prevTerm: 2, entries: [e], commit: 0 };
   const back = decodeEnvelope(encodeEnvelope({ from: 'a', service: 'raft', msg }));
   expect((back!.msg as unknown as typeof msg).entries[0]!.data).toBe('y');
+});
+
+it('a received envelope seeds its entries\' log records with their bytes from the wire, identical to fresh encodings', () => {
+  fc.assert(
+    fc.property(msgArb, fc.option(fc.string(), { nil: undefined }), (msg, to) => {
+      const bytes = encodeEnvelope({ from: 'leader', service: 'raft', msg, ...(to === undefined ? {} : { to }) });
+      const back = decodeEnvelope(bytes)!;
+      const entries = (back.msg as unknown as typeof msg).entries;
+      for (const e of entries) {
+        const fresh = frameRecord(encode(e));
+        // Seeded from the wire: a change to the decoded object after the decode does not show.
+        (e as { term: number }).term += 1;
+        const rec = framedRecordOf(e);
+        (e as { term: number }).term -= 1;
+        expect(rec.equals(fresh)).toBe(true);
+      }
+    }),
+    { numRuns: Number(process.env.ENV_RUNS ?? 300) },
+  );
+});
+
+it('damaged envelopes that still decode never seed a record that differs from its entry', () => {
+  fc.assert(
+    fc.property(msgArb, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat(), (msg, flips, cut) => {
+      const good = encodeEnvelope({ from: 'leader', service: 'raft', msg });
+      const bad = Buffer.from(good.subarray(0, Math.max(1, good.length - (cut % 4))));
+      for (const [at, v] of flips) bad[at % bad.length] = v;
+      const back = decodeEnvelope(bad); // never throws
+      const entries = (back?.msg as { entries?: unknown } | undefined)?.entries;
+      if (!Array.isArray(entries)) return;
+      for (const e of entries) {
+        if (typeof e !== 'object' || e === null) continue;
+        expect(decode(framedRecordOf(e).subarray(RECORD_HEADER_BYTES))).toEqual(decode(encode(e)));
+      }
+    }),
+    { numRuns: Number(process.env.ENV_RUNS ?? 300) },
+  );
 });
