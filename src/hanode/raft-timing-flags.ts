@@ -25,3 +25,22 @@ export function raftTimingFlags(heartbeat: string | undefined, election: string 
   if (out.heartbeatIntervalUs !== undefined && out.electionTimeoutMinUs !== undefined && out.heartbeatIntervalUs >= out.electionTimeoutMinUs) return 'the heartbeat interval must be shorter than the election timeout';
   return out;
 }
+
+/**
+ * `hanode agent --raft-snapshot-threshold N --raft-trailing-logs N`: Consul's raft_snapshot_threshold
+ * (entries between snapshots) and raft_trailing_logs (entries kept behind one), overriding
+ * AGENT_RAFT_DEFAULTS. Small values make every few hundred writes take a snapshot and compact the
+ * log (the kill -9 test of snapshots, test/hanode/snapshot-kill.test.ts).
+ */
+export function raftSnapshotFlags(threshold: string | undefined, trailing: string | undefined): Partial<RaftConfig> | string {
+  const out: { snapshotThresholdEntries?: number; snapshotTrailingEntries?: number } = {};
+  if (threshold !== undefined) {
+    if (!/^\d{1,9}$/.test(threshold) || Number(threshold) < 1) return `bad --raft-snapshot-threshold ${JSON.stringify(threshold)} (want a count >= 1)`;
+    out.snapshotThresholdEntries = Number(threshold);
+  }
+  if (trailing !== undefined) {
+    if (!/^\d{1,9}$/.test(trailing)) return `bad --raft-trailing-logs ${JSON.stringify(trailing)} (want a count >= 0)`;
+    out.snapshotTrailingEntries = Number(trailing);
+  }
+  return out;
+}

@@ -32,7 +32,7 @@ export function encodeEnvelope(e: Envelope): Buffer {
  * smallest form). A test compares the bytes with encode()'s.
  */
 function encodeWithEntries(e: Envelope, entries: readonly unknown[]): Buffer {
-  const msg = e.msg as unknown as Record<string, unknown>;
+  const msg: Readonly<Record<string, unknown>> = { ...e.msg };
   const before: unknown[] = [];
   const after: unknown[] = [];
   let size = 0;
