@@ -56,7 +56,9 @@ const root = mkdtempSync(join(tmpdir(), 'hanode-profile-'));
 const profDir = join(root, 'prof');
 const PROFILING = process.env.PROFILE_CPU !== '0';
 const env = (name: string) => ({ HANODE_ENCRYPT: '', ...(PROFILING ? { HANODE_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${join(profDir, name)}` } : {}) });
-const args = (joinAddr?: string) => ['--bootstrap-expect', '3', '--insecure-cluster', ...(joinAddr ? ['--join', joinAddr] : [])];
+/** PROFILE_AGENT_ARGS: more agent flags, space-separated (e.g. --raft-snapshot-threshold 1000000 to see a run without snapshots). */
+const extra = (process.env.PROFILE_AGENT_ARGS ?? '').split(' ').filter((a) => a !== '');
+const args = (joinAddr?: string) => ['--bootstrap-expect', '3', '--insecure-cluster', ...extra, ...(joinAddr ? ['--join', joinAddr] : [])];
 let procs: Proc[] = [];
 try {
   const n1 = await startAgent('n1', join(root, 'n1'), args(), undefined, env('n1'));

@@ -22,9 +22,9 @@ function haTiming(text: string): { checkIntervalUs: number; checkTimeoutUs: numb
 }
 
 /** --raft-heartbeat-interval / --raft-election-timeout / --raft-snapshot-threshold / --raft-trailing-logs, or a one-line error and exit 2. */
-function raftTiming(heartbeat: string | undefined, election: string | undefined, threshold?: string, trailing?: string) {
+function raftTiming(heartbeat: string | undefined, election: string | undefined, threshold?: string, trailing?: string, interval?: string) {
   const t = raftTimingFlags(heartbeat, election);
-  const s = raftSnapshotFlags(threshold, trailing);
+  const s = raftSnapshotFlags(threshold, trailing, interval);
   const r = typeof t === 'string' ? t : typeof s === 'string' ? s : { ...t, ...s };
   if (typeof r === 'string') {
     console.error(`hanode agent: ${r}`);
@@ -105,6 +105,7 @@ program
   .option('--raft-election-timeout <min-max>', 'Raft election timeout range, e.g. 1s-2s (default 1s-2s)')
   .option('--raft-snapshot-threshold <n>', 'Raft log entries between snapshots (Consul raft_snapshot_threshold; default 16384)')
   .option('--raft-trailing-logs <n>', 'Raft log entries kept behind a snapshot (Consul raft_trailing_logs; default 10240)')
+  .option('--raft-snapshot-interval <duration>', 'least time between two snapshots, drawn up to twice this (Consul raft_snapshot_interval; default 30s)')
   .option('--zk <addr:port>', 'serve the ZooKeeper client protocol here (ZooKeeper: 2181); off by default')
   .action(async (o) => {
     const dev = o.dev === true;
@@ -174,8 +175,8 @@ program
       ...(o.haVerifyScript ? { haVerifyScript: o.haVerifyScript } : {}),
       ...(o.haNotifyScript ? { haNotifyScript: o.haNotifyScript } : {}),
       ...(o.haCheckInterval ? { ha: haTiming(o.haCheckInterval) } : {}),
-      ...(o.raftHeartbeatInterval || o.raftElectionTimeout || o.raftSnapshotThreshold || o.raftTrailingLogs
-        ? { raft: raftTiming(o.raftHeartbeatInterval, o.raftElectionTimeout, o.raftSnapshotThreshold, o.raftTrailingLogs) }
+      ...(o.raftHeartbeatInterval || o.raftElectionTimeout || o.raftSnapshotThreshold || o.raftTrailingLogs || o.raftSnapshotInterval
+        ? { raft: raftTiming(o.raftHeartbeatInterval, o.raftElectionTimeout, o.raftSnapshotThreshold, o.raftTrailingLogs, o.raftSnapshotInterval) }
         : {}),
       log: timestamped,
       ...(o.zk !== undefined ? { zk: zkAddr(o.zk) } : {}),

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { getJson, kill9, killAll, leaderName, putKv, sleep, startAgent, startCluster3, waitUntil, type Proc } from '../../src/hanode/launcher.ts';
 
-const SNAP_ARGS = ['--raft-snapshot-threshold', '100', '--raft-trailing-logs', '20'];
+const SNAP_ARGS = ['--raft-snapshot-threshold', '100', '--raft-trailing-logs', '20', '--raft-snapshot-interval', '0s'];
 let root: string | undefined;
 
 afterAll(async () => {

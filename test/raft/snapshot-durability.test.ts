@@ -32,3 +32,28 @@ it('the log is compacted behind a snapshot only once the snapshot is durable', (
   expect(durable.data).toBeInstanceOf(Uint8Array);
   expect(decodePayload(durable.data).sessions).toBeInstanceOf(Array);
 });
+
+it('with a snapshot interval: no snapshot before it unless the log grew past the bound, then one once the interval passed', () => {
+  const c = new Cluster({
+    seed: 1602,
+    voters: ['n1', 'n2', 'n3'],
+    raft: { snapshotThresholdEntries: 10, snapshotTrailingEntries: 2, snapshotIntervalUs: sec(5), snapshotMaxEntries: 40 },
+  }).start();
+  const l = c.waitStableLeader(sec(2))!;
+  const start = c.world.now();
+  for (let i = 0; i < 20; i++) expect(c.write(`a${i}`, sec(1))).toBeDefined();
+  expect(c.world.now() - start).toBeLessThan(sec(5));
+  // Past the threshold, within the interval: none yet.
+  expect(l.snapshotIndex()).toBe(0);
+  // Past the bound: taken whatever the interval.
+  for (let i = 0; i < 30 && l.snapshotIndex() === 0; i++) expect(c.write(`b${i}`, sec(1))).toBeDefined();
+  expect(c.world.now() - start).toBeLessThan(sec(5));
+  const first = l.snapshotIndex();
+  expect(first).toBeGreaterThanOrEqual(40);
+  // The next one waits for the interval (5-10 s) even with the threshold passed again.
+  for (let i = 0; i < 15; i++) expect(c.write(`c${i}`, sec(1))).toBeDefined();
+  expect(l.snapshotIndex()).toBe(first);
+  c.world.runFor(sec(10));
+  expect(c.write('d', sec(1))).toBeDefined();
+  expect(l.snapshotIndex()).toBeGreaterThan(first);
+});

@@ -121,6 +121,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private votedFor: NodeId | undefined;
   private readonly log: RaftLog;
   private snap: StoredSnapshot | undefined;
+  /** With snapshotIntervalUs: no snapshot below snapshotMaxEntries before this (virtual µs); drawn when first needed. */
+  private snapshotDueUs: number | undefined;
   /** Storage damage found at start: while recovering, no vote for a shorter log, no campaign, no local reads (recovery.ts). */
   private readonly recovery: StorageRecovery;
 
@@ -1335,7 +1337,19 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private maybeSnapshot(): void {
     const since = this.applied - (this.snap?.index ?? 0);
     if (since < this.config.snapshotThresholdEntries) return;
+    // With an interval (snapshotIntervalUs): not before the drawn time, unless the log grew past the bound.
+    const max = this.config.snapshotMaxEntries;
+    if (this.config.snapshotIntervalUs > 0 && this.env.now() < this.snapshotNotBeforeUs() && (max === 0 || since < max)) return;
     this.takeSnapshot();
+  }
+
+  /** When the interval since the last snapshot (or the start) is over: drawn once per snapshot, in [interval, 2 x interval). */
+  private snapshotNotBeforeUs(): number {
+    if (this.snapshotDueUs === undefined) {
+      const i = this.config.snapshotIntervalUs;
+      this.snapshotDueUs = this.env.now() + this.env.random.between(i, 2 * i);
+    }
+    return this.snapshotDueUs;
   }
 
   /**
@@ -1356,6 +1370,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       data: encodePayload({ sm: this.sm.snapshot(), sessions: this.sessions.snapshot() }),
     };
     this.snap = s;
+    this.snapshotDueUs = undefined; // the interval (if any) starts over
     const storage = this.env.storage;
     if (storage.syncAsync === undefined) {
       saveSnapshot(storage, s);

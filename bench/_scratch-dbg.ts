@@ -1,0 +1,17 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { FileStorage } from '../src/net-real/file-storage.ts';
+const OPTS = { segmentBytes: 150, asyncWriteMinBytes: 100, writeChunkBytes: 256 };
+const dir = mkdtempSync(join(tmpdir(), 'hp-dbg-'));
+const s = FileStorage.open(dir, OPTS);
+s.save('big', new Uint8Array(0));
+s.append([{ v: 1 }]);
+s.syncAsync(() => {});
+console.log('syncs', s.stats.syncs, readdirSync(join(dir, 'state')));
+s.save('big', new Uint8Array(1));
+s.syncAsync(() => {});
+console.log('syncs', s.stats.syncs, readdirSync(join(dir, 'state')));
+s.abandon();
+const r = FileStorage.open(dir, OPTS);
+console.log(r.load('big'));
