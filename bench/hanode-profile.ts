@@ -81,6 +81,14 @@ try {
   const writes = r.ops * SECONDS;
   console.log(`hanode, ${CLIENTS} clients, ${SECONDS} s: ${r.ops.toFixed(0)} w/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, errors ${r.errors}`);
   if (cpu0 !== undefined && cpu1 !== undefined) console.log(`cpu µs/w (3 processes): ${(((cpu1 - cpu0) * 1000) / writes).toFixed(0)}; load average ${loadavg().map((x) => x.toFixed(1)).join(' / ')}`);
+  const rss = procs.map((p) => {
+    try {
+      return `${p.name} ${(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024).toFixed(0)} MB`;
+    } catch {
+      return `${p.name} ?`;
+    }
+  });
+  console.log(`resident memory after the run: ${rss.join(', ')}`);
   console.log(`leader's Raft frames a write: ${((net1.frames - net0.frames) / writes).toFixed(2)}, socket writes of frames a write: ${((net1.batches - net0.batches) / writes).toFixed(2)}`);
   // Graceful stop: the profiler writes its file when the process exits.
   await Promise.all(
