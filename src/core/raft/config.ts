@@ -58,7 +58,10 @@ export interface RaftConfig {
    * threshold is reached.
    */
   readonly snapshotIntervalUs: Micros;
-  /** With an interval: snapshot regardless of it once this many entries accumulated (bounds a log held in memory); 0: no bound. */
+  /**
+   * With an interval: snapshot regardless of it once this many entries accumulated, drawn per
+   * snapshot in [max / 2, max] so the servers do not reach it at once (bounds a log held in memory); 0: no bound.
+   */
   readonly snapshotMaxEntries: number;
   /** InstallSnapshot chunk size in bytes of the serialised snapshot (paper Figure 13 offset/data/done; 64 KiB like etcd's 64 KiB snapshot stream buffer). */
   readonly snapshotChunkBytes: number;

@@ -121,8 +121,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private votedFor: NodeId | undefined;
   private readonly log: RaftLog;
   private snap: StoredSnapshot | undefined;
-  /** With snapshotIntervalUs: no snapshot below snapshotMaxEntries before this (virtual µs); drawn when first needed. */
-  private snapshotDueUs: number | undefined;
+  /** With snapshotIntervalUs: when the next snapshot is due (snapshotDue); drawn when first needed. */
+  private snapshotDueAt: { readonly atUs: number; readonly bound: number } | undefined;
   /** Storage damage found at start: while recovering, no vote for a shorter log, no campaign, no local reads (recovery.ts). */
   private readonly recovery: StorageRecovery;
 
@@ -1338,18 +1338,26 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
     const since = this.applied - (this.snap?.index ?? 0);
     if (since < this.config.snapshotThresholdEntries) return;
     // With an interval (snapshotIntervalUs): not before the drawn time, unless the log grew past the bound.
-    const max = this.config.snapshotMaxEntries;
-    if (this.config.snapshotIntervalUs > 0 && this.env.now() < this.snapshotNotBeforeUs() && (max === 0 || since < max)) return;
+    if (this.config.snapshotIntervalUs > 0) {
+      const due = this.snapshotDue();
+      if (this.env.now() < due.atUs && (due.bound === 0 || since < due.bound)) return;
+    }
     this.takeSnapshot();
   }
 
-  /** When the interval since the last snapshot (or the start) is over: drawn once per snapshot, in [interval, 2 x interval). */
-  private snapshotNotBeforeUs(): number {
-    if (this.snapshotDueUs === undefined) {
+  /**
+   * When the next snapshot is due (snapshotIntervalUs): drawn once per snapshot, per server, so the
+   * servers do not snapshot at once: a time in [interval, 2 x interval) from the last snapshot (or
+   * the start), and a bound in [max / 2, max] entries (at least the threshold; 0: none).
+   */
+  private snapshotDue(): { atUs: number; bound: number } {
+    if (this.snapshotDueAt === undefined) {
       const i = this.config.snapshotIntervalUs;
-      this.snapshotDueUs = this.env.now() + this.env.random.between(i, 2 * i);
+      const max = this.config.snapshotMaxEntries;
+      const bound = max === 0 ? 0 : this.env.random.between(Math.max(this.config.snapshotThresholdEntries, Math.ceil(max / 2)), max);
+      this.snapshotDueAt = { atUs: this.env.now() + this.env.random.between(i, 2 * i), bound };
     }
-    return this.snapshotDueUs;
+    return this.snapshotDueAt;
   }
 
   /**
@@ -1370,7 +1378,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       data: encodePayload({ sm: this.sm.snapshot(), sessions: this.sessions.snapshot() }),
     };
     this.snap = s;
-    this.snapshotDueUs = undefined; // the interval (if any) starts over
+    this.snapshotDueAt = undefined; // the interval (if any) starts over
     const storage = this.env.storage;
     if (storage.syncAsync === undefined) {
       saveSnapshot(storage, s);
