@@ -13,11 +13,14 @@
  * handshake frame. An inbound connection holds at most `preAuthMaxBytes` until its first frame
  * authenticates, must do so within the handshake timeout, and is closed when idle; a frame
  * that fails authentication (or is a replay) closes the connection. Inbound connections are
- * capped in total and per remote address.
+ * capped in total and per remote address. The receiver writes back how many frames it has read,
+ * and a sender whose frames stay unacknowledged for the stall timeout redials (stream-progress.ts:
+ * a link that drops packets never fails an established connection by itself).
  */
 import { createServer, connect, isIP, type Server, type Socket } from 'node:net';
 import { AUTH_OVERHEAD, AuthChannel, countAuthDrop, type AuthSession } from './auth-channel.ts';
 import { buildFrame, FRAME_HEADER_BYTES, FrameReader } from './frame-reader.ts';
+import { AckTracker, FrameCounter } from './stream-progress.ts';
 import type { Keyring } from './seal.ts';
 
 export interface TcpTransportOptions {
@@ -53,12 +56,29 @@ export interface TcpTransportOptions {
   readonly maxQueueBytes?: number;
   /** First reconnect delay, µs. Default 50 ms: peers share a DC; gRPC's 1 s base is for WAN clients. */
   readonly backoffMinUs?: number;
-  /** Reconnect delay cap, µs. Default 2 s, of the order of Raft election timeouts (etcd default 1 s). */
+  /**
+   * Reconnect delay cap, µs. Default 500 ms: a link that comes back is found within about a
+   * connect timeout plus this (etcd's stream reader redials every 100 ms, rafthttp/stream.go),
+   * and a dead peer costs two refused connects a second.
+   */
   readonly backoffMaxUs?: number;
-  /** Failed connects in a row after which the queue is dropped. Default 10 (≈ 10 s with the defaults). */
+  /** Failed connects in a row after which the queue is dropped. Default 10 (≈ 5-10 s with the defaults). */
   readonly maxConnectAttempts?: number;
-  /** Connect timeout, µs. Default 10 s: the timeout usually given to hashicorp/raft's NewTCPTransport (e.g. hraftd). */
+  /**
+   * Connect timeout, µs. Default 1 s: one SYN an attempt. The kernel retries a lost SYN after
+   * 1, 3, 7 s (RFC 6298's 1 s initial timeout, doubling), so a longer attempt started during a
+   * cut would wait out that schedule after the link heals; a new attempt after the backoff
+   * sends a fresh SYN instead. etcd's peer dial timeout is 1 s plus the election timeout
+   * (etcdserver ServerConfig.peerDialTimeout); loopback and DC round trips are far below 1 s.
+   */
   readonly connectTimeoutUs?: number;
+  /**
+   * A connection whose written frames stay unacknowledged by the peer for this long is closed
+   * and redialed, µs. Default 2 s: ten of the agent's 200 ms heartbeats, the upper end of its
+   * 1-2 s election timeout; etcd's rafthttp closes a peer stream after 5 s without a read
+   * (ConnReadTimeout). Only armed for peers that acknowledge (stream-progress.ts).
+   */
+  readonly stallTimeoutUs?: number;
 }
 
 export interface TcpStats {
@@ -86,6 +106,12 @@ export interface TcpStats {
   connects: number;
   connectFailures: number;
   disconnects: number;
+  /** Frames (handshakes included) the peers counted as read on our outgoing connections. */
+  framesAcked: number;
+  /** Open connections closed and redialed because the peer stopped acknowledging frames. */
+  stalls: number;
+  /** Outgoing connections closed for an acknowledgement count beyond the frames written. */
+  badAcks: number;
 }
 
 /** gRPC connection backoff: multiplier 1.6 and ±20% jitter (connection-backoff.md). */
@@ -108,13 +134,15 @@ interface PeerConn {
   timer: NodeJS.Timeout | null;
   /** The socket is corked until the end of this tick (writeCorked): frames of one turn leave in one writev. */
   corked: boolean;
+  /** Frames written and acknowledged on the open connection. */
+  readonly acks: AckTracker;
 }
 
 export class TcpTransport {
   readonly stats: TcpStats = {
     framesSent: 0, writeBatches: 0, framesReceived: 0, droppedQueueFull: 0, droppedOversize: 0, droppedUnreachable: 0,
     droppedBadAuth: 0, droppedReplay: 0, droppedStale: 0, badFrames: 0, refusedConnections: 0, handshakeTimeouts: 0, idleTimeouts: 0,
-    connects: 0, connectFailures: 0, disconnects: 0,
+    connects: 0, connectFailures: 0, disconnects: 0, framesAcked: 0, stalls: 0, badAcks: 0,
   };
   private readonly auth: AuthChannel | undefined;
   private readonly preAuthMaxBytes: number;
@@ -130,6 +158,7 @@ export class TcpTransport {
   private readonly backoffMaxMs: number;
   private readonly maxConnectAttempts: number;
   private readonly connectTimeoutMs: number;
+  private readonly stallTimeoutMs: number;
   private server: Server | null = null;
   private readonly inbound = new Set<Socket>();
   private readonly peers = new Map<string, PeerConn>();
@@ -141,9 +170,10 @@ export class TcpTransport {
     this.maxQueueFrames = opts.maxQueueFrames ?? 1024;
     this.maxQueueBytes = opts.maxQueueBytes ?? 16 * 1024 * 1024;
     this.backoffMinMs = (opts.backoffMinUs ?? 50_000) / 1000;
-    this.backoffMaxMs = (opts.backoffMaxUs ?? 2_000_000) / 1000;
+    this.backoffMaxMs = (opts.backoffMaxUs ?? 500_000) / 1000;
     this.maxConnectAttempts = opts.maxConnectAttempts ?? 10;
-    this.connectTimeoutMs = (opts.connectTimeoutUs ?? 10_000_000) / 1000;
+    this.connectTimeoutMs = (opts.connectTimeoutUs ?? 1_000_000) / 1000;
+    this.stallTimeoutMs = (opts.stallTimeoutUs ?? 2_000_000) / 1000;
     this.auth = opts.auth ?? (opts.keyring ? new AuthChannel(opts.keyring) : undefined);
     this.preAuthMaxBytes = opts.preAuthMaxBytes ?? 4096;
     this.handshakeTimeoutMs = (opts.handshakeTimeoutUs ?? 10_000_000) / 1000;
@@ -189,8 +219,12 @@ export class TcpTransport {
       conn = undefined;
     }
     if (!conn) {
-      conn = { host, port, state: 'idle', socket: null, session: null, queue: [], queuedBytes: 0, failures: 0, timer: null, corked: false };
+      conn = { host, port, state: 'idle', socket: null, session: null, queue: [], queuedBytes: 0, failures: 0, timer: null, corked: false, acks: new AckTracker() };
       this.peers.set(peer, conn);
+    }
+    if (conn.state === 'open' && conn.socket !== null && conn.acks.stalled(this.stallTimeoutMs)) {
+      this.stats.stalls++;
+      this.detach(conn); // this frame goes to the queue of a fresh connection, below
     }
     if (conn.state === 'open' && conn.socket !== null) {
       if (conn.socket.writableLength + body.length > this.maxQueueBytes) {
@@ -199,6 +233,7 @@ export class TcpTransport {
       }
       this.writeCorked(conn, conn.socket, body);
       this.stats.framesSent++;
+      conn.acks.wrote(1);
       return;
     }
     if (conn.queue.length >= this.maxQueueFrames || conn.queuedBytes + body.length > this.maxQueueBytes) {
@@ -220,6 +255,15 @@ export class TcpTransport {
     conn.socket = null;
     conn.queue = [];
     conn.queuedBytes = 0;
+  }
+
+  /** Forgets the current socket of `conn` (its 'close' no longer touches the bookkeeping) and closes it. */
+  private detach(conn: PeerConn): void {
+    const socket = conn.socket;
+    conn.socket = null;
+    conn.session = null;
+    conn.state = 'idle';
+    socket?.destroy();
   }
 
   /** Number of open outgoing connections (for tests and status). */
@@ -276,21 +320,34 @@ export class TcpTransport {
     socket.setNoDelay(true); // small protocol messages: latency over batching
     socket.setTimeout(this.connectTimeoutMs, () => socket.destroy());
     socket.on('error', () => {}); // 'close' follows and does the bookkeeping
-    socket.on('data', () => {}); // nothing is expected back on an outgoing connection
+    socket.on('data', (chunk: Buffer) => {
+      // Only the peer's count of frames read comes back on an outgoing connection.
+      if (conn.socket !== socket) return;
+      const acked = conn.acks.read(chunk);
+      if (acked >= 0) {
+        this.stats.framesAcked += acked;
+        return;
+      }
+      this.stats.badAcks++;
+      this.detach(conn);
+    });
     socket.once('connect', () => {
       socket.setTimeout(0);
       if (conn.socket !== socket) return;
       conn.state = 'open';
       conn.failures = 0;
+      conn.acks.reset();
       this.stats.connects++;
       socket.cork();
       if (this.auth) {
         conn.session = this.auth.session(); // a fresh session per connection: counters start at 0
         socket.write(this.frameFor(conn, Buffer.alloc(0))); // the handshake: proves the key first
+        conn.acks.wrote(1);
       }
       for (const payload of conn.queue) socket.write(this.frameFor(conn, payload));
       socket.uncork();
       this.stats.framesSent += conn.queue.length;
+      conn.acks.wrote(conn.queue.length);
       conn.queue = [];
       conn.queuedBytes = 0;
     });
@@ -367,21 +424,25 @@ export class TcpTransport {
     this.inbound.add(socket);
     this.inboundPerAddress.set(addr, fromAddr + 1);
     socket.setNoDelay(true);
-    let authenticated = this.auth === undefined;
-    const reader = new FrameReader(authenticated ? this.maxFrameBytes : Math.min(this.preAuthMaxBytes, this.maxFrameBytes));
-    const handshake = authenticated
-      ? undefined
-      : setTimeout(() => {
-          this.stats.handshakeTimeouts++;
-          socket.destroy();
-        }, this.handshakeTimeoutMs);
+    const state: InboundState = { authenticated: this.auth === undefined, handshake: undefined };
+    const reader = new FrameReader(state.authenticated ? this.maxFrameBytes : Math.min(this.preAuthMaxBytes, this.maxFrameBytes));
+    const counter = new FrameCounter((ack) => {
+      if (!socket.destroyed) socket.write(ack);
+    });
+    if (!state.authenticated) {
+      state.handshake = setTimeout(() => {
+        this.stats.handshakeTimeouts++;
+        socket.destroy();
+      }, this.handshakeTimeoutMs);
+    }
     socket.setTimeout(this.idleTimeoutMs, () => {
       this.stats.idleTimeouts++;
       socket.destroy();
     });
     socket.on('error', () => {});
     socket.once('close', () => {
-      clearTimeout(handshake);
+      clearTimeout(state.handshake);
+      counter.close();
       this.inbound.delete(socket);
       const n = (this.inboundPerAddress.get(addr) ?? 1) - 1;
       if (n <= 0) this.inboundPerAddress.delete(addr);
@@ -390,38 +451,57 @@ export class TcpTransport {
     socket.on('data', (chunk: Buffer) => {
       if (socket.destroyed) return;
       reader.feed(chunk);
-      // Each frame consumes at least its header, so this loop is bounded by the bytes fed.
-      for (;;) {
-        let frame: Buffer | null;
-        try {
-          frame = reader.next();
-        } catch {
-          this.stats.badFrames++;
-          socket.destroy();
-          return;
-        }
-        if (frame === null || socket.destroyed) return;
-        let payload = frame;
-        if (this.auth) {
-          const r = this.auth.open(frame);
-          if (!r.ok) {
-            countAuthDrop(this.stats, r.reason);
-            socket.destroy(); // not a fresh frame of a key holder: nothing more from it is trusted
-            return;
-          }
-          payload = r.payload;
-          if (!authenticated) {
-            authenticated = true;
-            clearTimeout(handshake);
-            reader.setLimit(this.maxFrameBytes);
-          }
-          if (payload.length === 0) continue; // the handshake
-        }
-        this.stats.framesReceived++;
-        this.handler(payload);
-      }
+      counter.frames(this.readFrames(socket, reader, state));
     });
   }
+
+  /**
+   * Hands every whole frame buffered in `reader` to the handler and returns how many frames were
+   * read, the handshake included (the peer's acknowledgement count). Closes the socket on a bad
+   * frame or a failed authentication.
+   */
+  private readFrames(socket: Socket, reader: FrameReader, state: InboundState): number {
+    let read = 0;
+    // Each frame consumes at least its header, so this loop is bounded by the bytes fed.
+    for (;;) {
+      let frame: Buffer | null;
+      try {
+        frame = reader.next();
+      } catch {
+        this.stats.badFrames++;
+        socket.destroy();
+        return read;
+      }
+      if (frame === null || socket.destroyed) return read;
+      let payload = frame;
+      if (this.auth) {
+        const r = this.auth.open(frame);
+        if (!r.ok) {
+          countAuthDrop(this.stats, r.reason);
+          socket.destroy(); // not a fresh frame of a key holder: nothing more from it is trusted
+          return read;
+        }
+        payload = r.payload;
+        if (!state.authenticated) {
+          state.authenticated = true;
+          clearTimeout(state.handshake);
+          reader.setLimit(this.maxFrameBytes);
+        }
+        read++;
+        if (payload.length === 0) continue; // the handshake
+      } else {
+        read++;
+      }
+      this.stats.framesReceived++;
+      this.handler(payload);
+    }
+  }
+}
+
+/** An inbound connection's authentication: whether its first frame proved the key, and the deadline for it. */
+interface InboundState {
+  authenticated: boolean;
+  handshake: NodeJS.Timeout | undefined;
 }
 
 /** A concrete local address to dial from: not a wildcard, not a host name. */

@@ -20,7 +20,12 @@ import type { ClientNodes } from './client-nodes.ts';
 
 export interface RealKvOptions {
   readonly cfg: KvModuleConfig;
-  /** HTTP addresses (host:port) of the servers clients may talk to. */
+  /**
+   * HTTP addresses (host:port) of the servers clients talk to, in the scenario's order (its
+   * `servers:` or the Raft voters), as the simulator's API clients get them: client i calls
+   * servers[i mod n] first (its local agent) and moves to the next one only when a call gets no
+   * answer (src/scenario/modules/kv.ts, kv-api.ts ApiKvClient).
+   */
   readonly servers: readonly string[];
   readonly random: Random;
   readonly t0: number;
@@ -59,7 +64,7 @@ export class RealKvWorkload {
 
   start(): void {
     const n = Math.max(1, this.o.cfg.clients.length);
-    for (let i = 0; i < n; i++) this.threads.push(this.thread(i, n));
+    for (let i = 0; i < n; i++) this.threads.push(this.thread(i));
   }
 
   /** Stops issuing, waits for open requests (each bounded by the timeout), closes leftovers as info. */
@@ -74,22 +79,23 @@ export class RealKvWorkload {
     return this.lastTime;
   }
 
-  private async thread(index: number, count: number): Promise<void> {
+  private async thread(index: number): Promise<void> {
     let process = index;
-    let server = 0;
+    let server = index % this.o.servers.length;
     const lastSeen = new Map<string, string | null>();
     const indexOf = new Map<string, Map<string, number>>();
-    const meanGapMs = (1000 * count) / this.o.cfg.ratePerSec;
+    // The scenario's rate is per client; think times are exponential, as the simulator draws them
+    // (src/sim/workload/kv-workload.ts thinkTime).
+    const meanGapMs = 1000 / this.o.cfg.ratePerSec;
+    const readFlag = this.o.staleReads ? 'stale' : this.o.cfg.reads === 'default' ? '' : this.o.cfg.reads;
     // The scenario's key distribution, as the simulated workload draws it (src/sim/workload/key-dist.ts).
     const nextKey = keyChooser(this.o.cfg.keys, { kind: this.o.cfg.distribution }, this.o.random);
     for (let i = 0; i < 1_000_000 && !this.stopping; i++) {
-      await sleep(meanGapMs * (0.5 + this.o.random.next()));
+      await sleep(-Math.log(1 - this.o.random.next()) * meanGapMs);
       if (this.stopping) break;
       const me = this.o.cfg.clients[index];
       if (me !== undefined && this.o.clients && !this.o.clients.isUp(me)) continue; // crashed or paused: sends nothing
       const from = me === undefined ? undefined : this.o.clients?.addr(me);
-      // Each op goes to a server drawn from the seed (a client with every agent's address).
-      server = this.o.random.int(this.o.servers.length);
       const key = `k${nextKey()}`;
       const f = this.pickOp();
       const base = `http://${this.o.servers[server]}/v1/kv/${key}`;
@@ -98,7 +104,8 @@ export class RealKvWorkload {
       let value: unknown;
       if (f === 'read') {
         this.history.invoke(process, 'read', key, null, this.now());
-        const a = await this.call('GET', `${base}?${this.o.staleReads ? 'stale' : 'consistent'}`, from);
+        const a = await this.call('GET', readFlag === '' ? base : `${base}?${readFlag}`, from);
+        if (!answered(a)) server = this.next(server);
         if (typeof a !== 'string' && a.status === 404) [type, value] = ['ok', null];
         else if (typeof a !== 'string' && a.status === 200) {
           const e = parseEntry(a.text);
@@ -117,6 +124,7 @@ export class RealKvWorkload {
         if (f === 'cas' && idx === undefined) type = 'fail';
         else {
           const a = await this.call('PUT', idx === undefined ? base : `${base}?cas=${idx}`, from, v);
+          if (!answered(a)) server = this.next(server);
           const mismatch = f === 'cas' && typeof a !== 'string' && a.status === 200 && a.text.trim() === 'false';
           type = mismatch ? 'fail' : writeOutcome(a);
           if (mismatch) this.stats.answered++;
@@ -124,7 +132,9 @@ export class RealKvWorkload {
         if (type === 'ok') lastSeen.set(key, v);
       } else {
         this.history.invoke(process, 'delete', key, null, this.now());
-        type = writeOutcome(await this.call('DELETE', base, from));
+        const a = await this.call('DELETE', base, from);
+        if (!answered(a)) server = this.next(server);
+        type = writeOutcome(a);
         if (type === 'ok') lastSeen.set(key, null);
       }
       this.history.complete(process, type, this.now(), value);
@@ -166,6 +176,11 @@ export class RealKvWorkload {
     return out;
   }
 
+  /** The server after `server` for a client whose call got no answer; a sticky client stays. */
+  private next(server: number): number {
+    return this.o.cfg.sticky ? server : (server + 1) % this.o.servers.length;
+  }
+
   private pickOp(): KvOpName {
     let r = this.o.random.next() * this.total;
     for (const [f, w] of this.ops) {
@@ -178,6 +193,11 @@ export class RealKvWorkload {
   private call(method: string, url: string, from: string | undefined, body?: string): Promise<Answer> {
     return httpCall(method, url, { timeoutMs: this.o.cfg.timeoutUs / 1000, ...(from !== undefined ? { from } : {}), ...(body !== undefined ? { body } : {}) });
   }
+}
+
+/** The server answered (any status): a timeout or a refused connection moves a client on. */
+function answered(a: Answer): boolean {
+  return typeof a !== 'string';
 }
 
 function writeOutcome(a: Answer): 'ok' | 'fail' | 'info' {

@@ -191,7 +191,9 @@ export async function runReal(sc: Scenario, opts: RealRunOptions = {}): Promise<
       leases.start();
     }
     if (kv) {
-      workload = new RealKvWorkload({ cfg: kv, servers: cluster.nodes.map((n) => cluster.http(n)), random: randomStream(seed, 'real-kv'), t0, clients, ...(opts.staleReads ? { staleReads: true } : {}) });
+      // The scenario's servers in its order (default: the voters), as the simulated clients get them.
+      const kvServers = (kv.servers ?? raft.voters).map((name) => cluster.http(cluster.node(name)));
+      workload = new RealKvWorkload({ cfg: kv, servers: kvServers, random: randomStream(seed, 'real-kv'), t0, clients, ...(opts.staleReads ? { staleReads: true } : {}) });
       workload.start();
     }
     progress = new ProgressLines(opts.progressEveryMs ?? 10_000, t0, sc.durationUs / 1000, () => workload?.stats, player, cluster, log);
