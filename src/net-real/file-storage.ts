@@ -24,7 +24,7 @@
  * order, when their fsync returns. Changed state values (Raft's acked mark, every 256 entries)
  * go the same way: written to their temp files at once (a large one, a Raft snapshot, in chunks on
  * the thread pool), fsynced on the thread pool, renamed, and the directory fsynced there too
- * (StateOp); batches run side by side when they share no key. A compaction goes the same way
+ * (state-batches.ts); batches run side by side when they share no key. A compaction goes the same way
  * (FirstOp: the compaction point once the state batches staged before it are durable, then the
  * obsolete segments). Anything else pending (a truncation, a new segment, a compaction while one
  * runs or past every written record, a change of a key whose batch still runs) takes the
@@ -34,16 +34,17 @@
  * Log data is made durable with fdatasync: it flushes the data and the metadata needed to read it
  * back (the file size), skipping timestamps, as etcd's WAL does (fileutil.Fdatasync on Linux).
  */
-import { closeSync, existsSync, fdatasync, fdatasyncSync, fsync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, write } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fsync, openSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogWindow } from '../host/log-window.ts';
 import { assert, type Storage, type StorageDamage } from '../core/env.ts';
 import { decode, encode } from './codec.ts';
-import { ensureDirDurable, fsyncDir, TMP_PREFIX, tmpName, writeAll, writeAllAt, writeFileAtomicNoDirSync } from './fs-util.ts';
+import { ensureDirDurable, fsyncDir, TMP_PREFIX, tmpName, writeAll, writeFileAtomicNoDirSync } from './fs-util.ts';
 import { scanSegments, segmentHeader, segmentName, truncateFile, type LogCut } from './log-segments.ts';
 import { framedRecordOf } from './record-cache.ts';
 import { frameRecord, readRecord } from './record-format.ts';
-import { CorruptStateError, StateFiles, type StagedFile } from './state-files.ts';
+import { StateBatches } from './state-batches.ts';
+import { CorruptStateError, StateFiles } from './state-files.ts';
 
 export interface FileStorageOptions {
   /** Roll to a new segment past this size. Default 64 MB: etcd's WAL SegmentSizeBytes (server/storage/wal/wal.go). */
@@ -84,16 +85,6 @@ const FIRST_FILE = 'first';
  */
 const ASYNC_WRITE_MIN_BYTES = 64 * 1024;
 const WRITE_CHUNK_BYTES = 1024 * 1024;
-
-/** An asynchronous state batch (syncAsync): its temp files' fsyncs, then rename, then the directory's fsync. */
-interface StateOp {
-  readonly files: readonly StagedFile[];
-  /** The write generation the batch belongs to: durable once phase is 'done'. */
-  readonly gen: number;
-  /** Temp files whose fsync still runs on the thread pool: their fds are closed only once it returns. */
-  readonly running: Set<StagedFile>;
-  phase: 'files' | 'dir' | 'done';
-}
 
 /**
  * An asynchronous compaction (syncAsync): the compaction point `value` is written to a temp file once
@@ -155,8 +146,8 @@ export class FileStorage implements Storage {
   /** fds closed (a segment rolled, or close()) while their fsync ran: closed when it returns. */
   private closeAfterFsync: number[] = [];
   private releaseScheduled = false;
-  /** The asynchronous state batches not yet durable, oldest first (no two share a key). */
-  private stateOps: StateOp[] = [];
+  /** The asynchronous state batches not yet durable (state-batches.ts). */
+  private readonly batches: StateBatches;
   /** The asynchronous compaction not yet durable, if any (one at a time). */
   private firstOp: FirstOp | null = null;
   /** Told of a failed asynchronous fsync (onAsyncFailure); without one the error is thrown. */
@@ -177,6 +168,15 @@ export class FileStorage implements Storage {
     // An interrupted atomic write of the compaction point: the target still holds the old value.
     for (const n of readdirSync(this.logDir)) if (n.startsWith(TMP_PREFIX)) unlinkSync(join(this.logDir, n));
     this.state = new StateFiles(stateDir);
+    this.batches = new StateBatches(this.state, this.asyncWriteMinBytes, this.writeChunkBytes, {
+      fsynced: () => this.stats.fsyncs++,
+      failed: (err) => this.failAsync(err),
+      done: () => {
+        if (this.firstOp !== null) this.advanceFirst(this.firstOp);
+        this.release();
+        this.pump();
+      },
+    });
     // State without a log directory: the log was deleted (a fresh data dir has neither).
     this.logDirLost = !logDirExisted && this.state.size() > 0;
     this.log = new LogWindow(readFirst(join(this.logDir, FIRST_FILE)));
@@ -303,7 +303,7 @@ export class FileStorage implements Storage {
     this.stats.syncs++;
     // A state batch of syncAsync still running is finished first: its renames precede any newer
     // write of the same keys, and sync() promises everything durable.
-    this.finishStateOpsSync();
+    this.batches.finishSync();
     this.finishFirstOpSync();
     let logDirChanged = false;
     // 1. Named values, before the compaction point: a core saves what a compaction depends on (a
@@ -364,12 +364,12 @@ export class FileStorage implements Storage {
    */
   syncAsync(done: () => void): void {
     this.assertOpen();
-    if (this.onlyAppendsPending() && !(this.state.isDirty() && this.stateKeysBusy())) {
+    if (this.onlyAppendsPending() && !(this.state.isDirty() && this.batches.busy())) {
       if (this.pending.length > 0) {
         this.writePending(false);
         this.writeGen++;
       }
-      if (this.state.isDirty()) this.stageState();
+      if (this.state.isDirty()) this.batches.stage(++this.writeGen);
       if (this.firstDirty) this.stageFirst();
     } else {
       this.sync();
@@ -392,87 +392,6 @@ export class FileStorage implements Storage {
     return seg !== undefined && this.writtenLast + 1 === pendingStart && seg.size + this.pendingBytes <= this.segmentBytes;
   }
 
-  /** Whether a changed state value belongs to a state batch still running (its temp file is in use). */
-  private stateKeysBusy(): boolean {
-    if (this.stateOps.length === 0) return false;
-    const keys = new Set<string>();
-    for (const op of this.stateOps) for (const f of op.files) keys.add(f.key);
-    return this.state.dirtyAmong(keys);
-  }
-
-  /** Whether `op` is still running in `phase` (not finished by sync() meanwhile, nor abandoned). */
-  private live(op: StateOp, phase: StateOp['phase']): boolean {
-    return op.phase === phase && this.stateOps.includes(op);
-  }
-
-  /**
-   * Writes the changed state values to temp files and fsyncs them on the thread pool (StateOp). A
-   * large value (a Raft snapshot) is written on the thread pool too, in chunks, so the event loop
-   * never waits for it.
-   */
-  private stageState(): void {
-    const files = this.state.stage(this.asyncWriteMinBytes);
-    this.writeGen++;
-    const op: StateOp = { files, gen: this.writeGen, running: new Set(), phase: 'files' };
-    this.stateOps.push(op);
-    for (const f of files) if (f.fd !== null) this.advanceStaged(op, f);
-    if (op.running.size === 0) this.commitStateOp(op); // removals only
-  }
-
-  /** The next step of one staged temp file on the thread pool: its next chunk, else its fsync. */
-  private advanceStaged(op: StateOp, f: StagedFile): void {
-    const fd = f.fd!;
-    op.running.add(f);
-    // Finished by sync() meanwhile, or abandoned: only the fd is left to release.
-    const gone = (): boolean => {
-      if (this.live(op, 'files')) return false;
-      if (!f.closed) closeSync(fd);
-      f.closed = true;
-      return true;
-    };
-    if (f.written < f.data.length) {
-      const at = f.written;
-      // Positional: sync() may write the same bytes at the same place meanwhile (finishStateOpsSync).
-      write(fd, f.data, at, Math.min(this.writeChunkBytes, f.data.length - at), at, (err, n) => {
-        op.running.delete(f);
-        if (gone()) return;
-        if (err) return this.failAsync(err);
-        f.written = Math.max(f.written, at + n);
-        this.advanceStaged(op, f);
-      });
-      return;
-    }
-    fsync(fd, (err) => {
-      op.running.delete(f);
-      if (gone()) return;
-      if (err) return this.failAsync(err);
-      this.stats.fsyncs++;
-      if (op.running.size === 0) this.commitStateOp(op);
-    });
-  }
-
-  /** Every temp file of `op` is written and fsynced: close, rename, then fsync the directory on the thread pool. */
-  private commitStateOp(op: StateOp): void {
-    for (const f of op.files) {
-      if (f.fd !== null && !f.closed) closeSync(f.fd);
-      f.closed = true;
-    }
-    this.state.commitStaged(op.files);
-    op.phase = 'dir';
-    const dirFd = openSync(this.state.path(), 'r');
-    fsync(dirFd, (err) => {
-      closeSync(dirFd);
-      if (!this.live(op, 'dir')) return; // finished by sync() meanwhile, or abandoned
-      if (err) return this.failAsync(err);
-      this.stats.fsyncs++;
-      op.phase = 'done';
-      this.stateOps.splice(this.stateOps.indexOf(op), 1);
-      if (this.firstOp !== null) this.advanceFirst(this.firstOp);
-      this.release();
-      this.pump();
-    });
-  }
-
   /** Stages the compaction point for the asynchronous path (FirstOp). */
   private stageFirst(): void {
     this.firstDirty = false;
@@ -485,7 +404,8 @@ export class FileStorage implements Storage {
   /** The next step of the asynchronous compaction, once no older state batch runs. */
   private advanceFirst(op: FirstOp): void {
     if (op.phase !== 'wait' || this.firstOp !== op) return;
-    if (this.stateOps.some((s) => s.gen < op.gen)) return; // commitStateOp calls again
+    const older = this.batches.oldestGen();
+    if (older !== undefined && older < op.gen) return; // the batches' done hook calls again
     op.phase = 'file';
     const fd = openSync(join(this.logDir, tmpName(FIRST_FILE)), 'w');
     try {
@@ -541,39 +461,6 @@ export class FileStorage implements Storage {
     }
   }
 
-  /** Finishes the running state batches on this thread (sync(), close()), oldest first: what remains of write, fsync, rename, directory fsync. */
-  private finishStateOpsSync(): void {
-    for (const op of this.stateOps) {
-      if (op.phase === 'files') {
-        for (const f of op.files) {
-          if (f.fd === null || f.closed) continue;
-          // The rest of a chunked write, at its place (a chunk still running on the pool writes the same bytes).
-          if (f.written < f.data.length) {
-            writeAllAt(f.fd, f.data, f.written);
-            f.written = f.data.length;
-          }
-          fsyncSync(f.fd); // harmless beside an fsync of the same fd still running on the pool
-          this.stats.fsyncs++;
-        }
-        // An fd whose pool write or fsync still runs is closed by its callback (never under it).
-        for (const f of op.files) {
-          if (f.fd !== null && !f.closed && !op.running.has(f)) {
-            closeSync(f.fd);
-            f.closed = true;
-          }
-        }
-        // Renaming a file still open is fine; its bytes were fsynced just above.
-        this.state.commitStaged(op.files.map((f) => (f.closed ? f : { ...f, closed: true })));
-      }
-      op.phase = 'done';
-    }
-    if (this.stateOps.length > 0) {
-      fsyncDir(this.state.path());
-      this.stats.fsyncs++;
-      this.stateOps = [];
-    }
-  }
-
   /** A failed asynchronous fsync (log or state): see pump(). */
   private failAsync(err: NodeJS.ErrnoException): void {
     // Nobody waiting is told: what the fsync covered is never acknowledged.
@@ -594,7 +481,7 @@ export class FileStorage implements Storage {
     if (this.fsyncing !== null || this.waiters.length === 0) return;
     if (this.durableGen < this.writeGen && !this.fdDirty) {
       // No log bytes wait for an fsync (none written since the last one, which returned): the
-      // generations above durableGen are state batches, which stateOps track.
+      // generations above durableGen are state batches and compactions, which batches and firstOp track.
       this.durableGen = this.writeGen;
     }
     if (this.durableGen >= this.writeGen) {
@@ -623,8 +510,8 @@ export class FileStorage implements Storage {
   /** Tells the waiting callers whose writes are durable (log and state), oldest first. */
   private release(): void {
     // Batches are pushed in generation order: the first one still running bounds what is durable.
-    const op = this.stateOps[0];
-    let durable = op !== undefined ? Math.min(this.durableGen, op.gen - 1) : this.durableGen;
+    const oldest = this.batches.oldestGen();
+    let durable = oldest !== undefined ? Math.min(this.durableGen, oldest - 1) : this.durableGen;
     if (this.firstOp !== null) durable = Math.min(durable, this.firstOp.gen - 1);
     while (this.waiters.length > 0 && this.waiters[0]!.gen <= durable) this.waiters.shift()!.done();
   }
@@ -663,25 +550,11 @@ export class FileStorage implements Storage {
     // No fsync: a crashed process leaves what it wrote in the page cache, and fsyncs nothing more.
     this.fdDirty = false;
     this.waiters = [];
-    this.abandonStateOps();
+    this.batches.abandon();
     this.firstOp = null; // its callbacks find it gone: no rename; the temp file is removed at the next open
     this.closeActive();
     this.closed = true;
   }
-
-  /** A crash mid state batch: no rename happens; fds whose pool write or fsync still runs close when it returns. */
-  private abandonStateOps(): void {
-    const ops = this.stateOps;
-    this.stateOps = [];
-    for (const op of ops) {
-      for (const f of op.files) {
-        if (f.fd === null || f.closed || op.running.has(f)) continue; // a running one: its callback sees the batch gone and closes it
-        closeSync(f.fd);
-        f.closed = true;
-      }
-    }
-  }
-
 
   /**
    * Returns true when a segment was created (the directory needs an fsync). Without `fsyncNow`
