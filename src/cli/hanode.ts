@@ -8,7 +8,7 @@ import { ApiError, HanodeClient, memberStatus, table } from '../hanode/client.ts
 import { parseGoDuration } from '../hanode/http/duration.ts';
 import { chooseClusterKey, generateKey } from '../hanode/cluster-key.ts';
 import { resolveToken } from '../hanode/token-source.ts';
-import { raftTimingFlags } from '../hanode/raft-timing-flags.ts';
+import { raftSnapshotFlags, raftTimingFlags } from '../hanode/raft-timing-flags.ts';
 import { shardCommands } from '../hanode/shard/cli.ts';
 
 /** --ha-check-interval: the check period, with a timeout of half of it (the core requires timeout <= interval). */
@@ -21,9 +21,11 @@ function haTiming(text: string): { checkIntervalUs: number; checkTimeoutUs: numb
   return { checkIntervalUs: us, checkTimeoutUs: Math.max(1000, Math.floor(us / 2)) };
 }
 
-/** --raft-heartbeat-interval / --raft-election-timeout, or a one-line error and exit 2. */
-function raftTiming(heartbeat: string | undefined, election: string | undefined) {
-  const r = raftTimingFlags(heartbeat, election);
+/** --raft-heartbeat-interval / --raft-election-timeout / --raft-snapshot-threshold / --raft-trailing-logs, or a one-line error and exit 2. */
+function raftTiming(heartbeat: string | undefined, election: string | undefined, threshold?: string, trailing?: string, interval?: string) {
+  const t = raftTimingFlags(heartbeat, election);
+  const s = raftSnapshotFlags(threshold, trailing, interval);
+  const r = typeof t === 'string' ? t : typeof s === 'string' ? s : { ...t, ...s };
   if (typeof r === 'string') {
     console.error(`hanode agent: ${r}`);
     process.exit(2);
@@ -101,6 +103,9 @@ program
   .option('--ha-check-interval <duration>', 'failover: time between two checks of a target (default 10s)')
   .option('--raft-heartbeat-interval <duration>', 'Raft heartbeat interval (default 200ms)')
   .option('--raft-election-timeout <min-max>', 'Raft election timeout range, e.g. 1s-2s (default 1s-2s)')
+  .option('--raft-snapshot-threshold <n>', 'Raft log entries between snapshots (Consul raft_snapshot_threshold; default 16384)')
+  .option('--raft-trailing-logs <n>', 'Raft log entries kept behind a snapshot (Consul raft_trailing_logs; default 10240)')
+  .option('--raft-snapshot-interval <duration>', 'least time between two snapshots, drawn up to twice this (Consul raft_snapshot_interval; default 30s)')
   .option('--zk <addr:port>', 'serve the ZooKeeper client protocol here (ZooKeeper: 2181); off by default')
   .action(async (o) => {
     const dev = o.dev === true;
@@ -170,7 +175,9 @@ program
       ...(o.haVerifyScript ? { haVerifyScript: o.haVerifyScript } : {}),
       ...(o.haNotifyScript ? { haNotifyScript: o.haNotifyScript } : {}),
       ...(o.haCheckInterval ? { ha: haTiming(o.haCheckInterval) } : {}),
-      ...(o.raftHeartbeatInterval || o.raftElectionTimeout ? { raft: raftTiming(o.raftHeartbeatInterval, o.raftElectionTimeout) } : {}),
+      ...(o.raftHeartbeatInterval || o.raftElectionTimeout || o.raftSnapshotThreshold || o.raftTrailingLogs || o.raftSnapshotInterval
+        ? { raft: raftTiming(o.raftHeartbeatInterval, o.raftElectionTimeout, o.raftSnapshotThreshold, o.raftTrailingLogs, o.raftSnapshotInterval) }
+        : {}),
       log: timestamped,
       ...(o.zk !== undefined ? { zk: zkAddr(o.zk) } : {}),
     };

@@ -19,6 +19,8 @@ export const MAX_ARRAY = 100_000;
 
 export const any: Check = () => true;
 export const str = (max: number = MAX_STRING): Check => (v) => typeof v === 'string' && v.length <= max;
+/** Bytes (msgpack bin arrives as a Uint8Array), at most max of them. */
+export const bytes = (max: number): Check => (v) => v instanceof Uint8Array && v.length <= max;
 /** A node id: a short non-empty string. */
 export const nodeId: Check = (v) => typeof v === 'string' && v.length > 0 && v.length <= 1024;
 export const bool: Check = (v) => typeof v === 'boolean';

@@ -3,7 +3,7 @@
  * running the composed ServerNode, plus the HTTP API. Everything protocol-related is in
  * src/core; this file only wires sockets, disk, signals and addresses.
  */
-import { ms } from '../core/env.ts';
+import { ms, sec } from '../core/env.ts';
 import { provisionalId, type AddressCard, ServerNode } from '../core/node/index.ts';
 import type { RaftConfig } from '../core/raft/index.ts';
 import type { HaApplyResult, HaConfig } from '../core/ha/index.ts';
@@ -92,9 +92,16 @@ export const AGENT_RAFT_DEFAULTS: Partial<RaftConfig> = {
   electionTimeoutMinUs: ms(1000),
   electionTimeoutMaxUs: ms(2000),
   heartbeatIntervalUs: ms(200),
-  // Consul's raft_snapshot_threshold since 1.1.0 (8192 before): every server snapshots the
-  // whole store on its event loop at the same index, a stall for every request in flight.
+  // Consul's raft_snapshot_threshold since 1.1.0 (8192 before) and raft_snapshot_interval (30 s:
+  // agent/consul/config.go DefaultConfig; hashicorp/raft checks at a random time within twice
+  // that): a snapshot serialises and writes the whole store (megabytes with 10,000 keys) on every
+  // server, so at thousands of writes a second the threshold alone meant one every few seconds.
   snapshotThresholdEntries: 16384,
+  snapshotIntervalUs: sec(30),
+  // The log is held in memory here (FileStorage), not in BoltDB as in Consul: snapshot anyway past
+  // 4 x the threshold (~60 MB of entries at about 1 KB each), well under etcd's 100,000-entry
+  // --snapshot-count.
+  snapshotMaxEntries: 4 * 16384,
 };
 
 /**

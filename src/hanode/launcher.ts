@@ -43,7 +43,10 @@ export async function startAgent(
     : ['--http', '127.0.0.1:0', '--raft', '0', '--serf', '0'];
   // Test clusters run without tokens unless a test says otherwise (a real agent defaults to deny).
   const aclArgs = args.some((a) => a.startsWith('--acl-')) ? [] : ['--acl-default-policy', 'allow'];
-  const child = spawn(process.execPath, [BIN, 'agent', '--node', name, '--data-dir', dataDir, '--bind', '127.0.0.1', ...portArgs, ...aclArgs, ...args], {
+  // HANODE_NODE_ARGS in `env`: extra Node options for this agent, space-separated, e.g. the CPU
+  // profiler (bench/hanode-profile.ts), which NODE_OPTIONS does not accept.
+  const nodeArgs = env?.HANODE_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'agent', '--node', name, '--data-dir', dataDir, '--bind', '127.0.0.1', ...portArgs, ...aclArgs, ...args], {
     cwd: ROOT,
     env: { ...process.env, HANODE_ENCRYPT: process.env.HANODE_ENCRYPT ?? TEST_CLUSTER_KEY, ...(env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -25,3 +25,29 @@ export function raftTimingFlags(heartbeat: string | undefined, election: string 
   if (out.heartbeatIntervalUs !== undefined && out.electionTimeoutMinUs !== undefined && out.heartbeatIntervalUs >= out.electionTimeoutMinUs) return 'the heartbeat interval must be shorter than the election timeout';
   return out;
 }
+
+/**
+ * `hanode agent --raft-snapshot-threshold N --raft-trailing-logs N --raft-snapshot-interval D`: Consul's
+ * raft_snapshot_threshold (entries between snapshots), raft_trailing_logs (entries kept behind one)
+ * and raft_snapshot_interval (least time between two), overriding AGENT_RAFT_DEFAULTS. Small values
+ * make every few hundred writes take a snapshot and compact the log (the kill -9 test of snapshots,
+ * test/hanode/snapshot-kill.test.ts).
+ */
+export function raftSnapshotFlags(threshold: string | undefined, trailing: string | undefined, interval?: string): Partial<RaftConfig> | string {
+  const out: { snapshotThresholdEntries?: number; snapshotTrailingEntries?: number; snapshotIntervalUs?: number; snapshotMaxEntries?: number } = {};
+  if (interval !== undefined) {
+    const us = parseGoDuration(interval);
+    if (us === undefined || us < 0) return `bad --raft-snapshot-interval ${JSON.stringify(interval)}`;
+    out.snapshotIntervalUs = us;
+  }
+  if (threshold !== undefined) {
+    if (!/^\d{1,9}$/.test(threshold) || Number(threshold) < 1) return `bad --raft-snapshot-threshold ${JSON.stringify(threshold)} (want a count >= 1)`;
+    out.snapshotThresholdEntries = Number(threshold);
+    out.snapshotMaxEntries = 4 * out.snapshotThresholdEntries; // as AGENT_RAFT_DEFAULTS: 4 x the threshold
+  }
+  if (trailing !== undefined) {
+    if (!/^\d{1,9}$/.test(trailing)) return `bad --raft-trailing-logs ${JSON.stringify(trailing)} (want a count >= 0)`;
+    out.snapshotTrailingEntries = Number(trailing);
+  }
+  return out;
+}

@@ -10,7 +10,7 @@
  *    abandoned (its unsynced writes dropped, as a crash would), so shutdown never syncs it again.
  * An operator frees space (or replaces the disk) and starts the agent again: docs/storage-faults.md.
  */
-import type { Storage } from '../core/env.ts';
+import type { Storage, StorageDamage } from '../core/env.ts';
 
 /** Error codes of a disk that refused a write (errno names, as node:fs reports them). */
 const DISK_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG']);
@@ -49,45 +49,135 @@ export function guardStorage<S extends Storage & { abandon(): void; onAsyncFailu
   service: string,
   storage: S,
   onFailure: (err: NodeJS.ErrnoException) => void,
-): S {
-  let failed: NodeJS.ErrnoException | undefined;
-  // One wrapper a method, made once: the storage is on every write's path.
-  const wrappers = new Map<PropertyKey, (...args: unknown[]) => unknown>();
-  // A failed asynchronous fsync (FileStorage.syncAsync) reaches no caller: poison and report it the same way.
-  storage.onAsyncFailure?.((err) => {
-    if (failed !== undefined) return;
-    failed = err;
+): Storage {
+  return new DiskGuard(service, storage, onFailure);
+}
+
+/**
+ * The wrapper of guardStorage: a plain method per Storage call (the storage is on every write's path,
+ * several calls a write: no Proxy trap, rest arguments or apply on it).
+ */
+class DiskGuard implements Storage {
+  private failed: NodeJS.ErrnoException | undefined;
+  readonly syncAsync?: (done: () => void) => void;
+
+  constructor(
+    private readonly service: string,
+    private readonly s: Storage & { abandon(): void; onAsyncFailure?(handler: (err: NodeJS.ErrnoException) => void): void },
+    private readonly onFailure: (err: NodeJS.ErrnoException) => void,
+  ) {
+    // A failed asynchronous fsync (FileStorage.syncAsync) reaches no caller: poison and report it the same way.
+    s.onAsyncFailure?.((err) => {
+      if (this.failed !== undefined) return;
+      this.poison(err);
+    });
+    if (s.syncAsync !== undefined) {
+      this.syncAsync = (done) => {
+        this.check();
+        try {
+          s.syncAsync!(done);
+        } catch (err) {
+          this.failedWith(err);
+        }
+      };
+    }
+  }
+
+  /** Refuses every call once the storage failed. */
+  private check(): void {
+    if (this.failed !== undefined) throw new StorageFailedError(this.service, this.failed);
+  }
+
+  /** A call threw: a disk error poisons the storage and is reported; any error is rethrown. */
+  private failedWith(err: unknown): never {
+    if (isDiskError(err)) this.poison(err);
+    throw err;
+  }
+
+  private poison(err: NodeJS.ErrnoException): void {
+    this.failed = err;
     try {
-      storage.abandon();
+      this.s.abandon();
     } catch {
       // the files are being given up anyway
     }
-    onFailure(err);
-  });
-  return new Proxy(storage, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function' || prop === 'abandon') return value;
-      const known = wrappers.get(prop);
-      if (known !== undefined) return known;
-      const wrapper = (...args: unknown[]) => {
-        if (failed !== undefined) throw new StorageFailedError(service, failed);
-        try {
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        } catch (err) {
-          if (!isDiskError(err)) throw err;
-          failed = err;
-          try {
-            target.abandon();
-          } catch {
-            // the files are being given up anyway
-          }
-          onFailure(err);
-          throw err;
-        }
-      };
-      wrappers.set(prop, wrapper);
-      return wrapper;
-    },
-  });
+    this.onFailure(err);
+  }
+
+  load<T = unknown>(key: string): T | undefined {
+    this.check();
+    try {
+      return this.s.load<T>(key);
+    } catch (err) {
+      return this.failedWith(err);
+    }
+  }
+  save(key: string, value: unknown): void {
+    this.check();
+    try {
+      this.s.save(key, value);
+    } catch (err) {
+      this.failedWith(err);
+    }
+  }
+  remove(key: string): void {
+    this.check();
+    try {
+      this.s.remove(key);
+    } catch (err) {
+      this.failedWith(err);
+    }
+  }
+  first(): number {
+    this.check();
+    return this.s.first();
+  }
+  last(): number {
+    this.check();
+    return this.s.last();
+  }
+  get<T = unknown>(i: number): T {
+    this.check();
+    return this.s.get<T>(i);
+  }
+  slice<T = unknown>(from: number, toExclusive: number): T[] {
+    this.check();
+    return this.s.slice<T>(from, toExclusive);
+  }
+  append(records: readonly unknown[]): void {
+    this.check();
+    try {
+      this.s.append(records);
+    } catch (err) {
+      this.failedWith(err);
+    }
+  }
+  truncateFrom(i: number): void {
+    this.check();
+    try {
+      this.s.truncateFrom(i);
+    } catch (err) {
+      this.failedWith(err);
+    }
+  }
+  compactTo(i: number): void {
+    this.check();
+    try {
+      this.s.compactTo(i);
+    } catch (err) {
+      this.failedWith(err);
+    }
+  }
+  sync(): void {
+    this.check();
+    try {
+      this.s.sync();
+    } catch (err) {
+      this.failedWith(err);
+    }
+  }
+  damage(): StorageDamage | undefined {
+    this.check();
+    return this.s.damage?.();
+  }
 }

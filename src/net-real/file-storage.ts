@@ -22,24 +22,29 @@
  * to the page cache and fsyncs on libuv's thread pool; every append made while that fsync runs is
  * written meanwhile and covered by the next one (group commit), and the callers are told, in
  * order, when their fsync returns. Changed state values (Raft's acked mark, every 256 entries)
- * go the same way: written to their temp files at once, fsynced on the thread pool, renamed, and
- * the directory fsynced there too, one such batch at a time (StateOp). Anything else pending (a
- * truncation, a compaction, a new segment, a second state batch while one runs) takes the
- * synchronous sync() path, which first finishes the running state batch and fsyncs what the async
+ * go the same way: written to their temp files at once (a large one, a Raft snapshot, in chunks on
+ * the thread pool), fsynced on the thread pool, renamed, and the directory fsynced there too
+ * (state-batches.ts); batches run side by side when they share no key. A compaction goes the same way
+ * (FirstOp: the compaction point once the state batches staged before it are durable, then the
+ * obsolete segments). Anything else pending (a truncation, a new segment, a compaction while one
+ * runs or past every written record, a change of a key whose batch still runs) takes the
+ * synchronous sync() path, which first finishes the running batches and fsyncs what the async
  * path wrote.
  *
  * Log data is made durable with fdatasync: it flushes the data and the metadata needed to read it
  * back (the file size), skipping timestamps, as etcd's WAL does (fileutil.Fdatasync on Linux).
  */
-import { closeSync, existsSync, fdatasync, fdatasyncSync, fsync, fsyncSync, openSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fsync, openSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogWindow } from '../host/log-window.ts';
 import { assert, type Storage, type StorageDamage } from '../core/env.ts';
 import { decode, encode } from './codec.ts';
-import { ensureDirDurable, fsyncDir, TMP_PREFIX, writeAll, writeFileAtomicNoDirSync } from './fs-util.ts';
+import { ensureDirDurable, fsyncDir, TMP_PREFIX, tmpName, writeAll, writeFileAtomicNoDirSync } from './fs-util.ts';
 import { scanSegments, segmentHeader, segmentName, truncateFile, type LogCut } from './log-segments.ts';
+import { framedRecordOf } from './record-cache.ts';
 import { frameRecord, readRecord } from './record-format.ts';
-import { CorruptStateError, StateFiles, type StagedFile } from './state-files.ts';
+import { StateBatches } from './state-batches.ts';
+import { CorruptStateError, StateFiles } from './state-files.ts';
 
 export interface FileStorageOptions {
   /** Roll to a new segment past this size. Default 64 MB: etcd's WAL SegmentSizeBytes (server/storage/wal/wal.go). */
@@ -49,6 +54,10 @@ export interface FileStorageOptions {
    * lot between syncs; syncing early is always allowed. Default 16 MiB.
    */
   readonly maxPendingBytes?: number;
+  /** State values of this many bytes or more are written on the thread pool by syncAsync (default ASYNC_WRITE_MIN_BYTES; tests use small ones). */
+  readonly asyncWriteMinBytes?: number;
+  /** Bytes a write call of such a value (default WRITE_CHUNK_BYTES). */
+  readonly writeChunkBytes?: number;
 }
 
 export interface RecoveryReport {
@@ -69,15 +78,24 @@ export interface FileStorageStats {
 const DEFAULT_SEGMENT_BYTES = 64_000_000;
 const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
 const FIRST_FILE = 'first';
+/**
+ * State values this big or bigger (a Raft snapshot) are written to their temp file on the thread
+ * pool, WRITE_CHUNK_BYTES a call, instead of on the event loop: a snapshot of 10,000 keys is
+ * megabytes. Smaller ones (hard state, the acked mark) are one quick write.
+ */
+const ASYNC_WRITE_MIN_BYTES = 64 * 1024;
+const WRITE_CHUNK_BYTES = 1024 * 1024;
 
-/** An asynchronous state batch (syncAsync): its temp files' fsyncs, then rename, then the directory's fsync. */
-interface StateOp {
-  readonly files: readonly StagedFile[];
-  /** The write generation the batch belongs to: durable once phase is 'done'. */
+/**
+ * An asynchronous compaction (syncAsync): the compaction point `value` is written to a temp file once
+ * every state batch staged before it is durable (Raft's log base goes with those: values before the
+ * point, as sync() orders them), fsynced on the thread pool, renamed, the directory fsynced there
+ * too; then the segments it made obsolete are deleted.
+ */
+interface FirstOp {
+  readonly value: number;
   readonly gen: number;
-  /** Temp files whose fsync still runs on the thread pool: their fds are closed only once it returns. */
-  readonly running: Set<StagedFile>;
-  phase: 'files' | 'dir' | 'done';
+  phase: 'wait' | 'file' | 'dir' | 'done';
 }
 
 interface Segment {
@@ -93,6 +111,8 @@ export class FileStorage implements Storage {
   private readonly state: StateFiles;
   private readonly segmentBytes: number;
   private readonly maxPendingBytes: number;
+  private readonly asyncWriteMinBytes: number;
+  private readonly writeChunkBytes: number;
 
   private firstDirty = false;
   /** Live records first..last (in memory; the disk is the durable copy). */
@@ -126,14 +146,19 @@ export class FileStorage implements Storage {
   /** fds closed (a segment rolled, or close()) while their fsync ran: closed when it returns. */
   private closeAfterFsync: number[] = [];
   private releaseScheduled = false;
-  /** The asynchronous state batch not yet durable, if any (one at a time). */
-  private stateOp: StateOp | null = null;
+  /** The asynchronous state batches not yet durable (state-batches.ts). */
+  private readonly batches: StateBatches;
+  /** The asynchronous compaction not yet durable, if any (one at a time). */
+  private firstOp: FirstOp | null = null;
   /** Told of a failed asynchronous fsync (onAsyncFailure); without one the error is thrown. */
   private asyncFailure: ((err: NodeJS.ErrnoException) => void) | undefined;
 
   private constructor(dir: string, opts: FileStorageOptions) {
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.maxPendingBytes = opts.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    this.asyncWriteMinBytes = opts.asyncWriteMinBytes ?? ASYNC_WRITE_MIN_BYTES;
+    this.writeChunkBytes = opts.writeChunkBytes ?? WRITE_CHUNK_BYTES;
+    assert(this.writeChunkBytes >= 1, 'writeChunkBytes must be >= 1');
     assert(this.segmentBytes >= 64, 'segmentBytes must be >= 64');
     this.logDir = join(dir, 'log');
     const stateDir = join(dir, 'state');
@@ -143,6 +168,15 @@ export class FileStorage implements Storage {
     // An interrupted atomic write of the compaction point: the target still holds the old value.
     for (const n of readdirSync(this.logDir)) if (n.startsWith(TMP_PREFIX)) unlinkSync(join(this.logDir, n));
     this.state = new StateFiles(stateDir);
+    this.batches = new StateBatches(this.state, this.asyncWriteMinBytes, this.writeChunkBytes, {
+      fsynced: () => this.stats.fsyncs++,
+      failed: (err) => this.failAsync(err),
+      done: () => {
+        if (this.firstOp !== null) this.advanceFirst(this.firstOp);
+        this.release();
+        this.pump();
+      },
+    });
     // State without a log directory: the log was deleted (a fresh data dir has neither).
     this.logDirLost = !logDirExisted && this.state.size() > 0;
     this.log = new LogWindow(readFirst(join(this.logDir, FIRST_FILE)));
@@ -185,8 +219,9 @@ export class FileStorage implements Storage {
 
   save(key: string, value: unknown): void {
     this.assertOpen();
-    // A copy, so a core that later mutates its object cannot change what will be written.
-    this.state.set(key, structuredClone(value));
+    // Encoded now (state-files.ts): a core that later mutates its object cannot change what will be
+    // written, and the bytes are made once (no structuredClone, then an encoding at sync).
+    this.state.set(key, value);
   }
 
   remove(key: string): void {
@@ -213,8 +248,9 @@ export class FileStorage implements Storage {
   append(records: readonly unknown[]): void {
     this.assertOpen();
     for (const r of records) {
-      // Encode now: the bytes are what the record was at append time.
-      const framed = frameRecord(encode(r));
+      // Encode now: the bytes are what the record was at append time. Kept beside the entry, so
+      // the AppendEntries that carry it reuse them (record-cache.ts).
+      const framed = framedRecordOf(r);
       this.pending.push(framed);
       this.pendingBytes += framed.length;
       this.log.push(r);
@@ -267,7 +303,8 @@ export class FileStorage implements Storage {
     this.stats.syncs++;
     // A state batch of syncAsync still running is finished first: its renames precede any newer
     // write of the same keys, and sync() promises everything durable.
-    this.finishStateOpSync();
+    this.batches.finishSync();
+    this.finishFirstOpSync();
     let logDirChanged = false;
     // 1. Named values, before the compaction point: a core saves what a compaction depends on (a
     //    snapshot, Raft's log base) in the same batch, and a crash between the two steps must leave
@@ -306,14 +343,7 @@ export class FileStorage implements Storage {
     if (this.pending.length > 0) logDirChanged = this.writePending() || logDirChanged;
     // 4. Segments made obsolete by the (now durable) compaction point.
     if (this.firstDirty) {
-      while (this.segments.length > 0) {
-        const s = this.segments[0]!;
-        const end = (this.segments[1]?.base ?? this.writtenLast + 1) - 1;
-        if (end >= this.log.first()) break;
-        if (this.segments.length === 1) this.closeActive();
-        unlinkSync(join(this.logDir, segmentName(s.base)));
-        this.segments.shift();
-      }
+      this.dropObsoleteSegments(this.log.first(), false);
       this.firstDirty = false;
     }
     if (logDirChanged) {
@@ -334,12 +364,13 @@ export class FileStorage implements Storage {
    */
   syncAsync(done: () => void): void {
     this.assertOpen();
-    if (this.onlyAppendsPending() && !(this.state.isDirty() && this.stateOp !== null)) {
+    if (this.onlyAppendsPending() && !(this.state.isDirty() && this.batches.busy())) {
       if (this.pending.length > 0) {
         this.writePending(false);
         this.writeGen++;
       }
-      if (this.state.isDirty()) this.stageState();
+      if (this.state.isDirty()) this.batches.stage(++this.writeGen);
+      if (this.firstDirty) this.stageFirst();
     } else {
       this.sync();
     }
@@ -349,88 +380,85 @@ export class FileStorage implements Storage {
 
   /**
    * True when the pending log mutations are appends that continue the active segment without
-   * rolling it (changed state values aside: syncAsync stages them).
+   * rolling it, and perhaps a compaction that leaves written records behind it while no other one
+   * runs (changed state values aside: syncAsync stages them).
    */
   private onlyAppendsPending(): boolean {
-    if (this.firstDirty || this.truncateTarget !== null) return false;
+    if (this.truncateTarget !== null) return false;
+    if (this.firstDirty && (this.firstOp !== null || this.log.first() > this.writtenLast)) return false;
     if (this.pending.length === 0) return true;
     const seg = this.segments[this.segments.length - 1];
     const pendingStart = this.last() - this.pending.length + 1;
     return seg !== undefined && this.writtenLast + 1 === pendingStart && seg.size + this.pendingBytes <= this.segmentBytes;
   }
 
-  /** Writes the changed state values to temp files and fsyncs them on the thread pool (StateOp). */
-  private stageState(): void {
-    assert(this.stateOp === null, 'one asynchronous state batch at a time');
-    const files = this.state.stage();
+  /** Stages the compaction point for the asynchronous path (FirstOp). */
+  private stageFirst(): void {
+    this.firstDirty = false;
     this.writeGen++;
-    const op: StateOp = { files, gen: this.writeGen, running: new Set(), phase: 'files' };
-    this.stateOp = op;
-    for (const f of files) {
-      if (f.fd === null) continue;
-      const fd = f.fd;
-      op.running.add(f);
-      fsync(fd, (err) => {
-        op.running.delete(f);
-        if (op.phase !== 'files' || this.stateOp !== op) {
-          // Finished by sync() meanwhile, or abandoned: only the fd is left to release.
-          if (!f.closed) closeSync(fd);
-          f.closed = true;
-          return;
-        }
-        if (err) return this.failAsync(err);
-        this.stats.fsyncs++;
-        if (op.running.size === 0) this.commitStateOp(op);
-      });
-    }
-    if (op.running.size === 0) this.commitStateOp(op); // removals only
+    const op: FirstOp = { value: this.log.first(), gen: this.writeGen, phase: 'wait' };
+    this.firstOp = op;
+    this.advanceFirst(op);
   }
 
-  /** Every temp file of `op` is fsynced: close, rename, then fsync the directory on the thread pool. */
-  private commitStateOp(op: StateOp): void {
-    for (const f of op.files) {
-      if (f.fd !== null && !f.closed) closeSync(f.fd);
-      f.closed = true;
+  /** The next step of the asynchronous compaction, once no older state batch runs. */
+  private advanceFirst(op: FirstOp): void {
+    if (op.phase !== 'wait' || this.firstOp !== op) return;
+    const older = this.batches.oldestGen();
+    if (older !== undefined && older < op.gen) return; // the batches' done hook calls again
+    op.phase = 'file';
+    const fd = openSync(join(this.logDir, tmpName(FIRST_FILE)), 'w');
+    try {
+      writeAll(fd, frameRecord(encode(op.value)));
+    } catch (e) {
+      closeSync(fd);
+      throw e;
     }
-    this.state.commitStaged(op.files);
-    op.phase = 'dir';
-    const dirFd = openSync(this.state.path(), 'r');
-    fsync(dirFd, (err) => {
-      closeSync(dirFd);
-      if (op.phase !== 'dir' || this.stateOp !== op) return; // finished by sync() meanwhile, or abandoned
+    fsync(fd, (err) => {
+      closeSync(fd);
+      if (this.firstOp !== op || op.phase !== 'file') return; // finished by sync() meanwhile, or abandoned
       if (err) return this.failAsync(err);
       this.stats.fsyncs++;
-      op.phase = 'done';
-      this.stateOp = null;
-      this.release();
-      this.pump();
+      renameSync(join(this.logDir, tmpName(FIRST_FILE)), join(this.logDir, FIRST_FILE));
+      op.phase = 'dir';
+      const dirFd = openSync(this.logDir, 'r');
+      fsync(dirFd, (err2) => {
+        closeSync(dirFd);
+        if (this.firstOp !== op || op.phase !== 'dir') return;
+        if (err2) return this.failAsync(err2);
+        this.stats.fsyncs++;
+        op.phase = 'done';
+        this.firstOp = null;
+        // The active segment stays (deleting it would fsync it on this thread): sync() drops it later.
+        this.dropObsoleteSegments(op.value, true);
+        this.release();
+        this.pump();
+      });
     });
   }
 
-  /** Finishes the running state batch on this thread (sync(), close()): what remains of fsync, rename, directory fsync. */
-  private finishStateOpSync(): void {
-    const op = this.stateOp;
+  /** Finishes the running asynchronous compaction on this thread (sync(); state batches are finished before). */
+  private finishFirstOpSync(): void {
+    const op = this.firstOp;
     if (op === null) return;
-    if (op.phase === 'files') {
-      for (const f of op.files) {
-        if (f.fd === null || f.closed) continue;
-        fsyncSync(f.fd); // harmless beside an fsync of the same fd still running on the pool
-        this.stats.fsyncs++;
-      }
-      // An fd whose pool fsync still runs is closed by its callback (never under it).
-      for (const f of op.files) {
-        if (f.fd !== null && !f.closed && !op.running.has(f)) {
-          closeSync(f.fd);
-          f.closed = true;
-        }
-      }
-      // Renaming a file still open is fine; its bytes were fsynced just above.
-      this.state.commitStaged(op.files.map((f) => (f.closed ? f : { ...f, closed: true })));
-    }
-    fsyncDir(this.state.path());
-    this.stats.fsyncs++;
+    this.firstOp = null;
+    if (op.phase !== 'dir') writeFileAtomicNoDirSync(this.logDir, FIRST_FILE, frameRecord(encode(op.value)));
+    fsyncDir(this.logDir);
+    this.stats.fsyncs += 2;
     op.phase = 'done';
-    this.stateOp = null;
+    this.dropObsoleteSegments(op.value, false);
+  }
+
+  /** Deletes the segments whose every record precedes the durable compaction point `first` (the last one only if `keepLast` is false). */
+  private dropObsoleteSegments(first: number, keepLast: boolean): void {
+    while (this.segments.length > (keepLast ? 1 : 0)) {
+      const s = this.segments[0]!;
+      const end = (this.segments[1]?.base ?? this.writtenLast + 1) - 1;
+      if (end >= first) break;
+      if (this.segments.length === 1) this.closeActive();
+      unlinkSync(join(this.logDir, segmentName(s.base)));
+      this.segments.shift();
+    }
   }
 
   /** A failed asynchronous fsync (log or state): see pump(). */
@@ -453,7 +481,7 @@ export class FileStorage implements Storage {
     if (this.fsyncing !== null || this.waiters.length === 0) return;
     if (this.durableGen < this.writeGen && !this.fdDirty) {
       // No log bytes wait for an fsync (none written since the last one, which returned): the
-      // generations above durableGen are state batches, which stateOp tracks.
+      // generations above durableGen are state batches and compactions, which batches and firstOp track.
       this.durableGen = this.writeGen;
     }
     if (this.durableGen >= this.writeGen) {
@@ -481,8 +509,10 @@ export class FileStorage implements Storage {
 
   /** Tells the waiting callers whose writes are durable (log and state), oldest first. */
   private release(): void {
-    const op = this.stateOp;
-    const durable = op !== null ? Math.min(this.durableGen, op.gen - 1) : this.durableGen;
+    // Batches are pushed in generation order: the first one still running bounds what is durable.
+    const oldest = this.batches.oldestGen();
+    let durable = oldest !== undefined ? Math.min(this.durableGen, oldest - 1) : this.durableGen;
+    if (this.firstOp !== null) durable = Math.min(durable, this.firstOp.gen - 1);
     while (this.waiters.length > 0 && this.waiters[0]!.gen <= durable) this.waiters.shift()!.done();
   }
 
@@ -520,21 +550,10 @@ export class FileStorage implements Storage {
     // No fsync: a crashed process leaves what it wrote in the page cache, and fsyncs nothing more.
     this.fdDirty = false;
     this.waiters = [];
-    this.abandonStateOp();
+    this.batches.abandon();
+    this.firstOp = null; // its callbacks find it gone: no rename; the temp file is removed at the next open
     this.closeActive();
     this.closed = true;
-  }
-
-  /** A crash mid state batch: no rename happens; fds whose pool fsync still runs close when it returns. */
-  private abandonStateOp(): void {
-    const op = this.stateOp;
-    if (op === null) return;
-    this.stateOp = null;
-    for (const f of op.files) {
-      if (f.fd === null || f.closed || op.running.has(f)) continue; // a running one: its callback sees stateOp !== op and closes it
-      closeSync(f.fd);
-      f.closed = true;
-    }
   }
 
   /**

@@ -18,6 +18,15 @@ export function writeAll(fd: number, buf: Uint8Array): void {
   }
 }
 
+/** Writes buf[from..] at file position `from` (positional: unaffected by the fd's offset), retrying short writes. */
+export function writeAllAt(fd: number, buf: Uint8Array, from: number): void {
+  let done = from;
+  for (let calls = 0; done < buf.length; calls++) {
+    if (calls >= MAX_WRITE_CALLS) throw new Error(`writeAllAt: no progress after ${calls} write calls`);
+    done += writeSync(fd, buf, done, buf.length - done, done);
+  }
+}
+
 /** fsync of a directory: makes creations, renames and unlinks in it durable (POSIX). */
 export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');

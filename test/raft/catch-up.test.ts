@@ -76,8 +76,8 @@ describe('a follower that lost its log catches up while the leader stays (issue 
   it('a wiped follower whose lost range the leader compacted gets a snapshot', () => {
     const { c, l, f } = setup(1503, { snapshotTrailingEntries: 2 });
     const term = l.term();
-    l.takeSnapshot(); // only the leader compacts
-    expect(l.firstIndex()).toBeGreaterThan(1);
+    l.takeSnapshot(); // only the leader compacts, once the snapshot's asynchronous write completed
+    expect(c.world.runUntil(() => l.firstIndex() > 1, c.world.now() + sec(1))).toBe(true);
     c.world.crash(f);
     wipe(c.world.storage(f, 'raft'));
     c.world.restart(f);

@@ -3,6 +3,7 @@
  * (RaftNode.droppedMessages), never asserted: a peer must not be able to crash a node. Message
  * shape is the validators' business; these are semantic contradictions only RaftNode can see.
  */
+import { pack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import type { ReadResult } from '../../src/core/raft/api.ts';
 import type { HeartbeatReq } from '../../src/core/raft/messages.ts';
@@ -85,10 +86,12 @@ describe('semantic contradictions from peers are dropped and counted', () => {
     const h = new StepHarness();
     h.add('n1', { voters: N3 });
     const r = h.node('n1');
-    for (const data of ['{not json', 'null', '{"sm":1}', '[1,2]']) {
+    // Not msgpack at all (a truncated map, JSON text), and msgpack of the wrong shapes.
+    const bad = [Uint8Array.of(0xde, 0x00), new TextEncoder().encode('{"sm":1,"sessions":[]}'), pack(null), pack({ sm: 1 }), pack([1, 2])];
+    for (const data of bad) {
       h.deliver('n1', 'n2', { type: 'raft.snapshot', term: 2, index: 5, snapTerm: 2, membership: makeMembership(N3), offset: 0, data, done: true });
     }
-    expect(r.droppedMessages()).toBe(4);
+    expect(r.droppedMessages()).toBe(bad.length);
     expect(r.commitIndex()).toBe(0);
     expect(h.traces.filter((t) => t.kind === 'raft.drop').every((t) => t.fields.reason === 'malformed snapshot payload')).toBe(true);
   });

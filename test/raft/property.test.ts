@@ -27,7 +27,7 @@ function runScenario(ids: string[], seed: number, schedule: Parameters<Cluster['
     voters: ids,
     network: { loss: 0.01, duplicate: 0.01, reorder: 0.05, reorderWindow: ms(5) },
     disk: { unsyncedLoss: 0.5, tornWrite: 0.3 },
-    raft: { snapshotThresholdEntries: 64, snapshotTrailingEntries: 16, snapshotChunkChars: 512 },
+    raft: { snapshotThresholdEntries: 64, snapshotTrailingEntries: 16, snapshotChunkBytes: 512 },
   }).start();
   const healAt = LAST_FAULT_START + MAX_FAULT_FOR + ms(1);
   // Faults starting in the last half of the window last until the heal, so recovery is measured

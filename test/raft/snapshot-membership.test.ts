@@ -11,7 +11,7 @@ describe('§7 log compaction', () => {
     const c = new Cluster({
       seed: 21,
       voters: N3,
-      raft: { snapshotThresholdEntries: 50, snapshotTrailingEntries: 10, snapshotChunkChars: 200 },
+      raft: { snapshotThresholdEntries: 50, snapshotTrailingEntries: 10, snapshotChunkBytes: 200 },
     }).start();
     const sends: TraceEvent[] = [];
     c.world.on((ev) => ev.kind === 'raft.snapshot' && ev.installed === true && sends.push(ev));

@@ -52,7 +52,7 @@ describe('wire validators', () => {
       ['raft', { type: 'raft.heartbeat', term: '3', commit: 0, round: 1 }],
       ['raft', { type: 'raft.append', term: 2, prevIndex: 0, prevTerm: 0, entries: [{ index: 5, term: 1, kind: 'noop' }], commit: 0 }],
       ['raft', { type: 'raft.append', term: 2, prevIndex: 0, prevTerm: 0, entries: [{ index: 1, term: 9, kind: 'noop' }], commit: 0 }],
-      ['raft', { type: 'raft.snapshot', term: 2, index: 3, snapTerm: 1, membership: { voters: ['b', 'a'], learners: [], promoting: [] }, offset: 0, data: '', done: true }],
+      ['raft', { type: 'raft.snapshot', term: 2, index: 3, snapTerm: 1, membership: { voters: ['b', 'a'], learners: [], promoting: [] }, offset: 0, data: new Uint8Array(0), done: true }],
       ['coord', { type: 'coord.fwd', id: 1, cmd: { type: 'kv', cmd: { type: 'put', key: 1 } } }],
       ['hello', { type: 'hello', card: { host: 5 } }],
       ['node', { type: 'anything' }],

@@ -51,8 +51,20 @@ export interface RaftConfig {
   readonly snapshotThresholdEntries: number;
   /** Entries kept behind a snapshot for slow followers (hashicorp/raft TrailingLogs = 10240; etcd SnapshotCatchUpEntries = 5000). */
   readonly snapshotTrailingEntries: number;
-  /** InstallSnapshot chunk size in characters of the serialised snapshot (paper Figure 13 offset/data/done; 64 KiB like etcd's 64 KiB snapshot stream buffer). */
-  readonly snapshotChunkChars: number;
+  /**
+   * Least time between two snapshots, drawn per snapshot in [interval, 2 x interval) so the servers
+   * do not all snapshot at once: hashicorp/raft checks for snapshotThresholdEntries at a random time
+   * in that range (SnapshotInterval, 120 s; Consul sets 30 s). 0 (default): snapshot as soon as the
+   * threshold is reached.
+   */
+  readonly snapshotIntervalUs: Micros;
+  /**
+   * With an interval: snapshot regardless of it once this many entries accumulated, drawn per
+   * snapshot in [max / 2, max] so the servers do not reach it at once (bounds a log held in memory); 0: no bound.
+   */
+  readonly snapshotMaxEntries: number;
+  /** InstallSnapshot chunk size in bytes of the serialised snapshot (paper Figure 13 offset/data/done; 64 KiB like etcd's 64 KiB snapshot stream buffer). */
+  readonly snapshotChunkBytes: number;
   /** Bound on proposals waiting for their entry to apply (etcd bounds uncommitted entries via MaxUncommittedEntriesSize). */
   readonly maxPendingProposals: number;
   /** Bound on read barriers waiting (same reason). */
@@ -99,7 +111,9 @@ export const DEFAULT_RAFT_CONFIG: RaftConfig = {
   maxInflightAppends: 128,
   snapshotThresholdEntries: 8192,
   snapshotTrailingEntries: 10240,
-  snapshotChunkChars: 64 * 1024,
+  snapshotIntervalUs: 0,
+  snapshotMaxEntries: 0,
+  snapshotChunkBytes: 64 * 1024,
   maxPendingProposals: 10_000,
   maxPendingReads: 10_000,
   readTimeoutUs: sec(2),
@@ -125,7 +139,9 @@ export function resolveConfig(partial: Partial<RaftConfig>): RaftConfig {
   if (c.maxInflightAppends < 1) problems.push('maxInflightAppends must be >= 1');
   if (c.snapshotThresholdEntries < 1) problems.push('snapshotThresholdEntries must be >= 1');
   if (c.snapshotTrailingEntries < 0) problems.push('snapshotTrailingEntries must be >= 0');
-  if (c.snapshotChunkChars < 1) problems.push('snapshotChunkChars must be >= 1');
+  if (c.snapshotChunkBytes < 1) problems.push('snapshotChunkBytes must be >= 1');
+  if (!(c.snapshotIntervalUs >= 0)) problems.push('snapshotIntervalUs must be >= 0');
+  if (c.snapshotMaxEntries !== 0 && c.snapshotMaxEntries < c.snapshotThresholdEntries) problems.push('snapshotMaxEntries must be 0 or >= snapshotThresholdEntries');
   if (c.readMode === 'lease' && !c.checkQuorum) problems.push('lease reads need checkQuorum (followers refuse votes within a lease)');
   if (!(c.maxClockDriftRatio >= 0 && c.maxClockDriftRatio < 1)) problems.push('maxClockDriftRatio must be in [0, 1)');
   if (new Set(c.voters).size !== c.voters.length) problems.push('voters must be distinct');

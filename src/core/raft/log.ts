@@ -121,7 +121,11 @@ export class RaftLog {
     this.base = { index: i, term: t };
     this.storage.save(BASE_KEY, this.base);
     this.storage.compactTo(i);
-    this.storage.sync();
+    // Durable later when the storage can (its asynchronous durability point): until then a crash
+    // keeps more of the log, never less, and the base is saved before the compaction point (the
+    // constructor finishes a compaction the crash interrupted). Nothing waits for it.
+    if (this.storage.syncAsync !== undefined) this.storage.syncAsync(() => {});
+    else this.storage.sync();
   }
 
   /** Replaces the whole log by an empty one after `snap` (installing a snapshot that does not match). */

@@ -52,7 +52,7 @@ export interface SnapshotReq {
   readonly snapTerm: number;
   readonly membership: Membership;
   readonly offset: number;
-  readonly data: string;
+  readonly data: Uint8Array;
   readonly done: boolean;
 }
 export interface SnapshotResp {

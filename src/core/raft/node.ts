@@ -56,7 +56,7 @@ import { StorageRecovery } from './recovery.ts';
 import { CandidateState, enterRole, FollowerState, LeaderState, type RoleState } from './roles.ts';
 import { ClientSessions } from './sessions.ts';
 import { AckAfterDurable } from './durability.ts';
-import { decodePayload, encodePayload, loadSnapshot, parsePayload, saveSnapshot, SnapshotReceiver, type SnapshotPayload, type StoredSnapshot } from './snapshot.ts';
+import { decodePayload, encodePayload, loadSnapshot, parsePayload, saveSnapshot, SnapshotReceiver, stageSnapshot, type SnapshotPayload, type StoredSnapshot } from './snapshot.ts';
 import { testMutant } from '../test-mutants.ts';
 
 /** Hooks for checkers and inspection (the Raft safety checker attaches here). */
@@ -121,6 +121,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private votedFor: NodeId | undefined;
   private readonly log: RaftLog;
   private snap: StoredSnapshot | undefined;
+  /** With snapshotIntervalUs: when the next snapshot is due (snapshotDue); drawn when first needed. */
+  private snapshotDueAt: { readonly atUs: number; readonly bound: number } | undefined;
   /** Storage damage found at start: while recovering, no vote for a shorter log, no campaign, no local reads (recovery.ts). */
   private readonly recovery: StorageRecovery;
 
@@ -822,7 +824,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private sendSnapshotChunk(peer: NodeId, pr: Progress): void {
     const s = this.snap;
     assert(s !== undefined, 'a snapshot transfer has a snapshot');
-    this.send(peer, nextSnapshotChunk(s, pr, this.currentTerm, this.config.snapshotChunkChars));
+    this.send(peer, nextSnapshotChunk(s, pr, this.currentTerm, this.config.snapshotChunkBytes));
   }
 
   // ---------------------------------------------------------------- receiving
@@ -1339,10 +1341,36 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private maybeSnapshot(): void {
     const since = this.applied - (this.snap?.index ?? 0);
     if (since < this.config.snapshotThresholdEntries) return;
+    // With an interval (snapshotIntervalUs): not before the drawn time, unless the log grew past the bound.
+    if (this.config.snapshotIntervalUs > 0) {
+      const due = this.snapshotDue();
+      if (this.env.now() < due.atUs && (due.bound === 0 || since < due.bound)) return;
+    }
     this.takeSnapshot();
   }
 
-  /** Snapshots the state at the applied index and compacts the log behind it, keeping a trailing tail. */
+  /**
+   * When the next snapshot is due (snapshotIntervalUs): drawn once per snapshot, per server, so the
+   * servers do not snapshot at once: a time in [interval, 2 x interval) from the last snapshot (or
+   * the start), and a bound in [max / 2, max] entries (at least the threshold; 0: none).
+   */
+  private snapshotDue(): { atUs: number; bound: number } {
+    if (this.snapshotDueAt === undefined) {
+      const i = this.config.snapshotIntervalUs;
+      const max = this.config.snapshotMaxEntries;
+      const bound = max === 0 ? 0 : this.env.random.between(Math.max(this.config.snapshotThresholdEntries, Math.ceil(max / 2)), max);
+      this.snapshotDueAt = { atUs: this.env.now() + this.env.random.between(i, 2 * i), bound };
+    }
+    return this.snapshotDueAt;
+  }
+
+  /**
+   * Snapshots the state at the applied index and compacts the log behind it, keeping a trailing tail.
+   * The snapshot counts once durable: with an asynchronous durability point (Storage.syncAsync) it is
+   * written off the event loop while the node goes on, and the log is compacted only when that write
+   * completes; a crash before keeps the previous snapshot and the whole log. It is the state at
+   * `applied` as of now either way (encoded here), and sent to followers from now on (committed state).
+   */
   takeSnapshot(): void {
     if (this.applied === 0 || this.applied === this.snap?.index) return;
     const term = this.log.term(this.applied);
@@ -1353,13 +1381,28 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       membership: this.configs.at(this.applied),
       data: encodePayload({ sm: this.sm.snapshot(), sessions: this.sessions.snapshot() }),
     };
-    saveSnapshot(this.env.storage, s);
     this.snap = s;
-    const compactTo = this.applied - this.config.snapshotTrailingEntries;
+    this.snapshotDueAt = undefined; // the interval (if any) starts over
+    const storage = this.env.storage;
+    if (storage.syncAsync === undefined) {
+      saveSnapshot(storage, s);
+      this.compactBehind(s);
+    } else {
+      stageSnapshot(storage, s);
+      storage.syncAsync(() => {
+        if (!this.stopped) this.compactBehind(s);
+      });
+    }
+    this.env.trace('raft.snapshot', { index: s.index, term: s.term, installed: false });
+  }
+
+  /** Compacts the log behind a durable snapshot of ours, keeping the trailing tail. */
+  private compactBehind(s: StoredSnapshot): void {
+    const compactTo = s.index - this.config.snapshotTrailingEntries;
     if (compactTo > this.log.baseIndex()) {
       this.log.compactTo(compactTo);
       this.configs.compactedTo(compactTo);
     }
-    this.env.trace('raft.snapshot', { index: s.index, term: s.term, installed: false });
   }
+
 }

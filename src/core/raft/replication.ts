@@ -86,12 +86,13 @@ export function nextAppend(log: RaftLog, pr: Progress, term: number, commit: num
 }
 
 /** Leader: the next InstallSnapshot chunk for a follower at `pr` (paper Figure 13), starting over if a newer snapshot replaced the one being sent. */
-export function nextSnapshotChunk(s: StoredSnapshot, pr: Progress, term: number, chunkChars: number): SnapshotReq {
+export function nextSnapshotChunk(s: StoredSnapshot, pr: Progress, term: number, chunkBytes: number): SnapshotReq {
   if (pr.snapIndex !== s.index) {
     pr.snapIndex = s.index;
     pr.snapOffset = 0;
   }
-  const data = s.data.slice(pr.snapOffset, pr.snapOffset + chunkChars);
+  // A copy, not a view (Buffer's slice is one): a message must not carry the whole snapshot's buffer.
+  const data = Uint8Array.prototype.slice.call(s.data, pr.snapOffset, pr.snapOffset + chunkBytes);
   const done = pr.snapOffset + data.length >= s.data.length;
   return { type: 'raft.snapshot', term, index: s.index, snapTerm: s.term, membership: s.membership, offset: pr.snapOffset, data, done };
 }

@@ -4,7 +4,7 @@
  * consecutive from prevIndex + 1, none from a future term) and that a membership is well
  * formed, so a malformed message is dropped at the boundary instead of tripping an assert.
  */
-import { any, arr, bool, int, nat, nodeId, obj, opt, str, tagged, union, type Check, type Validator } from '../wire-schema.ts';
+import { any, arr, bool, bytes, int, nat, nodeId, obj, opt, str, tagged, union, type Check, type Validator } from '../wire-schema.ts';
 import { validMembership, type Membership } from './membership.ts';
 
 /** Entries in one append: far above what a leader sends in a batch (etcd's MaxInflight × batch). */
@@ -38,7 +38,7 @@ export const validateRaftMessage: Validator = union('raft', {
   'raft.append.resp': obj({ term: nat, success: bool, matchIndex: nat, rejectIndex: int, conflictTerm: nat, conflictIndex: nat }),
   'raft.heartbeat': obj({ term: nat, commit: nat, round: nat }),
   'raft.heartbeat.resp': obj({ term: nat, round: nat }),
-  'raft.snapshot': obj({ term: nat, index: nat, snapTerm: nat, membership: isMembership, offset: nat, data: str(Number.MAX_SAFE_INTEGER), done: bool }),
+  'raft.snapshot': obj({ term: nat, index: nat, snapTerm: nat, membership: isMembership, offset: nat, data: bytes(Number.MAX_SAFE_INTEGER), done: bool }),
   'raft.snapshot.resp': obj({ term: nat, index: nat, nextOffset: int, done: bool }),
   'raft.read-index': obj({ term: nat, id: int }),
   'raft.read-index.resp': obj({ term: nat, id: int, index: int }),
