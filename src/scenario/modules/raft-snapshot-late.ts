@@ -16,7 +16,8 @@
  *     L has committed (with B) past what it had committed when it sent its last entry, and L's
  *     commit is still below that entry: L and A are cut off from everyone else (B, the clients),
  *     L takes a snapshot at its commit index s (a snapshot timer firing then; trailing entries as
- *     the scenario sets, few) and A resumes, behind a slow L-A link (SLOW_LA_US each way);
+ *     the scenario sets, few); once it is durable and L compacted behind it, A resumes, behind a
+ *     slow L-A link (SLOW_LA_US each way);
  *  3. A takes the queued appends (its log now runs past s, its commit index below s) and answers
  *     the heartbeats at once, its appends only once they are durable: L sees a stalled pipeline,
  *     restarts A from its old match, finds that compacted and sends the snapshot at s; then A's
@@ -41,8 +42,12 @@ const SLOW_LA_US: Micros = 20_000;
 /** How long one write-idle try waits for the strike instant, and how long writes run again between tries. */
 const TRY_US: Micros = 300_000;
 const WRITES_AGAIN_US: Micros = 150_000;
-/** Tries per round: A's queued appends stay far below the pipeline bound (maxInflightAppends 128). */
-const TRIES = 3;
+/** Tries per round: A's queued appends stay below the pipeline bound (maxInflightAppends 128) at these write rates. */
+const TRIES = 5;
+/** How far L's commit must be past A's match at the strike, so that the snapshot's compaction (keeping the scenario's few trailing entries, < MIN_AHEAD - 1) passes it. */
+const MIN_AHEAD = 16;
+/** How long L may take to make its snapshot durable and compact behind it (a disk sync: 1 ms by default, src/sim/disk-sync.ts). */
+const COMPACT_US: Micros = 100_000;
 /** How long a step waits: ten election timeouts of the default config. */
 const STEP_US: Micros = 3_000_000;
 /** How long the round holds after the new leader won, before it heals: its writes commit. */
@@ -101,20 +106,27 @@ export class SnapshotLateDriver extends RoundsDriver {
           return undefined;
         }
         const c = rl.commitIndex();
-        return c > commitAtLast && c < last && rl.appliedIndex() === c && c > m0 + 1 ? c : undefined;
+        return c > commitAtLast && c < last && rl.appliedIndex() === c && c >= m0 + MIN_AHEAD ? c : undefined;
       },
       (c) => {
         applyFault(w, { kind: 'partition', sides: [[l, a], this.others([l, a])] });
         const rl = this.up(l)!;
         rl.takeSnapshot();
         const s = rl.snapshotIndex();
-        if (rl.firstIndex() > m0 + 1) {
-          applyFault(w, { kind: 'slow-link', between: [l, a], extra: SLOW_LA_US, for: 2 * STEP_US });
-          applyFault(w, { kind: 'resume', node: a });
-        }
-        this.trace(k, 'snapshot', { attempt, commit: c, snap: s, first: rl.firstIndex(), last, sentCommit: commitAtLast });
-        if (rl.firstIndex() <= m0 + 1) return this.end(k, `L's log not compacted past A's match ${m0}`, a);
-        this.install(k, l, a, b, s, last);
+        // L compacts behind the snapshot once it is durable (an asynchronous sync): then A resumes.
+        waitFor(
+          w,
+          COMPACT_US,
+          this.endUs,
+          () => (this.up(l)?.isLeader() && rl.firstIndex() > m0 + 1 ? true : undefined),
+          () => {
+            applyFault(w, { kind: 'slow-link', between: [l, a], extra: SLOW_LA_US, for: 2 * STEP_US });
+            applyFault(w, { kind: 'resume', node: a });
+            this.trace(k, 'snapshot', { attempt, commit: c, snap: s, first: rl.firstIndex(), last, sentCommit: commitAtLast });
+            this.install(k, l, a, b, s, last);
+          },
+          () => this.end(k, `L's log not compacted past A's match ${m0} (first ${rl.firstIndex()})`, a),
+        );
       },
       () => {
         // Too few entries were uncommitted when writes stopped: write a little more, try again.
