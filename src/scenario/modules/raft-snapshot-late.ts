@@ -44,8 +44,6 @@ const TRY_US: Micros = 300_000;
 const WRITES_AGAIN_US: Micros = 150_000;
 /** Tries per round: A's queued appends stay below the pipeline bound (maxInflightAppends 128) at these write rates. */
 const TRIES = 5;
-/** How far L's commit must be past A's match at the strike, so that the snapshot's compaction (keeping the scenario's few trailing entries, < MIN_AHEAD - 1) passes it. */
-const MIN_AHEAD = 16;
 /** How long L may take to make its snapshot durable and compact behind it (a disk sync: 1 ms by default, src/sim/disk-sync.ts). */
 const COMPACT_US: Micros = 100_000;
 /** How long a step waits: ten election timeouts of the default config. */
@@ -93,6 +91,14 @@ export class SnapshotLateDriver extends RoundsDriver {
     setWritesQuiet(w, true);
     let last = -1;
     let commitAtLast = 0;
+    const retry = (why: string) => {
+      // Write a little more and try again (a later snapshot compacts further).
+      if (attempt >= TRIES) return this.end(k, `gave up after ${attempt} tries: ${why}`, a);
+      applyFault(w, { kind: 'heal' });
+      setWritesQuiet(w, false);
+      applyFault(w, { kind: 'slow-node', node: b, extra: SLOW_B_US, for: WRITES_AGAIN_US + TRY_US });
+      w.after(WRITES_AGAIN_US, () => this.strike(k, l, a, b, m0, attempt + 1));
+    };
     waitFor(
       w,
       TRY_US,
@@ -106,35 +112,33 @@ export class SnapshotLateDriver extends RoundsDriver {
           return undefined;
         }
         const c = rl.commitIndex();
-        return c > commitAtLast && c < last && rl.appliedIndex() === c && c >= m0 + MIN_AHEAD ? c : undefined;
+        return c > commitAtLast && c < last && rl.appliedIndex() === c ? c : undefined;
       },
       (c) => {
         applyFault(w, { kind: 'partition', sides: [[l, a], this.others([l, a])] });
         const rl = this.up(l)!;
+        const before = rl.firstIndex();
         rl.takeSnapshot();
         const s = rl.snapshotIndex();
-        // L compacts behind the snapshot once it is durable (an asynchronous sync): then A resumes.
+        // L compacts behind the snapshot once it is durable (an asynchronous sync); A resumes only
+        // if that compaction passed its match (else the snapshot would not be needed).
         waitFor(
           w,
           COMPACT_US,
           this.endUs,
-          () => (this.up(l)?.isLeader() && rl.firstIndex() > m0 + 1 ? true : undefined),
+          () => (rl.firstIndex() > m0 + 1 || rl.firstIndex() > before ? true : undefined),
           () => {
+            if (!this.up(l)?.isLeader() || rl.firstIndex() <= m0 + 1) return retry(`L's log compacted to ${rl.firstIndex()}, not past A's match ${m0}`);
             applyFault(w, { kind: 'slow-link', between: [l, a], extra: SLOW_LA_US, for: 2 * STEP_US });
             applyFault(w, { kind: 'resume', node: a });
             this.trace(k, 'snapshot', { attempt, commit: c, snap: s, first: rl.firstIndex(), last, sentCommit: commitAtLast });
             this.install(k, l, a, b, s, last);
           },
-          () => this.end(k, `L's log not compacted past A's match ${m0} (first ${rl.firstIndex()})`, a),
+          () => retry(`L's log not compacted past A's match ${m0} (first ${rl.firstIndex()})`),
         );
       },
-      () => {
-        // Too few entries were uncommitted when writes stopped: write a little more, try again.
-        if (attempt >= TRIES) return this.end(k, `gave up after ${attempt} tries: L to commit between its sent commit and its last entry`, a);
-        setWritesQuiet(w, false);
-        applyFault(w, { kind: 'slow-node', node: b, extra: SLOW_B_US, for: WRITES_AGAIN_US + TRY_US });
-        w.after(WRITES_AGAIN_US, () => this.strike(k, l, a, b, m0, attempt + 1));
-      },
+      // Too few entries were uncommitted when writes stopped.
+      () => retry('L to commit between its sent commit and its last entry'),
     );
   }
 
