@@ -121,7 +121,7 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
   private votedFor: NodeId | undefined;
   private readonly log: RaftLog;
   private snap: StoredSnapshot | undefined;
-  /** With snapshotIntervalUs: when the next snapshot is due (snapshotDue); drawn when first needed. */
+  /** With snapshotIntervalUs: when the next snapshot is due (snapshotDue); drawn at the start and after each snapshot. */
   private snapshotDueAt: { readonly atUs: number; readonly bound: number } | undefined;
   /** Storage damage found at start: while recovering, no vote for a shorter log, no campaign, no local reads (recovery.ts). */
   private readonly recovery: StorageRecovery;
@@ -232,6 +232,8 @@ export class RaftNode<Cmd = unknown, R = unknown> implements Replicator<Cmd, R> 
       const e = this.log.entry(i);
       if (e.kind === 'config') this.configs.added(i, e.membership);
     }
+    // The snapshot interval (if any) runs from the start, as hashicorp/raft's snapshot timer does.
+    if (this.config.snapshotIntervalUs > 0) this.snapshotDue();
     const m0 = this.configs.current();
     const soleVoter = m0.voters.length === 1 && m0.voters[0] === this.self;
     this.recovery.checkHeld(this.log.last(), this.snap?.index ?? 0, this.log.lastTerm(), hs !== undefined || this.mut('skipVotePersist'), soleVoter);
