@@ -4,7 +4,8 @@
 // The paper's setup (§9.3 and the Figure 16 caption): 5 servers, broadcast time ≈ 15 ms, heartbeats
 // every half the minimum election timeout, servers with logs of different lengths ("so some candidates
 // were not eligible to become leader"), a synchronized heartbeat broadcast, then the leader crashed
-// uniformly randomly within its heartbeat interval; 1,000 trials per line (100 for 150–150). The trial
+// uniformly randomly within its heartbeat interval; 1,000 trials per line (100 for 150–150); measured
+// until the other servers received the new leader's first heartbeat (dissertation §9.4). The trial
 // itself is bench/_raft-election-trial.ts.
 //
 // The paper's text gives five numbers; the other lines exist only as curves in the figure, so we print
@@ -20,7 +21,7 @@
 //     our default is a third.
 //   resetTimerOnStepDown — LogCabin restarts the election timer only when it is not running
 //     (RaftConsensus::stepDown); ours (etcd's rule) restarts it on every step-down to a higher term.
-//     Both are measured: tables 1–2 use LogCabin's rule, table 3 ours.
+//     Both are measured: the sweeps and table 1 use LogCabin's rule, table 2 ours.
 // The disk and the network. The dissertation's caption of this figure (its §9.4) says "a
 // broadcast time (network round trip plus disk write) of roughly 15ms" on 1 Gb Ethernet and SSDs, and
 // LogCabin fsyncs term and vote before it answers a RequestVote and before it sends one
@@ -36,7 +37,7 @@
 // The sweeps run SWEEP_TRIALS trials a line (200), the tables TRIALS (1,000); a maximum is compared only
 // over at least half the paper's trials.
 //
-//   npm run bench -- raft-election         (TRIALS=200 for a quicker run; progress on stderr)
+//   nice -n 15 npm run bench -- raft-election   (TRIALS=200 SWEEP_TRIALS=100 for a quicker run; progress on stderr)
 import { ms, sec } from '../src/core/env.ts';
 import type { RaftConfig } from '../src/core/raft/index.ts';
 import type { LatencyDist } from '../src/sim/index.ts';
