@@ -10,7 +10,7 @@
  * before the network. A violation throws RaftSafetyViolation (the run stops there), unless told not to.
  */
 import type { Env, Message, NodeId } from '../../core/env.ts';
-import { RaftSafetyViolation } from './raft-safety.ts';
+import { MessageChecker } from './message-checker.ts';
 
 /** The Raft hard state as stored under 'hs' (src/core/raft/node.ts, index.ts "Storage layout"). */
 interface StoredHardState {
@@ -28,20 +28,8 @@ function hasDurableView(s: unknown): s is DurableView {
   return typeof (s as Partial<DurableView> | null)?.durableLoad === 'function';
 }
 
-export class VoteDurabilityChecker {
-  readonly violations: string[] = [];
-  /** Granted votes checked against durable storage. */
-  checked = 0;
-  private readonly throwOnViolation: boolean;
-
-  constructor(opts: { readonly throwOnViolation?: boolean } = {}) {
-    this.throwOnViolation = opts.throwOnViolation ?? true;
-  }
-
-  ok(): boolean {
-    return this.violations.length === 0;
-  }
-
+/** `checked` counts: granted votes checked against durable storage. */
+export class VoteDurabilityChecker extends MessageChecker {
   /** The same Env, whose sends of granted votes are checked first (storage without a durable view: not judged). */
   wrap(env: Env): Env {
     const storage = env.storage;
@@ -63,7 +51,6 @@ export class VoteDurabilityChecker {
     if (hs !== undefined && hs.term === m.term && hs.vote === to) return;
     const held = hs === undefined ? 'nothing' : `term ${hs.term}, vote ${hs.vote ?? 'none'}`;
     const v = `vote not durable: ${self} granted its term-${String(m.term)} vote to ${to} while its disk held ${held}`;
-    this.violations.push(v);
-    if (this.throwOnViolation) throw new RaftSafetyViolation(v);
+    this.report(v);
   }
 }

@@ -15,7 +15,7 @@
  * stops there), unless told not to.
  */
 import type { Env, Message, NodeId } from '../../core/env.ts';
-import { RaftSafetyViolation } from './raft-safety.ts';
+import { MessageChecker } from './message-checker.ts';
 
 /** What the checker reads of the granter: its log's last index and term. */
 export interface LogTail {
@@ -39,20 +39,8 @@ function candidateUpToDate(p: Pending): boolean {
   return p.lastIndex >= p.mineIndex;
 }
 
-export class VoteRestrictionChecker {
-  readonly violations: string[] = [];
-  /** Granted votes and pre-votes checked. */
-  checked = 0;
-  private readonly throwOnViolation: boolean;
-
-  constructor(opts: { readonly throwOnViolation?: boolean } = {}) {
-    this.throwOnViolation = opts.throwOnViolation ?? true;
-  }
-
-  ok(): boolean {
-    return this.violations.length === 0;
-  }
-
+/** `checked` counts: granted votes and pre-votes checked. */
+export class VoteRestrictionChecker extends MessageChecker {
   /** The same Env, watched; `attach` names the node built on it (until then nothing is judged). */
   wrap(env: Env): { readonly env: Env; attach(node: LogTail): void } {
     let node: LogTail | undefined;
@@ -96,7 +84,6 @@ export class VoteRestrictionChecker {
     this.checked++;
     if (candidateUpToDate(p)) return;
     const v = `election restriction: ${self} granted its term-${p.term} ${p.kind} to ${to}, whose log (last entry ${p.lastIndex}, term ${p.lastTerm}) is behind its own (last entry ${p.mineIndex}, term ${p.mineTerm})`;
-    this.violations.push(v);
-    if (this.throwOnViolation) throw new RaftSafetyViolation(v);
+    this.report(v);
   }
 }
