@@ -24,7 +24,7 @@
  * permanent non-voters; a server that joins a running cluster is added by the leader's
  * reconciler as a learner and promoted once caught up (src/core/node/reconcile.ts).
  */
-import type { NodeId } from '../../core/env.ts';
+import type { Env, NodeId } from '../../core/env.ts';
 import { ServerNode } from '../../core/node/index.ts';
 import type { RaftConfig } from '../../core/raft/index.ts';
 import type { ExpectationDef, NodeSetupContext, ParseContext, RunContext, Scenario } from '../types.ts';
@@ -82,12 +82,14 @@ export class ServerNodes {
     private readonly run: RunContext,
   ) {}
 
-  setup(ctx: NodeSetupContext): ServerNode {
+  /** `watchRaft` wraps the Env the server's Raft gets (raft.ts: the message-level checkers). */
+  setup(ctx: NodeSetupContext, watchRaft: (env: Env) => Env = (env) => env): ServerNode {
     const join = ctx.restarts === 0 || this.cfg.restartJoin ? this.cfg.join.filter((j) => j !== ctx.id) : [];
     const { voters: _ignored, ...raft } = this.raft as Partial<RaftConfig>;
     // The swim and failover modules' settings for this server (./server-options.ts).
     const extra = serverOptionsFor(this.run, ctx);
-    return new ServerNode(ctx, {
+    const envs = { id: ctx.id, env: (service: string) => (service === 'raft' ? watchRaft(ctx.env(service)) : ctx.env(service)) };
+    return new ServerNode(envs, {
       bootstrapExpect: this.cfg.expect,
       // In the simulator a node's name is its address: the --join seeds are SWIM seeds by name.
       // hanode's default gossip profile is memberlist's LAN config (src/core/swim/config.ts).

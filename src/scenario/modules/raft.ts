@@ -227,8 +227,10 @@ export const raftModule: ScenarioModule<RaftModuleConfig> = {
         if (!members.has(ctx.id)) return;
         if (boot) {
           // hanode's own assembly: Raft is built when bootstrap_expect is met (or from storage).
-          const sn = boot.setup(ctx);
+          let votes: ReturnType<VoteRestrictionChecker['wrap']> | undefined;
+          const sn = boot.setup(ctx, (env) => (votes = voteRestriction.wrap(voteDurability.wrap(env))).env);
           sn.core.onRaftAttached((node) => {
+            votes?.attach(node);
             checker.attach(node);
             followerCommit.attach(node);
             app.parts.raftNode = node;
