@@ -13,6 +13,9 @@ export function entryRanges(b: Uint8Array): [number, number][] | undefined {
   const keys = r.mapHeader();
   let out: [number, number][] | undefined;
   for (let k = 0; k < keys; k++) {
+    // Our encoder writes every key of a message as a fixstr; a key spelled any other way could be a
+    // second "entries" the decoder keeps while this scan skips it: no ranges then (nothing seeded).
+    if (!r.atFixstr()) return undefined;
     const isEntries = r.isEntriesKey();
     if (!isEntries) {
       r.skip(0);
@@ -79,6 +82,12 @@ class Reader {
     if (t === 0xde) return this.uint(2);
     if (t === 0xdf) return this.uint(4);
     throw new TypeError('not a map');
+  }
+
+  /** The next item is a fixstr (nothing consumed). */
+  atFixstr(): boolean {
+    const t = this.b[this.pos];
+    return t !== undefined && t >= 0xa0 && t <= 0xbf;
   }
 
   /** Consumes the key when it is "entries" (as a fixstr); otherwise leaves it for skip(). */

@@ -98,3 +98,28 @@ it('damaged envelopes that still decode never seed a record that differs from it
     { numRuns: Number(process.env.ENV_RUNS ?? 300) },
   );
 });
+
+it('a message with a second "entries" key spelled as str8 seeds nothing the decoder does not keep', () => {
+  // ["v", from, service, {entries: [A], entries(str8): [B]}]: msgpack decoding keeps the last key's
+  // value (B); a scan that took the first fixstr key would frame A's bytes as B's log record.
+  const a = { index: 1, term: 1, kind: 'noop' };
+  const b = { index: 1, term: 2, kind: 'noop' };
+  const str8Entries = Buffer.concat([Buffer.from([0xd9, 7]), Buffer.from('entries', 'latin1')]);
+  const body = Buffer.concat([
+    Buffer.from([0x94]),
+    encode(WIRE_VERSION),
+    encode('leader'),
+    encode('raft'),
+    Buffer.from([0x83]),
+    encode('type'),
+    encode('raft.append'),
+    encode('entries'),
+    encode([a]),
+    str8Entries,
+    encode([b]),
+  ]);
+  const back = decodeEnvelope(body);
+  const entries = (back?.msg as { entries?: unknown[] } | undefined)?.entries;
+  expect(entries).toEqual([b]);
+  expect(decode(framedRecordOf(entries![0]).subarray(RECORD_HEADER_BYTES))).toEqual(b);
+});
