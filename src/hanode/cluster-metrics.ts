@@ -8,6 +8,8 @@ export function clusterAuthMetrics(host: RealHost<unknown>, counter: Emit, gauge
   const t = host.tcp.stats;
   const h = host.stats;
   counter('hanode.net.tcp_frames_sent', 'Raft and RPC frames sent to peers.', t.framesSent);
+  counter('hanode.net.tcp_stalls', 'Peer connections redialed because the peer stopped acknowledging frames (2 s).', t.stalls);
+  counter('hanode.net.tcp_bad_acks', 'Peer connections closed for acknowledging frames never sent.', t.badAcks);
   counter('hanode.net.tcp_write_batches', 'Writes of frames to peers (frames of one event-loop turn to one peer share one).', t.writeBatches);
   counter('hanode.net.udp_dropped_replay', 'Authenticated datagrams dropped as replays.', u.droppedReplay);
   counter('hanode.net.udp_dropped_stale', 'Authenticated datagrams sent more than 60 s from our clock.', u.droppedStale);
