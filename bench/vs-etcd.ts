@@ -123,15 +123,17 @@ try {
       both(ec[0]!, ec[1]!, us),
       both(hc[0]!, hc[1]!, us),
       `${e1!.errors + e2!.errors} / ${h1!.errors + h2!.errors}`,
+      both((e1!.clientCpuUs + e2!.clientCpuUs) / 2, (h1!.clientCpuUs + h2!.clientCpuUs) / 2, us),
     ];
   });
-  const head = ['clients', 'etcd w/s', 'hanode w/s', 'w/s h/e', 'etcd p50 ms', 'hanode p50 ms', 'etcd p99 ms', 'hanode p99 ms', 'p99 h/e', 'etcd cpu µs/w', 'hanode cpu µs/w', 'errors e / h'];
+  const head = ['clients', 'etcd w/s', 'hanode w/s', 'w/s h/e', 'etcd p50 ms', 'hanode p50 ms', 'etcd p99 ms', 'hanode p99 ms', 'p99 h/e', 'etcd cpu µs/w', 'hanode cpu µs/w', 'errors e / h', 'load gen µs/req e / h'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padStart(widths[i]!)).join('  ');
   console.log(`etcd ${version} vs hanode: 3 members each on 127.0.0.1, both up at once, fsync on, leader targeted,`);
   console.log(`HTTP/1.1 keep-alive, ${VALUE.length}-byte values over ${KEYS.toLocaleString('en-US')} keys, ${SECONDS} s a point; cells: pass 1 / pass 2 (reverse order)`);
   console.log('ratios h/e: hanode / etcd (w/s above 1 and p99 below 1 favour hanode)');
   console.log('cpu µs/w: CPU time (user + system) of the three member processes per write, /proc (Linux)');
+  console.log(`load gen µs/req: CPU time of this load generator per request, mean of both passes (client: ${process.env.BENCH_HTTP_CLIENT === 'node' ? "Node's http module" : 'bench/_raw-http-client.ts'})`);
   console.log(`load average (1 / 5 / 15 min): ${loadAtStart} at the start, ${load3()} at the end`);
   console.log(line(head));
   for (const r of rows) console.log(line(r));
